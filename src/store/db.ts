@@ -1,0 +1,83 @@
+// Opens the store: Postgres through postgres-js when a URL is given, embedded PGlite otherwise.
+// Both sides speak the same Drizzle API and run the same committed migrations.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** The Drizzle handle every repository takes: the same type on Postgres and on PGlite. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Repositories accept either the database or an open transaction. */
+export type Executor = Db | Tx;
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+export type StoreTarget = { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir: string | null };
+
+export interface Store {
+  kind: StoreTarget['kind'];
+  db: Db;
+  /** The embedded instance, when the store is PGlite (BullMQ's PostgreSQL backend shares it). */
+  pglite: PGlite | null;
+  /** The Postgres URL, when the store is Postgres. */
+  url: string | null;
+  close(): Promise<void>;
+}
+
+export class StoreUnreachableError extends Error {
+  override readonly name = 'StoreUnreachableError';
+  constructor(
+    readonly target: string,
+    override readonly cause: unknown,
+  ) {
+    super(`cannot reach the database at ${target}`);
+  }
+}
+
+/** Opens the store and applies the committed migrations. */
+export async function openStore(target: StoreTarget, opts: { migrate?: boolean } = {}): Promise<Store> {
+  const migrate = opts.migrate ?? true;
+  if (target.kind === 'pglite') {
+    if (target.dataDir) mkdirSync(path.dirname(path.resolve(target.dataDir)), { recursive: true });
+    const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+    await pglite.waitReady;
+    const db = drizzlePglite({ client: pglite, schema }) as unknown as Db;
+    if (migrate) await migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    return { kind: 'pglite', db, pglite, url: null, close: () => pglite.close() };
+  }
+  const client = postgres(target.url, {
+    max: target.poolSize ?? 10,
+    onnotice: () => {},
+    connect_timeout: 10,
+  });
+  try {
+    await client`select 1`;
+  } catch (err) {
+    await client.end({ timeout: 1 }).catch(() => {});
+    throw new StoreUnreachableError(redactUrl(target.url), err);
+  }
+  const db = drizzlePostgres({ client, schema }) as unknown as Db;
+  if (migrate) await migratePostgres(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  return { kind: 'postgres', db, pglite: null, url: target.url, close: () => client.end({ timeout: 5 }) };
+}
+
+/** A URL fit for logs and error messages: the password is replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable url)';
+  }
+}
