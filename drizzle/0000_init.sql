@@ -16,6 +16,8 @@ CREATE TABLE "gridline"."deliveries" (
 	"template" text NOT NULL,
 	"params" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
+	"claimed_by" text,
+	"claimed_at" timestamp with time zone,
 	"channel" text,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"error" text,

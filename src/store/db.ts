@@ -11,6 +11,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { redactUrl } from '../util/redact-url.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -69,15 +70,4 @@ export async function openStore(target: StoreTarget, opts: { migrate?: boolean }
   const db = drizzlePostgres({ client, schema }) as unknown as Db;
   if (migrate) await migratePostgres(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
   return { kind: 'postgres', db, pglite: null, url: target.url, close: () => client.end({ timeout: 5 }) };
-}
-
-/** A URL fit for logs and error messages: the password is replaced. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable url)';
-  }
 }

@@ -274,8 +274,11 @@ export const deliveries = gridline.table(
     matterId: uuid('matter_id').references(() => matters.id),
     template: text('template').notNull(),
     params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
-    /** pending → sent | unreachable | failed */
+    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails. */
     status: text('status').notNull().default('pending'),
+    /** The job that is sending it, so a duplicate job never sends the same delivery at once. */
+    claimedBy: text('claimed_by'),
+    claimedAt: ts('claimed_at'),
     channel: text('channel'),
     attempts: integer('attempts').notNull().default(0),
     error: text('error'),

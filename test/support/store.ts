@@ -12,6 +12,7 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
 export type StoreKind = 'postgres' | 'pglite';
 
 export interface TestStore extends Store {
+  /** The Postgres URL of the throwaway database (null on PGlite). */
   /** Empties every gridline table (keeps migrations). */
   reset(): Promise<void>;
 }

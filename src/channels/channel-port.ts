@@ -1,0 +1,36 @@
+// What a channel adapter offers the notify worker: render and send one outbound message.
+import type { Platform } from '../domain/types.js';
+
+export interface OutboundMessage {
+  text: string;
+  /** Actions the adapter renders as buttons; `data` is signed and checked again when pressed. */
+  actions?: Array<{ label: string; data: string }>;
+}
+
+export interface Recipient {
+  personId: string;
+  externalId: string;
+  chatId: string | null;
+  locale: string;
+}
+
+export interface ChannelPort {
+  readonly name: Platform | 'console';
+  send(to: Recipient, message: OutboundMessage): Promise<{ messageRef?: string }>;
+}
+
+/** The person blocked the bot or left: do not retry, mark the identity unreachable. */
+export class RecipientUnreachableError extends Error {
+  override readonly name = 'RecipientUnreachableError';
+  constructor(readonly channel: string, message = 'recipient unreachable') {
+    super(message);
+  }
+}
+
+/** The platform asked us to wait (HTTP 429); the notify worker retries after `retryAfterMs`. */
+export class RetryAfterError extends Error {
+  override readonly name = 'RetryAfterError';
+  constructor(readonly retryAfterMs: number, readonly channel: string) {
+    super(`${channel} asked to retry after ${retryAfterMs} ms`);
+  }
+}

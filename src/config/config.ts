@@ -1,0 +1,142 @@
+// Read and validated once at start; every bad variable is reported in one error.
+import path from 'node:path';
+import { z } from 'zod';
+import { LOCALES } from '../domain/types.js';
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+    .optional();
+
+const emptyToUndefined = (env: NodeJS.ProcessEnv): Record<string, string | undefined> =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+  GRIDLINE_DATA_DIR: z.string().default('./data'),
+  REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DEFAULT_LOCALE: z.enum(LOCALES).default('zh-CN'),
+  DEFAULT_TIMEZONE: z
+    .string()
+    .default('Asia/Shanghai')
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Shanghai'),
+  GRIDLINE_ROSTER: z.string().optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[\w-]{20,}$/, 'must look like 123456:ABC-DEF… (the token @BotFather gave you)')
+    .optional(),
+  TELEGRAM_API_ROOT: optionalUrl(['http:', 'https:']),
+  TELEGRAM_WEBHOOK_URL: optionalUrl(['https:', 'http:']),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16–256 characters of A-Z, a-z, 0-9, _ and -')
+    .optional(),
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'must start with xoxb-').optional(),
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must start with xapp-').optional(),
+  SLACK_API_URL: optionalUrl(['http:', 'https:']),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  store: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  queue: { kind: 'redis'; url: string } | { kind: 'postgres' };
+  dataDir: string;
+  http: { host: string; port: number };
+  defaultLocale: Env['DEFAULT_LOCALE'];
+  defaultTimezone: string;
+  rosterFile: string | undefined;
+  workerConcurrency: number;
+  telegram: { token: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string } | null;
+  slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string } | null;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: Array<{ variable: string; message: string }>) {
+    super(
+      `gridline cannot start: fix these settings (environment variables) and start again:\n` +
+        problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n'),
+    );
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(emptyToUndefined(env));
+  const problems: Array<{ variable: string; message: string }> = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({ variable: String(issue.path[0] ?? '?'), message: issue.message });
+    }
+  }
+  const e = parsed.success ? parsed.data : undefined;
+  if (e) {
+    if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+      problems.push({
+        variable: 'SLACK_SIGNING_SECRET',
+        message: 'required with SLACK_BOT_TOKEN in HTTP mode: requests are always checked against it',
+      });
+    }
+    if ((e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) && !e.SLACK_BOT_TOKEN) {
+      problems.push({ variable: 'SLACK_BOT_TOKEN', message: 'required when other SLACK_ settings are given' });
+    }
+    if ((e.TELEGRAM_WEBHOOK_URL || e.TELEGRAM_API_ROOT) && !e.TELEGRAM_BOT_TOKEN) {
+      problems.push({ variable: 'TELEGRAM_BOT_TOKEN', message: 'required when other TELEGRAM_ settings are given' });
+    }
+  }
+  if (problems.length || !e) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(e.GRIDLINE_DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    queue: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'postgres' },
+    dataDir,
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    defaultLocale: e.DEFAULT_LOCALE,
+    defaultTimezone: e.DEFAULT_TIMEZONE,
+    rosterFile: e.GRIDLINE_ROSTER,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    telegram: e.TELEGRAM_BOT_TOKEN
+      ? {
+          token: e.TELEGRAM_BOT_TOKEN,
+          apiRoot: e.TELEGRAM_API_ROOT,
+          webhookUrl: e.TELEGRAM_WEBHOOK_URL,
+          webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+        }
+      : null,
+    slack: e.SLACK_BOT_TOKEN
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          signingSecret: e.SLACK_SIGNING_SECRET ?? '',
+          appToken: e.SLACK_APP_TOKEN,
+          apiUrl: e.SLACK_API_URL,
+        }
+      : null,
+  };
+}

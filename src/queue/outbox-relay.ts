@@ -1,0 +1,115 @@
+// Moves committed outbox rows onto the queues. Runs after each commit that wrote rows (kick) and
+// on a timer, so rows written while the queue was down go out once it is back. A row may be
+// relayed twice (a crash between add and mark); its job id makes the second add a no-op.
+import type { Logger } from '../logger.js';
+import type { Db } from '../store/db.js';
+import { markRelayed, markRelayFailed, pendingOutbox, type OutboxRow } from '../store/repositories/outbox-repository.js';
+import { JOB_NAMES, type JobMap, type JobName } from './jobs.js';
+import type { QueueSystem } from './queue-system.js';
+
+export interface RelayOptions {
+  /** How often to look for rows nobody kicked for (default 1000 ms). */
+  intervalMs?: number;
+  /** Rows per pass (default 500). */
+  batchSize?: number;
+  now?: () => Date;
+}
+
+/** The job id of an outbox row: stable for the row, unique across databases. */
+export function outboxJobId(row: Pick<OutboxRow, 'id' | 'createdAt'>): string {
+  return `ob-${row.id}-${row.createdAt.getTime()}`;
+}
+
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private failing = false;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: Db,
+    private readonly queues: QueueSystem,
+    private readonly logger: Logger,
+    opts: RelayOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? 1000;
+    this.batchSize = opts.batchSize ?? 500;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.kick(), this.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Asks for a pass soon; passes never overlap. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        while ((await this.relayOnce()) === this.batchSize) {
+          /* a full batch: there may be more */
+        }
+      } catch (err) {
+        if (!this.failing) this.logger.warn({ err: { message: (err as Error).message } }, 'outbox relay paused: the queue did not accept jobs; retrying');
+        this.failing = true;
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** One pass; returns how many rows it relayed. Throws when the queue refused them. */
+  async relayOnce(): Promise<number> {
+    const rows = await pendingOutbox(this.db, this.batchSize, this.now());
+    if (!rows.length) return 0;
+    const byQueue = new Map<JobName, OutboxRow[]>();
+    for (const row of rows) {
+      const name = row.queue as JobName;
+      if (!JOB_NAMES.includes(name)) {
+        // Written by a newer version, or by hand: set aside with the reason rather than retried forever.
+        await markRelayFailed(this.db, [row.id], `unknown queue ${row.queue}`);
+        await markRelayed(this.db, [row.id], this.now());
+        continue;
+      }
+      byQueue.set(name, [...(byQueue.get(name) ?? []), row]);
+    }
+    for (const [name, list] of byQueue) {
+      try {
+        await this.queues.addBulk(
+          name,
+          list.map((r) => ({ data: r.payload as unknown as JobMap[typeof name], jobId: outboxJobId(r) })),
+        );
+      } catch (err) {
+        await markRelayFailed(this.db, list.map((r) => r.id), (err as Error).message).catch(() => {});
+        throw err;
+      }
+      await markRelayed(this.db, list.map((r) => r.id), this.now());
+    }
+    if (this.failing) this.logger.info('outbox relay resumed');
+    this.failing = false;
+    return rows.length;
+  }
+}

@@ -1,0 +1,149 @@
+// BullMQ queues and workers on Redis, or on BullMQ's PostgreSQL backend over the same database
+// as the store (the machine's Postgres, or embedded PGlite through an in-process pool).
+import type { PGlite } from '@electric-sql/pglite';
+import { createPostgresBackend, Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { JOB_NAMES, type JobHandlers, type JobMap, type JobMeta, type JobName, type JobOutcome } from './jobs.js';
+import { pgliteBackendConnection } from './pglite-pool.js';
+import { redactUrl } from '../util/redact-url.js';
+
+export type QueueTarget =
+  | { kind: 'redis'; url: string; prefix?: string }
+  | { kind: 'postgres'; url: string; schema?: string }
+  | { kind: 'pglite'; pglite: PGlite };
+
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 10,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 3600, count: 50_000 },
+  removeOnFail: { age: 14 * 24 * 3600 },
+};
+
+export class QueueUnreachableError extends Error {
+  override readonly name = 'QueueUnreachableError';
+  constructor(
+    readonly target: string,
+    override readonly cause: unknown,
+  ) {
+    super(`cannot reach the queue backend at ${target}`);
+  }
+}
+
+export interface WorkerOptions {
+  concurrency?: number;
+  /** Set by channels that must respect a platform's rate (e.g. Telegram's 30 messages/s). */
+  limiter?: { max: number; duration: number };
+  /** How long a job is held before another worker may take it as stalled (BullMQ default 30 s). */
+  lockDuration?: number;
+  stalledInterval?: number;
+}
+
+type AnyQueue = Queue<any, any, string, any, any, string, any, any>;
+type AnyWorker = Worker<any, any, string, any, any, any>;
+
+export class QueueSystem {
+  private readonly queues = new Map<JobName, AnyQueue>();
+  private readonly workers: AnyWorker[] = [];
+  private readonly redisConnections: Redis[] = [];
+
+  private constructor(
+    readonly target: QueueTarget,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Connects and checks the backend answers; one clear error when it does not. */
+  static async open(target: QueueTarget, logger: Logger): Promise<QueueSystem> {
+    const system = new QueueSystem(target, logger);
+    if (target.kind === 'redis') {
+      const probe = new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 3000, retryStrategy: () => null });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        await probe.ping();
+      } catch (err) {
+        throw new QueueUnreachableError(redactUrl(target.url), err);
+      } finally {
+        probe.disconnect();
+      }
+    }
+    for (const name of JOB_NAMES) system.queue(name);
+    await Promise.all([...system.queues.values()].map((q) => q.waitUntilReady()));
+    return system;
+  }
+
+  private connectionFor(role: 'producer' | 'worker'): { connection: unknown; factory?: typeof createPostgresBackend; prefix?: string } {
+    const t = this.target;
+    if (t.kind === 'redis') {
+      // Producers fail fast while Redis is away (the outbox keeps the job); workers wait for it.
+      const conn = new Redis(t.url, {
+        maxRetriesPerRequest: role === 'worker' ? null : 1,
+        enableOfflineQueue: role === 'worker',
+      });
+      conn.on('error', (err) => this.logger.warn({ err: { message: err.message }, role }, 'redis connection error'));
+      this.redisConnections.push(conn);
+      return { connection: conn, prefix: t.prefix };
+    }
+    if (t.kind === 'postgres') {
+      return { connection: { connectionString: t.url, schema: t.schema ?? 'bullmq', migrate: true, max: 4 }, factory: createPostgresBackend };
+    }
+    return { connection: pgliteBackendConnection(t.pglite), factory: createPostgresBackend };
+  }
+
+  queue<N extends JobName>(name: N): Queue<JobMap[N]> {
+    let q = this.queues.get(name);
+    if (!q) {
+      const { connection, factory, prefix } = this.connectionFor('producer');
+      const opts = { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS } as never;
+      q = factory ? new Queue(name, opts, factory as never) : new Queue(name, opts);
+      q.on('error', (err: Error) => this.logger.warn({ queue: name, err: { message: err.message } }, 'queue error'));
+      this.queues.set(name, q);
+    }
+    return q as unknown as Queue<JobMap[N]>;
+  }
+
+  async add<N extends JobName>(name: N, data: JobMap[N], opts: { jobId: string; delay?: number }): Promise<void> {
+    await (this.queue(name) as AnyQueue).add(name, data, opts);
+  }
+
+  async addBulk<N extends JobName>(name: N, jobs: Array<{ data: JobMap[N]; jobId: string; delay?: number }>): Promise<void> {
+    if (!jobs.length) return;
+    await (this.queue(name) as AnyQueue).addBulk(
+      jobs.map((j) => ({ name, data: j.data, opts: { jobId: j.jobId, delay: j.delay } })),
+    );
+  }
+
+  /** Starts one worker per handler given. Handlers must be idempotent: a job may run twice. */
+  startWorkers(handlers: Partial<JobHandlers>, options: Partial<Record<JobName, WorkerOptions>> = {}): void {
+    for (const name of JOB_NAMES) {
+      const handler = handlers[name] as ((data: unknown, meta: JobMeta) => Promise<JobOutcome>) | undefined;
+      if (!handler) continue;
+      const { connection, factory, prefix } = this.connectionFor('worker');
+      const o = options[name] ?? {};
+      const processor = async (job: Job) =>
+        handler(job.data, { jobId: String(job.id), attempt: job.attemptsMade + 1, final: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      const opts = {
+        connection,
+        prefix,
+        concurrency: o.concurrency ?? 10,
+        limiter: o.limiter,
+        maxStalledCount: 5,
+        ...(o.lockDuration ? { lockDuration: o.lockDuration } : {}),
+        ...(o.stalledInterval ? { stalledInterval: o.stalledInterval } : {}),
+      } as never;
+      const worker = factory ? new Worker(name, processor, opts, factory as never) : new Worker(name, processor, opts);
+      worker.on('failed', (job: Job | undefined, err: Error) =>
+        this.logger.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: { name: err.name, message: err.message } }, 'job failed'),
+      );
+      worker.on('error', (err: Error) => this.logger.warn({ queue: name, err: { message: err.message } }, 'worker error'));
+      this.workers.push(worker);
+    }
+  }
+
+  /** Graceful: workers finish the jobs they hold, then every connection closes. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    for (const c of this.redisConnections) c.disconnect();
+  }
+}

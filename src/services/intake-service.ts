@@ -1,0 +1,174 @@
+// A report becomes a matter: stored with its receipt and its routing job in one transaction.
+import { DEFAULT_TIME_LIMITS, dueAt, formatRef, resolveTimeLimit, transition, type TimeLimitPolicy } from '../domain/index.js';
+import type { Attachment, Category, MatterLevel, Size, Topic } from '../domain/types.js';
+import type { Executor } from '../store/db.js';
+import { createDeliveries } from '../store/repositories/delivery-repository.js';
+import {
+  appendEvents,
+  claimEvent,
+  findMatterBySourceEvent,
+  insertMatter,
+  insertMessage,
+  linkEvent,
+  nextRefSeq,
+  type MatterRow,
+} from '../store/repositories/matter-repository.js';
+import { enqueue } from '../store/repositories/outbox-repository.js';
+import { findByIdentity, findPerson, findPersonByCode, placementsOf, type PersonRow } from '../store/repositories/people-repository.js';
+import { allTimeLimits } from '../store/repositories/time-limit-repository.js';
+import type { ServiceContext } from './context.js';
+import type { InboundEvent } from './inbound-event.js';
+
+/** Telegram's own limit is 4096; the CLI and Slack could send more. Longer is refused, not cut. */
+export const MAX_REPORT_CHARS = 8000;
+const SUMMARY_CHARS = 80;
+
+export type IntakeRejection = 'not_registered' | 'no_grid' | 'empty' | 'too_long' | 'not_permitted';
+
+export type IntakeResult =
+  | { status: 'created'; matter: MatterRow }
+  | { status: 'duplicate'; matter: MatterRow }
+  | { status: 'rejected'; reason: IntakeRejection };
+
+const STAFF_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
+const RESIDENT_ROLES = new Set(['villager', 'household_head']);
+
+export async function resolveSender(db: Executor, event: Pick<InboundEvent, 'platform' | 'externalUserId'>): Promise<PersonRow | undefined> {
+  if (event.platform === 'cli') {
+    return (await findPersonByCode(db, event.externalUserId)) ?? (isUuid(event.externalUserId) ? await findPerson(db, event.externalUserId) : undefined);
+  }
+  return (await findByIdentity(db, event.platform, event.externalUserId))?.person;
+}
+
+/** The first line of the text, short enough for a list. */
+export function summarise(text: string, attachments: readonly Attachment[]): string {
+  const line = text.trim().split(/\r?\n/)[0]?.trim() ?? '';
+  if (line) return [...line].length > SUMMARY_CHARS ? `${[...line].slice(0, SUMMARY_CHARS - 1).join('')}…` : line;
+  return attachments.map((a) => `[${a.kind}]`).join(' ');
+}
+
+export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<IntakeResult> {
+  const text = (event.text ?? '').trim();
+  const attachments = event.attachments ?? [];
+  if (!text && !attachments.length) return { status: 'rejected', reason: 'empty' };
+  if ([...text].length > MAX_REPORT_CHARS) return { status: 'rejected', reason: 'too_long' };
+
+  const existing = await findMatterBySourceEvent(ctx.db, event.eventId);
+  if (existing) return { status: 'duplicate', matter: existing };
+
+  const sender = await resolveSender(ctx.db, event);
+  if (!sender) return { status: 'rejected', reason: 'not_registered' };
+
+  const senderPlaces = await placementsOf(ctx.db, sender.id);
+  let reporter: PersonRow | null = sender;
+  let recordedBy: PersonRow | null = null;
+  let places = senderPlaces;
+  if (event.onBehalfOf) {
+    // Filing for an elderly villager: only staff may, and only for someone in their part of the tree.
+    if (!senderPlaces.some((p) => STAFF_ROLES.has(p.role))) return { status: 'rejected', reason: 'not_permitted' };
+    const villager = await findPerson(ctx.db, event.onBehalfOf);
+    if (!villager) return { status: 'rejected', reason: 'not_registered' };
+    places = await placementsOf(ctx.db, villager.id);
+    const villagerUnit = places.find((p) => RESIDENT_ROLES.has(p.role) && p.node.level === 'unit');
+    const covers = villagerUnit && senderPlaces.some((s) => STAFF_ROLES.has(s.role) && (villagerUnit.node.path === s.node.path || villagerUnit.node.path.startsWith(`${s.node.path}/`)));
+    if (!covers) return { status: 'rejected', reason: 'not_permitted' };
+    reporter = villager;
+    recordedBy = sender;
+  } else if (!senderPlaces.some((p) => RESIDENT_ROLES.has(p.role) && p.node.level === 'unit')) {
+    // Staff reporting for themselves are recording what they found on patrol (发现).
+    if (senderPlaces.some((p) => STAFF_ROLES.has(p.role) && p.node.level === 'unit')) {
+      reporter = null;
+      recordedBy = sender;
+    }
+  }
+  const home = places.find((p) => (RESIDENT_ROLES.has(p.role) || recordedBy === sender) && p.node.level === 'unit');
+  if (!home) return { status: 'rejected', reason: 'no_grid' };
+
+  const now = ctx.now();
+  const category: Category = event.category;
+  const size: Size = event.size ?? 'small';
+  const topic: Topic = event.topic ?? 'general';
+  const level: MatterLevel = 'unit';
+  const limits = await policies(ctx.db);
+  const limit = resolveTimeLimit(limits, { category, size, level });
+  const discovered = transition(null, 'report', [reporter ? 'reporter' : 'recorder']);
+  const received = transition(discovered, 'receive', ['system']);
+
+  const result = await ctx.db.transaction(async (tx) => {
+    if (!(await claimEvent(tx, event.eventId))) return null;
+    const ref = formatRef(await nextRefSeq(tx));
+    const matter = await insertMatter(tx, {
+      ref,
+      category,
+      size,
+      topic,
+      step: received.step,
+      state: received.state,
+      level,
+      gridNodeId: home.node.id,
+      reporterId: reporter?.id ?? null,
+      recordedById: recordedBy?.id ?? null,
+      summary: summarise(text, attachments),
+      sourceEventId: event.eventId,
+      dueAt: dueAt(now, limit.acceptMinutes),
+      discoveredAt: now,
+      acceptedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await linkEvent(tx, event.eventId, matter.id);
+    const actorId = (recordedBy ?? reporter)?.id ?? null;
+    await appendEvents(tx, [
+      {
+        matterId: matter.id,
+        at: now,
+        actorId,
+        action: 'report',
+        stepTo: 'discover',
+        levelTo: level,
+        note: recordedBy ? (reporter ? 'filed_for_villager' : 'patrol') : null,
+        data: { platform: event.platform, category, size, topic },
+      },
+      { matterId: matter.id, at: now, action: 'receive', stepFrom: 'discover', stepTo: 'accept', data: { ref } },
+    ]);
+    await insertMessage(tx, {
+      matterId: matter.id,
+      authorId: reporter?.id ?? recordedBy?.id ?? null,
+      direction: 'in',
+      text: text || null,
+      attachments,
+      platform: event.platform,
+      createdAt: now,
+    });
+    // 四个一: the villager hears back at once, with a number to quote.
+    const receiptTo = reporter ?? recordedBy;
+    const deliveryIds = receiptTo
+      ? await createDeliveries(tx, [{ personId: receiptTo.id, matterId: matter.id, template: 'receipt', params: { ref, category } }])
+      : [];
+    await enqueue(tx, [
+      { queue: 'route', job: 'route', payload: { matterId: matter.id } },
+      ...deliveryIds.map((id) => ({ queue: 'notify', job: 'notify', payload: { deliveryId: id } })),
+    ]);
+    return matter;
+  });
+
+  if (!result) {
+    const matter = await findMatterBySourceEvent(ctx.db, event.eventId);
+    if (matter) return { status: 'duplicate', matter };
+    // Claimed by a delivery still in flight in another transaction: the caller will see it done.
+    throw new Error(`inbound event ${event.eventId} is being handled concurrently`);
+  }
+  ctx.outboxWritten();
+  ctx.logger.info({ matterId: result.id, ref: result.ref, category, grid: home.node.code }, 'matter received');
+  return { status: 'created', matter: result };
+}
+
+export async function policies(db: Executor): Promise<TimeLimitPolicy[]> {
+  const rows = await allTimeLimits(db);
+  // resolveTimeLimit prefers the most specific row and, among equals, the later: the roster's.
+  return [...DEFAULT_TIME_LIMITS, ...(rows as TimeLimitPolicy[])];
+}
+
+function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}

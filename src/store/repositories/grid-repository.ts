@@ -1,0 +1,42 @@
+// Queries on the grid tree.
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import type { Executor } from '../db.js';
+import { gridNodes, roles } from '../schema.js';
+
+export type GridNodeRow = typeof gridNodes.$inferSelect;
+
+export async function findNode(db: Executor, id: string): Promise<GridNodeRow | undefined> {
+  const [row] = await db.select().from(gridNodes).where(eq(gridNodes.id, id));
+  return row;
+}
+
+export async function findNodeByCode(db: Executor, code: string): Promise<GridNodeRow | undefined> {
+  const [row] = await db.select().from(gridNodes).where(eq(gridNodes.code, code));
+  return row;
+}
+
+/** The node and every node above it, nearest first. */
+export async function ancestry(db: Executor, node: GridNodeRow): Promise<GridNodeRow[]> {
+  const codes = node.path.split('/');
+  const rows = await db.select().from(gridNodes).where(inArray(gridNodes.code, codes));
+  const byCode = new Map(rows.map((r) => [r.code, r]));
+  return codes
+    .reverse()
+    .map((c) => byCode.get(c))
+    .filter((r): r is GridNodeRow => Boolean(r));
+}
+
+export async function allNodes(db: Executor): Promise<GridNodeRow[]> {
+  return db.select().from(gridNodes).orderBy(asc(gridNodes.path));
+}
+
+/** How many people hold each role at each node: node id → role → count. */
+export async function staffCountsByNode(db: Executor): Promise<Map<string, Record<string, number>>> {
+  const rows = await db
+    .select({ nodeId: roles.gridNodeId, role: roles.role, n: sql<number>`count(*)::int` })
+    .from(roles)
+    .groupBy(roles.gridNodeId, roles.role);
+  const out = new Map<string, Record<string, number>>();
+  for (const r of rows) out.set(r.nodeId, { ...(out.get(r.nodeId) ?? {}), [r.role]: Number(r.n) });
+  return out;
+}

@@ -1,0 +1,179 @@
+// Every query on matters, their events and messages. No business rules here.
+import { and, asc, desc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Executor } from '../db.js';
+import { queryRows } from '../raw.js';
+import { deliveries, gridNodes, matterEvents, matterRefSeq, matters, messages, people, processedEvents } from '../schema.js';
+
+export type MatterRow = typeof matters.$inferSelect;
+export type NewMatter = typeof matters.$inferInsert;
+export type MatterEventRow = typeof matterEvents.$inferSelect;
+export type NewMatterEvent = typeof matterEvents.$inferInsert;
+export type NewMessage = typeof messages.$inferInsert;
+
+/** Records an inbound event id; false when it was already recorded (a duplicate delivery). */
+export async function claimEvent(db: Executor, eventId: string): Promise<boolean> {
+  const rows = await db.insert(processedEvents).values({ id: eventId }).onConflictDoNothing().returning({ id: processedEvents.id });
+  return rows.length === 1;
+}
+
+export async function linkEvent(db: Executor, eventId: string, matterId: string): Promise<void> {
+  await db.update(processedEvents).set({ matterId }).where(eq(processedEvents.id, eventId));
+}
+
+export async function nextRefSeq(db: Executor): Promise<number> {
+  const rows = await queryRows<{ n: string | number }>(db, sql`select nextval(${sql.raw(`'gridline.${matterRefSeq.seqName}'`)}) as n`);
+  return Number(rows[0]?.n);
+}
+
+export async function insertMatter(db: Executor, values: NewMatter): Promise<MatterRow> {
+  const [row] = await db.insert(matters).values(values).returning();
+  return row!;
+}
+
+export async function appendEvents(db: Executor, events: NewMatterEvent[]): Promise<void> {
+  if (events.length) await db.insert(matterEvents).values(events);
+}
+
+export async function insertMessage(db: Executor, msg: NewMessage): Promise<void> {
+  await db.insert(messages).values(msg);
+}
+
+export async function findMatter(db: Executor, id: string): Promise<MatterRow | undefined> {
+  const [row] = await db.select().from(matters).where(eq(matters.id, id));
+  return row;
+}
+
+/** Locks the matter's row until the transaction ends: one worker moves a matter at a time. */
+export async function lockMatter(db: Executor, id: string): Promise<MatterRow | undefined> {
+  const [row] = await db.select().from(matters).where(eq(matters.id, id)).for('update');
+  return row;
+}
+
+export async function findMatterByRef(db: Executor, ref: string): Promise<MatterRow | undefined> {
+  const [row] = await db.select().from(matters).where(eq(matters.ref, ref));
+  return row;
+}
+
+export async function findMatterBySourceEvent(db: Executor, eventId: string): Promise<MatterRow | undefined> {
+  const [row] = await db.select().from(matters).where(eq(matters.sourceEventId, eventId));
+  return row;
+}
+
+export async function updateMatter(db: Executor, id: string, patch: Partial<NewMatter>): Promise<void> {
+  await db.update(matters).set({ ...patch, updatedAt: new Date() }).where(eq(matters.id, id));
+}
+
+export async function matterEventsOf(db: Executor, matterId: string): Promise<Array<MatterEventRow & { actorName: string | null; assigneeName: string | null }>> {
+  const actor = alias(people, 'actor');
+  const assignee = alias(people, 'assignee');
+  const rows = await db
+    .select({ e: matterEvents, actorName: actor.name, assigneeName: assignee.name })
+    .from(matterEvents)
+    .leftJoin(actor, eq(actor.id, matterEvents.actorId))
+    .leftJoin(assignee, eq(assignee.id, matterEvents.assigneeId))
+    .where(eq(matterEvents.matterId, matterId))
+    .orderBy(asc(matterEvents.id));
+  return rows.map((r) => ({ ...r.e, actorName: r.actorName, assigneeName: r.assigneeName }));
+}
+
+export async function messagesOf(db: Executor, matterId: string) {
+  return db.select().from(messages).where(eq(messages.matterId, matterId)).orderBy(asc(messages.createdAt));
+}
+
+export async function deliveriesOf(db: Executor, matterId: string) {
+  return db
+    .select({
+      id: deliveries.id,
+      personId: deliveries.personId,
+      personName: people.name,
+      template: deliveries.template,
+      status: deliveries.status,
+      channel: deliveries.channel,
+      sentAt: deliveries.sentAt,
+    })
+    .from(deliveries)
+    .innerJoin(people, eq(people.id, deliveries.personId))
+    .where(eq(deliveries.matterId, matterId))
+    .orderBy(asc(deliveries.createdAt));
+}
+
+export interface MatterListFilter {
+  /** Only matters in this node's subtree (by path prefix). */
+  gridPath?: string;
+  state?: MatterRow['state'];
+  assigneeId?: string;
+  reporterId?: string;
+  limit?: number;
+}
+
+export interface MatterListItem {
+  id: string;
+  ref: string;
+  category: MatterRow['category'];
+  size: MatterRow['size'];
+  step: MatterRow['step'];
+  state: MatterRow['state'];
+  level: MatterRow['level'];
+  supervised: boolean;
+  summary: string;
+  grid: string;
+  gridName: string;
+  reporter: string | null;
+  assignee: string | null;
+  assigneeCode: string | null;
+  dueAt: Date | null;
+  createdAt: Date;
+  notified: number;
+  pendingDeliveries: number;
+}
+
+export async function listMatters(db: Executor, filter: MatterListFilter = {}): Promise<MatterListItem[]> {
+  const reporter = alias(people, 'reporter');
+  const assignee = alias(people, 'assignee');
+  const where: SQL[] = [];
+  if (filter.gridPath) where.push(or(eq(gridNodes.path, filter.gridPath), like(gridNodes.path, `${filter.gridPath}/%`))!);
+  if (filter.state) where.push(eq(matters.state, filter.state));
+  if (filter.assigneeId) where.push(eq(matters.assigneeId, filter.assigneeId));
+  if (filter.reporterId) where.push(eq(matters.reporterId, filter.reporterId));
+  const rows = await db
+    .select({
+      id: matters.id,
+      ref: matters.ref,
+      category: matters.category,
+      size: matters.size,
+      step: matters.step,
+      state: matters.state,
+      level: matters.level,
+      supervised: matters.supervised,
+      summary: matters.summary,
+      grid: gridNodes.code,
+      gridName: gridNodes.name,
+      reporter: reporter.name,
+      assignee: assignee.name,
+      assigneeCode: assignee.code,
+      dueAt: matters.dueAt,
+      createdAt: matters.createdAt,
+      notified: sql<number>`(select count(*)::int from ${deliveries} d where d.matter_id = ${matters.id} and d.status = 'sent')`,
+      pendingDeliveries: sql<number>`(select count(*)::int from ${deliveries} d where d.matter_id = ${matters.id} and d.status = 'pending')`,
+    })
+    .from(matters)
+    .innerJoin(gridNodes, eq(gridNodes.id, matters.gridNodeId))
+    .leftJoin(reporter, eq(reporter.id, matters.reporterId))
+    .leftJoin(assignee, eq(assignee.id, matters.assigneeId))
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(matters.createdAt), desc(matters.ref))
+    .limit(filter.limit ?? 200);
+  return rows.map((r) => ({ ...r, notified: Number(r.notified), pendingDeliveries: Number(r.pendingDeliveries) }));
+}
+
+/** Open matters per person, for routing by the fewest. */
+export async function openMatterCounts(db: Executor, personIds: string[]): Promise<Map<string, number>> {
+  if (!personIds.length) return new Map();
+  const rows = await db
+    .select({ id: matters.assigneeId, n: sql<number>`count(*)::int` })
+    .from(matters)
+    .where(and(eq(matters.state, 'open'), inArray(matters.assigneeId, personIds)))
+    .groupBy(matters.assigneeId);
+  return new Map(rows.map((r) => [r.id!, Number(r.n)]));
+}

@@ -1,0 +1,38 @@
+// The outbox: jobs written with the state change that causes them, relayed after commit.
+import { and, asc, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import type { Executor } from '../db.js';
+import { outbox } from '../schema.js';
+
+export type OutboxRow = typeof outbox.$inferSelect;
+export type NewOutboxRow = Pick<typeof outbox.$inferInsert, 'queue' | 'job' | 'payload' | 'runAt'>;
+
+export async function enqueue(db: Executor, rows: NewOutboxRow[]): Promise<void> {
+  if (rows.length) await db.insert(outbox).values(rows);
+}
+
+/** Rows not yet relayed whose time has come, oldest first. */
+export async function pendingOutbox(db: Executor, limit: number, now: Date): Promise<OutboxRow[]> {
+  return db
+    .select()
+    .from(outbox)
+    .where(and(isNull(outbox.relayedAt), or(isNull(outbox.runAt), lte(outbox.runAt, now))))
+    .orderBy(asc(outbox.id))
+    .limit(limit);
+}
+
+export async function markRelayed(db: Executor, ids: number[], at: Date): Promise<void> {
+  if (ids.length) await db.update(outbox).set({ relayedAt: at }).where(inArray(outbox.id, ids));
+}
+
+export async function markRelayFailed(db: Executor, ids: number[], error: string): Promise<void> {
+  if (ids.length)
+    await db
+      .update(outbox)
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 500) })
+      .where(inArray(outbox.id, ids));
+}
+
+export async function outboxBacklog(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.relayedAt));
+  return Number(row?.n ?? 0);
+}

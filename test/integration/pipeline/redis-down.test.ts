@@ -1,0 +1,67 @@
+// Redis goes away while a matter is stored: the matter is kept, and its notifications go out
+// once Redis is back (the outbox holds them meanwhile).
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime, type Runtime } from '../../../src/app/runtime.js';
+import { intake } from '../../../src/services/intake-service.js';
+import { deliveries, matters, outbox } from '../../../src/store/schema.js';
+import { newOfficer, newTree, newVillager } from '../../support/factories.js';
+import { PrivateRedis } from '../../support/redis-server.js';
+import { RecordingChannel } from '../../support/recording-channel.js';
+import { testLogger } from '../../support/runtime.js';
+import { openTestStore, type TestStore } from '../../support/store.js';
+import { waitFor } from '../../support/wait.js';
+
+describe('Redis down while a matter is stored', () => {
+  let store: TestStore;
+  let redis: PrivateRedis;
+  let runtime: Runtime;
+
+  beforeAll(async () => {
+    store = await openTestStore('postgres');
+    redis = await PrivateRedis.start();
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await redis?.down();
+    await store?.close();
+  });
+
+  it('keeps the matter and sends its notifications once Redis is back', async () => {
+    const tree = await newTree(store.db);
+    const officer = await newOfficer(store.db, tree.unit, '李冬梅', { telegram: '2002' });
+    await newVillager(store.db, tree.unit, '王秀英', { telegram: '1001' });
+    const telegram = new RecordingChannel('telegram');
+    runtime = await createRuntime({ store, queue: { kind: 'redis', url: redis.url }, logger: testLogger, channels: new Map([['telegram', telegram]]), relayIntervalMs: 200 });
+    runtime.startWorkers({ concurrency: 2 });
+
+    await redis.down();
+    const r = await intake(runtime.ctx, {
+      eventId: 'telegram:update:77',
+      platform: 'telegram',
+      externalUserId: '1001',
+      kind: 'report',
+      category: 'hazard',
+      text: '河堤有一段塌了，小孩常在那里玩。',
+      receivedAt: new Date().toISOString(),
+    });
+    expect(r.status).toBe('created');
+    if (r.status !== 'created') return;
+    await new Promise((res) => setTimeout(res, 1000));
+    const pending = await store.db.select().from(outbox);
+    expect(pending.length).toBeGreaterThanOrEqual(2);
+    expect(pending.every((row) => row.relayedAt === null)).toBe(true);
+    expect(pending.some((row) => row.attempts > 0)).toBe(true);
+    expect(telegram.sent).toHaveLength(0);
+
+    await redis.up();
+    await waitFor(async () => {
+      const ds = await store.db.select().from(deliveries).where(eq(deliveries.matterId, r.matter.id));
+      return ds.length === 3 && ds.every((d) => d.status === 'sent');
+    }, 'the notifications after Redis came back', 30_000);
+    const [m] = await store.db.select().from(matters).where(eq(matters.id, r.matter.id));
+    expect(m!.assigneeId).toBe(officer.id);
+    expect(telegram.to('2002').filter((t) => t.includes(r.matter.ref))).toHaveLength(1);
+    expect(telegram.to('1001').filter((t) => t.includes(r.matter.ref))).toHaveLength(2);
+  }, 60_000);
+});
