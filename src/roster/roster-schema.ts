@@ -1,0 +1,434 @@
+// The roster file: the grid tree, people, their identities and roles, departments, time limits and
+// FAQ entries. The zod schema checks each value; `checkRosterReferences` checks what ties them
+// together (codes that must exist or be unique, the level order of the tree).
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import {
+  CATEGORIES,
+  GRID_LEVELS,
+  LOCALES,
+  MATTER_LEVELS,
+  ROLES,
+  SIZES,
+  type GridLevel,
+  type Role,
+} from '../domain/types.js';
+
+export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
+export const GRID_KINDS = ['standard', 'dedicated'] as const;
+export type GridKind = (typeof GRID_KINDS)[number];
+
+export const CODE_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const JOIN_CODE_RE = /^[A-Z0-9]{4,16}$/;
+const TELEGRAM_ID_RE = /^[1-9][0-9]{0,19}$/;
+const SLACK_ID_RE = /^[UW][A-Z0-9]{2,}$/;
+const PHONE_RE = /^\+?[0-9][0-9 -]{4,19}$/;
+
+const code = (what: string, example: string) =>
+  z.string().regex(CODE_RE, `a ${what} code is lowercase letters and digits joined by single "-", e.g. ${example}`);
+
+const text = z.string().trim().min(1, 'must not be empty');
+const count = z.number().int('must be a whole number').nonnegative('must not be negative');
+const minutes = z.number().int('must be a whole number of minutes').positive('must be at least 1 minute');
+
+/** Numbers are accepted too, since YAML reads an unquoted id as a number. */
+const numericText = (message: string, re: RegExp) =>
+  z
+    .union([z.string(), z.number().int().nonnegative()], { error: message })
+    .transform((v) => String(v).trim())
+    .pipe(z.string().regex(re, message));
+
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const timezone = z.string().refine(isTimeZone, 'unknown time zone; use an IANA name such as Asia/Shanghai');
+
+export const GridNodeSchema = z.strictObject({
+  code: code('grid', 'shuichuan-g03'),
+  name: text,
+  level: z.enum(GRID_LEVELS),
+  /** Unit grids only: 'standard' (a 村民小组) or 'dedicated' (专属网格: a school, an enterprise). */
+  kind: z.enum(GRID_KINDS).optional(),
+  /** Defaults to the parent's zone, then to the roster's `timezone`. */
+  timezone: timezone.optional(),
+  /** Unit grids only; when absent one is derived from the code (see deriveJoinCode). */
+  join_code: z
+    .string()
+    .regex(JOIN_CODE_RE, 'a join code is 4 to 16 capital letters or digits, e.g. SC03')
+    .optional(),
+  households: count.optional(),
+  population: count.optional(),
+  get children(): z.ZodOptional<z.ZodArray<typeof GridNodeSchema>> {
+    return z.array(GridNodeSchema).optional();
+  },
+});
+
+export const DepartmentSchema = z.strictObject({
+  code: code('department', 'county-justice'),
+  name: text,
+  /** The node the department serves, usually the county or a township. */
+  grid: code('grid', 'shuichuan-g03'),
+});
+
+export const RoleAssignmentSchema = z.strictObject({
+  role: z.enum(ROLES),
+  grid: code('grid', 'shuichuan-g03'),
+  /** Required for a liaison, not allowed otherwise. */
+  department: code('department', 'county-justice').optional(),
+  /** Shown with the name when the person answers (亮身份), e.g. 水川村第三组专职网格员. */
+  title: text.optional(),
+});
+
+/**
+ * Optional attributes (locale, phone, on_leave) are written only when present: an absent one keeps
+ * the stored value, since people may change their language or go on leave through the bot.
+ * `phone: null` clears a phone.
+ */
+export const PersonSchema = z.strictObject({
+  code: code('person', 'p-li-dongmei'),
+  name: text,
+  locale: z.enum(LOCALES).optional(),
+  phone: numericText('a phone number is digits, optionally with a leading + and spaces or "-"', PHONE_RE)
+    .nullable()
+    .optional(),
+  on_leave: z.boolean().optional(),
+  telegram: numericText('a Telegram user id is a positive number, e.g. "900001"', TELEGRAM_ID_RE).optional(),
+  slack: z.string().regex(SLACK_ID_RE, 'a Slack user id starts with U or W, e.g. U0123ABCD').optional(),
+  roles: z.array(RoleAssignmentSchema).default([]),
+});
+
+export const TimeLimitSchema = z.strictObject({
+  category: z.enum([...CATEGORIES, '*']).default('*'),
+  size: z.enum([...SIZES, '*']).default('*'),
+  level: z.enum([...MATTER_LEVELS, '*']).default('*'),
+  accept_minutes: minutes,
+  reply_minutes: minutes,
+  settle_minutes: minutes,
+});
+
+export const FaqSchema = z.strictObject({
+  code: code('FAQ', 'dibao'),
+  question: text,
+  answer: text,
+  keywords: z.array(text).default([]),
+});
+
+/**
+ * `time_limits` and `faq`, when present, are the whole table: rows missing from them are removed.
+ * When absent, the stored rows are left alone.
+ */
+export const RosterSchema = z.strictObject({
+  timezone: timezone.default(DEFAULT_TIMEZONE),
+  grid: GridNodeSchema,
+  departments: z.array(DepartmentSchema).default([]),
+  people: z.array(PersonSchema).default([]),
+  time_limits: z.array(TimeLimitSchema).optional(),
+  faq: z.array(FaqSchema).optional(),
+});
+
+export type Roster = z.output<typeof RosterSchema>;
+export type RosterInput = z.input<typeof RosterSchema>;
+export type RosterGridNode = z.output<typeof GridNodeSchema>;
+export type RosterDepartment = z.output<typeof DepartmentSchema>;
+export type RosterPerson = z.output<typeof PersonSchema>;
+export type RosterRole = z.output<typeof RoleAssignmentSchema>;
+export type RosterTimeLimit = z.output<typeof TimeLimitSchema>;
+export type RosterFaq = z.output<typeof FaqSchema>;
+
+/** The keys each kind of mapping allows, for "did you mean" hints. */
+export const ROSTER_KEYS = {
+  roster: Object.keys(RosterSchema.shape),
+  grid: Object.keys(GridNodeSchema.shape),
+  department: Object.keys(DepartmentSchema.shape),
+  person: Object.keys(PersonSchema.shape),
+  role: Object.keys(RoleAssignmentSchema.shape),
+  time_limit: Object.keys(TimeLimitSchema.shape),
+  faq: Object.keys(FaqSchema.shape),
+} as const;
+
+const JOIN_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+/** A unit grid's join code when the roster gives none: six unambiguous characters from its code. */
+export function deriveJoinCode(gridCode: string): string {
+  const digest = createHash('sha256').update(`gridline:join:${gridCode}`).digest();
+  let out = '';
+  for (let i = 0; i < 6; i++) out += JOIN_ALPHABET[digest[i]! % JOIN_ALPHABET.length];
+  return out;
+}
+
+export type PathSegment = string | number;
+
+export interface FlatGridNode {
+  code: string;
+  name: string;
+  level: GridLevel;
+  kind: GridKind;
+  timezone: string;
+  joinCode: string | null;
+  households: number | null;
+  population: number | null;
+  parentCode: string | null;
+  /** Codes from the root down, joined by '/'. */
+  path: string;
+  yamlPath: PathSegment[];
+}
+
+/** The tree in pre-order (parents before children), with inherited and derived values resolved. */
+export function flattenGrid(roster: Roster): FlatGridNode[] {
+  const out: FlatGridNode[] = [];
+  const walk = (node: RosterGridNode, parent: FlatGridNode | null, yamlPath: PathSegment[]) => {
+    const unit = node.level === 'unit';
+    const flat: FlatGridNode = {
+      code: node.code,
+      name: node.name,
+      level: node.level,
+      kind: node.kind ?? 'standard',
+      timezone: node.timezone ?? parent?.timezone ?? roster.timezone,
+      joinCode: unit ? (node.join_code ?? deriveJoinCode(node.code)) : (node.join_code ?? null),
+      households: node.households ?? null,
+      population: node.population ?? null,
+      parentCode: parent?.code ?? null,
+      path: parent ? `${parent.path}/${node.code}` : node.code,
+      yamlPath,
+    };
+    out.push(flat);
+    (node.children ?? []).forEach((child, i) => walk(child, flat, [...yamlPath, 'children', i]));
+  };
+  walk(roster.grid, null, ['grid']);
+  return out;
+}
+
+export interface RosterIssue {
+  path: PathSegment[];
+  message: string;
+  /** Where the other half of a conflict is (the first use of a duplicated value). */
+  relatedPath?: PathSegment[];
+}
+
+type Loose = Record<string, unknown>;
+const asObject = (v: unknown): Loose | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Loose) : undefined;
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const asCode = (v: unknown): string | undefined => (typeof v === 'string' && CODE_RE.test(v) ? v : undefined);
+const asId = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v.trim() || undefined : typeof v === 'number' ? String(v) : undefined;
+const isLevel = (v: unknown): v is GridLevel => GRID_LEVELS.includes(v as GridLevel);
+const isRole = (v: unknown): v is Role => ROLES.includes(v as Role);
+
+const OFFICER_ROLES: readonly Role[] = ['officer_full', 'officer_part'];
+const RESIDENT_ROLES: readonly Role[] = ['villager', 'household_head'];
+
+/** Levels' order: a child sits exactly one level below its parent. */
+function levelBelow(level: GridLevel): GridLevel | undefined {
+  return GRID_LEVELS[GRID_LEVELS.indexOf(level) + 1];
+}
+
+/** Edit distance, for "did you mean". */
+export function closest(word: string, candidates: Iterable<string>, maxDistance = 2): string | undefined {
+  let best: string | undefined;
+  let bestD = maxDistance + 1;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]!;
+      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * Checks what ties the roster together. Works on raw parsed YAML too (values of the wrong type are
+ * skipped, the schema reports those), so every problem can be reported in one pass.
+ */
+export function checkRosterReferences(data: unknown): RosterIssue[] {
+  const issues: RosterIssue[] = [];
+  const root = asObject(data);
+  if (!root) return issues;
+
+  // Unique values: the first path that used each.
+  const seen = () => {
+    const first = new Map<string, PathSegment[]>();
+    return (value: string | undefined, path: PathSegment[], what: string) => {
+      if (value === undefined) return true;
+      const prior = first.get(value);
+      if (!prior) first.set(value, path);
+      else issues.push({ path, message: `${what} "${value}" is already used; it must be unique`, relatedPath: prior });
+      return !prior;
+    };
+  };
+
+  const nodeLevels = new Map<string, GridLevel | undefined>();
+  const nodeNames = new Map<string, string>();
+  const uniqueNode = seen();
+  const uniqueJoin = seen();
+  const walk = (raw: unknown, path: PathSegment[], parent: { code?: string; level?: GridLevel; name?: string } | null) => {
+    const node = asObject(raw);
+    if (!node) return;
+    const nodeCode = asCode(node.code);
+    const level = isLevel(node.level) ? node.level : undefined;
+    const fresh = uniqueNode(nodeCode, [...path, 'code'], 'grid code');
+    if (nodeCode) {
+      if (!nodeLevels.has(nodeCode)) nodeLevels.set(nodeCode, level);
+      if (typeof node.name === 'string') nodeNames.set(nodeCode, node.name);
+    }
+    if (parent?.level && level) {
+      const expected = levelBelow(parent.level);
+      if (level !== expected) {
+        const under = `${parent.name ?? parent.code ?? 'its parent'} (${parent.level})`;
+        issues.push({
+          path: [...path, 'level'],
+          message: expected
+            ? `a ${level} grid cannot sit under ${under}; its children must be ${expected} grids`
+            : `a ${level} grid cannot sit under ${under}; household grids have no children`,
+        });
+      }
+    }
+    if (level && level !== 'unit') {
+      for (const key of ['kind', 'join_code'] as const)
+        if (node[key] !== undefined) issues.push({ path: [...path, key], message: `${key} applies to unit grids only; this is a ${level} grid` });
+    }
+    if (level === 'unit') {
+      if (typeof node.join_code === 'string') uniqueJoin(node.join_code, [...path, 'join_code'], 'join code');
+      else if (node.join_code === undefined && nodeCode && fresh)
+        uniqueJoin(deriveJoinCode(nodeCode), [...path, 'code'], 'the join code derived from this code (set join_code explicitly)');
+    }
+    const me = { code: nodeCode, level, name: typeof node.name === 'string' ? node.name : undefined };
+    asArray(node.children).forEach((child, i) => walk(child, [...path, 'children', i], me));
+  };
+  walk(root.grid, ['grid'], null);
+
+  const unknownCode = (what: string, value: string, known: Iterable<string>) => {
+    const hint = closest(value, known);
+    return `unknown ${what} code "${value}"${hint ? `; did you mean "${hint}"?` : ''}`;
+  };
+
+  const departmentCodes = new Set<string>();
+  const uniqueDepartment = seen();
+  asArray(root.departments).forEach((raw, i) => {
+    const dept = asObject(raw);
+    if (!dept) return;
+    const deptCode = asCode(dept.code);
+    uniqueDepartment(deptCode, ['departments', i, 'code'], 'department code');
+    if (deptCode) departmentCodes.add(deptCode);
+    const grid = asCode(dept.grid);
+    if (grid && !nodeLevels.has(grid))
+      issues.push({ path: ['departments', i, 'grid'], message: unknownCode('grid', grid, nodeLevels.keys()) });
+  });
+
+  const uniquePerson = seen();
+  const uniqueTelegram = seen();
+  const uniqueSlack = seen();
+  asArray(root.people).forEach((raw, i) => {
+    const person = asObject(raw);
+    if (!person) return;
+    const base: PathSegment[] = ['people', i];
+    uniquePerson(asCode(person.code), [...base, 'code'], 'person code');
+    uniqueTelegram(asId(person.telegram), [...base, 'telegram'], 'telegram id');
+    uniqueSlack(typeof person.slack === 'string' ? person.slack : undefined, [...base, 'slack'], 'slack id');
+    const roleKeys = new Map<string, PathSegment[]>();
+    let residentAt: PathSegment[] | undefined;
+    asArray(person.roles).forEach((rawRole, j) => {
+      const r = asObject(rawRole);
+      if (!r) return;
+      const rp: PathSegment[] = [...base, 'roles', j];
+      const role = isRole(r.role) ? r.role : undefined;
+      const grid = asCode(r.grid);
+      const level = grid ? nodeLevels.get(grid) : undefined;
+      if (grid && !nodeLevels.has(grid)) issues.push({ path: [...rp, 'grid'], message: unknownCode('grid', grid, nodeLevels.keys()) });
+      const dept = asCode(r.department);
+      if (dept && !departmentCodes.has(dept))
+        issues.push({ path: [...rp, 'department'], message: unknownCode('department', dept, departmentCodes) });
+      if (role === 'liaison' && r.department === undefined)
+        issues.push({ path: rp, message: 'a liaison role must name its department (department: <department code>)' });
+      if (role && role !== 'liaison' && r.department !== undefined)
+        issues.push({ path: [...rp, 'department'], message: `department is only used with role liaison, not ${role}` });
+      if (role && level && OFFICER_ROLES.includes(role) && level !== 'unit')
+        issues.push({
+          path: [...rp, 'grid'],
+          message: `${role} belongs on a unit grid; "${grid}" is a ${level} grid (use cadre or grid_leader above the unit level)`,
+        });
+      if (role && level && RESIDENT_ROLES.includes(role) && level !== 'unit' && level !== 'household')
+        issues.push({ path: [...rp, 'grid'], message: `${role} belongs on a unit or household grid; "${grid}" is a ${level} grid` });
+      if (role === 'villager') {
+        if (residentAt) issues.push({ path: [...rp, 'role'], message: 'a person is a villager of one grid only', relatedPath: residentAt });
+        else residentAt = [...rp, 'role'];
+      }
+      if (role && grid) {
+        const key = `${role}@${grid}`;
+        const prior = roleKeys.get(key);
+        if (prior) issues.push({ path: rp, message: `role ${role} on grid ${grid} is listed twice`, relatedPath: prior });
+        else roleKeys.set(key, rp);
+      }
+    });
+  });
+
+  const uniqueLimit = seen();
+  asArray(root.time_limits).forEach((raw, i) => {
+    const limit = asObject(raw);
+    if (!limit) return;
+    const part = (v: unknown) => (v === undefined ? '*' : typeof v === 'string' ? v : undefined);
+    const [c, s, l] = [part(limit.category), part(limit.size), part(limit.level)];
+    if (c && s && l) uniqueLimit(`${c}/${s}/${l}`, ['time_limits', i], 'the time limit key category/size/level');
+    const settle = limit.settle_minutes;
+    for (const key of ['accept_minutes', 'reply_minutes'] as const) {
+      const v = limit[key];
+      if (typeof v === 'number' && typeof settle === 'number' && v > settle)
+        issues.push({ path: ['time_limits', i, key], message: `${key} (${v}) must not exceed settle_minutes (${settle})` });
+    }
+  });
+
+  const uniqueFaq = seen();
+  asArray(root.faq).forEach((raw, i) => uniqueFaq(asCode(asObject(raw)?.code), ['faq', i, 'code'], 'FAQ code'));
+
+  return issues;
+}
+
+/** Things that are allowed but probably not meant: unit grids nobody answers for, and so on. */
+export function rosterWarnings(roster: Roster): string[] {
+  const warnings: string[] = [];
+  const nodes = flattenGrid(roster);
+  const rolesAt = new Map<string, Set<Role>>();
+  const liaisons = new Set<string>();
+  for (const person of roster.people) {
+    for (const r of person.roles) {
+      if (!rolesAt.has(r.grid)) rolesAt.set(r.grid, new Set());
+      rolesAt.get(r.grid)!.add(r.role);
+      if (r.role === 'liaison' && r.department) liaisons.add(r.department);
+    }
+    const staff = person.roles.some((r) => !RESIDENT_ROLES.includes(r.role));
+    if (staff && !person.telegram && !person.slack)
+      warnings.push(`person ${person.code} (${person.name}) has a staff role but no telegram or slack id: alerts cannot reach them`);
+  }
+  for (const node of nodes) {
+    const here = rolesAt.get(node.code) ?? new Set<Role>();
+    if (node.level === 'unit' && !OFFICER_ROLES.some((r) => here.has(r)))
+      warnings.push(`unit grid ${node.code} (${node.name}) has no officer_full or officer_part: its matters go to the village`);
+    const led = here.has('cadre') || here.has('grid_leader');
+    if ((node.level === 'village' || node.level === 'township' || node.level === 'county') && !led)
+      warnings.push(`${node.level} grid ${node.code} (${node.name}) has no cadre or grid_leader: escalations to it alert no one`);
+  }
+  for (const dept of roster.departments)
+    if (!liaisons.has(dept.code)) warnings.push(`department ${dept.code} (${dept.name}) has no liaison: a whistle reaches no one`);
+  return warnings;
+}
