@@ -10,7 +10,7 @@ import { OutboxRelay } from '../queue/outbox-relay.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
 import type { ServiceContext } from '../services/context.js';
 import { intake } from '../services/intake-service.js';
-import { sendDelivery } from '../services/notify-service.js';
+import { sendDeliveries } from '../services/notify-service.js';
 import { routeMatter } from '../services/routing-service.js';
 import { openStore, type Store, type StoreTarget } from '../store/db.js';
 
@@ -81,7 +81,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         : { outcome: result.status, matterId: result.matter.id, ref: result.matter.ref };
     },
     route: async ({ matterId }) => routeMatter(ctx, matterId),
-    notify: async ({ deliveryId }, meta) => sendDelivery(ctx, { channels, fallback, timezone }, deliveryId, { claimer: meta.jobId, final: meta.final }),
+    notify: async ({ deliveryIds }, meta) => sendDeliveries(ctx, { channels, fallback, timezone }, deliveryIds, { claimer: meta.jobId, final: meta.final }),
   };
 
   let closed = false;

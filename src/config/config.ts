@@ -86,15 +86,17 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(emptyToUndefined(env));
+  const raw = emptyToUndefined(env);
+  const parsed = envSchema.safeParse(raw);
   const problems: Array<{ variable: string; message: string }> = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       problems.push({ variable: String(issue.path[0] ?? '?'), message: issue.message });
     }
   }
-  const e = parsed.success ? parsed.data : undefined;
-  if (e) {
+  // Checked on the raw values too, so they are reported with the rest.
+  {
+    const e = raw;
     if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
       problems.push({
         variable: 'SLACK_SIGNING_SECRET',
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push({ variable: 'TELEGRAM_BOT_TOKEN', message: 'required when other TELEGRAM_ settings are given' });
     }
   }
+  const e = parsed.success ? parsed.data : undefined;
   if (problems.length || !e) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.GRIDLINE_DATA_DIR);

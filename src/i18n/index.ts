@@ -69,14 +69,16 @@ export function translator(locale: string): (key: string, params?: Record<string
   return (key, params = {}) => fixed(key, params);
 }
 
-/** Formats a time in a zone for a locale, e.g. 11月27日 20:00. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Formats a time in a zone for a locale, e.g. 11月27日 20:00. Formatters are costly: kept. */
 export function formatTime(at: Date, locale: string, timeZone = 'Asia/Shanghai'): string {
-  return new Intl.DateTimeFormat(toLocale(locale), {
-    timeZone,
-    month: 'numeric',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(at);
+  const lng = toLocale(locale);
+  const key = `${lng}|${timeZone}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lng, { timeZone, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+    formatters.set(key, f);
+  }
+  return f.format(at);
 }

@@ -6,8 +6,8 @@ export interface JobMap {
   inbound: InboundEvent;
   /** Pick the officer for a matter that has been received. */
   route: { matterId: string };
-  /** Send one delivery (a notification to a person) through its channel. */
-  notify: { deliveryId: string };
+  /** Send the deliveries (notifications to people) one state change caused. */
+  notify: { deliveryIds: string[] };
 }
 
 export type JobName = keyof JobMap;

@@ -1,22 +1,22 @@
 // A report becomes a matter: stored with its receipt and its routing job in one transaction.
-import { DEFAULT_TIME_LIMITS, dueAt, formatRef, resolveTimeLimit, transition, type TimeLimitPolicy } from '../domain/index.js';
+import { randomUUID } from 'node:crypto';
+import { dueAt, formatRef, resolveTimeLimit, transition } from '../domain/index.js';
 import type { Attachment, Category, MatterLevel, Size, Topic } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { createDeliveries } from '../store/repositories/delivery-repository.js';
 import {
   appendEvents,
-  claimEvent,
   findMatterBySourceEvent,
   insertMatter,
   insertMessage,
-  linkEvent,
   nextRefSeq,
+  recordEvent,
   type MatterRow,
 } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
-import { findByIdentity, findPerson, findPersonByCode, placementsOf, type PersonRow } from '../store/repositories/people-repository.js';
-import { allTimeLimits } from '../store/repositories/time-limit-repository.js';
+import { findPerson, findPersonByCode, placementsOf, senderByIdentity, type PersonRow, type Placement } from '../store/repositories/people-repository.js';
 import type { ServiceContext } from './context.js';
+import { policies } from './policy-cache.js';
 import type { InboundEvent } from './inbound-event.js';
 
 /** Telegram's own limit is 4096; the CLI and Slack could send more. Longer is refused, not cut. */
@@ -33,11 +33,11 @@ export type IntakeResult =
 const STAFF_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
 const RESIDENT_ROLES = new Set(['villager', 'household_head']);
 
-export async function resolveSender(db: Executor, event: Pick<InboundEvent, 'platform' | 'externalUserId'>): Promise<PersonRow | undefined> {
-  if (event.platform === 'cli') {
-    return (await findPersonByCode(db, event.externalUserId)) ?? (isUuid(event.externalUserId) ? await findPerson(db, event.externalUserId) : undefined);
-  }
-  return (await findByIdentity(db, event.platform, event.externalUserId))?.person;
+/** The person behind an inbound event, with every role they hold. */
+export async function resolveSender(db: Executor, event: Pick<InboundEvent, 'platform' | 'externalUserId'>): Promise<{ person: PersonRow; placements: Placement[] } | undefined> {
+  if (event.platform !== 'cli') return senderByIdentity(db, event.platform, event.externalUserId);
+  const person = (await findPersonByCode(db, event.externalUserId)) ?? (isUuid(event.externalUserId) ? await findPerson(db, event.externalUserId) : undefined);
+  return person ? { person, placements: await placementsOf(db, person.id) } : undefined;
 }
 
 /** The first line of the text, short enough for a list. */
@@ -53,13 +53,14 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
   if (!text && !attachments.length) return { status: 'rejected', reason: 'empty' };
   if ([...text].length > MAX_REPORT_CHARS) return { status: 'rejected', reason: 'too_long' };
 
-  const existing = await findMatterBySourceEvent(ctx.db, event.eventId);
-  if (existing) return { status: 'duplicate', matter: existing };
-
-  const sender = await resolveSender(ctx.db, event);
-  if (!sender) return { status: 'rejected', reason: 'not_registered' };
-
-  const senderPlaces = await placementsOf(ctx.db, sender.id);
+  const found = await resolveSender(ctx.db, event);
+  if (!found) {
+    // A duplicate of an event whose sender has since gone still names its matter.
+    const existing = await findMatterBySourceEvent(ctx.db, event.eventId);
+    return existing ? { status: 'duplicate', matter: existing } : { status: 'rejected', reason: 'not_registered' };
+  }
+  const sender = found.person;
+  const senderPlaces = found.placements;
   let reporter: PersonRow | null = sender;
   let recordedBy: PersonRow | null = null;
   let places = senderPlaces;
@@ -94,10 +95,16 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
   const discovered = transition(null, 'report', [reporter ? 'reporter' : 'recorder']);
   const received = transition(discovered, 'receive', ['system']);
 
+  const ref = formatRef(await nextRefSeq(ctx.db));
+  const matterId = randomUUID();
+  const receiptTo = reporter ?? recordedBy;
+  const receiptId = randomUUID();
+  const actorId = (recordedBy ?? reporter)?.id ?? null;
+
   const result = await ctx.db.transaction(async (tx) => {
-    if (!(await claimEvent(tx, event.eventId))) return null;
-    const ref = formatRef(await nextRefSeq(tx));
+    // The source event id is unique: a second delivery of the same event inserts nothing.
     const matter = await insertMatter(tx, {
+      id: matterId,
       ref,
       category,
       size,
@@ -116,38 +123,38 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
       createdAt: now,
       updatedAt: now,
     });
-    await linkEvent(tx, event.eventId, matter.id);
-    const actorId = (recordedBy ?? reporter)?.id ?? null;
-    await appendEvents(tx, [
-      {
-        matterId: matter.id,
-        at: now,
-        actorId,
-        action: 'report',
-        stepTo: 'discover',
-        levelTo: level,
-        note: recordedBy ? (reporter ? 'filed_for_villager' : 'patrol') : null,
-        data: { platform: event.platform, category, size, topic },
-      },
-      { matterId: matter.id, at: now, action: 'receive', stepFrom: 'discover', stepTo: 'accept', data: { ref } },
-    ]);
-    await insertMessage(tx, {
-      matterId: matter.id,
-      authorId: reporter?.id ?? recordedBy?.id ?? null,
-      direction: 'in',
-      text: text || null,
-      attachments,
-      platform: event.platform,
-      createdAt: now,
-    });
-    // 四个一: the villager hears back at once, with a number to quote.
-    const receiptTo = reporter ?? recordedBy;
-    const deliveryIds = receiptTo
-      ? await createDeliveries(tx, [{ personId: receiptTo.id, matterId: matter.id, template: 'receipt', params: { ref, category } }])
-      : [];
-    await enqueue(tx, [
-      { queue: 'route', job: 'route', payload: { matterId: matter.id } },
-      ...deliveryIds.map((id) => ({ queue: 'notify', job: 'notify', payload: { deliveryId: id } })),
+    if (!matter) return null;
+    // Issued together: postgres-js pipelines them on the transaction's connection.
+    await Promise.all([
+      recordEvent(tx, event.eventId, matter.id),
+      appendEvents(tx, [
+        {
+          matterId,
+          at: now,
+          actorId,
+          action: 'report',
+          stepTo: 'discover',
+          levelTo: level,
+          note: recordedBy ? (reporter ? 'filed_for_villager' : 'patrol') : null,
+          data: { platform: event.platform, category, size, topic },
+        },
+        { matterId, at: now, action: 'receive', stepFrom: 'discover', stepTo: 'accept', data: { ref } },
+      ]),
+      insertMessage(tx, {
+        matterId,
+        authorId: reporter?.id ?? recordedBy?.id ?? null,
+        direction: 'in',
+        text: text || null,
+        attachments,
+        platform: event.platform,
+        createdAt: now,
+      }),
+      // 四个一: the villager hears back at once, with a number to quote.
+      receiptTo ? createDeliveries(tx, [{ id: receiptId, personId: receiptTo.id, matterId, template: 'receipt', params: { ref, category } }]) : null,
+      enqueue(tx, [
+        { queue: 'route', job: 'route', payload: { matterId } },
+        ...(receiptTo ? [{ queue: 'notify', job: 'notify', payload: { deliveryIds: [receiptId] } }] : []),
+      ]),
     ]);
     return matter;
   });
@@ -161,12 +168,6 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
   ctx.outboxWritten();
   ctx.logger.info({ matterId: result.id, ref: result.ref, category, grid: home.node.code }, 'matter received');
   return { status: 'created', matter: result };
-}
-
-export async function policies(db: Executor): Promise<TimeLimitPolicy[]> {
-  const rows = await allTimeLimits(db);
-  // resolveTimeLimit prefers the most specific row and, among equals, the later: the roster's.
-  return [...DEFAULT_TIME_LIMITS, ...(rows as TimeLimitPolicy[])];
 }
 
 function isUuid(s: string): boolean {

@@ -5,8 +5,8 @@ import { RecipientUnreachableError } from '../channels/channel-port.js';
 import type { Platform } from '../domain/types.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
-import { claimDelivery, findDelivery, finishDelivery, releaseDelivery, type DeliveryRow } from '../store/repositories/delivery-repository.js';
-import { findPerson, identitiesOf, markIdentityUnreachable } from '../store/repositories/people-repository.js';
+import { claimDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
+import { markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
 import type { ServiceContext } from './context.js';
 
 export interface NotifyOptions {
@@ -37,30 +37,42 @@ export interface SendAttempt {
   final: boolean;
 }
 
-export async function sendDelivery(ctx: ServiceContext, opts: NotifyOptions, deliveryId: string, attempt: SendAttempt): Promise<JobOutcome> {
+/**
+ * Sends the deliveries of one job. Each is claimed first, so a delivery that another job sent or
+ * is sending is skipped; a failure gives the rest back for the job's retry.
+ */
+export async function sendDeliveries(ctx: ServiceContext, opts: NotifyOptions, deliveryIds: string[], attempt: SendAttempt): Promise<JobOutcome> {
   const now = ctx.now();
-  const delivery = await claimDelivery(ctx.db, deliveryId, attempt.claimer, now, new Date(now.getTime() - CLAIM_STALE_MS));
-  if (!delivery) {
-    const current = await findDelivery(ctx.db, deliveryId);
-    return current ? { outcome: 'already_done', status: current.status } : { outcome: 'missing' };
+  const claimed = await claimDeliveries(ctx.db, deliveryIds, attempt.claimer, now, new Date(now.getTime() - CLAIM_STALE_MS));
+  if (!claimed.length) return { outcome: 'already_done' };
+  const people = await recipients(ctx.db, [...new Set(claimed.map((d) => d.personId))]);
+  const outcomes: Record<string, number> = {};
+  for (let i = 0; i < claimed.length; i++) {
+    const delivery = claimed[i]!;
+    try {
+      const result = await sendOne(ctx, opts, delivery, people.get(delivery.personId));
+      outcomes[result] = (outcomes[result] ?? 0) + 1;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const rest = claimed.slice(i).map((d) => d.id);
+      if (attempt.final) await finishDeliveries(ctx.db, rest, { status: 'failed', error: message.slice(0, 500) });
+      else await releaseDeliveries(ctx.db, rest, message);
+      throw err;
+    }
   }
-  try {
-    return await send(ctx, opts, delivery);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    if (attempt.final) await finishDelivery(ctx.db, deliveryId, { status: 'failed', error: message.slice(0, 500) });
-    else await releaseDelivery(ctx.db, deliveryId, message);
-    throw err;
-  }
+  return { outcome: 'done', ...outcomes };
 }
 
-async function send(ctx: ServiceContext, opts: NotifyOptions, delivery: DeliveryRow): Promise<JobOutcome> {
-  const deliveryId = delivery.id;
-  const person = await findPerson(ctx.db, delivery.personId);
-  if (!person) return { outcome: 'missing_person' };
+type Recipients = Awaited<ReturnType<typeof recipients>>;
 
+async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: DeliveryRow, who: ReturnType<Recipients['get']>): Promise<string> {
+  if (!who) {
+    await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: 'no such person' });
+    return 'missing_person';
+  }
+  const { person } = who;
   const message = renderDelivery(delivery, person.locale, opts.timezone);
-  const identities = (await identitiesOf(ctx.db, person.id)).filter((i) => !i.unreachableAt);
+  const identities = who.identities.filter((i) => !i.unreachableAt);
   const usable = identities.filter((i) => opts.channels.has(i.platform));
   for (const identity of usable) {
     const channel = opts.channels.get(identity.platform)!;
@@ -69,20 +81,20 @@ async function send(ctx: ServiceContext, opts: NotifyOptions, delivery: Delivery
     } catch (err) {
       if (err instanceof RecipientUnreachableError) {
         await markIdentityUnreachable(ctx.db, identity.id, ctx.now());
-        ctx.logger.info({ deliveryId, personId: person.id, platform: identity.platform }, 'identity unreachable; trying the next one');
+        ctx.logger.info({ deliveryId: delivery.id, personId: person.id, platform: identity.platform }, 'identity unreachable; trying the next one');
         continue;
       }
       throw err;
     }
-    await finishDelivery(ctx.db, deliveryId, { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null });
-    return { outcome: 'sent', channel: channel.name };
+    await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null });
+    return 'sent';
   }
-  if (identities.length > 0 && usable.length > 0) {
-    await finishDelivery(ctx.db, deliveryId, { status: 'unreachable', error: 'every identity is unreachable' });
-    return { outcome: 'unreachable' };
+  if (usable.length > 0) {
+    await finishDeliveries(ctx.db, [delivery.id], { status: 'unreachable', error: 'every identity is unreachable' });
+    return 'unreachable';
   }
   // No adapter runs for this person's platforms (or they have none): the log is the channel.
   await opts.fallback.send({ personId: person.id, externalId: '', chatId: null, locale: person.locale }, message);
-  await finishDelivery(ctx.db, deliveryId, { status: 'sent', channel: opts.fallback.name, sentAt: ctx.now(), error: null });
-  return { outcome: 'sent', channel: opts.fallback.name };
+  await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: opts.fallback.name, sentAt: ctx.now(), error: null });
+  return 'sent';
 }

@@ -2,6 +2,7 @@
 // (schema `bullmq`, search_path `bullmq, public`) can never shadow one of ours.
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigserial,
   boolean,
   index,
@@ -50,7 +51,7 @@ export const gridNodes = gridline.table(
     level: gridLevel('level').notNull(),
     /** A unit grid that is a 村民小组 is 'standard'; a school or enterprise is 'dedicated' (专属网格). */
     kind: text('kind').notNull().default('standard'),
-    parentId: uuid('parent_id'),
+    parentId: uuid('parent_id').references((): AnyPgColumn => gridNodes.id),
     /** Codes from the root down, joined by '/': subtree queries are a prefix match. */
     path: text('path').notNull(),
     timezone: text('timezone').notNull().default('Asia/Shanghai'),

@@ -1,10 +1,10 @@
 // Notifications to people: what to say (a locale key and its parameters) and whether it went.
-import { and, eq, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db.js';
 import { deliveries } from '../schema.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
-export type NewDelivery = Pick<typeof deliveries.$inferInsert, 'personId' | 'matterId' | 'template' | 'params'>;
+export type NewDelivery = Pick<typeof deliveries.$inferInsert, 'id' | 'personId' | 'matterId' | 'template' | 'params'>;
 
 export async function createDeliveries(db: Executor, rows: NewDelivery[]): Promise<string[]> {
   if (!rows.length) return [];
@@ -18,16 +18,18 @@ export async function findDelivery(db: Executor, id: string): Promise<DeliveryRo
 }
 
 /**
- * Claims a delivery for one job. A pending delivery is claimed; one being sent is claimed again
+ * Claims deliveries for one job. A pending delivery is claimed; one being sent is claimed again
  * only by the same job (its earlier attempt died mid-send) or once the claim is stale.
+ * Returned in the order asked.
  */
-export async function claimDelivery(db: Executor, id: string, claimer: string, now: Date, staleBefore: Date): Promise<DeliveryRow | undefined> {
-  const [row] = await db
+export async function claimDeliveries(db: Executor, ids: string[], claimer: string, now: Date, staleBefore: Date): Promise<DeliveryRow[]> {
+  if (!ids.length) return [];
+  const rows = await db
     .update(deliveries)
     .set({ status: 'sending', claimedBy: claimer, claimedAt: now })
     .where(
       and(
-        eq(deliveries.id, id),
+        inArray(deliveries.id, ids),
         or(
           eq(deliveries.status, 'pending'),
           and(eq(deliveries.status, 'sending'), or(eq(deliveries.claimedBy, claimer), lt(deliveries.claimedAt, staleBefore))),
@@ -35,25 +37,28 @@ export async function claimDelivery(db: Executor, id: string, claimer: string, n
       ),
     )
     .returning();
-  return row;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => byId.get(id)).filter((r): r is DeliveryRow => Boolean(r));
 }
 
-/** Ends a claimed delivery in its final state. */
-export async function finishDelivery(
+/** Ends claimed deliveries in their final state. */
+export async function finishDeliveries(
   db: Executor,
-  id: string,
+  ids: string[],
   patch: { status: 'sent' | 'unreachable' | 'failed'; channel?: string | null; error?: string | null; sentAt?: Date | null },
 ): Promise<void> {
+  if (!ids.length) return;
   await db
     .update(deliveries)
     .set({ ...patch, attempts: sql`${deliveries.attempts} + 1` })
-    .where(eq(deliveries.id, id));
+    .where(inArray(deliveries.id, ids));
 }
 
-/** Gives a claimed delivery back after a failed attempt, for the job's retry. */
-export async function releaseDelivery(db: Executor, id: string, error: string): Promise<void> {
+/** Gives claimed deliveries back after a failed attempt, for the job's retry. */
+export async function releaseDeliveries(db: Executor, ids: string[], error: string): Promise<void> {
+  if (!ids.length) return;
   await db
     .update(deliveries)
     .set({ status: 'pending', claimedBy: null, claimedAt: null, attempts: sql`${deliveries.attempts} + 1`, error: error.slice(0, 500) })
-    .where(eq(deliveries.id, id));
+    .where(inArray(deliveries.id, ids));
 }

@@ -11,24 +11,42 @@ export type MatterEventRow = typeof matterEvents.$inferSelect;
 export type NewMatterEvent = typeof matterEvents.$inferInsert;
 export type NewMessage = typeof messages.$inferInsert;
 
-/** Records an inbound event id; false when it was already recorded (a duplicate delivery). */
-export async function claimEvent(db: Executor, eventId: string): Promise<boolean> {
-  const rows = await db.insert(processedEvents).values({ id: eventId }).onConflictDoNothing().returning({ id: processedEvents.id });
+/** Records an inbound event id as handled; false when it was already recorded. */
+export async function recordEvent(db: Executor, eventId: string, matterId: string | null = null): Promise<boolean> {
+  const rows = await db.insert(processedEvents).values({ id: eventId, matterId }).onConflictDoNothing().returning({ id: processedEvents.id });
   return rows.length === 1;
 }
 
-export async function linkEvent(db: Executor, eventId: string, matterId: string): Promise<void> {
-  await db.update(processedEvents).set({ matterId }).where(eq(processedEvents.id, eventId));
-}
+const REF_BLOCK = 20;
+const reserved = new WeakMap<object, { seqs: number[]; filling: Promise<void> | null }>();
 
+/**
+ * The next number for a matter reference. Numbers are taken from the sequence in blocks, so a
+ * restart leaves a gap; references need to be unique and short, not contiguous.
+ */
 export async function nextRefSeq(db: Executor): Promise<number> {
-  const rows = await queryRows<{ n: string | number }>(db, sql`select nextval(${sql.raw(`'gridline.${matterRefSeq.seqName}'`)}) as n`);
-  return Number(rows[0]?.n);
+  let pool = reserved.get(db);
+  if (!pool) reserved.set(db, (pool = { seqs: [], filling: null }));
+  while (!pool.seqs.length) {
+    pool.filling ??= queryRows<{ n: string | number }>(
+      db,
+      sql`select nextval(${sql.raw(`'gridline.${matterRefSeq.seqName}'`)}) as n from generate_series(1, ${REF_BLOCK})`,
+    )
+      .then((rows) => {
+        pool.seqs.push(...rows.map((r) => Number(r.n)).sort((a, b) => a - b));
+      })
+      .finally(() => {
+        pool.filling = null;
+      });
+    await pool.filling;
+  }
+  return pool.seqs.shift()!;
 }
 
-export async function insertMatter(db: Executor, values: NewMatter): Promise<MatterRow> {
-  const [row] = await db.insert(matters).values(values).returning();
-  return row!;
+/** Inserts a matter; undefined when one from the same source event exists already. */
+export async function insertMatter(db: Executor, values: NewMatter): Promise<MatterRow | undefined> {
+  const [row] = await db.insert(matters).values(values).onConflictDoNothing({ target: matters.sourceEventId }).returning();
+  return row;
 }
 
 export async function appendEvents(db: Executor, events: NewMatterEvent[]): Promise<void> {
@@ -165,15 +183,4 @@ export async function listMatters(db: Executor, filter: MatterListFilter = {}): 
     .orderBy(desc(matters.createdAt), desc(matters.ref))
     .limit(filter.limit ?? 200);
   return rows.map((r) => ({ ...r, notified: Number(r.notified), pendingDeliveries: Number(r.pendingDeliveries) }));
-}
-
-/** Open matters per person, for routing by the fewest. */
-export async function openMatterCounts(db: Executor, personIds: string[]): Promise<Map<string, number>> {
-  if (!personIds.length) return new Map();
-  const rows = await db
-    .select({ id: matters.assigneeId, n: sql<number>`count(*)::int` })
-    .from(matters)
-    .where(and(eq(matters.state, 'open'), inArray(matters.assigneeId, personIds)))
-    .groupBy(matters.assigneeId);
-  return new Map(rows.map((r) => [r.id!, Number(r.n)]));
 }

@@ -2,7 +2,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Platform, Role } from '../../domain/types.js';
 import type { Executor } from '../db.js';
-import { gridNodes, identities, people, roles } from '../schema.js';
+import { gridNodes, identities, matters, people, roles } from '../schema.js';
 
 export type PersonRow = typeof people.$inferSelect;
 export type IdentityRow = typeof identities.$inferSelect;
@@ -99,4 +99,73 @@ export async function titleOf(db: Executor, personId: string, nodeIds: string[])
     .where(and(eq(roles.personId, personId), inArray(roles.gridNodeId, nodeIds)))
     .limit(1);
   return row?.title ?? null;
+}
+
+/** The person behind a platform identity with every role they hold, in one query. */
+export async function senderByIdentity(db: Executor, platform: Platform, externalId: string): Promise<{ person: PersonRow; placements: Placement[] } | undefined> {
+  const rows = await db
+    .select({ person: people, role: roles.role, title: roles.title, node: gridNodes })
+    .from(identities)
+    .innerJoin(people, eq(people.id, identities.personId))
+    .leftJoin(roles, eq(roles.personId, people.id))
+    .leftJoin(gridNodes, eq(gridNodes.id, roles.gridNodeId))
+    .where(and(eq(identities.platform, platform), eq(identities.externalId, externalId)));
+  if (!rows.length) return undefined;
+  return {
+    person: rows[0]!.person,
+    placements: rows.filter((r) => r.role && r.node).map((r) => ({ role: r.role!, title: r.title, node: r.node! })),
+  };
+}
+
+/** People with all their identities, for sending to them. */
+export async function recipients(db: Executor, personIds: string[]): Promise<Map<string, { person: PersonRow; identities: IdentityRow[] }>> {
+  const out = new Map<string, { person: PersonRow; identities: IdentityRow[] }>();
+  if (!personIds.length) return out;
+  const rows = await db
+    .select({ person: people, identity: identities })
+    .from(people)
+    .leftJoin(identities, eq(identities.personId, people.id))
+    .where(inArray(people.id, personIds))
+    .orderBy(asc(identities.createdAt));
+  for (const r of rows) {
+    const entry = out.get(r.person.id) ?? { person: r.person, identities: [] };
+    if (r.identity) entry.identities.push(r.identity);
+    out.set(r.person.id, entry);
+  }
+  return out;
+}
+
+/**
+ * Who may take a matter in a unit grid: its officers and its village's grid leaders, each with
+ * how many open matters they hold, in one query.
+ */
+export async function routingStaff(db: Executor, unitId: string, villageId: string | null): Promise<Array<StaffMember & { openMatters: number }>> {
+  const nodeIds = villageId ? [unitId, villageId] : [unitId];
+  const rows = await db
+    .select({
+      personId: people.id,
+      name: people.name,
+      role: roles.role,
+      title: roles.title,
+      onLeave: people.onLeave,
+      nodeId: roles.gridNodeId,
+      identityCount: sql<number>`(select count(*)::int from ${identities} i where i.person_id = ${people.id})`,
+      reachableCount: sql<number>`(select count(*)::int from ${identities} i where i.person_id = ${people.id} and i.unreachable_at is null)`,
+      openMatters: sql<number>`(select count(*)::int from ${matters} m where m.assignee_id = ${people.id} and m.state = 'open')`,
+    })
+    .from(roles)
+    .innerJoin(people, eq(people.id, roles.personId))
+    .where(and(inArray(roles.gridNodeId, nodeIds), inArray(roles.role, ['officer_full', 'officer_part', 'grid_leader'])))
+    .orderBy(asc(people.id));
+  return rows
+    .filter((r) => (r.role === 'grid_leader' ? r.nodeId === villageId : r.nodeId === unitId))
+    .map((r) => ({
+      personId: r.personId,
+      name: r.name,
+      role: r.role,
+      title: r.title,
+      onLeave: r.onLeave,
+      reachable: Number(r.identityCount) === 0 || Number(r.reachableCount) > 0,
+      openMatters: Number(r.openMatters),
+    }));
 }

@@ -1,0 +1,148 @@
+// The administrator's operations. The CLI runs them against the store itself, or asks the running
+// service to run them (one PGlite data folder is open in one process only). Each returns plain
+// JSON; the CLI renders it.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { CATEGORIES, parseRef, SIZES, TOPICS } from '../domain/index.js';
+import { importRoster } from '../roster/import-roster.js';
+import { parseRoster } from '../roster/parse-roster.js';
+import type { ServiceContext } from '../services/context.js';
+import { intake } from '../services/intake-service.js';
+import { forgetPolicies } from '../services/policy-cache.js';
+import { allNodes, findNodeByCode, staffCountsByNode } from '../store/repositories/grid-repository.js';
+import { deliveriesOf, findMatterByRef, listMatters, matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
+import { findPersonByCode, setOnLeave } from '../store/repositories/people-repository.js';
+
+export class OpError extends Error {
+  override readonly name = 'OpError';
+  /** `key` is a locale key under cli:errors; `params` fill it. */
+  constructor(
+    readonly key: string,
+    readonly params: Record<string, unknown> = {},
+    readonly details?: unknown,
+  ) {
+    super(key);
+  }
+}
+
+export const opArgs = {
+  import: z.object({ fileName: z.string(), text: z.string() }),
+  grids: z.object({}),
+  matters: z.object({ grid: z.string().optional(), state: z.enum(['open', 'settled', 'closed', 'withdrawn']).optional(), limit: z.number().int().min(1).max(10_000).optional() }),
+  show: z.object({ ref: z.string() }),
+  report: z.object({
+    as: z.string().min(1),
+    text: z.string(),
+    category: z.enum(CATEGORIES).default('help'),
+    size: z.enum(SIZES).optional(),
+    topic: z.enum(TOPICS).optional(),
+    for: z.string().optional(),
+    eventId: z.string().optional(),
+  }),
+  joincodes: z.object({ grid: z.string().optional() }),
+  duty: z.object({ person: z.string(), onLeave: z.boolean() }),
+};
+export type OpName = keyof typeof opArgs;
+export type OpArgs<N extends OpName> = z.input<(typeof opArgs)[N]>;
+
+type Handler = (ctx: ServiceContext, args: any) => Promise<unknown>;
+
+const handlers: Record<OpName, Handler> = {
+  async import(ctx, a: z.infer<typeof opArgs.import>) {
+    const roster = parseRoster(a.text, a.fileName);
+    const summary = await importRoster(ctx.db, roster);
+    forgetPolicies(ctx.db);
+    return summary;
+  },
+
+  async grids(ctx) {
+    const nodes = await allNodes(ctx.db);
+    const counts = await staffCountsByNode(ctx.db);
+    type Tree = { code: string; name: string; level: string; kind: string; joinCode: string | null; households: number | null; population: number | null; people: Record<string, number>; children: Tree[] };
+    const byId = new Map<string, Tree>();
+    for (const n of nodes)
+      byId.set(n.id, { code: n.code, name: n.name, level: n.level, kind: n.kind, joinCode: n.joinCode, households: n.households, population: n.population, people: counts.get(n.id) ?? {}, children: [] });
+    const roots: Tree[] = [];
+    for (const n of nodes) {
+      const t = byId.get(n.id)!;
+      const parent = n.parentId ? byId.get(n.parentId) : undefined;
+      if (parent) parent.children.push(t);
+      else roots.push(t);
+    }
+    return roots;
+  },
+
+  async matters(ctx, a: z.infer<typeof opArgs.matters>) {
+    let gridPath: string | undefined;
+    if (a.grid) {
+      const node = await findNodeByCode(ctx.db, a.grid);
+      if (!node) throw new OpError('cli:errors.unknown_grid', { grid: a.grid });
+      gridPath = node.path;
+    }
+    return listMatters(ctx.db, { gridPath, state: a.state, limit: a.limit });
+  },
+
+  async show(ctx, a: z.infer<typeof opArgs.show>) {
+    const ref = parseRef(a.ref);
+    if (!ref) throw new OpError('cli:errors.bad_ref', { ref: a.ref });
+    const matter = await findMatterByRef(ctx.db, ref);
+    if (!matter) throw new OpError('cli:errors.unknown_ref', { ref });
+    return {
+      matter,
+      events: await matterEventsOf(ctx.db, matter.id),
+      messages: await messagesOf(ctx.db, matter.id),
+      deliveries: await deliveriesOf(ctx.db, matter.id),
+    };
+  },
+
+  async report(ctx, a: z.infer<typeof opArgs.report>) {
+    let onBehalfOf: string | undefined;
+    if (a.for) {
+      const villager = await findPersonByCode(ctx.db, a.for);
+      if (!villager) throw new OpError('cli:errors.unknown_person', { person: a.for });
+      onBehalfOf = villager.id;
+    }
+    const result = await intake(ctx, {
+      eventId: a.eventId ?? `cli:${randomUUID()}`,
+      platform: 'cli',
+      externalUserId: a.as,
+      kind: 'report',
+      category: a.category,
+      size: a.size,
+      topic: a.topic,
+      text: a.text,
+      onBehalfOf,
+      receivedAt: ctx.now().toISOString(),
+    });
+    if (result.status === 'rejected') throw new OpError(`intake:rejected.${result.reason}`, { person: a.as });
+    return { status: result.status, ref: result.matter.ref, id: result.matter.id };
+  },
+
+  async joincodes(ctx, a: z.infer<typeof opArgs.joincodes>) {
+    const nodes = await allNodes(ctx.db);
+    const under = a.grid ? nodes.find((n) => n.code === a.grid) : undefined;
+    if (a.grid && !under) throw new OpError('cli:errors.unknown_grid', { grid: a.grid });
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    return nodes
+      .filter((n) => n.level === 'unit' && n.joinCode && (!under || n.path.startsWith(`${under.path}/`)))
+      .map((n) => ({ code: n.code, name: n.name, village: n.parentId ? byId.get(n.parentId)?.name ?? null : null, joinCode: n.joinCode }));
+  },
+
+  async duty(ctx, a: z.infer<typeof opArgs.duty>) {
+    const person = await findPersonByCode(ctx.db, a.person);
+    if (!person) throw new OpError('cli:errors.unknown_person', { person: a.person });
+    await setOnLeave(ctx.db, person.id, a.onLeave);
+    return { person: person.code, name: person.name, onLeave: a.onLeave };
+  },
+};
+
+export function isOpName(name: string): name is OpName {
+  return Object.hasOwn(opArgs, name);
+}
+
+/** Validates the arguments and runs the operation. */
+export async function runOp<N extends OpName>(ctx: ServiceContext, name: N, args: unknown): Promise<unknown> {
+  const parsed = opArgs[name].safeParse(args ?? {});
+  if (!parsed.success) throw new OpError('cli:errors.bad_args', { details: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+  return handlers[name](ctx, parsed.data);
+}

@@ -1,0 +1,68 @@
+// The long-running service: workers, relay and HTTP server over one store.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../logger.js';
+import { importRoster, loadRosterFile } from '../roster/import-roster.js';
+import { allNodes } from '../store/repositories/grid-repository.js';
+import { createHttpServer, type HttpServer } from '../http/server.js';
+import { lockDataFolder, removeServiceAddress, writeServiceAddress } from './data-lock.js';
+import { createRuntime, runtimeOptionsFromConfig, type Runtime, type RuntimeOptions } from './runtime.js';
+import { randomBytes } from 'node:crypto';
+
+export const DEMO_ROSTER = fileURLToPath(new URL('../../roster/demo.yaml', import.meta.url));
+
+export interface Service {
+  runtime: Runtime;
+  http: HttpServer;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything. The roster named by GRIDLINE_ROSTER is applied at every start (it is
+ * idempotent); with none named, an empty store gets the demo roster so a fresh machine has a
+ * grid tree to try.
+ */
+export async function startService(config: Config, logger: Logger, overrides: Partial<RuntimeOptions> = {}): Promise<Service> {
+  const releaseLock = config.store.kind === 'pglite' ? lockDataFolder(config.dataDir) : () => {};
+  let runtime: Runtime | null = null;
+  try {
+    runtime = await createRuntime({ ...runtimeOptionsFromConfig(config, logger), ...overrides });
+    const rosterFile = config.rosterFile ?? ((await allNodes(runtime.store.db)).length === 0 ? DEMO_ROSTER : undefined);
+    if (rosterFile) {
+      if (!existsSync(rosterFile)) throw new Error(`GRIDLINE_ROSTER names ${rosterFile}, which does not exist`);
+      const summary = await importRoster(runtime.store.db, await loadRosterFile(rosterFile));
+      logger.info({ roster: path.relative(process.cwd(), rosterFile), summary }, 'roster applied');
+    }
+    runtime.startWorkers({ concurrency: config.workerConcurrency });
+    const adminToken = randomBytes(24).toString('hex');
+    const http = createHttpServer({ runtime, logger, adminToken });
+    await http.listen({ host: config.http.host, port: config.http.port });
+    const addr = http.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+    const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (config.store.kind === 'pglite') writeServiceAddress(config.dataDir, url, adminToken);
+    logger.info({ url, store: runtime.store.kind, queue: runtime.queues?.target.kind }, 'gridline is running');
+    const rt = runtime;
+    let stopping: Promise<void> | null = null;
+    return {
+      runtime: rt,
+      http,
+      url,
+      stop: () =>
+        (stopping ??= (async () => {
+          if (config.store.kind === 'pglite') removeServiceAddress(config.dataDir);
+          await http.close();
+          await rt.close();
+          releaseLock();
+        })()),
+    };
+  } catch (err) {
+    await runtime?.close().catch(() => {});
+    releaseLock();
+    throw err;
+  }
+}

@@ -1,0 +1,184 @@
+// gridline: the administrator's command line.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { readServiceAddress, lockDataFolder, DataFolderBusyError } from '../app/data-lock.js';
+import { OpError, runOp, type OpName } from '../app/ops.js';
+import { startService } from '../app/service.js';
+import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { CATEGORIES, SIZES, TOPICS } from '../domain/types.js';
+import { t, toLocale } from '../i18n/index.js';
+import { createLogger } from '../logger.js';
+import { QueueUnreachableError } from '../queue/queue-system.js';
+import { RosterImportError } from '../roster/import-roster.js';
+import { RosterError } from '../roster/parse-roster.js';
+import { openStore, StoreUnreachableError } from '../store/db.js';
+import { render } from './render.js';
+
+const lang = toLocale(process.env.GRIDLINE_LANG ?? process.env.DEFAULT_LOCALE ?? 'zh-CN');
+const say = (key: string, params: Record<string, unknown> = {}) => t(lang, key, params);
+
+class RemoteOpError extends Error {
+  constructor(
+    readonly key: string,
+    readonly params: Record<string, unknown>,
+  ) {
+    super(key);
+  }
+}
+
+/** Runs an operation here, or in the running service when it holds the embedded data folder. */
+async function op(config: Config, name: OpName, args: Record<string, unknown>): Promise<unknown> {
+  if (config.store.kind === 'pglite') {
+    const service = readServiceAddress(config.dataDir);
+    if (service) {
+      const res = await fetch(`${service.url}/admin/ops/${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${service.token}` },
+        body: JSON.stringify(args),
+      });
+      const body = (await res.json()) as { result?: unknown; error?: { key: string; params: Record<string, unknown> } };
+      if (!res.ok || body.error) throw new RemoteOpError(body.error?.key ?? 'cli:errors.service_failed', body.error?.params ?? { status: res.status });
+      return body.result;
+    }
+  }
+  const release = config.store.kind === 'pglite' ? lockDataFolder(config.dataDir) : () => {};
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  try {
+    const store = await openStore(config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url, poolSize: 2 } : config.store);
+    try {
+      // No queue here: rows in the outbox go out when the service next runs (or now, if it runs on Postgres).
+      return await runOp({ db: store.db, now: () => new Date(), logger, outboxWritten: () => {} }, name, args);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    release();
+  }
+}
+
+function print(json: boolean, kind: Parameters<typeof render>[0], data: unknown, config: Config): void {
+  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${render(kind, data, lang, config.defaultTimezone)}\n`);
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof ConfigError) return `${say('cli:errors.config')}\n${err.problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`;
+  if (err instanceof StoreUnreachableError) return say('cli:errors.store_unreachable', { target: err.target });
+  if (err instanceof QueueUnreachableError) return say('cli:errors.queue_unreachable', { target: err.target });
+  if (err instanceof DataFolderBusyError) return say('cli:errors.data_busy', { dir: err.dataDir, pid: err.pid });
+  if (err instanceof RosterError || err instanceof RosterImportError) return `${say('cli:errors.roster_header')}\n${err.message}`;
+  if (err instanceof OpError || err instanceof RemoteOpError) {
+    const details = err.key === 'cli:errors.roster' ? String(err.params.details ?? '') : '';
+    return details ? `${say('cli:errors.roster_header')}\n${details}` : say(err.key, err.params);
+  }
+  if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') return say('cli:errors.no_file', { file: (err as NodeJS.ErrnoException).path });
+  return say('cli:errors.unexpected', { message: err instanceof Error ? err.message : String(err) });
+}
+
+export function buildCli(): Command {
+  const program = new Command('gridline').description(say('cli:description')).showHelpAfterError();
+  const withConfig = <A extends unknown[]>(fn: (config: Config, ...args: A) => Promise<void>) => async (...args: A) => {
+    await fn(loadConfig(), ...args);
+  };
+
+  program
+    .command('serve')
+    .description(say('cli:commands.serve'))
+    .action(
+      withConfig(async (config) => {
+        const logger = createLogger({ level: config.logLevel });
+        const service = await startService(config, logger);
+        const stop = async (signal: string) => {
+          logger.info({ signal }, 'stopping: finishing the jobs in hand');
+          await service.stop();
+          process.exit(0);
+        };
+        process.once('SIGINT', () => void stop('SIGINT'));
+        process.once('SIGTERM', () => void stop('SIGTERM'));
+      }),
+    );
+
+  program
+    .command('import')
+    .description(say('cli:commands.import'))
+    .argument('<file>', say('cli:args.roster_file'))
+    .option('--json', say('cli:options.json'))
+    .action(
+      withConfig(async (config, file: string, o: { json?: boolean }) => {
+        const text = readFileSync(file, 'utf8');
+        print(Boolean(o.json), 'import', await op(config, 'import', { fileName: path.relative(process.cwd(), path.resolve(file)), text }), config);
+      }),
+    );
+
+  program
+    .command('grids')
+    .description(say('cli:commands.grids'))
+    .option('--json', say('cli:options.json'))
+    .action(withConfig(async (config, o: { json?: boolean }) => print(Boolean(o.json), 'grids', await op(config, 'grids', {}), config)));
+
+  program
+    .command('matters')
+    .description(say('cli:commands.matters'))
+    .option('--grid <code>', say('cli:options.grid'))
+    .addOption(new Option('--state <state>', say('cli:options.state')).choices(['open', 'settled', 'closed', 'withdrawn']))
+    .option('--limit <n>', say('cli:options.limit'), (v) => Number.parseInt(v, 10))
+    .option('--json', say('cli:options.json'))
+    .action(
+      withConfig(async (config, o: { grid?: string; state?: string; limit?: number; json?: boolean }) =>
+        print(Boolean(o.json), 'matters', await op(config, 'matters', { grid: o.grid, state: o.state, limit: o.limit }), config),
+      ),
+    );
+
+  program
+    .command('show')
+    .description(say('cli:commands.show'))
+    .argument('<ref>', say('cli:args.ref'))
+    .option('--json', say('cli:options.json'))
+    .action(withConfig(async (config, ref: string, o: { json?: boolean }) => print(Boolean(o.json), 'show', await op(config, 'show', { ref }), config)));
+
+  program
+    .command('report')
+    .description(say('cli:commands.report'))
+    .requiredOption('--as <person>', say('cli:options.as'))
+    .requiredOption('--text <text>', say('cli:options.text'))
+    .addOption(new Option('--category <category>', say('cli:options.category')).choices([...CATEGORIES]).default('help'))
+    .addOption(new Option('--size <size>', say('cli:options.size')).choices([...SIZES]))
+    .addOption(new Option('--topic <topic>', say('cli:options.topic')).choices([...TOPICS]))
+    .option('--for <villager>', say('cli:options.for'))
+    .option('--json', say('cli:options.json'))
+    .action(
+      withConfig(async (config, o: { as: string; text: string; category: string; size?: string; topic?: string; for?: string; json?: boolean }) => {
+        const result = await op(config, 'report', { as: o.as, text: o.text, category: o.category, size: o.size, topic: o.topic, for: o.for });
+        print(Boolean(o.json), 'report', { ...(result as object), serviceRunning: config.store.kind === 'pglite' ? Boolean(readServiceAddress(config.dataDir)) : null }, config);
+      }),
+    );
+
+  program
+    .command('joincodes')
+    .description(say('cli:commands.joincodes'))
+    .option('--grid <code>', say('cli:options.grid'))
+    .option('--json', say('cli:options.json'))
+    .action(withConfig(async (config, o: { grid?: string; json?: boolean }) => print(Boolean(o.json), 'joincodes', await op(config, 'joincodes', { grid: o.grid }), config)));
+
+  for (const [name, onLeave] of [
+    ['leave', true],
+    ['back', false],
+  ] as const) {
+    program
+      .command(name)
+      .description(say(`cli:commands.${name}`))
+      .argument('<person>', say('cli:args.person'))
+      .option('--json', say('cli:options.json'))
+      .action(withConfig(async (config, person: string, o: { json?: boolean }) => print(Boolean(o.json), 'duty', await op(config, 'duty', { person, onLeave }), config)));
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    process.stderr.write(`${describeError(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config/config.js';
+
+describe('config', () => {
+  it('defaults to the embedded store and the PostgreSQL queue backend', () => {
+    const c = loadConfig({});
+    expect(c.store.kind).toBe('pglite');
+    expect(c.queue.kind).toBe('postgres');
+    expect(c.telegram).toBeNull();
+    expect(c.slack).toBeNull();
+  });
+
+  it('uses Postgres and Redis when their URLs are set', () => {
+    const c = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/g', REDIS_URL: 'redis://cache:6379' });
+    expect(c.store).toEqual({ kind: 'postgres', url: 'postgres://u:p@db:5432/g' });
+    expect(c.queue).toEqual({ kind: 'redis', url: 'redis://cache:6379' });
+  });
+
+  it('reports every bad variable at once', () => {
+    let err: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://x', REDIS_URL: 'nope', HTTP_PORT: '99999', TELEGRAM_BOT_TOKEN: 'abc', SLACK_BOT_TOKEN: 'xoxb-1', DEFAULT_TIMEZONE: 'Mars/Base' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const vars = (err as ConfigError).problems.map((p) => p.variable).sort();
+    expect(vars).toEqual(['DATABASE_URL', 'DEFAULT_TIMEZONE', 'HTTP_PORT', 'REDIS_URL', 'SLACK_SIGNING_SECRET', 'TELEGRAM_BOT_TOKEN']);
+    expect((err as ConfigError).message).toContain('DATABASE_URL');
+  });
+
+  it('never skips the Slack signature check: a bot token needs a signing secret', () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-123' })).toThrow(/SLACK_SIGNING_SECRET/);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).store.kind).toBe('pglite');
+  });
+});
