@@ -1,8 +1,10 @@
 // What a channel adapter offers the notify worker: render and send one outbound message.
-import type { Platform } from '../domain/types.js';
+import type { Attachment, Platform } from '../domain/types.js';
 
 export interface OutboundMessage {
   text: string;
+  /** Files to pass on (platform file references; an adapter sends those of its own platform). */
+  attachments?: Attachment[];
   /** Actions the adapter renders as buttons; `data` is signed and checked again when pressed. */
   actions?: Array<{ label: string; data: string }>;
 }

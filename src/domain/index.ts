@@ -4,3 +4,4 @@ export * from './reference.js';
 export * from './lifecycle.js';
 export * from './routing.js';
 export * from './time-limits.js';
+export * from './ladder.js';

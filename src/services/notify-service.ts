@@ -2,7 +2,8 @@
 // that can reach them. A delivery that is no longer pending is never sent again.
 import type { ChannelPort, OutboundMessage } from '../channels/channel-port.js';
 import { RecipientUnreachableError } from '../channels/channel-port.js';
-import type { Platform } from '../domain/types.js';
+import type { Attachment, Platform } from '../domain/types.js';
+import { actionData, RATINGS } from './matter-actions.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
 import { claimDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
@@ -16,15 +17,37 @@ export interface NotifyOptions {
   timezone: string;
 }
 
+/** The buttons each kind of notification carries. Pressing one is authorised again. */
+const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; label: string }>> = {
+  assigned: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
+  escalated: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
+  reopened: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
+  unassigned: [{ action: 'takeover', label: 'takeover' }],
+  escalation_alert: ['takeover', 'transfer', 'supervise'].map((a) => ({ action: a, label: a })),
+  villager_added: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
+  urged: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
+  supervised: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
+  reply: [{ action: 'add_info', label: 'add_info' }],
+  settled: RATINGS.map((r) => ({ action: 'evaluate', arg: r, label: `evaluate_${r}` })),
+};
+
 /** Renders a delivery's template for one locale. Codes in the parameters become words. */
 export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'>, locale: string, timezone: string): OutboundMessage {
   const tr = translator(locale);
   const p: Record<string, unknown> = { ...delivery.params };
   if (typeof p.category === 'string') p.category = tr(`common:category.${p.category}`);
   if (typeof p.dueAt === 'string') p.due = formatTime(new Date(p.dueAt), locale, timezone);
+  if (typeof p.level === 'string') p.levelName = tr(`notify:level_names.${p.level}`);
   if (typeof p.title === 'string' && p.title) p.who = tr('notify:who_with_title', { title: p.title, name: p.assignee });
   else if (typeof p.assignee === 'string') p.who = p.assignee;
-  return { text: tr(`notify:${delivery.template}`, p) };
+  const ref = typeof p.ref === 'string' ? p.ref : null;
+  const buttons = ref ? TEMPLATE_ACTIONS[delivery.template] ?? [] : [];
+  const attachments = Array.isArray(p.attachments) ? (p.attachments as Attachment[]) : undefined;
+  return {
+    text: tr(`notify:${delivery.template}`, p),
+    ...(buttons.length ? { actions: buttons.map((b) => ({ label: tr(`notify:actions.${b.label}`), data: actionData(b.action, ref!, b.arg) })) } : {}),
+    ...(attachments?.length ? { attachments } : {}),
+  };
 }
 
 /** A claim older than this is taken to belong to a worker that died. */

@@ -184,3 +184,14 @@ export async function listMatters(db: Executor, filter: MatterListFilter = {}): 
     .limit(filter.limit ?? 200);
   return rows.map((r) => ({ ...r, notified: Number(r.notified), pendingDeliveries: Number(r.pendingDeliveries) }));
 }
+
+/** When the matter last saw this action, if ever. */
+export async function lastEventAt(db: Executor, matterId: string, action: string): Promise<Date | null> {
+  const [row] = await db
+    .select({ at: matterEvents.at })
+    .from(matterEvents)
+    .where(and(eq(matterEvents.matterId, matterId), eq(matterEvents.action, action)))
+    .orderBy(desc(matterEvents.id))
+    .limit(1);
+  return row?.at ?? null;
+}

@@ -1,0 +1,319 @@
+// Everything a person does to a matter after it was reported: take, reply, transfer, escalate,
+// supervise, settle, evaluate, withdraw, urge, add details, note. Authorisation is worked out from
+// the store on every call (button data is written by the client and can be forged); the step
+// table in the domain decides what is allowed; state, events, messages and notifications are
+// written in one transaction.
+import { randomUUID } from 'node:crypto';
+import {
+  climb,
+  decide,
+  dueAt,
+  parseRef,
+  reopenLevel,
+  resolveTimeLimit,
+  type Action,
+  type Relation,
+} from '../domain/index.js';
+import type { Attachment, MatterLevel } from '../domain/types.js';
+import type { Executor } from '../store/db.js';
+import { createDeliveries, type NewDelivery } from '../store/repositories/delivery-repository.js';
+import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
+import {
+  appendEvents,
+  findMatter,
+  findMatterByRef,
+  insertMessage,
+  lastEventAt,
+  lockMatter,
+  recordEvent,
+  updateMatter,
+  type MatterRow,
+  type NewMatterEvent,
+} from '../store/repositories/matter-repository.js';
+import { enqueue } from '../store/repositories/outbox-repository.js';
+import { findPerson, placementsOf, staffAt, type Placement } from '../store/repositories/people-repository.js';
+import type { ServiceContext } from './context.js';
+import { policies } from './policy-cache.js';
+
+export const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const;
+export type Rating = (typeof RATINGS)[number];
+
+export type ActionRequest =
+  | { action: 'take' }
+  | { action: 'reply'; text?: string; attachments?: Attachment[] }
+  | { action: 'add_info'; text?: string; attachments?: Attachment[] }
+  | { action: 'note'; text: string }
+  | { action: 'transfer'; toPersonId: string; reason?: string }
+  | { action: 'escalate'; reason?: string }
+  | { action: 'supervise'; note?: string }
+  | { action: 'settle'; result: string }
+  | { action: 'evaluate'; rating: Rating; comment?: string }
+  | { action: 'withdraw'; reason?: string }
+  | { action: 'urge' };
+
+export type ActionFailure =
+  | 'not_found'
+  | 'not_permitted'
+  | 'not_now'
+  | 'too_soon'
+  | 'invalid_target'
+  | 'empty'
+  | 'too_long';
+
+export type ActionResult =
+  | { ok: true; matter: MatterRow; duplicate?: boolean; notice?: string }
+  | { ok: false; code: ActionFailure; matter?: MatterRow; retryAt?: Date };
+
+export interface ActionInput {
+  /** The matter's id or its reference number as typed. */
+  matter: string;
+  /** Null when the system acts (a deadline timer). */
+  actorId: string | null;
+  request: ActionRequest;
+  /** The platform event that asked for this; the same event twice acts once. */
+  eventId?: string;
+}
+
+const MAX_TEXT = 8000;
+const STAFF_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
+const CADRE_ROLES = new Set(['grid_leader', 'cadre']);
+const LEVEL_RANK: Record<string, number> = { unit: 0, village: 1, township: 2, county: 3, household: -1 };
+
+/** How the person stands to the matter, from their roles in the tree. */
+export async function relationsOf(db: Executor, personId: string, matter: MatterRow, placements?: Placement[], chain?: GridNodeRow[]): Promise<Relation[]> {
+  const rel: Relation[] = [];
+  if (matter.reporterId === personId) rel.push('reporter');
+  if (matter.recordedById === personId) rel.push('recorder');
+  if (matter.assigneeId === personId) rel.push('assignee');
+  const places = placements ?? (await placementsOf(db, personId));
+  if (!places.length) return rel;
+  const nodes = chain ?? (await ancestryOf(db, matter.gridNodeId));
+  const ids = new Set(nodes.map((n) => n.id));
+  if (places.some((p) => (p.role === 'officer_full' || p.role === 'officer_part') && p.node.id === matter.gridNodeId)) rel.push('grid_officer');
+  // A cadre at the matter's level or above, in its line of the tree.
+  if (places.some((p) => CADRE_ROLES.has(p.role) && ids.has(p.node.id) && (LEVEL_RANK[p.node.level] ?? -1) >= (LEVEL_RANK[matter.level] ?? 0))) rel.push('cadre_above');
+  return rel;
+}
+
+async function ancestryOf(db: Executor, nodeId: string): Promise<GridNodeRow[]> {
+  const node = await findNode(db, nodeId);
+  return node ? ancestry(db, node) : [];
+}
+
+/** Who answers for a level: its grid leader, else its first cadre. */
+async function responsibleAt(db: Executor, node: GridNodeRow): Promise<{ personId: string; name: string; title: string | null } | null> {
+  for (const roles of [['grid_leader'], ['cadre']] as const) {
+    const staff = (await staffAt(db, node.id, roles)).filter((s) => !s.onLeave);
+    if (staff[0]) return { personId: staff[0].personId, name: staff[0].name, title: staff[0].title };
+  }
+  return null;
+}
+
+const nodeAtLevel = (chain: GridNodeRow[], level: MatterLevel | 'county'): GridNodeRow | undefined =>
+  chain.find((n) => n.level === level || (level === 'unit' && n.level === 'unit'));
+
+async function loadMatter(db: Executor, key: string): Promise<MatterRow | undefined> {
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(key)) return findMatter(db, key);
+  const ref = parseRef(key);
+  return ref ? findMatterByRef(db, ref) : undefined;
+}
+
+function textOf(request: ActionRequest): string {
+  switch (request.action) {
+    case 'reply':
+    case 'add_info':
+    case 'note':
+      return (request.text ?? '').trim();
+    case 'settle':
+      return request.result.trim();
+    default:
+      return '';
+  }
+}
+
+export async function performAction(ctx: ServiceContext, input: ActionInput): Promise<ActionResult> {
+  const { request } = input;
+  const action: Action = request.action;
+  const found = await loadMatter(ctx.db, input.matter);
+  if (!found) return { ok: false, code: 'not_found' };
+  const placements = input.actorId ? await placementsOf(ctx.db, input.actorId) : [];
+  const chain = await ancestryOf(ctx.db, found.gridNodeId);
+  const relationsFor = async (db: Executor, m: MatterRow): Promise<Relation[]> => (input.actorId ? relationsOf(db, input.actorId, m, placements, chain) : ['system']);
+  const relations = await relationsFor(ctx.db, found);
+  const first = decide(found, action, relations);
+  // A stranger learns nothing, not even that the matter exists.
+  if (!first.ok) return relations.length === 0 ? { ok: false, code: 'not_found' } : { ok: false, code: first.code, matter: found };
+
+  const text = textOf(request);
+  if ([...text].length > MAX_TEXT) return { ok: false, code: 'too_long', matter: found };
+  const hasFiles = 'attachments' in request && (request.attachments?.length ?? 0) > 0;
+  if ((action === 'reply' || action === 'add_info') && !text && !hasFiles) return { ok: false, code: 'empty', matter: found };
+  if ((action === 'note' || action === 'settle') && !text) return { ok: false, code: 'empty', matter: found };
+
+  const limits = await policies(ctx.db);
+  const actor = input.actorId ? ((await findPerson(ctx.db, input.actorId)) ?? null) : null;
+  if (input.actorId && !actor) return { ok: false, code: 'not_found' };
+  const actorName = actor?.name ?? '';
+  const title = placements.find((p) => STAFF_ROLES.has(p.role) && chain.some((n) => n.id === p.node.id))?.title ?? placements.find((p) => p.title)?.title ?? '';
+  const now = ctx.now();
+
+  if (action === 'urge') {
+    // 催办 at most once per reply period.
+    const limit = resolveTimeLimit(limits, found);
+    const last = await lastEventAt(ctx.db, found.id, 'urge');
+    const retryAt = last ? new Date(last.getTime() + limit.replyMinutes * 60_000) : null;
+    if (retryAt && retryAt > now) return { ok: false, code: 'too_soon', matter: found, retryAt };
+  }
+
+  let target: { personId: string; name: string; title: string | null } | null = null;
+  if (request.action === 'transfer') {
+    if (request.toPersonId === found.assigneeId) return { ok: false, code: 'invalid_target', matter: found };
+    const targetPlaces = await placementsOf(ctx.db, request.toPersonId);
+    const ids = new Set(chain.map((n) => n.id));
+    const village = chain.find((n) => n.level === 'village');
+    // Someone who works this grid or a level above it, or another unit grid of the same village.
+    const fits = targetPlaces.find((p) => STAFF_ROLES.has(p.role) && (ids.has(p.node.id) || (village && p.node.parentId === village.id)));
+    const person = fits ? await findPerson(ctx.db, request.toPersonId) : undefined;
+    if (!fits || !person) return { ok: false, code: 'invalid_target', matter: found };
+    target = { personId: person.id, name: person.name, title: fits.title };
+  }
+
+  const result = await ctx.db.transaction(async (tx): Promise<ActionResult> => {
+    if (input.eventId && !(await recordEvent(tx, input.eventId, found.id))) return { ok: true, matter: found, duplicate: true };
+    const matter = (await lockMatter(tx, found.id))!;
+    // Decided again under the lock: the matter may have moved since.
+    const d = decide(matter, action, await relationsFor(tx, matter));
+    if (!d.ok) return { ok: false, code: d.code, matter };
+
+    const events: NewMatterEvent[] = [];
+    const deliveries: NewDelivery[] = [];
+    const patch: Partial<MatterRow> = { step: d.step, state: d.state };
+    const base = { matterId: matter.id, at: now, actorId: input.actorId, stepFrom: matter.step, stepTo: d.step, levelFrom: matter.level, levelTo: matter.level };
+    const tell = (personId: string | null | undefined, template: string, params: Record<string, unknown>) => {
+      if (personId && personId !== input.actorId && !deliveries.some((x) => x.personId === personId && x.template === template)) deliveries.push({ id: randomUUID(), personId, matterId: matter.id, template, params: { ref: matter.ref, category: matter.category, summary: matter.summary, ...params } });
+    };
+    const reporter = matter.reporterId ?? matter.recordedById;
+    const who = { assignee: actorName, title };
+    let notice: string | undefined;
+
+    switch (request.action) {
+      case 'take':
+        patch.handledAt = now;
+        events.push({ ...base, action: 'take' });
+        tell(reporter, 'taken', who);
+        break;
+      case 'reply': {
+        if (!matter.handledAt) patch.handledAt = now;
+        patch.trackedAt = now;
+        await insertMessage(tx, { matterId: matter.id, authorId: input.actorId, direction: 'out', text: text || null, attachments: request.attachments ?? [], createdAt: now });
+        events.push({ ...base, action: 'reply', note: text.slice(0, 500) || null });
+        tell(reporter, 'reply', { ...who, text, attachments: request.attachments ?? [] });
+        break;
+      }
+      case 'add_info':
+        await insertMessage(tx, { matterId: matter.id, authorId: input.actorId, direction: 'in', text: text || null, attachments: request.attachments ?? [], createdAt: now });
+        events.push({ ...base, action: 'add_info', note: text.slice(0, 500) || null });
+        tell(matter.assigneeId, 'villager_added', { name: actorName, text, attachments: request.attachments ?? [] });
+        break;
+      case 'note':
+        await insertMessage(tx, { matterId: matter.id, authorId: input.actorId, direction: 'internal', text, createdAt: now });
+        events.push({ ...base, action: 'note', note: text.slice(0, 500) });
+        break;
+      case 'transfer': {
+        const t = target!;
+        const limit = resolveTimeLimit(limits, matter);
+        patch.assigneeId = t.personId;
+        patch.dispatchedAt = now;
+        patch.dueAt = dueAt(now, limit.settleMinutes);
+        events.push({ ...base, action: 'transfer', assigneeId: t.personId, note: request.reason ?? null });
+        tell(t.personId, 'assigned', { grid: chain[0]?.name ?? '', dueAt: patch.dueAt.toISOString(), from: actorName, reason: request.reason ?? '' });
+        tell(reporter, 'routed', { assignee: t.name, title: t.title ?? '', dueAt: patch.dueAt.toISOString() });
+        break;
+      }
+      case 'escalate': {
+        const c = climb(matter.size, matter.level);
+        const alertNode = nodeAtLevel(chain, c.alert);
+        if (c.to) {
+          const node = nodeAtLevel(chain, c.to);
+          const next = node ? await responsibleAt(tx, node) : null;
+          const limit = resolveTimeLimit(limits, { category: matter.category, size: matter.size, level: c.to });
+          patch.level = c.to;
+          patch.supervisedAt = now;
+          patch.dueAt = dueAt(now, limit.settleMinutes);
+          if (next) patch.assigneeId = next.personId;
+          events.push({ ...base, action: 'escalate', levelTo: c.to, assigneeId: next?.personId ?? matter.assigneeId, note: request.reason ?? null, data: { by: input.actorId ? 'hand' : 'timer' } });
+          if (next) tell(next.personId, 'escalated', { grid: chain[0]?.name ?? '', from: actorName, reason: request.reason ?? '', dueAt: patch.dueAt.toISOString() });
+          tell(reporter, 'escalated_notice', { level: c.to });
+        } else {
+          patch.supervisedAt = now;
+          events.push({ ...base, action: 'escalate', note: request.reason ?? null, data: { by: input.actorId ? 'hand' : 'timer', stays: true, alerted: c.alert } });
+        }
+        if (alertNode) for (const s of await staffAt(tx, alertNode.id, ['grid_leader', 'cadre'])) tell(s.personId, 'escalation_alert', { grid: chain[0]?.name ?? '', level: c.to ?? matter.level, reason: request.reason ?? '' });
+        break;
+      }
+      case 'supervise':
+        patch.supervised = true;
+        patch.supervisedAt = now;
+        events.push({ ...base, action: 'supervise', note: request.note ?? null });
+        tell(matter.assigneeId, 'supervised', { by: actorName, title, note: request.note ?? '' });
+        break;
+      case 'settle':
+        patch.feedbackAt = now;
+        await insertMessage(tx, { matterId: matter.id, authorId: input.actorId, direction: 'out', text, createdAt: now });
+        events.push({ ...base, action: 'settle', note: text.slice(0, 500) });
+        tell(reporter, 'settled', { ...who, result: text });
+        break;
+      case 'evaluate': {
+        patch.evaluatedAt = now;
+        events.push({ ...base, action: 'evaluate', data: { rating: request.rating }, note: request.comment ?? null });
+        if (request.rating === 'unsatisfied') {
+          // 不满意: reopened one level above the level that settled it.
+          const to = reopenLevel(matter.size, matter.level);
+          const node = nodeAtLevel(chain, to);
+          const next = node ? await responsibleAt(tx, node) : null;
+          const limit = resolveTimeLimit(limits, { category: matter.category, size: matter.size, level: to });
+          patch.state = 'open';
+          patch.step = 'dispatch';
+          patch.level = to;
+          patch.dispatchedAt = now;
+          patch.dueAt = dueAt(now, limit.settleMinutes);
+          if (next) patch.assigneeId = next.personId;
+          events.push({ ...base, at: now, actorId: null, action: 'reopen', stepFrom: 'evaluate', stepTo: 'dispatch', levelTo: to, assigneeId: next?.personId ?? matter.assigneeId, note: request.comment ?? null });
+          tell(next?.personId ?? matter.assigneeId, 'reopened', { grid: chain[0]?.name ?? '', comment: request.comment ?? '', dueAt: patch.dueAt.toISOString() });
+          notice = 'reopened';
+        }
+        break;
+      }
+      case 'withdraw':
+        events.push({ ...base, action: 'withdraw', note: request.reason ?? null });
+        tell(matter.assigneeId, 'withdrawn', { name: actorName, reason: request.reason ?? '' });
+        break;
+      case 'urge':
+        events.push({ ...base, action: 'urge' });
+        tell(matter.assigneeId, 'urged', { name: actorName });
+        break;
+    }
+
+    const writes: Array<Promise<unknown>> = [updateMatter(tx, matter.id, patch), appendEvents(tx, events)];
+    if (deliveries.length) {
+      writes.push(createDeliveries(tx, deliveries), enqueue(tx, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: deliveries.map((x) => x.id!) } }]));
+    }
+    await Promise.all(writes);
+    return { ok: true, matter: { ...matter, ...patch } as MatterRow, notice };
+  });
+  if (result.ok && !result.duplicate) ctx.outboxWritten();
+  return result;
+}
+
+/** Button data for an action on a matter: short enough for Telegram's 64 bytes. */
+export function actionData(action: string, ref: string, arg?: string): string {
+  return arg ? `mx:${action}:${ref}:${arg}` : `mx:${action}:${ref}`;
+}
+
+/** Reads button data back; null for anything that is not ours. It proves nothing: check rights. */
+export function parseActionData(data: string): { action: string; ref: string; arg?: string } | null {
+  const m = /^mx:([a-z_]{2,20}):(\d{4,}-\d{4})(?::([a-z_]{1,30}))?$/.exec(data);
+  if (!m) return null;
+  const ref = parseRef(m[2]!);
+  return ref ? { action: m[1]!, ref, arg: m[3] } : null;
+}
