@@ -74,7 +74,7 @@ export class OutboxRelay {
           /* a full batch: there may be more */
         }
       } catch (err) {
-        if (!this.failing) this.logger.warn({ err: { message: (err as Error).message } }, 'outbox relay paused: the queue did not accept jobs; retrying');
+        if (!this.failing) this.logger.warn({ err: { message: (err as Error).message } }, 'outbox relay paused (the store or the queue did not answer); retrying');
         this.failing = true;
         return;
       }
