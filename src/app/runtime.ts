@@ -7,6 +7,7 @@ import type { Platform } from '../domain/types.js';
 import type { Logger } from '../logger.js';
 import type { JobHandlers, JobName } from '../queue/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
+import { Reconciler } from '../queue/reconciler.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
 import type { ServiceContext } from '../services/context.js';
 import { intake } from '../services/intake-service.js';
@@ -29,6 +30,7 @@ export interface Runtime {
   store: Store;
   queues: QueueSystem | null;
   relay: OutboxRelay | null;
+  reconciler: Reconciler | null;
   ctx: ServiceContext;
   channels: Map<Platform, ChannelPort>;
   /** Starts the route, notify and inbound workers and the relay. */
@@ -69,6 +71,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     outboxWritten: () => relay?.kick(),
   };
   if (queues) relay = new OutboxRelay(store.db, queues, logger, { intervalMs: opts.relayIntervalMs, now: ctx.now });
+  const reconciler = queues ? new Reconciler(store.db, queues, logger, { now: ctx.now }) : null;
   const channels = opts.channels ?? new Map<Platform, ChannelPort>();
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
@@ -89,6 +92,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     store,
     queues,
     relay,
+    reconciler,
     ctx,
     channels,
     startWorkers(options = {}) {
@@ -105,11 +109,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         ...options.perQueue,
       });
       relay.start();
+      reconciler?.start();
     },
     async close() {
       if (closed) return;
       closed = true;
       await relay?.stop();
+      await reconciler?.stop();
       await queues?.close();
       if (ownsStore) await store.close();
     },

@@ -62,3 +62,13 @@ export async function releaseDeliveries(db: Executor, ids: string[], error: stri
     .set({ status: 'pending', claimedBy: null, claimedAt: null, attempts: sql`${deliveries.attempts} + 1`, error: error.slice(0, 500) })
     .where(inArray(deliveries.id, ids));
 }
+
+/** Deliveries never tried since before `before`: their job may have been lost. */
+export async function untriedSince(db: Executor, before: Date, limit = 500): Promise<string[]> {
+  const rows = await db
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(and(eq(deliveries.status, 'pending'), eq(deliveries.attempts, 0), lt(deliveries.createdAt, before)))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}

@@ -1,5 +1,5 @@
 // Every query on matters, their events and messages. No business rules here.
-import { and, asc, desc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db.js';
 import { queryRows } from '../raw.js';
@@ -194,4 +194,14 @@ export async function lastEventAt(db: Executor, matterId: string, action: string
     .orderBy(desc(matterEvents.id))
     .limit(1);
   return row?.at ?? null;
+}
+
+/** Open matters still waiting for routing since before `before`: their job may have been lost. */
+export async function unroutedSince(db: Executor, before: Date, limit = 500): Promise<string[]> {
+  const rows = await db
+    .select({ id: matters.id })
+    .from(matters)
+    .where(and(eq(matters.state, 'open'), eq(matters.step, 'accept'), lt(matters.createdAt, before)))
+    .limit(limit);
+  return rows.map((r) => r.id);
 }
