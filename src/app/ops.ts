@@ -8,6 +8,7 @@ import { importRoster } from '../roster/import-roster.js';
 import { parseRoster } from '../roster/parse-roster.js';
 import type { ServiceContext } from '../services/context.js';
 import { intake } from '../services/intake-service.js';
+import { gridStats, isCalendarDate, statsNode } from '../services/stats-service.js';
 import { forgetPolicies } from '../services/policy-cache.js';
 import { allNodes, findNodeByCode, staffCountsByNode } from '../store/repositories/grid-repository.js';
 import { deliveriesOf, findMatterByRef, listMatters, matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
@@ -41,6 +42,7 @@ export const opArgs = {
   }),
   joincodes: z.object({ grid: z.string().optional() }),
   duty: z.object({ person: z.string(), onLeave: z.boolean() }),
+  stats: z.object({ grid: z.string().optional(), from: z.string().optional(), to: z.string().optional() }),
 };
 export type OpName = keyof typeof opArgs;
 export type OpArgs<N extends OpName> = z.input<(typeof opArgs)[N]>;
@@ -133,6 +135,19 @@ const handlers: Record<OpName, Handler> = {
     if (!person) throw new OpError('cli:errors.unknown_person', { person: a.person });
     await setOnLeave(ctx.db, person.id, a.onLeave);
     return { person: person.code, name: person.name, onLeave: a.onLeave };
+  },
+
+  async stats(ctx, a: z.infer<typeof opArgs.stats>) {
+    for (const [option, value] of [['--from', a.from], ['--to', a.to]] as const) {
+      if (value !== undefined && !isCalendarDate(value)) throw new OpError('cli:errors.bad_date', { option, value });
+    }
+    if (a.from && a.to && a.from > a.to) throw new OpError('cli:errors.bad_date_range', { from: a.from, to: a.to });
+    const found = await statsNode(ctx.db, a.grid);
+    if (!found.ok) {
+      if (found.reason === 'many_roots') throw new OpError('cli:errors.stats_many_roots', { roots: found.roots.join(', ') });
+      throw new OpError(found.reason === 'unknown_grid' ? 'cli:errors.unknown_grid' : 'cli:errors.stats_no_grid', { grid: a.grid });
+    }
+    return gridStats(ctx.db, found.node, { from: a.from, to: a.to });
   },
 };
 

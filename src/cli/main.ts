@@ -160,6 +160,19 @@ export function buildCli(): Command {
     .option('--json', say('cli:options.json'))
     .action(withConfig(async (config, o: { grid?: string; json?: boolean }) => print(Boolean(o.json), 'joincodes', await op(config, 'joincodes', { grid: o.grid }), config)));
 
+  program
+    .command('stats')
+    .description(say('stats:command'))
+    .option('--grid <code>', say('cli:options.grid'))
+    .option('--from <date>', say('stats:options.from'))
+    .option('--to <date>', say('stats:options.to'))
+    .option('--json', say('cli:options.json'))
+    .action(
+      withConfig(async (config, o: { grid?: string; from?: string; to?: string; json?: boolean }) =>
+        print(Boolean(o.json), 'stats', await op(config, 'stats', { grid: o.grid, from: o.from, to: o.to }), config),
+      ),
+    );
+
   for (const [name, onLeave] of [
     ['leave', true],
     ['back', false],

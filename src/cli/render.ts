@@ -2,8 +2,9 @@
 import Table from 'cli-table3';
 import { ROLES } from '../domain/types.js';
 import { formatTime, translator } from '../i18n/index.js';
+import type { GridStats, Share } from '../services/stats-service.js';
 
-type Kind = 'import' | 'grids' | 'matters' | 'show' | 'report' | 'joincodes' | 'duty';
+type Kind = 'import' | 'grids' | 'matters' | 'show' | 'report' | 'joincodes' | 'duty' | 'stats';
 
 interface GridTree {
   code: string;
@@ -98,5 +99,71 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
       const d = data as { name: string; onLeave: boolean };
       return d.onLeave ? tr('cli:duty.leave', { name: d.name }) : tr('cli:duty.back', { name: d.name });
     }
+    case 'stats':
+      return renderStats(data as GridStats, tr);
   }
+}
+
+/** The headline (小事不出村，大事不出镇) first, then the figures, levels, categories and whistles. */
+function renderStats(s: GridStats, tr: ReturnType<typeof translator>): string {
+  const none = tr('stats:none');
+  const table = (head: string[]) => new Table({ head, style: { head: [], border: [], compact: true } });
+  const pct = (rate: number | null) => (rate === null ? none : `${(rate * 100).toFixed(1)}%`);
+  const ratio = (x: Share) => (x.rate === null ? none : tr('stats:ratio', { rate: pct(x.rate), n: x.count, of: x.of }));
+  const round1 = (x: number) => String(Math.round(x * 10) / 10);
+  const duration = (min: number | null) => (min === null ? none : min < 60 ? tr('stats:minutes', { value: round1(min) }) : tr('stats:hours', { value: round1(min / 60) }));
+  const { from, to } = s.range;
+  const range = from && to ? tr('stats:range.between', { from, to }) : from ? tr('stats:range.since', { from }) : to ? tr('stats:range.until', { to }) : tr('stats:range.all');
+  const title = [tr('stats:title', { name: s.grid.name, level: tr(`common:level.${s.grid.level}`) }), range, from || to ? tr('stats:range.note', { zone: s.grid.timezone }) : ''];
+  const sat = s.satisfaction;
+  const dm = s.deadlinesMissed;
+
+  const figures = table([tr('stats:figure'), tr('stats:value')]);
+  figures.push(
+    [tr('stats:accepted'), String(s.accepted)],
+    [tr('stats:settled'), String(s.settled)],
+    [tr('stats:open'), String(s.open)],
+    [tr('stats:withdrawn'), String(s.withdrawn)],
+    [tr('stats:settlement_rate'), ratio(s.settlementRate)],
+    [tr('stats:first_contact'), ratio(s.firstContact)],
+    [tr('stats:response_rate'), ratio(s.response)],
+    [tr('stats:satisfaction_rate'), ratio({ count: sat.satisfied + sat.basicallySatisfied, of: sat.evaluated, rate: sat.rate })],
+    [tr('stats:evaluations'), tr('stats:evaluations_detail', { n: sat.evaluated, satisfied: sat.satisfied, basic: sat.basicallySatisfied, unsatisfied: sat.unsatisfied })],
+    [tr('stats:median_accept'), duration(s.medianMinutes.accept)],
+    [tr('stats:median_settle'), duration(s.medianMinutes.settle)],
+    [tr('stats:deadlines_missed'), tr('stats:deadlines_detail', { total: dm.total, accept: dm.accept, reply: dm.reply, settle: dm.settle })],
+  );
+
+  const levels = table([tr('stats:levels.level'), tr('stats:levels.count'), tr('stats:levels.share')]);
+  for (const [level, x] of Object.entries(s.settledAt)) levels.push([tr(`common:matter_level.${level}`), String(x.count), pct(x.rate)]);
+
+  const categories = table([tr('stats:categories.category'), tr('stats:categories.accepted'), tr('stats:categories.settled'), tr('stats:categories.open'), tr('stats:categories.withdrawn'), tr('stats:categories.rate')]);
+  for (const [category, c] of Object.entries(s.byCategory)) {
+    categories.push([tr(`common:category.${category}`), String(c.accepted), String(c.settled), String(c.open), String(c.withdrawn), pct(c.settlementRate)]);
+  }
+  categories.push([tr('stats:categories.total'), String(s.accepted), String(s.settled), String(s.open), String(s.withdrawn), pct(s.settlementRate.rate)]);
+
+  let whistles = tr('stats:departments.none');
+  if (s.departments.length) {
+    const t = table([tr('stats:departments.department'), tr('stats:departments.summoned'), tr('stats:departments.reported_in'), tr('stats:departments.late'), tr('stats:departments.signed_off'), tr('stats:departments.rating')]);
+    for (const d of s.departments) t.push([d.name ?? d.code ?? d.id, String(d.summoned), String(d.reportedIn), String(d.reportedLate), String(d.signedOff), d.averageRating === null ? none : d.averageRating.toFixed(1)]);
+    whistles = t.toString();
+  }
+
+  return [
+    title.filter(Boolean).join(' · '),
+    tr('stats:headline.village', { value: ratio(s.withinVillage) }),
+    tr('stats:headline.township', { value: ratio(s.withinTownship) }),
+    '',
+    figures.toString(),
+    '',
+    tr('stats:levels.title'),
+    levels.toString(),
+    '',
+    tr('stats:categories.title'),
+    categories.toString(),
+    '',
+    tr('stats:departments.title'),
+    whistles,
+  ].join('\n');
 }

@@ -7,8 +7,8 @@ import type { InboundEvent } from '../../../src/services/inbound-event.js';
 import { deliveries, matterEvents, matters, people } from '../../../src/store/schema.js';
 import { newBackup, newGridLeader, newOfficer, newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { RecordingChannel } from '../../support/recording-channel.js';
-import { openTestRuntime, QUEUE_KINDS } from '../../support/runtime.js';
-import { openTestStore, type TestStore } from '../../support/store.js';
+import { openTestRuntime, QUEUE_KINDS, type QueueKind } from '../../support/runtime.js';
+import { openTestStore, STORE_KINDS, type StoreKind, type TestStore } from '../../support/store.js';
 import { waitFor } from '../../support/wait.js';
 
 let seq = 0;
@@ -23,14 +23,19 @@ const report = (telegramId: string, text = '村口的路灯坏了三天了，晚
   ...extra,
 });
 
-describe.each(QUEUE_KINDS)('report → route → notify, queues on %s', (kind) => {
+const SETUPS: Array<{ store: StoreKind; queue: QueueKind }> = [
+  ...QUEUE_KINDS.map((queue) => ({ store: 'postgres' as const, queue })),
+  ...(STORE_KINDS.includes('pglite') ? [{ store: 'pglite' as const, queue: 'postgres' as const }] : []),
+];
+
+describe.each(SETUPS)('report → route → notify, store on $store, queues on $queue', ({ store: storeKind, queue: kind }) => {
   let store: TestStore;
   let runtime: Runtime;
   let telegram: RecordingChannel;
   let tree: Tree;
 
   beforeAll(async () => {
-    store = await openTestStore('postgres');
+    store = await openTestStore(storeKind);
   });
   afterAll(async () => {
     await store?.close();

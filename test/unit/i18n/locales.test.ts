@@ -27,7 +27,7 @@ describe('locales', () => {
   });
 
   it.each(LOCALES)('%s has no empty text and keeps every placeholder of zh-CN', (lng) => {
-    const placeholders = (s: string) => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
+    const placeholders = (s: string) => [...new Set([...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]))].sort();
     for (const key of all) {
       const [ns, k] = key.split(':') as [string, string];
       const text = k.split('.').reduce<any>((o, part) => o?.[part], resources[lng]?.[ns]);
@@ -41,7 +41,7 @@ describe('locales', () => {
     const used = new Set<string>();
     for (const file of sourceFiles(path.resolve('src'))) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/['"`]((?:common|notify|intake|cli|ladder|flows|telegram|slack|errors):[a-z_][\w.]*)['"`]/g)) used.add(m[1]!);
+      for (const m of text.matchAll(/['"`]((?:common|notify|intake|cli|ladder|flows|telegram|slack|errors|stats):[a-z_][\w.]*)['"`]/g)) used.add(m[1]!);
     }
     expect(used.size).toBeGreaterThan(20);
     expect([...used].filter((k) => !all.has(k))).toEqual([]);
