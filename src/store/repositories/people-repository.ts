@@ -65,30 +65,38 @@ export interface StaffMember {
   reachable: boolean;
 }
 
-/** People holding any of `roleList` at the node. */
-export async function staffAt(db: Executor, nodeId: string, roleList: readonly Role[]): Promise<StaffMember[]> {
-  const rows = await db
-    .select({
-      personId: people.id,
-      name: people.name,
-      role: roles.role,
-      title: roles.title,
-      onLeave: people.onLeave,
-      identityCount: sql<number>`(select count(*)::int from ${identities} i where i.person_id = ${people.id})`,
-      reachableCount: sql<number>`(select count(*)::int from ${identities} i where i.person_id = ${people.id} and i.unreachable_at is null)`,
-    })
-    .from(roles)
-    .innerJoin(people, eq(people.id, roles.personId))
-    .where(and(eq(roles.gridNodeId, nodeId), inArray(roles.role, [...roleList])))
-    .orderBy(asc(people.id));
-  return rows.map((r) => ({
+// The columns every staff query reads, and how a row becomes a StaffMember.
+const staffColumns = {
+  personId: people.id,
+  name: people.name,
+  role: roles.role,
+  title: roles.title,
+  onLeave: people.onLeave,
+  nodeId: roles.gridNodeId,
+  identityCount: sql<number>`(select count(*)::int from ${identities} i where i.person_id = ${people.id})`,
+  reachableCount: sql<number>`(select count(*)::int from ${identities} i where i.person_id = ${people.id} and i.unreachable_at is null)`,
+};
+
+function toStaffMember(r: { personId: string; name: string; role: Role; title: string | null; onLeave: boolean; identityCount: number; reachableCount: number }): StaffMember {
+  return {
     personId: r.personId,
     name: r.name,
     role: r.role,
     title: r.title,
     onLeave: r.onLeave,
     reachable: Number(r.identityCount) === 0 || Number(r.reachableCount) > 0,
-  }));
+  };
+}
+
+/** People holding any of `roleList` at the node. */
+export async function staffAt(db: Executor, nodeId: string, roleList: readonly Role[]): Promise<StaffMember[]> {
+  const rows = await db
+    .select(staffColumns)
+    .from(roles)
+    .innerJoin(people, eq(people.id, roles.personId))
+    .where(and(eq(roles.gridNodeId, nodeId), inArray(roles.role, [...roleList])))
+    .orderBy(asc(people.id));
+  return rows.map(toStaffMember);
 }
 
 export async function titleOf(db: Executor, personId: string, nodeIds: string[]): Promise<string | null> {
@@ -142,30 +150,12 @@ export async function recipients(db: Executor, personIds: string[]): Promise<Map
 export async function routingStaff(db: Executor, unitId: string, villageId: string | null): Promise<Array<StaffMember & { openMatters: number }>> {
   const nodeIds = villageId ? [unitId, villageId] : [unitId];
   const rows = await db
-    .select({
-      personId: people.id,
-      name: people.name,
-      role: roles.role,
-      title: roles.title,
-      onLeave: people.onLeave,
-      nodeId: roles.gridNodeId,
-      identityCount: sql<number>`(select count(*)::int from ${identities} i where i.person_id = ${people.id})`,
-      reachableCount: sql<number>`(select count(*)::int from ${identities} i where i.person_id = ${people.id} and i.unreachable_at is null)`,
-      openMatters: sql<number>`(select count(*)::int from ${matters} m where m.assignee_id = ${people.id} and m.state = 'open')`,
-    })
+    .select({ ...staffColumns, openMatters: sql<number>`(select count(*)::int from ${matters} m where m.assignee_id = ${people.id} and m.state = 'open')` })
     .from(roles)
     .innerJoin(people, eq(people.id, roles.personId))
     .where(and(inArray(roles.gridNodeId, nodeIds), inArray(roles.role, ['officer_full', 'officer_part', 'grid_leader'])))
     .orderBy(asc(people.id));
   return rows
     .filter((r) => (r.role === 'grid_leader' ? r.nodeId === villageId : r.nodeId === unitId))
-    .map((r) => ({
-      personId: r.personId,
-      name: r.name,
-      role: r.role,
-      title: r.title,
-      onLeave: r.onLeave,
-      reachable: Number(r.identityCount) === 0 || Number(r.reachableCount) > 0,
-      openMatters: Number(r.openMatters),
-    }));
+    .map((r) => ({ ...toStaffMember(r), openMatters: Number(r.openMatters) }));
 }
