@@ -7,12 +7,15 @@ import { CATEGORIES, parseRef, SIZES, TOPICS } from '../domain/index.js';
 import { importRoster } from '../roster/import-roster.js';
 import { parseRoster } from '../roster/parse-roster.js';
 import type { ServiceContext } from '../services/context.js';
+import { reconcileDeadlines } from '../services/deadline-timers.js';
 import { intake } from '../services/intake-service.js';
+import { createLinkCode, LINK_CODE_TTL_MINUTES } from '../services/link-codes.js';
 import { gridStats, isCalendarDate, statsNode } from '../services/stats-service.js';
 import { forgetPolicies } from '../services/policy-cache.js';
 import { allNodes, findNodeByCode, staffCountsByNode } from '../store/repositories/grid-repository.js';
 import { deliveriesOf, findMatterByRef, listMatters, matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
 import { findPersonByCode, setOnLeave } from '../store/repositories/people-repository.js';
+import { summonsOf } from '../store/repositories/summons-repository.js';
 
 export class OpError extends Error {
   override readonly name = 'OpError';
@@ -43,6 +46,7 @@ export const opArgs = {
   joincodes: z.object({ grid: z.string().optional() }),
   duty: z.object({ person: z.string(), onLeave: z.boolean() }),
   stats: z.object({ grid: z.string().optional(), from: z.string().optional(), to: z.string().optional() }),
+  linkcode: z.object({ person: z.string(), minutes: z.number().int().min(1).max(1440).optional() }),
 };
 export type OpName = keyof typeof opArgs;
 export type OpArgs<N extends OpName> = z.input<(typeof opArgs)[N]>;
@@ -54,6 +58,9 @@ const handlers: Record<OpName, Handler> = {
     const roster = parseRoster(a.text, a.fileName);
     const summary = await importRoster(ctx.db, roster);
     forgetPolicies(ctx.db);
+    // Open matters' deadlines follow the new time limits and cut-offs at once, not when their old timers fire.
+    const moved = (k: 'timeLimits' | 'disputeCutoffs' | 'gridNodes') => summary.counts[k].created + summary.counts[k].updated + summary.counts[k].removed > 0;
+    if (moved('timeLimits') || moved('disputeCutoffs') || moved('gridNodes')) await reconcileDeadlines(ctx);
     return summary;
   },
 
@@ -94,6 +101,7 @@ const handlers: Record<OpName, Handler> = {
       events: await matterEventsOf(ctx.db, matter.id),
       messages: await messagesOf(ctx.db, matter.id),
       deliveries: await deliveriesOf(ctx.db, matter.id),
+      summons: await summonsOf(ctx.db, matter.id),
     };
   },
 
@@ -148,6 +156,15 @@ const handlers: Record<OpName, Handler> = {
       throw new OpError(found.reason === 'unknown_grid' ? 'cli:errors.unknown_grid' : 'cli:errors.stats_no_grid', { grid: a.grid });
     }
     return gridStats(ctx.db, found.node, { from: a.from, to: a.to });
+  },
+
+  /** A one-time code linking a chat account (e.g. Slack: `/grid link CODE`) to a person of the roster. */
+  async linkcode(ctx, a: z.infer<typeof opArgs.linkcode>) {
+    const person = await findPersonByCode(ctx.db, a.person);
+    if (!person) throw new OpError('cli:errors.unknown_person', { person: a.person });
+    const minutes = a.minutes ?? LINK_CODE_TTL_MINUTES;
+    const { code, expiresAt } = await createLinkCode(ctx, person.id, minutes);
+    return { person: person.code, name: person.name, code, expiresAt, minutes };
   },
 };
 

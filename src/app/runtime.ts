@@ -1,29 +1,44 @@
 // Wires the store, the queues, the outbox relay and the workers together. The service, the CLI,
 // the tests and the bench all build on this one piece.
 import type { ChannelPort } from '../channels/channel-port.js';
+import type { ChatUpdate } from '../channels/chat-update.js';
 import { ConsoleChannel } from '../channels/console-channel.js';
+import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
+import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram/index.js';
 import type { Config } from '../config/config.js';
-import type { Platform } from '../domain/types.js';
+import type { Locale, Platform } from '../domain/types.js';
+import { createFlowEngine, defaultModules, type FlowEngine } from '../flows/index.js';
+import { linkModule } from '../flows/link-module.js';
 import type { Logger } from '../logger.js';
-import type { JobHandlers, JobName } from '../queue/jobs.js';
+import { deadlineJobId, JOB_NAMES, type JobHandlers, type JobName } from '../queue/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
 import { Reconciler } from '../queue/reconciler.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
+import { handleChatUpdate, sendChatOutputs } from '../services/chat-service.js';
 import type { ServiceContext } from '../services/context.js';
+import { eveningSweep, morningDigest } from '../services/daily-alerts.js';
+import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type TimerQueue } from '../services/deadline-timers.js';
 import { intake } from '../services/intake-service.js';
 import { sendDeliveries } from '../services/notify-service.js';
 import { routeMatter } from '../services/routing-service.js';
+import { reportInDue } from '../services/whistle-service.js';
 import { openStore, type Store, type StoreTarget } from '../store/db.js';
 
 export interface RuntimeOptions {
   store: StoreTarget | Store;
   /** Null: no queues (the CLI writing to a store whose service is stopped). */
-  queue: { kind: 'redis'; url: string; prefix?: string } | { kind: 'postgres'; schema?: string } | null;
+  queue: { kind: 'redis'; url: string; prefix?: string } | { kind: 'postgres' } | null;
   logger: Logger;
   timezone?: string;
   now?: () => Date;
   channels?: Map<Platform, ChannelPort>;
   relayIntervalMs?: number;
+  /** Conversations: the flows to run (default: createFlowEngine()) and the language for people whose platform gives none. */
+  chat?: { engine?: FlowEngine; defaultLocale?: Locale };
+  /** The Slack front door (SLACK_BOT_TOKEN set): its channel, its `slack` jobs, its HTTP route. */
+  slack?: SlackSettings;
+  /** The Telegram adapter (TELEGRAM_BOT_TOKEN set): its channel and webhook route; the service starts it. */
+  telegram?: Omit<TelegramChannelOptions, 'logger'>;
 }
 
 export interface Runtime {
@@ -33,6 +48,16 @@ export interface Runtime {
   reconciler: Reconciler | null;
   ctx: ServiceContext;
   channels: Map<Platform, ChannelPort>;
+  /** The conversation flows the `chat` worker runs. */
+  engine: FlowEngine;
+  /** Queues a normalised chat update; the same update twice is queued (and handled) once. */
+  submitChat(update: ChatUpdate): Promise<void>;
+  /** Null unless Slack is configured; the HTTP server mounts its route, the service starts it. */
+  slack: SlackFrontDoor | null;
+  /** Null unless Telegram is configured; the HTTP server mounts its webhook, the service starts it. */
+  telegram: TelegramChannel | null;
+  /** Gives open matters their missing deadline clocks and puts back timers the queue lost; startWorkers runs one pass. */
+  reconcileDeadlines(): Promise<ReconcileSummary>;
   /** Starts the route, notify and inbound workers and the relay. */
   startWorkers(options?: StartWorkersOptions): void;
   close(): Promise<void>;
@@ -47,7 +72,7 @@ export interface StartWorkersOptions {
 
 export function queueTargetFor(store: Store, queue: NonNullable<RuntimeOptions['queue']>): QueueTarget {
   if (queue.kind === 'redis') return queue;
-  if (store.kind === 'postgres' && store.url) return { kind: 'postgres', url: store.url, schema: queue.schema };
+  if (store.kind === 'postgres' && store.url) return { kind: 'postgres', url: store.url };
   if (store.pglite) return { kind: 'pglite', pglite: store.pglite };
   throw new Error('the PostgreSQL queue backend needs a Postgres or PGlite store');
 }
@@ -75,6 +100,26 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const channels = opts.channels ?? new Map<Platform, ChannelPort>();
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
+  const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule]);
+  const slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine }) : null;
+  if (slack) channels.set('slack', slack.channel);
+  const telegram = opts.telegram ? new TelegramChannel({ ...opts.telegram, logger }) : null;
+  if (telegram) channels.set('telegram', telegram);
+
+  const q = queues;
+  const timers: TimerQueue = {
+    async remove(jobIds) {
+      let removed = 0;
+      for (const id of jobIds) removed += q ? ((await q.queue('deadline').remove(id).catch(() => 0)) === 1 ? 1 : 0) : 0;
+      return removed;
+    },
+    async addTimers(list, now) {
+      for (let i = 0; q && i < list.length; i += 500) {
+        await q.addBulk('deadline', list.slice(i, i + 500).map((t) => ({ data: t, jobId: deadlineJobId(t), delay: Math.max(0, Date.parse(t.at) - now.getTime()) })));
+      }
+    },
+  };
+  let deadlineRepair: Promise<unknown> | null = null;
 
   const handlers: JobHandlers = {
     inbound: async (event) => {
@@ -85,6 +130,18 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
     route: async ({ matterId }) => routeMatter(ctx, matterId),
     notify: async ({ deliveryIds }, meta) => sendDeliveries(ctx, { channels, fallback, timezone }, deliveryIds, { claimer: meta.jobId, final: meta.final }),
+    chat: async (update, meta) => handleChatUpdate(ctx, { engine, defaultLocale: opts.chat?.defaultLocale }, update, meta),
+    chat_send: async ({ outputIds }, meta) => sendChatOutputs(ctx, channels, outputIds, { claimer: meta.jobId, final: meta.final }),
+    report_in_due: async ({ summonsId }) => reportInDue(ctx, summonsId),
+    sweep: async ({ zone }) => eveningSweep(ctx, zone),
+    digest: async ({ zone }) => morningDigest(ctx, zone),
+    slack: async (job) => (slack ? slack.handle(job) : { outcome: 'slack_off' }),
+    deadline: async (job) => handleDeadlineJob(ctx, timers, job),
+    card_refresh: async ({ matterId }) => {
+      let cards = 0;
+      for (const channel of channels.values()) cards += (await channel.refreshMatter?.(matterId)) ?? 0;
+      return { outcome: 'refreshed', cards };
+    },
   };
 
   let closed = false;
@@ -95,27 +152,48 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     reconciler,
     ctx,
     channels,
+    engine,
+    slack,
+    telegram,
+    reconcileDeadlines: () => reconcileDeadlines(ctx, { queue: q ? timers : undefined, stopped: () => closed }),
+    async submitChat(update) {
+      if (!queues) throw new Error('this runtime has no queues');
+      await queues.add('chat', update, { jobId: chatJobId(update) });
+    },
     startWorkers(options = {}) {
       if (!queues || !relay) throw new Error('this runtime has no queues');
       const c = options.concurrency ?? 10;
       const wrap = options.wrap;
       const wrapped: JobHandlers = wrap
-        ? { inbound: wrap('inbound', handlers.inbound), route: wrap('route', handlers.route), notify: wrap('notify', handlers.notify) }
+        ? (Object.fromEntries(JOB_NAMES.map((name) => [name, wrap(name, handlers[name] as never)])) as unknown as JobHandlers)
         : handlers;
       queues.startWorkers(wrapped, {
         inbound: { concurrency: c },
         route: { concurrency: c },
         notify: { concurrency: c },
+        chat: { concurrency: c },
+        chat_send: { concurrency: c },
+        report_in_due: { concurrency: c },
+        sweep: { concurrency: 1 },
+        digest: { concurrency: 1 },
+        slack: { concurrency: c },
+        card_refresh: { concurrency: c },
+        deadline: { concurrency: c },
         ...options.perQueue,
       });
       relay.start();
       reconciler?.start();
+      // Timers of open matters survive in the queue; this puts back any the queue lost, and sets the clocks of matters that have none.
+      deadlineRepair ??= reconcileDeadlines(ctx, { queue: timers, stopped: () => closed }).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'deadline reconciliation failed'));
     },
     async close() {
       if (closed) return;
       closed = true;
       await relay?.stop();
       await reconciler?.stop();
+      await deadlineRepair;
+      await slack?.stop();
+      await telegram?.stop();
       await queues?.close();
       if (ownsStore) await store.close();
     },
@@ -128,5 +206,13 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
     queue: config.queue.kind === 'redis' ? { kind: 'redis', url: config.queue.url } : { kind: 'postgres' },
     logger,
     timezone: config.defaultTimezone,
+    chat: { defaultLocale: config.defaultLocale },
+    ...(config.slack ? { slack: config.slack } : {}),
+    ...(config.telegram ? { telegram: config.telegram } : {}),
   };
+}
+
+/** BullMQ refuses ':' in job ids; the update id is what makes the job unique. */
+export function chatJobId(update: Pick<ChatUpdate, 'platform' | 'updateId'>): string {
+  return `chat-${update.platform}-${update.updateId.replace(/[^\w-]/g, '_')}`;
 }

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { importRoster, loadRosterFile } from '../roster/import-roster.js';
+import { scheduleDailyJobs } from '../queue/daily-schedule.js';
+import { zonesInUse } from '../store/repositories/alert-repository.js';
 import { allNodes } from '../store/repositories/grid-repository.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { lockDataFolder, removeServiceAddress, writeServiceAddress } from './data-lock.js';
@@ -36,10 +38,20 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
       const summary = await importRoster(runtime.store.db, await loadRosterFile(rosterFile));
       logger.info({ roster: path.relative(process.cwd(), rosterFile), summary }, 'roster applied');
     }
+    // A wrong Slack token stops the start here, before anything listens.
+    await runtime.slack?.start();
     runtime.startWorkers({ concurrency: config.workerConcurrency });
+    // The evening sweep and morning digest: one cron per zone of the tree.
+    if (runtime.queues) await scheduleDailyJobs(runtime.queues, await zonesInUse(runtime.store.db));
     const adminToken = randomBytes(24).toString('hex');
     const http = createHttpServer({ runtime, logger, adminToken });
     await http.listen({ host: config.http.host, port: config.http.port });
+    // After listening, so that Telegram's first webhook call finds the route. A wrong token stops the start.
+    const chatRuntime = runtime;
+    await chatRuntime.telegram?.start((update) => chatRuntime.submitChat(update)).catch(async (err) => {
+      await http.close();
+      throw err;
+    });
     const addr = http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
@@ -55,6 +67,7 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
       stop: () =>
         (stopping ??= (async () => {
           if (config.store.kind === 'pglite') removeServiceAddress(config.dataDir);
+          await rt.telegram?.stop();
           await http.close();
           await rt.close();
           releaseLock();

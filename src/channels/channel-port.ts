@@ -7,18 +7,25 @@ export interface OutboundMessage {
   attachments?: Attachment[];
   /** Actions the adapter renders as buttons; `data` is signed and checked again when pressed. */
   actions?: Array<{ label: string; data: string }>;
+  /** Which notification this is and its matter: an adapter that keeps a card per matter (Slack) posts into its thread. */
+  about?: { template: string; matterId?: string };
 }
 
 export interface Recipient {
+  /** Empty for a group. */
   personId: string;
   externalId: string;
   chatId: string | null;
   locale: string;
+  /** A group chat or channel (a node's alert destination), not a person: send to chatId. */
+  group?: boolean;
 }
 
 export interface ChannelPort {
   readonly name: Platform | 'console';
   send(to: Recipient, message: OutboundMessage): Promise<{ messageRef?: string }>;
+  /** Brings the matter cards this channel posted up to date after the matter moved; returns how many. */
+  refreshMatter?(matterId: string): Promise<number>;
 }
 
 /** The person blocked the bot or left: do not retry, mark the identity unreachable. */

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { readServiceAddress, lockDataFolder, DataFolderBusyError } from '../app/data-lock.js';
 import { OpError, runOp, type OpName } from '../app/ops.js';
-import { startService } from '../app/service.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { CATEGORIES, SIZES, TOPICS } from '../domain/types.js';
 import { t, toLocale } from '../i18n/index.js';
@@ -87,6 +86,8 @@ export function buildCli(): Command {
     .action(
       withConfig(async (config) => {
         const logger = createLogger({ level: config.logLevel });
+        // Loaded here: the service pulls in every channel SDK, which the other commands never need.
+        const { startService } = await import('../app/service.js');
         const service = await startService(config, logger);
         const stop = async (signal: string) => {
           logger.info({ signal }, 'stopping: finishing the jobs in hand');
@@ -171,6 +172,18 @@ export function buildCli(): Command {
       withConfig(async (config, o: { grid?: string; from?: string; to?: string; json?: boolean }) =>
         print(Boolean(o.json), 'stats', await op(config, 'stats', { grid: o.grid, from: o.from, to: o.to }), config),
       ),
+    );
+
+  program
+    .command('linkcode')
+    .description(say('slack:linkcode.command'))
+    .argument('<person>', say('cli:args.person'))
+    .option('--json', say('cli:options.json'))
+    .action(
+      withConfig(async (config, person: string, o: { json?: boolean }) => {
+        const r = (await op(config, 'linkcode', { person })) as { name: string; code: string; minutes: number };
+        process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${say('slack:linkcode.issued', r)}\n`);
+      }),
     );
 
   for (const [name, onLeave] of [

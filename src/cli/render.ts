@@ -62,7 +62,7 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
       return `${out.toString()}\n${tr('cli:matters.count', { count: rows.length })}`;
     }
     case 'show': {
-      const d = data as { matter: Record<string, any>; events: Array<Record<string, any>>; messages: Array<Record<string, any>>; deliveries: Array<Record<string, any>> };
+      const d = data as { matter: Record<string, any>; events: Array<Record<string, any>>; messages: Array<Record<string, any>>; deliveries: Array<Record<string, any>>; summons?: Array<Record<string, any>> };
       const m = d.matter;
       const lines = [
         `${m.ref}  ${tr(`common:category.${m.category}`)} · ${tr(`common:size.${m.size}`)} · ${m.state === 'open' ? tr(`common:step.${m.step}`) : tr(`common:state.${m.state}`)} · ${tr(`common:matter_level.${m.level}`)}`,
@@ -76,12 +76,23 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
         const move = e.stepTo && e.stepTo !== e.stepFrom ? ` → ${tr(`common:step.${e.stepTo}`)}` : '';
         const level = e.levelTo && e.levelFrom && e.levelTo !== e.levelFrom ? ` (${tr(`common:matter_level.${e.levelFrom}`)} → ${tr(`common:matter_level.${e.levelTo}`)})` : '';
         const to = e.assigneeName ? ` ${tr('cli:show.to', { name: e.assigneeName })}` : '';
-        lines.push(`  ${time(e.at)}  ${tr(`cli:show.action.${e.action}`, { defaultValue: e.action })}${move}${level}${to} — ${who}`);
+        lines.push(`  ${time(e.at)}  ${tr(`cli:show.action.${e.action}`, { defaultValue: tr(`alerts:events.${e.action}`, { defaultValue: tr(`ladder:events.${e.action}`, { defaultValue: e.action }) }) })}${move}${level}${to} — ${who}`);
         const considered = (e.data as { considered?: Array<Record<string, any>> } | null)?.considered;
         if (considered) for (const c of considered) lines.push(`      · ${c.name} ${tr(`common:role.${c.role}`)}: ${tr(`cli:show.routing.${c.outcome}`, { open: c.openMatters })}`);
       }
+      if (d.summons?.length) {
+        lines.push('', tr('alerts:summons.title'));
+        for (const s of d.summons) {
+          const parts = [
+            s.reportedInAt ? tr(s.late ? 'alerts:summons.reported_late' : 'alerts:summons.reported', { at: time(s.reportedInAt) }) : tr(s.overdueAlertedAt ? 'alerts:summons.overdue' : 'alerts:summons.waiting', { due: time(s.reportDueAt) }),
+            s.signedOffAt ? tr('alerts:summons.signed_off', { at: time(s.signedOffAt) }) : '',
+            s.rating ? tr('alerts:summons.rated', { rating: s.rating }) : '',
+          ];
+          lines.push(`  ${s.departmentName}: ${parts.filter(Boolean).join(' · ')}`);
+        }
+      }
       lines.push('', tr('cli:show.deliveries'));
-      for (const x of d.deliveries) lines.push(`  ${x.personName}: ${tr(`cli:show.template.${x.template}`, { defaultValue: x.template })} — ${tr(`cli:show.status.${x.status}`, { defaultValue: x.status })}${x.channel ? ` (${x.channel})` : ''}`);
+      for (const x of d.deliveries) lines.push(`  ${x.personName}: ${tr(`cli:show.template.${x.template}`, { defaultValue: x.template })} — ${tr(`cli:show.status.${x.status}`, { defaultValue: tr(`alerts:delivery_status.${x.status}`, { defaultValue: x.status }) })}${x.channel ? ` (${x.channel})` : ''}`);
       return lines.join('\n');
     }
     case 'report': {

@@ -5,3 +5,6 @@ export * from './lifecycle.js';
 export * from './routing.js';
 export * from './time-limits.js';
 export * from './ladder.js';
+export * from './alert-policy.js';
+export * from './deadlines.js';
+export * from './deadline-clocks.js';

@@ -18,6 +18,14 @@ export const ACTIONS = [
   'urge',
   'add_info',
   'note',
+  // 网格吹哨、部门报到
+  'whistle',
+  'report_in',
+  'sign_off',
+  'rate_department',
+  // Waiting on the villager's answer stops the deadline clocks.
+  'pause',
+  'resume',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -65,6 +73,8 @@ export const TRANSITIONS: readonly Transition[] = [
   // From dispatch a reply is an implicit take.
   { action: 'reply', from: { steps: WORKED, states: OPEN }, to: { step: 'track', state: 'same' }, by: ['assignee'] },
   { action: 'transfer', from: { steps: WORKED, states: OPEN }, to: { step: 'dispatch', state: 'same' }, by: ['assignee', 'cadre_above'] },
+  // One routing could give to nobody is given out by hand from above (the 'unassigned' alert).
+  { action: 'transfer', from: { steps: ['accept'], states: OPEN }, to: { step: 'dispatch', state: 'same' }, by: ['cadre_above'] },
   // The level climbs too, but the ladder decides that, not this table.
   { action: 'escalate', from: { steps: WORKED, states: OPEN }, to: { step: 'supervise', state: 'same' }, by: ['system', 'assignee', 'cadre_above'] },
   { action: 'supervise', from: { steps: WORKED, states: OPEN }, to: { step: 'supervise', state: 'same' }, by: ['cadre_above'] },
@@ -76,6 +86,15 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'add_info', from: { steps: STEPS, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['reporter'] },
   // Internal notes stay possible after closing: the ledger is kept afterwards too.
   { action: 'note', from: { steps: STEPS, states: ['open', 'settled', 'closed', 'withdrawn'] }, to: { step: 'same', state: 'same' }, by: STAFF },
+  // A whistle is part of handling: the assignee takes the matter first.
+  { action: 'whistle', from: { steps: ACTIVE, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['assignee', 'grid_officer', 'cadre_above'] },
+  { action: 'report_in', from: { steps: STEPS, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['liaison'] },
+  { action: 'sign_off', from: { steps: STEPS, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['liaison'] },
+  // The service narrows this to cadres at township level or above.
+  { action: 'rate_department', from: { steps: STEPS, states: ['open', 'settled', 'closed'] }, to: { step: 'same', state: 'same' }, by: ['cadre_above'] },
+  // The villager's own answer (add_info) resumes too; the service refuses a pause while paused.
+  { action: 'pause', from: { steps: ACTIVE, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['assignee'] },
+  { action: 'resume', from: { steps: ACTIVE, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['assignee', 'system'] },
 ];
 
 export function isOpen(state: MatterState): boolean {

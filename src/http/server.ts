@@ -52,6 +52,11 @@ export function createHttpServer(opts: HttpOptions) {
     }
   });
 
+  // Slack's events, interactions and slash command (HTTP mode), signature checked by Bolt.
+  runtime.slack?.mount(app);
+  // Telegram's webhook (webhook mode), refused with 401 without the secret token.
+  runtime.telegram?.registerRoutes(app);
+
   return app;
 }
 

@@ -1,5 +1,8 @@
 // One job-name → payload map. Every queue carries one kind of job; its name is the queue's name.
+import type { ChatUpdate } from '../channels/chat-update.js';
+import type { SlackJob } from '../channels/slack/slack-job.js';
 import type { InboundEvent } from '../services/inbound-event.js';
+import type { LimitKind, MatterLevel, Step, TimerPhase } from '../domain/index.js';
 
 export interface JobMap {
   /** A platform event, normalised; the intake turns reports into matters. */
@@ -8,10 +11,26 @@ export interface JobMap {
   route: { matterId: string };
   /** Send the deliveries (notifications to people) one state change caused. */
   notify: { deliveryIds: string[] };
+  /** A chat update (message, command, button press), normalised; the flow engine answers it. */
+  chat: ChatUpdate;
+  /** Send what the bot says in a conversation (chat_outputs rows), in order. */
+  chat_send: { outputIds: string[] };
+  /** A summoned department's report-in limit has passed (delayed through the outbox's runAt). */
+  report_in_due: { summonsId: string };
+  /** 纠纷不过夜: the evening list of unsettled disputes, for the nodes in one time zone. */
+  sweep: { zone: string };
+  /** The morning digest (figures and the alerts held in quiet hours), for the nodes in one zone. */
+  digest: { zone: string };
+  /** A deadline timer (a BullMQ delayed job), or the removal of timers a move superseded. */
+  deadline: DeadlineJob;
+  /** A Slack event, interaction or command, acknowledged at once and worked here. */
+  slack: SlackJob;
+  /** Update the matter cards posted on the chat platforms after the matter moved. */
+  card_refresh: { matterId: string };
 }
 
 export type JobName = keyof JobMap;
-export const JOB_NAMES = ['inbound', 'route', 'notify'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['inbound', 'route', 'notify', 'chat', 'chat_send', 'report_in_due', 'sweep', 'digest', 'deadline', 'slack', 'card_refresh'] as const satisfies readonly JobName[];
 
 /** What a handler reports back; kept in the job's return value for inspection. */
 export interface JobOutcome {
@@ -29,3 +48,29 @@ export interface JobMeta {
 
 export type JobHandler<N extends JobName> = (data: JobMap[N], meta: JobMeta) => Promise<JobOutcome>;
 export type JobHandlers = { [N in JobName]: JobHandler<N> };
+
+/** A timer carries what it was set for; under the matter's lock a timer that no longer fits does nothing. */
+export interface DeadlineTimer {
+  op: 'fire';
+  matterId: string;
+  limit: LimitKind;
+  version: number;
+  phase: TimerPhase;
+  /** ISO time it is due. */
+  at: string;
+  step: Step;
+  level: MatterLevel;
+  assigneeId: string | null;
+}
+
+export type DeadlineJob = DeadlineTimer | { op: 'cancel'; jobIds: string[] };
+
+/** One id per matter, limit, version and phase (BullMQ refuses ':' in ids). */
+export function deadlineJobId(t: Pick<DeadlineTimer, 'matterId' | 'limit' | 'version' | 'phase'>): string {
+  return `dl-${t.matterId}-${t.limit}-${t.version}-${t.phase}`;
+}
+
+/** Where a kind of job names its own id and run time (the outbox relay falls back to the row's id, at once). */
+export const JOB_PLACEMENT: { [N in JobName]?: (data: JobMap[N]) => { jobId: string; runAt: Date } | null } = {
+  deadline: (d) => (d.op === 'fire' ? { jobId: deadlineJobId(d), runAt: new Date(d.at) } : null),
+};

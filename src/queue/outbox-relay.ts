@@ -4,7 +4,7 @@
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
 import { markRelayed, markRelayFailed, pendingOutbox, type OutboxRow } from '../store/repositories/outbox-repository.js';
-import { JOB_NAMES, type JobMap, type JobName } from './jobs.js';
+import { JOB_NAMES, JOB_PLACEMENT, type JobMap, type JobName } from './jobs.js';
 import type { QueueSystem } from './queue-system.js';
 
 export interface RelayOptions {
@@ -97,10 +97,16 @@ export class OutboxRelay {
       byQueue.set(name, [...(byQueue.get(name) ?? []), row]);
     }
     for (const [name, list] of byQueue) {
+      // A kind of job may name its own id and run time (deadline timers): the delay counts from now.
+      const place = JOB_PLACEMENT[name] as ((d: unknown) => { jobId: string; runAt: Date } | null) | undefined;
+      const now = this.now().getTime();
       try {
         await this.queues.addBulk(
           name,
-          list.map((r) => ({ data: r.payload as unknown as JobMap[typeof name], jobId: outboxJobId(r) })),
+          list.map((r) => {
+            const p = place?.(r.payload);
+            return { data: r.payload as unknown as JobMap[typeof name], jobId: p?.jobId ?? outboxJobId(r), delay: p ? Math.max(0, p.runAt.getTime() - now) : undefined };
+          }),
         );
       } catch (err) {
         await markRelayFailed(this.db, list.map((r) => r.id), (err as Error).message).catch(() => {});

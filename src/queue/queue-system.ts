@@ -1,7 +1,8 @@
 // BullMQ queues and workers on Redis, or on BullMQ's PostgreSQL backend over the same database
 // as the store (the machine's Postgres, or embedded PGlite through an in-process pool).
 import type { PGlite } from '@electric-sql/pglite';
-import { createPostgresBackend, Queue, Worker, type Job, type JobsOptions } from 'bullmq';
+import { createPostgresBackend, DEFAULT_SCHEMA, DelayedError, Queue, runMigrations, Worker, type Job, type JobsOptions } from 'bullmq';
+import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { JOB_NAMES, type JobHandlers, type JobMap, type JobMeta, type JobName, type JobOutcome } from './jobs.js';
@@ -10,7 +11,7 @@ import { redactUrl } from '../util/redact-url.js';
 
 export type QueueTarget =
   | { kind: 'redis'; url: string; prefix?: string }
-  | { kind: 'postgres'; url: string; schema?: string }
+  | { kind: 'postgres'; url: string }
   | { kind: 'pglite'; pglite: PGlite };
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
@@ -19,6 +20,12 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 3600, count: 50_000 },
   removeOnFail: { age: 14 * 24 * 3600 },
 };
+
+/** A handler's error that carries `retryAfterMs` (RetryAfterError) delays its job by that much. */
+export function retryAfterMs(err: unknown): number | null {
+  const ms = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : null;
+}
 
 export class QueueUnreachableError extends Error {
   override readonly name = 'QueueUnreachableError';
@@ -46,6 +53,7 @@ export class QueueSystem {
   private readonly queues = new Map<JobName, AnyQueue>();
   private readonly workers: AnyWorker[] = [];
   private readonly redisConnections: Redis[] = [];
+  private pgPool: pg.Pool | null = null;
 
   private constructor(
     readonly target: QueueTarget,
@@ -67,6 +75,25 @@ export class QueueSystem {
         probe.disconnect();
       }
     }
+    if (target.kind === 'postgres') {
+      // One pool for every queue and worker (each would otherwise build its own, and a runtime
+      // would hold dozens of connections). BullMQ pins search_path and migrates only on pools it
+      // builds itself, so this one does both.
+      const pool = new pg.Pool({ connectionString: target.url, max: JOB_NAMES.length + 12, options: `-c search_path=${DEFAULT_SCHEMA},public` });
+      pool.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue database connection error'));
+      system.pgPool = pool;
+      try {
+        const client = await pool.connect();
+        try {
+          await runMigrations(client, DEFAULT_SCHEMA);
+        } finally {
+          client.release();
+        }
+      } catch (err) {
+        await pool.end().catch(() => {});
+        throw new QueueUnreachableError(redactUrl(target.url), err);
+      }
+    }
     for (const name of JOB_NAMES) system.queue(name);
     await Promise.all([...system.queues.values()].map((q) => q.waitUntilReady()));
     return system;
@@ -84,9 +111,7 @@ export class QueueSystem {
       this.redisConnections.push(conn);
       return { connection: conn, prefix: t.prefix };
     }
-    if (t.kind === 'postgres') {
-      return { connection: { connectionString: t.url, schema: t.schema ?? 'bullmq', migrate: true, max: 4 }, factory: createPostgresBackend };
-    }
+    if (t.kind === 'postgres') return { connection: this.pgPool, factory: createPostgresBackend };
     return { connection: pgliteBackendConnection(t.pglite), factory: createPostgresBackend };
   }
 
@@ -120,8 +145,17 @@ export class QueueSystem {
       if (!handler) continue;
       const { connection, factory, prefix } = this.connectionFor('worker');
       const o = options[name] ?? {};
-      const processor = async (job: Job) =>
-        handler(job.data, { jobId: String(job.id), attempt: job.attemptsMade + 1, final: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      const processor = async (job: Job, token?: string) => {
+        try {
+          return await handler(job.data, { jobId: String(job.id), attempt: job.attemptsMade + 1, final: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+        } catch (err) {
+          // The platform asked us to wait (HTTP 429): the job waits that long, without using up an attempt.
+          const wait = retryAfterMs(err);
+          if (wait === null || !token) throw err;
+          await job.moveToDelayed(Date.now() + wait, token);
+          throw new DelayedError();
+        }
+      };
       const opts = {
         connection,
         prefix,
@@ -145,5 +179,6 @@ export class QueueSystem {
     await Promise.allSettled(this.workers.map((w) => w.close()));
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     for (const c of this.redisConnections) c.disconnect();
+    await this.pgPool?.end().catch(() => {});
   }
 }

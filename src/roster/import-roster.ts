@@ -14,12 +14,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Db, Tx } from '../store/db.js';
+import { deleteDisputeCutoffs, listDisputeCutoffs, upsertDisputeCutoffs } from '../store/repositories/deadline-repository.js';
 import * as repo from '../store/repositories/roster-repository.js';
 import type { Platform } from '../domain/types.js';
 import { parseRoster, formatPath } from './parse-roster.js';
 import { checkRosterReferences, flattenGrid, rosterWarnings, type Roster } from './roster-schema.js';
 
-export const SUMMARY_KINDS = ['gridNodes', 'departments', 'people', 'identities', 'roles', 'timeLimits', 'faq'] as const;
+export const SUMMARY_KINDS = ['gridNodes', 'departments', 'people', 'identities', 'roles', 'timeLimits', 'faq', 'disputeCutoffs'] as const;
 export type SummaryKind = (typeof SUMMARY_KINDS)[number];
 
 export interface KindCounts {
@@ -71,6 +72,7 @@ export async function importRoster(db: Db, roster: Roster, opts: ImportOptions =
       await repo.lockRosterImport(tx);
       const summary = emptySummary(dryRun, rosterWarnings(roster));
       const nodeIds = await syncGridNodes(tx, roster, summary);
+      await syncDisputeCutoffs(tx, roster, nodeIds, summary);
       const deptIds = await syncDepartments(tx, roster, nodeIds, summary);
       const personIds = await syncPeople(tx, roster, summary);
       await syncIdentities(tx, roster, personIds, summary);
@@ -97,6 +99,7 @@ export function formatImportSummary(summary: ImportSummary): string[] {
     roles: 'roles',
     timeLimits: 'time limits',
     faq: 'FAQ entries',
+    disputeCutoffs: 'dispute cut-offs',
   };
   const lines: string[] = [];
   if (summary.dryRun) lines.push('dry run: nothing was written');
@@ -172,6 +175,12 @@ async function syncGridNodes(tx: Tx, roster: Roster, summary: ImportSummary): Pr
       joinCode: n.joinCode,
       households: n.households,
       population: n.population,
+      alertTelegramChat: n.alerts?.telegram_chat ?? null,
+      alertSlackChannel: n.alerts?.slack_channel ?? null,
+      alertDm: n.alerts?.dm ?? null,
+      alertLocale: n.alerts?.locale ?? 'zh-CN',
+      quietFrom: n.quietHours.from,
+      quietTo: n.quietHours.to,
     };
     const row = existing.get(n.code);
     if (!row) {
@@ -203,7 +212,7 @@ async function syncDepartments(tx: Tx, roster: Roster, nodeIds: Map<string, stri
   const ids = new Map<string, string>();
   const inserts: repo.NewDepartment[] = [];
   for (const d of roster.departments) {
-    const desired = { name: d.name, gridNodeId: need(nodeIds, d.grid, 'grid') };
+    const desired = { name: d.name, gridNodeId: need(nodeIds, d.grid, 'grid'), reportInMinutes: d.report_in_minutes ?? roster.report_in_minutes };
     const row = existing.get(d.code);
     if (!row) {
       const id = randomUUID();
@@ -413,4 +422,30 @@ async function syncFaq(tx: Tx, faq: NonNullable<Roster['faq']>, summary: ImportS
   await repo.deleteFaqEntries(tx, stale);
   counts.removed += stale.length;
   await repo.insertFaqEntries(tx, inserts);
+}
+
+/** 纠纷不过夜: one row per node with a cut-off of its own or inherited; nodes with none use the default. */
+async function syncDisputeCutoffs(tx: Tx, roster: Roster, nodeIds: Map<string, string>, summary: ImportSummary): Promise<void> {
+  const counts = summary.counts.disputeCutoffs;
+  const existing = new Map((await listDisputeCutoffs(tx)).map((r) => [r.gridNodeId, r]));
+  const upserts: Array<{ gridNodeId: string; evening: string; morning: string }> = [];
+  const keep = new Set<string>();
+  for (const n of flattenGrid(roster)) {
+    if (!n.disputeCutoff) continue;
+    const gridNodeId = need(nodeIds, n.code, 'grid');
+    keep.add(gridNodeId);
+    const row = existing.get(gridNodeId);
+    if (row && row.evening === n.disputeCutoff.evening && row.morning === n.disputeCutoff.morning) counts.unchanged++;
+    else {
+      upserts.push({ gridNodeId, ...n.disputeCutoff });
+      if (row) counts.updated++;
+      else counts.created++;
+    }
+  }
+  // Only nodes of this roster lose theirs: a node absent from it keeps its row, as it keeps itself.
+  const ours = new Set(nodeIds.values());
+  const stale = [...existing.keys()].filter((id) => !keep.has(id) && ours.has(id));
+  await deleteDisputeCutoffs(tx, stale);
+  counts.removed += stale.length;
+  await upsertDisputeCutoffs(tx, upserts);
 }

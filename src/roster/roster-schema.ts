@@ -3,6 +3,7 @@
 // together (codes that must exist or be unique, the level order of the tree).
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { CLOCK_RE, DEFAULT_QUIET_HOURS } from '../domain/alert-policy.js';
 import {
   CATEGORIES,
   GRID_LEVELS,
@@ -15,6 +16,7 @@ import {
 } from '../domain/types.js';
 
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
+export const DEFAULT_REPORT_IN_MINUTES = 30;
 export const GRID_KINDS = ['standard', 'dedicated'] as const;
 export type GridKind = (typeof GRID_KINDS)[number];
 
@@ -49,6 +51,34 @@ export function isTimeZone(tz: string): boolean {
 
 const timezone = z.string().refine(isTimeZone, 'unknown time zone; use an IANA name such as Asia/Shanghai');
 
+const clock = z.string().regex(CLOCK_RE, 'a time of day is written HH:MM, e.g. "22:00" (quote it: YAML reads 22:00 as a number)');
+
+/** Local times in the node's zone; equal ends mean no quiet hours. */
+export const QuietHoursSchema = z.strictObject({ from: clock, to: clock });
+
+const TELEGRAM_CHAT_MESSAGE = 'a Telegram group id is a number, negative for groups, e.g. "-1001234567890"';
+
+/** Where a node's cadre alerts go. With no group named they go to its cadres' DMs. */
+export const AlertsSchema = z.strictObject({
+  /** A Telegram group or supergroup id, e.g. "-1001234567890". */
+  telegram_chat: z
+    .union([z.string(), z.number().int()], { error: TELEGRAM_CHAT_MESSAGE })
+    .transform((v) => String(v).trim())
+    .pipe(z.string().regex(/^-?[1-9][0-9]{0,19}$/, TELEGRAM_CHAT_MESSAGE))
+    .optional(),
+  /** A Slack channel id, e.g. C0123ABCD. */
+  slack_channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id starts with C or G, e.g. C0123ABCD').optional(),
+  /** Also DM the node's cadres; default: only when no group is named. */
+  dm: z.boolean().optional(),
+  /** The language of what is posted to the group (default zh-CN). */
+  locale: z.enum(LOCALES).optional(),
+});
+
+/** 纠纷不过夜: local times; a dispute reported after `evening` (or before `morning`) is due at `morning`. */
+export const DisputeCutoffSchema = z
+  .strictObject({ evening: clock, morning: clock })
+  .refine((c) => c.morning < c.evening, { message: 'morning must come before evening, e.g. { evening: "20:00", morning: "09:00" }' });
+
 export const GridNodeSchema = z.strictObject({
   code: code('grid', 'shuichuan-g03'),
   name: text,
@@ -64,6 +94,12 @@ export const GridNodeSchema = z.strictObject({
     .optional(),
   households: count.optional(),
   population: count.optional(),
+  /** Where this node's cadre alerts go (a Telegram group, a Slack channel, or its cadres' DMs). */
+  alerts: AlertsSchema.optional(),
+  /** Defaults to the parent's, then to the roster's `quiet_hours`, then 22:00–07:00. */
+  quiet_hours: QuietHoursSchema.optional(),
+  /** Defaults to the parent's, then to the roster's `dispute_cutoff`, then 20:00 / 09:00. */
+  dispute_cutoff: DisputeCutoffSchema.optional(),
   get children(): z.ZodOptional<z.ZodArray<typeof GridNodeSchema>> {
     return z.array(GridNodeSchema).optional();
   },
@@ -74,6 +110,8 @@ export const DepartmentSchema = z.strictObject({
   name: text,
   /** The node the department serves, usually the county or a township. */
   grid: code('grid', 'shuichuan-g03'),
+  /** Minutes to report in when summoned (部门报到); defaults to the roster's report_in_minutes. */
+  report_in_minutes: minutes.optional(),
 });
 
 export const RoleAssignmentSchema = z.strictObject({
@@ -125,6 +163,12 @@ export const FaqSchema = z.strictObject({
  */
 export const RosterSchema = z.strictObject({
   timezone: timezone.default(DEFAULT_TIMEZONE),
+  /** Cadres' quiet hours where a node names none (default 22:00–07:00). */
+  quiet_hours: QuietHoursSchema.optional(),
+  /** 纠纷不过夜 where a node names none (default { evening: "20:00", morning: "09:00" }). */
+  dispute_cutoff: DisputeCutoffSchema.optional(),
+  /** Minutes a summoned department has to report in, where the department names none. */
+  report_in_minutes: minutes.default(DEFAULT_REPORT_IN_MINUTES),
   grid: GridNodeSchema,
   departments: z.array(DepartmentSchema).default([]),
   people: z.array(PersonSchema).default([]),
@@ -176,6 +220,11 @@ export interface FlatGridNode {
   parentCode: string | null;
   /** Codes from the root down, joined by '/'. */
   path: string;
+  alerts: z.output<typeof AlertsSchema> | null;
+  /** Resolved: the node's, its parent's, the roster's, or the default. */
+  quietHours: { from: string; to: string };
+  /** The node's, its parent's or the roster's; null: the default. */
+  disputeCutoff: { evening: string; morning: string } | null;
   yamlPath: PathSegment[];
 }
 
@@ -195,6 +244,9 @@ export function flattenGrid(roster: Roster): FlatGridNode[] {
       population: node.population ?? null,
       parentCode: parent?.code ?? null,
       path: parent ? `${parent.path}/${node.code}` : node.code,
+      alerts: node.alerts ?? null,
+      quietHours: node.quiet_hours ?? parent?.quietHours ?? roster.quiet_hours ?? { ...DEFAULT_QUIET_HOURS },
+      disputeCutoff: node.dispute_cutoff ?? parent?.disputeCutoff ?? roster.dispute_cutoff ?? null,
       yamlPath,
     };
     out.push(flat);

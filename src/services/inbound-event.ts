@@ -13,6 +13,8 @@ export interface InboundEvent {
   attachments?: Attachment[];
   topic?: Topic;
   size?: Size;
+  /** A hazard the reporter marks urgent (a landslide, a fire): alerts go out even in quiet hours. */
+  urgent?: boolean;
   /** An officer filing for someone (an elderly villager) or recording on patrol: the villager's person id. */
   onBehalfOf?: string;
   receivedAt: string;

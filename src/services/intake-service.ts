@@ -116,6 +116,8 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
       reporterId: reporter?.id ?? null,
       recordedById: recordedBy?.id ?? null,
       summary: summarise(text, attachments),
+      // Only a hazard can be urgent: it then alerts cadres at once, even in their quiet hours.
+      urgent: category === 'hazard' && event.urgent === true,
       sourceEventId: event.eventId,
       dueAt: dueAt(now, limit.acceptMinutes),
       discoveredAt: now,

@@ -6,12 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   climb,
+  deadlineFor,
   decide,
-  dueAt,
   parseRef,
   reopenLevel,
   resolveTimeLimit,
   type Action,
+  type LimitKind,
   type Relation,
 } from '../domain/index.js';
 import type { Attachment, MatterLevel } from '../domain/types.js';
@@ -30,10 +31,14 @@ import {
   type MatterRow,
   type NewMatterEvent,
 } from '../store/repositories/matter-repository.js';
-import { enqueue } from '../store/repositories/outbox-repository.js';
+import { enqueue, type NewOutboxRow } from '../store/repositories/outbox-repository.js';
 import { findPerson, placementsOf, staffAt, type Placement } from '../store/repositories/people-repository.js';
+import { liaisonDepartmentsOn, openSummonsCount, type DepartmentRow } from '../store/repositories/summons-repository.js';
+import { alertDeliveries } from './alert-service.js';
 import type { ServiceContext } from './context.js';
+import { deadlineRules, missedLimitParams, pauseFor, syncDeadlines } from './deadline-sync.js';
 import { policies } from './policy-cache.js';
+import { rateDepartment, reportIn, resolveSummonable, signOff, whistle, type SummonsFailure, type SummonsResult, type SummonsScope } from './whistle-service.js';
 
 export const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const;
 export type Rating = (typeof RATINGS)[number];
@@ -44,12 +49,23 @@ export type ActionRequest =
   | { action: 'add_info'; text?: string; attachments?: Attachment[] }
   | { action: 'note'; text: string }
   | { action: 'transfer'; toPersonId: string; reason?: string }
-  | { action: 'escalate'; reason?: string }
+  /** `missed` is set by a deadline timer: the limit that passed. */
+  | { action: 'escalate'; reason?: string; missed?: LimitKind }
   | { action: 'supervise'; note?: string }
   | { action: 'settle'; result: string }
   | { action: 'evaluate'; rating: Rating; comment?: string }
   | { action: 'withdraw'; reason?: string }
-  | { action: 'urge' };
+  | { action: 'urge' }
+  /** Waiting on the villager's answer stops the clocks; `text`, the question, goes to the villager. */
+  | { action: 'pause'; text?: string }
+  | { action: 'resume' }
+  /** Departments by id or code. */
+  | { action: 'whistle'; departments: string[]; reason: string }
+  /** The department (id or code) may be left out when the liaison has one waiting on the matter. */
+  | { action: 'report_in'; department?: string }
+  | { action: 'sign_off'; department?: string; note?: string }
+  /** 1–5. */
+  | { action: 'rate_department'; department: string; rating: number; comment?: string };
 
 export type ActionFailure =
   | 'not_found'
@@ -58,7 +74,10 @@ export type ActionFailure =
   | 'too_soon'
   | 'invalid_target'
   | 'empty'
-  | 'too_long';
+  | 'too_long'
+  /** Settling while a summoned department has not signed off. */
+  | 'departments_pending'
+  | 'invalid_rating';
 
 export type ActionResult =
   | { ok: true; matter: MatterRow; duplicate?: boolean; notice?: string }
@@ -72,6 +91,8 @@ export interface ActionInput {
   request: ActionRequest;
   /** The platform event that asked for this; the same event twice acts once. */
   eventId?: string;
+  /** Checked under the matter's lock before acting (a deadline timer's clock still standing); false refuses with not_now. */
+  guard?: (tx: Executor, matter: MatterRow) => Promise<boolean>;
 }
 
 const MAX_TEXT = 8000;
@@ -92,6 +113,8 @@ export async function relationsOf(db: Executor, personId: string, matter: Matter
   if (places.some((p) => (p.role === 'officer_full' || p.role === 'officer_part') && p.node.id === matter.gridNodeId)) rel.push('grid_officer');
   // A cadre at the matter's level or above, in its line of the tree.
   if (places.some((p) => CADRE_ROLES.has(p.role) && ids.has(p.node.id) && (LEVEL_RANK[p.node.level] ?? -1) >= (LEVEL_RANK[matter.level] ?? 0))) rel.push('cadre_above');
+  // The liaison of a department summoned on this matter (吹哨报到).
+  if (places.some((p) => p.role === 'liaison') && (await liaisonDepartmentsOn(db, personId, matter.id)).length) rel.push('liaison');
   return rel;
 }
 
@@ -123,9 +146,16 @@ function textOf(request: ActionRequest): string {
     case 'reply':
     case 'add_info':
     case 'note':
+    case 'pause':
       return (request.text ?? '').trim();
     case 'settle':
       return request.result.trim();
+    case 'whistle':
+      return request.reason.trim();
+    case 'sign_off':
+      return (request.note ?? '').trim();
+    case 'rate_department':
+      return (request.comment ?? '').trim();
     default:
       return '';
   }
@@ -148,7 +178,11 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
   if ([...text].length > MAX_TEXT) return { ok: false, code: 'too_long', matter: found };
   const hasFiles = 'attachments' in request && (request.attachments?.length ?? 0) > 0;
   if ((action === 'reply' || action === 'add_info') && !text && !hasFiles) return { ok: false, code: 'empty', matter: found };
-  if ((action === 'note' || action === 'settle') && !text) return { ok: false, code: 'empty', matter: found };
+  if ((action === 'note' || action === 'settle' || action === 'whistle') && !text) return { ok: false, code: 'empty', matter: found };
+  // Rating a department's part is the township's: a cadre at township level or above in the matter's line.
+  if (action === 'rate_department' && !placements.some((p) => CADRE_ROLES.has(p.role) && chain.some((n) => n.id === p.node.id) && (LEVEL_RANK[p.node.level] ?? -1) >= LEVEL_RANK.township!)) {
+    return { ok: false, code: 'not_permitted', matter: found };
+  }
 
   const limits = await policies(ctx.db);
   const actor = input.actorId ? ((await findPerson(ctx.db, input.actorId)) ?? null) : null;
@@ -177,13 +211,24 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     if (!fits || !person) return { ok: false, code: 'invalid_target', matter: found };
     target = { personId: person.id, name: person.name, title: fits.title };
   }
+  let summoned: DepartmentRow[] = [];
+  if (request.action === 'whistle') {
+    const depts = await resolveSummonable(ctx.db, request.departments, chain);
+    if (!depts) return { ok: false, code: 'invalid_target', matter: found };
+    summoned = depts;
+  }
 
-  const result = await ctx.db.transaction(async (tx): Promise<ActionResult> => {
+  const rules = await deadlineRules(ctx.db, chain[0], found.category);
+
+  const run = async (tx: Executor): Promise<ActionResult> => {
     if (input.eventId && !(await recordEvent(tx, input.eventId, found.id))) return { ok: true, matter: found, duplicate: true };
     const matter = (await lockMatter(tx, found.id))!;
     // Decided again under the lock: the matter may have moved since.
     const d = decide(matter, action, await relationsFor(tx, matter));
     if (!d.ok) return { ok: false, code: d.code, matter };
+    if (input.guard && !(await input.guard(tx, matter))) return { ok: false, code: 'not_now', matter };
+    const pause = await pauseFor(tx, matter.id, action, input.actorId, now);
+    if (!pause.ok) return { ok: false, code: 'not_now', matter };
 
     const events: NewMatterEvent[] = [];
     const deliveries: NewDelivery[] = [];
@@ -195,6 +240,16 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     const reporter = matter.reporterId ?? matter.recordedById;
     const who = { assignee: actorName, title };
     let notice: string | undefined;
+    const outbox: NewOutboxRow[] = [];
+    const scope: SummonsScope = { tx, matter, chain, actorId: input.actorId, actorName, title, now, base };
+    const summonsDone = (r: SummonsResult) => {
+      // Refused under the lock: roll back, so the platform event may be tried again.
+      if (!r.ok) throw new Refused(r.code);
+      events.push(...r.events);
+      deliveries.push(...r.deliveries);
+      outbox.push(...r.outbox);
+    };
+    if (pause.event) events.push({ ...base, action: pause.event.action, note: action === 'pause' ? text.slice(0, 500) || null : null, data: pause.event.data ?? null });
 
     switch (request.action) {
       case 'take':
@@ -224,7 +279,7 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
         const limit = resolveTimeLimit(limits, matter);
         patch.assigneeId = t.personId;
         patch.dispatchedAt = now;
-        patch.dueAt = dueAt(now, limit.settleMinutes);
+        patch.dueAt = deadlineFor('settle', now, limit, matter.category, rules);
         events.push({ ...base, action: 'transfer', assigneeId: t.personId, note: request.reason ?? null });
         tell(t.personId, 'assigned', { grid: chain[0]?.name ?? '', dueAt: patch.dueAt.toISOString(), from: actorName, reason: request.reason ?? '' });
         tell(reporter, 'routed', { assignee: t.name, title: t.title ?? '', dueAt: patch.dueAt.toISOString() });
@@ -233,31 +288,37 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
       case 'escalate': {
         const c = climb(matter.size, matter.level);
         const alertNode = nodeAtLevel(chain, c.alert);
+        // A timer's escalation: the reason and "the system" in each recipient's language.
+        const timer = request.missed ? missedLimitParams(request.missed, matter.category) : null;
+        const by = { by: input.actorId ? 'hand' : 'timer', ...(request.missed ? { limit: request.missed } : {}) };
         if (c.to) {
           const node = nodeAtLevel(chain, c.to);
           const next = node ? await responsibleAt(tx, node) : null;
           const limit = resolveTimeLimit(limits, { category: matter.category, size: matter.size, level: c.to });
           patch.level = c.to;
           patch.supervisedAt = now;
-          patch.dueAt = dueAt(now, limit.settleMinutes);
+          patch.dueAt = deadlineFor('settle', now, limit, matter.category, rules);
           if (next) patch.assigneeId = next.personId;
-          events.push({ ...base, action: 'escalate', levelTo: c.to, assigneeId: next?.personId ?? matter.assigneeId, note: request.reason ?? null, data: { by: input.actorId ? 'hand' : 'timer' } });
-          if (next) tell(next.personId, 'escalated', { grid: chain[0]?.name ?? '', from: actorName, reason: request.reason ?? '', dueAt: patch.dueAt.toISOString() });
+          events.push({ ...base, action: 'escalate', levelTo: c.to, assigneeId: next?.personId ?? matter.assigneeId, note: request.reason ?? null, data: by });
+          if (next) tell(next.personId, 'escalated', { grid: chain[0]?.name ?? '', from: actorName, reason: request.reason ?? '', dueAt: patch.dueAt.toISOString(), ...timer });
           tell(reporter, 'escalated_notice', { level: c.to });
         } else {
           patch.supervisedAt = now;
-          events.push({ ...base, action: 'escalate', note: request.reason ?? null, data: { by: input.actorId ? 'hand' : 'timer', stays: true, alerted: c.alert } });
+          events.push({ ...base, action: 'escalate', note: request.reason ?? null, data: { ...by, stays: true, alerted: c.alert } });
         }
-        if (alertNode) for (const s of await staffAt(tx, alertNode.id, ['grid_leader', 'cadre'])) tell(s.personId, 'escalation_alert', { grid: chain[0]?.name ?? '', level: c.to ?? matter.level, reason: request.reason ?? '' });
+        // To the node's group chat or its cadres' DMs; held for the digest in quiet hours unless it cannot wait.
+        if (alertNode) deliveries.push(...(await alertDeliveries(tx, { node: alertNode, template: 'escalation_alert', params: { grid: chain[0]?.name ?? '', level: c.to ?? matter.level, reason: request.reason ?? '', ...(timer ? { reasonKey: timer.reasonKey } : {}) }, matter, exclude: input.actorId, now })));
         break;
       }
       case 'supervise':
         patch.supervised = true;
         patch.supervisedAt = now;
         events.push({ ...base, action: 'supervise', note: request.note ?? null });
-        tell(matter.assigneeId, 'supervised', { by: actorName, title, note: request.note ?? '' });
+        tell(matter.assigneeId, 'supervised', { by: actorName, assignee: actorName, title, note: request.note ?? '' });
         break;
       case 'settle':
+        // 吹哨报到: settled only when every summoned department has signed off its part.
+        if ((await openSummonsCount(tx, matter.id)) > 0) throw new Refused('departments_pending');
         patch.feedbackAt = now;
         await insertMessage(tx, { matterId: matter.id, authorId: input.actorId, direction: 'out', text, createdAt: now });
         events.push({ ...base, action: 'settle', note: text.slice(0, 500) });
@@ -276,7 +337,7 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
           patch.step = 'dispatch';
           patch.level = to;
           patch.dispatchedAt = now;
-          patch.dueAt = dueAt(now, limit.settleMinutes);
+          patch.dueAt = deadlineFor('settle', now, limit, matter.category, rules);
           if (next) patch.assigneeId = next.personId;
           events.push({ ...base, at: now, actorId: null, action: 'reopen', stepFrom: 'evaluate', stepTo: 'dispatch', levelTo: to, assigneeId: next?.personId ?? matter.assigneeId, note: request.comment ?? null });
           tell(next?.personId ?? matter.assigneeId, 'reopened', { grid: chain[0]?.name ?? '', comment: request.comment ?? '', dueAt: patch.dueAt.toISOString() });
@@ -292,17 +353,62 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
         events.push({ ...base, action: 'urge' });
         tell(matter.assigneeId, 'urged', { name: actorName });
         break;
+      case 'pause':
+        // The question counts as the officer's reply: the reply clock stops for good.
+        if (text) {
+          if (!matter.handledAt) patch.handledAt = now;
+          patch.trackedAt = now;
+          await insertMessage(tx, { matterId: matter.id, authorId: input.actorId, direction: 'out', text, createdAt: now });
+          tell(reporter, 'paused', { ...who, text });
+        }
+        break;
+      case 'resume':
+        break;
+      case 'whistle':
+        summonsDone(await whistle(scope, summoned, text));
+        break;
+      case 'report_in':
+        summonsDone(await reportIn(scope, request.department));
+        break;
+      case 'sign_off':
+        summonsDone(await signOff(scope, request.department, text));
+        break;
+      case 'rate_department':
+        summonsDone(await rateDepartment(scope, request.department, request.rating, text));
+        break;
     }
 
+    // The deadline clocks follow the matter: new timers, and the removal of superseded ones, commit with it.
+    const restart = action === 'escalate' || action === 'transfer' || notice === 'reopened';
+    const clocks = await syncDeadlines(tx, { ...matter, ...patch } as MatterRow, { now, policies: limits, rules, pausedSince: pause.pausedSince, restart });
+    if (clocks.settleDue) patch.dueAt = clocks.settleDue;
+    // Cards posted on chat platforms (Slack) are redrawn to show where the matter stands now.
+    if (action !== 'note') outbox.push({ queue: 'card_refresh', job: 'card_refresh', payload: { matterId: matter.id } });
     const writes: Array<Promise<unknown>> = [updateMatter(tx, matter.id, patch), appendEvents(tx, events)];
-    if (deliveries.length) {
-      writes.push(createDeliveries(tx, deliveries), enqueue(tx, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: deliveries.map((x) => x.id!) } }]));
-    }
+    // Alerts held for the morning digest get no notify job.
+    const sendNow = deliveries.filter((x) => x.status !== 'held').map((x) => x.id!);
+    if (sendNow.length) outbox.push({ queue: 'notify', job: 'notify', payload: { deliveryIds: sendNow } });
+    if (deliveries.length) writes.push(createDeliveries(tx, deliveries));
+    if (outbox.length) writes.push(enqueue(tx, outbox));
     await Promise.all(writes);
     return { ok: true, matter: { ...matter, ...patch } as MatterRow, notice };
-  });
+  };
+  let result: ActionResult;
+  try {
+    result = await ctx.db.transaction(run);
+  } catch (err) {
+    if (err instanceof Refused) return { ok: false, code: err.code, matter: found };
+    throw err;
+  }
   if (result.ok && !result.duplicate) ctx.outboxWritten();
   return result;
+}
+
+/** A refusal found under the matter's lock; thrown to roll the transaction back. */
+class Refused extends Error {
+  constructor(readonly code: SummonsFailure | 'departments_pending') {
+    super(code);
+  }
 }
 
 /** Button data for an action on a matter: short enough for Telegram's 64 bytes. */
@@ -312,7 +418,8 @@ export function actionData(action: string, ref: string, arg?: string): string {
 
 /** Reads button data back; null for anything that is not ours. It proves nothing: check rights. */
 export function parseActionData(data: string): { action: string; ref: string; arg?: string } | null {
-  const m = /^mx:([a-z_]{2,20}):(\d{4,}-\d{4})(?::([a-z_]{1,30}))?$/.exec(data);
+  // The arg may be a department code (a-z, digits, '-').
+  const m = /^mx:([a-z_]{2,20}):(\d{4,}-\d{4})(?::([a-z0-9_-]{1,30}))?$/.exec(data);
   if (!m) return null;
   const ref = parseRef(m[2]!);
   return ref ? { action: m[1]!, ref, arg: m[3] } : null;

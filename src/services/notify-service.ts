@@ -1,12 +1,13 @@
 // Sends one delivery: renders it in the recipient's language and hands it to the first channel
 // that can reach them. A delivery that is no longer pending is never sent again.
 import type { ChannelPort, OutboundMessage } from '../channels/channel-port.js';
-import { RecipientUnreachableError } from '../channels/channel-port.js';
+import { RecipientUnreachableError, RetryAfterError } from '../channels/channel-port.js';
 import type { Attachment, Platform } from '../domain/types.js';
 import { actionData, RATINGS } from './matter-actions.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
 import { claimDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
+import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
 import type { ServiceContext } from './context.js';
 
@@ -17,36 +18,98 @@ export interface NotifyOptions {
   timezone: string;
 }
 
-/** The buttons each kind of notification carries. Pressing one is authorised again. */
-const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; label: string }>> = {
+/**
+ * The buttons each kind of notification carries. Pressing one is authorised again. `argParam`
+ * takes the button's arg from the delivery's params (a department code).
+ */
+const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; argParam?: string; label: string }>> = {
   assigned: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
   escalated: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
   reopened: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
   unassigned: [{ action: 'takeover', label: 'takeover' }],
-  escalation_alert: ['takeover', 'transfer', 'supervise'].map((a) => ({ action: a, label: a })),
+  escalation_alert: ['takeover', 'transfer', 'supervise', 'whistle'].map((a) => ({ action: a, label: a })),
   villager_added: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   urged: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   supervised: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   reply: [{ action: 'add_info', label: 'add_info' }],
   settled: RATINGS.map((r) => ({ action: 'evaluate', arg: r, label: `evaluate_${r}` })),
+  // Deadlines (纠纷不过夜, the 75% warning, waiting on the villager)
+  deadline_warning: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
+  dispute_overnight: ['takeover', 'supervise'].map((a) => ({ action: a, label: a })),
+  paused: [{ action: 'add_info', label: 'add_info' }],
+  // 吹哨报到
+  summoned: ['report_in', 'sign_off'].map((a) => ({ action: a, argParam: 'departmentCode', label: a })),
+  whistle_notice: [{ action: 'reply', label: 'reply' }],
+  department_signed_off: [{ action: 'reply', label: 'reply' }],
+  departments_done: [{ action: 'settle', label: 'settle' }],
+  summons_overdue: ['supervise', 'whistle'].map((a) => ({ action: a, label: a })),
 };
 
-/** Renders a delivery's template for one locale. Codes in the parameters become words. */
-export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'>, locale: string, timezone: string): OutboundMessage {
-  const tr = translator(locale);
-  const p: Record<string, unknown> = { ...delivery.params };
+/** Notifications that list matters (params.refs) carry one button per matter, up to LIST_BUTTONS_MAX. */
+const LIST_ACTIONS: Record<string, string> = { sweep: 'supervise' };
+const LIST_BUTTONS_MAX = 10;
+const ARG_RE = /^[a-z0-9_-]{1,30}$/;
+
+type Translate = ReturnType<typeof translator>;
+
+/** Codes and times in parameters become words in the reader's language. */
+function localise(params: Record<string, unknown>, tr: Translate, locale: string, timezone: string): Record<string, unknown> {
+  const p: Record<string, unknown> = { ...params };
   if (typeof p.category === 'string') p.category = tr(`common:category.${p.category}`);
   if (typeof p.dueAt === 'string') p.due = formatTime(new Date(p.dueAt), locale, timezone);
+  if (typeof p.reportedAt === 'string') p.reported = formatTime(new Date(p.reportedAt), locale, timezone);
   if (typeof p.level === 'string') p.levelName = tr(`notify:level_names.${p.level}`);
   if (typeof p.title === 'string' && p.title) p.who = tr('notify:who_with_title', { title: p.title, name: p.assignee });
   else if (typeof p.assignee === 'string') p.who = p.assignee;
+  if (typeof p.late === 'boolean') p.lateNote = p.late ? tr('notify:late_note') : '';
+  if (typeof p.settlementRate === 'number') p.rate = `${Math.round(p.settlementRate * 1000) / 10}%`;
+  else if ('settlementRate' in p) p.rate = '—';
+  // A param named `…Key` holds a locale key (a timer's reason): rendered into `…` in the reader's language.
+  for (const [k, v] of Object.entries(params)) if (k.length > 3 && k.endsWith('Key') && typeof v === 'string') p[k.slice(0, -3)] = tr(v, p);
+  return p;
+}
+
+/** Lists in a notification's parameters (the sweep's disputes, the digest's held alerts) as text. */
+function expandLists(template: string, p: Record<string, unknown>, tr: Translate, locale: string, timezone: string): void {
+  if (Array.isArray(p.items)) {
+    const lines = (p.items as Array<Record<string, unknown>>).map((item) => {
+      const q = localise(item, tr, locale, timezone);
+      if (!q.who) q.who = tr('notify:nobody');
+      return tr(`notify:${template}_item`, q);
+    });
+    const more = typeof p.more === 'number' && p.more > 0 ? [tr(`notify:${template}_more`, { count: p.more })] : [];
+    p.items = [...lines, ...more].join('\n');
+  }
+  if (Array.isArray(p.held)) {
+    const held = p.held as Array<{ template: string; params: Record<string, unknown> }>;
+    const lines = held.map((h) => `· ${renderDelivery(h, locale, timezone).text.replace(/\n/g, ' ')}`);
+    p.held = held.length ? `\n${tr(`notify:${template}_held`, { count: held.length, alerts: lines.join('\n') })}` : '';
+  }
+}
+
+/** Renders a delivery's template for one locale. Codes in the parameters become words. */
+export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'> & { matterId?: string | null }, locale: string, timezone: string): OutboundMessage {
+  const tr = translator(locale);
+  const p = localise(delivery.params, tr, locale, timezone);
+  expandLists(delivery.template, p, tr, locale, timezone);
   const ref = typeof p.ref === 'string' ? p.ref : null;
-  const buttons = ref ? TEMPLATE_ACTIONS[delivery.template] ?? [] : [];
+  const argOf = (b: { arg?: string; argParam?: string }) => {
+    const v = b.argParam ? p[b.argParam] : b.arg;
+    return typeof v === 'string' && ARG_RE.test(v) ? v : undefined;
+  };
+  const buttons = ref ? (TEMPLATE_ACTIONS[delivery.template] ?? []).map((b) => ({ label: tr(`notify:actions.${b.label}`), data: actionData(b.action, ref, argOf(b)) })) : [];
+  const listAction = LIST_ACTIONS[delivery.template];
+  if (listAction && Array.isArray(p.refs)) {
+    for (const r of (p.refs as unknown[]).slice(0, LIST_BUTTONS_MAX)) {
+      if (typeof r === 'string') buttons.push({ label: tr(`notify:actions.${listAction}_ref`, { ref: r }), data: actionData(listAction, r) });
+    }
+  }
   const attachments = Array.isArray(p.attachments) ? (p.attachments as Attachment[]) : undefined;
   return {
     text: tr(`notify:${delivery.template}`, p),
-    ...(buttons.length ? { actions: buttons.map((b) => ({ label: tr(`notify:actions.${b.label}`), data: actionData(b.action, ref!, b.arg) })) } : {}),
+    ...(buttons.length ? { actions: buttons } : {}),
     ...(attachments?.length ? { attachments } : {}),
+    about: { template: delivery.template, ...(delivery.matterId ? { matterId: delivery.matterId } : {}) },
   };
 }
 
@@ -68,17 +131,18 @@ export async function sendDeliveries(ctx: ServiceContext, opts: NotifyOptions, d
   const now = ctx.now();
   const claimed = await claimDeliveries(ctx.db, deliveryIds, attempt.claimer, now, new Date(now.getTime() - CLAIM_STALE_MS));
   if (!claimed.length) return { outcome: 'already_done' };
-  const people = await recipients(ctx.db, [...new Set(claimed.map((d) => d.personId))]);
+  const people = await recipients(ctx.db, [...new Set(claimed.flatMap((d) => (d.personId ? [d.personId] : [])))]);
   const outcomes: Record<string, number> = {};
   for (let i = 0; i < claimed.length; i++) {
     const delivery = claimed[i]!;
     try {
-      const result = await sendOne(ctx, opts, delivery, people.get(delivery.personId));
+      const result = delivery.personId ? await sendOne(ctx, opts, delivery, people.get(delivery.personId)) : await sendToChat(ctx, opts, delivery);
       outcomes[result] = (outcomes[result] ?? 0) + 1;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const rest = claimed.slice(i).map((d) => d.id);
-      if (attempt.final) await finishDeliveries(ctx.db, rest, { status: 'failed', error: message.slice(0, 500) });
+      // A 429 delays the job without using an attempt: never final.
+      if (attempt.final && !(err instanceof RetryAfterError)) await finishDeliveries(ctx.db, rest, { status: 'failed', error: message.slice(0, 500) });
       else await releaseDeliveries(ctx.db, rest, message);
       throw err;
     }
@@ -99,8 +163,9 @@ async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: Deliv
   const usable = identities.filter((i) => opts.channels.has(i.platform));
   for (const identity of usable) {
     const channel = opts.channels.get(identity.platform)!;
+    let sent: { messageRef?: string };
     try {
-      await channel.send({ personId: person.id, externalId: identity.externalId, chatId: identity.chatId, locale: person.locale }, message);
+      sent = await channel.send({ personId: person.id, externalId: identity.externalId, chatId: identity.chatId, locale: person.locale }, message);
     } catch (err) {
       if (err instanceof RecipientUnreachableError) {
         await markIdentityUnreachable(ctx.db, identity.id, ctx.now());
@@ -110,6 +175,7 @@ async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: Deliv
       throw err;
     }
     await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null });
+    await linkSent(ctx, delivery, identity.platform, identity.chatId ?? identity.externalId, sent.messageRef);
     return 'sent';
   }
   if (usable.length > 0) {
@@ -120,4 +186,39 @@ async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: Deliv
   await opts.fallback.send({ personId: person.id, externalId: '', chatId: null, locale: person.locale }, message);
   await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: opts.fallback.name, sentAt: ctx.now(), error: null });
   return 'sent';
+}
+
+/**
+ * A delivery to a group chat or channel (a node's alerts): not a person, so it is written in the
+ * locale the node chose and sent to the chat through its platform's adapter, or to the log.
+ */
+async function sendToChat(ctx: ServiceContext, opts: NotifyOptions, delivery: DeliveryRow): Promise<string> {
+  if (!delivery.chatPlatform || !delivery.chatId) {
+    await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: 'no person and no chat' });
+    return 'missing_target';
+  }
+  const locale = typeof delivery.params.locale === 'string' ? delivery.params.locale : 'zh-CN';
+  const message = renderDelivery(delivery, locale, opts.timezone);
+  const channel = opts.channels.get(delivery.chatPlatform) ?? opts.fallback;
+  let sent: { messageRef?: string };
+  try {
+    sent = await channel.send({ personId: '', externalId: delivery.chatId, chatId: delivery.chatId, locale, group: true }, message);
+  } catch (err) {
+    if (err instanceof RecipientUnreachableError) {
+      // The bot was removed from the group: an administrator has to fix the roster or the group.
+      await finishDeliveries(ctx.db, [delivery.id], { status: 'unreachable', error: err.message.slice(0, 500) });
+      ctx.logger.warn({ deliveryId: delivery.id, platform: delivery.chatPlatform, chatId: delivery.chatId }, 'alert chat unreachable; check the node\'s alerts in the roster');
+      return 'unreachable';
+    }
+    throw err;
+  }
+  await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null });
+  if (channel !== opts.fallback) await linkSent(ctx, delivery, delivery.chatPlatform, delivery.chatId, sent.messageRef);
+  return 'sent';
+}
+
+/** Remembers which matter a sent card is about: a reply-to on it in the chat answers that matter. */
+async function linkSent(ctx: ServiceContext, delivery: DeliveryRow, platform: Platform, chatId: string, messageRef: string | undefined): Promise<void> {
+  if (!messageRef || !delivery.matterId) return;
+  await linkMessages(ctx.db, [{ platform, chatId, messageRef, matterId: delivery.matterId, personId: delivery.personId, kind: 'card', deliveryId: delivery.id }]);
 }

@@ -5,10 +5,12 @@ import { chooseAssignee, dueAt, resolveTimeLimit, transition, type RoutingCandid
 import type { JobOutcome } from '../queue/jobs.js';
 import { createDeliveries, type NewDelivery } from '../store/repositories/delivery-repository.js';
 import { findNode } from '../store/repositories/grid-repository.js';
-import { appendEvents, lockMatter, updateMatter } from '../store/repositories/matter-repository.js';
+import { appendEvents, lockMatter, messagesOf, updateMatter } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
-import { routingStaff, staffAt } from '../store/repositories/people-repository.js';
+import { routingStaff } from '../store/repositories/people-repository.js';
+import { alertDeliveries } from './alert-service.js';
 import type { ServiceContext } from './context.js';
+import { deadlineRules, syncDeadlines } from './deadline-sync.js';
 import { policies } from './policy-cache.js';
 
 export async function routeMatter(ctx: ServiceContext, matterId: string): Promise<JobOutcome> {
@@ -34,25 +36,27 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
     const explanation = { rule: decision.rule, considered: decision.considered };
     const deliveries: NewDelivery[] = [];
     const writes: Array<Promise<unknown>> = [];
+    // The deadline clocks start here (accept and settle counted from the report) and commit with the routing.
+    const rules = await deadlineRules(tx, unit, matter.category);
 
     if (!decision.assigneeId) {
       // Nobody on duty: the matter waits at the village and its cadres are told at once.
       const village = unit.parentId ? await findNode(tx, unit.parentId) : undefined;
+      await syncDeadlines(tx, { ...matter, level: 'village' }, { now, policies: limits, rules, pausedSince: null });
       writes.push(
         updateMatter(tx, matter.id, { level: 'village' }),
         appendEvents(tx, [
           { matterId: matter.id, at: now, action: 'route_failed', stepFrom: matter.step, stepTo: matter.step, levelFrom: matter.level, levelTo: 'village', data: explanation },
         ]),
       );
-      const cadres = village ? await staffAt(tx, village.id, ['grid_leader', 'cadre']) : [];
-      for (const c of cadres) {
-        deliveries.push({ id: randomUUID(), personId: c.personId, matterId: matter.id, template: 'unassigned', params: { ref: matter.ref, category: matter.category, grid: unit.name, summary: matter.summary } });
-      }
+      // The village's alert destination; in its quiet hours only what cannot wait goes at once.
+      if (village) deliveries.push(...(await alertDeliveries(tx, { node: village, template: 'unassigned', params: { grid: unit.name }, matter, now })));
     } else {
       const next = transition(matter, 'route', ['system']);
       const chosen = staff.find((s) => s.personId === decision.assigneeId)!;
       const limit = resolveTimeLimit(limits, { category: matter.category, size: matter.size, level: decision.level });
-      const due = dueAt(matter.createdAt, limit.settleMinutes);
+      const routed = { ...matter, step: next.step, state: next.state, level: decision.level, assigneeId: decision.assigneeId, dispatchedAt: now };
+      const due = (await syncDeadlines(tx, routed, { now, policies: limits, rules, pausedSince: null })).settleDue ?? dueAt(matter.createdAt, limit.settleMinutes);
       writes.push(
         updateMatter(tx, matter.id, {
           step: next.step,
@@ -77,12 +81,15 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
           },
         ]),
       );
+      // The card carries the villager's own words in full, their photos, voice and location.
+      const report = (await messagesOf(tx, matter.id)).find((m) => m.direction === 'in');
+      const words = report?.text ? clipWords(report.text) : matter.summary;
       deliveries.push({
         id: randomUUID(),
         personId: decision.assigneeId,
         matterId: matter.id,
         template: 'assigned',
-        params: { ref: matter.ref, category: matter.category, grid: unit.name, summary: matter.summary, dueAt: due.toISOString(), rule: decision.rule },
+        params: { ref: matter.ref, category: matter.category, grid: unit.name, summary: words, dueAt: due.toISOString(), rule: decision.rule, ...(report?.attachments.length ? { attachments: report.attachments } : {}) },
       });
       const told = matter.reporterId ?? matter.recordedById;
       if (told && told !== decision.assigneeId) {
@@ -95,12 +102,10 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
         });
       }
     }
-    if (deliveries.length) {
-      writes.push(
-        createDeliveries(tx, deliveries),
-        enqueue(tx, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: deliveries.map((d) => d.id!) } }]),
-      );
-    }
+    // Alerts held for the morning digest get no notify job.
+    const sendNow = deliveries.filter((d) => d.status !== 'held').map((d) => d.id!);
+    if (deliveries.length) writes.push(createDeliveries(tx, deliveries));
+    if (sendNow.length) writes.push(enqueue(tx, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: sendNow } }]));
     // Issued together: postgres-js pipelines them on the transaction's connection.
     await Promise.all(writes);
     return { outcome: decision.assigneeId ? 'routed' : 'unassigned', assigneeId: decision.assigneeId, rule: decision.rule };
@@ -108,3 +113,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
   if (outcome.outcome === 'routed' || outcome.outcome === 'unassigned') ctx.outboxWritten();
   return outcome;
 }
+
+/** A card's text stays well within one chat message. */
+const CARD_WORDS = 1500;
+const clipWords = (text: string) => ([...text].length <= CARD_WORDS ? text : `${[...text].slice(0, CARD_WORDS - 1).join('')}…`);

@@ -3,8 +3,10 @@
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
+  bigint,
   bigserial,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -60,6 +62,16 @@ export const gridNodes = gridline.table(
     households: integer('households'),
     population: integer('population'),
     createdAt: createdAt(),
+    /** Cadre alerts go to this Telegram group and/or Slack channel; with neither, to the cadres' DMs. */
+    alertTelegramChat: text('alert_telegram_chat'),
+    alertSlackChannel: text('alert_slack_channel'),
+    /** DM the cadres too; null: only when no group is named. */
+    alertDm: boolean('alert_dm'),
+    /** Language of what is posted to the group. */
+    alertLocale: text('alert_locale').notNull().default('zh-CN'),
+    /** Cadres' quiet hours, local 'HH:MM' in `timezone`; equal values mean none. */
+    quietFrom: text('quiet_from').notNull().default('22:00'),
+    quietTo: text('quiet_to').notNull().default('07:00'),
   },
   (t) => [
     uniqueIndex('grid_nodes_code_uq').on(t.code),
@@ -119,6 +131,8 @@ export const departments = gridline.table(
       .notNull()
       .references(() => gridNodes.id),
     createdAt: createdAt(),
+    /** 部门报到: minutes a summoned department has to report in (roster: department, then roster-wide). */
+    reportInMinutes: integer('report_in_minutes').notNull().default(30),
   },
   (t) => [uniqueIndex('departments_code_uq').on(t.code)],
 );
@@ -186,6 +200,8 @@ export const matters = gridline.table(
     firstAssigneeId: uuid('first_assignee_id').references(() => people.id),
     summary: text('summary').notNull(),
     supervised: boolean('supervised').notNull().default(false),
+    /** A hazard marked urgent alerts cadres at once, even in their quiet hours. */
+    urgent: boolean('urgent').notNull().default(false),
     /** Source of the report: `${platform}:${event id}` for chats, `cli:${uuid}` for the CLI. */
     sourceEventId: text('source_event_id'),
     dueAt: ts('due_at'),
@@ -269,9 +285,8 @@ export const deliveries = gridline.table(
   'deliveries',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    personId: uuid('person_id')
-      .notNull()
-      .references(() => people.id),
+    /** Null for a delivery to a group chat (chatPlatform + chatId). */
+    personId: uuid('person_id').references(() => people.id),
     matterId: uuid('matter_id').references(() => matters.id),
     template: text('template').notNull(),
     params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
@@ -285,8 +300,18 @@ export const deliveries = gridline.table(
     error: text('error'),
     sentAt: ts('sent_at'),
     createdAt: createdAt(),
+    /** A group destination (a Telegram group, a Slack channel) instead of a person. */
+    chatPlatform: platform('chat_platform'),
+    chatId: text('chat_id'),
+    /** For cadre alerts: the node alerted. A 'held' alert waits for that node's morning digest. */
+    gridNodeId: uuid('grid_node_id').references(() => gridNodes.id),
   },
-  (t) => [index('deliveries_matter_idx').on(t.matterId), index('deliveries_status_idx').on(t.status)],
+  (t) => [
+    index('deliveries_matter_idx').on(t.matterId),
+    index('deliveries_status_idx').on(t.status),
+    index('deliveries_held_idx').on(t.gridNodeId).where(sql`${t.status} = 'held'`),
+    check('deliveries_target_ck', sql`${t.personId} is not null or (${t.chatPlatform} is not null and ${t.chatId} is not null)`),
+  ],
 );
 
 /**
@@ -321,6 +346,12 @@ export const flowStates = gridline.table(
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
     expiresAt: ts('expires_at'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** The chat the flow runs in (a private chat, or a group). */
+    chatId: text('chat_id'),
+    /** Changes with each step; a button carrying an older one is stale. */
+    token: text('token'),
+    /** The language chosen before the person is registered. */
+    locale: text('locale'),
   },
   (t) => [primaryKey({ columns: [t.platform, t.externalId] })],
 );
@@ -337,3 +368,198 @@ export const faqEntries = gridline.table(
   },
   (t) => [uniqueIndex('faq_entries_code_uq').on(t.code)],
 );
+
+/** 网格吹哨、部门报到: one department summoned on one matter, and what it did. */
+export const summons = gridline.table(
+  'summons',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    matterId: uuid('matter_id')
+      .notNull()
+      .references(() => matters.id),
+    departmentId: uuid('department_id')
+      .notNull()
+      .references(() => departments.id),
+    summonedAt: ts('summoned_at').notNull(),
+    summonedById: uuid('summoned_by_id').references(() => people.id),
+    reason: text('reason').notNull(),
+    reportDueAt: ts('report_due_at').notNull(),
+    reportedInAt: ts('reported_in_at'),
+    reportedInById: uuid('reported_in_by_id').references(() => people.id),
+    /** Reported in after reportDueAt (or not at all when the township was alerted). */
+    late: boolean('late').notNull().default(false),
+    /** When the township was alerted that the department had not reported in; at most once. */
+    overdueAlertedAt: ts('overdue_alerted_at'),
+    signedOffAt: ts('signed_off_at'),
+    signedOffById: uuid('signed_off_by_id').references(() => people.id),
+    signOffNote: text('sign_off_note'),
+    /** 1–5, given by a township cadre once the department has signed off. */
+    rating: integer('rating'),
+    ratedById: uuid('rated_by_id').references(() => people.id),
+    ratedAt: ts('rated_at'),
+  },
+  (t) => [
+    index('summons_matter_idx').on(t.matterId),
+    // One open summons per department and matter; a signed-off one may be summoned again.
+    uniqueIndex('summons_open_uq').on(t.matterId, t.departmentId).where(sql`${t.signedOffAt} is null`),
+    check('summons_rating_ck', sql`${t.rating} is null or ${t.rating} between 1 and 5`),
+  ],
+);
+
+/** Daily runs done (evening sweep, morning digest) per node and local day: a job run twice sends once. */
+export const alertRuns = gridline.table(
+  'alert_runs',
+  {
+    kind: text('kind').notNull(),
+    gridNodeId: uuid('grid_node_id')
+      .notNull()
+      .references(() => gridNodes.id),
+    day: text('day').notNull(),
+    at: ts('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.gridNodeId, t.day] })],
+);
+
+/**
+ * What the bot says in a conversation, written with the flow state it answers, sent by the
+ * `chat_send` job in order. Same claim rules as deliveries: a row is sent by one job only.
+ */
+export const chatOutputs = gridline.table(
+  'chat_outputs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    platform: platform('platform').notNull(),
+    chatId: text('chat_id').notNull(),
+    /** The person it answers (marked unreachable when the platform refuses). */
+    userId: text('user_id').notNull(),
+    /** The update it answers. */
+    eventId: text('event_id').notNull(),
+    seq: integer('seq').notNull(),
+    /** A ChatOutput (src/channels/chat-output.ts), already in the person's language. */
+    output: jsonb('output').$type<Record<string, unknown>>().notNull(),
+    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails. */
+    status: text('status').notNull().default('pending'),
+    claimedBy: text('claimed_by'),
+    claimedAt: ts('claimed_at'),
+    attempts: integer('attempts').notNull().default(0),
+    error: text('error'),
+    /** The platform's id of the message sent. */
+    messageRef: text('message_ref'),
+    sentAt: ts('sent_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('chat_outputs_event_idx').on(t.eventId, t.seq), index('chat_outputs_status_idx').on(t.status)],
+);
+
+/** Matter cards posted to Slack, kept so they can be updated in place as the matter moves. */
+export const slackCards = gridline.table(
+  'slack_cards',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    matterId: uuid('matter_id')
+      .notNull()
+      .references(() => matters.id),
+    /** Whose DM holds the card (their buttons); null in a grid node's channel. */
+    personId: uuid('person_id').references(() => people.id),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+    /** The notification that posted it (assigned, escalated, escalation_alert…). */
+    template: text('template').notNull(),
+    locale: text('locale').notNull().default('zh-CN'),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('slack_cards_channel_ts_uq').on(t.channel, t.ts), index('slack_cards_matter_idx').on(t.matterId)],
+);
+
+/** One-time codes that link a chat account to a person of the roster (one officer, two platforms). */
+export const linkCodes = gridline.table('link_codes', {
+  code: text('code').primaryKey(),
+  personId: uuid('person_id')
+    .notNull()
+    .references(() => people.id, { onDelete: 'cascade' }),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+  /** `${platform}:${external id}` that used it. */
+  usedBy: text('used_by'),
+  createdAt: createdAt(),
+});
+
+/**
+ * Chat messages that belong to a matter: the bot's cards and notices (a person answering one with
+ * the platform's reply-to answers the matter) and a person's own messages that made up a report
+ * (an edit of one is passed on to the officer).
+ */
+export const messageLinks = gridline.table(
+  'message_links',
+  {
+    platform: platform('platform').notNull(),
+    chatId: text('chat_id').notNull(),
+    messageRef: text('message_ref').notNull(),
+    matterId: uuid('matter_id')
+      .notNull()
+      .references(() => matters.id),
+    /** Who it was sent to (a card) or who sent it (a report's message); null in a group. */
+    personId: uuid('person_id').references(() => people.id),
+    /** 'card': the bot sent it; 'report': the person did. */
+    kind: text('kind').notNull(),
+    deliveryId: uuid('delivery_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.chatId, t.messageRef] }), index('message_links_matter_idx').on(t.matterId)],
+);
+
+/**
+ * Deadline clocks: one per matter and limit (accept, reply, settle). `version` names the live
+ * timer job; a timer of another version, or for a clock no longer running, does nothing.
+ */
+export const deadlineClocks = gridline.table(
+  'deadline_clocks',
+  {
+    matterId: uuid('matter_id')
+      .notNull()
+      .references(() => matters.id),
+    /** accept | reply | settle */
+    kind: text('kind').notNull(),
+    /** running | paused | fired | stopped */
+    status: text('status').notNull(),
+    version: integer('version').notNull(),
+    startedAt: ts('started_at').notNull(),
+    /** Includes the time spent paused. */
+    dueAt: ts('due_at').notNull(),
+    warnAt: ts('warn_at').notNull(),
+    pausedMs: bigint('paused_ms', { mode: 'number' }).notNull().default(0),
+    pausedAt: ts('paused_at'),
+    /** Where the matter stood when the timer was set. */
+    step: step('step').notNull(),
+    level: matterLevel('level').notNull(),
+    assigneeId: uuid('assignee_id').references(() => people.id),
+    warnedAt: ts('warned_at'),
+    firedAt: ts('fired_at'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.matterId, t.kind] }),
+    index('deadline_clocks_live_idx').on(t.matterId).where(sql`${t.status} in ('running', 'paused')`),
+  ],
+);
+
+/** A matter waiting on the villager's answer: its clocks are paused while the row exists. */
+export const matterPauses = gridline.table('matter_pauses', {
+  matterId: uuid('matter_id')
+    .primaryKey()
+    .references(() => matters.id),
+  pausedAt: ts('paused_at').notNull(),
+  pausedById: uuid('paused_by_id').references(() => people.id),
+});
+
+/** 纠纷不过夜 per grid node (from the roster, inherited down the tree): a node without a row uses 20:00 / 09:00. */
+export const disputeCutoffs = gridline.table('dispute_cutoffs', {
+  gridNodeId: uuid('grid_node_id')
+    .primaryKey()
+    .references(() => gridNodes.id),
+  /** Local 'HH:MM': a dispute reported later waits for the morning. */
+  evening: text('evening').notNull(),
+  /** Local 'HH:MM': when a dispute reported in the night is due. */
+  morning: text('morning').notNull(),
+});

@@ -42,6 +42,7 @@ interface MatterItem {
   assignee: string | null;
   assigneeCode: string | null;
   notified: number;
+  pendingDeliveries: number;
 }
 
 describe('the CLI on Postgres', () => {
@@ -128,7 +129,8 @@ describe('a fresh machine: the service on PGlite alone, the CLI talking to it', 
     const matter = await waitFor(async () => {
       const list = json<MatterItem[]>(await cli(env, 'matters', '--json'));
       const m = list.find((x) => x.ref === ref);
-      return m && m.notified === 3 ? m : null;
+      // Receipt, routed, assigned; a dispute reported in the night also alerts the village (纠纷不过夜).
+      return m && m.notified >= 3 && m.pendingDeliveries === 0 ? m : null;
     }, 'the matter to be routed and notified', 60_000, 500);
     expect(matter.assigneeCode).toBe('p-li-dongmei');
     expect(matter.step).toBe('dispatch');

@@ -1,10 +1,14 @@
 // A worker in its own process, so a test can kill it (SIGKILL) in the middle of a job.
-// GRIDLINE_CHILD_HANG=before: take a route job and stop before doing anything.
-// GRIDLINE_CHILD_HANG=after: route it (commit), then stop before the job is marked done.
+// GRIDLINE_CHILD_HANG=before: take a target job and stop before doing anything.
+// GRIDLINE_CHILD_HANG=after: do it (commit), then stop before the job is marked done.
+// GRIDLINE_CHILD_QUEUE: the target queue (default route); jobs of other queues are held forever.
+// GRIDLINE_CHILD_QUEUE=deadline targets only due timers; its other jobs (warnings, removals) run.
 import { createRuntime } from '../../src/app/runtime.js';
+import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
 import { createLogger } from '../../src/logger.js';
 
 const hang = process.env.GRIDLINE_CHILD_HANG as 'before' | 'after';
+const target = (process.env.GRIDLINE_CHILD_QUEUE || 'route') as JobName;
 const runtime = await createRuntime({
   store: { kind: 'postgres', url: process.env.GRIDLINE_CHILD_DB!, poolSize: 3 },
   queue: process.env.GRIDLINE_CHILD_REDIS ? { kind: 'redis', url: process.env.GRIDLINE_CHILD_REDIS, prefix: process.env.GRIDLINE_CHILD_PREFIX } : { kind: 'postgres' },
@@ -12,16 +16,13 @@ const runtime = await createRuntime({
   relayIntervalMs: 60_000,
 });
 const forever = () => new Promise<never>(() => {});
+const isTarget = (name: JobName, data: any) => name === target && (name !== 'deadline' || (data.op === 'fire' && data.phase === 'due'));
 runtime.startWorkers({
   concurrency: 1,
-  perQueue: {
-    route: { concurrency: 1, lockDuration: 1000, stalledInterval: 500 },
-    notify: { concurrency: 1, lockDuration: 1000, stalledInterval: 500 },
-    inbound: { concurrency: 1, lockDuration: 1000, stalledInterval: 500 },
-  },
+  perQueue: Object.fromEntries(JOB_NAMES.map((name) => [name, { concurrency: 1, lockDuration: 1000, stalledInterval: 500 }])),
   wrap: (name, handler) =>
     (async (data: any, meta: any) => {
-      if (name !== 'route') return forever();
+      if (!isTarget(name, data)) return name === target ? (handler as any)(data, meta) : forever();
       if (hang === 'before') {
         process.send?.({ state: 'started', data });
         return forever();

@@ -4,7 +4,8 @@ import type { Executor } from '../db.js';
 import { deliveries } from '../schema.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
-export type NewDelivery = Pick<typeof deliveries.$inferInsert, 'id' | 'personId' | 'matterId' | 'template' | 'params'>;
+export type NewDelivery = Pick<typeof deliveries.$inferInsert, 'id' | 'personId' | 'matterId' | 'template' | 'params'> &
+  Partial<Pick<typeof deliveries.$inferInsert, 'status' | 'chatPlatform' | 'chatId' | 'gridNodeId'>>;
 
 export async function createDeliveries(db: Executor, rows: NewDelivery[]): Promise<string[]> {
   if (!rows.length) return [];

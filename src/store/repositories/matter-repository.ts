@@ -1,6 +1,6 @@
 // Every query on matters, their events and messages. No business rules here.
-import { and, asc, desc, eq, inArray, like, lt, or, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { and, asc, desc, eq, inArray, is, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import { alias, PgTransaction } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db.js';
 import { queryRows } from '../raw.js';
 import { deliveries, gridNodes, matterEvents, matterRefSeq, matters, messages, people, processedEvents } from '../schema.js';
@@ -25,6 +25,11 @@ const reserved = new WeakMap<object, { seqs: number[]; filling: Promise<void> | 
  * restart leaves a gap; references need to be unique and short, not contiguous.
  */
 export async function nextRefSeq(db: Executor): Promise<number> {
+  // A transaction lives for one turn: reserving a block there would waste it.
+  if (is(db, PgTransaction)) {
+    const rows = await queryRows<{ n: string | number }>(db, sql`select nextval(${sql.raw(`'gridline.${matterRefSeq.seqName}'`)}) as n`);
+    return Number(rows[0]?.n);
+  }
   let pool = reserved.get(db);
   if (!pool) reserved.set(db, (pool = { seqs: [], filling: null }));
   while (!pool.seqs.length) {
@@ -104,14 +109,15 @@ export async function deliveriesOf(db: Executor, matterId: string) {
     .select({
       id: deliveries.id,
       personId: deliveries.personId,
-      personName: people.name,
+      // A group alert has no person: its chat stands in for the name.
+      personName: sql<string>`coalesce(${people.name}, ${deliveries.chatPlatform}::text || ' ' || ${deliveries.chatId})`,
       template: deliveries.template,
       status: deliveries.status,
       channel: deliveries.channel,
       sentAt: deliveries.sentAt,
     })
     .from(deliveries)
-    .innerJoin(people, eq(people.id, deliveries.personId))
+    .leftJoin(people, eq(people.id, deliveries.personId))
     .where(eq(deliveries.matterId, matterId))
     .orderBy(asc(deliveries.createdAt));
 }

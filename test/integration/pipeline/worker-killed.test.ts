@@ -51,7 +51,7 @@ describe.each(QUEUE_KINDS)('a worker killed mid-job, queues on %s', (kind) => {
       });
       const states: string[] = [];
       child.on('message', (m: any) => states.push(m.state));
-      await waitFor(() => states.includes('ready'), 'the child worker');
+      await waitFor(() => states.includes('ready'), 'the child worker', 45_000);
 
       // The producer side: a runtime with no workers of its own yet, so the child takes the job.
       const telegram = new RecordingChannel('telegram');
@@ -68,7 +68,7 @@ describe.each(QUEUE_KINDS)('a worker killed mid-job, queues on %s', (kind) => {
       });
       if (r.status !== 'created') throw new Error('not created');
       const expected = hang === 'before' ? 'started' : 'committed';
-      await waitFor(() => states.includes(expected), `the child to reach "${expected}"`, 20_000);
+      await waitFor(() => states.includes(expected), `the child to reach "${expected}"`, 45_000);
       child.kill('SIGKILL');
       await new Promise((res) => child!.once('exit', res));
 
@@ -81,7 +81,7 @@ describe.each(QUEUE_KINDS)('a worker killed mid-job, queues on %s', (kind) => {
       await waitFor(async () => {
         const ds = await store.db.select().from(deliveries).where(eq(deliveries.matterId, r.matter.id));
         return ds.length === 3 && ds.every((d) => d.status === 'sent');
-      }, 'all three notifications to be sent', 30_000);
+      }, 'all three notifications to be sent', 45_000);
       await new Promise((res) => setTimeout(res, 1500));
 
       const [m] = await store.db.select().from(matters).where(eq(matters.id, r.matter.id));
@@ -90,6 +90,6 @@ describe.each(QUEUE_KINDS)('a worker killed mid-job, queues on %s', (kind) => {
       expect(routes.filter((e) => e.action === 'route')).toHaveLength(1);
       expect(telegram.to('2002').filter((t) => t.includes(r.matter.ref))).toHaveLength(1);
       expect(telegram.to('1001').filter((t) => t.includes(r.matter.ref))).toHaveLength(2);
-    }, 60_000);
+    }, 150_000);
   }
 });

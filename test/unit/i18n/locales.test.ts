@@ -41,7 +41,7 @@ describe('locales', () => {
     const used = new Set<string>();
     for (const file of sourceFiles(path.resolve('src'))) {
       const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/['"`]((?:common|notify|intake|cli|ladder|flows|telegram|slack|errors|stats):[a-z_][\w.]*)['"`]/g)) used.add(m[1]!);
+      for (const m of text.matchAll(/['"`]((?:common|notify|intake|cli|ladder|flows|telegram|slack|errors|stats|alerts):[a-z_][\w.]*)['"`]/g)) used.add(m[1]!);
     }
     expect(used.size).toBeGreaterThan(20);
     expect([...used].filter((k) => !all.has(k))).toEqual([]);

@@ -1,0 +1,45 @@
+// A handler that throws RetryAfterError (a platform's 429) has its job wait that long, on Redis and
+// on BullMQ's PostgreSQL backend, without using up an attempt.
+import { afterAll, describe, expect, it } from 'vitest';
+import { RetryAfterError } from '../../../src/channels/channel-port.js';
+import type { JobMeta } from '../../../src/queue/jobs.js';
+import { QueueSystem, type QueueTarget } from '../../../src/queue/queue-system.js';
+import { testLogger, uniquePrefix } from '../../support/runtime.js';
+import { createTestDatabase, TEST_REDIS_URL } from '../../support/store.js';
+import { waitFor } from '../../support/wait.js';
+
+const drops: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const d of drops) await d();
+});
+
+async function target(kind: 'redis' | 'postgres'): Promise<QueueTarget> {
+  if (kind === 'redis') return { kind: 'redis', url: TEST_REDIS_URL, prefix: uniquePrefix() };
+  const db = await createTestDatabase();
+  drops.push(db.drop);
+  return { kind: 'postgres', url: db.url };
+}
+
+describe.each(['redis', 'postgres'] as const)('RetryAfterError on %s', (kind) => {
+  it('delays the job by retryAfterMs and keeps its attempts', async () => {
+    const queues = await QueueSystem.open(await target(kind), testLogger);
+    try {
+      const runs: Array<{ at: number; meta: JobMeta }> = [];
+      queues.startWorkers({
+        chat_send: async (_data, meta) => {
+          runs.push({ at: Date.now(), meta });
+          if (runs.length === 1) throw new RetryAfterError(1200, 'telegram');
+          return { outcome: 'sent' };
+        },
+      });
+      await queues.add('chat_send', { outputIds: ['a'] }, { jobId: `ra-${uniquePrefix()}` });
+      await waitFor(() => runs.length >= 2, 'the second run', 20_000);
+      expect(runs[1]!.at - runs[0]!.at).toBeGreaterThanOrEqual(1150);
+      expect(runs.map((r) => r.meta.attempt)).toEqual([1, 1]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(runs).toHaveLength(2);
+    } finally {
+      await queues.close();
+    }
+  });
+});
