@@ -1,0 +1,251 @@
+// The Telegram adapter: updates in (webhook on the app's HTTP server, or long polling), normalised
+// and queued; conversation outputs and notifications out, within Telegram's limits.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Telegraf } from 'telegraf';
+import type { InlineKeyboardMarkup, Update } from 'telegraf/types';
+import type { Attachment } from '../../domain/types.js';
+import { t } from '../../i18n/index.js';
+import type { Logger } from '../../logger.js';
+import type { ChannelPort, OutboundMessage, Recipient } from '../channel-port.js';
+import { RetryAfterError } from '../channel-port.js';
+import type { ChatChannel, ChatOutput, ChatTarget } from '../chat-output.js';
+import type { ChatUpdate } from '../chat-update.js';
+import { FloodGuard, type FloodLimits } from '../flood-guard.js';
+import { normalizeUpdate, TELEGRAM_FILE_LIMIT } from './normalize-update.js';
+import { Poller } from './polling.js';
+import { actionRows, inlineKeyboard, replyKeyboard } from './render-output.js';
+import { isGroupChat, SendScheduler, type RateLimits } from './send-scheduler.js';
+import { splitText, TELEGRAM_TEXT_LIMIT } from './split-text.js';
+import { convertTelegramError, isHarmlessBadRequest, TelegramStartError } from './telegram-errors.js';
+import { registerWebhookRoute } from './webhook-route.js';
+
+/** The updates the bot asks Telegram for. */
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
+
+export interface TelegramChannelOptions {
+  token: string;
+  /** Another Bot API server (a local one, or an emulator in tests); default https://api.telegram.org. */
+  apiRoot?: string;
+  /** Set: webhook mode, served on the app's HTTP server at this URL's path. Unset: long polling. */
+  webhookUrl?: string;
+  /** Telegram sends it back with every update; generated when not given. */
+  webhookSecret?: string;
+  logger: Logger;
+  limits?: Partial<RateLimits>;
+  /** Longest a send waits for its slot before handing the job back to wait in the queue (default 5 s). */
+  maxWaitMs?: number;
+  flood?: FloodLimits;
+  pollTimeoutSec?: number;
+}
+
+export type ReceiveResult = 'queued' | 'throttled' | 'dropped' | 'ignored';
+
+type UpdateSink = (update: ChatUpdate) => Promise<void>;
+
+/** Waits for one 429 on a later part of a message at most this many times before giving up. */
+const MAX_INLINE_RETRIES = 3;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class TelegramChannel implements ChannelPort, ChatChannel {
+  readonly name = 'telegram' as const;
+  readonly bot: Telegraf;
+  readonly webhookSecret: string;
+  /** The webhook's path on the HTTP server; null in polling mode. */
+  readonly webhookPath: string | null;
+  private readonly scheduler: SendScheduler;
+  private readonly flood: FloodGuard;
+  private readonly maxWaitMs: number;
+  private readonly logger: Logger;
+  private sink: UpdateSink | null = null;
+  private poller: Poller | null = null;
+
+  constructor(private readonly opts: TelegramChannelOptions) {
+    this.bot = new Telegraf(opts.token, { telegram: { apiRoot: opts.apiRoot ?? 'https://api.telegram.org' } });
+    this.webhookSecret = opts.webhookSecret ?? randomBytes(32).toString('base64url');
+    this.webhookPath = opts.webhookUrl ? new URL(opts.webhookUrl).pathname : null;
+    this.scheduler = new SendScheduler(opts.limits);
+    this.flood = new FloodGuard(opts.flood);
+    this.maxWaitMs = opts.maxWaitMs ?? 5000;
+    this.logger = opts.logger.child({ channel: 'telegram' });
+  }
+
+  /** Adds the webhook route to the app's HTTP server (webhook mode only); call before it listens. */
+  registerRoutes(app: FastifyInstance<any, any, any, any, any>): void {
+    if (!this.webhookPath) return;
+    registerWebhookRoute(app, { path: this.webhookPath, secret: this.webhookSecret, receive: (u) => this.receive(u), logger: this.logger });
+  }
+
+  /**
+   * Checks the token, registers the commands, then sets the webhook (with its secret) or starts
+   * polling. Updates go to `sink` (the runtime's chat queue).
+   */
+  async start(sink: UpdateSink): Promise<void> {
+    this.sink = sink;
+    try {
+      this.bot.botInfo = await this.bot.telegram.getMe();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      throw new TelegramStartError(typeof code === 'number' ? code : null, (err as Error).message);
+    }
+    await this.setCommands();
+    if (this.opts.webhookUrl) {
+      await this.bot.telegram.setWebhook(this.opts.webhookUrl, { secret_token: this.webhookSecret, allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false });
+      this.logger.info({ bot: this.bot.botInfo.username, path: this.webhookPath }, 'telegram webhook set');
+    } else {
+      await this.bot.telegram.deleteWebhook({ drop_pending_updates: false });
+      this.poller = new Poller(this.bot.telegram, (u) => this.receive(u), this.logger, { allowedUpdates: ALLOWED_UPDATES, timeoutSec: this.opts.pollTimeoutSec });
+      this.poller.start();
+      this.logger.info({ bot: this.bot.botInfo.username }, 'telegram polling');
+    }
+  }
+
+  /** Stops taking updates. The webhook stays set: Telegram keeps updates until we are back. */
+  async stop(): Promise<void> {
+    await this.poller?.stop();
+    this.poller = null;
+    this.sink = null;
+  }
+
+  /** One raw update from the webhook or the poller. Throws only when it could not be queued. */
+  async receive(raw: Update): Promise<ReceiveResult> {
+    const sink = this.sink;
+    if (!sink) throw new Error('the Telegram channel is not started');
+    const update = normalizeUpdate(raw, { botUsername: this.bot.botInfo?.username, fileLimitBytes: TELEGRAM_FILE_LIMIT });
+    if (update.content.kind === 'ignored' || !update.userId) return 'ignored';
+    if (update.content.kind !== 'membership') {
+      const verdict = this.flood.check(update.userId);
+      if (verdict === 'drop') return 'dropped';
+      if (verdict === 'warn') {
+        await sink({ ...update, content: { kind: 'throttled' } });
+        return 'throttled';
+      }
+    }
+    await sink(update);
+    return 'queued';
+  }
+
+  // ── out ──────────────────────────────────────────────────────────────────
+
+  async deliver(target: ChatTarget, output: ChatOutput): Promise<{ messageRef?: string }> {
+    const chatId = target.chatId;
+    switch (output.kind) {
+      case 'message': {
+        const markup = output.buttons?.length ? inlineKeyboard(output.buttons) : output.keyboard ? replyKeyboard(output.keyboard) : undefined;
+        return { messageRef: await this.sendText(chatId, output.text, markup) };
+      }
+      case 'edit': {
+        const markup: InlineKeyboardMarkup | undefined = output.buttons?.length ? inlineKeyboard(output.buttons) : undefined;
+        await this.cosmetic(chatId, () =>
+          output.text !== undefined
+            ? this.bot.telegram.editMessageText(chatId, Number(output.messageRef), undefined, clip(output.text), markup ? { reply_markup: markup } : {})
+            : this.bot.telegram.editMessageReplyMarkup(chatId, Number(output.messageRef), undefined, markup),
+        );
+        return { messageRef: output.messageRef };
+      }
+      case 'answer':
+        // Not a message: no rate slot. A press answered too late is harmless.
+        await this.bot.telegram.answerCbQuery(output.callbackRef, output.text).catch((err) => {
+          if (!isHarmlessBadRequest(err)) throw convertTelegramError(err);
+        });
+        return {};
+    }
+  }
+
+  /** A notification: its text (split when long) with its actions as buttons, then its attachments. */
+  async send(to: Recipient, message: OutboundMessage): Promise<{ messageRef?: string }> {
+    const chatId = to.chatId ?? to.externalId;
+    const markup = message.actions?.length ? inlineKeyboard(actionRows(message.actions)) : undefined;
+    const messageRef = await this.sendText(chatId, message.text, markup);
+    for (const a of attachmentsOf(message)) await this.sendAttachment(chatId, a);
+    return { messageRef };
+  }
+
+  private async sendText(chatId: string, text: string, markup: InlineKeyboardMarkup | ReturnType<typeof replyKeyboard> | undefined): Promise<string> {
+    const parts = splitText(text || ' ', TELEGRAM_TEXT_LIMIT);
+    let ref = '';
+    for (let i = 0; i < parts.length; i++) {
+      const last = i === parts.length - 1;
+      const sent = await this.call(chatId, i === 0, () =>
+        this.bot.telegram.sendMessage(chatId, parts[i]!, { link_preview_options: { is_disabled: true }, ...(last && markup ? { reply_markup: markup } : {}) }),
+      );
+      ref = String(sent.message_id);
+    }
+    return ref;
+  }
+
+  private async sendAttachment(chatId: string, a: Attachment): Promise<void> {
+    const tg = this.bot.telegram;
+    const caption = a.caption ? { caption: a.caption.slice(0, 1024) } : {};
+    if (a.kind === 'location' && a.latitude !== undefined && a.longitude !== undefined) {
+      await this.call(chatId, false, () => tg.sendLocation(chatId, a.latitude!, a.longitude!));
+      return;
+    }
+    // A file kept on another platform cannot be sent here by reference.
+    if (a.platform !== 'telegram' || !a.fileRef) return;
+    const ref = a.fileRef;
+    if (a.kind === 'photo') await this.call(chatId, false, () => tg.sendPhoto(chatId, ref, caption));
+    else if (a.kind === 'voice') await this.call(chatId, false, () => tg.sendVoice(chatId, ref, caption));
+    else if (a.kind === 'video') await this.call(chatId, false, () => tg.sendVideo(chatId, ref, caption));
+    else await this.call(chatId, false, () => tg.sendDocument(chatId, ref, caption));
+  }
+
+  /**
+   * One API call that sends a message, in its rate slot. On a 429 before anything of the message
+   * went out (`first`), RetryAfterError goes up and the job waits in the queue; on a later part,
+   * we wait here instead, so the parts already sent are not sent twice.
+   */
+  private async call<T>(chatId: string, first: boolean, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const slot = this.scheduler.reserve(chatId, isGroupChat(chatId), first ? this.maxWaitMs : Infinity);
+      if ('refusedMs' in slot) throw new RetryAfterError(slot.refusedMs, 'telegram');
+      if (slot.waitMs > 0) await sleep(slot.waitMs);
+      const overall = this.scheduler.reserveGlobal();
+      if (overall > 0) await sleep(overall);
+      try {
+        return await fn();
+      } catch (err) {
+        const e = convertTelegramError(err);
+        if (e instanceof RetryAfterError) {
+          this.scheduler.pause(chatId, e.retryAfterMs);
+          this.logger.info({ chatKind: isGroupChat(chatId) ? 'group' : 'private', retryAfterMs: e.retryAfterMs, first }, 'telegram asked to wait (429)');
+          if (first || attempt >= MAX_INLINE_RETRIES) throw e;
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Edits: in the chat's rate slot, and a refusal (not modified, too old) is not an error. */
+  private async cosmetic(chatId: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await this.call(chatId, true, fn);
+    } catch (err) {
+      if (isHarmlessBadRequest(err)) return;
+      throw err;
+    }
+  }
+
+  private async setCommands(): Promise<void> {
+    const commands = (locale: string) => (['start', 'help', 'lang', 'cancel'] as const).map((c) => ({ command: c, description: t(locale, `telegram:commands.${c}`) }));
+    try {
+      // Telegram tells languages apart by two letters only: zh-TW readers get the default (zh-CN) list.
+      await this.bot.telegram.setMyCommands(commands('zh-CN'));
+      await this.bot.telegram.setMyCommands(commands('en'), { language_code: 'en' });
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message } }, 'telegram setMyCommands failed; the command menu may be missing');
+    }
+  }
+}
+
+/** Texts for an edit cannot be split: an over-long one is cut with an ellipsis. */
+function clip(text: string): string {
+  return text.length <= TELEGRAM_TEXT_LIMIT ? text : `${text.slice(0, TELEGRAM_TEXT_LIMIT - 1)}…`;
+}
+
+function attachmentsOf(message: OutboundMessage): Attachment[] {
+  const list = (message as { attachments?: unknown }).attachments;
+  return Array.isArray(list) ? (list as Attachment[]) : [];
+}

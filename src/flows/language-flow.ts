@@ -1,0 +1,24 @@
+// /lang: the person picks the language everything is shown in, from then on.
+import { setPersonLocale } from '../store/repositories/registration-repository.js';
+import { isLocale } from './language.js';
+import { done, say, stay } from './next.js';
+import { languageChoices } from './registration-flow.js';
+import type { Flow } from './types.js';
+
+export const languageFlow: Flow = {
+  name: 'language',
+  first: 'pick',
+  timeoutMinutes: 60,
+  steps: {
+    pick: {
+      prompt: () => say('flows:lang.choose'),
+      expect: { choices: languageChoices, columns: 3 },
+      next: async (input, c) => {
+        if (input.kind !== 'choice' || !isLocale(input.value)) return stay();
+        c.setLocale(input.value);
+        if (c.sender) await setPersonLocale(c.db, c.sender.person.id, input.value);
+        return done({ say: [say('flows:lang.changed')], menu: true });
+      },
+    },
+  },
+};

@@ -1,0 +1,81 @@
+// A villager registering through a chat: the grid tree as menus, join codes, and who will look
+// after them once registered.
+import type { Locale, Platform, Role } from '../domain/types.js';
+import type { Executor } from '../store/db.js';
+import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
+import { staffAt, type Placement } from '../store/repositories/people-repository.js';
+import { childrenLeadingToUnits, findUnitByJoinCode, registerVillager, type PersonRow } from '../store/repositories/registration-repository.js';
+
+export const RESIDENT_ROLES: readonly Role[] = ['villager', 'household_head'];
+export const STAFF_ROLES: readonly Role[] = ['officer_full', 'officer_part', 'grid_leader', 'cadre', 'liaison'];
+
+export interface GridMenu {
+  /** The node whose children are offered; null at the top. */
+  parent: GridNodeRow | null;
+  children: GridNodeRow[];
+}
+
+/**
+ * The children of `parentId` that lead to unit grids. A level with a single choice is passed
+ * through (one county, one township): nobody should have to press the only button there is.
+ */
+export async function gridMenu(db: Executor, parentId: string | null): Promise<GridMenu> {
+  let parent = parentId ? ((await findNode(db, parentId)) ?? null) : null;
+  let children = await childrenLeadingToUnits(db, parent?.id ?? null);
+  while (children.length === 1 && children[0]!.level !== 'unit') {
+    parent = children[0]!;
+    children = await childrenLeadingToUnits(db, parent.id);
+  }
+  return { parent, children };
+}
+
+export async function unitByJoinCode(db: Executor, code: string): Promise<GridNodeRow | undefined> {
+  return /^[A-Za-z0-9]{4,16}$/.test(code.trim()) ? findUnitByJoinCode(db, code) : undefined;
+}
+
+/** "湖泽镇 水川村 第三组": the unit and the nodes above it, without the county. */
+export async function placeName(db: Executor, node: GridNodeRow): Promise<string> {
+  const line = (await ancestry(db, node)).reverse().filter((n) => n.level !== 'county');
+  return line.map((n) => n.name).join(' ');
+}
+
+export interface Carer {
+  name: string;
+  title: string | null;
+}
+
+/** Who looks after a unit grid: its full-time officer on duty, else a part-time one. */
+export async function carerOf(db: Executor, unitId: string): Promise<Carer | null> {
+  const staff = await staffAt(db, unitId, ['officer_full', 'officer_part']);
+  const pick = staff.find((s) => s.role === 'officer_full' && !s.onLeave) ?? staff.find((s) => !s.onLeave) ?? staff[0];
+  return pick ? { name: pick.name, title: pick.title } : null;
+}
+
+export interface Registration {
+  platform: Platform;
+  externalId: string;
+  chatId: string;
+  name: string;
+  locale: Locale;
+  phone: string | null;
+  unitId: string;
+}
+
+export async function registerFromChat(db: Executor, r: Registration): Promise<{ person: PersonRow; created: boolean }> {
+  return registerVillager(db, r);
+}
+
+export function isStaff(placements: readonly Placement[]): boolean {
+  return placements.some((p) => STAFF_ROLES.includes(p.role));
+}
+
+export function homeOf(placements: readonly Placement[]): Placement | undefined {
+  return placements.find((p) => RESIDENT_ROLES.includes(p.role) && p.node.level === 'unit');
+}
+
+/** Digits with an optional leading +, as Telegram shares them ("8613800000000" or "+86 138…"). */
+export function normalisePhone(raw: string): string | null {
+  const digits = raw.replace(/[^\d+]/g, '');
+  const clean = digits.startsWith('+') ? `+${digits.slice(1).replace(/\+/g, '')}` : digits.replace(/\+/g, '');
+  return /^\+?\d{5,20}$/.test(clean) ? clean : null;
+}

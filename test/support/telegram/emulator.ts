@@ -1,0 +1,244 @@
+// telegram-test-api on loopback, extended on the test side:
+// - the Bot API methods it lacks (sendPhoto, sendDocument, sendVoice, sendVideo, sendLocation,
+//   sendChatAction, setMyCommands, getFile, …) answered and stored like sendMessage;
+// - webhook deliveries carry X-Telegram-Bot-Api-Secret-Token, as Telegram's do, and never crash
+//   the emulator when the bot refuses them;
+// - update and message ids taken before delivery, so updates sent at once (an album) differ;
+// - faults on demand (a 429 with retry_after, a 403) and a log of every Bot API call.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js';
+
+export const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
+
+export interface ApiCall {
+  method: string;
+  body: Record<string, any>;
+  at: number;
+  /** The HTTP status the emulator answered. */
+  status: number;
+}
+
+export interface Fault {
+  method: string;
+  /** Only calls to this chat; any chat when absent. */
+  chatId?: string;
+  status: number;
+  body: Record<string, unknown>;
+  /** How many calls it answers before it goes away (default 1). */
+  times?: number;
+}
+
+export interface WebhookDelivery {
+  updateId: number;
+  status: number;
+}
+
+/** What the bot sent, as the tests read it. */
+export interface BotMessage {
+  messageId: number;
+  chatId: string;
+  text: string;
+  /** Inline buttons, row by row. */
+  buttons: Array<Array<{ label: string; data: string }>>;
+  /** Reply keyboard labels, row by row (with what each button requests). */
+  keyboard: Array<Array<{ label: string; request?: 'contact' | 'location' }>> | null;
+  removesKeyboard: boolean;
+  method: string;
+  raw: Record<string, any>;
+}
+
+export const fault429 = (retryAfter = 1): Pick<Fault, 'status' | 'body'> => ({
+  status: 429,
+  body: { ok: false, error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } },
+});
+export const fault403 = (): Pick<Fault, 'status' | 'body'> => ({
+  status: 403,
+  body: { ok: false, error_code: 403, description: 'Forbidden: bot was blocked by the user' },
+});
+
+/** Methods the emulator lacks, stored as bot messages (a caption, or a label, as their text). */
+const SENDING = ['sendPhoto', 'sendDocument', 'sendVoice', 'sendVideo', 'sendAudio', 'sendLocation', 'sendMediaGroup'];
+const ACCEPTING = ['sendChatAction', 'setMyCommands', 'deleteMyCommands', 'setChatMenuButton', 'setMyDescription', 'setMyShortDescription'];
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(req: IncomingMessage, raw: string): Record<string, any> {
+  if (!raw) return {};
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('application/json')) return JSON.parse(raw);
+  if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
+  return {};
+}
+
+export class TelegramEmulator {
+  readonly calls: ApiCall[] = [];
+  readonly webhookDeliveries: WebhookDelivery[] = [];
+  readonly commands: Array<Record<string, any>> = [];
+  private faults: Fault[] = [];
+
+  private constructor(
+    readonly server: TelegramServer,
+    private readonly http: Server,
+    readonly token: string,
+    readonly apiRoot: string,
+  ) {}
+
+  static async start(): Promise<TelegramEmulator> {
+    const port = await freePort();
+    const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 3600 });
+    const token = `${Math.floor(100000 + Math.random() * 899999)}:${randomBytes(18).toString('base64url')}`;
+    let self: TelegramEmulator | null = null;
+    const http = createServer((req, res) => void self!.handle(req, res));
+    await new Promise<void>((resolve, reject) => http.listen(port, '127.0.0.1', resolve).once('error', reject));
+    self = new TelegramEmulator(server, http, token, server.config.apiURL);
+    self.wrapDelivery();
+    return self;
+  }
+
+  async close(): Promise<void> {
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  /** The next `times` calls of `method` (to `chatId`) get this answer instead. */
+  failNext(fault: Fault): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
+  callsOf(method: string, chatId?: string | number): ApiCall[] {
+    return this.calls.filter((c) => c.method === method && (chatId === undefined || String(c.body.chat_id) === String(chatId)));
+  }
+
+  /** Everything the bot sent (and edited since) to `chatId`, oldest first. */
+  botMessages(chatId: string | number): BotMessage[] {
+    return this.server.storage.botMessages
+      .filter((m) => m.botToken === this.token && String((m.message as any).chat_id) === String(chatId))
+      .map((m) => {
+        const msg = m.message as Record<string, any>;
+        const markup = typeof msg.reply_markup === 'string' ? JSON.parse(msg.reply_markup) : msg.reply_markup;
+        return {
+          messageId: m.messageId,
+          chatId: String(msg.chat_id),
+          text: String(msg.text ?? ''),
+          buttons: (markup?.inline_keyboard ?? []).map((row: any[]) => row.map((b) => ({ label: b.text, data: b.callback_data }))),
+          keyboard: markup?.keyboard
+            ? markup.keyboard.map((row: any[]) => row.map((b) => ({ label: b.text, ...(b.request_contact ? { request: 'contact' } : b.request_location ? { request: 'location' } : {}) })))
+            : null,
+          removesKeyboard: Boolean(markup?.remove_keyboard),
+          method: String(msg.__method ?? 'sendMessage'),
+          raw: msg,
+        };
+      });
+  }
+
+  /** Posts a raw update (edited messages, membership changes…) as Telegram would, with a fresh update id. */
+  async deliverRaw(update: Record<string, unknown>): Promise<number> {
+    const s = this.server as any;
+    const updateId: number = s.updateId++;
+    const hook = s.webhooks[this.token];
+    if (!hook) throw new Error('the bot has not set a webhook');
+    return this.post(hook, { update_id: updateId, ...update }, updateId);
+  }
+
+  /** A new message id, for raw updates that carry a message. */
+  nextMessageId(): number {
+    return (this.server as any).messageId++;
+  }
+
+  private async post(hook: { url: string; secret_token?: string }, body: unknown, updateId: number): Promise<number> {
+    let status = 0;
+    try {
+      const res = await fetch(hook.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(hook.secret_token ? { [SECRET_HEADER]: hook.secret_token } : {}) },
+        body: JSON.stringify(body),
+      });
+      status = res.status;
+      await res.arrayBuffer();
+    } catch {
+      status = -1;
+    }
+    this.webhookDeliveries.push({ updateId, status });
+    return status;
+  }
+
+  /** Webhook deliveries with the secret header; ids taken before the first await. */
+  private wrapDelivery(): void {
+    const s = this.server as any;
+    s.addUserUpdate = async (update: any) => {
+      const updateId: number = s.updateId++;
+      s.messageId++;
+      const stored = { ...update, updateId };
+      const hook = s.webhooks[update.botToken];
+      if (!hook) {
+        s.storage.userMessages.push(stored);
+        return;
+      }
+      await this.post(hook, (TelegramServer as any).formatUpdate(stored), updateId);
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const match = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
+    if (!match) return this.pass(req, res);
+    const [, token, method] = match as unknown as [string, string, string];
+    const raw = await readBody(req);
+    let body: Record<string, any>;
+    try {
+      body = { ...Object.fromEntries(url.searchParams), ...parseBody(req, raw) };
+    } catch {
+      body = {};
+    }
+    const answer = (status: number, payload: unknown) => {
+      this.calls.push({ method, body, at: Date.now(), status });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    const fault = this.faults.find((f) => f.method === method && (f.chatId === undefined || String(body.chat_id) === f.chatId));
+    if (fault) {
+      fault.times = (fault.times ?? 1) - 1;
+      if (fault.times <= 0) this.faults = this.faults.filter((f) => f !== fault);
+      return answer(fault.status, fault.body);
+    }
+    if (SENDING.includes(method)) {
+      const text = typeof body.caption === 'string' ? body.caption : `[${method.replace(/^send/, '').toLowerCase()}]`;
+      const result = this.server.addBotMessage({ ...body, text, __method: method } as never, token);
+      return answer(200, { ok: true, result });
+    }
+    if (method === 'setMyCommands') this.commands.push(body);
+    if (ACCEPTING.includes(method)) return answer(200, { ok: true, result: true });
+    if (method === 'getFile') {
+      return answer(200, { ok: true, result: { file_id: body.file_id, file_unique_id: `u-${body.file_id}`, file_size: 1024, file_path: `files/${body.file_id}` } });
+    }
+    // Everything else goes to the emulator, with the body already read.
+    this.calls.push({ method, body, at: Date.now(), status: 200 });
+    (req as any).body = body;
+    (req as any)._body = true;
+    this.pass(req, res);
+  }
+
+  private pass(req: IncomingMessage, res: ServerResponse): void {
+    (this.server as any).webServer(req, res);
+  }
+}
