@@ -1,0 +1,144 @@
+// 咨询: a question in the villager's words is matched against the roster's FAQ. An answer comes
+// with "did this help?"; "no" (or no answer at all) passes the question to the grid officer as a
+// consultation matter, so nobody is left with a machine's guess.
+import type { Attachment } from '../domain/types.js';
+import { askFaq, faqEntry } from '../services/faq-service.js';
+import { intake } from '../services/intake-service.js';
+import { done, goto, literal, say, startFlow, stay } from './next.js';
+import type { Choice, Flow, FlowContext, FlowData, Next } from './types.js';
+
+export interface AskData extends FlowData {
+  question?: string;
+  /** A question asked by voice: it cannot be matched, only passed on. */
+  voice?: Attachment;
+  /** Entries offered to choose from. */
+  codes?: string[];
+  /** The entry whose answer was shown. */
+  code?: string;
+}
+
+type C = FlowContext<AskData>;
+
+const NONE = 'none';
+const MAX_QUESTION = 500;
+
+/** Where a question leads: straight to an answer, to a choice of likely ones, or to the officer. */
+async function placeOf(c: FlowContext, question: string): Promise<{ step: string; data: AskData }> {
+  const verdict = await askFaq(c.db, question);
+  const data: AskData = { question, voice: undefined, code: undefined, codes: undefined };
+  if (verdict.kind === 'answer') return { step: 'answered', data: { ...data, code: verdict.match.entry.code } };
+  if (verdict.kind === 'choose') return { step: 'pick', data: { ...data, codes: verdict.matches.map((m) => m.entry.code) } };
+  return { step: 'forward', data };
+}
+
+async function answerOrOffer(c: C, question: string): Promise<Next> {
+  const { step, data } = await placeOf(c, question);
+  return goto(step, { data });
+}
+
+/** The question becomes a consultation matter for the grid officer. */
+async function forward(c: C): Promise<Next> {
+  const question = c.data.question ?? '';
+  const shown = c.data.code ? await faqEntry(c.db, c.data.code) : undefined;
+  const text = shown ? c.t('flows:ask.consult_text', { question, faq: shown.question }) : question;
+  const result = await intake(c.svc, {
+    eventId: c.update.eventId,
+    platform: c.update.platform,
+    externalUserId: c.update.userId,
+    kind: 'report',
+    category: 'consult',
+    text,
+    attachments: c.data.voice ? [c.data.voice] : [],
+    receivedAt: c.now.toISOString(),
+  });
+  if (result.status === 'rejected') return done({ say: [say(`intake:rejected.${result.reason}`, { person: c.sender?.person.name ?? '' })], menu: true });
+  return done({ say: [say('flows:ask.forwarded', { ref: result.matter.ref })], menu: true });
+}
+
+export const askFlow: Flow<AskData> = {
+  name: 'ask',
+  first: 'question',
+  timeoutMinutes: 60,
+  steps: {
+    question: {
+      prompt: () => say('flows:ask.question'),
+      expect: { accepts: ['text', 'voice'], maxChars: MAX_QUESTION },
+      next: (input, c) => {
+        if (input.kind === 'voice') return goto('forward', { data: { question: '', voice: input.attachment } });
+        if (input.kind !== 'text') return stay();
+        return answerOrOffer(c, input.text);
+      },
+    },
+
+    pick: {
+      prompt: () => say('flows:ask.pick'),
+      expect: {
+        choices: async (c): Promise<Choice[]> => {
+          const out: Choice[] = [];
+          for (const code of c.data.codes ?? []) {
+            const e = await faqEntry(c.db, code);
+            if (e) out.push({ value: code, label: literal(e.question) });
+          }
+          out.push({ value: NONE, label: say('flows:ask.none_of_these') });
+          return out;
+        },
+        columns: 1,
+        accepts: ['text'],
+        maxChars: MAX_QUESTION,
+      },
+      next: (input, c) => {
+        if (input.kind === 'text') return answerOrOffer(c, input.text);
+        if (input.kind !== 'choice') return stay();
+        return input.value === NONE ? goto('forward') : goto('answered', { data: { code: input.value } });
+      },
+    },
+
+    answered: {
+      prompt: async (c) => {
+        const e = c.data.code ? await faqEntry(c.db, c.data.code) : undefined;
+        if (!e) return say('flows:ask.gone');
+        return [say('flows:ask.answer', { question: e.question, answer: e.answer }), say('flows:ask.helpful')];
+      },
+      expect: {
+        choices: () => [
+          { value: 'yes', label: say('flows:ask.yes') },
+          { value: 'no', label: say('flows:ask.no') },
+        ],
+        columns: 1,
+        accepts: ['text'],
+        maxChars: MAX_QUESTION,
+      },
+      next: (input, c) => {
+        // Another question typed straight away.
+        if (input.kind === 'text') return answerOrOffer(c, input.text);
+        if (input.kind !== 'choice') return stay();
+        return input.value === 'yes' ? done({ say: [say('flows:ask.glad')], menu: true }) : forward(c);
+      },
+    },
+
+    forward: {
+      prompt: (c) => say(c.data.voice ? 'flows:ask.forward_voice' : c.data.code ? 'flows:ask.forward_after' : 'flows:ask.forward'),
+      expect: {
+        choices: () => [
+          { value: 'yes', label: say('flows:ask.forward_yes') },
+          { value: 'no', label: say('flows:ask.forward_no') },
+        ],
+        columns: 1,
+        accepts: ['text'],
+        maxChars: MAX_QUESTION,
+      },
+      next: (input, c) => {
+        if (input.kind === 'text') return answerOrOffer(c, input.text);
+        if (input.kind !== 'choice') return stay();
+        return input.value === 'yes' ? forward(c) : done({ say: [say('flows:ask.fine')], menu: true });
+      },
+    },
+  },
+};
+
+/** Starts 咨询, with a question already typed (a message sent outside any flow) or by asking for one. */
+export async function startAsk(c: FlowContext, question?: string): Promise<Next> {
+  if (!question?.trim()) return startFlow('ask');
+  const { step, data } = await placeOf(c, question.trim().slice(0, MAX_QUESTION));
+  return startFlow('ask', { step, data });
+}

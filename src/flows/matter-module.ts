@@ -1,0 +1,63 @@
+// Matters in conversation: 反映问题, 咨询, 我的事项 for villagers; /mine, /patrol, /leave, /back and
+// the cards' buttons for officers and cadres; answers by reply-to; edits of what was filed.
+import { homeOf } from '../services/registration-service.js';
+import { setOnLeave } from '../store/repositories/people-repository.js';
+import { askFlow, startAsk } from './ask-flow.js';
+import { coreModule } from './core-module.js';
+import { edited, idle, triageFlow } from './inbox.js';
+import { matterButtons } from './matter-buttons.js';
+import { mineFlow } from './mine-flow.js';
+import { done, say, startFlow } from './next.js';
+import {
+  deskFlow,
+  escalateFlow,
+  isOfficer,
+  patrolFlow,
+  replyFlow,
+  setDuty,
+  settleFlow,
+  signOffFlow,
+  startPatrol,
+  superviseFlow,
+  transferFlow,
+  whistleFlow,
+} from './officer-flows.js';
+import { reportFlow } from './report-flow.js';
+import type { Entry, FlowContext, FlowModule, Next } from './types.js';
+
+/** Villagers' matters are theirs alone: these never run in a group. */
+const privately =
+  (entry: Entry): Entry =>
+  (c) => {
+    if (c.update.chatType === 'group') return done({ say: [say('flows:act.private_only')] });
+    if (!c.sender) return coreModule.stranger ? coreModule.stranger(c) : done();
+    return entry(c);
+  };
+
+/** What a person had already sent (a message the bot asked about) goes into the report. */
+const keptParts = (c: FlowContext) => (Array.isArray(c.data.parts) ? { parts: c.data.parts } : {});
+
+const report: Entry = privately((c): Next => {
+  if (!homeOf(c.sender!.placements) && isOfficer(c.sender)) return startPatrol(c);
+  return startFlow('report', { data: keptParts(c) });
+});
+
+const ask: Entry = privately((c) => startAsk(c, c.update.content.kind === 'command' ? c.update.content.args : undefined));
+
+const mine: Entry = privately((c) => (isOfficer(c.sender) ? startFlow('desk') : startFlow('mine')));
+
+const patrol: Entry = privately(startPatrol);
+
+const duty =
+  (onLeave: boolean): Entry =>
+  (c) =>
+    setDuty(c, onLeave, (personId, value) => setOnLeave(c.db, personId, value));
+
+export const matterModule: FlowModule = {
+  flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, patrolFlow],
+  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false) },
+  menu: { report, ask, mine },
+  callbacks: { mx: matterButtons },
+  idle,
+  edited,
+};

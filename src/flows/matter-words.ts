@@ -1,0 +1,86 @@
+// Matters put into words for a chat: a line per matter, a timeline, what a draft holds, times in
+// the person's zone. Text only; the flows decide what to show to whom.
+import type { Attachment } from '../domain/types.js';
+import { formatTime } from '../i18n/index.js';
+import type { TimelineEvent } from '../services/desk-service.js';
+import type { DeskMatter } from '../store/repositories/desk-repository.js';
+import type { MatterRow } from '../store/repositories/matter-repository.js';
+import { draftCounts, type DraftPart } from './draft.js';
+import type { FlowContext } from './types.js';
+
+export const DEFAULT_ZONE = 'Asia/Shanghai';
+
+/** The zone of the person's first grid, else Asia/Shanghai. */
+export function zoneOf(c: FlowContext): string {
+  return c.sender?.placements[0]?.node.timezone ?? DEFAULT_ZONE;
+}
+
+export function when(c: FlowContext, at: Date | string | null | undefined): string {
+  return at ? formatTime(new Date(at), c.locale, zoneOf(c)) : '';
+}
+
+/** At most `max` characters, with an ellipsis when cut. */
+export function clip(text: string, max: number): string {
+  const chars = [...text.replace(/\s+/g, ' ').trim()];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** "文字 2 段、照片 3 张、位置" */
+export function describeParts(c: FlowContext, parts: readonly DraftPart[]): string {
+  const n = draftCounts(parts);
+  const bits: string[] = [];
+  if (n.texts) bits.push(c.t('flows:draft.texts', { count: n.texts }));
+  if (n.photos) bits.push(c.t('flows:draft.photos', { count: n.photos }));
+  if (n.voices) bits.push(c.t('flows:draft.voices', { count: n.voices }));
+  if (n.files) bits.push(c.t('flows:draft.files', { count: n.files }));
+  if (n.location) bits.push(c.t('flows:draft.location'));
+  return bits.join(c.t('flows:draft.joiner')) || c.t('flows:draft.nothing');
+}
+
+/** What attachments a message carried, in words. */
+export function describeAttachments(c: FlowContext, attachments: readonly Attachment[]): string {
+  const count = (k: Attachment['kind']) => attachments.filter((a) => a.kind === k).length;
+  const bits: string[] = [];
+  if (count('photo')) bits.push(c.t('flows:draft.photos', { count: count('photo') }));
+  if (count('voice')) bits.push(c.t('flows:draft.voices', { count: count('voice') }));
+  if (count('document') + count('video')) bits.push(c.t('flows:draft.files', { count: count('document') + count('video') }));
+  if (count('location')) bits.push(c.t('flows:draft.location'));
+  return bits.join(c.t('flows:draft.joiner'));
+}
+
+/** "0000-0018 纠纷 · 处置 · 邻居在我家田边…" */
+export function matterLine(c: FlowContext, m: Pick<DeskMatter, 'ref' | 'category' | 'step' | 'state' | 'summary'>): string {
+  const where = m.state === 'open' ? c.t(`common:step.${m.step}`) : c.t(`common:state.${m.state}`);
+  return c.t('flows:matter.line', { ref: m.ref, category: c.t(`common:category.${m.category}`), where, summary: clip(m.summary, 24) });
+}
+
+/** A button label for a matter: short enough for a phone's width. */
+export function matterButton(c: FlowContext, m: Pick<DeskMatter, 'ref' | 'category' | 'summary'>): string {
+  return `${m.ref} ${c.t(`common:category.${m.category}`)} ${clip(m.summary, 10)}`;
+}
+
+export function isOverdue(m: Pick<MatterRow, 'dueAt' | 'state'>, now: Date): boolean {
+  return m.state === 'open' && Boolean(m.dueAt && m.dueAt.getTime() < now.getTime());
+}
+
+/** Events with words of their own in flows:event; any other is told as flows:event.other. */
+export const EVENT_WORDS = new Set([
+  'report', 'receive', 'route', 'route_failed', 'take', 'reply', 'add_info', 'note', 'transfer', 'escalate', 'supervise',
+  'settle', 'evaluate', 'reopen', 'withdraw', 'urge', 'whistle', 'report_in', 'sign_off', 'rate_department',
+]);
+
+/** One event of the timeline as a line. */
+export function eventLine(c: FlowContext, e: TimelineEvent, viewerId: string): string {
+  const who = e.actorId && e.actorId === viewerId ? c.t('flows:matter.you') : (e.actorName ?? c.t('flows:matter.system'));
+  const data = (e.data ?? {}) as Record<string, unknown>;
+  const params: Record<string, unknown> = {
+    who,
+    assignee: e.assigneeName ?? '',
+    note: e.note ? clip(e.note, 60) : '',
+    level: e.levelTo ? c.t(`notify:level_names.${e.levelTo}`) : '',
+    rating: typeof data.rating === 'string' ? c.t(`flows:rate.${data.rating}`) : '',
+  };
+  const key = EVENT_WORDS.has(e.action) ? `flows:event.${e.action}` : 'flows:event.other';
+  const line = c.t(key, { ...params, action: e.action });
+  return `${when(c, e.at)} ${line}`;
+}

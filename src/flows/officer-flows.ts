@@ -1,0 +1,387 @@
+// The officer's and the cadre's side: /mine (open matters, the most overdue first), and what a
+// card's buttons lead to — a reply to the villager, a transfer along the grid line, an escalation,
+// a whistle to departments, settling it, supervising it (督办) — and /patrol (发现, or filing for an
+// elderly villager). Each action is authorised again by performAction when it is taken.
+import { heldMatters, linkPersonMessages, openMatter, reportedMatters } from '../services/desk-service.js';
+import { homeOf, isStaff } from '../services/registration-service.js';
+import { transferTargets } from '../services/transfer-targets.js';
+import { ancestry, findNode } from '../store/repositories/grid-repository.js';
+import { departmentsOn, residentsUnder } from '../store/repositories/desk-repository.js';
+import { findPerson } from '../store/repositories/people-repository.js';
+import { act } from './act.js';
+import { cardActions } from './card-buttons.js';
+import { draftAttachments, draftRefs, draftText, isEmptyDraft, type DraftPart } from './draft.js';
+import { matterDetail } from './matter-detail.js';
+import { describeParts, isOverdue, matterButton, matterLine, when } from './matter-words.js';
+import { done, goto, literal, say, startFlow, stay } from './next.js';
+import { takeContent } from './report-flow.js';
+import type { Choice, Flow, FlowContext, FlowData, InputKind, Next, Say, Sender } from './types.js';
+
+export interface ActionData extends FlowData {
+  ref?: string;
+  parts?: DraftPart[];
+  /** A transfer's chosen person. */
+  to?: string;
+  /** A department (whistle, sign-off). */
+  dept?: string;
+}
+
+type C = FlowContext<ActionData>;
+
+const CONTENT: readonly InputKind[] = ['text', 'voice', 'photo', 'file', 'location', 'edited'];
+const OFFICER_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
+const inGroup = (c: FlowContext) => c.update.chatType === 'group';
+
+export const isOfficer = (sender: Sender | null): boolean => Boolean(sender?.placements.some((p) => OFFICER_ROLES.has(p.role)));
+
+/** Where each card action leads: a flow that asks what it needs, or nothing to ask. */
+export const ACTION_FLOWS: Partial<Record<string, string>> = {
+  reply: 'reply',
+  transfer: 'transfer',
+  escalate: 'escalate',
+  settle: 'settle',
+  supervise: 'supervise',
+  whistle: 'whistle',
+  sign_off: 'sign_off',
+};
+
+/** Transfer to oneself, then take: a cadre taking a matter over (我来接手). */
+export async function takeOver(c: FlowContext, ref: string): Promise<{ ok: boolean; said: Say }> {
+  const moved = await act(c, ref, { action: 'transfer', toPersonId: c.sender?.person.id ?? '', reason: c.t('flows:officer.takeover_reason') }, 'transfer');
+  if (!moved.ok) return moved;
+  const taken = await act(c, ref, { action: 'take' }, 'take');
+  return taken.ok ? { ok: true, said: say('flows:act.done.takeover', { ref }) } : taken;
+}
+
+// ── /mine for staff ──────────────────────────────────────────────────────────
+
+async function deskList(c: C) {
+  return c.sender ? heldMatters(c.db, c.sender.person.id) : [];
+}
+
+export const deskFlow: Flow<ActionData> = {
+  name: 'desk',
+  first: 'list',
+  timeoutMinutes: 60,
+  steps: {
+    list: {
+      prompt: async (c) => {
+        const list = await deskList(c);
+        const own = c.sender ? (await reportedMatters(c.db, c.sender.person.id)).length : 0;
+        if (!list.length) return say(own ? 'flows:desk.none_but_own' : 'flows:desk.none');
+        const overdue = list.filter((m) => isOverdue(m, c.now)).length;
+        const lines = list.slice(0, 12).map((m) => {
+          const due = m.dueAt ? c.t(isOverdue(m, c.now) ? 'flows:desk.overdue_mark' : 'flows:desk.due_mark', { due: when(c, m.dueAt) }) : '';
+          return `${matterLine(c, m)} ${due}`.trim();
+        });
+        return [say('flows:desk.title', { count: list.length, overdue }), literal(lines.join('\n'))];
+      },
+      expect: {
+        choices: async (c) => {
+          const out: Choice[] = (await deskList(c)).map((m) => ({ value: m.ref, label: literal(`${isOverdue(m, c.now) ? '⚠️' : ''}${matterButton(c, m)}`) }));
+          if (c.sender && (await reportedMatters(c.db, c.sender.person.id)).length) out.push({ value: 'own', label: say('flows:desk.own') });
+          return out;
+        },
+        columns: 1,
+      },
+      next: (input) => {
+        if (input.kind !== 'choice') return stay();
+        if (input.value === 'own') return startFlow('mine');
+        return goto('detail', { data: { ref: input.value } });
+      },
+    },
+
+    detail: {
+      prompt: async (c) => {
+        if (!c.sender || !c.data.ref) return say('flows:act.failed.not_found');
+        const access = await openMatter(c.db, c.sender.person.id, c.data.ref, c.sender.placements);
+        if (!access.ok) return say('flows:act.failed.not_found');
+        return matterDetail(c, access.matter, access.relations.some((r) => r !== 'reporter') ? 'staff' : 'resident');
+      },
+      expect: {
+        choices: async (c) => {
+          const back: Choice = { value: 'back', label: say('flows:mine.back') };
+          if (!c.sender || !c.data.ref) return [back];
+          const access = await openMatter(c.db, c.sender.person.id, c.data.ref, c.sender.placements);
+          if (!access.ok) return [back];
+          return [...cardActions(access.matter, access.relations).map((a) => ({ value: a, label: say(`notify:actions.${a}`) })), back];
+        },
+        columns: 3,
+      },
+      next: async (input, c) => {
+        if (input.kind !== 'choice') return stay();
+        const ref = c.data.ref ?? '';
+        if (input.value === 'back') return goto('list', { data: { ref: undefined } });
+        if (input.value === 'take') {
+          const r = await act(c, ref, { action: 'take' });
+          return goto('detail', { say: [r.said] });
+        }
+        if (input.value === 'takeover') {
+          const r = await takeOver(c, ref);
+          return goto('detail', { say: [r.said] });
+        }
+        const flow = ACTION_FLOWS[input.value];
+        return flow ? startFlow(flow, { data: { ref } }) : stay();
+      },
+    },
+  },
+};
+
+// ── the actions that need a word more ────────────────────────────────────────
+
+/** 回复: what the officer writes (and photographs) goes to the villager with their name and role. */
+export const replyFlow: Flow<ActionData> = {
+  name: 'reply',
+  first: 'write',
+  timeoutMinutes: 120,
+  steps: {
+    write: {
+      prompt: (c) => say('flows:compose.reply_prompt', { ref: c.data.ref ?? '' }),
+      expect: { accepts: CONTENT, maxChars: 4000 },
+      next: (input, c) => takeContent(input, c, (parts) => goto('more', { data: { parts } })) ?? stay(),
+    },
+    more: {
+      prompt: (c) => say('flows:compose.reply_more', { parts: describeParts(c, c.data.parts ?? []) }),
+      expect: {
+        choices: () => [
+          { value: 'send', label: say('flows:compose.send') },
+          { value: 'cancel', label: say('flows:compose.cancel') },
+        ],
+        columns: 2,
+        accepts: CONTENT,
+        maxChars: 4000,
+      },
+      next: async (input, c) => {
+        if (input.kind !== 'choice') return takeContent(input, c, (parts, quiet) => stay({ data: { parts }, quiet })) ?? stay();
+        if (input.value === 'cancel') return done({ say: [say('flows:compose.cancelled')] });
+        const parts = c.data.parts ?? [];
+        if (isEmptyDraft(parts)) return goto('write');
+        const r = await act(c, c.data.ref ?? '', { action: 'reply', text: draftText(parts), attachments: draftAttachments(parts) });
+        if (r.result.ok && c.sender) {
+          await linkPersonMessages(c.db, { platform: c.update.platform, chatId: c.update.chatId, personId: c.sender.person.id, matterId: r.result.matter.id, refs: draftRefs(parts) });
+        }
+        return done({ say: [r.said] });
+      },
+    },
+  },
+};
+
+async function matterOf(c: C) {
+  if (!c.sender || !c.data.ref) return null;
+  const access = await openMatter(c.db, c.sender.person.id, c.data.ref, c.sender.placements);
+  return access.ok ? access.matter : null;
+}
+
+/** 转办: to someone along the matter's grid line; a reason is asked in a private chat. */
+export const transferFlow: Flow<ActionData> = {
+  name: 'transfer',
+  first: 'pick',
+  timeoutMinutes: 60,
+  steps: {
+    pick: {
+      prompt: (c) => say('flows:transfer.pick', { ref: c.data.ref ?? '' }),
+      expect: {
+        choices: async (c) => {
+          const matter = await matterOf(c);
+          if (!matter) return [];
+          const staff = await transferTargets(c.db, matter);
+          return staff
+            .filter((s) => s.personId !== c.sender?.person.id || !matter.assigneeId)
+            .map((s) => ({ value: s.personId, label: literal(`${s.name}${s.title ? `（${s.title}）` : ''}${s.onLeave ? c.t('flows:transfer.on_leave') : ''}`) }));
+        },
+        columns: 1,
+      },
+      next: async (input, c) => {
+        if (input.kind !== 'choice') return stay();
+        if (inGroup(c)) return transferNow(c, input.value, undefined);
+        return goto('reason', { data: { to: input.value } });
+      },
+    },
+    reason: {
+      prompt: (c) => say('flows:transfer.reason'),
+      expect: { accepts: ['text'], skippable: true, maxChars: 500 },
+      next: (input, c) => transferNow(c, c.data.to ?? '', input.kind === 'text' ? input.text : undefined),
+    },
+  },
+};
+
+async function transferNow(c: C, to: string, reason: string | undefined): Promise<Next> {
+  const person = await findPerson(c.db, to);
+  const r = await act(c, c.data.ref ?? '', { action: 'transfer', toPersonId: to, ...(reason ? { reason } : {}) });
+  return done({ say: [r.ok ? say('flows:act.done.transfer_to', { ref: c.data.ref ?? '', name: person?.name ?? '' }) : r.said] });
+}
+
+/** 上报: one level up the ladder (or, at its top, the level above is alerted). */
+export const escalateFlow: Flow<ActionData> = {
+  name: 'escalate',
+  first: 'reason',
+  timeoutMinutes: 60,
+  steps: {
+    reason: {
+      prompt: (c) => say('flows:escalate.reason', { ref: c.data.ref ?? '' }),
+      expect: { accepts: ['text'], skippable: true, maxChars: 500 },
+      next: async (input, c) => {
+        const r = await act(c, c.data.ref ?? '', { action: 'escalate', ...(input.kind === 'text' ? { reason: input.text } : {}) });
+        return done({ say: [r.said] });
+      },
+    },
+  },
+};
+
+/** 办结: the result, which the villager is told and then asked to rate. */
+export const settleFlow: Flow<ActionData> = {
+  name: 'settle',
+  first: 'result',
+  timeoutMinutes: 120,
+  steps: {
+    result: {
+      prompt: (c) => say('flows:settle.result', { ref: c.data.ref ?? '' }),
+      expect: {
+        choices: () => [{ value: 'cancel', label: say('flows:compose.cancel') }],
+        accepts: ['text'],
+        maxChars: 4000,
+      },
+      next: async (input, c) => {
+        if (input.kind !== 'text') return done({ say: [say('flows:compose.cancelled')] });
+        const r = await act(c, c.data.ref ?? '', { action: 'settle', result: input.text });
+        return done({ say: [r.said] });
+      },
+    },
+  },
+};
+
+const SUPERVISE_NOTES = ['hurry', 'today', 'visit'] as const;
+
+/** 督办: a cadre presses the holder; a few ready words work in a group too. */
+export const superviseFlow: Flow<ActionData> = {
+  name: 'supervise',
+  first: 'note',
+  timeoutMinutes: 60,
+  steps: {
+    note: {
+      prompt: (c) => say(inGroup(c) ? 'flows:supervise.note_group' : 'flows:supervise.note', { ref: c.data.ref ?? '' }),
+      expect: {
+        choices: () => SUPERVISE_NOTES.map((n) => ({ value: n, label: say(`flows:supervise.notes.${n}`) })),
+        columns: 1,
+        accepts: ['text'],
+        maxChars: 500,
+      },
+      next: async (input, c) => {
+        const note = input.kind === 'text' ? input.text : input.kind === 'choice' ? c.t(`flows:supervise.notes.${input.value}`) : undefined;
+        const r = await act(c, c.data.ref ?? '', { action: 'supervise', ...(note ? { note } : {}) });
+        return done({ say: [r.said] });
+      },
+    },
+  },
+};
+
+/** 吹哨: summons a department serving the matter's line of the tree, with the reason. */
+export const whistleFlow: Flow<ActionData> = {
+  name: 'whistle',
+  first: 'department',
+  timeoutMinutes: 60,
+  steps: {
+    department: {
+      prompt: (c) => say('flows:whistle.department', { ref: c.data.ref ?? '' }),
+      expect: {
+        choices: async (c) => {
+          const matter = await matterOf(c);
+          const node = matter ? await findNode(c.db, matter.gridNodeId) : undefined;
+          const chain = node ? await ancestry(c.db, node) : [];
+          return (await departmentsOn(c.db, chain.map((n) => n.id))).map((d) => ({ value: d.code, label: literal(d.name) }));
+        },
+        columns: 1,
+      },
+      next: (input) => (input.kind === 'choice' ? goto('reason', { data: { dept: input.value } }) : stay()),
+    },
+    reason: {
+      prompt: () => say('flows:whistle.reason'),
+      expect: {
+        choices: (c) => (inGroup(c) ? [{ value: 'default', label: say('flows:whistle.default_reason') }] : []),
+        accepts: ['text'],
+        maxChars: 500,
+      },
+      next: async (input, c) => {
+        const reason = input.kind === 'text' ? input.text : c.t('flows:whistle.default_reason');
+        const r = await act(c, c.data.ref ?? '', { action: 'whistle', departments: [c.data.dept ?? ''], reason });
+        return done({ say: [r.said] });
+      },
+    },
+  },
+};
+
+/** A summoned department signs off its part, with a word on what it did. */
+export const signOffFlow: Flow<ActionData> = {
+  name: 'sign_off',
+  first: 'note',
+  timeoutMinutes: 120,
+  steps: {
+    note: {
+      prompt: (c) => say('flows:sign_off.note', { ref: c.data.ref ?? '' }),
+      expect: { accepts: ['text'], skippable: true, maxChars: 1000 },
+      next: async (input, c) => {
+        const r = await act(c, c.data.ref ?? '', { action: 'sign_off', ...(c.data.dept ? { department: c.data.dept } : {}), ...(input.kind === 'text' ? { note: input.text } : {}) });
+        return done({ say: [r.said] });
+      },
+    },
+  },
+};
+
+// ── /patrol ──────────────────────────────────────────────────────────────────
+
+export interface PatrolData extends FlowData {
+  mode?: 'patrol' | 'for';
+}
+
+const staffPaths = (sender: Sender | null) => [...new Set((sender?.placements ?? []).filter((p) => OFFICER_ROLES.has(p.role)).map((p) => p.node.path))];
+const patrolsAUnit = (sender: Sender | null) => Boolean(sender?.placements.some((p) => OFFICER_ROLES.has(p.role) && p.node.level === 'unit'));
+
+/** 发现 (what the officer found) or filing for a villager of their grid who cannot do it themselves. */
+export const patrolFlow: Flow<PatrolData> = {
+  name: 'patrol',
+  first: 'mode',
+  timeoutMinutes: 60,
+  steps: {
+    mode: {
+      prompt: () => say('flows:patrol.mode'),
+      expect: {
+        choices: (c) => [
+          ...(patrolsAUnit(c.sender) ? [{ value: 'patrol', label: say('flows:patrol.found') }] : []),
+          { value: 'for', label: say('flows:patrol.for_villager') },
+        ],
+        columns: 1,
+      },
+      next: (input) => {
+        if (input.kind !== 'choice') return stay();
+        return input.value === 'patrol' ? startFlow('report', { data: { mode: 'patrol' } }) : goto('villager');
+      },
+    },
+    villager: {
+      prompt: () => say('flows:patrol.villager'),
+      expect: {
+        choices: async (c) => (await residentsUnder(c.db, staffPaths(c.sender))).map((r) => ({ value: r.personId, label: literal(`${r.name}（${r.unitName}）`) })),
+        columns: 2,
+      },
+      next: async (input, c) => {
+        if (input.kind !== 'choice') return stay();
+        const person = await findPerson(c.db, input.value);
+        return startFlow('report', { data: { mode: 'for', onBehalfOf: input.value, forName: person?.name ?? '' } });
+      },
+    },
+  },
+};
+
+/** /patrol: for staff only; everyone else is shown how to report. */
+export function startPatrol(c: FlowContext): Next {
+  if (!isOfficer(c.sender)) return done({ say: [say('flows:patrol.staff_only')], menu: Boolean(c.sender && homeOf(c.sender.placements)) });
+  return startFlow('patrol');
+}
+
+/** /leave and /back: 有事请假 — routing passes new matters to the backups meanwhile. */
+export async function setDuty(c: FlowContext, onLeave: boolean, write: (personId: string, onLeave: boolean) => Promise<void>): Promise<Next> {
+  if (!c.sender || !isStaff(c.sender.placements) || !isOfficer(c.sender)) return done({ say: [say('flows:duty.staff_only')] });
+  await write(c.sender.person.id, onLeave);
+  const held = (await heldMatters(c.db, c.sender.person.id)).length;
+  return done({ say: [say(onLeave ? 'flows:duty.leave' : 'flows:duty.back', { name: c.sender.person.name, count: held })] });
+}
+

@@ -1,0 +1,73 @@
+// Helpers for the conversation tests: what a person was sent at any time (notifications arrive in
+// no fixed order), answering a message with Telegram's reply-to, the id a message gets.
+import { eq } from 'drizzle-orm';
+import { matters } from '../../src/store/schema.js';
+import type { TestStore } from './store.js';
+import type { BotMessage, TelegramEmulator } from './telegram/emulator.js';
+import type { TelegramPerson } from './telegram/person.js';
+import { waitFor } from './wait.js';
+
+const test = (pattern: string | RegExp, text: string) => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
+
+/** The newest bot message to the person matching `pattern`, whenever it came. */
+export async function saw(p: TelegramPerson, pattern: string | RegExp, timeoutMs = 15_000): Promise<BotMessage> {
+  return waitFor(
+    () => [...p.messages()].reverse().find((m) => test(pattern, m.text)) ?? null,
+    `a message to ${p.userId} matching ${pattern} (saw: ${p.messages().map((m) => m.text.slice(0, 60)).join(' | ')})`,
+    timeoutMs,
+  );
+}
+
+/** How many bot messages to the person match. */
+export const count = (p: TelegramPerson, pattern: string | RegExp): number => p.messages().filter((m) => test(pattern, m.text)).length;
+
+/** The message id the emulator gives the person's next message. */
+export const nextUserMessageId = (emulator: TelegramEmulator): number => (emulator.server as unknown as { messageId: number }).messageId;
+
+/** A text answering one of the bot's messages (Telegram's reply-to). */
+export async function replyTo(emulator: TelegramEmulator, p: TelegramPerson, messageId: number, text: string): Promise<number> {
+  return emulator.deliverRaw({
+    message: {
+      message_id: emulator.nextMessageId(),
+      date: Math.floor(Date.now() / 1000),
+      chat: p.chat(),
+      from: p.from(),
+      text,
+      reply_to_message: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: p.chat(), text: '' },
+    },
+  });
+}
+
+export const refIn = (text: string): string => {
+  const m = /(\d{4}-\d{4})/.exec(text);
+  if (!m) throw new Error(`no reference in: ${text}`);
+  return m[1]!;
+};
+
+export async function matterByRef(store: TestStore, ref: string) {
+  const [row] = await store.db.select().from(matters).where(eq(matters.ref, ref));
+  return row;
+}
+
+export async function waitForMatter(store: TestStore, ref: string, check: (m: typeof matters.$inferSelect) => boolean, what: string) {
+  return waitFor(async () => {
+    const m = await matterByRef(store, ref);
+    return m && check(m) ? m : null;
+  }, what);
+}
+
+/**
+ * Empties the store between tests. The bot keeps working a moment after a test ends (a last
+ * notification, a timer), and a truncate meeting that work can deadlock: tried again.
+ */
+export async function resetStore(store: TestStore, attempts = 5): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await store.reset();
+    } catch (err) {
+      const e = err as { code?: string; cause?: { code?: string } };
+      if ((e.code ?? e.cause?.code) !== '40P01' || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 100 * i));
+    }
+  }
+}
