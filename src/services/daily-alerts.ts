@@ -1,0 +1,103 @@
+// The two daily runs for the cadres of each node in one time zone:
+// - the evening sweep (纠纷不过夜): the disputes not yet settled, to the village and the township;
+// - the morning digest: the node's figures and the alerts held back during its quiet hours.
+// Each run is recorded per node and local day in the same transaction as its deliveries, so a job
+// that runs twice (a retry, a stalled worker) sends once.
+import { randomUUID } from 'node:crypto';
+import { previousDay, wallClock } from '../domain/alert-policy.js';
+import type { GridLevel } from '../domain/types.js';
+import type { JobOutcome } from '../queue/jobs.js';
+import type { Executor } from '../store/db.js';
+import {
+  claimAlertRun,
+  nodeCounts,
+  nodesInZone,
+  openDisputesUnder,
+  takeHeldAlerts,
+  type GridNodeRow,
+} from '../store/repositories/alert-repository.js';
+import type { NewDelivery } from '../store/repositories/delivery-repository.js';
+import { alertDeliveries, alertTargets, targetKey, writeDeliveries } from './alert-service.js';
+import type { ServiceContext } from './context.js';
+import { gridStats } from './stats-service.js';
+
+export const SWEEP_LEVELS: readonly GridLevel[] = ['village', 'township'];
+export const DIGEST_LEVELS: readonly GridLevel[] = ['village', 'township', 'county'];
+/** Disputes listed by name in one sweep message; the rest are counted. */
+export const SWEEP_LIST_MAX = 20;
+/** The settlement rate in the digest covers the matters reported in this many days. */
+export const DIGEST_RATE_DAYS = 30;
+
+async function eachNode(ctx: ServiceContext, zone: string, levels: readonly GridLevel[], run: (tx: Executor, node: GridNodeRow, day: string) => Promise<string>): Promise<JobOutcome> {
+  const day = wallClock(ctx.now(), zone).day;
+  const counts: Record<string, number> = {};
+  let wrote = false;
+  for (const node of await nodesInZone(ctx.db, zone, levels)) {
+    const outcome = await ctx.db.transaction((tx) => run(tx, node, day));
+    counts[outcome] = (counts[outcome] ?? 0) + 1;
+    if (outcome === 'sent') wrote = true;
+  }
+  if (wrote) ctx.outboxWritten();
+  return { outcome: 'done', zone, day, ...counts };
+}
+
+/** 纠纷不过夜: tells each village and township of the zone which disputes below it are still open. */
+export function eveningSweep(ctx: ServiceContext, zone: string): Promise<JobOutcome> {
+  const now = ctx.now();
+  return eachNode(ctx, zone, SWEEP_LEVELS, async (tx, node, day) => {
+    const disputes = await openDisputesUnder(tx, node.path);
+    if (!disputes.length) return 'none_open';
+    if (!(await claimAlertRun(tx, 'sweep', node.id, day, now))) return 'already_sent';
+    const items = disputes.slice(0, SWEEP_LIST_MAX).map((d) => ({
+      ref: d.ref,
+      grid: d.gridName,
+      summary: d.summary,
+      assignee: d.assignee ?? '',
+      reportedAt: d.createdAt.toISOString(),
+    }));
+    const rows = await alertDeliveries(tx, {
+      node,
+      template: 'sweep',
+      params: { grid: node.name, count: disputes.length, items, more: disputes.length - items.length, refs: disputes.map((d) => d.ref) },
+      atOnce: true,
+      now,
+    });
+    await writeDeliveries(tx, rows);
+    return rows.length ? 'sent' : 'no_one_to_tell';
+  });
+}
+
+/**
+ * The morning digest of each village, township and county of the zone: its figures, and to each
+ * destination the alerts held for it overnight.
+ */
+export function morningDigest(ctx: ServiceContext, zone: string): Promise<JobOutcome> {
+  const now = ctx.now();
+  return eachNode(ctx, zone, DIGEST_LEVELS, async (tx, node, day) => {
+    const targets = await alertTargets(tx, node);
+    if (!targets.length) return 'no_one_to_tell';
+    if (!(await claimAlertRun(tx, 'digest', node.id, day, now))) return 'already_sent';
+    const yesterday = previousDay(day);
+    const counts = await nodeCounts(tx, node.path, now, yesterday, zone);
+    const from = new Date(now.getTime() - DIGEST_RATE_DAYS * 86_400_000);
+    const stats = await gridStats(tx, node, { from: wallClock(from, zone).day, to: day });
+    const figures = { ...counts, settlementRate: stats.settlementRate.rate, days: DIGEST_RATE_DAYS };
+    const held = await takeHeldAlerts(tx, node.id);
+    const byTarget = new Map<string, Array<{ template: string; params: Record<string, unknown> }>>();
+    for (const h of held) {
+      const key = targetKey(h);
+      byTarget.set(key, [...(byTarget.get(key) ?? []), { template: h.template, params: h.params }]);
+    }
+    const base = await alertDeliveries(tx, { node, template: 'digest', params: { grid: node.name, day, ...figures }, atOnce: true, now });
+    const rows: NewDelivery[] = base.map((d) => ({ ...d, params: { ...d.params, held: byTarget.get(targetKey(d)) ?? [] } }));
+    // Alerts held for a destination the node no longer uses still reach it, in its own digest.
+    for (const h of held) {
+      const key = targetKey(h);
+      if (rows.some((r) => targetKey(r) === key)) continue;
+      const like = base[0] ?? { id: '', matterId: null, template: 'digest', gridNodeId: node.id, status: 'pending', params: { grid: node.name, day, ...figures } };
+      rows.push({ ...like, id: randomUUID(), personId: h.personId, chatPlatform: h.chatPlatform, chatId: h.chatId, params: { ...like.params, held: byTarget.get(key) ?? [] } });
+    }
+    await writeDeliveries(tx, rows);
+    return 'sent';
+  });
+}
