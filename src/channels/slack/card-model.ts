@@ -1,0 +1,69 @@
+// What a matter card shows, read from the store: the villager's words, where the matter stands,
+// and the buttons its viewer may press now (worked out from the store, like every press).
+import { decide, type Action } from '../../domain/index.js';
+import type { Attachment } from '../../domain/types.js';
+import { relationsOf } from '../../services/matter-actions.js';
+import type { Executor } from '../../store/db.js';
+import { ancestry, findNode } from '../../store/repositories/grid-repository.js';
+import { findMatter, matterEventsOf, messagesOf, type MatterRow } from '../../store/repositories/matter-repository.js';
+import { findPerson, titleOf } from '../../store/repositories/people-repository.js';
+
+/** Card buttons, in the order shown. `takeover` is a cadre's transfer to themself. */
+export const CARD_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle', 'supervise', 'takeover'] as const;
+export type CardAction = (typeof CARD_ACTIONS)[number];
+
+/** Buttons a grid node's channel shows; whoever presses is checked then. */
+const CHANNEL_ACTIONS: readonly CardAction[] = ['takeover', 'transfer', 'escalate', 'whistle', 'supervise'];
+
+export interface CardModel {
+  matter: MatterRow;
+  grid: string;
+  reporter: string | null;
+  assignee: { name: string; title: string | null } | null;
+  words: string;
+  attachments: Attachment[];
+  result: string | null;
+  rating: string | null;
+  buttons: CardAction[];
+}
+
+const domainAction = (a: CardAction): Action => (a === 'takeover' ? 'transfer' : a);
+
+/** The buttons `viewerId` (null: a channel) may press on the matter now. */
+export async function cardButtons(db: Executor, matter: MatterRow, viewerId: string | null): Promise<CardAction[]> {
+  if (!viewerId) return CHANNEL_ACTIONS.filter((a) => decide(matter, domainAction(a), ['cadre_above']).ok);
+  const rel = await relationsOf(db, viewerId, matter);
+  return CARD_ACTIONS.filter((a) => {
+    if (a === 'takeover') return rel.includes('cadre_above') && matter.assigneeId !== viewerId && decide(matter, 'transfer', rel).ok;
+    return decide(matter, a, rel).ok;
+  });
+}
+
+export async function loadCardModel(db: Executor, matterId: string, viewerId: string | null): Promise<CardModel | null> {
+  const matter = await findMatter(db, matterId);
+  if (!matter) return null;
+  const [node, reporter, assignee, messages, events] = await Promise.all([
+    findNode(db, matter.gridNodeId),
+    matter.reporterId ? findPerson(db, matter.reporterId) : undefined,
+    matter.assigneeId ? findPerson(db, matter.assigneeId) : undefined,
+    messagesOf(db, matter.id),
+    matterEventsOf(db, matter.id),
+  ]);
+  const incoming = messages.filter((m) => m.direction === 'in');
+  const settle = events.filter((e) => e.action === 'settle').at(-1);
+  const evaluate = events.filter((e) => e.action === 'evaluate').at(-1);
+  // A settlement before a reopening is history, not the result.
+  const reopened = events.filter((e) => e.action === 'reopen').at(-1);
+  const current = settle && (!reopened || settle.id > reopened.id) ? settle : undefined;
+  return {
+    matter,
+    grid: node?.name ?? '',
+    reporter: reporter?.name ?? null,
+    assignee: assignee ? { name: assignee.name, title: await titleOf(db, assignee.id, node ? (await ancestry(db, node)).map((n) => n.id) : []) } : null,
+    words: incoming[0]?.text ?? matter.summary,
+    attachments: incoming.flatMap((m) => m.attachments ?? []).slice(0, 10),
+    result: current?.note ?? null,
+    rating: current && evaluate && evaluate.id > current.id ? String((evaluate.data as { rating?: string } | null)?.rating ?? '') || null : null,
+    buttons: await cardButtons(db, matter, viewerId),
+  };
+}

@@ -1,0 +1,152 @@
+// The few Web API calls gridline makes, over Bolt's WebClient: posts paced to about one message a
+// second per channel, a 429 turned into RetryAfterError, and a closed door into
+// RecipientUnreachableError, so the notify worker knows what to do.
+import { webApi } from '@slack/bolt';
+import { RecipientUnreachableError, RetryAfterError } from '../channel-port.js';
+
+type WebClient = InstanceType<typeof webApi.WebClient>;
+// Block Kit objects are built by our own renderers; the Web API takes them as they are.
+export type Block = Record<string, unknown>;
+export type View = Record<string, unknown>;
+
+/** Errors that mean this person or channel cannot be written to any more. */
+const UNREACHABLE = new Set(['channel_not_found', 'user_not_found', 'account_inactive', 'is_archived', 'not_in_channel', 'cannot_dm_bot', 'user_disabled', 'restricted_action']);
+
+const HINTS: Record<string, string> = {
+  invalid_auth: 'SLACK_BOT_TOKEN is wrong or was revoked: copy the Bot User OAuth Token (xoxb-…) again',
+  not_authed: 'SLACK_BOT_TOKEN is missing',
+  token_revoked: 'the app was uninstalled or its token revoked: reinstall it and set SLACK_BOT_TOKEN',
+  missing_scope: 'the app lacks a scope: compare its scopes with slack/manifest.yaml and reinstall it',
+  expired_trigger_id: 'the button was pressed more than 3 s before the modal opened: press it again',
+};
+
+/** A Web API call Slack refused; `code` is Slack's error string (e.g. missing_scope). */
+export class SlackApiError extends Error {
+  override readonly name = 'SlackApiError';
+  constructor(
+    readonly method: string,
+    readonly code: string,
+  ) {
+    super(`Slack ${method} failed: ${code}${HINTS[code] ? ` (${HINTS[code]})` : ''}`);
+  }
+}
+
+export function isSlackApiError(err: unknown, code?: string): err is SlackApiError {
+  return err instanceof SlackApiError && (code === undefined || err.code === code);
+}
+
+/**
+ * At most one post per `intervalMs` per channel (Slack allows about one message a second). A wait
+ * longer than `maxWaitMs` is not slept through: RetryAfterError hands it back to the queue.
+ * Per process; several processes share the channel's budget only roughly.
+ */
+export class ChannelPacer {
+  private readonly next = new Map<string, number>();
+  constructor(
+    private readonly intervalMs = 1000,
+    private readonly maxWaitMs = 3000,
+  ) {}
+
+  async slot(channel: string): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.next.get(channel) ?? 0);
+    const wait = at - now;
+    if (wait > this.maxWaitMs) throw new RetryAfterError(wait, 'slack');
+    this.next.set(channel, at + this.intervalMs);
+    if (this.next.size > 10_000) for (const [k, v] of this.next) if (v < now) this.next.delete(k);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+
+  /** Slack said wait: nothing more to this channel before then. */
+  hold(channel: string, ms: number): void {
+    this.next.set(channel, Math.max(this.next.get(channel) ?? 0, Date.now() + ms));
+  }
+}
+
+export interface PostResult {
+  channel: string;
+  ts: string;
+}
+
+export class SlackApi {
+  constructor(
+    readonly client: WebClient,
+    private readonly pacer: ChannelPacer,
+  ) {}
+
+  private async call<T>(method: string, run: () => Promise<T>, channel?: string): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw this.convert(method, err, channel);
+    }
+  }
+
+  private convert(method: string, err: unknown, channel?: string): Error {
+    const e = err as { code?: string; retryAfter?: number; data?: { error?: string } };
+    if (e?.code === webApi.ErrorCode.RateLimitedError) {
+      const ms = Math.max(1, e.retryAfter ?? 1) * 1000;
+      if (channel) this.pacer.hold(channel, ms);
+      return new RetryAfterError(ms, 'slack');
+    }
+    if (e?.code === webApi.ErrorCode.PlatformError && e.data?.error) return new SlackApiError(method, e.data.error);
+    return err instanceof Error ? err : new Error(String(err));
+  }
+
+  /** Posts to a channel, a DM (channel = the user's id) or a thread. */
+  async post(args: { channel: string; text: string; blocks?: Block[]; threadTs?: string }): Promise<PostResult> {
+    await this.pacer.slot(args.channel);
+    try {
+      const res = await this.call(
+        'chat.postMessage',
+        () =>
+          this.client.chat.postMessage({
+            channel: args.channel,
+            text: args.text,
+            ...(args.blocks ? { blocks: args.blocks as never } : {}),
+            ...(args.threadTs ? { thread_ts: args.threadTs } : {}),
+            unfurl_links: false,
+          }),
+        args.channel,
+      );
+      return { channel: String(res.channel ?? args.channel), ts: String(res.ts) };
+    } catch (err) {
+      if (isSlackApiError(err) && UNREACHABLE.has(err.code)) throw new RecipientUnreachableError('slack', `${err.code}: ${args.channel}`);
+      throw err;
+    }
+  }
+
+  async update(args: { channel: string; ts: string; text: string; blocks: Block[] }): Promise<void> {
+    await this.call('chat.update', () => this.client.chat.update({ channel: args.channel, ts: args.ts, text: args.text, blocks: args.blocks as never }), args.channel);
+  }
+
+  async ephemeral(args: { channel: string; user: string; text: string; threadTs?: string }): Promise<void> {
+    await this.call('chat.postEphemeral', () =>
+      this.client.chat.postEphemeral({ channel: args.channel, user: args.user, text: args.text, ...(args.threadTs ? { thread_ts: args.threadTs } : {}) }),
+    );
+  }
+
+  async openView(triggerId: string, view: View): Promise<void> {
+    await this.call('views.open', () => this.client.views.open({ trigger_id: triggerId, view: view as never }));
+  }
+
+  async publishHome(user: string, view: View): Promise<void> {
+    await this.call('views.publish', () => this.client.views.publish({ user_id: user, view: view as never }));
+  }
+
+  /** A small sign that a reply was taken (relayed or kept as a note); failures do not matter. */
+  async react(channel: string, ts: string, name: string): Promise<void> {
+    await this.client.reactions.add({ channel, timestamp: ts, name }).catch(() => {});
+  }
+
+  /** Answers a slash command or a button through its response_url (ephemeral by default). */
+  async respond(responseUrl: string, body: { text: string; blocks?: Block[]; response_type?: 'ephemeral' | 'in_channel'; replace_original?: boolean }): Promise<void> {
+    const res = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...body }),
+    });
+    if (res.status === 429) throw new RetryAfterError(Number(res.headers.get('retry-after') ?? 1) * 1000, 'slack');
+    if (!res.ok) throw new SlackApiError('response_url', `http_${res.status}`);
+  }
+}

@@ -1,0 +1,161 @@
+// The Slack front door: a Bolt app whose requests arrive on the app's own HTTP server (HTTP mode,
+// every request checked against the signing secret) or over Socket Mode (SLACK_APP_TOKEN), whose
+// listeners only enqueue, and whose worker, channel and cards do the work.
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import type { FastifyInstance } from 'fastify';
+import type { Locale } from '../../domain/types.js';
+import type { FlowEngine } from '../../flows/index.js';
+import type { JobOutcome } from '../../queue/jobs.js';
+import type { Logger } from '../../logger.js';
+import type { ServiceContext } from '../../services/context.js';
+import { recordEvent } from '../../store/repositories/matter-repository.js';
+import { enqueue } from '../../store/repositories/outbox-repository.js';
+import { ChannelPacer, SlackApi } from './slack-api.js';
+import { SlackCards } from './slack-cards.js';
+import { SlackChannel } from './slack-channel.js';
+import type { SlackJob } from './slack-job.js';
+import { registerListeners } from './slack-listeners.js';
+import { SlackWorker } from './slack-worker.js';
+
+export interface SlackSettings {
+  botToken: string;
+  /** Required in HTTP mode; Socket Mode is authenticated by the app token instead. */
+  signingSecret: string;
+  /** xapp-…: Socket Mode instead of HTTP. */
+  appToken?: string;
+  /** Another Web API root (a stand-in in tests), e.g. http://127.0.0.1:9000/api/. */
+  apiUrl?: string;
+  /** Gap between two posts to one channel (default 1000 ms: Slack allows about one a second). */
+  perChannelIntervalMs?: number;
+  /** Retries of one Web API call before the queue's own retry takes over (default 2). */
+  apiRetries?: number;
+  /** Where Slack sends events, interactions and the slash command (default /slack/events). */
+  path?: string;
+}
+
+export const SLACK_PATH = '/slack/events';
+
+export class SlackConfigError extends Error {
+  override readonly name = 'SlackConfigError';
+}
+
+function boltLogger(logger: Logger): BoltLogger {
+  const log = logger.child({ channel: 'slack' });
+  let level = LogLevel.INFO;
+  const text = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...msg) => log.debug(text(msg)),
+    info: (...msg) => log.info(text(msg)),
+    warn: (...msg) => log.warn(text(msg)),
+    error: (...msg) => log.error(text(msg)),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+export class SlackFrontDoor {
+  readonly mode: 'http' | 'socket';
+  readonly path: string;
+  readonly app: App;
+  readonly api: SlackApi;
+  readonly cards: SlackCards;
+  readonly channel: SlackChannel;
+  readonly worker: SlackWorker;
+  private readonly receiver: HTTPReceiver | null;
+  private started = false;
+
+  constructor(
+    settings: SlackSettings,
+    private readonly deps: { ctx: ServiceContext; timezone: string; defaultLocale?: Locale; engine?: FlowEngine },
+  ) {
+    const { ctx } = deps;
+    this.mode = settings.appToken ? 'socket' : 'http';
+    this.path = settings.path ?? SLACK_PATH;
+    if (this.mode === 'http' && !settings.signingSecret) throw new SlackConfigError('SLACK_SIGNING_SECRET is required in HTTP mode: every request is checked against it');
+    const logger = boltLogger(ctx.logger);
+    const clientOptions = {
+      ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/` } : {}),
+      // A failing call is retried a little here, then by the queue; never for half an hour in one job.
+      retryConfig: { retries: settings.apiRetries ?? 2, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true },
+      rejectRateLimitedCalls: true,
+      timeout: 15_000,
+    };
+    this.receiver =
+      this.mode === 'http'
+        ? new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: this.path, processBeforeResponse: true, logger })
+        : null;
+    const receiver = this.receiver ?? new SocketModeReceiver({ appToken: settings.appToken!, logger, installerOptions: { clientOptions } });
+    this.app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true });
+    this.api = new SlackApi(this.app.client, new ChannelPacer(settings.perChannelIntervalMs ?? 1000));
+    this.cards = new SlackCards(ctx, this.api, deps.timezone);
+    this.channel = new SlackChannel(ctx, this.api, this.cards, deps.engine ?? null, deps.defaultLocale);
+    this.worker = new SlackWorker(ctx, this.api, deps.timezone, deps.defaultLocale, deps.engine ?? null);
+    registerListeners(this.app, {
+      enqueue: (job, receiptId) => this.enqueue(job, receiptId),
+      openModal: (a) => this.worker.openModal(a),
+      openAnswerModal: (a) => this.worker.openAnswerModal(a),
+      delegates: (action) => this.worker.delegates(action),
+      emptyText: (user) => this.worker.emptyText(user),
+    });
+  }
+
+  /** Writes the job to the outbox with its receipt: a retried Slack delivery enqueues nothing. */
+  private async enqueue(job: SlackJob, receiptId?: string): Promise<boolean> {
+    const { ctx } = this.deps;
+    const fresh = await ctx.db.transaction(async (tx) => {
+      if (receiptId && !(await recordEvent(tx, receiptId))) return false;
+      await enqueue(tx, [{ queue: 'slack', job: 'slack', payload: job as unknown as Record<string, unknown> }]);
+      return true;
+    });
+    if (fresh) ctx.outboxWritten();
+    return fresh;
+  }
+
+  /**
+   * Serves Slack's requests on the app's HTTP server. The body is handed over as received: the
+   * signature is computed over the exact bytes. Nothing to mount in Socket Mode.
+   */
+  // Any logger and server types: only register() and a raw request/response are used.
+  mount(server: FastifyInstance<any, any, any, any, any>): void {
+    const receiver = this.receiver;
+    if (!receiver) return;
+    void server.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+      scope.post(this.path, (request, reply) => {
+        reply.hijack();
+        Object.assign(request.raw, { rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) });
+        try {
+          receiver.requestListener(request.raw, reply.raw);
+        } catch {
+          reply.raw.writeHead(404).end();
+        }
+      });
+    });
+  }
+
+  /** Checks the token (auth.test: a wrong one stops the start) and, in Socket Mode, connects. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    try {
+      await this.app.init();
+    } catch (err) {
+      const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
+      throw new SlackConfigError(`Slack refused SLACK_BOT_TOKEN (auth.test: ${code}): copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page`);
+    }
+    if (this.mode === 'socket') await this.app.start();
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    if (this.started && this.mode === 'socket') await this.app.stop().catch(() => {});
+    this.started = false;
+  }
+
+  handle(job: SlackJob): Promise<JobOutcome> {
+    return this.worker.handle(job);
+  }
+}

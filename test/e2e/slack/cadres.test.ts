@@ -1,0 +1,193 @@
+// Cadres and officers in Slack beyond the card: transfer, escalation and whistle through modals,
+// a grid node's alert channel, /grid status|mine|stats|link, App Home, and linking an account.
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runOp } from '../../../src/app/ops.js';
+import { intake } from '../../../src/services/intake-service.js';
+import { gridNodes, identities, matters, summons } from '../../../src/store/schema.js';
+import { newBackup, newGridLeader, newOfficer, newPerson, newTree, newVillager, type PersonRow, type Tree } from '../../support/factories.js';
+import { newDepartment } from '../../support/matter-factories.js';
+import { FakeSlackApi } from '../../support/slack/fake-slack-api.js';
+import { buttonPress, eventRequest, slashCommand, viewSubmission } from '../../support/slack/signed-requests.js';
+import { cardsOf, linkSlack, startSlackHarness, type SlackHarness } from '../../support/slack/slack-harness.js';
+import { openTestStore, type TestStore } from '../../support/store.js';
+import { waitFor } from '../../support/wait.js';
+
+const OFFICER = 'U0OFFICER1';
+const OFFICER_DM = FakeSlackApi.dmOf(OFFICER);
+const BACKUP = 'U0BACKUP01';
+const LEADER = 'U0LEADER01';
+const TOWN = 'U0TOWN0001';
+const VILLAGE_CHANNEL = 'C0SHUICHUAN';
+
+describe('cadres and officers in Slack', () => {
+  let store: TestStore;
+  let api: FakeSlackApi;
+  let h: SlackHarness;
+  let tree: Tree;
+  let officer: PersonRow;
+  let backup: PersonRow;
+  let leader: PersonRow;
+  let townCadre: PersonRow;
+  let seq = 0;
+  let responses = 0;
+
+  beforeAll(async () => {
+    store = await openTestStore('postgres');
+    api = await FakeSlackApi.start();
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await store?.close();
+  });
+  beforeEach(async () => {
+    await store.reset();
+    api.reset();
+    h = await startSlackHarness(store, api);
+    tree = await newTree(store.db);
+    officer = await newOfficer(store.db, tree.unit, '李冬梅');
+    backup = await newBackup(store.db, tree.unit, '刘建国');
+    leader = await newGridLeader(store.db, tree.village, '张国华');
+    townCadre = await newPerson(store.db, { name: '何建军', role: 'grid_leader', at: tree.township, title: '湖泽镇网格长' });
+    await newVillager(store.db, tree.unit, '罗秀英', { telegram: '1001' });
+    for (const [p, u] of [[officer, OFFICER], [backup, BACKUP], [leader, LEADER], [townCadre, TOWN]] as const) await linkSlack(store.db, p.id, u);
+  });
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  const matterRow = async (id: string) => (await store.db.select().from(matters).where(eq(matters.id, id)))[0]!;
+
+  async function reported(text = '邻居家的牛把我家菜地踩了。') {
+    const r = await intake(h.runtime.ctx, { eventId: `telegram:update:c${Date.now()}${++seq}`, platform: 'telegram', externalUserId: '1001', kind: 'report', category: 'dispute', text, receivedAt: new Date().toISOString() });
+    if (r.status !== 'created') throw new Error(r.status);
+    const [card] = await waitFor(async () => {
+      const cards = await cardsOf(store.db, r.matter.id);
+      return cards.length ? cards : null;
+    }, 'the officer card');
+    return { matter: r.matter, card: card! };
+  }
+
+  async function command(user: string, text: string): Promise<string> {
+    const url = `${api.url}/respond/${++responses}`;
+    await h.send(slashCommand({ user, channel: FakeSlackApi.dmOf(user), text, responseUrl: url }));
+    const call = await h.waitCall(`/respond/${responses}`, undefined, `the answer to /grid ${text}`);
+    expect(call.args.response_type).toBe('ephemeral');
+    return String(call.args.text);
+  }
+
+  it('transfers through a modal listing the people of the grid line; the old card loses its buttons', async () => {
+    const { matter, card } = await reported();
+    const press = buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: card.ts, value: `mx:transfer:${matter.ref}` });
+    await h.send(press);
+    const opened = await h.waitCall('views.open', (c) => c.args.trigger_id === press.triggerId);
+    const view = opened.args.view as Record<string, any>;
+    const options = JSON.stringify(view.blocks);
+    expect(options).toContain('刘建国');
+    expect(options).toContain('张国华');
+    expect(options).not.toContain('李冬梅'); // not to oneself
+    await h.send(viewSubmission({ user: OFFICER, view, values: { target: { selected: backup.id }, text: '我明天去县里开会' } }));
+    await waitFor(async () => (await matterRow(matter.id)).assigneeId === backup.id, 'the transfer');
+    // The new assignee gets a card of their own; the old one is redrawn without buttons.
+    await h.waitCall('chat.postMessage', (c) => c.args.channel === BACKUP && FakeSlackApi.textOf(c).includes(matter.ref), 'the card for 刘建国');
+    const redrawn = await h.waitCall('chat.update', (c) => c.args.ts === card.ts && FakeSlackApi.textOf(c).includes('刘建国'));
+    expect(JSON.stringify(redrawn.args.blocks)).not.toContain('"mx:');
+    await h.waitCall('chat.postEphemeral', (c) => c.args.user === OFFICER && String(c.args.text).includes('刘建国'));
+  });
+
+  it('escalates with a reason; the village alert channel gets a card a township cadre works from; a whistle summons a department', async () => {
+    await store.db.update(gridNodes).set({ alertSlackChannel: VILLAGE_CHANNEL }).where(eq(gridNodes.id, tree.village.id));
+    const dept = await newDepartment(store.db, { code: 'water', name: '湖泽镇水利站', at: tree.township });
+    const { matter, card } = await reported('河堤有一段塌了，小孩常在那里玩。');
+
+    const press = buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: card.ts, value: `mx:escalate:${matter.ref}` });
+    await h.send(press);
+    const view = (await h.waitCall('views.open', (c) => c.args.trigger_id === press.triggerId)).args.view as Record<string, any>;
+    // An empty reason is refused in the modal itself.
+    const empty = await h.send(viewSubmission({ user: OFFICER, view, values: { text: '   ' } }));
+    expect(await empty.json()).toMatchObject({ response_action: 'errors', errors: { text: expect.stringContaining('内容是空的') } });
+    await h.send(viewSubmission({ user: OFFICER, view, values: { text: '需要村里协调挖掘机' } }));
+    await waitFor(async () => (await matterRow(matter.id)).level === 'village', 'the escalation');
+
+    // The village grid leader gets an 'escalated' card in their DM; the village's alert goes to its channel.
+    await h.waitCall('chat.postMessage', (c) => c.args.channel === LEADER && FakeSlackApi.textOf(c).includes(matter.ref), 'the leader card');
+    const alert = await h.waitCall('chat.postMessage', (c) => c.args.channel === VILLAGE_CHANNEL, 'the village channel card');
+    expect(FakeSlackApi.textOf(alert)).toContain('mx:supervise:');
+    const channelCard = await waitFor(async () => (await cardsOf(store.db, matter.id)).find((c) => c.channel === VILLAGE_CHANNEL), 'the channel card recorded');
+    expect(channelCard.personId).toBeNull();
+
+    // A township cadre supervises from the channel card; every card of the matter is redrawn.
+    await h.send(buttonPress({ user: TOWN, channel: VILLAGE_CHANNEL, messageTs: channelCard.ts, value: `mx:supervise:${matter.ref}` }));
+    await waitFor(async () => (await matterRow(matter.id)).supervised, 'the supervision');
+    await h.waitCall('chat.update', (c) => c.args.ts === channelCard.ts);
+    await h.waitCall('chat.update', (c) => c.args.ts === card.ts && FakeSlackApi.textOf(c).includes('张国华'));
+
+    // 吹哨: the cadre summons the water station from the channel card.
+    const whistle = buttonPress({ user: TOWN, channel: VILLAGE_CHANNEL, messageTs: channelCard.ts, value: `mx:whistle:${matter.ref}` });
+    await h.send(whistle);
+    const wview = (await h.waitCall('views.open', (c) => c.args.trigger_id === whistle.triggerId)).args.view as Record<string, any>;
+    expect(JSON.stringify(wview.blocks)).toContain('湖泽镇水利站');
+    await h.send(viewSubmission({ user: TOWN, view: wview, values: { depts: { selected: dept.id }, text: '河堤塌方，请水利站到场' } }));
+    await waitFor(async () => (await store.db.select().from(summons).where(eq(summons.matterId, matter.id))).length === 1, 'the summons');
+
+    // A press by someone with no place on this line is refused where they pressed.
+    const stranger = await newOfficer(store.db, tree.otherUnit, '赵红梅');
+    await linkSlack(store.db, stranger.id, 'U0OTHER001');
+    await h.send(buttonPress({ user: 'U0OTHER001', channel: VILLAGE_CHANNEL, messageTs: channelCard.ts, value: `mx:takeover:${matter.ref}` }));
+    const refused = await h.waitCall('chat.postEphemeral', (c) => c.args.user === 'U0OTHER001' && c.args.channel === VILLAGE_CHANNEL);
+    expect(String(refused.args.text)).toContain('没有找到');
+  });
+
+  it('answers /grid status, mine and stats, and shows App Home with overdue matters first', async () => {
+    const first = await reported('村口的路灯坏了三天了。');
+    const second = await reported('自来水管冻裂了。');
+    // The second one is already overdue.
+    await store.db.update(matters).set({ dueAt: new Date(Date.now() - 3600_000) }).where(eq(matters.id, second.matter.id));
+
+    const status = await command(OFFICER, `status ${first.matter.ref}`);
+    expect(status).toContain(first.matter.ref);
+    expect(status).toContain('分流');
+    expect(await command(OFFICER, 'status 1234-5678')).toContain('不对');
+    // Someone with no relation to the matter learns nothing about it.
+    const other = await newOfficer(store.db, tree.otherUnit, '赵红梅');
+    await linkSlack(store.db, other.id, 'U0OTHER001');
+    expect(await command('U0OTHER001', `status ${first.matter.ref}`)).toContain('没有找到');
+
+    const mine = await command(OFFICER, 'mine');
+    expect(mine.indexOf(second.matter.ref)).toBeGreaterThan(-1);
+    expect(mine.indexOf(second.matter.ref)).toBeLessThan(mine.indexOf(first.matter.ref));
+    expect(mine).toContain('已超时');
+
+    const stats = await command(LEADER, 'stats');
+    expect(stats).toContain('水川村');
+    expect(stats).toContain('受理 2 件');
+    expect(await command('U0NOBODY01', 'stats')).toContain('/grid link');
+    expect(await command(OFFICER, '')).toContain('/grid status');
+
+    await h.send(eventRequest({ type: 'app_home_opened', user: OFFICER, channel: OFFICER_DM, tab: 'home' }));
+    const home = await h.waitCall('views.publish', (c) => c.args.user_id === OFFICER);
+    const view = JSON.stringify(home.args.view);
+    expect(view).toContain('李冬梅');
+    expect(view.indexOf(second.matter.ref)).toBeLessThan(view.indexOf(first.matter.ref));
+    expect(view).toContain('第三组'); // the figures of the officer's node
+  });
+
+  it('links a Slack account with a one-time code made by the administrator, once', async () => {
+    const villageCadre = await newPerson(store.db, { name: '陈国华', role: 'cadre', at: tree.village, title: '水川村村委会主任', telegram: '3001' });
+    const issued = (await runOp(h.runtime.ctx, 'linkcode', { person: villageCadre.code })) as { code: string };
+    expect(issued.code).toMatch(/^[2-9A-Z]{8}$/);
+    expect(await command('U0CHEN0001', 'stats')).toContain('/grid link');
+    expect(await command('U0CHEN0001', `link ${issued.code.toLowerCase()}`)).toContain('陈国华');
+    const linked = await store.db.select().from(identities).where(eq(identities.externalId, 'U0CHEN0001'));
+    expect(linked.map((i) => i.personId)).toEqual([villageCadre.id]);
+    expect(await command('U0CHEN0001', 'stats')).toContain('水川村');
+    // Used codes and foreign codes do nothing.
+    expect(await command('U0SOMEONE1', `link ${issued.code}`)).toContain('不对或已过期');
+    expect(await command('U0SOMEONE1', 'link NOPE-NOPE')).toContain('不对或已过期');
+    // An account linked to someone else cannot be taken over with another person's code.
+    const again = (await runOp(h.runtime.ctx, 'linkcode', { person: officer.code })) as { code: string };
+    expect(await command('U0CHEN0001', `link ${again.code}`)).toContain('已经绑定了别人');
+    // And /grid link without a code gives one for Telegram.
+    expect(await command(OFFICER, 'link')).toMatch(/\/link [2-9A-Z]{8}/);
+  });
+});

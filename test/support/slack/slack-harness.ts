@@ -1,0 +1,95 @@
+// One service's worth of gridline for Slack tests: the store, queues on Redis, the workers, the
+// app's HTTP server with the Slack route, the Web API stand-in, and a recording Telegram channel.
+import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { createRuntime, type Runtime } from '../../../src/app/runtime.js';
+import type { ChannelPort } from '../../../src/channels/channel-port.js';
+import type { SlackSettings } from '../../../src/channels/slack/index.js';
+import type { Platform } from '../../../src/domain/types.js';
+import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
+import type { Db } from '../../../src/store/db.js';
+import { identities, slackCards } from '../../../src/store/schema.js';
+import { RecordingChannel } from '../recording-channel.js';
+import { testLogger, uniquePrefix } from '../runtime.js';
+import { TEST_REDIS_URL, type TestStore } from '../store.js';
+import { waitFor } from '../wait.js';
+import { freePort, type TelegramEmulator } from '../telegram/emulator.js';
+import { FakeSlackApi, type SlackCall } from './fake-slack-api.js';
+import { post, SIGNING_SECRET, type SlackRequest } from './signed-requests.js';
+
+export interface SlackHarness {
+  runtime: Runtime;
+  http: HttpServer;
+  api: FakeSlackApi;
+  telegram: RecordingChannel;
+  /** The Slack endpoint on the app's server. */
+  endpoint: string;
+  send(req: SlackRequest, opts?: Parameters<typeof post>[2]): Promise<Response>;
+  /** Waits for the n-th call of a method matching `where`. */
+  waitCall(method: string, where?: (c: SlackCall) => boolean, what?: string): Promise<SlackCall>;
+  close(): Promise<void>;
+}
+
+export async function startSlackHarness(
+  store: TestStore,
+  api: FakeSlackApi,
+  opts: {
+    slack?: Partial<SlackSettings>;
+    channels?: Array<[Platform, ChannelPort]>;
+    now?: () => Date;
+    /** The real Telegram adapter on the emulator (webhook mode) instead of a recording channel. */
+    emulator?: TelegramEmulator;
+  } = {},
+): Promise<SlackHarness> {
+  const telegram = new RecordingChannel('telegram');
+  const port = opts.emulator ? await freePort() : 0;
+  const runtime = await createRuntime({
+    store,
+    queue: { kind: 'redis', url: TEST_REDIS_URL, prefix: uniquePrefix() },
+    logger: testLogger,
+    channels: new Map<Platform, ChannelPort>([...(opts.emulator ? [] : ([['telegram', telegram]] as Array<[Platform, ChannelPort]>)), ...(opts.channels ?? [])]),
+    relayIntervalMs: 200,
+    now: opts.now,
+    slack: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${api.url}/api/`, perChannelIntervalMs: 0, apiRetries: 0, ...opts.slack },
+    ...(opts.emulator
+      ? {
+          telegram: {
+            token: opts.emulator.token,
+            apiRoot: opts.emulator.apiRoot,
+            webhookUrl: `http://127.0.0.1:${port}/telegram/webhook`,
+            webhookSecret: 'test-secret-0123456789abcdef',
+            limits: { chatPerSecond: 50, chatBurst: 10 },
+          },
+        }
+      : {}),
+  });
+  await runtime.slack!.start();
+  runtime.startWorkers({ concurrency: 4 });
+  const http = createHttpServer({ runtime, logger: testLogger, adminToken: randomBytes(8).toString('hex') });
+  await http.listen({ host: '127.0.0.1', port });
+  if (opts.emulator) await runtime.telegram!.start((u) => runtime.submitChat(u));
+  const addr = http.server.address();
+  const endpoint = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/slack/events`;
+  return {
+    runtime,
+    http,
+    api,
+    telegram,
+    endpoint,
+    send: (req, o) => post(endpoint, req, o),
+    waitCall: (method, where = () => true, what) => waitFor(() => api.called(method).find(where), what ?? `a ${method} call`),
+    async close() {
+      await runtime.telegram?.stop();
+      await http.close();
+      await runtime.close();
+    },
+  };
+}
+
+export async function linkSlack(db: Db, personId: string, slackUser: string): Promise<void> {
+  await db.insert(identities).values({ personId, platform: 'slack', externalId: slackUser });
+}
+
+export async function cardsOf(db: Db, matterId: string) {
+  return db.select().from(slackCards).where(eq(slackCards.matterId, matterId));
+}
