@@ -1,0 +1,147 @@
+// Queries on deadline clocks, pauses and dispute cut-offs. No business rules here.
+import { and, asc, eq, gt, inArray, notExists, sql } from 'drizzle-orm';
+import type { Executor } from '../db.js';
+import { deadlineClocks, disputeCutoffs, gridNodes, matterPauses, matters } from '../schema.js';
+
+export type ClockRow = typeof deadlineClocks.$inferSelect;
+export type NewClockRow = typeof deadlineClocks.$inferInsert;
+export type DisputeCutoffRow = typeof disputeCutoffs.$inferSelect;
+
+export async function clocksOf(db: Executor, matterId: string): Promise<ClockRow[]> {
+  return db.select().from(deadlineClocks).where(eq(deadlineClocks.matterId, matterId));
+}
+
+/** Inserts or replaces each (matter, kind) clock. */
+export async function saveClocks(db: Executor, rows: NewClockRow[]): Promise<void> {
+  if (!rows.length) return;
+  const now = new Date();
+  await db
+    .insert(deadlineClocks)
+    .values(rows.map((r) => ({ ...r, updatedAt: now })))
+    .onConflictDoUpdate({
+      target: [deadlineClocks.matterId, deadlineClocks.kind],
+      set: {
+        status: sql`excluded.status`,
+        version: sql`excluded.version`,
+        startedAt: sql`excluded.started_at`,
+        dueAt: sql`excluded.due_at`,
+        warnAt: sql`excluded.warn_at`,
+        pausedMs: sql`excluded.paused_ms`,
+        pausedAt: sql`excluded.paused_at`,
+        step: sql`excluded.step`,
+        level: sql`excluded.level`,
+        assigneeId: sql`excluded.assignee_id`,
+        warnedAt: sql`excluded.warned_at`,
+        firedAt: sql`excluded.fired_at`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+    });
+}
+
+export async function markClock(db: Executor, matterId: string, kind: string, patch: Partial<Pick<NewClockRow, 'status' | 'firedAt' | 'warnedAt'>>): Promise<void> {
+  await db
+    .update(deadlineClocks)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(and(eq(deadlineClocks.matterId, matterId), eq(deadlineClocks.kind, kind)));
+}
+
+export async function pausedSince(db: Executor, matterId: string): Promise<Date | null> {
+  const [row] = await db.select({ at: matterPauses.pausedAt }).from(matterPauses).where(eq(matterPauses.matterId, matterId));
+  return row?.at ?? null;
+}
+
+export async function startPause(db: Executor, matterId: string, at: Date, byId: string | null): Promise<void> {
+  await db.insert(matterPauses).values({ matterId, pausedAt: at, pausedById: byId }).onConflictDoNothing();
+}
+
+export async function endPause(db: Executor, matterId: string): Promise<void> {
+  await db.delete(matterPauses).where(eq(matterPauses.matterId, matterId));
+}
+
+export async function disputeCutoffOf(db: Executor, gridNodeId: string): Promise<DisputeCutoffRow | undefined> {
+  const [row] = await db.select().from(disputeCutoffs).where(eq(disputeCutoffs.gridNodeId, gridNodeId));
+  return row;
+}
+
+export async function listDisputeCutoffs(db: Executor): Promise<DisputeCutoffRow[]> {
+  return db.select().from(disputeCutoffs);
+}
+
+export async function upsertDisputeCutoffs(db: Executor, rows: DisputeCutoffRow[]): Promise<void> {
+  if (!rows.length) return;
+  await db
+    .insert(disputeCutoffs)
+    .values(rows)
+    .onConflictDoUpdate({ target: disputeCutoffs.gridNodeId, set: { evening: sql`excluded.evening`, morning: sql`excluded.morning` } });
+}
+
+export async function deleteDisputeCutoffs(db: Executor, gridNodeIds: string[]): Promise<void> {
+  if (gridNodeIds.length) await db.delete(disputeCutoffs).where(inArray(disputeCutoffs.gridNodeId, gridNodeIds));
+}
+
+/** Open matters past receipt that have no clock at all (reported before timers, or never synced). */
+export async function openMattersWithoutClocks(db: Executor, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ id: matters.id })
+    .from(matters)
+    .where(
+      and(
+        eq(matters.state, 'open'),
+        sql`${matters.step} <> 'discover'`,
+        notExists(db.select({ one: sql`1` }).from(deadlineClocks).where(eq(deadlineClocks.matterId, matters.id))),
+      ),
+    )
+    .orderBy(asc(matters.id))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+export type ClockedMatterRow = Pick<
+  typeof matters.$inferSelect,
+  'id' | 'state' | 'step' | 'level' | 'category' | 'size' | 'assigneeId' | 'createdAt' | 'dispatchedAt' | 'handledAt' | 'trackedAt' | 'supervisedAt' | 'gridNodeId'
+> & { timezone: string; evening: string | null; morning: string | null; pausedAt: Date | null };
+
+/**
+ * One page of matters that have a live (running or paused) clock, ordered by id, with what their
+ * clocks are computed from: the grid's zone and cut-off, and the pause.
+ */
+export async function mattersWithLiveClocks(db: Executor, afterId: string | null, limit: number): Promise<ClockedMatterRow[]> {
+  const live = db
+    .selectDistinct({ matterId: deadlineClocks.matterId })
+    .from(deadlineClocks)
+    .where(and(inArray(deadlineClocks.status, ['running', 'paused']), afterId ? gt(deadlineClocks.matterId, afterId) : undefined))
+    .orderBy(asc(deadlineClocks.matterId))
+    .limit(limit)
+    .as('live');
+  return db
+    .select({
+      id: matters.id,
+      state: matters.state,
+      step: matters.step,
+      level: matters.level,
+      category: matters.category,
+      size: matters.size,
+      assigneeId: matters.assigneeId,
+      createdAt: matters.createdAt,
+      dispatchedAt: matters.dispatchedAt,
+      handledAt: matters.handledAt,
+      trackedAt: matters.trackedAt,
+      supervisedAt: matters.supervisedAt,
+      gridNodeId: matters.gridNodeId,
+      timezone: gridNodes.timezone,
+      evening: disputeCutoffs.evening,
+      morning: disputeCutoffs.morning,
+      pausedAt: matterPauses.pausedAt,
+    })
+    .from(live)
+    .innerJoin(matters, eq(matters.id, live.matterId))
+    .innerJoin(gridNodes, eq(gridNodes.id, matters.gridNodeId))
+    .leftJoin(disputeCutoffs, eq(disputeCutoffs.gridNodeId, matters.gridNodeId))
+    .leftJoin(matterPauses, eq(matterPauses.matterId, matters.id))
+    .orderBy(asc(matters.id));
+}
+
+export async function clocksOfMatters(db: Executor, matterIds: string[]): Promise<ClockRow[]> {
+  if (!matterIds.length) return [];
+  return db.select().from(deadlineClocks).where(inArray(deadlineClocks.matterId, matterIds));
+}
