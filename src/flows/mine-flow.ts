@@ -2,14 +2,14 @@
 // add more to one, urge it (催办), withdraw it, rate it once settled. Only their own matters are
 // listed, and every press is checked against the store again.
 import type { Rating } from '../services/matter-actions.js';
-import { audienceOf, linkPersonMessages, openMatter, reportedMatters } from '../services/desk-service.js';
+import { audienceOf, openMatter, reportedMatters } from '../services/desk-service.js';
 import { act } from './act.js';
-import { draftAttachments, draftRefs, draftText, isEmptyDraft, type DraftPart } from './draft.js';
+import { composeSteps } from './compose.js';
+import type { DraftPart } from './draft.js';
 import { matterDetail } from './matter-detail.js';
-import { describeParts, matterButton, matterLine } from './matter-words.js';
+import { matterButton, matterLine } from './matter-words.js';
 import { done, goto, literal, say, stay } from './next.js';
-import { takeContent } from './report-flow.js';
-import type { Choice, Flow, FlowContext, FlowData, InputKind, Next, Say } from './types.js';
+import type { Choice, Flow, FlowContext, FlowData, Next, Say } from './types.js';
 
 export interface MineData extends FlowData {
   ref?: string;
@@ -18,7 +18,6 @@ export interface MineData extends FlowData {
 
 type C = FlowContext<MineData>;
 
-const CONTENT: readonly InputKind[] = ['text', 'voice', 'photo', 'file', 'location', 'edited'];
 const LISTED = 10;
 
 async function listPrompt(c: C): Promise<Say[]> {
@@ -103,35 +102,7 @@ export const mineFlow: Flow<MineData> = {
       },
     },
 
-    add: {
-      prompt: (c) => say('flows:mine.add_prompt', { ref: c.data.ref ?? '' }),
-      expect: { accepts: CONTENT, maxChars: 4000 },
-      next: (input, c) => takeContent(input, c, (parts) => goto('add_more', { data: { parts } })) ?? stay(),
-    },
-
-    add_more: {
-      prompt: (c) => say('flows:mine.add_more', { parts: describeParts(c, c.data.parts ?? []) }),
-      expect: {
-        choices: () => [
-          { value: 'send', label: say('flows:compose.send') },
-          { value: 'cancel', label: say('flows:compose.cancel') },
-        ],
-        columns: 2,
-        accepts: CONTENT,
-        maxChars: 4000,
-      },
-      next: async (input, c) => {
-        if (input.kind !== 'choice') return takeContent(input, c, (parts, quiet) => stay({ data: { parts }, quiet })) ?? stay();
-        if (input.value === 'cancel') return done({ say: [say('flows:compose.cancelled')], menu: true });
-        const parts = c.data.parts ?? [];
-        if (isEmptyDraft(parts)) return goto('add');
-        const r = await act(c, c.data.ref ?? '', { action: 'add_info', text: draftText(parts), attachments: draftAttachments(parts) });
-        if (r.result.ok && c.sender) {
-          await linkPersonMessages(c.db, { platform: c.update.platform, chatId: c.update.chatId, personId: c.sender.person.id, matterId: r.result.matter.id, refs: draftRefs(parts) });
-        }
-        return done({ say: [r.said], menu: true });
-      },
-    },
+    ...composeSteps<MineData>({ write: 'add', more: 'add_more', writePrompt: 'flows:mine.add_prompt', morePrompt: 'flows:mine.add_more', action: 'add_info', menu: true }),
 
     withdraw: {
       prompt: (c) => say('flows:mine.withdraw_confirm', { ref: c.data.ref ?? '' }),

@@ -2,20 +2,20 @@
 // card's buttons lead to — a reply to the villager, a transfer along the grid line, an escalation,
 // a whistle to departments, settling it, supervising it (督办) — and /patrol (发现, or filing for an
 // elderly villager). Each action is authorised again by performAction when it is taken.
-import { heldMatters, linkPersonMessages, openMatter, reportedMatters } from '../services/desk-service.js';
+import { heldMatters, openMatter, reportedMatters } from '../services/desk-service.js';
 import { homeOf, isStaff } from '../services/registration-service.js';
 import { transferTargets } from '../services/transfer-targets.js';
 import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { departmentsOn, residentsUnder } from '../store/repositories/desk-repository.js';
 import { findPerson } from '../store/repositories/people-repository.js';
 import { act } from './act.js';
+import { composeSteps } from './compose.js';
 import { cardActions } from './card-buttons.js';
-import { draftAttachments, draftRefs, draftText, isEmptyDraft, type DraftPart } from './draft.js';
+import type { DraftPart } from './draft.js';
 import { matterDetail } from './matter-detail.js';
-import { describeParts, isOverdue, matterButton, matterLine, when } from './matter-words.js';
+import { isOverdue, matterButton, matterLine, when } from './matter-words.js';
 import { done, goto, literal, say, startFlow, stay } from './next.js';
-import { takeContent } from './report-flow.js';
-import type { Choice, Flow, FlowContext, FlowData, InputKind, Next, Say, Sender } from './types.js';
+import type { Choice, Flow, FlowContext, FlowData, Next, Say, Sender } from './types.js';
 
 export interface ActionData extends FlowData {
   ref?: string;
@@ -28,7 +28,6 @@ export interface ActionData extends FlowData {
 
 type C = FlowContext<ActionData>;
 
-const CONTENT: readonly InputKind[] = ['text', 'voice', 'photo', 'file', 'location', 'edited'];
 const OFFICER_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
 const inGroup = (c: FlowContext) => c.update.chatType === 'group';
 
@@ -134,36 +133,7 @@ export const replyFlow: Flow<ActionData> = {
   name: 'reply',
   first: 'write',
   timeoutMinutes: 120,
-  steps: {
-    write: {
-      prompt: (c) => say('flows:compose.reply_prompt', { ref: c.data.ref ?? '' }),
-      expect: { accepts: CONTENT, maxChars: 4000 },
-      next: (input, c) => takeContent(input, c, (parts) => goto('more', { data: { parts } })) ?? stay(),
-    },
-    more: {
-      prompt: (c) => say('flows:compose.reply_more', { parts: describeParts(c, c.data.parts ?? []) }),
-      expect: {
-        choices: () => [
-          { value: 'send', label: say('flows:compose.send') },
-          { value: 'cancel', label: say('flows:compose.cancel') },
-        ],
-        columns: 2,
-        accepts: CONTENT,
-        maxChars: 4000,
-      },
-      next: async (input, c) => {
-        if (input.kind !== 'choice') return takeContent(input, c, (parts, quiet) => stay({ data: { parts }, quiet })) ?? stay();
-        if (input.value === 'cancel') return done({ say: [say('flows:compose.cancelled')] });
-        const parts = c.data.parts ?? [];
-        if (isEmptyDraft(parts)) return goto('write');
-        const r = await act(c, c.data.ref ?? '', { action: 'reply', text: draftText(parts), attachments: draftAttachments(parts) });
-        if (r.result.ok && c.sender) {
-          await linkPersonMessages(c.db, { platform: c.update.platform, chatId: c.update.chatId, personId: c.sender.person.id, matterId: r.result.matter.id, refs: draftRefs(parts) });
-        }
-        return done({ say: [r.said] });
-      },
-    },
-  },
+  steps: composeSteps<ActionData>({ write: 'write', more: 'more', writePrompt: 'flows:compose.reply_prompt', morePrompt: 'flows:compose.reply_more', action: 'reply', menu: false }),
 };
 
 async function matterOf(c: C) {
