@@ -1,5 +1,6 @@
 // What a channel adapter offers the notify worker: render and send one outbound message.
 import type { Attachment, Platform } from '../domain/types.js';
+import type { ReplyKeyboard } from './chat-output.js';
 
 export interface OutboundMessage {
   text: string;
@@ -7,6 +8,8 @@ export interface OutboundMessage {
   attachments?: Attachment[];
   /** Actions the adapter renders as buttons; `data` is signed and checked again when pressed. */
   actions?: Array<{ label: string; data: string }>;
+  /** Buttons under the input box (the main menu, given back with a receipt), where the platform has them. */
+  keyboard?: ReplyKeyboard;
   /** Which notification this is and its matter: an adapter that keeps a card per matter (Slack) posts into its thread. */
   about?: { template: string; matterId?: string };
 }

@@ -84,9 +84,10 @@ async function submit(c: C): Promise<Next> {
   }
   const ref = result.matter.ref;
   if (c.data.mode === 'for') return done({ say: [say('flows:report.filed_for', { ref, name: c.data.forName ?? '' })], menu: true });
-  if (c.data.mode === 'patrol') return done({ say: [say('flows:report.filed_patrol', { ref })], menu: true });
-  // The receipt with the reference, then who handles it and by when, come through notify.
-  return done({ say: [say('flows:report.filed', { ref })], menu: true });
+  if (c.data.mode === 'patrol' || !result.matter.reporterId) return done({ say: [say('flows:report.filed_patrol', { ref })], menu: true });
+  // 四个一: the answer is one receipt (reference, what was received, who handles it and by when),
+  // sent through notify once routing is done; it brings the main menu back.
+  return done();
 }
 
 export const reportFlow: Flow<ReportData> = {

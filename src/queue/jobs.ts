@@ -10,7 +10,7 @@ export interface JobMap {
   /** Pick the officer for a matter that has been received. */
   route: { matterId: string };
   /** Send the deliveries (notifications to people) one state change caused. */
-  notify: { deliveryIds: string[] };
+  notify: { deliveryIds: string[]; /** Not before this time (ISO): a receipt that waits for routing. */ at?: string };
   /** A chat update (message, command, button press), normalised; the flow engine answers it. */
   chat: ChatUpdate;
   /** Send what the bot says in a conversation (chat_outputs rows), in order. */
@@ -73,4 +73,5 @@ export function deadlineJobId(t: Pick<DeadlineTimer, 'matterId' | 'limit' | 'ver
 /** Where a kind of job names its own id and run time (the outbox relay falls back to the row's id, at once). */
 export const JOB_PLACEMENT: { [N in JobName]?: (data: JobMap[N]) => { jobId: string; runAt: Date } | null } = {
   deadline: (d) => (d.op === 'fire' ? { jobId: deadlineJobId(d), runAt: new Date(d.at) } : null),
+  notify: (d) => (d.at ? { jobId: `later-${d.deliveryIds.join('-')}`, runAt: new Date(d.at) } : null),
 };

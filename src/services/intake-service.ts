@@ -23,6 +23,17 @@ import type { InboundEvent } from './inbound-event.js';
 export const MAX_REPORT_CHARS = 8000;
 const SUMMARY_CHARS = 80;
 
+/** How long the receipt waits for routing to name the officer (四个一: one answer, not three). */
+export const RECEIPT_WAIT_MS = 2000;
+/** The receipt sent when routing has not finished in time; routing supersedes it while it waits. */
+export const WAITING_RECEIPT = 'receipt_pending';
+
+/** What a receipt says was received: the first words and how many of each attachment. */
+export function receivedOf(text: string, attachments: readonly Attachment[]): Record<string, unknown> {
+  const count = (kind: string) => attachments.filter((a) => a.kind === kind).length;
+  return { text: summarise(text, []), photos: count('photo'), voices: count('voice'), files: count('document') + count('video'), location: attachments.some((a) => a.kind === 'location') };
+}
+
 export type IntakeRejection = 'not_registered' | 'no_grid' | 'empty' | 'too_long' | 'not_permitted';
 
 export type IntakeResult =
@@ -97,7 +108,8 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
 
   const ref = formatRef(await nextRefSeq(ctx.db));
   const matterId = randomUUID();
-  const receiptTo = reporter ?? recordedBy;
+  // The villager gets the receipt; an officer's own patrol record is answered in the chat.
+  const receiptTo = reporter;
   const receiptId = randomUUID();
   const actorId = (recordedBy ?? reporter)?.id ?? null;
 
@@ -151,11 +163,12 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
         platform: event.platform,
         createdAt: now,
       }),
-      // 四个一: the villager hears back at once, with a number to quote.
-      receiptTo ? createDeliveries(tx, [{ id: receiptId, personId: receiptTo.id, matterId, template: 'receipt', params: { ref, category } }]) : null,
+      // 四个一: one receipt. Routing replaces this one with the receipt that names the officer;
+      // if routing takes longer than RECEIPT_WAIT_MS, this one goes and the officer's name follows.
+      receiptTo ? createDeliveries(tx, [{ id: receiptId, personId: receiptTo.id, matterId, template: WAITING_RECEIPT, params: { ref, category, grid: home.node.name, received: receivedOf(text, attachments) } }]) : null,
       enqueue(tx, [
         { queue: 'route', job: 'route', payload: { matterId } },
-        ...(receiptTo ? [{ queue: 'notify', job: 'notify', payload: { deliveryIds: [receiptId] } }] : []),
+        ...(receiptTo ? [{ queue: 'notify', job: 'notify', payload: { deliveryIds: [receiptId], at: new Date(now.getTime() + RECEIPT_WAIT_MS).toISOString() } }] : []),
       ]),
     ]);
     return matter;

@@ -4,6 +4,7 @@ import type { ChannelPort, OutboundMessage } from '../channels/channel-port.js';
 import { RecipientUnreachableError, RetryAfterError } from '../channels/channel-port.js';
 import type { Attachment, Platform } from '../domain/types.js';
 import { actionData, RATINGS } from './matter-actions.js';
+import { menuKeyboard } from '../flows/render.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
 import { claimDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
@@ -62,11 +63,21 @@ function localise(params: Record<string, unknown>, tr: Translate, locale: string
   if (typeof p.title === 'string' && p.title) p.who = tr('notify:who_with_title', { title: p.title, name: p.assignee });
   else if (typeof p.assignee === 'string') p.who = p.assignee;
   if (typeof p.late === 'boolean') p.lateNote = p.late ? tr('notify:late_note') : '';
+  if (p.received && typeof p.received === 'object') p.received = receivedWords(p.received as Record<string, unknown>, tr);
   if (typeof p.settlementRate === 'number') p.rate = `${Math.round(p.settlementRate * 1000) / 10}%`;
   else if ('settlementRate' in p) p.rate = '—';
   // A param named `…Key` holds a locale key (a timer's reason): rendered into `…` in the reader's language.
   for (const [k, v] of Object.entries(params)) if (k.length > 3 && k.endsWith('Key') && typeof v === 'string') p[k.slice(0, -3)] = tr(v, p);
   return p;
+}
+
+/** What a receipt says was received: the first words, then how many photos, voice messages, files. */
+function receivedWords(r: Record<string, unknown>, tr: Translate): string {
+  const bits: string[] = [];
+  if (typeof r.text === 'string' && r.text) bits.push(tr('notify:received_words', { text: r.text }));
+  for (const kind of ['photos', 'voices', 'files'] as const) if (typeof r[kind] === 'number' && (r[kind] as number) > 0) bits.push(tr(`flows:draft.${kind}`, { count: r[kind] }));
+  if (r.location === true) bits.push(tr('flows:draft.location'));
+  return bits.join(tr('flows:draft.joiner'));
 }
 
 /** Lists in a notification's parameters (the sweep's disputes, the digest's held alerts) as text. */
@@ -109,6 +120,8 @@ export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'
     text: tr(`notify:${delivery.template}`, p),
     ...(buttons.length ? { actions: buttons } : {}),
     ...(attachments?.length ? { attachments } : {}),
+    // The receipt ends the report: the main menu comes back with it.
+    ...(delivery.template.startsWith('receipt') ? { keyboard: menuKeyboard(tr) } : {}),
     about: { template: delivery.template, ...(delivery.matterId ? { matterId: delivery.matterId } : {}) },
   };
 }

@@ -3,14 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import { chooseAssignee, dueAt, resolveTimeLimit, transition, type RoutingCandidate } from '../domain/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
-import { createDeliveries, type NewDelivery } from '../store/repositories/delivery-repository.js';
+import { createDeliveries, supersedeWaiting, type NewDelivery } from '../store/repositories/delivery-repository.js';
 import { findNode } from '../store/repositories/grid-repository.js';
 import { appendEvents, lockMatter, messagesOf, updateMatter } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
-import { routingStaff } from '../store/repositories/people-repository.js';
+import { routingStaff, staffAt } from '../store/repositories/people-repository.js';
 import { alertDeliveries } from './alert-service.js';
 import type { ServiceContext } from './context.js';
 import { deadlineRules, syncDeadlines } from './deadline-sync.js';
+import { receivedOf, WAITING_RECEIPT } from './intake-service.js';
 import { policies } from './policy-cache.js';
 
 export async function routeMatter(ctx: ServiceContext, matterId: string): Promise<JobOutcome> {
@@ -39,10 +40,24 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
     // The deadline clocks start here (accept and settle counted from the report) and commit with the routing.
     const rules = await deadlineRules(tx, unit, matter.category);
 
+    // The report as the villager gave it, for the card and the receipt.
+    const report = (await messagesOf(tx, matter.id)).find((m) => m.direction === 'in');
+    // 四个一: while the villager's first receipt still waits, it is replaced by one that names who handles it.
+    const oneReceipt = matter.reporterId ? await supersedeWaiting(tx, matter.id, WAITING_RECEIPT) : false;
+    const receiptParams = { ref: matter.ref, category: matter.category, received: receivedOf(report?.text ?? matter.summary, report?.attachments ?? []) };
+
     if (!decision.assigneeId) {
       // Nobody on duty: the matter waits at the village and its cadres are told at once.
       const village = unit.parentId ? await findNode(tx, unit.parentId) : undefined;
-      await syncDeadlines(tx, { ...matter, level: 'village' }, { now, policies: limits, rules, pausedSince: null });
+      const synced = await syncDeadlines(tx, { ...matter, level: 'village' }, { now, policies: limits, rules, pausedSince: null });
+      if (matter.reporterId) {
+        // The villager is told who at the village answers for it now (亮身份), by name.
+        const head = village ? await villageResponsible(tx, village.id) : null;
+        const due = synced.settleDue ?? matter.dueAt;
+        const params = { ...(oneReceipt ? receiptParams : { ref: matter.ref }), grid: unit.name, ...(head ? { assignee: head.name, title: head.title ?? '' } : {}), ...(due ? { dueAt: due.toISOString() } : {}) };
+        const template = `${oneReceipt ? 'receipt' : 'routed'}_${head ? 'village' : 'nobody'}`;
+        deliveries.push({ id: randomUUID(), personId: matter.reporterId, matterId: matter.id, template, params });
+      }
       writes.push(
         updateMatter(tx, matter.id, { level: 'village' }),
         appendEvents(tx, [
@@ -82,7 +97,6 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
         ]),
       );
       // The card carries the villager's own words in full, their photos, voice and location.
-      const report = (await messagesOf(tx, matter.id)).find((m) => m.direction === 'in');
       const words = report?.text ? clipWords(report.text) : matter.summary;
       deliveries.push({
         id: randomUUID(),
@@ -92,14 +106,12 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
         params: { ref: matter.ref, category: matter.category, grid: unit.name, summary: words, dueAt: due.toISOString(), rule: decision.rule, ...(report?.attachments.length ? { attachments: report.attachments } : {}) },
       });
       const told = matter.reporterId ?? matter.recordedById;
-      if (told && told !== decision.assigneeId) {
-        deliveries.push({
-          id: randomUUID(),
-          personId: told,
-          matterId: matter.id,
-          template: 'routed',
-          params: { ref: matter.ref, assignee: chosen.name, title: chosen.title ?? '', dueAt: due.toISOString() },
-        });
+      const who = { assignee: chosen.name, title: chosen.title ?? '', dueAt: due.toISOString() };
+      if (oneReceipt && matter.reporterId) {
+        deliveries.push({ id: randomUUID(), personId: matter.reporterId, matterId: matter.id, template: 'receipt', params: { ...receiptParams, ...who } });
+      } else if (told && told !== decision.assigneeId) {
+        // The receipt went out before routing finished: the officer's name follows it.
+        deliveries.push({ id: randomUUID(), personId: told, matterId: matter.id, template: 'routed', params: { ref: matter.ref, ...who } });
       }
     }
     // Alerts held for the morning digest get no notify job.
@@ -112,6 +124,14 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
   });
   if (outcome.outcome === 'routed' || outcome.outcome === 'unassigned') ctx.outboxWritten();
   return outcome;
+}
+
+/** Who answers for the village when no officer is on duty: its grid leader, else a cadre; on duty first. */
+async function villageResponsible(db: Parameters<typeof staffAt>[0], villageId: string): Promise<{ name: string; title: string | null } | null> {
+  const staff = await staffAt(db, villageId, ['grid_leader', 'cadre']);
+  const order = (s: (typeof staff)[number]) => (s.onLeave ? 2 : 0) + (s.role === 'grid_leader' ? 0 : 1);
+  const head = [...staff].sort((a, b) => order(a) - order(b))[0];
+  return head ? { name: head.name, title: head.title } : null;
 }
 
 /** A card's text stays well within one chat message. */

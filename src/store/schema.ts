@@ -290,7 +290,7 @@ export const deliveries = gridline.table(
     matterId: uuid('matter_id').references(() => matters.id),
     template: text('template').notNull(),
     params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
-    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails. */
+    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one). */
     status: text('status').notNull().default('pending'),
     /** The job that is sending it, so a duplicate job never sends the same delivery at once. */
     claimedBy: text('claimed_by'),
@@ -437,7 +437,7 @@ export const chatOutputs = gridline.table(
     seq: integer('seq').notNull(),
     /** A ChatOutput (src/channels/chat-output.ts), already in the person's language. */
     output: jsonb('output').$type<Record<string, unknown>>().notNull(),
-    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails. */
+    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one). */
     status: text('status').notNull().default('pending'),
     claimedBy: text('claimed_by'),
     claimedAt: ts('claimed_at'),

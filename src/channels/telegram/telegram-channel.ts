@@ -156,7 +156,7 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
   /** A notification: its text (split when long) with its actions as buttons, then its attachments. */
   async send(to: Recipient, message: OutboundMessage): Promise<{ messageRef?: string }> {
     const chatId = to.chatId ?? to.externalId;
-    const markup = message.actions?.length ? inlineKeyboard(actionRows(message.actions)) : undefined;
+    const markup = message.actions?.length ? inlineKeyboard(actionRows(message.actions)) : message.keyboard && !to.group ? replyKeyboard(message.keyboard) : undefined;
     const messageRef = await this.sendText(chatId, message.text, markup);
     for (const a of attachmentsOf(message)) await this.sendAttachment(chatId, a);
     return { messageRef };

@@ -64,6 +64,19 @@ export async function releaseDeliveries(db: Executor, ids: string[], error: stri
     .where(inArray(deliveries.id, ids));
 }
 
+/**
+ * Takes back a matter's receipt that is still waiting to be sent (status 'superseded'): the
+ * caller sends a fuller one instead. Returns false when it went out or is going out already.
+ */
+export async function supersedeWaiting(db: Executor, matterId: string, template: string): Promise<boolean> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: 'superseded' })
+    .where(and(eq(deliveries.matterId, matterId), eq(deliveries.template, template), eq(deliveries.status, 'pending')))
+    .returning({ id: deliveries.id });
+  return rows.length > 0;
+}
+
 /** Deliveries never tried since before `before`: their job may have been lost. */
 export async function untriedSince(db: Executor, before: Date, limit = 500): Promise<string[]> {
   const rows = await db

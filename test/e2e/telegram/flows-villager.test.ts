@@ -73,7 +73,7 @@ describe('bursts make one report', () => {
     expect(check.text).toContain('照片 3 张');
     expect(check.text).toContain('随时可能倒下来');
     await v.press('📨 提交');
-    await v.waitForText('已经提交');
+    await v.waitForText('已受理，受理编号');
 
     const list = await waitFor(async () => {
       const l = await mattersOf(row.id);
@@ -103,7 +103,7 @@ describe('bursts make one report', () => {
     await v.sendLocation(27.82, 114.69);
     await v.waitForText('请您核对一下');
     await v.press('📨 提交');
-    await v.waitForText('已经提交');
+    await v.waitForText('已受理，受理编号');
     const [m] = await waitFor(async () => ((await mattersOf(row.id)).length ? mattersOf(row.id) : null), 'the matter');
     const [words] = await wordsOf(m!.id);
     expect(words!.attachments.map((a) => a.kind)).toEqual(['photo', 'photo', 'location']);

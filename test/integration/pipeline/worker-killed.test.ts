@@ -80,7 +80,7 @@ describe.each(QUEUE_KINDS)('a worker killed mid-job, queues on %s', (kind) => {
       });
       await waitFor(async () => {
         const ds = await store.db.select().from(deliveries).where(eq(deliveries.matterId, r.matter.id));
-        return ds.length === 3 && ds.every((d) => d.status === 'sent');
+        return ds.length === 3 && ds.every((d) => d.status === 'sent' || d.status === 'superseded');
       }, 'all three notifications to be sent', 45_000);
       await new Promise((res) => setTimeout(res, 1500));
 
@@ -89,7 +89,9 @@ describe.each(QUEUE_KINDS)('a worker killed mid-job, queues on %s', (kind) => {
       const routes = await store.db.select().from(matterEvents).where(eq(matterEvents.matterId, r.matter.id));
       expect(routes.filter((e) => e.action === 'route')).toHaveLength(1);
       expect(telegram.to('2002').filter((t) => t.includes(r.matter.ref))).toHaveLength(1);
-      expect(telegram.to('1001').filter((t) => t.includes(r.matter.ref))).toHaveLength(2);
+      // One receipt naming the officer, or (routing later than the receipt's wait) the receipt and the officer's name.
+    const superseded = (await store.db.select().from(deliveries).where(eq(deliveries.matterId, r.matter.id))).some((d) => d.status === 'superseded');
+    expect(telegram.to('1001').filter((t) => t.includes(r.matter.ref))).toHaveLength(superseded ? 1 : 2);
     }, 150_000);
   }
 });
