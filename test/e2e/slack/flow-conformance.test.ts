@@ -6,7 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../src/domain/types.js';
-import { faqEntries, identities, matters, messages, people } from '../../../src/store/schema.js';
+import { deliveries, faqEntries, identities, matters, messages, people } from '../../../src/store/schema.js';
 import { newOfficer, newTree, type PersonRow, type Tree } from '../../support/factories.js';
 import { FakeSlackApi } from '../../support/slack/fake-slack-api.js';
 import { startSlackHarness, type SlackHarness } from '../../support/slack/slack-harness.js';
@@ -35,6 +35,8 @@ interface FlowPerson {
   sendPhoto(caption?: string): Promise<void>;
   /** Answers one of the bot's messages (Telegram's reply-to, a reply in the message's thread in Slack). */
   replyTo(pattern: string | RegExp, text: string): Promise<void>;
+  /** The texts of every message the bot posted to the person (edits applied, not counted again). */
+  posted(): string[];
 }
 
 class OnTelegram implements FlowPerson {
@@ -67,6 +69,9 @@ class OnTelegram implements FlowPerson {
     const m = [...this.p.messages()].reverse().find((x) => test(x.text))!;
     await replyTo(emulator, this.p, m.messageId, text);
   }
+  posted() {
+    return this.p.messages().filter((m) => m.method === 'sendMessage').map((m) => m.text);
+  }
 }
 
 class OnSlack implements FlowPerson {
@@ -98,6 +103,9 @@ class OnSlack implements FlowPerson {
     const test = (t: string) => (typeof pattern === 'string' ? t.includes(pattern) : pattern.test(t));
     const m = [...this.p.messages()].reverse().find((x) => test(x.text))!;
     await this.p.sayInThread(m.ts, text);
+  }
+  posted() {
+    return this.p.messages().map((m) => m.text);
   }
 }
 
@@ -209,16 +217,25 @@ describe.each(ADAPTERS)('flows through the $name adapter', ({ name: platform, ma
     const check = await p.waitForText('请您核对一下');
     expect(check.text).toContain('邻居家的鸡天天跑到我家菜地里啄菜。');
     expect(check.text).toContain('照片 1 张');
+    const before = p.posted().length;
     await p.press('📨 提交');
     const receipt = await p.waitForText('已受理，受理编号');
     const ref = /(\d{4}-\d{4})/.exec(receipt.text)![1]!;
     const person = (await personOf(p))!;
+    // 四个一: one message with the reference once, what was received, who handles it and by when.
+    expect(receipt.text.split(ref)).toHaveLength(2);
+    expect(receipt.text).toContain('邻居家的鸡天天跑到我家菜地里啄菜');
+    expect(receipt.text).toMatch(/已交由第三组专职网格员李冬梅负责办理，.+前办结/);
+    await waitFor(async () => {
+      const ds = await store.db.select().from(deliveries).where(eq(deliveries.personId, person.id));
+      return ds.length > 0 && ds.every((d) => d.status === 'sent' || d.status === 'superseded');
+    }, 'everything owed to the villager');
+    expect(p.posted().slice(before)).toEqual([receipt.text]);
     const m = await waitFor(async () => (await store.db.select().from(matters).where(eq(matters.ref, ref)))[0], 'the matter');
     expect(m.reporterId).toBe(person.id);
     expect(m.category).toBe('dispute');
     const [report] = await store.db.select().from(messages).where(and(eq(messages.matterId, m.id), eq(messages.direction, 'in')));
     expect(report!.attachments.map((a) => [a.kind, a.platform])).toEqual([['photo', platform]]);
-    await p.waitForText(/已交由.*李冬梅负责办理/);
   });
 
   it('ask: a question answered from the FAQ, and it helped', async () => {
