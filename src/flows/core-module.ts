@@ -1,10 +1,11 @@
-// The ways in every deployment has: /start (register, or be greeted by name and role), /lang,
+// The ways in every deployment has: /start (register, or be greeted by name and role), /lang, /tz,
 // /help, /cancel, the main menu's help, and what to say to a message outside any flow.
 import { t as translate } from '../i18n/index.js';
 import { homeOf, isStaff, placeName, STAFF_ROLES } from '../services/registration-service.js';
 import { languageFlow } from './language-flow.js';
 import { done, say, startFlow, stay } from './next.js';
 import { registrationFlow } from './registration-flow.js';
+import { timezoneFlow } from './timezone-flow.js';
 import type { Entry, FlowContext, FlowModule, Next, Say } from './types.js';
 
 const greetNew = (code?: string): Next => startFlow('register', { data: code ? { code } : {} });
@@ -37,11 +38,13 @@ const help: Entry = (c) => stay({ say: [helpText(c)] });
 
 const lang: Entry = (c) => (c.update.chatType === 'group' ? done({ say: [say('flows:help.group')] }) : c.sender ? startFlow('language') : startFlow('register'));
 
+const tz: Entry = (c) => (c.update.chatType === 'group' ? done({ say: [say('flows:help.group')] }) : c.sender ? startFlow('timezone') : startFlow('register'));
+
 const cancel: Entry = (c) => done({ say: [say('flows:cancel.done')], menu: Boolean(c.sender) });
 
 export const coreModule: FlowModule = {
-  flows: [registrationFlow, languageFlow],
-  commands: { start, help, lang, cancel, menu: (c) => done({ say: [say('flows:menu.hint')], menu: Boolean(c.sender) }) },
+  flows: [registrationFlow, languageFlow, timezoneFlow],
+  commands: { start, help, lang, tz, cancel, menu: (c) => done({ say: [say('flows:menu.hint')], menu: Boolean(c.sender) }) },
   menu: { help: (c) => done({ say: [helpText(c)], menu: true }) },
   idle: (c) => {
     const resident = Boolean(c.sender && homeOf(c.sender.placements));

@@ -10,9 +10,9 @@ import type { FlowContext } from './types.js';
 
 export const DEFAULT_ZONE = 'Asia/Shanghai';
 
-/** The zone of the person's first grid, else Asia/Shanghai. */
+/** The person's own zone (/tz), else that of their first grid, else Asia/Shanghai. */
 export function zoneOf(c: FlowContext): string {
-  return c.sender?.placements[0]?.node.timezone ?? DEFAULT_ZONE;
+  return c.sender?.person.timezone ?? c.sender?.placements[0]?.node.timezone ?? DEFAULT_ZONE;
 }
 
 export function when(c: FlowContext, at: Date | string | null | undefined): string {

@@ -82,3 +82,8 @@ export function formatTime(at: Date, locale: string, timeZone = 'Asia/Shanghai')
   }
   return f.format(at);
 }
+
+/** The time of day in a zone, e.g. 20:00 (for a zone's button). */
+export function formatClock(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hour12: false }).format(at);
+}

@@ -260,6 +260,7 @@ async function syncPeople(tx: Tx, roster: Roster, summary: ImportSummary): Promi
   for (const p of roster.people) {
     const desired: Partial<repo.NewPerson> & { code: string; name: string } = { code: p.code, name: p.name };
     if (p.locale !== undefined) desired.locale = p.locale;
+    if (p.timezone !== undefined) desired.timezone = p.timezone;
     if (p.phone !== undefined) desired.phone = p.phone;
     if (p.on_leave !== undefined) desired.onLeave = p.on_leave;
     let row = existing.get(p.code);

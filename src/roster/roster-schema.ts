@@ -124,7 +124,7 @@ export const RoleAssignmentSchema = z.strictObject({
 });
 
 /**
- * Optional attributes (locale, phone, on_leave) are written only when present: an absent one keeps
+ * Optional attributes (locale, timezone, phone, on_leave) are written only when present: an absent one keeps
  * the stored value, since people may change their language or go on leave through the bot.
  * `phone: null` clears a phone.
  */
@@ -132,6 +132,8 @@ export const PersonSchema = z.strictObject({
   code: code('person', 'p-li-dongmei'),
   name: text,
   locale: z.enum(LOCALES).optional(),
+  /** The zone this person reads times in (IANA name); default the grid's. */
+  timezone: timezone.optional(),
   phone: numericText('a phone number is digits, optionally with a leading + and spaces or "-"', PHONE_RE)
     .nullable()
     .optional(),

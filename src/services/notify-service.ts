@@ -171,7 +171,8 @@ async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: Deliv
     return 'missing_person';
   }
   const { person } = who;
-  const message = renderDelivery(delivery, person.locale, opts.timezone);
+  // Every time shown in the reader's own zone (set with /tz or in the roster), else the service's.
+  const message = renderDelivery(delivery, person.locale, person.timezone ?? opts.timezone);
   const identities = who.identities.filter((i) => !i.unreachableAt);
   const usable = identities.filter((i) => opts.channels.has(i.platform));
   for (const identity of usable) {

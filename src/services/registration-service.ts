@@ -4,7 +4,7 @@ import type { Locale, Platform, Role } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
 import { staffAt, type Placement } from '../store/repositories/people-repository.js';
-import { childrenLeadingToUnits, findUnitByJoinCode, registerVillager, type PersonRow } from '../store/repositories/registration-repository.js';
+import { childrenLeadingToUnits, findUnitByJoinCode, registerVillager, setPersonTimezone, type PersonRow } from '../store/repositories/registration-repository.js';
 
 export const RESIDENT_ROLES: readonly Role[] = ['villager', 'household_head'];
 export const STAFF_ROLES: readonly Role[] = ['officer_full', 'officer_part', 'grid_leader', 'cadre', 'liaison'];
@@ -78,4 +78,9 @@ export function normalisePhone(raw: string): string | null {
   const digits = raw.replace(/[^\d+]/g, '');
   const clean = digits.startsWith('+') ? `+${digits.slice(1).replace(/\+/g, '')}` : digits.replace(/\+/g, '');
   return /^\+?\d{5,20}$/.test(clean) ? clean : null;
+}
+
+/** Sets the zone a person reads times in; null: their grid's. */
+export async function setTimezone(db: Executor, personId: string, timezone: string | null): Promise<void> {
+  await setPersonTimezone(db, personId, timezone);
 }

@@ -89,6 +89,8 @@ export const people = gridline.table(
     code: text('code'),
     name: text('name').notNull(),
     locale: text('locale').notNull().default('zh-CN'),
+    /** The zone times are shown to this person in (IANA name); null: their grid's, else the service's. */
+    timezone: text('timezone'),
     /** Never logged. */
     phone: text('phone'),
     /** 有事请假: routing skips an officer on leave. */

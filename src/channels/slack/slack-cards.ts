@@ -2,6 +2,7 @@
 // store, and updated in place (chat.update) whenever the matter moves, so a channel always shows
 // the truth.
 import type { ServiceContext } from '../../services/context.js';
+import { findPerson } from '../../store/repositories/people-repository.js';
 import { cardsOfMatter, dropCard, insertSlackCard, touchCard, type SlackCardRow } from '../../store/repositories/slack-card-repository.js';
 import { loadCardModel } from './card-model.js';
 import { matterCard } from './blocks.js';
@@ -22,7 +23,9 @@ export class SlackCards {
 
   private async render(matterId: string, personId: string | null, locale: string, template: string) {
     const model = await loadCardModel(this.ctx.db, matterId, personId);
-    return model ? matterCard(model, { locale, timezone: this.timezone, now: this.ctx.now(), template, personal: personId !== null }) : null;
+    // A person's own card shows times in their zone; a channel's in the service's.
+    const timezone = (personId ? (await findPerson(this.ctx.db, personId))?.timezone : null) ?? this.timezone;
+    return model ? matterCard(model, { locale, timezone, now: this.ctx.now(), template, personal: personId !== null }) : null;
   }
 
   /** Posts a card for `personId` (null: a node's channel) and records it. */

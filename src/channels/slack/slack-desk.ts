@@ -88,7 +88,7 @@ export class SlackDesk {
             step: tr(`common:step.${matter.step}`),
             level: tr(`common:matter_level.${matter.level}`),
             assignee: assignee?.name ?? tr('slack:card.nobody'),
-            due: matter.dueAt ? formatTime(matter.dueAt, locale, this.timezone) : tr('slack:home.no_due'),
+            due: matter.dueAt ? formatTime(matter.dueAt, locale, person.timezone ?? this.timezone) : tr('slack:home.no_due'),
             summary: matter.summary,
           }),
         );
@@ -96,7 +96,7 @@ export class SlackDesk {
       }
       case 'mine': {
         const open = await this.openMatters(person.id);
-        const lines = matterLines(open, { locale, timezone: this.timezone, now: this.ctx.now() });
+        const lines = matterLines(open, { locale, timezone: person.timezone ?? this.timezone, now: this.ctx.now() });
         await answer([tr('slack:command.mine_header', { count: open.length }), ...(lines.length ? lines : [tr('slack:home.none')])].join('\n\n'));
         return { outcome: 'mine', count: open.length };
       }
@@ -124,7 +124,7 @@ export class SlackDesk {
       listMatters(this.ctx.db, { reporterId: person.id, state: 'open', limit: 50 }),
       this.figures(person.id),
     ]);
-    await this.api.publishHome(job.user, homeView({ locale, timezone: this.timezone, now: this.ctx.now(), name: person.name, open, reported, figures }));
+    await this.api.publishHome(job.user, homeView({ locale, timezone: person.timezone ?? this.timezone, now: this.ctx.now(), name: person.name, open, reported, figures }));
     return { outcome: 'published', open: open.length };
   }
 

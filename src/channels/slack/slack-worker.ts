@@ -96,7 +96,7 @@ export class SlackWorker {
     return tr(key, {
       step: m ? tr(`common:step.${m.step}`) : '',
       state: m ? tr(`common:state.${m.state}`) : '',
-      at: result.retryAt ? formatTime(result.retryAt, person?.locale ?? this.defaultLocale, this.timezone) : '',
+      at: result.retryAt ? formatTime(result.retryAt, person?.locale ?? this.defaultLocale, person?.timezone ?? this.timezone) : '',
     });
   }
 

@@ -77,6 +77,11 @@ export async function setPersonLocale(db: Executor, personId: string, locale: Lo
   await db.update(people).set({ locale }).where(eq(people.id, personId));
 }
 
+/** The zone a person reads times in; null goes back to their grid's. */
+export async function setPersonTimezone(db: Executor, personId: string, timezone: string | null): Promise<void> {
+  await db.update(people).set({ timezone }).where(eq(people.id, personId));
+}
+
 /** The platform said we may not write to this person (they blocked the bot). */
 export async function markUnreachable(db: Executor, platform: Platform, externalId: string, at: Date): Promise<void> {
   await db

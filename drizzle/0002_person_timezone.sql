@@ -1,0 +1,1 @@
+ALTER TABLE "gridline"."people" ADD COLUMN "timezone" text;
