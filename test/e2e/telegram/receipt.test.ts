@@ -3,7 +3,8 @@
 // responsible person. The time from 提交 to the receipt is measured (printed, not asserted).
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deliveries } from '../../../src/store/schema.js';
+import { formatTime } from '../../../src/i18n/index.js';
+import { deliveries, people } from '../../../src/store/schema.js';
 import { newOfficer, newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
@@ -121,4 +122,42 @@ describe('the receipt (四个一)', () => {
     console.log(`receipt after 提交 (Telegram, ${times.length} reports): p50 ${sorted[Math.floor(sorted.length / 2)]} ms, p95 ${p95} ms, max ${sorted[sorted.length - 1]} ms`);
     expect(times).toHaveLength(20);
   }, 300_000);
+});
+
+describe('a person\'s own time zone (/tz)', () => {
+  it('changes the times they are shown; the officer keeps the grid\'s', async () => {
+    const o = new TelegramPerson(emulator, { userId: nextUser++, firstName: '李冬梅', languageCode: 'zh-hans' });
+    await newOfficer(store.db, tree.unit, '李冬梅', { telegram: String(o.userId) });
+    const p = new TelegramPerson(emulator, { userId: nextUser++, firstName: '王秀英', languageCode: 'zh-hans' });
+    const villager = await newVillager(store.db, tree.unit, '王秀英', { telegram: String(p.userId) });
+
+    // Working in London: she picks London from the short list.
+    p.mark();
+    await p.command('/tz');
+    const ask = await p.waitForText('您在哪个时区');
+    expect(ask.buttons.flat().map((b) => b.label)).toEqual(expect.arrayContaining([expect.stringMatching(/^北京时间 \d{2}:\d{2}$/), expect.stringMatching(/^伦敦 /), '跟村里一样']));
+    await p.press(/^伦敦 /);
+    await p.waitForText('以后告诉您的时间都按这个时区算');
+    expect((await store.db.select().from(people).where(eq(people.id, villager.id)))[0]!.timezone).toBe('Europe/London');
+
+    const { receipt } = await report(p, '家里老人一个人在家，煤气灶打不着火了。');
+    const ref = refIn(receipt.text);
+    const m = (await matterByRef(store, ref))!;
+    const london = formatTime(m.dueAt!, 'zh-CN', 'Europe/London');
+    const beijing = formatTime(m.dueAt!, 'zh-CN', 'Asia/Shanghai');
+    expect(london).not.toBe(beijing);
+    expect(receipt.text).toContain(`${london}前办结`);
+    // The officer's card shows the same limit in the grid's zone.
+    const card = await waitFor(() => o.messages().find((x) => x.text.includes(`【新事项】${ref}`)) ?? null, 'the officer\'s card');
+    expect(card.text).toContain(beijing);
+    expect(card.text).not.toContain(london);
+
+    // Back to the village's zone.
+    p.mark();
+    await p.command('/tz');
+    await p.waitForText('您在哪个时区');
+    await p.press('跟村里一样');
+    await p.waitForText(`您那边现在是`);
+    expect((await store.db.select().from(people).where(eq(people.id, villager.id)))[0]!.timezone).toBeNull();
+  });
 });
