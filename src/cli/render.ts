@@ -92,7 +92,7 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
         }
       }
       lines.push('', tr('cli:show.deliveries'));
-      for (const x of d.deliveries) lines.push(`  ${x.personName}: ${tr(`cli:show.template.${x.template}`, { defaultValue: x.template })} — ${tr(`cli:show.status.${x.status}`, { defaultValue: tr(`alerts:delivery_status.${x.status}`, { defaultValue: x.status }) })}${x.channel ? ` (${x.channel})` : ''}`);
+      for (const x of d.deliveries) lines.push(`  ${x.personName}: ${tr(`cli:show.template.${x.template}`, { defaultValue: tr('cli:show.template.other') })} — ${tr(`cli:show.status.${x.status}`, { defaultValue: tr(`alerts:delivery_status.${x.status}`, { defaultValue: x.status }) })}${x.channel ? ` (${x.channel})` : ''}`);
       return lines.join('\n');
     }
     case 'report': {

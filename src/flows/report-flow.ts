@@ -77,7 +77,7 @@ async function submit(c: C): Promise<Next> {
     ...(c.data.mode === 'for' && c.data.onBehalfOf ? { onBehalfOf: c.data.onBehalfOf } : {}),
     receivedAt: c.now.toISOString(),
   });
-  if (result.status === 'rejected') return done({ say: [say(`intake:rejected.${result.reason}`, { person: c.sender?.person.name ?? '' })], menu: true });
+  if (result.status === 'rejected') return done({ say: [say(`intake:rejected.${result.reason}`)], menu: true });
   const refs = draftRefs(parts);
   if (refs.length && c.sender) {
     await linkPersonMessages(c.db, { platform: c.update.platform, chatId: c.update.chatId, personId: c.sender.person.id, matterId: result.matter.id, refs });

@@ -36,7 +36,14 @@ export async function unitByJoinCode(db: Executor, code: string): Promise<GridNo
 /** "湖泽镇 水川村 第三组": the unit and the nodes above it, without the county. */
 export async function placeName(db: Executor, node: GridNodeRow): Promise<string> {
   const line = (await ancestry(db, node)).reverse().filter((n) => n.level !== 'county');
-  return line.map((n) => n.name).join(' ');
+  return joinPlaceNames(line.map((n) => n.name));
+}
+
+const HAN = /\p{Script=Han}/u;
+
+/** "湖泽镇水川村第三组" in Chinese (no spaces between Chinese names), "Huze Shuichuan Group 3" otherwise. */
+export function joinPlaceNames(names: readonly string[]): string {
+  return names.reduce((out, name) => (!out ? name : HAN.test(out.slice(-1)) && HAN.test(name.charAt(0)) ? out + name : `${out} ${name}`), '');
 }
 
 export interface Carer {
