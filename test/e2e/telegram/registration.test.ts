@@ -57,7 +57,7 @@ describe('registering through Telegram', () => {
 
     await v.press('简体中文');
     const confirm = await v.waitForText('您要登记到');
-    expect(confirm.text).toContain('湖泽镇 水川村 第三组');
+    expect(confirm.text).toContain('湖泽镇水川村第三组');
     await v.press('对，就是这里');
 
     await v.waitForText('怎么称呼您');
@@ -108,7 +108,7 @@ describe('registering through Telegram', () => {
     const groups = await v.waitForText('村民小組');
     expect(groups.buttons.flat().map((b) => b.label).sort()).toEqual(['‹ 返回上一級', '第三组', '第四组'].sort());
     await v.press('第四组');
-    await v.waitForText('湖泽镇 水川村 第四组');
+    await v.waitForText('湖泽镇水川村第四组');
     await v.press('對，就是這裡');
     await v.waitForText('怎麼稱呼您');
     await v.say('李华');
@@ -166,7 +166,7 @@ describe('registering through Telegram', () => {
     await v.waitForText('登记好了');
     await v.command('/start');
     const back = await v.waitForText('欢迎回来');
-    expect(back.text).toContain('王秀英，欢迎回来！您登记在湖泽镇 水川村 第三组。');
+    expect(back.text).toContain('王秀英，欢迎回来！您登记在湖泽镇水川村第三组。');
     expect(back.keyboard?.flat().map((b) => b.label)).toContain('反映问题');
   });
 
