@@ -116,7 +116,7 @@ describe('registering through Telegram', () => {
     await v.say('略過');
     const done = await v.waitForText('登記好了');
     // Nobody looks after 第四组 yet: the village will arrange someone.
-    expect(done.text).toContain('村裡會盡快安排網格員');
+    expect(done.text).toContain('村裡會儘快安排網格員');
     expect(done.keyboard?.flat().map((b) => b.label)).toEqual(['反映問題', '諮詢', '我的事項', '說明']);
     const row = await registrationOf(v.userId);
     expect(row).toMatchObject({ role: 'villager', unitId: tree.otherUnit.id });
