@@ -67,6 +67,14 @@ describe('parseRoster', () => {
     expect(deriveJoinCode('shuichuan-g03')).toBe(unit.joinCode);
   });
 
+  it('reads a person\'s own time zone, and refuses one that does not exist', () => {
+    const roster = parseRoster(MINIMAL.replace('name: 李冬梅', 'name: 李冬梅\n    timezone: Europe/London'), 'tz.yaml');
+    expect(roster.people[0]!.timezone).toBe('Europe/London');
+    expect(parseRoster(MINIMAL, 'min.yaml').people[0]!.timezone).toBeUndefined();
+    const text = MINIMAL.replace('name: 李冬梅', 'name: 李冬梅\n    timezone: Mars/Olympus');
+    expect(problemsOf(text)).toEqual([expect.objectContaining({ line: lineOf(text, 'Mars/Olympus'), message: expect.stringContaining('unknown time zone') })]);
+  });
+
   it('reports every problem at once, each with its line and path', () => {
     const text = `grid:
   code: huze
