@@ -51,8 +51,9 @@ async function forward(c: C): Promise<Next> {
     attachments: c.data.voice ? [c.data.voice] : [],
     receivedAt: c.now.toISOString(),
   });
-  if (result.status === 'rejected') return done({ say: [say(`intake:rejected.${result.reason}`, { person: c.sender?.person.name ?? '' })], menu: true });
-  return done({ say: [say('flows:ask.forwarded', { ref: result.matter.ref })], menu: true });
+  if (result.status === 'rejected') return done({ say: [say(`intake:rejected.${result.reason}`)], menu: true });
+  // 四个一: the one receipt (reference, the officer who will answer, by when) comes once routing is done.
+  return done();
 }
 
 export const askFlow: Flow<AskData> = {

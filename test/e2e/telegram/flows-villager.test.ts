@@ -159,8 +159,11 @@ describe('咨询', () => {
     expect(answer.text).toContain('向村委会提出申请');
     expect(answer.text).toContain('这个回答对您有帮助吗？');
     await v.press('没解决，请网格员解答');
-    const sent = await v.waitForText('已经转给网格员了');
+    // One receipt: the reference once, and who will answer.
+    const sent = await v.waitForText('您反映的咨询事项已受理，受理编号');
     const ref = refIn(sent.text);
+    expect(sent.text.split(ref)).toHaveLength(2);
+    expect(sent.text).toContain('李冬梅');
     const m = await waitForMatter(store, ref, (x) => x.step !== 'accept', 'the consultation routed');
     expect(m).toMatchObject({ category: 'consult', reporterId: row.id });
     const [words] = await wordsOf(m.id);
