@@ -238,6 +238,8 @@ export interface HomeFigures {
   withinVillage: number | null;
   withinTownship: number | null;
   satisfaction: number | null;
+  /** 多网合一: matters by topic, most first (names as the roster writes them, else the locale's). */
+  topics?: Array<{ code: string; name: string | null; accepted: number }>;
 }
 
 const pct = (r: number | null, none: string) => (r === null ? none : `${Math.round(r * 1000) / 10}%`);
@@ -266,7 +268,7 @@ export function matterLines(items: HomeItem[], o: { locale: string; timezone: st
 export function figuresText(f: HomeFigures, locale: string): string {
   const tr = translator(locale);
   const none = tr('slack:home.no_rate');
-  return tr('slack:home.figures', {
+  const text = tr('slack:home.figures', {
     accepted: f.accepted,
     settled: f.settled,
     open: f.open,
@@ -276,6 +278,8 @@ export function figuresText(f: HomeFigures, locale: string): string {
     withinTownship: pct(f.withinTownship, none),
     satisfaction: pct(f.satisfaction, none),
   });
+  const topics = (f.topics ?? []).map((t) => tr('slack:home.topic_item', { name: t.name ?? topicWord(tr, t.code), count: t.accepted }));
+  return topics.length ? `${text}\n${tr('slack:home.topics', { list: topics.join(' · ') })}` : text;
 }
 
 export function homeView(o: { locale: string; timezone: string; now: Date; name: string | null; open: HomeItem[]; reported: HomeItem[]; figures: HomeFigures | null }): View {

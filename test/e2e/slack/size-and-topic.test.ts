@@ -10,7 +10,7 @@ import { matterEvents, matters, people } from '../../../src/store/schema.js';
 import { setAlerts } from '../../support/alert-factories.js';
 import { newGridLeader, newOfficer, newTree, newVillager, type PersonRow, type Tree } from '../../support/factories.js';
 import { FakeSlackApi, type SlackCall } from '../../support/slack/fake-slack-api.js';
-import { buttonPress, messageEvent } from '../../support/slack/signed-requests.js';
+import { buttonPress, messageEvent, slashCommand } from '../../support/slack/signed-requests.js';
 import { cardsOf, linkSlack, startSlackHarness, type SlackHarness } from '../../support/slack/slack-harness.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { waitFor } from '../../support/wait.js';
@@ -84,6 +84,17 @@ describe('size, topic and personal data in Slack', () => {
     const [event] = await store.db.select().from(matterEvents).where(and(eq(matterEvents.matterId, matter.id), eq(matterEvents.action, 'mark_size')));
     expect(event!.note).toBe('桥是镇里修的，要镇里来加固。');
     await h.waitCall('chat.update', (c) => c.args.ts === card.ts && JSON.stringify(c.args.blocks).includes('大事'), 'the card showing 大事');
+
+    // 选专题 from the same card; the cadre's /grid stats counts it under its topic.
+    await h.send(buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: card.ts, value: `mx:set_topic:${matter.ref}` }));
+    const topics = await h.waitCall('chat.postMessage', (c) => c.args.channel === OFFICER && FakeSlackApi.textOf(c).includes(`事项 ${matter.ref} 归哪个专题`), 'the topic list');
+    await h.send(buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: String(topics.args.ts ?? '1.1'), value: buttonValue(topics, '校园周边') }));
+    await h.waitCall('chat.postMessage', (c) => c.args.channel === OFFICER && FakeSlackApi.textOf(c).includes('已归入“校园周边”'), 'the topic set');
+    await h.waitCall('chat.update', (c) => c.args.ts === card.ts && JSON.stringify(c.args.blocks).includes('校园周边'), 'the card showing the topic');
+    const url = `${api.url}/respond/topic-stats`;
+    await h.send(slashCommand({ user: OFFICER, channel: OFFICER_DM, text: 'stats', responseUrl: url }));
+    const stats = await h.waitCall('/respond/topic-stats', undefined, 'the answer to /grid stats');
+    expect(String(stats.args.text)).toContain('分专题：校园周边 1 件');
   });
 
   it('a channel card leaves out the words and the name; 查看内容 sends them privately to a cadre', async () => {
