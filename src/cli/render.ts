@@ -154,6 +154,12 @@ function renderStats(s: GridStats, tr: ReturnType<typeof translator>): string {
   }
   categories.push([tr('stats:categories.total'), String(s.accepted), String(s.settled), String(s.open), String(s.withdrawn), pct(s.settlementRate.rate)]);
 
+  const topics = table([tr('stats:topics.topic'), tr('stats:topics.accepted'), tr('stats:topics.settled'), tr('stats:topics.open'), tr('stats:topics.big')]);
+  for (const x of s.byTopic) {
+    const word = tr(`common:topic.${x.topic}`);
+    topics.push([x.name ?? (word === `common:topic.${x.topic}` || word === `topic.${x.topic}` ? x.topic : word), String(x.accepted), String(x.settled), String(x.open), String(x.big)]);
+  }
+
   let whistles = tr('stats:departments.none');
   if (s.departments.length) {
     const t = table([tr('stats:departments.department'), tr('stats:departments.summoned'), tr('stats:departments.reported_in'), tr('stats:departments.late'), tr('stats:departments.signed_off'), tr('stats:departments.rating')]);
@@ -173,6 +179,9 @@ function renderStats(s: GridStats, tr: ReturnType<typeof translator>): string {
     '',
     tr('stats:categories.title'),
     categories.toString(),
+    '',
+    tr('stats:topics.title'),
+    topics.toString(),
     '',
     tr('stats:departments.title'),
     whistles,

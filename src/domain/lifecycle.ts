@@ -26,6 +26,11 @@ export const ACTIONS = [
   // Waiting on the villager's answer stops the deadline clocks.
   'pause',
   'resume',
+  // 大事/小事 and the topic grid (多网合一), decided by whoever holds the matter or a cadre above.
+  'mark_size',
+  'set_topic',
+  // The villager's words, sent privately to staff who ask (a group alert shows none); logged.
+  'view',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -95,6 +100,10 @@ export const TRANSITIONS: readonly Transition[] = [
   // The villager's own answer (add_info) resumes too; the service refuses a pause while paused.
   { action: 'pause', from: { steps: ACTIVE, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['assignee'] },
   { action: 'resume', from: { steps: ACTIVE, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['assignee', 'system'] },
+  // At accept (a matter nobody could take yet, for the cadre) or any time while it is worked.
+  { action: 'mark_size', from: { steps: ['accept', ...WORKED], states: OPEN }, to: { step: 'same', state: 'same' }, by: ['assignee', 'cadre_above'] },
+  { action: 'set_topic', from: { steps: ['accept', ...WORKED], states: OPEN }, to: { step: 'same', state: 'same' }, by: ['assignee', 'cadre_above'] },
+  { action: 'view', from: { steps: STEPS, states: ['open', 'settled', 'closed', 'withdrawn'] }, to: { step: 'same', state: 'same' }, by: STAFF },
 ];
 
 export function isOpen(state: MatterState): boolean {

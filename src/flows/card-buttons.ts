@@ -6,9 +6,9 @@ import type { MatterRow } from '../store/repositories/matter-repository.js';
 import type { FlowContext, PressedEdit } from './types.js';
 
 /** What an officer's card offers, in this order. */
-const OFFICER_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle'] as const;
+const OFFICER_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle', 'mark_size', 'set_topic'] as const;
 /** What a cadre above the matter's level is offered on an alert. */
-const CADRE_ACTIONS = ['takeover', 'transfer', 'supervise', 'whistle'] as const;
+const CADRE_ACTIONS = ['takeover', 'transfer', 'supervise', 'whistle', 'mark_size', 'set_topic'] as const;
 
 /** Card actions the person may take on the matter now ('takeover' for a cadre who does not hold it). */
 export function cardActions(matter: MatterRow, relations: readonly Relation[]): string[] {

@@ -41,6 +41,9 @@ export const matterButtons: CallbackHandler = async (data, c) => {
       return rate(c, ref, arg);
     case 'open':
       return open(c, ref);
+    case 'view':
+      // The words go to the presser privately (a group never sees them); performAction authorises it.
+      return { notice: (await act(c, ref, { action: 'view' })).said };
     default:
       break;
   }

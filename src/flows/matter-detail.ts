@@ -2,6 +2,8 @@
 // timeline. A resident sees their side of it; staff also see the villager's words in full and
 // the internal notes.
 import { holderOf, timelineOf, villagerWords, type Audience } from '../services/desk-service.js';
+import { cardFacts } from '../services/matter-defaults.js';
+import { topicLabel } from './size-topic-flows.js';
 import type { MatterRow } from '../store/repositories/matter-repository.js';
 import { clip, describeAttachments, eventLine, isOverdue, when } from './matter-words.js';
 import { literal } from './next.js';
@@ -16,6 +18,12 @@ export async function matterDetail(c: FlowContext, matter: MatterRow, audience: 
   const where = matter.state === 'open' ? c.t(`common:step.${matter.step}`) : c.t(`common:state.${matter.state}`);
   lines.push(c.t('flows:detail.title', { ref: matter.ref, category: c.t(`common:category.${matter.category}`), where }));
   lines.push(c.t('flows:detail.summary', { summary: clip(matter.summary, 80) }));
+  if (audience === 'staff') {
+    // 大事/小事 and the topic; the villager's phone for the one who holds it, nobody else.
+    const facts = await cardFacts(c.db, matter, viewer || null);
+    lines.push(c.t('flows:detail.size', { size: c.t(`common:size.${matter.size}`), urgent: matter.urgent ? c.t('flows:detail.urgent') : '', topic: topicLabel(c, matter.topic, facts.topicName) }));
+    if (facts.phone) lines.push(c.t('flows:detail.phone', { phone: facts.phone }));
+  }
   if (audience === 'staff') {
     for (const m of (await villagerWords(c.db, matter.id)).slice(-5)) {
       const files = describeAttachments(c, m.attachments ?? []);

@@ -23,6 +23,7 @@ import {
   whistleFlow,
 } from './officer-flows.js';
 import { reportFlow } from './report-flow.js';
+import { markSizeFlow, setTopicFlow } from './size-topic-flows.js';
 import type { Entry, FlowContext, FlowModule, Next } from './types.js';
 
 /** Villagers' matters are theirs alone: these never run in a group. */
@@ -54,7 +55,7 @@ const duty =
     setDuty(c, onLeave, (personId, value) => setOnLeave(c.db, personId, value));
 
 export const matterModule: FlowModule = {
-  flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, patrolFlow],
+  flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, patrolFlow, markSizeFlow, setTopicFlow],
   commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false) },
   menu: { report, ask, mine },
   callbacks: { mx: matterButtons },

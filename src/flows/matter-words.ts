@@ -67,6 +67,7 @@ export function isOverdue(m: Pick<MatterRow, 'dueAt' | 'state'>, now: Date): boo
 export const EVENT_WORDS = new Set([
   'report', 'receive', 'route', 'route_failed', 'take', 'reply', 'add_info', 'note', 'transfer', 'escalate', 'supervise',
   'settle', 'evaluate', 'reopen', 'withdraw', 'urge', 'whistle', 'report_in', 'sign_off', 'rate_department',
+  'mark_size', 'set_topic', 'view',
 ]);
 
 /** One event of the timeline as a line. */
@@ -79,6 +80,8 @@ export function eventLine(c: FlowContext, e: TimelineEvent, viewerId: string): s
     note: e.note ? clip(e.note, 60) : '',
     level: e.levelTo ? c.t(`notify:level_names.${e.levelTo}`) : '',
     rating: typeof data.rating === 'string' ? c.t(`flows:rate.${data.rating}`) : '',
+    size: typeof data.size === 'string' ? c.t(`common:size.${data.size}`) : '',
+    topic: typeof data.name === 'string' ? data.name : typeof data.topic === 'string' ? data.topic : '',
   };
   const key = EVENT_WORDS.has(e.action) ? `flows:event.${e.action}` : 'flows:event.other';
   const line = c.t(key, { ...params, action: e.action });

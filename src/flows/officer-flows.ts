@@ -42,6 +42,8 @@ export const ACTION_FLOWS: Partial<Record<string, string>> = {
   supervise: 'supervise',
   whistle: 'whistle',
   sign_off: 'sign_off',
+  mark_size: 'mark_size',
+  set_topic: 'set_topic',
 };
 
 /** Transfer to oneself, then take: a cadre taking a matter over (我来接手). */

@@ -17,6 +17,8 @@ export interface ReportData extends FlowData {
   mode?: 'self' | 'patrol' | 'for';
   onBehalfOf?: string;
   forName?: string;
+  /** A hazard with someone in danger now: urgent (alerts pass quiet hours, the village is told at once). */
+  urgent?: boolean;
 }
 
 type C = FlowContext<ReportData>;
@@ -44,6 +46,11 @@ export function takeContent(input: FlowInput, c: FlowContext<{ parts?: DraftPart
   return onAdded(added.parts, added.quiet);
 }
 
+function afterCategory(c: C, category: Category, urgent?: boolean): Next {
+  const data = { category, urgent: urgent === true };
+  return isEmptyDraft(c.data.parts ?? []) ? goto('describe', { data }) : goto('collect', { data });
+}
+
 const isContent = (input: FlowInput) => input.kind !== 'choice' && input.kind !== 'skip';
 
 function afterDescribe(c: C, parts: DraftPart[]): Next {
@@ -56,6 +63,7 @@ function confirmText(c: C): Say[] {
   if (c.data.mode === 'for') lines.push(say('flows:report.confirm.for', { name: c.data.forName ?? '' }));
   if (c.data.mode === 'patrol') lines.push(say('flows:report.confirm.patrol'));
   lines.push(say('flows:report.confirm.category', { category: c.t(`flows:report.categories.${c.data.category ?? 'other'}`) }));
+  if (c.data.urgent) lines.push(say('flows:report.confirm.urgent'));
   const text = draftText(parts);
   if (text) lines.push(say('flows:report.confirm.text', { text: clip(text, 300) }));
   lines.push(say('flows:report.confirm.parts', { parts: describeParts(c, parts) }));
@@ -74,6 +82,7 @@ async function submit(c: C): Promise<Next> {
     category: c.data.category ?? 'other',
     text: draftText(parts),
     attachments: draftAttachments(parts),
+    ...(c.data.urgent ? { urgent: true } : {}),
     ...(c.data.mode === 'for' && c.data.onBehalfOf ? { onBehalfOf: c.data.onBehalfOf } : {}),
     receivedAt: c.now.toISOString(),
   });
@@ -109,8 +118,18 @@ export const reportFlow: Flow<ReportData> = {
         }
         if (input.kind !== 'choice' || !(CATEGORIES as readonly string[]).includes(input.value)) return stay();
         const category = input.value as Category;
-        const parts = c.data.parts ?? [];
-        return isEmptyDraft(parts) ? goto('describe', { data: { category } }) : goto('collect', { data: { category } });
+        // 隐患: is anyone in danger now? That decides whether it may wait for the morning.
+        if (category === 'hazard') return goto('danger', { data: { category } });
+        return afterCategory(c, category);
+      },
+    },
+
+    danger: {
+      prompt: () => say('flows:report.danger'),
+      expect: { choices: () => [{ value: 'yes', label: say('flows:report.danger_yes') }, { value: 'no', label: say('flows:report.danger_no') }], columns: 1 },
+      next: (input, c) => {
+        if (input.kind !== 'choice') return stay();
+        return afterCategory(c, c.data.category ?? 'hazard', input.value === 'yes');
       },
     },
 

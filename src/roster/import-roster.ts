@@ -15,12 +15,13 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Db, Tx } from '../store/db.js';
 import { deleteDisputeCutoffs, listDisputeCutoffs, upsertDisputeCutoffs } from '../store/repositories/deadline-repository.js';
+import { deleteTopics, listMatterDefaults, listTopics, replaceMatterDefaults, upsertTopics } from '../store/repositories/matter-defaults-repository.js';
 import * as repo from '../store/repositories/roster-repository.js';
 import type { Platform } from '../domain/types.js';
 import { parseRoster, formatPath } from './parse-roster.js';
 import { checkRosterReferences, flattenGrid, rosterWarnings, type Roster } from './roster-schema.js';
 
-export const SUMMARY_KINDS = ['gridNodes', 'departments', 'people', 'identities', 'roles', 'timeLimits', 'faq', 'disputeCutoffs'] as const;
+export const SUMMARY_KINDS = ['gridNodes', 'departments', 'people', 'identities', 'roles', 'timeLimits', 'faq', 'disputeCutoffs', 'topics', 'matterDefaults'] as const;
 export type SummaryKind = (typeof SUMMARY_KINDS)[number];
 
 export interface KindCounts {
@@ -79,6 +80,8 @@ export async function importRoster(db: Db, roster: Roster, opts: ImportOptions =
       await syncRoles(tx, roster, nodeIds, deptIds, personIds, summary);
       if (roster.time_limits) await syncTimeLimits(tx, roster.time_limits, summary);
       if (roster.faq) await syncFaq(tx, roster.faq, summary);
+      if (roster.topics) await syncTopics(tx, roster.topics, summary);
+      if (roster.matter_defaults) await syncMatterDefaults(tx, roster.matter_defaults, summary);
       summary.changed = SUMMARY_KINDS.some((k) => summary.counts[k].created + summary.counts[k].updated + summary.counts[k].removed > 0);
       if (dryRun) throw new DryRunRollback(summary);
       return summary;
@@ -100,6 +103,8 @@ export function formatImportSummary(summary: ImportSummary): string[] {
     timeLimits: 'time limits',
     faq: 'FAQ entries',
     disputeCutoffs: 'dispute cut-offs',
+    topics: 'topics',
+    matterDefaults: 'matter defaults',
   };
   const lines: string[] = [];
   if (summary.dryRun) lines.push('dry run: nothing was written');
@@ -423,6 +428,45 @@ async function syncFaq(tx: Tx, faq: NonNullable<Roster['faq']>, summary: ImportS
   await repo.deleteFaqEntries(tx, stale);
   counts.removed += stale.length;
   await repo.insertFaqEntries(tx, inserts);
+}
+
+/** 多网合一: the roster's topic list is the whole list, in its order. */
+async function syncTopics(tx: Tx, topics: NonNullable<Roster['topics']>, summary: ImportSummary): Promise<void> {
+  const counts = summary.counts.topics;
+  const existing = new Map((await listTopics(tx)).map((t) => [t.code, t]));
+  const upserts = topics.map((t, position) => ({ code: t.code, name: t.name, position }));
+  const write = upserts.filter((t) => {
+    const row = existing.get(t.code);
+    if (!row) counts.created++;
+    else if (row.name !== t.name || row.position !== t.position) counts.updated++;
+    else {
+      counts.unchanged++;
+      return false;
+    }
+    return true;
+  });
+  const listed = new Set(topics.map((t) => t.code));
+  const stale = [...existing.keys()].filter((c) => !listed.has(c));
+  await deleteTopics(tx, stale);
+  counts.removed += stale.length;
+  await upsertTopics(tx, write);
+}
+
+/** Starting size and topic by category: the whole table, replaced only when it differs. */
+async function syncMatterDefaults(tx: Tx, rules: NonNullable<Roster['matter_defaults']>, summary: ImportSummary): Promise<void> {
+  const counts = summary.counts.matterDefaults;
+  const key = (r: { category: string; urgent?: boolean | null; size?: string | null; topic?: string | null }) => `${r.category}|${r.urgent ?? ''}|${r.size ?? ''}|${r.topic ?? ''}`;
+  const existing = await listMatterDefaults(tx);
+  if (existing.length === rules.length && existing.every((r, i) => key(r) === key(rules[i]!))) {
+    counts.unchanged += rules.length;
+    return;
+  }
+  counts.removed += existing.length;
+  counts.created += rules.length;
+  await replaceMatterDefaults(
+    tx,
+    rules.map((r, position) => ({ id: randomUUID(), category: r.category, urgent: r.urgent ?? null, size: r.size ?? null, topic: r.topic ?? null, position })),
+  );
 }
 
 /** 纠纷不过夜: one row per node with a cut-off of its own or inherited; nodes with none use the default. */

@@ -176,6 +176,8 @@ function knownKeysAt(path: PathSegment[]): readonly string[] {
     if (parent === 'roles') return ROSTER_KEYS.role;
     if (parent === 'time_limits') return ROSTER_KEYS.time_limit;
     if (parent === 'faq') return ROSTER_KEYS.faq;
+    if (parent === 'topics') return ROSTER_KEYS.topic;
+    if (parent === 'matter_defaults') return ROSTER_KEYS.matter_default;
   }
   return [];
 }

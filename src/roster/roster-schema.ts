@@ -159,6 +159,24 @@ export const FaqSchema = z.strictObject({
   keywords: z.array(text).default([]),
 });
 
+/** 多网合一: a topic grid a matter may be filed under (safety, environment, petition, school…). */
+export const TopicSchema = z.strictObject({
+  code: code('topic', 'safety'),
+  /** As the village calls it, e.g. 安全生产. */
+  name: text,
+});
+
+/**
+ * What a matter starts as, by category: its size (大事/小事) and topic. `urgent` narrows a row to
+ * hazards with someone in danger now (true) or not (false). The most specific row wins.
+ */
+export const MatterDefaultSchema = z.strictObject({
+  category: z.enum([...CATEGORIES, '*']).default('*'),
+  urgent: z.boolean().optional(),
+  size: z.enum(SIZES).optional(),
+  topic: code('topic', 'safety').optional(),
+});
+
 /**
  * `time_limits` and `faq`, when present, are the whole table: rows missing from them are removed.
  * When absent, the stored rows are left alone.
@@ -176,6 +194,10 @@ export const RosterSchema = z.strictObject({
   people: z.array(PersonSchema).default([]),
   time_limits: z.array(TimeLimitSchema).optional(),
   faq: z.array(FaqSchema).optional(),
+  /** The topic list officers pick from; when present, the whole list. */
+  topics: z.array(TopicSchema).optional(),
+  /** Starting size and topic by category; when present, the whole table. */
+  matter_defaults: z.array(MatterDefaultSchema).optional(),
 });
 
 export type Roster = z.output<typeof RosterSchema>;
@@ -186,6 +208,8 @@ export type RosterPerson = z.output<typeof PersonSchema>;
 export type RosterRole = z.output<typeof RoleAssignmentSchema>;
 export type RosterTimeLimit = z.output<typeof TimeLimitSchema>;
 export type RosterFaq = z.output<typeof FaqSchema>;
+export type RosterTopic = z.output<typeof TopicSchema>;
+export type RosterMatterDefault = z.output<typeof MatterDefaultSchema>;
 
 /** The keys each kind of mapping allows, for "did you mean" hints. */
 export const ROSTER_KEYS = {
@@ -196,6 +220,8 @@ export const ROSTER_KEYS = {
   role: Object.keys(RoleAssignmentSchema.shape),
   time_limit: Object.keys(TimeLimitSchema.shape),
   faq: Object.keys(FaqSchema.shape),
+  topic: Object.keys(TopicSchema.shape),
+  matter_default: Object.keys(MatterDefaultSchema.shape),
 } as const;
 
 const JOIN_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
@@ -454,6 +480,19 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
 
   const uniqueFaq = seen();
   asArray(root.faq).forEach((raw, i) => uniqueFaq(asCode(asObject(raw)?.code), ['faq', i, 'code'], 'FAQ code'));
+
+  const uniqueTopic = seen();
+  const topicCodes = new Set<string>();
+  asArray(root.topics).forEach((raw, i) => {
+    const topic = asCode(asObject(raw)?.code);
+    uniqueTopic(topic, ['topics', i, 'code'], 'topic code');
+    if (topic) topicCodes.add(topic);
+  });
+  asArray(root.matter_defaults).forEach((raw, i) => {
+    const topic = asCode(asObject(raw)?.topic);
+    if (topic && root.topics !== undefined && !topicCodes.has(topic))
+      issues.push({ path: ['matter_defaults', i, 'topic'], message: unknownCode('topic', topic, topicCodes) });
+  });
 
   return issues;
 }

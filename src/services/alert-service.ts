@@ -68,8 +68,21 @@ export async function alertDeliveries(db: Executor, spec: AlertSpec): Promise<Ne
     status: held ? 'held' : 'pending',
     ...(t.kind === 'person'
       ? { personId: t.personId, params }
-      : { personId: null, chatPlatform: t.platform, chatId: t.chatId, params: { ...params, locale: spec.node.alertLocale } }),
+      : { personId: null, chatPlatform: t.platform, chatId: t.chatId, params: { ...groupParams(params), locale: spec.node.alertLocale } }),
   }));
+}
+
+/** Marks a group alert's words as left out: the renderer puts a "see the words" button in their place. */
+export const WORDS_HIDDEN_KEY = 'notify:words_hidden';
+
+/**
+ * What a group (node chat or channel) is shown: the category, grid, reference and level, never
+ * the villager's words or name; those are one tap away for staff (the 'view' action).
+ */
+function groupParams(params: Record<string, unknown>): Record<string, unknown> {
+  if (!('summary' in params)) return params;
+  const { summary: _words, ...rest } = params;
+  return { ...rest, summaryKey: WORDS_HIDDEN_KEY };
 }
 
 /** Writes deliveries and a notify job for those not held; true when an outbox row was written. */

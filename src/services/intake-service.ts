@@ -1,6 +1,6 @@
 // A report becomes a matter: stored with its receipt and its routing job in one transaction.
 import { randomUUID } from 'node:crypto';
-import { dueAt, formatRef, resolveTimeLimit, transition } from '../domain/index.js';
+import { dueAt, formatRef, isUrgent, resolveTimeLimit, transition } from '../domain/index.js';
 import type { Attachment, Category, MatterLevel, Size, Topic } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { createDeliveries } from '../store/repositories/delivery-repository.js';
@@ -15,7 +15,9 @@ import {
 } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { findPerson, findPersonByCode, placementsOf, senderByIdentity, type PersonRow, type Placement } from '../store/repositories/people-repository.js';
+import { writeDeliveries } from './alert-service.js';
 import type { ServiceContext } from './context.js';
+import { startingPointFor, urgentAlert } from './matter-defaults.js';
 import { policies } from './policy-cache.js';
 import type { InboundEvent } from './inbound-event.js';
 
@@ -98,8 +100,11 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
 
   const now = ctx.now();
   const category: Category = event.category;
-  const size: Size = event.size ?? 'small';
-  const topic: Topic = event.topic ?? 'general';
+  // Only a hazard can be urgent: it then alerts cadres at once, even in their quiet hours.
+  const urgent = isUrgent(category, event.urgent);
+  const start = await startingPointFor(ctx.db, { category, urgent });
+  const size: Size = event.size ?? start.size;
+  const topic: Topic | string = event.topic ?? start.topic;
   const level: MatterLevel = 'unit';
   const limits = await policies(ctx.db);
   const limit = resolveTimeLimit(limits, { category, size, level });
@@ -128,8 +133,7 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
       reporterId: reporter?.id ?? null,
       recordedById: recordedBy?.id ?? null,
       summary: summarise(text, attachments),
-      // Only a hazard can be urgent: it then alerts cadres at once, even in their quiet hours.
-      urgent: category === 'hazard' && event.urgent === true,
+      urgent,
       sourceEventId: event.eventId,
       dueAt: dueAt(now, limit.acceptMinutes),
       discoveredAt: now,
@@ -150,7 +154,7 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
           stepTo: 'discover',
           levelTo: level,
           note: recordedBy ? (reporter ? 'filed_for_villager' : 'patrol') : null,
-          data: { platform: event.platform, category, size, topic },
+          data: { platform: event.platform, category, size, topic, ...(urgent ? { urgent } : {}) },
         },
         { matterId, at: now, action: 'receive', stepFrom: 'discover', stepTo: 'accept', data: { ref } },
       ]),
@@ -171,6 +175,8 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
         ...(receiptTo ? [{ queue: 'notify', job: 'notify', payload: { deliveryIds: [receiptId], at: new Date(now.getTime() + RECEIPT_WAIT_MS).toISOString() } }] : []),
       ]),
     ]);
+    // 隐患 with someone in danger now: the village hears of it at once.
+    if (urgent) await writeDeliveries(tx, await urgentAlert(tx, matter, now));
     return matter;
   });
 

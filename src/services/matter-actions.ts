@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import {
   climb,
   deadlineFor,
+  ladderTop,
   decide,
   parseRef,
   reopenLevel,
@@ -15,7 +16,7 @@ import {
   type LimitKind,
   type Relation,
 } from '../domain/index.js';
-import type { Attachment, MatterLevel } from '../domain/types.js';
+import type { Attachment, MatterLevel, Size } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { createDeliveries, type NewDelivery } from '../store/repositories/delivery-repository.js';
 import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
@@ -24,6 +25,7 @@ import {
   findMatter,
   findMatterByRef,
   insertMessage,
+  messagesOf,
   lastEventAt,
   lockMatter,
   recordEvent,
@@ -37,6 +39,7 @@ import { liaisonDepartmentsOn, openSummonsCount, type DepartmentRow } from '../s
 import { alertDeliveries } from './alert-service.js';
 import type { ServiceContext } from './context.js';
 import { deadlineRules, missedLimitParams, pauseFor, syncDeadlines } from './deadline-sync.js';
+import { topicChoices } from './matter-defaults.js';
 import { policies } from './policy-cache.js';
 import { rateDepartment, reportIn, resolveSummonable, signOff, whistle, type SummonsFailure, type SummonsResult, type SummonsScope } from './whistle-service.js';
 
@@ -65,7 +68,13 @@ export type ActionRequest =
   | { action: 'report_in'; department?: string }
   | { action: 'sign_off'; department?: string; note?: string }
   /** 1–5. */
-  | { action: 'rate_department'; department: string; rating: number; comment?: string };
+  | { action: 'rate_department'; department: string; rating: number; comment?: string }
+  /** 大事/小事, with the reason: the ladder's top and the time limits follow. */
+  | { action: 'mark_size'; size: Size; reason: string }
+  /** A code from the roster's topic list (多网合一). */
+  | { action: 'set_topic'; topic: string }
+  /** The villager's words, sent to the asker privately. */
+  | { action: 'view' };
 
 export type ActionFailure =
   | 'not_found'
@@ -156,6 +165,8 @@ function textOf(request: ActionRequest): string {
       return (request.note ?? '').trim();
     case 'rate_department':
       return (request.comment ?? '').trim();
+    case 'mark_size':
+      return request.reason.trim();
     default:
       return '';
   }
@@ -178,7 +189,7 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
   if ([...text].length > MAX_TEXT) return { ok: false, code: 'too_long', matter: found };
   const hasFiles = 'attachments' in request && (request.attachments?.length ?? 0) > 0;
   if ((action === 'reply' || action === 'add_info') && !text && !hasFiles) return { ok: false, code: 'empty', matter: found };
-  if ((action === 'note' || action === 'settle' || action === 'whistle') && !text) return { ok: false, code: 'empty', matter: found };
+  if ((action === 'note' || action === 'settle' || action === 'whistle' || action === 'mark_size') && !text) return { ok: false, code: 'empty', matter: found };
   // Rating a department's part is the township's: a cadre at township level or above in the matter's line.
   if (action === 'rate_department' && !placements.some((p) => CADRE_ROLES.has(p.role) && chain.some((n) => n.id === p.node.id) && (LEVEL_RANK[p.node.level] ?? -1) >= LEVEL_RANK.township!)) {
     return { ok: false, code: 'not_permitted', matter: found };
@@ -210,6 +221,12 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     const person = fits ? await findPerson(ctx.db, request.toPersonId) : undefined;
     if (!fits || !person) return { ok: false, code: 'invalid_target', matter: found };
     target = { personId: person.id, name: person.name, title: fits.title };
+  }
+  let topicName: string | null = null;
+  if (request.action === 'set_topic') {
+    const topic = (await topicChoices(ctx.db)).find((t) => t.code === request.topic);
+    if (!topic) return { ok: false, code: 'invalid_target', matter: found };
+    topicName = topic.name;
   }
   let summoned: DepartmentRow[] = [];
   if (request.action === 'whistle') {
@@ -376,6 +393,32 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
       case 'rate_department':
         summonsDone(await rateDepartment(scope, request.department, request.rating, text));
         break;
+      case 'mark_size':
+        // The ladder's top and the limits follow the size: the clocks are synced below.
+        patch.size = request.size;
+        events.push({ ...base, action: 'mark_size', note: text.slice(0, 500), data: { size: request.size, from: matter.size, top: ladderTop(request.size) } });
+        tell(matter.assigneeId, 'size_marked', { by: actorName, size: request.size, reason: text });
+        break;
+      case 'set_topic':
+        patch.topic = request.topic;
+        events.push({ ...base, action: 'set_topic', data: { topic: request.topic, from: matter.topic, ...(topicName ? { name: topicName } : {}) } });
+        break;
+      case 'view': {
+        // Personal data goes to the one who asked, privately, and the log says who looked.
+        const said = (await messagesOf(tx, matter.id)).filter((m) => m.direction === 'in');
+        const words = said.map((m) => m.text ?? '').filter(Boolean).join('\n');
+        events.push({ ...base, action: 'view' });
+        if (input.actorId) {
+          deliveries.push({
+            id: randomUUID(),
+            personId: input.actorId,
+            matterId: matter.id,
+            template: 'matter_words',
+            params: { ref: matter.ref, category: matter.category, grid: chain[0]?.name ?? '', text: [...words].length > 1500 ? `${[...words].slice(0, 1499).join('')}…` : words || matter.summary },
+          });
+        }
+        break;
+      }
     }
 
     // The deadline clocks follow the matter: new timers, and the removal of superseded ones, commit with it.
@@ -383,7 +426,7 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     const clocks = await syncDeadlines(tx, { ...matter, ...patch } as MatterRow, { now, policies: limits, rules, pausedSince: pause.pausedSince, restart });
     if (clocks.settleDue) patch.dueAt = clocks.settleDue;
     // Cards posted on chat platforms (Slack) are redrawn to show where the matter stands now.
-    if (action !== 'note') outbox.push({ queue: 'card_refresh', job: 'card_refresh', payload: { matterId: matter.id } });
+    if (action !== 'note' && action !== 'view') outbox.push({ queue: 'card_refresh', job: 'card_refresh', payload: { matterId: matter.id } });
     const writes: Array<Promise<unknown>> = [updateMatter(tx, matter.id, patch), appendEvents(tx, events)];
     // Alerts held for the morning digest get no notify job.
     const sendNow = deliveries.filter((x) => x.status !== 'held').map((x) => x.id!);

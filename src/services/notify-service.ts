@@ -9,7 +9,9 @@ import { formatTime, translator } from '../i18n/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
 import { claimDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
-import { markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
+import { findMatter } from '../store/repositories/matter-repository.js';
+import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
+import { WORDS_HIDDEN_KEY } from './alert-service.js';
 import type { ServiceContext } from './context.js';
 
 export interface NotifyOptions {
@@ -24,11 +26,11 @@ export interface NotifyOptions {
  * takes the button's arg from the delivery's params (a department code).
  */
 const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; argParam?: string; label: string }>> = {
-  assigned: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
-  escalated: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
-  reopened: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
+  assigned: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
+  escalated: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
+  reopened: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
   unassigned: [{ action: 'takeover', label: 'takeover' }],
-  escalation_alert: ['takeover', 'transfer', 'supervise', 'whistle'].map((a) => ({ action: a, label: a })),
+  escalation_alert: ['takeover', 'transfer', 'supervise', 'whistle', 'mark_size'].map((a) => ({ action: a, label: a })),
   villager_added: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   urged: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   supervised: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
@@ -44,6 +46,9 @@ const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; arg
   department_signed_off: [{ action: 'reply', label: 'reply' }],
   departments_done: [{ action: 'settle', label: 'settle' }],
   summons_overdue: ['supervise', 'whistle'].map((a) => ({ action: a, label: a })),
+  // 隐患 with someone in danger now, to the village at once
+  urgent_hazard: ['takeover', 'supervise'].map((a) => ({ action: a, label: a })),
+  size_marked: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
 };
 
 /** Notifications that list matters (params.refs) carry one button per matter, up to LIST_BUTTONS_MAX. */
@@ -57,6 +62,7 @@ type Translate = ReturnType<typeof translator>;
 function localise(params: Record<string, unknown>, tr: Translate, locale: string, timezone: string): Record<string, unknown> {
   const p: Record<string, unknown> = { ...params };
   if (typeof p.category === 'string') p.category = tr(`common:category.${p.category}`);
+  if (typeof p.size === 'string') p.sizeName = tr(`common:size.${p.size}`);
   if (typeof p.dueAt === 'string') p.due = formatTime(new Date(p.dueAt), locale, timezone);
   if (typeof p.reportedAt === 'string') p.reported = formatTime(new Date(p.reportedAt), locale, timezone);
   if (typeof p.level === 'string') p.levelName = tr(`notify:level_names.${p.level}`);
@@ -109,6 +115,8 @@ export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'
     return typeof v === 'string' && ARG_RE.test(v) ? v : undefined;
   };
   const buttons = ref ? (TEMPLATE_ACTIONS[delivery.template] ?? []).map((b) => ({ label: tr(`notify:actions.${b.label}`), data: actionData(b.action, ref, argOf(b)) })) : [];
+  // A group alert leaves the villager's words out; staff get them privately with one tap.
+  if (ref && delivery.params.summaryKey === WORDS_HIDDEN_KEY) buttons.unshift({ label: tr('notify:actions.view'), data: actionData('view', ref) });
   const listAction = LIST_ACTIONS[delivery.template];
   if (listAction && Array.isArray(p.refs)) {
     for (const r of (p.refs as unknown[]).slice(0, LIST_BUTTONS_MAX)) {
@@ -165,6 +173,20 @@ export async function sendDeliveries(ctx: ServiceContext, opts: NotifyOptions, d
 
 type Recipients = Awaited<ReturnType<typeof recipients>>;
 
+/** Notifications that hand a matter to someone: its holder may need to call the villager. */
+const HOLDER_TEMPLATES = new Set(['assigned', 'escalated', 'reopened']);
+
+/**
+ * The villager's phone, for the matter's holder only (checked when sent, so a card that reaches
+ * someone who no longer holds it carries none). Null when there is none to give.
+ */
+async function holderPhone(ctx: ServiceContext, delivery: DeliveryRow): Promise<string | null> {
+  if (!delivery.matterId || !delivery.personId || !HOLDER_TEMPLATES.has(delivery.template)) return null;
+  const matter = await findMatter(ctx.db, delivery.matterId);
+  if (!matter?.reporterId || matter.assigneeId !== delivery.personId) return null;
+  return (await findPerson(ctx.db, matter.reporterId))?.phone ?? null;
+}
+
 async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: DeliveryRow, who: ReturnType<Recipients['get']>): Promise<string> {
   if (!who) {
     await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: 'no such person' });
@@ -173,6 +195,8 @@ async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: Deliv
   const { person } = who;
   // Every time shown in the reader's own zone (set with /tz or in the roster), else the service's.
   const message = renderDelivery(delivery, person.locale, person.timezone ?? opts.timezone);
+  const phone = await holderPhone(ctx, delivery);
+  if (phone) message.text += `\n${translator(person.locale)('notify:phone_line', { phone })}`;
   const identities = who.identities.filter((i) => !i.unreachableAt);
   const usable = identities.filter((i) => opts.channels.has(i.platform));
   for (const identity of usable) {

@@ -4,10 +4,12 @@
 import { CATEGORIES, MATTER_LEVELS, type Category, type MatterLevel } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { findNodeByCode } from '../store/repositories/grid-repository.js';
+import { listTopics } from '../store/repositories/matter-defaults-repository.js';
 import {
   departmentFigures,
   matterFigures,
   rootNodes,
+  topicFigures,
   type GridNodeRow,
   type MatterFiguresRow,
 } from '../store/repositories/stats-repository.js';
@@ -65,6 +67,17 @@ export interface GridStats {
   medianMinutes: { accept: number | null; acceptSamples: number; settle: number | null; settleSamples: number };
   deadlinesMissed: { total: number; accept: number; reply: number; settle: number };
   departments: DepartmentFigures[];
+  /** 多网合一: by topic, most matters first; `name` as the roster writes it (null: not in its list). */
+  byTopic: TopicFigures[];
+}
+
+export interface TopicFigures {
+  topic: string;
+  name: string | null;
+  accepted: number;
+  settled: number;
+  open: number;
+  big: number;
 }
 
 export type StatsNode =
@@ -107,7 +120,8 @@ function emptyRow(): MatterFiguresRow {
 /** Dates must already be checked with isCalendarDate. */
 export async function gridStats(db: Executor, node: GridNodeRow, range: { from?: string; to?: string } = {}): Promise<GridStats> {
   const scope = { path: node.path, timezone: node.timezone, from: range.from, to: range.to };
-  const [rows, depts] = await Promise.all([matterFigures(db, scope), departmentFigures(db, scope)]);
+  const [rows, depts, topics, topicList] = await Promise.all([matterFigures(db, scope), departmentFigures(db, scope), topicFigures(db, scope), listTopics(db)]);
+  const topicNames = new Map(topicList.map((t) => [t.code, t.name]));
   const t = rows.find((r) => r.total) ?? emptyRow();
   const byCategory = Object.fromEntries(
     CATEGORIES.map((c) => {
@@ -150,5 +164,6 @@ export async function gridStats(db: Executor, node: GridNodeRow, range: { from?:
       ratings: d.ratings,
       averageRating: d.averageRating,
     })),
+    byTopic: topics.map((t) => ({ topic: t.topic, name: topicNames.get(t.topic) ?? null, accepted: t.accepted, settled: t.settled, open: t.open, big: t.big })),
   };
 }

@@ -565,3 +565,28 @@ export const disputeCutoffs = gridline.table('dispute_cutoffs', {
   /** Local 'HH:MM': when a dispute reported in the night is due. */
   morning: text('morning').notNull(),
 });
+
+/** 多网合一: the topic grids a matter may belong to, from the roster; offered in this order. */
+export const topics = gridline.table(
+  'topics',
+  {
+    code: text('code').primaryKey(),
+    /** As the roster names it (data, like a node's name). */
+    name: text('name').notNull(),
+    position: integer('position').notNull().default(0),
+  },
+);
+
+/** What a matter starts as, by category (and urgency): its size and topic. From the roster; '*' matches any. */
+export const matterDefaults = gridline.table(
+  'matter_defaults',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    category: text('category').notNull().default('*'),
+    /** Null matches either. */
+    urgent: boolean('urgent'),
+    size: text('size'),
+    topic: text('topic'),
+    position: integer('position').notNull().default(0),
+  },
+);

@@ -72,6 +72,13 @@ export function attachmentLine(a: Attachment, locale: string): string {
   return `:paperclip: ${escapeMrkdwn(label)}${a.caption ? ` — ${escapeMrkdwn(a.caption)}` : ''}`;
 }
 
+/** A topic code in words: the locale's name when it has one, else the code. */
+function topicWord(tr: (key: string) => string, code: string): string {
+  const key = `common:topic.${code}`;
+  const word = tr(key);
+  return word === key || word === `topic.${code}` ? code : word;
+}
+
 export function cardButtons(model: CardModel, locale: string): Button[] {
   const tr = translator(locale);
   return model.buttons.map((a: CardAction) => ({
@@ -100,16 +107,21 @@ export function matterCard(model: CardModel, o: CardOptions): { text: string; bl
   const blocks: Block[] = [
     { type: 'header', text: plain(`${category} · ${m.ref}`, 150) },
     { type: 'context', elements: [mrkdwn(`${STATE_MARK[m.state] ?? ''} *${escapeMrkdwn(reason)}* · ${escapeMrkdwn(tr(`common:state.${m.state}`))}`)] },
-    { type: 'section', text: mrkdwn(`*${tr('slack:card.words')}*\n${quoted}`) },
+    // A channel is everyone's: the villager's words and name stay out, one tap away ('view').
+    { type: 'section', text: mrkdwn(o.personal ? `*${tr('slack:card.words')}*\n${quoted}` : `*${tr('slack:card.words')}*\n${escapeMrkdwn(tr('slack:card.words_hidden'))}`) },
     {
       type: 'section',
       fields: [
         mrkdwn(`*${tr('slack:card.field.grid')}*\n${escapeMrkdwn(model.grid)}`),
-        mrkdwn(`*${tr('slack:card.field.reporter')}*\n${escapeMrkdwn(model.reporter ?? tr('slack:card.nobody'))}`),
+        ...(o.personal ? [mrkdwn(`*${tr('slack:card.field.reporter')}*\n${escapeMrkdwn(model.reporter ?? tr('slack:card.nobody'))}`)] : []),
         mrkdwn(`*${tr('slack:card.field.step')}*\n${escapeMrkdwn(step)}`),
         mrkdwn(`*${tr('slack:card.field.level')}*\n${escapeMrkdwn(tr(`common:matter_level.${m.level}`))}`),
         mrkdwn(`*${tr('slack:card.field.assignee')}*\n${escapeMrkdwn(who)}`),
         mrkdwn(`*${tr('slack:card.field.due')}*\n${due}`),
+        mrkdwn(`*${tr('slack:card.field.size')}*\n${escapeMrkdwn(tr(`common:size.${m.size}`))}${m.urgent ? ` :rotating_light: ${escapeMrkdwn(tr('slack:card.urgent'))}` : ''}`),
+        mrkdwn(`*${tr('slack:card.field.topic')}*\n${escapeMrkdwn(model.topicName ?? topicWord(tr, m.topic))}`),
+        // The holder may need to call: a tel: link, on their card only.
+        ...(model.phone ? [mrkdwn(`*${tr('slack:card.field.phone')}*\n<tel:${model.phone.replace(/[^+0-9]/g, '')}|${escapeMrkdwn(model.phone)}>`)] : []),
       ],
     },
   ];
@@ -121,7 +133,7 @@ export function matterCard(model: CardModel, o: CardOptions): { text: string; bl
   const buttons = cardButtons(model, o.locale);
   if (buttons.length) blocks.push(actionsBlock(buttons, `card_${m.ref}`));
   if (o.personal && m.state === 'open') blocks.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(tr('slack:card.hint')))] });
-  const text = tr('slack:card.fallback', { category, ref: m.ref, summary: m.summary, step });
+  const text = tr('slack:card.fallback', { category, ref: m.ref, summary: o.personal ? m.summary : '', step });
   return { text, blocks };
 }
 
@@ -226,6 +238,8 @@ export interface HomeFigures {
   withinVillage: number | null;
   withinTownship: number | null;
   satisfaction: number | null;
+  /** 多网合一: matters by topic, most first (names as the roster writes them, else the locale's). */
+  topics?: Array<{ code: string; name: string | null; accepted: number }>;
 }
 
 const pct = (r: number | null, none: string) => (r === null ? none : `${Math.round(r * 1000) / 10}%`);
@@ -254,7 +268,7 @@ export function matterLines(items: HomeItem[], o: { locale: string; timezone: st
 export function figuresText(f: HomeFigures, locale: string): string {
   const tr = translator(locale);
   const none = tr('slack:home.no_rate');
-  return tr('slack:home.figures', {
+  const text = tr('slack:home.figures', {
     accepted: f.accepted,
     settled: f.settled,
     open: f.open,
@@ -264,6 +278,8 @@ export function figuresText(f: HomeFigures, locale: string): string {
     withinTownship: pct(f.withinTownship, none),
     satisfaction: pct(f.satisfaction, none),
   });
+  const topics = (f.topics ?? []).map((t) => tr('slack:home.topic_item', { name: t.name ?? topicWord(tr, t.code), count: t.accepted }));
+  return topics.length ? `${text}\n${tr('slack:home.topics', { list: topics.join(' · ') })}` : text;
 }
 
 export function homeView(o: { locale: string; timezone: string; now: Date; name: string | null; open: HomeItem[]; reported: HomeItem[]; figures: HomeFigures | null }): View {

@@ -7,13 +7,14 @@ import type { Executor } from '../../store/db.js';
 import { ancestry, findNode } from '../../store/repositories/grid-repository.js';
 import { findMatter, matterEventsOf, messagesOf, type MatterRow } from '../../store/repositories/matter-repository.js';
 import { findPerson, titleOf } from '../../store/repositories/people-repository.js';
+import { cardFacts } from '../../services/matter-defaults.js';
 
 /** Card buttons, in the order shown. `takeover` is a cadre's transfer to themself. */
-export const CARD_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle', 'supervise', 'takeover'] as const;
+export const CARD_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle', 'supervise', 'takeover', 'mark_size', 'set_topic', 'view'] as const;
 export type CardAction = (typeof CARD_ACTIONS)[number];
 
-/** Buttons a grid node's channel shows; whoever presses is checked then. */
-const CHANNEL_ACTIONS: readonly CardAction[] = ['takeover', 'transfer', 'escalate', 'whistle', 'supervise'];
+/** Buttons a grid node's channel shows; whoever presses is checked then. 'view' sends the words privately. */
+const CHANNEL_ACTIONS: readonly CardAction[] = ['view', 'takeover', 'transfer', 'escalate', 'whistle', 'supervise', 'mark_size'];
 
 export interface CardModel {
   matter: MatterRow;
@@ -25,6 +26,10 @@ export interface CardModel {
   result: string | null;
   rating: string | null;
   buttons: CardAction[];
+  /** The topic's roster name (null: use the locale's). */
+  topicName: string | null;
+  /** The villager's phone: only on the card of the one who holds the matter. */
+  phone: string | null;
 }
 
 const domainAction = (a: CardAction): Action => (a === 'takeover' ? 'transfer' : a);
@@ -35,6 +40,8 @@ export async function cardButtons(db: Executor, matter: MatterRow, viewerId: str
   const rel = await relationsOf(db, viewerId, matter);
   return CARD_ACTIONS.filter((a) => {
     if (a === 'takeover') return rel.includes('cadre_above') && matter.assigneeId !== viewerId && decide(matter, 'transfer', rel).ok;
+    // A personal card shows the words already.
+    if (a === 'view') return false;
     return decide(matter, a, rel).ok;
   });
 }
@@ -65,5 +72,6 @@ export async function loadCardModel(db: Executor, matterId: string, viewerId: st
     result: current?.note ?? null,
     rating: current && evaluate && evaluate.id > current.id ? String((evaluate.data as { rating?: string } | null)?.rating ?? '') || null : null,
     buttons: await cardButtons(db, matter, viewerId),
+    ...(await cardFacts(db, matter, viewerId)),
   };
 }

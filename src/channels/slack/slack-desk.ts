@@ -148,6 +148,7 @@ export class SlackDesk {
       withinVillage: s.withinVillage.rate,
       withinTownship: s.withinTownship.rate,
       satisfaction: s.satisfaction.rate,
+      topics: s.byTopic.map((t) => ({ code: t.topic, name: t.name, accepted: t.accepted })),
     };
   }
 }

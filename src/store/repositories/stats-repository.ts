@@ -193,3 +193,27 @@ export async function departmentFigures(db: Executor, scope: StatsScope): Promis
   );
   return rows.map((r) => ({ ...r, averageRating: r.averageRating === null ? null : Number(r.averageRating) }));
 }
+
+/** 多网合一: matters in scope by topic (and how many of them are big). */
+export interface TopicFiguresRow extends Record<string, unknown> {
+  topic: string;
+  accepted: number;
+  settled: number;
+  open: number;
+  big: number;
+}
+
+export async function topicFigures(db: Executor, scope: StatsScope): Promise<TopicFiguresRow[]> {
+  return queryRows<TopicFiguresRow>(
+    db,
+    sql`with ${scopeCte(scope)}
+    select m.topic,
+      count(*)::int as accepted,
+      count(*) filter (where s.state in ('settled', 'closed'))::int as settled,
+      count(*) filter (where s.state = 'open')::int as open,
+      count(*) filter (where m.size = 'big')::int as big
+    from scope s join ${matters} m on m.id = s.id
+    group by m.topic
+    order by accepted desc, m.topic`,
+  );
+}

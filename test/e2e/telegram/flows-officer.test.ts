@@ -79,7 +79,7 @@ describe('officers', () => {
     await press(o, list, labels(list)[0]!);
     const detail = await o.waitForText(`【${overdue.ref}】`);
     expect(detail.text).toContain('群众说：低保的钱这个月没到账。');
-    expect(labels(detail)).toEqual(['接单', '回复', '转办', '上报', '‹ 返回']);
+    expect(labels(detail)).toEqual(['接单', '回复', '转办', '上报', '定大小事', '选专题', '‹ 返回']);
     await press(o, detail, '接单');
     await o.waitForText('已接单');
     expect((await matterByRef(store, overdue.ref))!.step).toBe('handle');
@@ -143,6 +143,7 @@ describe('officers', () => {
     await press(o, await o.waitForText('要记录什么'), '🔍 我巡查发现的情况');
     await o.waitForText('记录巡查发现的情况');
     await o.press('⚠️ 安全隐患');
+    await o.press('没有，但要尽快处理');
     await o.waitForText('请写下看到的情况');
     await o.say('三组水塘边的护栏断了一截。');
     await press(o, await o.waitForText('收到了'), '✅ 说完了');

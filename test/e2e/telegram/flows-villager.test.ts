@@ -60,6 +60,7 @@ describe('bursts make one report', () => {
     const { p: v, row } = await villager();
     await v.say('反映问题');
     await v.press('⚠️ 安全隐患');
+    await v.press('没有，但要尽快处理');
     await v.waitForText('请说一说是什么事');
     await v.sendAlbum(3, '村口的电线杆歪了');
     await v.say('随时可能倒下来，孩子上学要从那里走。');
@@ -97,6 +98,7 @@ describe('bursts make one report', () => {
     await v.pressData(what.buttons.flat().find((b) => b.label === '📝 反映这件事')!.data, what);
     await v.waitForText('您说的我都记下了');
     await v.press('⚠️ 安全隐患');
+    await v.press('没有，但要尽快处理');
     await v.waitForText('收到了（照片 2 张）');
     await v.press('✅ 说完了');
     await v.waitForText('事情发生在哪里');

@@ -190,7 +190,9 @@ describe.each(STORE_KINDS)('cadre alerts on %s', (kind) => {
     const [{ to, message }] = telegram.sent as [(typeof telegram.sent)[number]];
     expect(to).toMatchObject({ chatId: '-100123', externalId: '-100123', group: true, personId: '' });
     expect(message.text).toContain(m.ref);
-    expect(message.actions?.map((a) => a.label)).toEqual(['我来接手', '转办', '督办', '吹哨']);
+    // The group sees no villager's words: they are one tap away ('查看内容', sent privately).
+    expect(message.actions?.map((a) => a.label)).toEqual(['查看内容', '我来接手', '转办', '督办', '吹哨', '定大小事']);
+    expect(message.text).not.toContain('村道塌了一段');
     expect(message.actions?.map((a) => a.data)).toContain(`mx:whistle:${m.ref}`);
 
     // With dm: true the cadres are told as well; no adapter for the group's platform → the log.

@@ -7,14 +7,14 @@ const matter = (step: MatterRow['step'], state: MatterRow['state'] = 'open') => 
 
 describe('card actions', () => {
   it('offer the holder what fits the step: accept first, then reply, whistle and settle', () => {
-    expect(cardActions(matter('dispatch'), ['assignee'])).toEqual(['take', 'reply', 'transfer', 'escalate']);
-    expect(cardActions(matter('handle'), ['assignee'])).toEqual(['reply', 'transfer', 'escalate', 'whistle', 'settle']);
+    expect(cardActions(matter('dispatch'), ['assignee'])).toEqual(['take', 'reply', 'transfer', 'escalate', 'mark_size', 'set_topic']);
+    expect(cardActions(matter('handle'), ['assignee'])).toEqual(['reply', 'transfer', 'escalate', 'whistle', 'settle', 'mark_size', 'set_topic']);
     expect(cardActions(matter('feedback', 'settled'), ['assignee'])).toEqual([]);
   });
 
   it('offer a cadre above the matter taking it over, transferring and supervising it', () => {
-    expect(cardActions(matter('dispatch'), ['cadre_above'])).toEqual(['takeover', 'transfer', 'supervise']);
-    expect(cardActions(matter('handle'), ['cadre_above'])).toEqual(['takeover', 'transfer', 'supervise', 'whistle']);
+    expect(cardActions(matter('dispatch'), ['cadre_above'])).toEqual(['takeover', 'transfer', 'supervise', 'mark_size', 'set_topic']);
+    expect(cardActions(matter('handle'), ['cadre_above'])).toEqual(['takeover', 'transfer', 'supervise', 'whistle', 'mark_size', 'set_topic']);
     expect(cardActions(matter('evaluate', 'closed'), ['cadre_above'])).toEqual([]);
   });
 

@@ -43,6 +43,8 @@ function model(over: Partial<CardModel['matter']> = {}, buttons: CardModel['butt
     result: null,
     rating: null,
     buttons,
+    topicName: null,
+    phone: null,
   };
 }
 
@@ -81,6 +83,18 @@ describe('matter cards', () => {
     expect(json).toContain('Supervision alert');
     expect(json).not.toContain('"actions"');
     expect(json).not.toContain('Reply in this message'); // no thread hint in a channel
+  });
+
+  it('keep the villager\'s words and name out of a channel card, and give the holder a tel: link', () => {
+    const channel = JSON.stringify(matterCard(model({}, ['view', 'takeover']), { locale: 'zh-CN', timezone: 'Asia/Shanghai', now, template: 'escalation_alert', personal: false }));
+    expect(channel).not.toContain('邻居在我家田边堆柴草');
+    expect(channel).not.toContain('罗秀英');
+    expect(channel).toContain('查看内容');
+    expect(channel).toContain('mx:view:0000-0018');
+    const holder = JSON.stringify(matterCard({ ...model({ size: 'big', urgent: true }), phone: '+86 138-0000-1234', topicName: '安全生产' }, { locale: 'zh-CN', timezone: 'Asia/Shanghai', now, template: 'assigned', personal: true }).blocks);
+    expect(holder).toContain('<tel:+8613800001234|+86 138-0000-1234>');
+    expect(holder).toContain('大事');
+    expect(holder).toContain('安全生产');
   });
 
   it('sort overdue first', () => {

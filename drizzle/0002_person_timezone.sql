@@ -1,1 +1,0 @@
-ALTER TABLE "gridline"."people" ADD COLUMN "timezone" text;
