@@ -6,7 +6,8 @@ import type { Attachment, Platform } from '../domain/types.js';
 import { actionData, RATINGS } from './matter-actions.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
-import { claimDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
+import { claimDeliveries, deliveriesByIds, failPendingDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
+import { SEND_LEASE_MS } from './send-lease.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
 import type { ServiceContext } from './context.js';
@@ -113,9 +114,6 @@ export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'
   };
 }
 
-/** A claim older than this is taken to belong to a worker that died. */
-const CLAIM_STALE_MS = 5 * 60_000;
-
 export interface SendAttempt {
   /** The job sending it: a retry of the same job may resend after a crash, another job may not. */
   claimer: string;
@@ -124,26 +122,35 @@ export interface SendAttempt {
 }
 
 /**
- * Sends the deliveries of one job. Each is claimed first, so a delivery that another job sent or
- * is sending is skipped; a failure gives the rest back for the job's retry.
+ * Sends the deliveries of one job, each claimed (a lease, SEND_LEASE_MS) just before it is sent
+ * and recorded just after, so a delivery that another job sent or is sending is skipped, and a
+ * process that dies leaves at most the one it was sending in doubt. A failure gives the delivery
+ * back for the job's retry.
  */
 export async function sendDeliveries(ctx: ServiceContext, opts: NotifyOptions, deliveryIds: string[], attempt: SendAttempt): Promise<JobOutcome> {
-  const now = ctx.now();
-  const claimed = await claimDeliveries(ctx.db, deliveryIds, attempt.claimer, now, new Date(now.getTime() - CLAIM_STALE_MS));
-  if (!claimed.length) return { outcome: 'already_done' };
-  const people = await recipients(ctx.db, [...new Set(claimed.flatMap((d) => (d.personId ? [d.personId] : [])))]);
+  const rows = await deliveriesByIds(ctx.db, deliveryIds);
+  const open = new Set(rows.filter((d) => d.status === 'pending' || d.status === 'sending').map((d) => d.id));
+  const todo = deliveryIds.filter((id) => open.has(id));
+  if (!todo.length) return { outcome: 'already_done' };
+  const people = await recipients(ctx.db, [...new Set(rows.flatMap((d) => (d.personId && open.has(d.id) ? [d.personId] : [])))]);
   const outcomes: Record<string, number> = {};
-  for (let i = 0; i < claimed.length; i++) {
-    const delivery = claimed[i]!;
+  for (let i = 0; i < todo.length; i++) {
+    const now = ctx.now();
+    const [delivery] = await claimDeliveries(ctx.db, [todo[i]!], attempt.claimer, now, new Date(now.getTime() - SEND_LEASE_MS));
+    if (!delivery) {
+      outcomes.skipped = (outcomes.skipped ?? 0) + 1;
+      continue;
+    }
     try {
       const result = delivery.personId ? await sendOne(ctx, opts, delivery, people.get(delivery.personId)) : await sendToChat(ctx, opts, delivery);
       outcomes[result] = (outcomes[result] ?? 0) + 1;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const rest = claimed.slice(i).map((d) => d.id);
       // A 429 delays the job without using an attempt: never final.
-      if (attempt.final && !(err instanceof RetryAfterError)) await finishDeliveries(ctx.db, rest, { status: 'failed', error: message.slice(0, 500) });
-      else await releaseDeliveries(ctx.db, rest, message);
+      if (attempt.final && !(err instanceof RetryAfterError)) {
+        await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: message.slice(0, 500) });
+        await failPendingDeliveries(ctx.db, todo.slice(i + 1), message);
+      } else await releaseDeliveries(ctx.db, [delivery.id], message);
       throw err;
     }
   }
