@@ -33,7 +33,7 @@ import { senderByIdentity } from '../store/repositories/people-repository.js';
 import { markReachable, markUnreachable } from '../store/repositories/registration-repository.js';
 import type { ServiceContext } from './context.js';
 import { errorLabel, errorSummary, isConnectionError } from '../util/error-summary.js';
-import { SEND_LEASE_MS } from './send-lease.js';
+import { recordSent, SEND_LEASE_MS } from './send-lease.js';
 
 export interface ChatOptions {
   engine: FlowEngine;
@@ -208,7 +208,7 @@ export async function sendChatOutputs(
     }
     try {
       const sent = await channel.deliver({ platform: row.platform, chatId: row.chatId, userId: row.userId }, row.output as unknown as ChatOutput);
-      await finishChatOutputs(ctx.db, [row.id], { status: 'sent', messageRef: sent.messageRef ?? null, sentAt: ctx.now(), error: null });
+      await recordSent(() => finishChatOutputs(ctx.db, [row.id], { status: 'sent', messageRef: sent.messageRef ?? null, sentAt: ctx.now(), error: null }), isConnectionError);
       count('sent');
     } catch (err) {
       if (err instanceof RecipientUnreachableError) {

@@ -7,7 +7,8 @@ import { actionData, RATINGS } from './matter-actions.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
 import { claimDeliveries, deliveriesByIds, failPendingDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
-import { SEND_LEASE_MS } from './send-lease.js';
+import { recordSent, SEND_LEASE_MS } from './send-lease.js';
+import { isConnectionError } from '../util/error-summary.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
 import type { ServiceContext } from './context.js';
@@ -181,7 +182,7 @@ async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: Deliv
       }
       throw err;
     }
-    await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null });
+    await recordSent(() => finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null }), isConnectionError);
     await linkSent(ctx, delivery, identity.platform, identity.chatId ?? identity.externalId, sent.messageRef);
     return 'sent';
   }
@@ -219,7 +220,7 @@ async function sendToChat(ctx: ServiceContext, opts: NotifyOptions, delivery: De
     }
     throw err;
   }
-  await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null });
+  await recordSent(() => finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null }), isConnectionError);
   if (channel !== opts.fallback) await linkSent(ctx, delivery, delivery.chatPlatform, delivery.chatId, sent.messageRef);
   return 'sent';
 }

@@ -210,10 +210,12 @@ describe('reports through Telegram while the service, Redis and Postgres fail', 
     // Each matter's card reached the officer, and its two notices the villager; doubles only from sends in flight at the kills.
     const officerSaw = emulator.botMessages(officerUser).map((m) => m.text);
     let doubles = 0;
+    const twice: string[] = [];
     for (const m of all) {
       const cards = officerSaw.filter((t) => t.includes(m.ref)).length;
       expect(cards, m.ref).toBeGreaterThanOrEqual(1);
       doubles += cards - 1;
+      if (cards > 1) twice.push(`officer ${m.ref} ×${cards}`);
     }
     for (const p of people) {
       const texts = emulator.botMessages(p.chatId).map((m) => m.text);
@@ -221,9 +223,10 @@ describe('reports through Telegram while the service, Redis and Postgres fail', 
         const n = texts.filter((t) => t.includes(m.ref)).length;
         expect(n, m.ref).toBeGreaterThanOrEqual(2);
         doubles += n - 2;
+        if (n > 2) twice.push(`villager ${m.ref} ×${n}: ${texts.filter((t) => t.includes(m.ref)).map((t) => t.slice(0, 12)).join(' | ')}`);
       }
     }
-    expect(doubles).toBeLessThanOrEqual(2 * 2 * CONCURRENCY);
+    expect(doubles, twice.join('\n')).toBeLessThanOrEqual(2 * 2 * CONCURRENCY);
 
     // No crash: the service only ever ended by our hand, and it logged no uncaught exception.
     expect(crashes).toEqual([]);
