@@ -28,11 +28,11 @@ export async function markInboxHandled(db: Executor, id: string, at: Date): Prom
     .where(and(eq(inbox.id, id), eq(inbox.status, 'pending')));
 }
 
-/** Gives a row up: it stays, with a summary that holds no words of the person's. */
+/** Gives a row up: it stays, with a summary that holds no words of the person's (its payload is dropped). */
 export async function markInboxFailed(db: Executor, id: string, summary: InboxSummary, at: Date): Promise<boolean> {
   const out = await db
     .update(inbox)
-    .set({ status: 'failed', summary, doneAt: at })
+    .set({ status: 'failed', summary, payload: null, doneAt: at })
     .where(and(eq(inbox.id, id), eq(inbox.status, 'pending')))
     .returning({ id: inbox.id });
   return out.length > 0;

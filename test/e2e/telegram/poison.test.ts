@@ -5,6 +5,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runOp } from '../../../src/app/ops.js';
+import { createFlowEngine, defaultModules } from '../../../src/flows/index.js';
+import { linkModule } from '../../../src/flows/link-module.js';
 import { admitInbound, chatInboxItem, giveUpInbound } from '../../../src/services/inbox-service.js';
 import type { ChatUpdate } from '../../../src/channels/chat-update.js';
 import { chatOutputs, inbox } from '../../../src/store/schema.js';
@@ -126,4 +128,45 @@ describe('an update that fails the same way again and again', () => {
     await p.waitForText('这条消息我们没能处理');
     expect(await store.db.select().from(chatOutputs).where(eq(chatOutputs.eventId, update.eventId))).toHaveLength(1);
   });
+});
+
+describe('a turn that fails the same way again and again', () => {
+  let broken: BotUnderTest;
+  let brokenEmulator: TelegramEmulator;
+  beforeAll(async () => {
+    brokenEmulator = await TelegramEmulator.start();
+    // The flows, broken on purpose for one message: every attempt at it throws the same error.
+    const engine = createFlowEngine([...defaultModules(), linkModule]);
+    const turn = engine.turn.bind(engine);
+    engine.turn = async (input) => {
+      if (input.update.content.kind === 'text' && input.update.content.text === '这句话会让流程出错') throw Object.assign(new Error('flow broke on 这句话'), { name: 'FlowBrokenError' });
+      return turn(input);
+    };
+    broken = await startBot(store, brokenEmulator, { chat: { engine } });
+  });
+  afterAll(async () => {
+    await broken?.stop();
+    await brokenEmulator?.close();
+  });
+
+  it('is given up on the third attempt: the villager is answered once, the inbox keeps kind and error name', async () => {
+    const v = new TelegramPerson(brokenEmulator, { userId: 880_010, firstName: '王秀英', languageCode: 'zh-hans' });
+    await newVillager(store.db, tree.unit, '王秀英', { telegram: String(v.userId) });
+    v.mark();
+    await v.say('这句话会让流程出错');
+    await v.waitForText('抱歉，刚才出了点问题', 30_000);
+    const rows = await waitFor(async () => {
+      const r = await store.db.select().from(inbox).where(eq(inbox.status, 'failed'));
+      return r.length ? r : null;
+    }, 'the inbox row given up');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.summary).toEqual({ kind: 'text', error: 'FlowBrokenError', attempts: 3 });
+    // None of the villager's words are kept with it.
+    expect(rows[0]!.payload).toBeNull();
+    expect(JSON.stringify(rows[0])).not.toContain('这句话');
+    // The person can go on: the next message is handled as usual.
+    await v.say('反映问题');
+    await v.press('📢 投诉意见');
+    expect(brokenEmulator.botMessages(v.chatId).filter((m) => m.text.includes('抱歉，刚才出了点问题'))).toHaveLength(1);
+  }, 60_000);
 });
