@@ -8,6 +8,7 @@ import { importRoster } from '../roster/import-roster.js';
 import { parseRoster } from '../roster/parse-roster.js';
 import type { ServiceContext } from '../services/context.js';
 import { reconcileDeadlines } from '../services/deadline-timers.js';
+import { inboxReport } from '../services/inbox-service.js';
 import { intake } from '../services/intake-service.js';
 import { createLinkCode, LINK_CODE_TTL_MINUTES } from '../services/link-codes.js';
 import { gridStats, isCalendarDate, statsNode } from '../services/stats-service.js';
@@ -47,6 +48,7 @@ export const opArgs = {
   duty: z.object({ person: z.string(), onLeave: z.boolean() }),
   stats: z.object({ grid: z.string().optional(), from: z.string().optional(), to: z.string().optional() }),
   linkcode: z.object({ person: z.string(), minutes: z.number().int().min(1).max(1440).optional() }),
+  inbox: z.object({ limit: z.number().int().min(1).max(10_000).optional() }),
 };
 export type OpName = keyof typeof opArgs;
 export type OpArgs<N extends OpName> = z.input<(typeof opArgs)[N]>;
@@ -54,6 +56,11 @@ export type OpArgs<N extends OpName> = z.input<(typeof opArgs)[N]>;
 type Handler = (ctx: ServiceContext, args: any) => Promise<unknown>;
 
 const handlers: Record<OpName, Handler> = {
+  /** Updates from the platforms given up (a redacted summary each), and how many rows wait or are done. */
+  async inbox(ctx, a: z.infer<typeof opArgs.inbox>) {
+    return inboxReport(ctx, a.limit ?? 100);
+  },
+
   async import(ctx, a: z.infer<typeof opArgs.import>) {
     const roster = parseRoster(a.text, a.fileName);
     const summary = await importRoster(ctx.db, roster);

@@ -4,25 +4,28 @@ import type { ChannelPort } from '../channels/channel-port.js';
 import type { ChatUpdate } from '../channels/chat-update.js';
 import { ConsoleChannel } from '../channels/console-channel.js';
 import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
+import { slackInboxItem } from '../channels/slack/slack-job.js';
 import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram/index.js';
 import type { Config } from '../config/config.js';
 import type { Locale, Platform } from '../domain/types.js';
 import { createFlowEngine, defaultModules, type FlowEngine } from '../flows/index.js';
 import { linkModule } from '../flows/link-module.js';
 import type { Logger } from '../logger.js';
-import { deadlineJobId, JOB_NAMES, type JobHandlers, type JobName } from '../queue/jobs.js';
+import { deadlineJobId, JOB_NAMES, type JobHandlers, type JobName, type JobOutcome } from '../queue/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
 import { Reconciler } from '../queue/reconciler.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
-import { handleChatUpdate, sendChatOutputs } from '../services/chat-service.js';
+import { APOLOGY_ATTEMPT, handleChatUpdate, sendChatOutputs } from '../services/chat-service.js';
 import type { ServiceContext } from '../services/context.js';
 import { eveningSweep, morningDigest } from '../services/daily-alerts.js';
 import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type TimerQueue } from '../services/deadline-timers.js';
+import { admitInbound, chatInboxItem, giveUpInbound, inboxHandled, inboxPending, telegramInboxId } from '../services/inbox-service.js';
 import { intake } from '../services/intake-service.js';
 import { sendDeliveries } from '../services/notify-service.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
 import { openStore, type Store, type StoreTarget } from '../store/db.js';
+import { isConnectionError } from '../util/error-summary.js';
 
 export interface RuntimeOptions {
   store: StoreTarget | Store;
@@ -50,7 +53,10 @@ export interface Runtime {
   channels: Map<Platform, ChannelPort>;
   /** The conversation flows the `chat` worker runs. */
   engine: FlowEngine;
-  /** Queues a normalised chat update; the same update twice is queued (and handled) once. */
+  /**
+   * Commits a normalised chat update to the inbox and queues it; the same update twice is queued
+   * (and handled) once. Throws only when the database could not take it (the platform retries).
+   */
   submitChat(update: ChatUpdate): Promise<void>;
   /** Null unless Slack is configured; the HTTP server mounts its route, the service starts it. */
   slack: SlackFrontDoor | null;
@@ -96,7 +102,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     outboxWritten: () => relay?.kick(),
   };
   if (queues) relay = new OutboxRelay(store.db, queues, logger, { intervalMs: opts.relayIntervalMs, now: ctx.now });
-  const reconciler = queues ? new Reconciler(store.db, queues, logger, { now: ctx.now }) : null;
   const channels = opts.channels ?? new Map<Platform, ChannelPort>();
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
@@ -104,6 +109,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine }) : null;
   if (slack) channels.set('slack', slack.channel);
   const telegram = opts.telegram ? new TelegramChannel({ ...opts.telegram, logger }) : null;
+  // A bot's id is its token's numeric prefix: update ids are unique per bot.
+  const telegramBot = opts.telegram?.token.split(':')[0] || 'bot';
   if (telegram) channels.set('telegram', telegram);
 
   const q = queues;
@@ -120,6 +127,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
   };
   let deadlineRepair: Promise<unknown> | null = null;
+  let closed = false;
+  const reconciler = queues
+    ? new Reconciler(store.db, queues, logger, { now: ctx.now, onFull: () => reconcileDeadlines(ctx, { queue: timers, stopped: () => closed }) })
+    : null;
 
   const handlers: JobHandlers = {
     inbound: async (event) => {
@@ -135,7 +146,23 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     report_in_due: async ({ summonsId }) => reportInDue(ctx, summonsId),
     sweep: async ({ zone }) => eveningSweep(ctx, zone),
     digest: async ({ zone }) => morningDigest(ctx, zone),
-    slack: async (job) => (slack ? slack.handle(job) : { outcome: 'slack_off' }),
+    slack: async (job, meta) => {
+      if (!slack) return { outcome: 'slack_off' };
+      // A job queued again by the reconciler after it was handled (or given up) does nothing.
+      if (job.inboxId && !(await inboxPending(ctx, job.inboxId))) return { outcome: 'duplicate' };
+      let out: JobOutcome;
+      try {
+        out = await slack.handle(job);
+      } catch (err) {
+        // The poison-update policy: the same job failing again and again is given up, once, politely.
+        if (!job.inboxId || meta.attempt < APOLOGY_ATTEMPT || isConnectionError(err)) throw err;
+        const item = slackInboxItem(job, job.inboxId);
+        await giveUpInbound(ctx, job.inboxId, err, { kind: item.kind, attempts: meta.attempt, answer: item.answer, defaultLocale: opts.chat?.defaultLocale });
+        return { outcome: 'given_up' };
+      }
+      if (job.inboxId) await inboxHandled(ctx, job.inboxId);
+      return out;
+    },
     deadline: async (job) => handleDeadlineJob(ctx, timers, job),
     card_refresh: async ({ matterId }) => {
       let cards = 0;
@@ -144,7 +171,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
   };
 
-  let closed = false;
   return {
     store,
     queues,
@@ -158,7 +184,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     reconcileDeadlines: () => reconcileDeadlines(ctx, { queue: q ? timers : undefined, stopped: () => closed }),
     async submitChat(update) {
       if (!queues) throw new Error('this runtime has no queues');
-      await queues.add('chat', update, { jobId: chatJobId(update) });
+      // Committed to the inbox (with the outbox row that queues it) before the platform hears "received".
+      const id = update.platform === 'telegram' ? telegramInboxId(telegramBot, update.updateId) : update.eventId;
+      await admitInbound(ctx, [chatInboxItem(update, id)], { defaultLocale: opts.chat?.defaultLocale });
     },
     startWorkers(options = {}) {
       if (!queues || !relay) throw new Error('this runtime has no queues');
@@ -202,7 +230,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
 export function runtimeOptionsFromConfig(config: Config, logger: Logger): RuntimeOptions {
   return {
-    store: config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url } : { kind: 'pglite', dataDir: config.store.dataDir },
+    // The pool is sized for the workers (11 queues at WORKER_CONCURRENCY each share it): a send
+    // waiting for a connection to record itself widens the window in which a crash doubles it.
+    store: config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url, poolSize: storePoolSize(config.workerConcurrency) } : { kind: 'pglite', dataDir: config.store.dataDir },
     queue: config.queue.kind === 'redis' ? { kind: 'redis', url: config.queue.url } : { kind: 'postgres' },
     logger,
     timezone: config.defaultTimezone,
@@ -210,6 +240,11 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
     ...(config.slack ? { slack: config.slack } : {}),
     ...(config.telegram ? { telegram: config.telegram } : {}),
   };
+}
+
+/** Connections for a service at this worker concurrency: two per worker slot of one queue, within what a default Postgres (100) allows. */
+export function storePoolSize(concurrency: number): number {
+  return Math.min(60, Math.max(10, concurrency * 2));
 }
 
 /** BullMQ refuses ':' in job ids; the update id is what makes the job unique. */

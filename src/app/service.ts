@@ -10,6 +10,7 @@ import { zonesInUse } from '../store/repositories/alert-repository.js';
 import { allNodes } from '../store/repositories/grid-repository.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { lockDataFolder, removeServiceAddress, writeServiceAddress } from './data-lock.js';
+import { installProcessGuards } from './process-guard.js';
 import { createRuntime, runtimeOptionsFromConfig, type Runtime, type RuntimeOptions } from './runtime.js';
 import { randomBytes } from 'node:crypto';
 
@@ -28,6 +29,8 @@ export interface Service {
  * grid tree to try.
  */
 export async function startService(config: Config, logger: Logger, overrides: Partial<RuntimeOptions> = {}): Promise<Service> {
+  // A dropped database connection is logged and survived, never a crash (see process-guard.ts).
+  installProcessGuards(logger);
   const releaseLock = config.store.kind === 'pglite' ? lockDataFolder(config.dataDir) : () => {};
   let runtime: Runtime | null = null;
   try {

@@ -26,6 +26,8 @@ export interface ChatUpdate {
   /** The message it replies to (an officer answering a matter card). */
   replyToRef?: string;
   content: ChatContent;
+  /** Its row in the inbox (set when it was admitted there): the turn marks it handled. */
+  inboxId?: string;
 }
 
 export type ChatContent =

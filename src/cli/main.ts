@@ -155,6 +155,13 @@ export function buildCli(): Command {
     );
 
   program
+    .command('inbox')
+    .description(say('cli:commands.inbox'))
+    .option('--limit <n>', say('cli:options.limit'), (v) => Number.parseInt(v, 10))
+    .option('--json', say('cli:options.json'))
+    .action(withConfig(async (config, o: { limit?: number; json?: boolean }) => print(Boolean(o.json), 'inbox', await op(config, 'inbox', { limit: o.limit }), config)));
+
+  program
     .command('joincodes')
     .description(say('cli:commands.joincodes'))
     .option('--grid <code>', say('cli:options.grid'))

@@ -4,7 +4,7 @@ import { ROLES } from '../domain/types.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { GridStats, Share } from '../services/stats-service.js';
 
-type Kind = 'import' | 'grids' | 'matters' | 'show' | 'report' | 'joincodes' | 'duty' | 'stats';
+type Kind = 'import' | 'grids' | 'matters' | 'show' | 'report' | 'joincodes' | 'duty' | 'stats' | 'inbox';
 
 interface GridTree {
   code: string;
@@ -112,6 +112,14 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
     }
     case 'stats':
       return renderStats(data as GridStats, tr);
+    case 'inbox': {
+      const d = data as { counts: Record<string, number>; failed: Array<{ id: string; platform: string; summary: { kind?: string; error?: string; attempts?: number } | null; receivedAt: string }> };
+      const lines = [tr('cli:inbox.counts', { pending: d.counts.pending ?? 0, handled: d.counts.handled ?? 0, failed: d.counts.failed ?? 0 })];
+      if (!d.failed.length) return [...lines, tr('cli:inbox.none_failed')].join('\n');
+      const out = table([tr('cli:inbox.received'), tr('cli:inbox.platform'), tr('cli:inbox.kind'), tr('cli:inbox.error'), tr('cli:inbox.attempts'), tr('cli:inbox.id')]);
+      for (const r of d.failed) out.push([time(r.receivedAt), r.platform, r.summary?.kind ?? '', r.summary?.error ?? '', String(r.summary?.attempts ?? ''), r.id]);
+      return [...lines, tr('cli:inbox.failed_head'), out.toString()].join('\n');
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 // One job-name → payload map. Every queue carries one kind of job; its name is the queue's name.
 import type { ChatUpdate } from '../channels/chat-update.js';
-import type { SlackJob } from '../channels/slack/slack-job.js';
+import type { QueuedSlackJob } from '../channels/slack/slack-job.js';
 import type { InboundEvent } from '../services/inbound-event.js';
 import type { LimitKind, MatterLevel, Step, TimerPhase } from '../domain/index.js';
 
@@ -24,7 +24,7 @@ export interface JobMap {
   /** A deadline timer (a BullMQ delayed job), or the removal of timers a move superseded. */
   deadline: DeadlineJob;
   /** A Slack event, interaction or command, acknowledged at once and worked here. */
-  slack: SlackJob;
+  slack: QueuedSlackJob;
   /** Update the matter cards posted on the chat platforms after the matter moved. */
   card_refresh: { matterId: string };
 }

@@ -174,6 +174,45 @@ export class QueueSystem {
     }
   }
 
+  /**
+   * Calls `emptied` when Redis comes back without its data (restarted empty, flushed, failed
+   * over): a marker key set at the start is found missing. Checked every `everyMs` and whenever
+   * the connection is ready again. Jobs on the PostgreSQL backend live with the store: nothing to watch.
+   */
+  watchEmptied(emptied: () => void, everyMs = 1000): () => void {
+    const t = this.target;
+    if (t.kind !== 'redis') return () => {};
+    const conn = new Redis(t.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    conn.on('error', () => {});
+    const key = `${t.prefix ?? 'bull'}:gridline:marker`;
+    let first = true;
+    let busy = false;
+    const check = async () => {
+      if (busy || conn.status !== 'ready') return;
+      busy = true;
+      try {
+        const set = await conn.set(key, new Date().toISOString(), 'NX');
+        // The first set is this process's own start (which reconciles anyway).
+        if (set === 'OK' && !first) {
+          this.logger.warn({ queue: redactUrl(t.url) }, 'redis came back without its data; reconciling the queues with the store');
+          emptied();
+        }
+        first = false;
+      } catch {
+        /* Redis away: checked again when it is back */
+      } finally {
+        busy = false;
+      }
+    };
+    conn.on('ready', () => void check());
+    const timer = setInterval(() => void check(), everyMs);
+    timer.unref();
+    return () => {
+      clearInterval(timer);
+      conn.disconnect();
+    };
+  }
+
   /** Graceful: workers finish the jobs they hold, then every connection closes. */
   async close(): Promise<void> {
     await Promise.allSettled(this.workers.map((w) => w.close()));

@@ -14,7 +14,9 @@ import { t } from '../i18n/index.js';
 import type { JobMeta, JobOutcome } from '../queue/jobs.js';
 import type { Db, Executor } from '../store/db.js';
 import {
+  chatOutputsByIds,
   claimChatOutputs,
+  failPendingChatOutputs,
   clearFlowState,
   finishChatOutputs,
   insertChatOutputs,
@@ -24,11 +26,14 @@ import {
   saveFlowState,
   type FlowStateRow,
 } from '../store/repositories/flow-repository.js';
+import { markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
 import { recordEvent } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { senderByIdentity } from '../store/repositories/people-repository.js';
 import { markReachable, markUnreachable } from '../store/repositories/registration-repository.js';
 import type { ServiceContext } from './context.js';
+import { errorLabel, errorSummary, isConnectionError } from '../util/error-summary.js';
+import { recordSent, SEND_LEASE_MS } from './send-lease.js';
 
 export interface ChatOptions {
   engine: FlowEngine;
@@ -49,15 +54,18 @@ export async function handleChatUpdate(ctx: ServiceContext, opts: ChatOptions, u
   try {
     outcome = await ctx.db.transaction((tx) => turn(ctx, tx, opts, update));
   } catch (err) {
-    if (meta.attempt < APOLOGY_ATTEMPT) throw err;
-    ctx.logger.error({ err: { name: (err as Error).name, message: (err as Error).message, stack: (err as Error).stack }, update: describeUpdate(update) }, 'chat turn failed; apologising');
-    outcome = await ctx.db.transaction((tx) => apologise(ctx, tx, opts, update));
+    // A database that went away is waited for (the job retries); only a turn that fails on its own is given up.
+    if (meta.attempt < APOLOGY_ATTEMPT || isConnectionError(err)) throw err;
+    // The error's name and code only: a failed query's message carries its parameters (the person's words).
+    ctx.logger.error({ err: errorSummary(err), update: describeUpdate(update), inboxId: update.inboxId, attempts: meta.attempt }, 'chat turn failed again and again; apologising and giving the update up');
+    outcome = await ctx.db.transaction((tx) => apologise(ctx, tx, opts, update, { kind: update.content.kind, error: errorLabel(err), attempts: meta.attempt }));
   }
   if (outcome.outputs) ctx.outboxWritten();
   return outcome;
 }
 
 async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate): Promise<JobOutcome & { outputs?: number }> {
+  if (update.inboxId) await markInboxHandled(tx, update.inboxId, ctx.now());
   if (!(await recordEvent(tx, update.eventId))) return { outcome: 'duplicate' };
   if (!update.userId) return { outcome: 'ignored' };
   const { platform, userId } = update;
@@ -98,25 +106,43 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   return { outcome: 'handled', outputs: result.outputs.length, flow: result.state?.flow ?? null, step: result.state?.step ?? null };
 }
 
-async function apologise(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate): Promise<JobOutcome & { outputs?: number }> {
+async function apologise(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate, summary: InboxSummary): Promise<JobOutcome & { outputs?: number }> {
+  if (update.inboxId) await markInboxFailed(tx, update.inboxId, summary, ctx.now());
   if (!(await recordEvent(tx, update.eventId))) return { outcome: 'duplicate' };
   if (!update.userId) return { outcome: 'failed' };
+  const outputs = await apologyOutputs(tx, update, opts.defaultLocale, 'flows:common.error');
+  // The step that failed would fail again: the person starts afresh.
+  await clearFlowState(tx, update.platform, update.userId);
+  await writeOutputs(tx, update, outputs);
+  ctx.logger.warn({ update: describeUpdate(update), inboxId: update.inboxId }, 'chat turn given up');
+  return { outcome: 'apologised', outputs: outputs.length };
+}
+
+/** The polite answer to an update we could not handle: in a private chat, or to a button or command. */
+async function apologyOutputs(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'userId' | 'chatType' | 'languageCode' | 'content'>, defaultLocale: Locale | undefined, key: string): Promise<ChatOutput[]> {
   const outputs: ChatOutput[] = [];
   const c = update.content;
   if (c.kind === 'callback') outputs.push({ kind: 'answer', callbackRef: c.callbackRef });
   if (update.chatType === 'private' || c.kind === 'callback' || c.kind === 'command') {
     const sender = await senderByIdentity(tx, update.platform, update.userId);
-    const locale = isLocale(sender?.person.locale) ? sender.person.locale : localeFromLanguageCode(update.languageCode, opts.defaultLocale);
-    outputs.push({ kind: 'message', text: t(locale, 'flows:common.error') });
+    const locale = isLocale(sender?.person.locale) ? sender.person.locale : localeFromLanguageCode(update.languageCode, defaultLocale);
+    outputs.push({ kind: 'message', text: t(locale, key) });
   }
-  // The step that failed would fail again: the person starts afresh.
-  await clearFlowState(tx, update.platform, update.userId);
-  await writeOutputs(tx, update, outputs);
-  ctx.logger.warn({ update: describeUpdate(update) }, 'chat turn given up');
-  return { outcome: 'apologised', outputs: outputs.length };
+  return outputs;
 }
 
-async function writeOutputs(tx: Executor, update: ChatUpdate, outputs: ChatOutput[]): Promise<void> {
+/**
+ * An update that could not even be stored as given (the inbox kept only its ids): the person is
+ * told once, in their language, that we could not read it. The platform has been told "received".
+ */
+export async function answerUnreadable(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'eventId' | 'userId' | 'chatId' | 'chatType' | 'languageCode' | 'content'>, defaultLocale?: Locale): Promise<number> {
+  if (!update.userId || !(await recordEvent(tx, update.eventId))) return 0;
+  const outputs = await apologyOutputs(tx, update, defaultLocale, 'flows:common.unreadable');
+  await writeOutputs(tx, update, outputs);
+  return outputs.length;
+}
+
+async function writeOutputs(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'chatId' | 'userId' | 'eventId'>, outputs: ChatOutput[]): Promise<void> {
   if (!outputs.length) return;
   const rows = outputs.map((output, seq) => ({
     id: randomUUID(),
@@ -143,12 +169,9 @@ function stateOf(row: FlowStateRow): FlowState {
   };
 }
 
-/** A claim older than this belongs to a worker that died. */
-const CLAIM_STALE_MS = 5 * 60_000;
-
 /**
- * Sends the outputs of one `chat_send` job in order. Each is claimed first, so a retried or
- * duplicated job never sends one twice; a failure gives the rest back for the job's retry
+ * Sends the outputs of one `chat_send` job in order. Each is claimed just before it is sent, so a retried or
+ * duplicated job never sends one twice; a failure gives it back for the job's retry
  * (RetryAfterError: the job waits as long as the platform asked).
  */
 export async function sendChatOutputs(
@@ -157,14 +180,21 @@ export async function sendChatOutputs(
   outputIds: string[],
   attempt: { claimer: string; final: boolean },
 ): Promise<JobOutcome> {
-  const now = ctx.now();
-  const claimed = await claimChatOutputs(ctx.db, outputIds, attempt.claimer, now, new Date(now.getTime() - CLAIM_STALE_MS));
-  if (!claimed.length) return { outcome: 'already_done' };
+  const rows = await chatOutputsByIds(ctx.db, outputIds);
+  const open = new Set(rows.filter((r) => r.status === 'pending' || r.status === 'sending').map((r) => r.id));
+  const todo = outputIds.filter((id) => open.has(id));
+  if (!todo.length) return { outcome: 'already_done' };
   const counts: Record<string, number> = {};
   const count = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
   const blocked = new Set<string>();
-  for (let i = 0; i < claimed.length; i++) {
-    const row = claimed[i]!;
+  for (let i = 0; i < todo.length; i++) {
+    // Claimed (a lease) just before it is sent, recorded just after: see send-lease.ts.
+    const now = ctx.now();
+    const [row] = await claimChatOutputs(ctx.db, [todo[i]!], attempt.claimer, now, new Date(now.getTime() - SEND_LEASE_MS));
+    if (!row) {
+      count('skipped');
+      continue;
+    }
     const channel = channels.get(row.platform);
     if (!isChatChannel(channel)) {
       await finishChatOutputs(ctx.db, [row.id], { status: 'failed', error: `no ${row.platform} channel running` });
@@ -178,7 +208,7 @@ export async function sendChatOutputs(
     }
     try {
       const sent = await channel.deliver({ platform: row.platform, chatId: row.chatId, userId: row.userId }, row.output as unknown as ChatOutput);
-      await finishChatOutputs(ctx.db, [row.id], { status: 'sent', messageRef: sent.messageRef ?? null, sentAt: ctx.now(), error: null });
+      await recordSent(() => finishChatOutputs(ctx.db, [row.id], { status: 'sent', messageRef: sent.messageRef ?? null, sentAt: ctx.now(), error: null }), isConnectionError);
       count('sent');
     } catch (err) {
       if (err instanceof RecipientUnreachableError) {
@@ -188,11 +218,12 @@ export async function sendChatOutputs(
         count('unreachable');
         continue;
       }
-      const rest = claimed.slice(i).map((r) => r.id);
       const message = err instanceof Error ? err.message : String(err);
       // A wait the platform asked for does not use up an attempt: the rest are always kept.
-      if (attempt.final && !(err instanceof RetryAfterError)) await finishChatOutputs(ctx.db, rest, { status: 'failed', error: message.slice(0, 500) });
-      else await releaseChatOutputs(ctx.db, rest, message);
+      if (attempt.final && !(err instanceof RetryAfterError)) {
+        await finishChatOutputs(ctx.db, [row.id], { status: 'failed', error: message.slice(0, 500) });
+        await failPendingChatOutputs(ctx.db, todo.slice(i + 1), message);
+      } else await releaseChatOutputs(ctx.db, [row.id], message);
       throw err;
     }
   }

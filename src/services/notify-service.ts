@@ -7,7 +7,9 @@ import { actionData, RATINGS } from './matter-actions.js';
 import { menuKeyboard } from '../flows/render.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
-import { claimDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
+import { claimDeliveries, deliveriesByIds, failPendingDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
+import { recordSent, SEND_LEASE_MS } from './send-lease.js';
+import { isConnectionError } from '../util/error-summary.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { findMatter } from '../store/repositories/matter-repository.js';
 import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
@@ -134,9 +136,6 @@ export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'
   };
 }
 
-/** A claim older than this is taken to belong to a worker that died. */
-const CLAIM_STALE_MS = 5 * 60_000;
-
 export interface SendAttempt {
   /** The job sending it: a retry of the same job may resend after a crash, another job may not. */
   claimer: string;
@@ -145,26 +144,35 @@ export interface SendAttempt {
 }
 
 /**
- * Sends the deliveries of one job. Each is claimed first, so a delivery that another job sent or
- * is sending is skipped; a failure gives the rest back for the job's retry.
+ * Sends the deliveries of one job, each claimed (a lease, SEND_LEASE_MS) just before it is sent
+ * and recorded just after, so a delivery that another job sent or is sending is skipped, and a
+ * process that dies leaves at most the one it was sending in doubt. A failure gives the delivery
+ * back for the job's retry.
  */
 export async function sendDeliveries(ctx: ServiceContext, opts: NotifyOptions, deliveryIds: string[], attempt: SendAttempt): Promise<JobOutcome> {
-  const now = ctx.now();
-  const claimed = await claimDeliveries(ctx.db, deliveryIds, attempt.claimer, now, new Date(now.getTime() - CLAIM_STALE_MS));
-  if (!claimed.length) return { outcome: 'already_done' };
-  const people = await recipients(ctx.db, [...new Set(claimed.flatMap((d) => (d.personId ? [d.personId] : [])))]);
+  const rows = await deliveriesByIds(ctx.db, deliveryIds);
+  const open = new Set(rows.filter((d) => d.status === 'pending' || d.status === 'sending').map((d) => d.id));
+  const todo = deliveryIds.filter((id) => open.has(id));
+  if (!todo.length) return { outcome: 'already_done' };
+  const people = await recipients(ctx.db, [...new Set(rows.flatMap((d) => (d.personId && open.has(d.id) ? [d.personId] : [])))]);
   const outcomes: Record<string, number> = {};
-  for (let i = 0; i < claimed.length; i++) {
-    const delivery = claimed[i]!;
+  for (let i = 0; i < todo.length; i++) {
+    const now = ctx.now();
+    const [delivery] = await claimDeliveries(ctx.db, [todo[i]!], attempt.claimer, now, new Date(now.getTime() - SEND_LEASE_MS));
+    if (!delivery) {
+      outcomes.skipped = (outcomes.skipped ?? 0) + 1;
+      continue;
+    }
     try {
       const result = delivery.personId ? await sendOne(ctx, opts, delivery, people.get(delivery.personId)) : await sendToChat(ctx, opts, delivery);
       outcomes[result] = (outcomes[result] ?? 0) + 1;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const rest = claimed.slice(i).map((d) => d.id);
       // A 429 delays the job without using an attempt: never final.
-      if (attempt.final && !(err instanceof RetryAfterError)) await finishDeliveries(ctx.db, rest, { status: 'failed', error: message.slice(0, 500) });
-      else await releaseDeliveries(ctx.db, rest, message);
+      if (attempt.final && !(err instanceof RetryAfterError)) {
+        await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: message.slice(0, 500) });
+        await failPendingDeliveries(ctx.db, todo.slice(i + 1), message);
+      } else await releaseDeliveries(ctx.db, [delivery.id], message);
       throw err;
     }
   }
@@ -212,7 +220,7 @@ async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: Deliv
       }
       throw err;
     }
-    await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null });
+    await recordSent(() => finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null }), isConnectionError);
     await linkSent(ctx, delivery, identity.platform, identity.chatId ?? identity.externalId, sent.messageRef);
     return 'sent';
   }
@@ -250,7 +258,7 @@ async function sendToChat(ctx: ServiceContext, opts: NotifyOptions, delivery: De
     }
     throw err;
   }
-  await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null });
+  await recordSent(() => finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null }), isConnectionError);
   if (channel !== opts.fallback) await linkSent(ctx, delivery, delivery.chatPlatform, delivery.chatId, sent.messageRef);
   return 'sent';
 }

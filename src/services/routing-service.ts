@@ -36,7 +36,6 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
     const now = ctx.now();
     const explanation = { rule: decision.rule, considered: decision.considered };
     const deliveries: NewDelivery[] = [];
-    const writes: Array<Promise<unknown>> = [];
     // The deadline clocks start here (accept and settle counted from the report) and commit with the routing.
     const rules = await deadlineRules(tx, unit, matter.category);
 
@@ -58,12 +57,13 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
         const template = `${oneReceipt ? 'receipt' : 'routed'}_${head ? 'village' : 'nobody'}`;
         deliveries.push({ id: randomUUID(), personId: matter.reporterId, matterId: matter.id, template, params });
       }
-      writes.push(
+      // Issued together and awaited before anything else (a write left running would reject unhandled).
+      await Promise.all([
         updateMatter(tx, matter.id, { level: 'village' }),
         appendEvents(tx, [
           { matterId: matter.id, at: now, action: 'route_failed', stepFrom: matter.step, stepTo: matter.step, levelFrom: matter.level, levelTo: 'village', data: explanation },
         ]),
-      );
+      ]);
       // The village's alert destination; in its quiet hours only what cannot wait goes at once.
       if (village) deliveries.push(...(await alertDeliveries(tx, { node: village, template: 'unassigned', params: { grid: unit.name }, matter, now })));
     } else {
@@ -72,7 +72,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
       const limit = resolveTimeLimit(limits, { category: matter.category, size: matter.size, level: decision.level });
       const routed = { ...matter, step: next.step, state: next.state, level: decision.level, assigneeId: decision.assigneeId, dispatchedAt: now };
       const due = (await syncDeadlines(tx, routed, { now, policies: limits, rules, pausedSince: null })).settleDue ?? dueAt(matter.createdAt, limit.settleMinutes);
-      writes.push(
+      await Promise.all([
         updateMatter(tx, matter.id, {
           step: next.step,
           state: next.state,
@@ -95,7 +95,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
             data: explanation,
           },
         ]),
-      );
+      ]);
       // The card carries the villager's own words in full, their photos, voice and location.
       const words = report?.text ? clipWords(report.text) : matter.summary;
       deliveries.push({
@@ -116,10 +116,11 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
     }
     // Alerts held for the morning digest get no notify job.
     const sendNow = deliveries.filter((d) => d.status !== 'held').map((d) => d.id!);
-    if (deliveries.length) writes.push(createDeliveries(tx, deliveries));
-    if (sendNow.length) writes.push(enqueue(tx, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: sendNow } }]));
     // Issued together: postgres-js pipelines them on the transaction's connection.
-    await Promise.all(writes);
+    await Promise.all([
+      deliveries.length ? createDeliveries(tx, deliveries) : null,
+      sendNow.length ? enqueue(tx, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: sendNow } }]) : null,
+    ]);
     return { outcome: decision.assigneeId ? 'routed' : 'unassigned', assigneeId: decision.assigneeId, rule: decision.rule };
   });
   if (outcome.outcome === 'routed' || outcome.outcome === 'unassigned') ctx.outboxWritten();

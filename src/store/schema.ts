@@ -280,6 +280,31 @@ export const processedEvents = gridline.table('processed_events', {
 });
 
 /**
+ * What the platforms handed us, committed before they are told "received": the one durable copy
+ * of what a person said until it is handled. Keyed by the platform's own id (a Telegram update per
+ * bot, a Slack event, interaction or view), so a redelivery adds nothing. Redis only carries the
+ * job that works it; a row still pending is queued again by the reconciler.
+ */
+export const inbox = gridline.table(
+  'inbox',
+  {
+    id: text('id').primaryKey(),
+    platform: platform('platform').notNull(),
+    /** The queue that works it (chat, slack). */
+    queue: text('queue').notNull(),
+    /** The normalised update (ChatUpdate, SlackJob); null when it could not be stored as given. */
+    payload: jsonb('payload').$type<Record<string, unknown>>(),
+    /** pending → handled | failed. */
+    status: text('status').notNull().default('pending'),
+    /** Redacted: what kind of update it was and the name of the error that stopped it; never text. */
+    summary: jsonb('summary').$type<{ kind?: string; error?: string; attempts?: number }>(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    doneAt: ts('done_at'),
+  },
+  (t) => [index('inbox_pending_idx').on(t.receivedAt).where(sql`${t.status} = 'pending'`), index('inbox_failed_idx').on(t.receivedAt).where(sql`${t.status} = 'failed'`)],
+);
+
+/**
  * Notifications to people. The text is rendered when sent, in the recipient's language, from a
  * locale key and its parameters.
  */

@@ -8,8 +8,8 @@ import type { ChatContent, ChatUpdate } from '../chat-update.js';
 import type { FlowEngine } from '../../flows/index.js';
 import { translator } from '../../i18n/index.js';
 import type { ServiceContext } from '../../services/context.js';
+import { admitInbound, chatInboxItem } from '../../services/inbox-service.js';
 import { loadFlowState } from '../../store/repositories/flow-repository.js';
-import { enqueue } from '../../store/repositories/outbox-repository.js';
 import { actionsBlock, escapeMrkdwn } from './blocks.js';
 import type { Block, SlackApi, View } from './slack-api.js';
 import type { SlackJob } from './slack-job.js';
@@ -75,11 +75,8 @@ export function toChatUpdates(job: SlackJob, now: Date): ChatUpdate[] {
 /** Writes the updates for the `chat` worker; the flow engine handles each once (by eventId). */
 export async function submitToFlows(ctx: ServiceContext, updates: ChatUpdate[]): Promise<void> {
   if (!updates.length) return;
-  await enqueue(
-    ctx.db,
-    updates.map((u) => ({ queue: 'chat', job: 'chat', payload: u as unknown as Record<string, unknown> })),
-  );
-  ctx.outboxWritten();
+  // Through the inbox: a Redis that loses the `chat` job loses nothing the person said.
+  await admitInbound(ctx, updates.map((u) => chatInboxItem(u, u.eventId)));
 }
 
 /** Whether the person's current flow step takes free text (then a modal is offered). */

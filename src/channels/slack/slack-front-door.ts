@@ -8,12 +8,11 @@ import type { FlowEngine } from '../../flows/index.js';
 import type { JobOutcome } from '../../queue/jobs.js';
 import type { Logger } from '../../logger.js';
 import type { ServiceContext } from '../../services/context.js';
-import { recordEvent } from '../../store/repositories/matter-repository.js';
-import { enqueue } from '../../store/repositories/outbox-repository.js';
+import { admitInbound } from '../../services/inbox-service.js';
 import { ChannelPacer, SlackApi } from './slack-api.js';
 import { SlackCards } from './slack-cards.js';
 import { SlackChannel } from './slack-channel.js';
-import type { SlackJob } from './slack-job.js';
+import { slackInboxItem, type SlackJob } from './slack-job.js';
 import { registerListeners } from './slack-listeners.js';
 import { SlackWorker } from './slack-worker.js';
 
@@ -102,16 +101,14 @@ export class SlackFrontDoor {
     });
   }
 
-  /** Writes the job to the outbox with its receipt: a retried Slack delivery enqueues nothing. */
+  /**
+   * Commits the job to the inbox (keyed by its receipt: a retried Slack delivery adds nothing)
+   * before the listener acknowledges; the outbox row committed with it queues the job.
+   */
   private async enqueue(job: SlackJob, receiptId?: string): Promise<boolean> {
-    const { ctx } = this.deps;
-    const fresh = await ctx.db.transaction(async (tx) => {
-      if (receiptId && !(await recordEvent(tx, receiptId))) return false;
-      await enqueue(tx, [{ queue: 'slack', job: 'slack', payload: job as unknown as Record<string, unknown> }]);
-      return true;
-    });
-    if (fresh) ctx.outboxWritten();
-    return fresh;
+    const id = receiptId ?? job.eventId;
+    const { fresh } = await admitInbound(this.deps.ctx, [slackInboxItem(job, id)], { defaultLocale: this.deps.defaultLocale });
+    return fresh.length > 0;
   }
 
   /**

@@ -1,5 +1,6 @@
 // What the Slack listeners hand to the queue: the parts of a Slack request the worker needs, so
 // the request is acknowledged at once and the work is done (and retried) by a worker.
+import type { InboundItem } from '../../services/inbox-service.js';
 
 /** A file someone shared in Slack; we keep its id, never its bytes. */
 export interface SlackFileRef {
@@ -46,3 +47,19 @@ export type SlackJob =
   | { kind: 'home'; eventId: string; user: string };
 
 export type SlackJobKind = SlackJob['kind'];
+
+/** A Slack job as an inbox item; someone to answer (in their DM) when it cannot be read. */
+export function slackInboxItem(job: SlackJob, id: string): InboundItem {
+  const kind = job.kind === 'message' && job.files?.length ? 'files' : job.kind;
+  return {
+    id,
+    platform: 'slack',
+    queue: 'slack',
+    payload: { ...job, inboxId: id } as unknown as Record<string, unknown>,
+    kind,
+    answer: { platform: 'slack', eventId: job.eventId, userId: job.user, chatId: job.user, chatType: 'private', content: { kind: 'text', text: '' } },
+  };
+}
+
+/** What the `slack` queue carries: the job and its inbox row. */
+export type QueuedSlackJob = SlackJob & { inboxId?: string };

@@ -112,7 +112,14 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
   async receive(raw: Update): Promise<ReceiveResult> {
     const sink = this.sink;
     if (!sink) throw new Error('the Telegram channel is not started');
-    const update = normalizeUpdate(raw, { botUsername: this.bot.botInfo?.username, fileLimitBytes: TELEGRAM_FILE_LIMIT });
+    let update: ChatUpdate;
+    try {
+      update = normalizeUpdate(raw, { botUsername: this.bot.botInfo?.username, fileLimitBytes: TELEGRAM_FILE_LIMIT });
+    } catch (err) {
+      // An update we cannot even read is acknowledged, never redelivered forever.
+      this.logger.warn({ updateId: raw.update_id, err: { name: (err as Error).name } }, 'telegram update could not be read; acknowledged and dropped');
+      return 'ignored';
+    }
     if (update.content.kind === 'ignored' || !update.userId) return 'ignored';
     if (update.content.kind !== 'membership') {
       const verdict = this.flood.check(update.userId);

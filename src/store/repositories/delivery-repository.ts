@@ -1,5 +1,5 @@
 // Notifications to people: what to say (a locale key and its parameters) and whether it went.
-import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db.js';
 import { deliveries } from '../schema.js';
 
@@ -85,4 +85,42 @@ export async function untriedSince(db: Executor, before: Date, limit = 500): Pro
     .where(and(eq(deliveries.status, 'pending'), eq(deliveries.attempts, 0), lt(deliveries.createdAt, before)))
     .limit(limit);
   return rows.map((r) => r.id);
+}
+
+export interface StrandedRow {
+  id: string;
+  attempts: number;
+  claimedAt: Date | null;
+}
+
+/**
+ * Deliveries whose job may have been lost: pending since before `pendingBefore`, or claimed by a
+ * sender whose lease ran out before `leaseBefore` (it died mid-send). A page after `afterId`.
+ */
+export async function strandedDeliveries(db: Executor, o: { pendingBefore: Date; leaseBefore: Date; afterId: string | null; limit: number }): Promise<StrandedRow[]> {
+  return db
+    .select({ id: deliveries.id, attempts: deliveries.attempts, claimedAt: deliveries.claimedAt })
+    .from(deliveries)
+    .where(
+      and(
+        or(and(eq(deliveries.status, 'pending'), lt(deliveries.createdAt, o.pendingBefore)), and(eq(deliveries.status, 'sending'), lt(deliveries.claimedAt, o.leaseBefore))),
+        o.afterId ? gt(deliveries.id, o.afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(deliveries.id))
+    .limit(o.limit);
+}
+
+/** On a job's last attempt: what it never got to claim fails with it (unless another job took it). */
+export async function failPendingDeliveries(db: Executor, ids: string[], error: string): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .update(deliveries)
+    .set({ status: 'failed', error: error.slice(0, 500) })
+    .where(and(inArray(deliveries.id, ids), eq(deliveries.status, 'pending')));
+}
+
+export async function deliveriesByIds(db: Executor, ids: string[]): Promise<DeliveryRow[]> {
+  if (!ids.length) return [];
+  return db.select().from(deliveries).where(inArray(deliveries.id, ids));
 }

@@ -1,5 +1,5 @@
 // Queries for conversations: where each person stands in a flow, and what the bot is to say.
-import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { chatOutputs, flowStates } from '../schema.js';
@@ -85,4 +85,35 @@ export async function releaseChatOutputs(db: Executor, ids: string[], error: str
 
 export async function chatOutputsOf(db: Executor, eventId: string): Promise<ChatOutputRow[]> {
   return db.select().from(chatOutputs).where(eq(chatOutputs.eventId, eventId)).orderBy(chatOutputs.seq);
+}
+
+/** Outputs whose job may have been lost (as strandedDeliveries): pending too long, or a lease run out. */
+export async function strandedChatOutputs(
+  db: Executor,
+  o: { pendingBefore: Date; leaseBefore: Date; afterId: string | null; limit: number },
+): Promise<Array<{ id: string; eventId: string; seq: number; attempts: number; claimedAt: Date | null }>> {
+  return db
+    .select({ id: chatOutputs.id, eventId: chatOutputs.eventId, seq: chatOutputs.seq, attempts: chatOutputs.attempts, claimedAt: chatOutputs.claimedAt })
+    .from(chatOutputs)
+    .where(
+      and(
+        or(and(eq(chatOutputs.status, 'pending'), lt(chatOutputs.createdAt, o.pendingBefore)), and(eq(chatOutputs.status, 'sending'), lt(chatOutputs.claimedAt, o.leaseBefore))),
+        o.afterId ? gt(chatOutputs.id, o.afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(chatOutputs.id))
+    .limit(o.limit);
+}
+
+export async function failPendingChatOutputs(db: Executor, ids: string[], error: string): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .update(chatOutputs)
+    .set({ status: 'failed', error: error.slice(0, 500) })
+    .where(and(inArray(chatOutputs.id, ids), eq(chatOutputs.status, 'pending')));
+}
+
+export async function chatOutputsByIds(db: Executor, ids: string[]): Promise<ChatOutputRow[]> {
+  if (!ids.length) return [];
+  return db.select().from(chatOutputs).where(inArray(chatOutputs.id, ids));
 }

@@ -1,5 +1,5 @@
 // Every query on matters, their events and messages. No business rules here.
-import { and, asc, desc, eq, inArray, is, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, is, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import { alias, PgTransaction } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db.js';
 import { queryRows } from '../raw.js';
@@ -203,11 +203,12 @@ export async function lastEventAt(db: Executor, matterId: string, action: string
 }
 
 /** Open matters still waiting for routing since before `before`: their job may have been lost. */
-export async function unroutedSince(db: Executor, before: Date, limit = 500): Promise<string[]> {
+export async function unroutedSince(db: Executor, before: Date, limit = 500, afterId: string | null = null): Promise<string[]> {
   const rows = await db
     .select({ id: matters.id })
     .from(matters)
-    .where(and(eq(matters.state, 'open'), eq(matters.step, 'accept'), lt(matters.createdAt, before)))
+    .where(and(eq(matters.state, 'open'), eq(matters.step, 'accept'), lt(matters.createdAt, before), afterId ? gt(matters.id, afterId) : undefined))
+    .orderBy(asc(matters.id))
     .limit(limit);
   return rows.map((r) => r.id);
 }

@@ -24,6 +24,8 @@ export interface BotOptions {
   telegram?: Partial<NonNullable<RuntimeOptions['telegram']>>;
   /** The runtime's clock (a test that sets the hour, or moves past a time limit). */
   now?: () => Date;
+  /** The flows to run (a test may break one on purpose). */
+  chat?: RuntimeOptions['chat'];
 }
 
 export async function startBot(store: TestStore, emulator: TelegramEmulator, opts: BotOptions = {}): Promise<BotUnderTest> {
@@ -36,6 +38,7 @@ export async function startBot(store: TestStore, emulator: TelegramEmulator, opt
     logger: testLogger,
     relayIntervalMs: 200,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.chat ? { chat: opts.chat } : {}),
     // Per-chat limits relaxed (a test presses faster than a person); the send-scheduler unit test covers the real ones.
     telegram: { token: emulator.token, apiRoot: emulator.apiRoot, webhookUrl, webhookSecret: WEBHOOK_SECRET, limits: { chatPerSecond: 50, chatBurst: 10 }, ...opts.telegram },
   });

@@ -1,0 +1,131 @@
+// Durable intake. Whatever a platform hands us is committed to the inbox (deduplicated by the
+// platform's own id) together with the outbox row that queues its job, and only then is the
+// platform told "received". Redis carries the work; the inbox keeps what the person said until it
+// is handled, and the reconciler queues again any row still pending.
+//
+// An update the database refuses as given (a byte Postgres cannot store) is not bounced back for
+// the platform to redeliver forever: its ids are kept as a failed row, the person is told once
+// that we could not read it, and the platform is acknowledged.
+import type { ChatUpdate } from '../channels/chat-update.js';
+import type { Locale, Platform } from '../domain/types.js';
+import type { Executor } from '../store/db.js';
+import { failedInbox, inboxCounts, inboxStatus, insertInbox, markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
+import { enqueue } from '../store/repositories/outbox-repository.js';
+import { errorLabel, isDataError } from '../util/error-summary.js';
+import { answerUnreadable } from './chat-service.js';
+import type { ServiceContext } from './context.js';
+
+export type InboxQueue = 'chat' | 'slack';
+
+export interface InboundItem {
+  /** The platform's id for it, scoped: `telegram:<bot>:update:<update_id>`, `slack:event:<event_id>`. */
+  id: string;
+  platform: Platform;
+  queue: InboxQueue;
+  /** The job's data (a ChatUpdate or a SlackJob), carrying `inboxId: id`. */
+  payload: Record<string, unknown>;
+  /** For the redacted summary: what kind of update it is (text, photo, action…). */
+  kind: string;
+  /** Who to tell when it cannot be read (ids only). */
+  answer?: Pick<ChatUpdate, 'platform' | 'eventId' | 'userId' | 'chatId' | 'chatType' | 'languageCode' | 'content'>;
+}
+
+export interface AdmitResult {
+  /** Ids committed now (the others were there already: a redelivery). */
+  fresh: string[];
+  /** Ids refused by the database as given, kept as failed rows. */
+  unreadable: string[];
+}
+
+/** The inbox id of a Telegram update: per bot (the token's numeric prefix), then the update_id. */
+export function telegramInboxId(botId: string, updateId: string): string {
+  return `telegram:${botId}:update:${updateId}`;
+}
+
+/**
+ * Commits the items and their jobs. Throws only when the database could not be reached (the
+ * platform should then deliver again); an item the database refuses is set aside as unreadable.
+ */
+export async function admitInbound(ctx: ServiceContext, items: InboundItem[], opts: { defaultLocale?: Locale } = {}): Promise<AdmitResult> {
+  if (!items.length) return { fresh: [], unreadable: [] };
+  try {
+    const fresh = await ctx.db.transaction(async (tx) => admitIn(tx, items));
+    if (fresh.length) ctx.outboxWritten();
+    return { fresh, unreadable: [] };
+  } catch (err) {
+    if (!isDataError(err)) throw err;
+    if (items.length > 1) {
+      const out: AdmitResult = { fresh: [], unreadable: [] };
+      for (const item of items) {
+        const r = await admitInbound(ctx, [item], opts);
+        out.fresh.push(...r.fresh);
+        out.unreadable.push(...r.unreadable);
+      }
+      return out;
+    }
+    const item = items[0]!;
+    const summary: InboxSummary = { kind: item.kind, error: errorLabel(err), attempts: 1 };
+    const { added, outputs } = await ctx.db.transaction(async (tx) => {
+      const ids = await insertInbox(tx, [{ id: item.id, platform: item.platform, queue: item.queue, payload: null, status: 'failed', summary, doneAt: ctx.now() }]);
+      if (!ids.size) return { added: false, outputs: 0 };
+      return { added: true, outputs: item.answer ? await answerUnreadable(tx, item.answer, opts.defaultLocale) : 0 };
+    });
+    if (outputs) ctx.outboxWritten();
+    if (added) ctx.logger.warn({ inboxId: item.id, platform: item.platform, kind: item.kind, error: summary.error }, 'inbound update refused by the database; kept as failed and answered');
+    return { fresh: [], unreadable: added ? [item.id] : [] };
+  }
+}
+
+async function admitIn(tx: Executor, items: InboundItem[]): Promise<string[]> {
+  const added = await insertInbox(
+    tx,
+    items.map((i) => ({ id: i.id, platform: i.platform, queue: i.queue, payload: i.payload })),
+  );
+  const fresh = items.filter((i) => added.has(i.id));
+  await enqueue(
+    tx,
+    fresh.map((i) => ({ queue: i.queue, job: i.queue, payload: i.payload })),
+  );
+  return fresh.map((i) => i.id);
+}
+
+/** A chat update as an inbox item. */
+export function chatInboxItem(update: ChatUpdate, id: string): InboundItem {
+  return {
+    id,
+    platform: update.platform,
+    queue: 'chat',
+    payload: { ...update, inboxId: id } as unknown as Record<string, unknown>,
+    kind: update.content.kind,
+    answer: update,
+  };
+}
+
+/** Whether a row still waits to be handled (a job run again after it was handled does nothing). */
+export async function inboxPending(ctx: ServiceContext, id: string): Promise<boolean> {
+  return (await inboxStatus(ctx.db, id)) === 'pending';
+}
+
+export async function inboxHandled(ctx: ServiceContext, id: string): Promise<void> {
+  await markInboxHandled(ctx.db, id, ctx.now());
+}
+
+/**
+ * Gives up an update that failed the same way again and again: the row keeps a redacted summary,
+ * the person is told once (when `answer` names them), and the job ends without another retry.
+ */
+export async function giveUpInbound(ctx: ServiceContext, id: string, err: unknown, info: { kind: string; attempts: number; answer?: InboundItem['answer']; defaultLocale?: Locale }): Promise<boolean> {
+  const summary: InboxSummary = { kind: info.kind, error: errorLabel(err), attempts: info.attempts };
+  const { first, outputs } = await ctx.db.transaction(async (tx) => {
+    const first = await markInboxFailed(tx, id, summary, ctx.now());
+    return { first, outputs: first && info.answer ? await answerUnreadable(tx, info.answer, info.defaultLocale) : 0 };
+  });
+  if (outputs) ctx.outboxWritten();
+  if (first) ctx.logger.error({ inboxId: id, kind: info.kind, error: summary.error, attempts: info.attempts }, 'inbound update given up after repeated failures; the person was answered');
+  return first;
+}
+
+/** For operators: the updates given up, and how many rows are in each state. */
+export async function inboxReport(ctx: Pick<ServiceContext, 'db'>, limit = 100): Promise<{ counts: Record<string, number>; failed: Awaited<ReturnType<typeof failedInbox>> }> {
+  return { counts: await inboxCounts(ctx.db), failed: await failedInbox(ctx.db, limit) };
+}

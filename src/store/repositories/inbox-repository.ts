@@ -1,0 +1,69 @@
+// The inbox: updates from the platforms, committed before they are acknowledged.
+import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Platform } from '../../domain/types.js';
+import type { Executor } from '../db.js';
+import { inbox } from '../schema.js';
+
+export type InboxRow = typeof inbox.$inferSelect;
+export type NewInboxRow = Pick<typeof inbox.$inferInsert, 'id' | 'platform' | 'queue' | 'payload'> & Partial<Pick<typeof inbox.$inferInsert, 'status' | 'summary' | 'doneAt'>>;
+export type InboxSummary = NonNullable<InboxRow['summary']>;
+
+/** Adds the rows not there yet; returns the ids it added (a redelivery adds nothing). */
+export async function insertInbox(db: Executor, rows: NewInboxRow[]): Promise<Set<string>> {
+  if (!rows.length) return new Set();
+  const out = await db.insert(inbox).values(rows).onConflictDoNothing({ target: inbox.id }).returning({ id: inbox.id });
+  return new Set(out.map((r) => r.id));
+}
+
+export async function inboxStatus(db: Executor, id: string): Promise<string | null> {
+  const [row] = await db.select({ status: inbox.status }).from(inbox).where(eq(inbox.id, id));
+  return row?.status ?? null;
+}
+
+/** Marks a pending row handled (a failed one stays failed). */
+export async function markInboxHandled(db: Executor, id: string, at: Date): Promise<void> {
+  await db
+    .update(inbox)
+    .set({ status: 'handled', doneAt: at })
+    .where(and(eq(inbox.id, id), eq(inbox.status, 'pending')));
+}
+
+/** Gives a row up: it stays, with a summary that holds no words of the person's (its payload is dropped). */
+export async function markInboxFailed(db: Executor, id: string, summary: InboxSummary, at: Date): Promise<boolean> {
+  const out = await db
+    .update(inbox)
+    .set({ status: 'failed', summary, payload: null, doneAt: at })
+    .where(and(eq(inbox.id, id), eq(inbox.status, 'pending')))
+    .returning({ id: inbox.id });
+  return out.length > 0;
+}
+
+/** Rows still waiting to be handled, received before `before`, oldest first. */
+export async function pendingInbox(db: Executor, before: Date, afterId: string | null, limit: number): Promise<Array<Pick<InboxRow, 'id' | 'queue' | 'payload'>>> {
+  return db
+    .select({ id: inbox.id, queue: inbox.queue, payload: inbox.payload })
+    .from(inbox)
+    .where(and(eq(inbox.status, 'pending'), lt(inbox.receivedAt, before), afterId ? sql`${inbox.id} > ${afterId}` : undefined))
+    .orderBy(asc(inbox.id))
+    .limit(limit);
+}
+
+/** What operators look at: updates given up, newest first. */
+export async function failedInbox(db: Executor, limit = 100, platform?: Platform): Promise<Array<Pick<InboxRow, 'id' | 'platform' | 'queue' | 'summary' | 'receivedAt' | 'doneAt'>>> {
+  return db
+    .select({ id: inbox.id, platform: inbox.platform, queue: inbox.queue, summary: inbox.summary, receivedAt: inbox.receivedAt, doneAt: inbox.doneAt })
+    .from(inbox)
+    .where(and(eq(inbox.status, 'failed'), platform ? eq(inbox.platform, platform) : undefined))
+    .orderBy(desc(inbox.receivedAt))
+    .limit(limit);
+}
+
+export async function inboxCounts(db: Executor): Promise<Record<string, number>> {
+  const rows = await db.select({ status: inbox.status, n: sql<number>`count(*)::int` }).from(inbox).groupBy(inbox.status);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+export async function inboxRows(db: Executor, ids: string[]): Promise<InboxRow[]> {
+  if (!ids.length) return [];
+  return db.select().from(inbox).where(inArray(inbox.id, ids));
+}
