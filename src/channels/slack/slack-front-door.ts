@@ -3,6 +3,7 @@
 // listeners only enqueue, and whose worker, channel and cards do the work.
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
+import { cleanDeep } from '../../domain/clean-text.js';
 import type { Locale } from '../../domain/types.js';
 import type { FlowEngine } from '../../flows/index.js';
 import type { JobOutcome } from '../../queue/jobs.js';
@@ -103,8 +104,10 @@ export class SlackFrontDoor {
   }
 
   /** Writes the job to the outbox with its receipt: a retried Slack delivery enqueues nothing. */
-  private async enqueue(job: SlackJob, receiptId?: string): Promise<boolean> {
+  private async enqueue(raw: SlackJob, receiptId?: string): Promise<boolean> {
     const { ctx } = this.deps;
+    // Every string Slack handed over, cleaned before it reaches the outbox (a NUL would fail the insert).
+    const job = cleanDeep(raw);
     const fresh = await ctx.db.transaction(async (tx) => {
       if (receiptId && !(await recordEvent(tx, receiptId))) return false;
       await enqueue(tx, [{ queue: 'slack', job: 'slack', payload: job as unknown as Record<string, unknown> }]);
