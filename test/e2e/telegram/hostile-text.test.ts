@@ -47,6 +47,9 @@ describe.each(MODES)('hostile text through Telegram ($mode, queues on $queue)', 
   beforeAll(async () => {
     await resetStore(store);
     emulator = await TelegramEmulator.start();
+    // Each emulator counts update ids from 1; Telegram never reuses one, and queue job ids on the
+    // shared PostgreSQL backend are made from them: every mode starts from its own range.
+    (emulator.server as unknown as { updateId: number }).updateId = 1_000_000 * (ALL_MODES.findIndex((m) => m.mode === mode && m.queue === queue) + 1);
     logs = captureLogs();
     bot = await startBot(store, emulator, { queue, logger: logs.logger, ...(mode === 'polling' ? { telegram: { webhookUrl: undefined } } : {}) });
   });
