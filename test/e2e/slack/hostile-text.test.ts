@@ -48,7 +48,8 @@ describe.each(QUEUE_KINDS)('hostile text through Slack (queues on %s)', (queue) 
     logs = captureLogs();
     h = await startSlackHarness(store, api, { queue, logger: logs.logger });
     tree = await newTree(store.db);
-    await newOfficer(store.db, tree.unit, '李冬梅');
+    // Linked, so her cards go to Slack (an officer with no platform gets them in the service log).
+    await linkSlack(store.db, (await newOfficer(store.db, tree.unit, '李冬梅')).id, `U0HOSTLI${queue.length}`);
   });
   afterAll(async () => {
     await h?.close();
