@@ -1,6 +1,6 @@
 // Structured logs. Secrets and phone numbers never reach them: the paths below are censored
 // wherever they appear, and URLs are logged through redactUrl.
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -23,11 +23,13 @@ const REDACT = [
   '*.contact',
 ];
 
-export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
-  return pino({
+/** `destination`: where the lines go (default stdout; a test reads them back). */
+export function createLogger(opts: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
+  const options = {
     name: opts.name ?? 'gridline',
     level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
     base: undefined,
-  });
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }

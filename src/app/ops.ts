@@ -3,7 +3,7 @@
 // JSON; the CLI renders it.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { CATEGORIES, parseRef, SIZES, TOPICS } from '../domain/index.js';
+import { CATEGORIES, cleanDeep, parseRef, SIZES, TOPICS } from '../domain/index.js';
 import { importRoster } from '../roster/import-roster.js';
 import { parseRoster } from '../roster/parse-roster.js';
 import type { ServiceContext } from '../services/context.js';
@@ -181,7 +181,8 @@ export function isOpName(name: string): name is OpName {
 
 /** Validates the arguments and runs the operation. */
 export async function runOp<N extends OpName>(ctx: ServiceContext, name: N, args: unknown): Promise<unknown> {
-  const parsed = opArgs[name].safeParse(args ?? {});
+  // The command line's words, cleaned like any chat text (a roster file is long: no cap here).
+  const parsed = opArgs[name].safeParse(cleanDeep(args ?? {}, { maxChars: Number.POSITIVE_INFINITY }));
   if (!parsed.success) throw new OpError('cli:errors.bad_args', { details: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
   return handlers[name](ctx, parsed.data);
 }

@@ -1,5 +1,6 @@
 // One chat update as every channel hands it over: the platform's own shape stays in its adapter.
 // Flows read only this type; nothing here names an SDK.
+import { cleanDeep, cleanText } from '../domain/clean-text.js';
 import type { Attachment, AttachmentKind, Platform } from '../domain/types.js';
 
 export type ChatType = 'private' | 'group';
@@ -58,6 +59,26 @@ export type ChatContent =
   | { kind: 'ignored'; what: string };
 
 export type ChatContentKind = ChatContent['kind'];
+
+/** Longest display name kept (Telegram's first + last name is at most 129). */
+const NAME_CHARS = 128;
+
+/**
+ * The update with every string cleaned (cleanText): storable in Postgres and in a queue's JSON,
+ * without bidi controls, in NFC. A text or caption with nothing visible becomes '' (the flows
+ * answer that there is nothing to read), an invisible name none. Each adapter calls it last.
+ */
+export function cleanChatUpdate(u: ChatUpdate): ChatUpdate {
+  const clean = cleanDeep(u);
+  const name = cleanText(u.displayName, { singleLine: true, maxChars: NAME_CHARS }).text;
+  const c = clean.content;
+  if ((c.kind === 'photo' || c.kind === 'file') && !c.caption) {
+    delete c.caption;
+    delete c.attachment.caption;
+  }
+  const { displayName: _raw, ...rest } = clean;
+  return name ? { ...rest, displayName: name } : rest;
+}
 
 /** The same update, for logs: no phone numbers, no message text. */
 export function describeUpdate(u: ChatUpdate): Record<string, unknown> {

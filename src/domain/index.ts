@@ -9,3 +9,4 @@ export * from './alert-policy.js';
 export * from './deadlines.js';
 export * from './deadline-clocks.js';
 export * from './matter-size.js';
+export * from './clean-text.js';

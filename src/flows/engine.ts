@@ -35,6 +35,8 @@ const SKIP = '~s';
 export const PAGE_SIZE = 24;
 export const DEFAULT_TIMEOUT_MINUTES = 60;
 export const DEFAULT_MAX_CHARS = 1000;
+/** Longest message taken outside a flow (what a report step takes; Telegram's own limit is 4096). */
+export const MAX_MESSAGE_CHARS = 4000;
 /** Data keys the engine keeps for itself in a flow's data. */
 const PAGE_KEY = '__page';
 
@@ -156,10 +158,17 @@ class Turn {
       case 'throttled':
         return this.say({ key: 'flows:common.slow_down' });
       case 'text': {
+        // Only invisible characters (the adapters leave '' for them): nothing to read, said so.
+        if (!content.text.trim()) return this.sayBlank();
         const item = menuItemFor(content.text);
         if (item) return this.onMenu(item);
+        // Outside a flow no step sets a limit: the longest message any step takes.
+        if (!this.active && [...content.text].length > MAX_MESSAGE_CHARS) return this.say({ key: 'flows:common.too_long', params: { max: MAX_MESSAGE_CHARS } });
         break;
       }
+      case 'edited':
+        if (!content.text.trim()) return this.sayBlank();
+        break;
       default:
         break;
     }
@@ -460,6 +469,13 @@ class Turn {
   private markChosen(messageRef: string | undefined, messageText: string | undefined, label: string): void {
     if (!messageRef) return;
     this.outputs.push(messageText ? { kind: 'edit', messageRef, text: `${messageText}\n\n✅ ${label}`, clearButtons: true } : { kind: 'edit', messageRef, clearButtons: true });
+  }
+
+  /** A message with nothing visible in it; inside a flow its step is asked again. */
+  private async sayBlank(): Promise<void> {
+    this.say({ key: 'flows:common.blank' });
+    const step = this.active ? this.currentStep() : null;
+    if (step) await this.prompt(step);
   }
 
   private say(s: Say): void {

@@ -1,4 +1,5 @@
 // Reads a roster file and reports every problem at once, each with its line and column.
+import { cleanDeep } from '../domain/clean-text.js';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { $ZodRawIssue } from 'zod/v4/core';
 import {
@@ -68,7 +69,8 @@ export function parseRoster(text: string, fileName: string): Roster {
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 1000 });
+    // Every value cleaned (cleanDeep): a stray NUL or bidi control in a name must not reach the store.
+    data = cleanDeep(doc.toJS({ maxAliasCount: 1000 }));
   } catch (err) {
     const hint = '(a value starting with * or & must be quoted)';
     if (!doc.errors.length) add([], `cannot read the document: ${(err as Error).message} ${hint}`);

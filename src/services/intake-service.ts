@@ -1,6 +1,6 @@
 // A report becomes a matter: stored with its receipt and its routing job in one transaction.
 import { randomUUID } from 'node:crypto';
-import { dueAt, formatRef, isUrgent, resolveTimeLimit, transition } from '../domain/index.js';
+import { cleanText, dueAt, formatRef, isUrgent, resolveTimeLimit, transition } from '../domain/index.js';
 import type { Attachment, Category, MatterLevel, Size, Topic } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { createDeliveries } from '../store/repositories/delivery-repository.js';
@@ -61,7 +61,8 @@ export function summarise(text: string, attachments: readonly Attachment[]): str
 }
 
 export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<IntakeResult> {
-  const text = (event.text ?? '').trim();
+  // Adapters clean at their edge; cleaned again here so no caller can file invisible or unstorable text.
+  const text = cleanText(event.text ?? '').text.trim();
   const attachments = event.attachments ?? [];
   if (!text && !attachments.length) return { status: 'rejected', reason: 'empty' };
   if ([...text].length > MAX_REPORT_CHARS) return { status: 'rejected', reason: 'too_long' };

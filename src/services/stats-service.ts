@@ -5,6 +5,8 @@ import { CATEGORIES, MATTER_LEVELS, type Category, type MatterLevel } from '../d
 import type { Executor } from '../store/db.js';
 import { findNodeByCode } from '../store/repositories/grid-repository.js';
 import { listTopics } from '../store/repositories/matter-defaults-repository.js';
+import { listMatters } from '../store/repositories/matter-repository.js';
+import { placementsOf } from '../store/repositories/people-repository.js';
 import {
   departmentFigures,
   matterFigures,
@@ -166,4 +168,32 @@ export async function gridStats(db: Executor, node: GridNodeRow, range: { from?:
     })),
     byTopic: topics.map((t) => ({ topic: t.topic, name: topicNames.get(t.topic) ?? null, accepted: t.accepted, settled: t.settled, open: t.open, big: t.big })),
   };
+}
+
+const STAFF_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
+/** Most grids whose figures one person's desk shows. */
+export const DESK_GRIDS = 12;
+
+const within = (path: string, top: string) => path === top || path.startsWith(`${top}/`);
+
+/**
+ * The grids a staff member's figures are about: every node she covers (a node inside another
+ * she covers is already counted there), then the grids of the matters she holds outside them
+ * (a matter transferred or escalated to her). Ordered by the tree; none for a villager.
+ */
+export async function deskGrids(db: Executor, personId: string): Promise<GridNodeRow[]> {
+  const covered = (await placementsOf(db, personId)).filter((p) => STAFF_ROLES.has(p.role)).map((p) => p.node);
+  if (!covered.length) return [];
+  const held = await listMatters(db, { assigneeId: personId, state: 'open', limit: 200 });
+  const heldCodes = [...new Set(held.map((m) => m.grid))];
+  const heldNodes = (await Promise.all(heldCodes.map((code) => findNodeByCode(db, code)))).filter((n): n is GridNodeRow => Boolean(n));
+  const all = [...covered, ...heldNodes];
+  const kept = all.filter((n, i) => all.findIndex((x) => x.id === n.id) === i && !all.some((o) => o.id !== n.id && o.path !== n.path && within(n.path, o.path)));
+  return kept.sort((a, b) => a.path.localeCompare(b.path)).slice(0, DESK_GRIDS);
+}
+
+/** The figures of each of the person's desk grids (deskGrids). */
+export async function deskStats(db: Executor, personId: string): Promise<GridStats[]> {
+  const grids = await deskGrids(db, personId);
+  return Promise.all(grids.map((g) => gridStats(db, g)));
 }

@@ -282,7 +282,7 @@ export function figuresText(f: HomeFigures, locale: string): string {
   return topics.length ? `${text}\n${tr('slack:home.topics', { list: topics.join(' · ') })}` : text;
 }
 
-export function homeView(o: { locale: string; timezone: string; now: Date; name: string | null; open: HomeItem[]; reported: HomeItem[]; figures: HomeFigures | null }): View {
+export function homeView(o: { locale: string; timezone: string; now: Date; name: string | null; open: HomeItem[]; reported: HomeItem[]; figures: HomeFigures[] }): View {
   const tr = translator(o.locale);
   const blocks: Block[] = [];
   if (o.name === null) {
@@ -298,9 +298,9 @@ export function homeView(o: { locale: string; timezone: string; now: Date; name:
   };
   if (o.open.length || !o.reported.length) list(tr('slack:home.open_header', { count: o.open.length }), o.open);
   if (o.reported.length) list(tr('slack:home.reported_header', { count: o.reported.length }), o.reported);
-  if (o.figures) {
-    blocks.push({ type: 'divider' });
-    blocks.push({ type: 'section', text: mrkdwn(`*${escapeMrkdwn(tr('slack:home.figures_header', { node: o.figures.node }))}*\n${escapeMrkdwn(figuresText(o.figures, o.locale))}`) });
-  }
+  // Figures last, each grid its own section; kept within Slack's 100 blocks.
+  const figures = o.figures.slice(0, Math.max(0, 99 - blocks.length));
+  if (figures.length) blocks.push({ type: 'divider' });
+  for (const f of figures) blocks.push({ type: 'section', text: mrkdwn(`*${escapeMrkdwn(tr('slack:home.figures_header', { node: f.node }))}*\n${escapeMrkdwn(figuresText(f, o.locale))}`) });
   return { type: 'home', blocks: blocks.slice(0, 100) };
 }

@@ -4,7 +4,7 @@
 // modal (typing in the DM works too). Slack has no reply keyboard: its labels become buttons that
 // send the label as text, and contact/location requests are left out (no such thing in Slack).
 import type { ChatButton, ChatOutput, ChatTarget, ReplyKeyboard } from '../chat-output.js';
-import type { ChatContent, ChatUpdate } from '../chat-update.js';
+import { cleanChatUpdate, type ChatContent, type ChatUpdate } from '../chat-update.js';
 import type { FlowEngine } from '../../flows/index.js';
 import { translator } from '../../i18n/index.js';
 import type { ServiceContext } from '../../services/context.js';
@@ -32,6 +32,10 @@ function splitRef(ref: string): { channel: string; ts: string } | null {
 
 /** One Slack job as chat updates (a message with several files is an album: one per file). */
 export function toChatUpdates(job: SlackJob, now: Date): ChatUpdate[] {
+  return readJob(job, now).map(cleanChatUpdate);
+}
+
+function readJob(job: SlackJob, now: Date): ChatUpdate[] {
   // In a DM the person's id is the chat: flows started from a slash command and from the DM meet.
   const base = (id: string) => ({ eventId: `slack:chat:${id}`, platform: 'slack' as const, updateId: id, at: now.toISOString(), chatType: 'private' as const });
   switch (job.kind) {

@@ -7,16 +7,13 @@ import type { JobOutcome } from '../../queue/jobs.js';
 import type { ServiceContext } from '../../services/context.js';
 import { createLinkCode, LINK_CODE_TTL_MINUTES, normaliseLinkCode, redeemLinkCode } from '../../services/link-codes.js';
 import { relationsOf } from '../../services/matter-actions.js';
-import { gridStats } from '../../services/stats-service.js';
+import { deskStats } from '../../services/stats-service.js';
 import { findMatterByRef, listMatters } from '../../store/repositories/matter-repository.js';
-import { findByIdentity, findPerson, placementsOf, type PersonRow } from '../../store/repositories/people-repository.js';
+import { findByIdentity, findPerson, type PersonRow } from '../../store/repositories/people-repository.js';
 import { figuresText, homeView, matterLines, type HomeFigures } from './blocks.js';
 import type { SlackApi } from './slack-api.js';
 import { OWN_COMMANDS } from './slack-conversation.js';
 import type { SlackJob } from './slack-job.js';
-
-const STAFF_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
-const LEVEL_RANK: Record<string, number> = { household: 0, unit: 1, village: 2, township: 3, county: 4 };
 
 export class SlackDesk {
   constructor(
@@ -102,8 +99,8 @@ export class SlackDesk {
       }
       case 'stats': {
         const figures = await this.figures(person.id);
-        await answer(figures ? `*${tr('slack:home.figures_header', { node: figures.node })}*\n${figuresText(figures, locale)}` : tr('slack:command.no_stats'));
-        return { outcome: figures ? 'stats' : 'no_stats' };
+        await answer(figures.length ? figures.map((f) => `*${tr('slack:home.figures_header', { node: f.node })}*\n${figuresText(f, locale)}`).join('\n\n') : tr('slack:command.no_stats'));
+        return { outcome: figures.length ? 'stats' : 'no_stats', grids: figures.length };
       }
       default:
         await answer(tr('slack:command.help'));
@@ -116,7 +113,7 @@ export class SlackDesk {
     const person = await this.person(job.user);
     const locale = person?.locale ?? this.defaultLocale;
     if (!person) {
-      await this.api.publishHome(job.user, homeView({ locale, timezone: this.timezone, now: this.ctx.now(), name: null, open: [], reported: [], figures: null }));
+      await this.api.publishHome(job.user, homeView({ locale, timezone: this.timezone, now: this.ctx.now(), name: null, open: [], reported: [], figures: [] }));
       return { outcome: 'not_linked' };
     }
     const [open, reported, figures] = await Promise.all([
@@ -132,14 +129,10 @@ export class SlackDesk {
     return listMatters(this.ctx.db, { assigneeId: personId, state: 'open', limit: 100 });
   }
 
-  /** The figures of the highest node the person works at; null for someone with no staff role. */
-  private async figures(personId: string): Promise<HomeFigures | null> {
-    const places = (await placementsOf(this.ctx.db, personId)).filter((p) => STAFF_ROLES.has(p.role));
-    const top = places.sort((a, b) => (LEVEL_RANK[b.node.level] ?? 0) - (LEVEL_RANK[a.node.level] ?? 0))[0];
-    if (!top) return null;
-    const s = await gridStats(this.ctx.db, top.node);
-    return {
-      node: top.node.name,
+  /** The figures of every grid she covers, and of the grids of the matters she holds outside them. */
+  private async figures(personId: string): Promise<HomeFigures[]> {
+    return (await deskStats(this.ctx.db, personId)).map((s) => ({
+      node: s.grid.name,
       accepted: s.accepted,
       settled: s.settled,
       open: s.open,
@@ -149,6 +142,6 @@ export class SlackDesk {
       withinTownship: s.withinTownship.rate,
       satisfaction: s.satisfaction.rate,
       topics: s.byTopic.map((t) => ({ code: t.topic, name: t.name, accepted: t.accepted })),
-    };
+    }));
   }
 }

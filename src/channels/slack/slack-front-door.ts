@@ -3,6 +3,7 @@
 // listeners only enqueue, and whose worker, channel and cards do the work.
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
+import { cleanDeep } from '../../domain/clean-text.js';
 import type { Locale } from '../../domain/types.js';
 import type { FlowEngine } from '../../flows/index.js';
 import type { JobOutcome } from '../../queue/jobs.js';
@@ -34,6 +35,15 @@ export interface SlackSettings {
 
 export const SLACK_PATH = '/slack/events';
 
+/** How far a signed request's timestamp may be off, either way (Slack's own rule for staleness). */
+export const SLACK_CLOCK_SKEW_SECONDS = 5 * 60;
+
+/** Whether a request's `X-Slack-Request-Timestamp` lies more than SLACK_CLOCK_SKEW_SECONDS ahead of `nowMs`. */
+export function fromTheFuture(header: unknown, nowMs: number): boolean {
+  const ts = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(ts) && ts - Math.floor(nowMs / 1000) > SLACK_CLOCK_SKEW_SECONDS;
+}
+
 export class SlackConfigError extends Error {
   override readonly name = 'SlackConfigError';
 }
@@ -43,7 +53,12 @@ function boltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.INFO;
   const text = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
   return {
-    debug: (...msg) => log.debug(text(msg)),
+    // The Web API client's debug lines carry request and response bodies (people's words): a line
+    // with a payload in it is not logged.
+    debug: (...msg) => {
+      const line = text(msg);
+      if (!/[{[]/.test(line)) log.debug(line);
+    },
     info: (...msg) => log.info(text(msg)),
     warn: (...msg) => log.warn(text(msg)),
     error: (...msg) => log.error(text(msg)),
@@ -103,9 +118,11 @@ export class SlackFrontDoor {
 
   /**
    * Commits the job to the inbox (keyed by its receipt: a retried Slack delivery adds nothing)
-   * before the listener acknowledges; the outbox row committed with it queues the job.
+   * before the listener acknowledges; the outbox row committed with it queues the job. Every
+   * string Slack handed over is cleaned first (a NUL would fail the insert).
    */
-  private async enqueue(job: SlackJob, receiptId?: string): Promise<boolean> {
+  private async enqueue(raw: SlackJob, receiptId?: string): Promise<boolean> {
+    const job = cleanDeep(raw);
     const id = receiptId ?? job.eventId;
     const { fresh } = await admitInbound(this.deps.ctx, [slackInboxItem(job, id)], { defaultLocale: this.deps.defaultLocale });
     return fresh.length > 0;
@@ -123,6 +140,10 @@ export class SlackFrontDoor {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
       scope.post(this.path, (request, reply) => {
+        // Bolt refuses a request more than 5 minutes old; one from further in the future is as suspect.
+        if (fromTheFuture(request.headers['x-slack-request-timestamp'], Date.now())) {
+          return reply.code(401).send({ ok: false, error: 'request timestamp is in the future: check the clock of the sender' });
+        }
         reply.hijack();
         Object.assign(request.raw, { rawBody: Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0) });
         try {

@@ -2,6 +2,7 @@
 // acknowledges. Nothing slow happens here, so Slack gets its answer well within 3 seconds. The one
 // exception is opening a modal: its trigger_id lapses after 3 seconds, too soon to wait for a queue.
 import type { App } from '@slack/bolt';
+import { cleanText } from '../../domain/clean-text.js';
 import { parseActionData } from '../../services/matter-actions.js';
 import { isModalAction, MODAL_ACTIONS, MODAL_CALLBACK, type ModalMeta } from './blocks.js';
 import { ANSWER_VALUE, FLOW_MODAL_CALLBACK } from './slack-conversation.js';
@@ -80,7 +81,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       message?: { ts: string; thread_ts?: string; text?: string };
       response_url?: string;
     };
-    const value = a.value ?? a.selected_option?.value ?? '';
+    // Forgeable, and read before the job is queued (a modal opens at once): cleaned here.
+    const value = cleanText(a.value ?? a.selected_option?.value ?? '').text;
     const channel = b.channel?.id;
     const threadTs = b.message?.thread_ts ?? b.container?.thread_ts;
     const data = parseActionData(value);
@@ -114,7 +116,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     for (const [blockId, inputs] of Object.entries(view.state.values)) {
       const input = Object.values(inputs)[0] as { value?: string | null; selected_option?: { value: string } | null; selected_options?: Array<{ value: string }> } | undefined;
       const v = input?.selected_options?.map((o) => o.value).join(',') ?? input?.selected_option?.value ?? input?.value ?? '';
-      if (v) values[blockId] = v;
+      // Cleaned before the check below: a field with nothing visible is as empty as a blank one.
+      const clean = cleanText(v).text;
+      if (clean) values[cleanText(blockId).text] = clean;
     }
     let meta: ModalMeta | null = null;
     try {

@@ -2,7 +2,7 @@
 // `unknown` (a person sent it: they get a kind reply) or `ignored` (nobody waits for an answer).
 import type { Message, Update, User } from 'telegraf/types';
 import type { Attachment } from '../../domain/types.js';
-import type { ChatContent, ChatUpdate } from '../chat-update.js';
+import { cleanChatUpdate, type ChatContent, type ChatUpdate } from '../chat-update.js';
 
 /** The Bot API lets a bot fetch files up to 20 MB (getFile); larger ones are refused. */
 export const TELEGRAM_FILE_LIMIT = 20 * 1024 * 1024;
@@ -49,7 +49,12 @@ export interface NormalizeOptions {
 
 type AnyRecord = Record<string, any>;
 
+/** The update as a ChatUpdate, every string in it cleaned (cleanChatUpdate): nothing a person sent can fail a query. */
 export function normalizeUpdate(update: Update, opts: NormalizeOptions = {}): ChatUpdate {
+  return cleanChatUpdate(readUpdate(update, opts));
+}
+
+function readUpdate(update: Update, opts: NormalizeOptions): ChatUpdate {
   const id = String(update.update_id);
   const base = { eventId: `telegram:update:${id}`, platform: 'telegram' as const, updateId: id, at: new Date().toISOString() };
   try {

@@ -4,8 +4,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runOp } from '../../../src/app/ops.js';
 import { intake } from '../../../src/services/intake-service.js';
-import { gridNodes, identities, matters, summons } from '../../../src/store/schema.js';
-import { newBackup, newGridLeader, newOfficer, newPerson, newTree, newVillager, type PersonRow, type Tree } from '../../support/factories.js';
+import { gridNodes, identities, matters, roles, summons } from '../../../src/store/schema.js';
+import { newBackup, newGridLeader, newNode, newOfficer, newPerson, newTree, newVillager, type PersonRow, type Tree } from '../../support/factories.js';
 import { newDepartment } from '../../support/matter-factories.js';
 import { FakeSlackApi } from '../../support/slack/fake-slack-api.js';
 import { buttonPress, eventRequest, slashCommand, viewSubmission } from '../../support/slack/signed-requests.js';
@@ -170,6 +170,40 @@ describe('cadres and officers in Slack', () => {
     expect(view).toContain('李冬梅');
     expect(view.indexOf(second.matter.ref)).toBeLessThan(view.indexOf(first.matter.ref));
     expect(view).toContain('第三组'); // the figures of the officer's node
+  });
+
+  it('App Home and /grid stats show the figures of every grid the officer covers and of the matters she holds', async () => {
+    // 李冬梅 looks after 第三组 and 第四组 (水川村第三、四组专职网格员).
+    await store.db.insert(roles).values({ personId: officer.id, gridNodeId: tree.otherUnit.id, role: 'officer_full', title: '第四组专职网格员' });
+    await newVillager(store.db, tree.otherUnit, '何秋菊', { telegram: '1002' });
+    await reported('邻居家的牛把我家菜地踩了。');
+    const fourth = await intake(h.runtime.ctx, { eventId: `telegram:update:c4-${++seq}`, platform: 'telegram', externalUserId: '1002', kind: 'report', category: 'help', text: '屋顶漏雨，想请人看看。', receivedAt: new Date().toISOString() });
+    if (fourth.status !== 'created') throw new Error(fourth.status);
+    // And a matter of 第五组, which she does not cover, handed to her.
+    const fifth = await newNode(store.db, { name: '第五组', level: 'unit', parent: tree.village });
+    await newVillager(store.db, fifth, '赵大山', { telegram: '1003' });
+    const lent = await intake(h.runtime.ctx, { eventId: `telegram:update:c5-${++seq}`, platform: 'telegram', externalUserId: '1003', kind: 'report', category: 'other', text: '路边的树倒了。', receivedAt: new Date().toISOString() });
+    if (lent.status !== 'created') throw new Error(lent.status);
+    await waitFor(async () => (await matterRow(fourth.matter.id)).assigneeId === officer.id, 'the 第四组 matter routed to her');
+    await waitFor(async () => (await matterRow(lent.matter.id)).assigneeId !== null, 'the 第五组 matter routed');
+    await store.db.update(matters).set({ assigneeId: officer.id }).where(eq(matters.id, lent.matter.id));
+
+    await h.send(eventRequest({ type: 'app_home_opened', user: OFFICER, channel: OFFICER_DM, tab: 'home' }));
+    const home = await h.waitCall('views.publish', (c) => c.args.user_id === OFFICER);
+    const sections = (home.args.view as { blocks: Array<{ text?: { text: string } }> }).blocks.map((b) => b.text?.text ?? '');
+    const figuresOf = (grid: string) => sections.find((t) => t.includes(`${grid}的数字`));
+    expect(figuresOf('第三组')).toContain('受理 1 件');
+    expect(figuresOf('第四组')).toContain('受理 1 件');
+    expect(figuresOf('第五组')).toContain('受理 1 件');
+    expect(figuresOf('水川村')).toBeUndefined();
+
+    const stats = await command(OFFICER, 'stats');
+    for (const grid of ['第三组', '第四组', '第五组']) expect(stats).toContain(`${grid}的数字`);
+    // The village's grid leader covers all three inside one node: one set of figures.
+    const leaders = await command(LEADER, 'stats');
+    expect(leaders).toContain('水川村的数字');
+    expect(leaders).toContain('受理 3 件');
+    expect(leaders).not.toContain('第三组的数字');
   });
 
   it('links a Slack account with a one-time code made by the administrator, once', async () => {

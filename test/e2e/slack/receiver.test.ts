@@ -36,12 +36,15 @@ describe('the Slack receiver', () => {
 
   const queued = async () => (await store.db.select().from(outbox)).filter((r) => r.queue === 'slack').length;
 
-  it('answers 401 to a bad signature and to a request older than 5 minutes, and queues nothing', async () => {
+  it('answers 401 to a bad signature and to a request older than 5 minutes or more than 5 minutes ahead, and queues nothing', async () => {
     const req = messageEvent({ user: 'U0SOMEONE', channel: 'D0SOMEONE', text: '你好' });
     expect((await h.send(req, { secret: 'not-the-secret' })).status).toBe(401);
     expect((await h.send(req, { signature: 'v0=' + '0'.repeat(64) })).status).toBe(401);
     const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
     expect((await h.send(req, { timestamp: sixMinutesAgo })).status).toBe(401);
+    // Signed with the right secret, but dated 6 minutes ahead (Bolt itself checks only staleness).
+    const sixMinutesAhead = Math.floor(Date.now() / 1000) + 6 * 60;
+    expect((await h.send(req, { timestamp: sixMinutesAhead })).status).toBe(401);
     // No signature at all.
     const bare = await fetch(h.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: req.body });
     expect(bare.status).toBe(401);
@@ -54,6 +57,10 @@ describe('the Slack receiver', () => {
     // The same request, signed now with the right secret, is taken.
     expect((await h.send(req)).status).toBe(200);
     expect(await queued()).toBe(1);
+    // A sender whose clock is a little ahead is still heard.
+    const slightlyAhead = messageEvent({ user: 'U0SOMEONE', channel: 'D0SOMEONE', text: '您好' });
+    expect((await h.send(slightlyAhead, { timestamp: Math.floor(Date.now() / 1000) + 60 })).status).toBe(200);
+    expect(await queued()).toBe(2);
   });
 
   it('answers Slack’s URL check and acknowledges events and commands at once', async () => {

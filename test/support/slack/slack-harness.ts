@@ -10,7 +10,8 @@ import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
 import type { Db } from '../../../src/store/db.js';
 import { identities, slackCards } from '../../../src/store/schema.js';
 import { RecordingChannel } from '../recording-channel.js';
-import { testLogger, uniquePrefix } from '../runtime.js';
+import type { Logger } from '../../../src/logger.js';
+import { testLogger, uniquePrefix, type QueueKind } from '../runtime.js';
 import { TEST_REDIS_URL, type TestStore } from '../store.js';
 import { waitFor } from '../wait.js';
 import { freePort, type TelegramEmulator } from '../telegram/emulator.js';
@@ -39,14 +40,18 @@ export async function startSlackHarness(
     now?: () => Date;
     /** The real Telegram adapter on the emulator (webhook mode) instead of a recording channel. */
     emulator?: TelegramEmulator;
+    /** Queues on Redis (default) or on BullMQ's PostgreSQL backend over the test database. */
+    queue?: QueueKind;
+    /** Default: the silent test logger. */
+    logger?: Logger;
   } = {},
 ): Promise<SlackHarness> {
   const telegram = new RecordingChannel('telegram');
   const port = opts.emulator ? await freePort() : 0;
   const runtime = await createRuntime({
     store,
-    queue: { kind: 'redis', url: TEST_REDIS_URL, prefix: uniquePrefix() },
-    logger: testLogger,
+    queue: opts.queue === 'postgres' ? { kind: 'postgres' } : { kind: 'redis', url: TEST_REDIS_URL, prefix: uniquePrefix() },
+    logger: opts.logger ?? testLogger,
     channels: new Map<Platform, ChannelPort>([...(opts.emulator ? [] : ([['telegram', telegram]] as Array<[Platform, ChannelPort]>)), ...(opts.channels ?? [])]),
     relayIntervalMs: 200,
     now: opts.now,
@@ -65,7 +70,7 @@ export async function startSlackHarness(
   });
   await runtime.slack!.start();
   runtime.startWorkers({ concurrency: 4 });
-  const http = createHttpServer({ runtime, logger: testLogger, adminToken: randomBytes(8).toString('hex') });
+  const http = createHttpServer({ runtime, logger: opts.logger ?? testLogger, adminToken: randomBytes(8).toString('hex') });
   await http.listen({ host: '127.0.0.1', port });
   if (opts.emulator) await runtime.telegram!.start((u) => runtime.submitChat(u));
   const addr = http.server.address();

@@ -3,7 +3,8 @@
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../../src/app/runtime.js';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
 import { TEST_REDIS_URL, type TestStore } from '../store.js';
-import { testLogger, uniquePrefix } from '../runtime.js';
+import type { Logger } from '../../../src/logger.js';
+import { testLogger, uniquePrefix, type QueueKind } from '../runtime.js';
 import { freePort, type TelegramEmulator } from './emulator.js';
 
 export const WEBHOOK_SECRET = 'test-secret-0123456789abcdef';
@@ -26,6 +27,10 @@ export interface BotOptions {
   now?: () => Date;
   /** The flows to run (a test may break one on purpose). */
   chat?: RuntimeOptions['chat'];
+  /** Queues on Redis (default) or on BullMQ's PostgreSQL backend over the test database. */
+  queue?: QueueKind;
+  /** Default: the silent test logger. */
+  logger?: Logger;
 }
 
 export async function startBot(store: TestStore, emulator: TelegramEmulator, opts: BotOptions = {}): Promise<BotUnderTest> {
@@ -34,8 +39,8 @@ export async function startBot(store: TestStore, emulator: TelegramEmulator, opt
   const webhookUrl = `http://127.0.0.1:${port}/telegram/webhook`;
   const runtime = await createRuntime({
     store,
-    queue: { kind: 'redis', url: TEST_REDIS_URL, prefix },
-    logger: testLogger,
+    queue: opts.queue === 'postgres' ? { kind: 'postgres' } : { kind: 'redis', url: TEST_REDIS_URL, prefix },
+    logger: opts.logger ?? testLogger,
     relayIntervalMs: 200,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.chat ? { chat: opts.chat } : {}),
@@ -43,7 +48,7 @@ export async function startBot(store: TestStore, emulator: TelegramEmulator, opt
     telegram: { token: emulator.token, apiRoot: emulator.apiRoot, webhookUrl, webhookSecret: WEBHOOK_SECRET, limits: { chatPerSecond: 50, chatBurst: 10 }, ...opts.telegram },
   });
   runtime.startWorkers({ concurrency: 4 });
-  const http = createHttpServer({ runtime, logger: testLogger, adminToken: 'test-admin-token' });
+  const http = createHttpServer({ runtime, logger: opts.logger ?? testLogger, adminToken: 'test-admin-token' });
   await http.listen({ host: '127.0.0.1', port });
   await runtime.telegram!.start((u) => runtime.submitChat(u));
   let stopped = false;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatOutput } from '../../../src/channels/chat-output.js';
 import type { ChatContent, ChatUpdate } from '../../../src/channels/chat-update.js';
-import { FlowEngine } from '../../../src/flows/engine.js';
+import { FlowEngine, MAX_MESSAGE_CHARS } from '../../../src/flows/engine.js';
 import { done, goto, literal, say, startFlow, stay } from '../../../src/flows/next.js';
 import type { Flow, FlowModule, FlowState } from '../../../src/flows/types.js';
 import type { ServiceContext } from '../../../src/services/context.js';
@@ -111,6 +111,20 @@ describe('FlowEngine', () => {
     const skip = lastButtons(await h.send({ kind: 'command', command: 'help', args: '' }));
     expect(skip.flat().map((b) => b.label)).toEqual(['跳过']);
     expect(texts(await h.send(press(skip[0]![0]!.data)))).toEqual(['cat (none)']);
+  });
+
+  it('says a text with nothing visible has nothing to read, and asks the step again', async () => {
+    const h = harness();
+    await h.send({ kind: 'command', command: 'pets', args: '' });
+    await h.send({ kind: 'text', text: 'CAT' });
+    // The adapters leave '' for text made only of invisible characters.
+    expect(texts(await h.send({ kind: 'text', text: '' }))).toEqual([expect.stringContaining('没有能看到的文字'), 'name your cat']);
+    expect(h.state()).toMatchObject({ flow: 'pets', step: 'name' });
+    // Outside any flow too; and a text longer than any step takes is refused with the limit.
+    const idle = harness();
+    expect(texts(await idle.send({ kind: 'text', text: ' ' }))).toEqual([expect.stringContaining('没有能看到的文字')]);
+    expect(texts(await idle.send({ kind: 'text', text: '村'.repeat(MAX_MESSAGE_CHARS + 1) }))).toEqual([expect.stringContaining(`${MAX_MESSAGE_CHARS}`)]);
+    expect(texts(await idle.send({ kind: 'text', text: '村'.repeat(MAX_MESSAGE_CHARS) }))).toEqual(['who are you?']);
   });
 
   it('pages a long choice', async () => {

@@ -36,6 +36,16 @@ people:
 `;
 
 describe('parseRoster', () => {
+  it('cleans every value: NUL, control and bidi characters never reach the store; a name with nothing visible is an error', () => {
+    const hostile = MINIMAL.replace('name: 水川村', 'name: "水川\\0村\\u202E"').replace('name: 李冬梅', 'name: "李\\x07冬梅\\u200F"');
+    const roster = parseRoster(hostile, 'test.yaml');
+    expect(JSON.stringify(roster)).not.toMatch(/\\u0000|\\u0007|\u202E|\u200F/);
+    expect(roster.grid.name).toBe('水川村');
+    expect(roster.people[0]!.name).toBe('李冬梅');
+    const invisible = MINIMAL.replace('name: 李冬梅', 'name: "\\u200B\\u3164"');
+    expect(problemsOf(invisible)[0]).toMatchObject({ line: lineOf(invisible, 'u200B'), path: 'people[0].name' });
+  });
+
   it('parses the demo roster', () => {
     const roster = parseRoster(readFileSync(DEMO_PATH, 'utf8'), 'roster/demo.yaml');
     const nodes = flattenGrid(roster);

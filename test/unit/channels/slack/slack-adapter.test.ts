@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { SLACK_PATH, splitNote } from '../../../../src/channels/slack/index.js';
+import { fromTheFuture, SLACK_PATH, splitNote } from '../../../../src/channels/slack/index.js';
 import { matterCard, sortOverdueFirst, escapeMrkdwn } from '../../../../src/channels/slack/blocks.js';
 import type { CardModel } from '../../../../src/channels/slack/card-model.js';
 import { KEYBOARD_PREFIX, outputBlocks, toChatUpdates } from '../../../../src/channels/slack/slack-conversation.js';
@@ -146,5 +146,19 @@ describe('the app manifest', () => {
     expect(m.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(['message.im', 'message.channels', 'app_home_opened']));
     expect(m.oauth_config.scopes.bot).toEqual(expect.arrayContaining(['chat:write', 'commands', 'im:history', 'channels:history']));
     expect(m.features.app_home.home_tab_enabled).toBe(true);
+  });
+});
+
+describe('fromTheFuture', () => {
+  it('is true only for a timestamp more than 5 minutes ahead', () => {
+    const now = Date.UTC(2026, 0, 1, 8, 0, 0);
+    const s = now / 1000;
+    expect(fromTheFuture(String(s + 6 * 60), now)).toBe(true);
+    expect(fromTheFuture(String(s + 5 * 60 + 1), now)).toBe(true);
+    expect(fromTheFuture(String(s + 5 * 60), now)).toBe(false);
+    expect(fromTheFuture(String(s - 6 * 60), now)).toBe(false);
+    expect(fromTheFuture(undefined, now)).toBe(false);
+    expect(fromTheFuture('soon', now)).toBe(false);
+    expect(fromTheFuture([String(s + 3600)], now)).toBe(true);
   });
 });

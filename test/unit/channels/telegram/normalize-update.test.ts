@@ -50,4 +50,25 @@ describe('normalizeUpdate', () => {
     expect(normalizeUpdate({ update_id: 4, message: null } as never).content.kind).toBe('ignored');
     expect(normalizeUpdate({ update_id: 5, message: { text: 5 } } as never).content.kind).toBe('unknown');
   });
+
+  it('cleans every string a person sent: text, captions, names, button data, contacts', () => {
+    const hostile = normalizeUpdate({ update_id: 11, message: { message_id: 3, date: 0, chat, from: { ...from, first_name: '\u202E秀\u0000英', last_name: '\uD800' }, text: '邻居\u0000堆\u202E柴草\uDC00' } } as never);
+    expect(hostile.content).toEqual({ kind: 'text', text: '邻居堆柴草' });
+    expect(hostile.displayName).toBe('秀英');
+    // Nothing visible: the text is '' (the flows say so), the name is dropped.
+    const blank = normalizeUpdate({ update_id: 12, message: { message_id: 3, date: 0, chat, from: { ...from, first_name: '\u3164', last_name: undefined }, text: '\u200B\u200D\uFE0F' } } as never);
+    expect(blank.content).toEqual({ kind: 'text', text: '' });
+    expect(blank).not.toHaveProperty('displayName');
+    const photo = normalizeUpdate(msg({ photo: [{ file_id: 'p\u0000', file_unique_id: 'p', width: 1, height: 1 }], caption: '\u200B' }));
+    expect(photo.content).toEqual({ kind: 'photo', attachment: { kind: 'photo', platform: 'telegram', fileRef: 'p' }, caption: undefined, mediaGroupId: undefined });
+    expect(normalizeUpdate({ update_id: 13, callback_query: { id: 'cb\u0000', from, chat_instance: 'x', data: 'f:\u0000abc:1', message: { message_id: 9, date: 0, chat, text: '\u202E请选择' } } } as never).content).toEqual({
+      kind: 'callback',
+      data: 'f:abc:1',
+      callbackRef: 'cb',
+      messageText: '请选择',
+    });
+    expect(normalizeUpdate(msg({ contact: { phone_number: '+86\u0000138', first_name: '\u0000x', user_id: 42 } })).content).toEqual({ kind: 'contact', phone: '+86138', own: true });
+    // Emoji sequences and CJK pass untouched.
+    expect(normalizeUpdate(msg({ text: '👨‍👩‍👧‍👦 水川村 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}' })).content).toEqual({ kind: 'text', text: '👨‍👩‍👧‍👦 水川村 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}' });
+  });
 });
