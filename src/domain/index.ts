@@ -8,3 +8,4 @@ export * from './ladder.js';
 export * from './alert-policy.js';
 export * from './deadlines.js';
 export * from './deadline-clocks.js';
+export * from './climb-rules.js';

@@ -25,6 +25,10 @@ export interface NotifyOptions {
 const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; argParam?: string; label: string }>> = {
   assigned: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
   escalated: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
+  escalated_away: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
+  // The holder keeps a climbed matter: he works on, and may settle it.
+  kept_after_climb: ['reply', 'whistle', 'settle'].map((a) => ({ action: a, label: a })),
+  kept_alerted: ['reply', 'whistle', 'settle'].map((a) => ({ action: a, label: a })),
   reopened: ['take', 'reply', 'transfer', 'escalate', 'settle'].map((a) => ({ action: a, label: a })),
   unassigned: [{ action: 'takeover', label: 'takeover' }],
   escalation_alert: ['takeover', 'transfer', 'supervise', 'whistle'].map((a) => ({ action: a, label: a })),
@@ -40,8 +44,9 @@ const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; arg
   // 吹哨报到
   summoned: ['report_in', 'sign_off'].map((a) => ({ action: a, argParam: 'departmentCode', label: a })),
   whistle_notice: [{ action: 'reply', label: 'reply' }],
-  department_signed_off: [{ action: 'reply', label: 'reply' }],
-  departments_done: [{ action: 'settle', label: 'settle' }],
+  // After a department's sign-off, its part can be rated (1–5) by the holder or the whistler.
+  department_signed_off: [{ action: 'rate_department', argParam: 'departmentCode', label: 'rate_department' }, { action: 'reply', label: 'reply' }],
+  departments_done: [{ action: 'rate_department', argParam: 'departmentCode', label: 'rate_department' }, { action: 'settle', label: 'settle' }],
   summons_overdue: ['supervise', 'whistle'].map((a) => ({ action: a, label: a })),
 };
 
@@ -97,7 +102,7 @@ export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'
     const v = b.argParam ? p[b.argParam] : b.arg;
     return typeof v === 'string' && ARG_RE.test(v) ? v : undefined;
   };
-  const buttons = ref ? (TEMPLATE_ACTIONS[delivery.template] ?? []).map((b) => ({ label: tr(`notify:actions.${b.label}`), data: actionData(b.action, ref, argOf(b)) })) : [];
+  const buttons = ref ? (TEMPLATE_ACTIONS[delivery.template] ?? []).map((b) => ({ label: tr(`notify:actions.${b.label}`, p), data: actionData(b.action, ref, argOf(b)) })) : [];
   const listAction = LIST_ACTIONS[delivery.template];
   if (listAction && Array.isArray(p.refs)) {
     for (const r of (p.refs as unknown[]).slice(0, LIST_BUTTONS_MAX)) {
