@@ -22,6 +22,8 @@ export interface BotOptions {
   prefix?: string;
   port?: number;
   telegram?: Partial<NonNullable<RuntimeOptions['telegram']>>;
+  /** The service's clock (a test that moves time to a deadline). */
+  now?: () => Date;
 }
 
 export async function startBot(store: TestStore, emulator: TelegramEmulator, opts: BotOptions = {}): Promise<BotUnderTest> {
@@ -33,6 +35,7 @@ export async function startBot(store: TestStore, emulator: TelegramEmulator, opt
     queue: { kind: 'redis', url: TEST_REDIS_URL, prefix },
     logger: testLogger,
     relayIntervalMs: 200,
+    ...(opts.now ? { now: opts.now } : {}),
     // Per-chat limits relaxed (a test presses faster than a person); the send-scheduler unit test covers the real ones.
     telegram: { token: emulator.token, apiRoot: emulator.apiRoot, webhookUrl, webhookSecret: WEBHOOK_SECRET, limits: { chatPerSecond: 50, chatBurst: 10 }, ...opts.telegram },
   });
