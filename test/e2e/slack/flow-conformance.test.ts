@@ -298,7 +298,7 @@ describe('the conformance suite', () => {
   it('covers every villager flow; officer flows are Slack cards and modals (matter-cards, cadres)', async () => {
     const covered = new Set(['register', 'language', 'report', 'ask', 'mine']);
     // Officer work in Slack happens on cards (modals for text): tested in matter-cards and cadres.
-    const officerFlows = new Set(['desk', 'triage', 'reply', 'transfer', 'escalate', 'settle', 'supervise', 'whistle', 'sign_off', 'patrol']);
+    const officerFlows = new Set(['desk', 'triage', 'reply', 'transfer', 'escalate', 'settle', 'supervise', 'whistle', 'sign_off', 'rate_department', 'patrol']);
     const flows = [...h.runtime.engine.flows.keys()];
     expect(flows.filter((f) => !covered.has(f) && !officerFlows.has(f))).toEqual([]);
   });

@@ -163,7 +163,7 @@ describe('climbing never orphans a matter', () => {
     clock = beijing('2026-11-27T15:00');
     const m = await reported(String(v.userId), '邻居在我家田边堆柴草，说了不听。', 'dispute');
     const card = await saw(o, `【新事项】${m.ref}`);
-    clock = beijing('2026-11-27T16:30');
+    clock = beijing('2026-11-27T18:30');
     await press(o, card, '接单');
     await waitForMatter(store, m.ref, (x) => x.step === 'handle', 'taken');
     // Both the reply and the settle limits end at the 20:00 cut-off: one warning, for settling.

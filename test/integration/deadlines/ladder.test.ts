@@ -191,9 +191,9 @@ describe.each(QUEUE_KINDS)('the automatic ladder, queues on %s', (kind) => {
     for (const first of ['reply', 'settle'] as const) {
       clock = beijing('2026-11-27T15:00');
       const m = await reported('dispute', 'small', `两家为水渠吵起来了（${first}）`);
-      clock = beijing('2026-11-27T16:30');
+      clock = beijing('2026-11-27T18:30');
       await performAction(ctx(), { matter: m.id, actorId: p.officer.id, request: { action: 'take' } });
-      // Taken at 16:30, the reply limit is capped at the 20:00 cut-off, as is the settle limit.
+      // Taken at 18:30, the reply limit (2 hours) is capped at the 20:00 cut-off, as is the settle limit.
       const [reply, settle] = [await clockOf(m.id, 'reply'), await clockOf(m.id, 'settle')];
       expect(reply!.dueAt).toEqual(settle!.dueAt);
       const warns = [await timerOf(m.id, 'reply', 'warn'), await timerOf(m.id, 'settle', 'warn')];
