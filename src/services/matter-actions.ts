@@ -338,7 +338,8 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
         patch.supervised = true;
         patch.supervisedAt = now;
         events.push({ ...base, action: 'supervise', note: request.note ?? null });
-        tell(matter.assigneeId, 'supervised', { by: actorName, assignee: actorName, title, note: request.note ?? '' });
+        // 督办 reaches whoever holds the matter, with the cadre's words when there are any.
+        tell(matter.assigneeId, request.note?.trim() ? 'supervised' : 'supervised_plain', { by: actorName, assignee: actorName, title, note: request.note ?? '' });
         break;
       case 'settle':
         // 吹哨报到: settled only when every summoned department has signed off its part.

@@ -35,6 +35,7 @@ const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; arg
   villager_added: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   urged: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   supervised: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
+  supervised_plain: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   reply: [{ action: 'add_info', label: 'add_info' }],
   settled: RATINGS.map((r) => ({ action: 'evaluate', arg: r, label: `evaluate_${r}` })),
   // Deadlines (纠纷不过夜, the 75% warning, waiting on the villager)

@@ -16,6 +16,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { waitFor } from '../../support/wait.js';
 
 const TOWN = 'U0TOWN0002';
+const OFFICER = 'U0OFFICER2';
 
 describe('rating departments from Slack', () => {
   let store: TestStore;
@@ -41,7 +42,8 @@ describe('rating departments from Slack', () => {
 
   it('refuses the early settle press naming the department at work, and rates each part after its sign-off', async () => {
     const tree = await newTree(store.db);
-    await newOfficer(store.db, tree.unit, '李冬梅');
+    const officer = await newOfficer(store.db, tree.unit, '李冬梅');
+    await linkSlack(store.db, officer.id, OFFICER);
     const town = await newPerson(store.db, { name: '何建军', role: 'grid_leader', at: tree.township, title: '湖泽镇网格长' });
     await linkSlack(store.db, town.id, TOWN);
     await newVillager(store.db, tree.unit, '罗秀英', { telegram: '1001' });
@@ -57,6 +59,12 @@ describe('rating departments from Slack', () => {
     expect((await performAction(h.runtime.ctx, { matter: ref, actorId: town.id, request: { action: 'whistle', departments: ['nongban', 'shuili'], reason: '堤坝渗水，请农办、水利站到场' } })).ok).toBe(true);
     expect((await performAction(h.runtime.ctx, { matter: ref, actorId: farm.liaison.id, request: { action: 'sign_off', department: 'nongban', note: '下游农田没有受淹。' } })).ok).toBe(true);
     h.runtime.ctx.outboxWritten();
+
+    // Relieved by the township's takeover, the officer still helps on it: `/grid mine` says so.
+    const o = new SlackPerson(h, OFFICER);
+    await o.command('mine');
+    const mine = await h.waitCall('/respond/U0OFFICER2-1', undefined, 'the answer to /grid mine');
+    expect(String(mine.args.text)).toMatch(new RegExp(`您协助办理的（1）[\\s\\S]*${ref}`));
 
     const t = new SlackPerson(h, TOWN);
     const signedOff = await t.waitForText('【部门办结】湖泽镇农业农村办');
@@ -95,5 +103,5 @@ describe('rating departments from Slack', () => {
       ['nongban', 5, town.id],
       ['shuili', 4, town.id],
     ]);
-  });
+  }, 120_000);
 });

@@ -282,5 +282,5 @@ describe('the whistle, whole', () => {
     const printed = render('stats', figures, 'zh-CN', 'Asia/Shanghai');
     expect(printed).toMatch(/湖泽镇农业农村办.*5/);
     expect(printed).toMatch(/湖泽镇水利站.*4/);
-  });
+   }, 120_000);
 });
