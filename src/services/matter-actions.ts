@@ -366,6 +366,8 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
           if (next) patch.assigneeId = next.personId;
           events.push({ ...base, at: now, actorId: null, action: 'reopen', stepFrom: 'evaluate', stepTo: 'dispatch', levelTo: to, assigneeId: next?.personId ?? matter.assigneeId, note: request.comment ?? null });
           tell(next?.personId ?? matter.assigneeId, 'reopened', { grid: chain[0]?.name ?? '', comment: request.comment ?? '', dueAt: patch.dueAt.toISOString() });
+          // Whoever settled it and loses it now is told who has it.
+          if (next && next.personId !== matter.assigneeId) tell(matter.assigneeId, 'reopened_elsewhere', { to: next.name, level: to, comment: request.comment ?? '' });
           notice = 'reopened';
         }
         break;
