@@ -290,7 +290,7 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
         // Whoever loses it is told by name; relieved by someone else, they keep helping on it.
         const relieved = keepsHelping({ action: 'transfer', actorId: input.actorId, previousHolder: matter.assigneeId, nextHolder: t.personId }) ? matter.assigneeId : null;
         events.push({ ...base, action: 'transfer', assigneeId: t.personId, note: request.reason ?? null, ...(relieved ? { data: { relieved } } : {}) });
-        tell(matter.assigneeId, 'transferred_away', { to: t.name, byName: actorName });
+        tell(matter.assigneeId, t.personId === input.actorId ? 'taken_over' : 'transferred_away', { to: t.name, byName: actorName });
         tell(t.personId, 'assigned', { grid: chain[0]?.name ?? '', dueAt: patch.dueAt.toISOString(), from: actorName, reason: request.reason ?? '' });
         tell(reporter, 'routed', { assignee: t.name, title: t.title ?? '', dueAt: patch.dueAt.toISOString() });
         break;
