@@ -120,7 +120,7 @@ describe('climbing never orphans a matter', () => {
     await o.waitForText('已办结');
     await waitForMatter(store, m.ref, (x) => x.state === 'settled', 'settled by the officer');
     await saw(v, `${m.ref} 已办结`);
-   }, 90_000);
+  }, 90_000);
 
   it('上报 by hand hands it up by name; the officer helps on it from /mine; the alert says who and why', async () => {
     const o = tg('李冬梅');
@@ -153,7 +153,7 @@ describe('climbing never orphans a matter', () => {
     await o.command('/mine');
     const list = await o.waitForText('您协助办理的事项（1 件）');
     expect(list.text).toContain(m.ref);
-   }, 90_000);
+  }, 90_000);
 
   it('the 75% warning names the limit and its real due time, once, for a dispute due at the cut-off', async () => {
     const o = tg('李冬梅');
@@ -180,7 +180,7 @@ describe('climbing never orphans a matter', () => {
     const told = await saw(o, `【时限已过】事项 ${m.ref}`);
     expect(told.text).toContain('纠纷当日未化解');
     expect((await matterByRef(store, m.ref))!.assigneeId).toBe(officer.id);
-   }, 90_000);
+  }, 90_000);
 });
 
 describe('the whistle, whole', () => {
@@ -282,5 +282,5 @@ describe('the whistle, whole', () => {
     const printed = render('stats', figures, 'zh-CN', 'Asia/Shanghai');
     expect(printed).toMatch(/湖泽镇农业农村办.*5/);
     expect(printed).toMatch(/湖泽镇水利站.*4/);
-   }, 120_000);
+  }, 120_000);
 });
