@@ -144,7 +144,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     chat: async (update, meta) => handleChatUpdate(ctx, { engine, defaultLocale: opts.chat?.defaultLocale }, update, meta),
     chat_send: async ({ outputIds }, meta) => sendChatOutputs(ctx, channels, outputIds, { claimer: meta.jobId, final: meta.final }),
     report_in_due: async ({ summonsId }) => reportInDue(ctx, summonsId),
-    sweep: async ({ zone }) => eveningSweep(ctx, zone),
+    sweep: async ({ zone, at }) => eveningSweep(ctx, zone, at),
     digest: async ({ zone }) => morningDigest(ctx, zone),
     slack: async (job, meta) => {
       if (!slack) return { outcome: 'slack_off' };

@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { importRoster, loadRosterFile } from '../roster/import-roster.js';
 import { scheduleDailyJobs } from '../queue/daily-schedule.js';
+import { sweepSlots } from '../services/daily-alerts.js';
 import { zonesInUse } from '../store/repositories/alert-repository.js';
 import { allNodes } from '../store/repositories/grid-repository.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
@@ -44,8 +45,8 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     // A wrong Slack token stops the start here, before anything listens.
     await runtime.slack?.start();
     runtime.startWorkers({ concurrency: config.workerConcurrency });
-    // The evening sweep and morning digest: one cron per zone of the tree.
-    if (runtime.queues) await scheduleDailyJobs(runtime.queues, await zonesInUse(runtime.store.db));
+    // The morning digest: one cron per zone of the tree; the evening sweep at each node's dispute cut-off.
+    if (runtime.queues) await scheduleDailyJobs(runtime.queues, await zonesInUse(runtime.store.db), undefined, await sweepSlots(runtime.store.db));
     const adminToken = randomBytes(24).toString('hex');
     const http = createHttpServer({ runtime, logger, adminToken });
     await http.listen({ host: config.http.host, port: config.http.port });

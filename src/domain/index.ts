@@ -10,3 +10,4 @@ export * from './deadlines.js';
 export * from './deadline-clocks.js';
 export * from './matter-size.js';
 export * from './clean-text.js';
+export * from './climb-rules.js';

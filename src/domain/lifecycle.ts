@@ -43,6 +43,8 @@ export const RELATIONS = [
   'grid_officer',
   'cadre_above',
   'liaison',
+  // Relieved of the matter by a climb or a cadre, and still helping on it (see keepsHelping).
+  'helper',
 ] as const;
 export type Relation = (typeof RELATIONS)[number];
 
@@ -68,7 +70,7 @@ export type Decision =
 const WORKED: readonly Step[] = ['dispatch', 'handle', 'track', 'supervise'];
 const ACTIVE: readonly Step[] = ['handle', 'track', 'supervise'];
 const OPEN: readonly MatterState[] = ['open'];
-const STAFF: readonly Relation[] = ['assignee', 'recorder', 'grid_officer', 'cadre_above', 'liaison'];
+const STAFF: readonly Relation[] = ['assignee', 'recorder', 'grid_officer', 'cadre_above', 'liaison', 'helper'];
 
 export const TRANSITIONS: readonly Transition[] = [
   { action: 'report', from: null, to: { step: 'discover', state: 'open' }, by: ['reporter', 'recorder'] },
@@ -95,8 +97,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { action: 'whistle', from: { steps: ACTIVE, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['assignee', 'grid_officer', 'cadre_above'] },
   { action: 'report_in', from: { steps: STEPS, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['liaison'] },
   { action: 'sign_off', from: { steps: STEPS, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['liaison'] },
-  // The service narrows this to cadres at township level or above.
-  { action: 'rate_department', from: { steps: STEPS, states: ['open', 'settled', 'closed'] }, to: { step: 'same', state: 'same' }, by: ['cadre_above'] },
+  // The service narrows this to the holder, the whistler and cadres at township level or above (mayRateDepartment).
+  { action: 'rate_department', from: { steps: STEPS, states: ['open', 'settled', 'closed'] }, to: { step: 'same', state: 'same' }, by: ['assignee', 'grid_officer', 'cadre_above', 'helper'] },
   // The villager's own answer (add_info) resumes too; the service refuses a pause while paused.
   { action: 'pause', from: { steps: ACTIVE, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['assignee'] },
   { action: 'resume', from: { steps: ACTIVE, states: OPEN }, to: { step: 'same', state: 'same' }, by: ['assignee', 'system'] },

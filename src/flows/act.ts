@@ -35,12 +35,14 @@ function doneWords(c: FlowContext, request: ActionRequest, result: Extract<Actio
   const m = result.matter;
   const params = { ref: m.ref, level: c.t(`notify:level_names.${m.level}`) };
   if (request.action === 'evaluate') return say(`flows:act.done.evaluate_${request.rating}`, params);
+  if (request.action === 'escalate' && result.holder) return say('flows:act.done.escalate_to', { ...params, name: result.holder });
   return say(`flows:act.done.${request.action}`, params);
 }
 
 export function failureWords(c: FlowContext, r: Extract<ActionResult, { ok: false }> | Extract<Access, { ok: false }>): Say {
   const params: Record<string, unknown> = { ref: r.matter?.ref ?? '' };
   if ('retryAt' in r && r.retryAt) params.time = formatTime(r.retryAt, c.locale, zoneOf(c));
+  if ('pending' in r && r.pending?.length) params.departments = r.pending.join(c.t('flows:act.list_separator'));
   if (r.code === 'not_now' && r.matter) params.state = r.matter.state === 'open' ? c.t(`common:step.${r.matter.step}`) : c.t(`common:state.${r.matter.state}`);
   return say(`flows:act.failed.${r.code}`, params);
 }

@@ -8,7 +8,7 @@ import { parseActionData, RATINGS, type Rating } from '../services/matter-action
 import { act, failureWords, precheck } from './act.js';
 import { cardAfter } from './card-buttons.js';
 import { done, say, startFlow } from './next.js';
-import { ACTION_FLOWS, takeOver } from './officer-flows.js';
+import { ACTION_FLOWS, settleRefusal, takeOver } from './officer-flows.js';
 import type { CallbackHandler, FlowContext, Next, PressedEdit, Say } from './types.js';
 
 type Answer = { notice?: Say; next?: Next; edit?: PressedEdit };
@@ -53,6 +53,11 @@ export const matterButtons: CallbackHandler = async (data, c) => {
   if (!flow) return { notice: say('flows:common.stale') };
   const check = await precheck(c, ref, action as Action);
   if (!check.ok) return { notice: failureWords(c, check) };
+  // 吹哨报到: refused before the holder writes a word while a summoned department has not signed off.
+  if (action === 'settle') {
+    const refused = await settleRefusal(c, check.matter.id, ref);
+    if (refused) return { notice: refused, next: done({ say: [refused] }) };
+  }
   if (group && PRIVATE_ONLY.has(action)) return { notice: say('flows:act.private_only') };
   if (villagerStep) return { next: startFlow('mine', { step: villagerStep, data: { ref, parts: [] } }) };
   return { next: startFlow(flow, { data: { ref, ...(arg ? { dept: arg } : {}) } }) };

@@ -17,6 +17,7 @@ import {
   setDuty,
   settleFlow,
   signOffFlow,
+  rateDepartmentFlow,
   startPatrol,
   superviseFlow,
   transferFlow,
@@ -55,7 +56,7 @@ const duty =
     setDuty(c, onLeave, (personId, value) => setOnLeave(c.db, personId, value));
 
 export const matterModule: FlowModule = {
-  flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, patrolFlow, markSizeFlow, setTopicFlow],
+  flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, rateDepartmentFlow, patrolFlow, markSizeFlow, setTopicFlow],
   commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false) },
   menu: { report, ask, mine },
   callbacks: { mx: matterButtons },

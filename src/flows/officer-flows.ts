@@ -2,9 +2,10 @@
 // card's buttons lead to — a reply to the villager, a transfer along the grid line, an escalation,
 // a whistle to departments, settling it, supervising it (督办) — and /patrol (发现, or filing for an
 // elderly villager). Each action is authorised again by performAction when it is taken.
-import { heldMatters, openMatter, reportedMatters } from '../services/desk-service.js';
+import { heldMatters, helpedMatters, openMatter, reportedMatters } from '../services/desk-service.js';
 import { homeOf, isStaff } from '../services/registration-service.js';
 import { transferTargets } from '../services/transfer-targets.js';
+import { pendingDepartments } from '../services/whistle-service.js';
 import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { departmentsOn, residentsUnder } from '../store/repositories/desk-repository.js';
 import { findPerson } from '../store/repositories/people-repository.js';
@@ -22,8 +23,10 @@ export interface ActionData extends FlowData {
   parts?: DraftPart[];
   /** A transfer's chosen person. */
   to?: string;
-  /** A department (whistle, sign-off). */
+  /** A department (whistle, sign-off, rating). */
   dept?: string;
+  /** A department's score, 1–5, as chosen. */
+  score?: string;
 }
 
 type C = FlowContext<ActionData>;
@@ -44,6 +47,7 @@ export const ACTION_FLOWS: Partial<Record<string, string>> = {
   sign_off: 'sign_off',
   mark_size: 'mark_size',
   set_topic: 'set_topic',
+  rate_department: 'rate_department',
 };
 
 /** Transfer to oneself, then take: a cadre taking a matter over (我来接手). */
@@ -54,10 +58,21 @@ export async function takeOver(c: FlowContext, ref: string): Promise<{ ok: boole
   return taken.ok ? { ok: true, said: say('flows:act.done.takeover', { ref }) } : taken;
 }
 
+/** Why a matter cannot be settled yet (departments still to sign off), or null when it can. */
+export async function settleRefusal(c: FlowContext, matterId: string, ref: string): Promise<Say | null> {
+  const pending = await pendingDepartments(c.db, matterId);
+  return pending.length ? say('flows:act.failed.departments_pending', { ref, departments: pending.join(c.t('flows:act.list_separator')) }) : null;
+}
+
 // ── /mine for staff ──────────────────────────────────────────────────────────
 
 async function deskList(c: C) {
   return c.sender ? heldMatters(c.db, c.sender.person.id) : [];
+}
+
+/** Matters the person helps on (relieved by a climb or a cadre, or summoned as a liaison). */
+async function helpList(c: C) {
+  return c.sender ? helpedMatters(c.db, c.sender.person.id) : [];
 }
 
 export const deskFlow: Flow<ActionData> = {
@@ -68,18 +83,22 @@ export const deskFlow: Flow<ActionData> = {
     list: {
       prompt: async (c) => {
         const list = await deskList(c);
+        const helping = await helpList(c);
         const own = c.sender ? (await reportedMatters(c.db, c.sender.person.id)).length : 0;
-        if (!list.length) return say(own ? 'flows:desk.none_but_own' : 'flows:desk.none');
+        if (!list.length && !helping.length) return say(own ? 'flows:desk.none_but_own' : 'flows:desk.none');
         const overdue = list.filter((m) => isOverdue(m, c.now)).length;
-        const lines = list.slice(0, 12).map((m) => {
+        const lineOf = (m: (typeof list)[number]) => {
           const due = m.dueAt ? c.t(isOverdue(m, c.now) ? 'flows:desk.overdue_mark' : 'flows:desk.due_mark', { due: when(c, m.dueAt) }) : '';
           return `${matterLine(c, m)} ${due}`.trim();
-        });
-        return [say('flows:desk.title', { count: list.length, overdue }), literal(lines.join('\n'))];
+        };
+        const out: Say[] = list.length ? [say('flows:desk.title', { count: list.length, overdue }), literal(list.slice(0, 12).map(lineOf).join('\n'))] : [say('flows:desk.none_held')];
+        if (helping.length) out.push(say('flows:desk.helping_title', { count: helping.length }), literal(helping.slice(0, 12).map(lineOf).join('\n')));
+        return out;
       },
       expect: {
         choices: async (c) => {
           const out: Choice[] = (await deskList(c)).map((m) => ({ value: m.ref, label: literal(`${isOverdue(m, c.now) ? '⚠️' : ''}${matterButton(c, m)}`) }));
+          for (const m of await helpList(c)) if (!out.some((x) => x.value === m.ref)) out.push({ value: m.ref, label: say('flows:desk.helping_button', { matter: matterButton(c, m) }) });
           if (c.sender && (await reportedMatters(c.db, c.sender.person.id)).length) out.push({ value: 'own', label: say('flows:desk.own') });
           return out;
         },
@@ -120,6 +139,11 @@ export const deskFlow: Flow<ActionData> = {
         if (input.value === 'takeover') {
           const r = await takeOver(c, ref);
           return goto('detail', { say: [r.said] });
+        }
+        if (input.value === 'settle') {
+          const access = c.sender ? await openMatter(c.db, c.sender.person.id, ref, c.sender.placements) : null;
+          const refused = access?.ok ? await settleRefusal(c, access.matter.id, ref) : null;
+          if (refused) return goto('detail', { say: [refused] });
         }
         const flow = ACTION_FLOWS[input.value];
         return flow ? startFlow(flow, { data: { ref } }) : stay();
@@ -298,6 +322,45 @@ export const signOffFlow: Flow<ActionData> = {
     },
   },
 };
+
+const DEPARTMENT_SCORES = [5, 4, 3, 2, 1] as const;
+
+/** 部门评价: the holder (or the whistler, or the township) rates a department's part 1–5, with a word if they like. */
+export const rateDepartmentFlow: Flow<ActionData> = {
+  name: 'rate_department',
+  first: 'score',
+  timeoutMinutes: 120,
+  steps: {
+    score: {
+      prompt: async (c) => say('flows:rate_department.score', { ref: c.data.ref ?? '', department: (await departmentName(c)) ?? '' }),
+      expect: { choices: () => DEPARTMENT_SCORES.map((n) => ({ value: String(n), label: say(`flows:rate_department.scores.${n}`) })), columns: 1 },
+      next: async (input, c) => {
+        if (input.kind !== 'choice') return stay();
+        // A group's chatter never reaches us: the score alone there.
+        if (inGroup(c)) return rateNow(c, Number(input.value), undefined);
+        return goto('comment', { data: { score: input.value } });
+      },
+    },
+    comment: {
+      prompt: () => say('flows:rate_department.comment'),
+      expect: { accepts: ['text'], skippable: true, maxChars: 500 },
+      next: (input, c) => rateNow(c, Number(c.data.score), input.kind === 'text' ? input.text : undefined),
+    },
+  },
+};
+
+async function departmentName(c: C): Promise<string | null> {
+  const matter = await matterOf(c);
+  if (!matter || !c.data.dept) return null;
+  const node = await findNode(c.db, matter.gridNodeId);
+  const chain = node ? await ancestry(c.db, node) : [];
+  return (await departmentsOn(c.db, chain.map((n) => n.id))).find((d) => d.code === c.data.dept)?.name ?? null;
+}
+
+async function rateNow(c: C, score: number, comment: string | undefined): Promise<Next> {
+  const r = await act(c, c.data.ref ?? '', { action: 'rate_department', department: c.data.dept ?? '', rating: score, ...(comment ? { comment } : {}) });
+  return done({ say: [r.ok ? say('flows:act.done.rate_department_named', { ref: c.data.ref ?? '', department: (await departmentName(c)) ?? '', score }) : r.said] });
+}
 
 // ── /patrol ──────────────────────────────────────────────────────────────────
 

@@ -1,6 +1,7 @@
-// The evening sweep and the morning digest as BullMQ job schedulers: one cron per time zone the
-// grid tree uses, firing at the local time in that zone. With the whole tree in Asia/Shanghai
-// that is two schedulers. Upserting is idempotent, so every process may do it at start.
+// The evening sweep and the morning digest as BullMQ job schedulers, firing at local times: one
+// digest per time zone the grid tree uses, one sweep per zone and dispute cut-off its villages and
+// townships use (each node is swept at its own cut-off). With the whole tree in Asia/Shanghai at
+// 20:00 that is two schedulers. Upserting is idempotent, so every process may do it at start.
 import { clockMinutes } from '../domain/alert-policy.js';
 import type { QueueSystem } from './queue-system.js';
 
@@ -15,8 +16,16 @@ export const DEFAULT_DAILY_TIMES: Readonly<DailyTimes> = { sweep: '20:00', diges
 
 const KINDS = ['sweep', 'digest'] as const;
 
-export function schedulerId(kind: (typeof KINDS)[number], zone: string): string {
-  return `${kind}@${zone}`;
+/** A sweep at one local time in one zone: the nodes whose dispute cut-off it is. */
+export interface SweepSlot {
+  zone: string;
+  /** 'HH:MM', the nodes' dispute cut-off. */
+  at: string;
+}
+
+export function schedulerId(kind: (typeof KINDS)[number], zone: string, at?: string): string {
+  // BullMQ ids may not hold ':'.
+  return at ? `${kind}@${zone}@${at.replace(':', '')}` : `${kind}@${zone}`;
 }
 
 function cron(hhmm: string): string {
@@ -25,19 +34,22 @@ function cron(hhmm: string): string {
 }
 
 /**
- * Makes the schedulers match the zones: one sweep and one digest per zone, at `times` local;
- * schedulers of zones no longer used are removed.
+ * Makes the schedulers match the zones: one digest per zone at `times.digest` local; one sweep per
+ * slot of `sweeps` (a zone and a cut-off), or without slots one per zone at `times.sweep`.
+ * Schedulers no longer wanted are removed.
  */
-export async function scheduleDailyJobs(queues: QueueSystem, zones: readonly string[], times: DailyTimes = DEFAULT_DAILY_TIMES): Promise<void> {
+export async function scheduleDailyJobs(queues: QueueSystem, zones: readonly string[], times: DailyTimes = DEFAULT_DAILY_TIMES, sweeps?: readonly SweepSlot[]): Promise<void> {
   for (const kind of KINDS) {
     const queue = queues.queue(kind);
-    const wanted = new Set(zones.map((z) => schedulerId(kind, z)));
+    const slots: Array<{ zone: string; at?: string }> = kind === 'sweep' && sweeps ? [...sweeps] : zones.map((zone) => ({ zone }));
+    const wanted = new Set(slots.map((x) => schedulerId(kind, x.zone, x.at)));
     for (const s of await queue.getJobSchedulers()) {
       const id = s.id ?? s.key;
       if (id.startsWith(`${kind}@`) && !wanted.has(id)) await queue.removeJobScheduler(id);
     }
-    for (const zone of zones) {
-      await queue.upsertJobScheduler(schedulerId(kind, zone), { pattern: cron(times[kind]), tz: zone }, { name: kind, data: { zone } });
+    for (const x of slots) {
+      const data = x.at ? { zone: x.zone, at: x.at } : { zone: x.zone };
+      await queue.upsertJobScheduler(schedulerId(kind, x.zone, x.at), { pattern: cron(x.at ?? times[kind]), tz: x.zone }, { name: kind, data });
     }
   }
 }

@@ -18,7 +18,8 @@ export interface JobMap {
   /** A summoned department's report-in limit has passed (delayed through the outbox's runAt). */
   report_in_due: { summonsId: string };
   /** 纠纷不过夜: the evening list of unsettled disputes, for the nodes in one time zone. */
-  sweep: { zone: string };
+  /** `at`: only the nodes whose dispute cut-off is this 'HH:MM' (every node of the zone without it). */
+  sweep: { zone: string; at?: string };
   /** The morning digest (figures and the alerts held in quiet hours), for the nodes in one zone. */
   digest: { zone: string };
   /** A deadline timer (a BullMQ delayed job), or the removal of timers a move superseded. */

@@ -5,6 +5,9 @@
 // that runs twice (a retry, a stalled worker) sends once.
 import { randomUUID } from 'node:crypto';
 import { previousDay, wallClock } from '../domain/alert-policy.js';
+import { DEFAULT_DISPUTE_CUTOFF } from '../domain/deadlines.js';
+import type { SweepSlot } from '../queue/daily-schedule.js';
+import { listDisputeCutoffs } from '../store/repositories/deadline-repository.js';
 import type { GridLevel } from '../domain/types.js';
 import type { JobOutcome } from '../queue/jobs.js';
 import type { Executor } from '../store/db.js';
@@ -13,6 +16,7 @@ import {
   nodeCounts,
   nodesInZone,
   openDisputesUnder,
+  zonesInUse,
   takeHeldAlerts,
   type GridNodeRow,
 } from '../store/repositories/alert-repository.js';
@@ -28,11 +32,12 @@ export const SWEEP_LIST_MAX = 20;
 /** The settlement rate in the digest covers the matters reported in this many days. */
 export const DIGEST_RATE_DAYS = 30;
 
-async function eachNode(ctx: ServiceContext, zone: string, levels: readonly GridLevel[], run: (tx: Executor, node: GridNodeRow, day: string) => Promise<string>): Promise<JobOutcome> {
+async function eachNode(ctx: ServiceContext, zone: string, levels: readonly GridLevel[], run: (tx: Executor, node: GridNodeRow, day: string) => Promise<string>, only?: (node: GridNodeRow) => boolean): Promise<JobOutcome> {
   const day = wallClock(ctx.now(), zone).day;
   const counts: Record<string, number> = {};
   let wrote = false;
   for (const node of await nodesInZone(ctx.db, zone, levels)) {
+    if (only && !only(node)) continue;
     const outcome = await ctx.db.transaction((tx) => run(tx, node, day));
     counts[outcome] = (counts[outcome] ?? 0) + 1;
     if (outcome === 'sent') wrote = true;
@@ -41,9 +46,31 @@ async function eachNode(ctx: ServiceContext, zone: string, levels: readonly Grid
   return { outcome: 'done', zone, day, ...counts };
 }
 
-/** 纠纷不过夜: tells each village and township of the zone which disputes below it are still open. */
-export function eveningSweep(ctx: ServiceContext, zone: string): Promise<JobOutcome> {
+/** The sweeps to schedule: each zone and dispute cut-off a village or township uses (a node without one: 20:00). */
+export async function sweepSlots(db: Executor): Promise<SweepSlot[]> {
+  const cutoffs = await eveningCutoffs(db);
+  const slots = new Map<string, SweepSlot>();
+  for (const zone of await zonesInUse(db)) {
+    for (const node of await nodesInZone(db, zone, SWEEP_LEVELS)) {
+      const at = cutoffs.get(node.id) ?? DEFAULT_DISPUTE_CUTOFF.evening;
+      slots.set(`${zone}@${at}`, { zone, at });
+    }
+  }
+  return [...slots.values()];
+}
+
+async function eveningCutoffs(db: Executor): Promise<Map<string, string>> {
+  return new Map((await listDisputeCutoffs(db)).map((r) => [r.gridNodeId, r.evening]));
+}
+
+/**
+ * 纠纷不过夜: tells each village and township of the zone which disputes below it are still open.
+ * With `at`, only the nodes whose own dispute cut-off is that time: each is swept at its cut-off.
+ */
+export async function eveningSweep(ctx: ServiceContext, zone: string, at?: string): Promise<JobOutcome> {
   const now = ctx.now();
+  const cutoffs = at ? await eveningCutoffs(ctx.db) : null;
+  const only = cutoffs ? (node: GridNodeRow) => (cutoffs.get(node.id) ?? DEFAULT_DISPUTE_CUTOFF.evening) === at : undefined;
   return eachNode(ctx, zone, SWEEP_LEVELS, async (tx, node, day) => {
     const disputes = await openDisputesUnder(tx, node.path);
     if (!disputes.length) return 'none_open';
@@ -64,7 +91,7 @@ export function eveningSweep(ctx: ServiceContext, zone: string): Promise<JobOutc
     });
     await writeDeliveries(tx, rows);
     return rows.length ? 'sent' : 'no_one_to_tell';
-  });
+  }, only);
 }
 
 /**

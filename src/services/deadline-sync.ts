@@ -3,6 +3,7 @@
 // commits) and the removal of the timers a move superseded. Also the pause (waiting on the
 // villager) and the dispute cut-off of a grid.
 import {
+  climbReasonKey,
   DEFAULT_DEADLINE_RULES,
   DEFAULT_DISPUTE_CUTOFF,
   planClocks,
@@ -157,5 +158,5 @@ export async function pauseFor(tx: Executor, matterId: string, action: Action, a
 
 /** Locale keys for a timer's escalation: the reason in the recipient's language, and "the system" as who escalated. */
 export function missedLimitParams(missed: LimitKind, category: Category): { reasonKey: string; fromKey: string } {
-  return { reasonKey: category === 'dispute' && missed === 'settle' ? 'ladder:reason.dispute' : `ladder:reason.${missed}`, fromKey: 'ladder:from_timer' };
+  return { reasonKey: climbReasonKey({ kind: 'missed', limit: missed, dispute: category === 'dispute' }), fromKey: 'ladder:from_timer' };
 }

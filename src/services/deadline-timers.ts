@@ -4,7 +4,7 @@
 // time). At 75% it warns the assignee; at 100% it records `deadline_missed` and escalates through
 // performAction, the same path as an escalation by hand.
 import { randomUUID } from 'node:crypto';
-import { climb, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type TimeLimitPolicy } from '../domain/index.js';
+import { climb, coveringLimit, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type TimeLimitPolicy } from '../domain/index.js';
 import { t } from '../i18n/index.js';
 import type { DeadlineJob, DeadlineTimer, JobOutcome } from '../queue/jobs.js';
 import type { Executor } from '../store/db.js';
@@ -29,7 +29,8 @@ export interface TimerQueue {
   addTimers(timers: DeadlineTimer[], now: Date): Promise<void>;
 }
 
-type Verdict = 'due' | 'stale' | 'rescheduled' | 'moved_on';
+/** 'covered': a later limit falls due at the same time; that one warns and climbs (coveringLimit). */
+type Verdict = 'due' | 'stale' | 'rescheduled' | 'moved_on' | 'covered';
 
 export async function handleDeadlineJob(ctx: ServiceContext, queue: Pick<TimerQueue, 'remove'>, job: DeadlineJob): Promise<JobOutcome> {
   if (job.op === 'cancel') return { outcome: 'cancelled', removed: await queue.remove(job.jobIds) };
@@ -58,6 +59,10 @@ async function checkTimer(tx: Executor, matter: MatterRow, job: DeadlineTimer, n
     await saveClocks(tx, [clockRow(matter.id, next)]);
     await enqueue(tx, [...(next.warnedAt ? [] : [timerPayload(matter.id, next, 'warn')]), timerPayload(matter.id, next, 'due')].map(timerOutbox));
     return 'rescheduled';
+  }
+  if (coveringLimit(job.limit, clocks)) {
+    await markClock(tx, matter.id, job.limit, job.phase === 'warn' ? { warnedAt: now } : { status: 'fired', firedAt: now });
+    return 'covered';
   }
   return 'due';
 }
@@ -143,6 +148,8 @@ async function warnDeadline(ctx: ServiceContext, job: DeadlineTimer): Promise<Jo
     }
     await markClock(tx, matter.id, job.limit, { warnedAt: now });
     if (!matter.assigneeId) return { outcome: 'no_assignee' };
+    // The limit's own due time, not the warning's.
+    const clock = (await clocksOf(tx, matter.id)).find((c) => c.kind === job.limit);
     const id = randomUUID();
     await createDeliveries(tx, [
       {
@@ -150,7 +157,7 @@ async function warnDeadline(ctx: ServiceContext, job: DeadlineTimer): Promise<Jo
         personId: matter.assigneeId,
         matterId: matter.id,
         template: 'deadline_warning',
-        params: { ref: matter.ref, category: matter.category, summary: matter.summary, dueAt: job.at, limitKey: `ladder:limit.${job.limit}` },
+        params: { ref: matter.ref, category: matter.category, summary: matter.summary, dueAt: (clock?.dueAt ?? new Date(job.at)).toISOString(), limitKey: `ladder:limit.${job.limit}` },
       },
     ]);
     await enqueue(tx, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: [id] } }]);

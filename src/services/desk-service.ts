@@ -4,7 +4,7 @@
 import { allowedActions, decide, parseRef, type Action, type Relation } from '../domain/index.js';
 import type { Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
-import { mattersReportedBy, openMattersAssignedTo, type DeskMatter } from '../store/repositories/desk-repository.js';
+import { mattersReportedBy, openMattersAssignedTo, openMattersHelpedBy, type DeskMatter } from '../store/repositories/desk-repository.js';
 import { findMatterByRef, matterEventsOf, messagesOf, type MatterRow } from '../store/repositories/matter-repository.js';
 import { findMessageLink, linkMessages } from '../store/repositories/message-link-repository.js';
 import { ancestry, findNode } from '../store/repositories/grid-repository.js';
@@ -18,7 +18,7 @@ export type Access =
   /** not_found also for a matter that exists but is none of the person's business. */
   | { ok: false; code: 'not_found' | 'not_permitted' | 'not_now'; matter?: MatterRow };
 
-const STAFF_RELATIONS: readonly Relation[] = ['assignee', 'recorder', 'grid_officer', 'cadre_above', 'liaison'];
+const STAFF_RELATIONS: readonly Relation[] = ['assignee', 'recorder', 'grid_officer', 'cadre_above', 'liaison', 'helper'];
 
 /** The matter behind a reference as typed or carried by a button, if the person has any part in it. */
 export async function openMatter(db: Executor, personId: string, ref: string, placements?: Placement[]): Promise<Access> {
@@ -54,6 +54,8 @@ export function actionsFor(matter: MatterRow, relations: readonly Relation[]): A
 
 export const reportedMatters = (db: Executor, personId: string): Promise<DeskMatter[]> => mattersReportedBy(db, personId);
 export const heldMatters = (db: Executor, personId: string): Promise<DeskMatter[]> => openMattersAssignedTo(db, personId);
+/** Open matters the person helps on without holding them (see keepsHelping; a summoned liaison too). */
+export const helpedMatters = (db: Executor, personId: string): Promise<DeskMatter[]> => openMattersHelpedBy(db, personId);
 
 /** Events a resident is shown; the rest (internal notes, routing's workings) are for staff. */
 const RESIDENT_EVENTS = new Set(['report', 'receive', 'route', 'take', 'reply', 'add_info', 'transfer', 'escalate', 'supervise', 'settle', 'evaluate', 'reopen', 'withdraw', 'urge', 'whistle']);

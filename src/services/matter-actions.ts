@@ -6,8 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   climb,
+  climbReasonKey,
   deadlineFor,
   ladderTop,
+  holderAfterClimb,
+  isAway,
+  keepsHelping,
   decide,
   parseRef,
   reopenLevel,
@@ -34,14 +38,15 @@ import {
   type NewMatterEvent,
 } from '../store/repositories/matter-repository.js';
 import { enqueue, type NewOutboxRow } from '../store/repositories/outbox-repository.js';
-import { findPerson, placementsOf, staffAt, type Placement } from '../store/repositories/people-repository.js';
+import { availabilityOf, findPerson, placementsOf, staffAt, type Placement } from '../store/repositories/people-repository.js';
+import { relievedOn } from '../store/repositories/desk-repository.js';
 import { liaisonDepartmentsOn, openSummonsCount, type DepartmentRow } from '../store/repositories/summons-repository.js';
 import { alertDeliveries } from './alert-service.js';
 import type { ServiceContext } from './context.js';
 import { deadlineRules, missedLimitParams, pauseFor, syncDeadlines } from './deadline-sync.js';
 import { topicChoices } from './matter-defaults.js';
 import { policies } from './policy-cache.js';
-import { rateDepartment, reportIn, resolveSummonable, signOff, whistle, type SummonsFailure, type SummonsResult, type SummonsScope } from './whistle-service.js';
+import { pendingDepartments, rateDepartment, reportIn, resolveSummonable, signOff, whistle, type SummonsFailure, type SummonsResult, type SummonsScope } from './whistle-service.js';
 
 export const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'] as const;
 export type Rating = (typeof RATINGS)[number];
@@ -89,8 +94,10 @@ export type ActionFailure =
   | 'invalid_rating';
 
 export type ActionResult =
-  | { ok: true; matter: MatterRow; duplicate?: boolean; notice?: string }
-  | { ok: false; code: ActionFailure; matter?: MatterRow; retryAt?: Date };
+  /** `holder`: the name of whoever holds the matter after an escalation. */
+  | { ok: true; matter: MatterRow; duplicate?: boolean; notice?: string; holder?: string }
+  /** `pending`: the departments still to sign off (departments_pending). */
+  | { ok: false; code: ActionFailure; matter?: MatterRow; retryAt?: Date; pending?: string[] };
 
 export interface ActionInput {
   /** The matter's id or its reference number as typed. */
@@ -124,6 +131,7 @@ export async function relationsOf(db: Executor, personId: string, matter: Matter
   if (places.some((p) => CADRE_ROLES.has(p.role) && ids.has(p.node.id) && (LEVEL_RANK[p.node.level] ?? -1) >= (LEVEL_RANK[matter.level] ?? 0))) rel.push('cadre_above');
   // The liaison of a department summoned on this matter (吹哨报到).
   if (places.some((p) => p.role === 'liaison') && (await liaisonDepartmentsOn(db, personId, matter.id)).length) rel.push('liaison');
+  if (!rel.some((r) => r !== 'reporter' && r !== 'recorder') && (await relievedOn(db, personId, matter.id))) rel.push('helper');
   return rel;
 }
 
@@ -190,10 +198,8 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
   const hasFiles = 'attachments' in request && (request.attachments?.length ?? 0) > 0;
   if ((action === 'reply' || action === 'add_info') && !text && !hasFiles) return { ok: false, code: 'empty', matter: found };
   if ((action === 'note' || action === 'settle' || action === 'whistle' || action === 'mark_size') && !text) return { ok: false, code: 'empty', matter: found };
-  // Rating a department's part is the township's: a cadre at township level or above in the matter's line.
-  if (action === 'rate_department' && !placements.some((p) => CADRE_ROLES.has(p.role) && chain.some((n) => n.id === p.node.id) && (LEVEL_RANK[p.node.level] ?? -1) >= LEVEL_RANK.township!)) {
-    return { ok: false, code: 'not_permitted', matter: found };
-  }
+  // Rating a department's part: the holder, the whistler, or a cadre at township level or above in the matter's line (mayRateDepartment).
+  const townshipCadre = placements.some((p) => CADRE_ROLES.has(p.role) && chain.some((n) => n.id === p.node.id) && (LEVEL_RANK[p.node.level] ?? -1) >= LEVEL_RANK.township!);
 
   const limits = await policies(ctx.db);
   const actor = input.actorId ? ((await findPerson(ctx.db, input.actorId)) ?? null) : null;
@@ -257,6 +263,7 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     const reporter = matter.reporterId ?? matter.recordedById;
     const who = { assignee: actorName, title };
     let notice: string | undefined;
+    let holderName: string | undefined;
     const outbox: NewOutboxRow[] = [];
     const scope: SummonsScope = { tx, matter, chain, actorId: input.actorId, actorName, title, now, base };
     const summonsDone = (r: SummonsResult) => {
@@ -297,7 +304,10 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
         patch.assigneeId = t.personId;
         patch.dispatchedAt = now;
         patch.dueAt = deadlineFor('settle', now, limit, matter.category, rules);
-        events.push({ ...base, action: 'transfer', assigneeId: t.personId, note: request.reason ?? null });
+        // Whoever loses it is told by name; relieved by someone else, they keep helping on it.
+        const relieved = keepsHelping({ action: 'transfer', actorId: input.actorId, previousHolder: matter.assigneeId, nextHolder: t.personId }) ? matter.assigneeId : null;
+        events.push({ ...base, action: 'transfer', assigneeId: t.personId, note: request.reason ?? null, ...(relieved ? { data: { relieved } } : {}) });
+        tell(matter.assigneeId, t.personId === input.actorId ? 'taken_over' : 'transferred_away', { to: t.name, byName: actorName });
         tell(t.personId, 'assigned', { grid: chain[0]?.name ?? '', dueAt: patch.dueAt.toISOString(), from: actorName, reason: request.reason ?? '' });
         tell(reporter, 'routed', { assignee: t.name, title: t.title ?? '', dueAt: patch.dueAt.toISOString() });
         break;
@@ -305,37 +315,52 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
       case 'escalate': {
         const c = climb(matter.size, matter.level);
         const alertNode = nodeAtLevel(chain, c.alert);
-        // A timer's escalation: the reason and "the system" in each recipient's language.
+        // One reason per climb: the limit that passed (a timer), or who escalated it and why.
         const timer = request.missed ? missedLimitParams(request.missed, matter.category) : null;
+        const why = { reasonKey: timer?.reasonKey ?? climbReasonKey({ kind: 'hand', by: actorName, note: request.reason ?? '' }), byName: actorName, note: request.reason ?? '' };
         const by = { by: input.actorId ? 'hand' : 'timer', ...(request.missed ? { limit: request.missed } : {}) };
+        const holder = matter.assigneeId;
+        const holderNow = holder ? await availabilityOf(tx, holder) : undefined;
         if (c.to) {
           const node = nodeAtLevel(chain, c.to);
-          const next = node ? await responsibleAt(tx, node) : null;
+          const responsible = node ? await responsibleAt(tx, node) : null;
+          const cause = input.actorId ? 'hand' : 'timer';
+          const next = holderAfterClimb({ cause, holder, holderAway: isAway(holderNow), responsible: responsible?.personId ?? null });
           const limit = resolveTimeLimit(limits, { category: matter.category, size: matter.size, level: c.to });
           patch.level = c.to;
           patch.supervisedAt = now;
           patch.dueAt = deadlineFor('settle', now, limit, matter.category, rules);
-          if (next) patch.assigneeId = next.personId;
-          events.push({ ...base, action: 'escalate', levelTo: c.to, assigneeId: next?.personId ?? matter.assigneeId, note: request.reason ?? null, data: by });
-          if (next) tell(next.personId, 'escalated', { grid: chain[0]?.name ?? '', from: actorName, reason: request.reason ?? '', dueAt: patch.dueAt.toISOString(), ...timer });
+          patch.assigneeId = next;
+          const dueAt = patch.dueAt.toISOString();
+          const moved = next !== holder;
+          const relieved = keepsHelping({ action: 'escalate', actorId: input.actorId, previousHolder: holder, nextHolder: next }) ? holder : null;
+          events.push({ ...base, action: 'escalate', levelTo: c.to, assigneeId: next, note: request.reason ?? null, data: { ...by, ...(moved && holder ? { from: holder } : {}), ...(relieved ? { relieved } : {}) } });
+          if (moved && next) {
+            holderName = responsible?.name;
+            if (cause === 'timer') tell(next, 'escalated_away', { grid: chain[0]?.name ?? '', previous: holderNow?.name ?? '', awayKey: holderNow?.onLeave ? 'ladder:away.leave' : 'ladder:away.unreachable', dueAt, ...why });
+            else tell(next, 'escalated', { grid: chain[0]?.name ?? '', from: actorName, reason: request.reason ?? '', dueAt });
+            tell(holder, 'handed_up', { to: responsible?.name ?? '', level: c.to, ...why });
+          } else tell(holder, 'kept_after_climb', { level: c.to, dueAt, ...why });
           tell(reporter, 'escalated_notice', { level: c.to });
         } else {
           patch.supervisedAt = now;
           events.push({ ...base, action: 'escalate', note: request.reason ?? null, data: { ...by, stays: true, alerted: c.alert } });
+          tell(holder, 'kept_alerted', { level: c.alert, ...why });
         }
         // To the node's group chat or its cadres' DMs; held for the digest in quiet hours unless it cannot wait.
-        if (alertNode) deliveries.push(...(await alertDeliveries(tx, { node: alertNode, template: 'escalation_alert', params: { grid: chain[0]?.name ?? '', level: c.to ?? matter.level, reason: request.reason ?? '', ...(timer ? { reasonKey: timer.reasonKey } : {}) }, matter, exclude: input.actorId, now })));
+        if (alertNode) deliveries.push(...(await alertDeliveries(tx, { node: alertNode, template: 'escalation_alert', params: { grid: chain[0]?.name ?? '', level: c.to ?? matter.level, reason: request.reason ?? '', ...why }, matter, exclude: input.actorId, now })));
         break;
       }
       case 'supervise':
         patch.supervised = true;
         patch.supervisedAt = now;
         events.push({ ...base, action: 'supervise', note: request.note ?? null });
-        tell(matter.assigneeId, 'supervised', { by: actorName, assignee: actorName, title, note: request.note ?? '' });
+        // 督办 reaches whoever holds the matter, with the cadre's words when there are any.
+        tell(matter.assigneeId, request.note?.trim() ? 'supervised' : 'supervised_plain', { by: actorName, assignee: actorName, title, note: request.note ?? '' });
         break;
       case 'settle':
         // 吹哨报到: settled only when every summoned department has signed off its part.
-        if ((await openSummonsCount(tx, matter.id)) > 0) throw new Refused('departments_pending');
+        if ((await openSummonsCount(tx, matter.id)) > 0) throw new Refused('departments_pending', await pendingDepartments(tx, matter.id));
         patch.feedbackAt = now;
         await insertMessage(tx, { matterId: matter.id, authorId: input.actorId, direction: 'out', text, createdAt: now });
         events.push({ ...base, action: 'settle', note: text.slice(0, 500) });
@@ -358,6 +383,8 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
           if (next) patch.assigneeId = next.personId;
           events.push({ ...base, at: now, actorId: null, action: 'reopen', stepFrom: 'evaluate', stepTo: 'dispatch', levelTo: to, assigneeId: next?.personId ?? matter.assigneeId, note: request.comment ?? null });
           tell(next?.personId ?? matter.assigneeId, 'reopened', { grid: chain[0]?.name ?? '', comment: request.comment ?? '', dueAt: patch.dueAt.toISOString() });
+          // Whoever settled it and loses it now is told who has it.
+          if (next && next.personId !== matter.assigneeId) tell(matter.assigneeId, 'reopened_elsewhere', { to: next.name, level: to, comment: request.comment ?? '' });
           notice = 'reopened';
         }
         break;
@@ -391,7 +418,7 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
         summonsDone(await signOff(scope, request.department, text));
         break;
       case 'rate_department':
-        summonsDone(await rateDepartment(scope, request.department, request.rating, text));
+        summonsDone(await rateDepartment(scope, request.department, request.rating, text, townshipCadre));
         break;
       case 'mark_size':
         // The ladder's top and the limits follow the size: the clocks are synced below.
@@ -434,13 +461,13 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     if (deliveries.length) writes.push(createDeliveries(tx, deliveries));
     if (outbox.length) writes.push(enqueue(tx, outbox));
     await Promise.all(writes);
-    return { ok: true, matter: { ...matter, ...patch } as MatterRow, notice };
+    return { ok: true, matter: { ...matter, ...patch } as MatterRow, notice, ...(holderName ? { holder: holderName } : {}) };
   };
   let result: ActionResult;
   try {
     result = await ctx.db.transaction(run);
   } catch (err) {
-    if (err instanceof Refused) return { ok: false, code: err.code, matter: found };
+    if (err instanceof Refused) return { ok: false, code: err.code, matter: found, ...(err.pending ? { pending: err.pending } : {}) };
     throw err;
   }
   if (result.ok && !result.duplicate) ctx.outboxWritten();
@@ -449,7 +476,10 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
 
 /** A refusal found under the matter's lock; thrown to roll the transaction back. */
 class Refused extends Error {
-  constructor(readonly code: SummonsFailure | 'departments_pending') {
+  constructor(
+    readonly code: SummonsFailure | 'departments_pending',
+    readonly pending?: string[],
+  ) {
     super(code);
   }
 }

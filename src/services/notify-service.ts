@@ -30,12 +30,17 @@ export interface NotifyOptions {
 const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; argParam?: string; label: string }>> = {
   assigned: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
   escalated: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
+  escalated_away: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
+  // The holder keeps a climbed matter: he works on, and may settle it.
+  kept_after_climb: ['reply', 'whistle', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
+  kept_alerted: ['reply', 'whistle', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
   reopened: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
   unassigned: [{ action: 'takeover', label: 'takeover' }],
   escalation_alert: ['takeover', 'transfer', 'supervise', 'whistle', 'mark_size'].map((a) => ({ action: a, label: a })),
   villager_added: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   urged: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   supervised: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
+  supervised_plain: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   reply: [{ action: 'add_info', label: 'add_info' }],
   settled: RATINGS.map((r) => ({ action: 'evaluate', arg: r, label: `evaluate_${r}` })),
   // Deadlines (纠纷不过夜, the 75% warning, waiting on the villager)
@@ -45,8 +50,9 @@ const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; arg
   // 吹哨报到
   summoned: ['report_in', 'sign_off'].map((a) => ({ action: a, argParam: 'departmentCode', label: a })),
   whistle_notice: [{ action: 'reply', label: 'reply' }],
-  department_signed_off: [{ action: 'reply', label: 'reply' }],
-  departments_done: [{ action: 'settle', label: 'settle' }],
+  // After a department's sign-off, its part can be rated (1–5) by the holder or the whistler.
+  department_signed_off: [{ action: 'rate_department', argParam: 'departmentCode', label: 'rate_department' }, { action: 'reply', label: 'reply' }],
+  departments_done: [{ action: 'rate_department', argParam: 'departmentCode', label: 'rate_department' }, { action: 'settle', label: 'settle' }],
   summons_overdue: ['supervise', 'whistle'].map((a) => ({ action: a, label: a })),
   // 隐患 with someone in danger now, to the village at once
   urgent_hazard: ['takeover', 'supervise'].map((a) => ({ action: a, label: a })),
@@ -116,9 +122,7 @@ export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'
     const v = b.argParam ? p[b.argParam] : b.arg;
     return typeof v === 'string' && ARG_RE.test(v) ? v : undefined;
   };
-  const buttons = ref ? (TEMPLATE_ACTIONS[delivery.template] ?? []).map((b) => ({ label: tr(`notify:actions.${b.label}`), data: actionData(b.action, ref, argOf(b)) })) : [];
-  // A group alert leaves the villager's words out; staff get them privately with one tap.
-  if (ref && delivery.params.summaryKey === WORDS_HIDDEN_KEY) buttons.unshift({ label: tr('notify:actions.view'), data: actionData('view', ref) });
+  const buttons = ref ? (TEMPLATE_ACTIONS[delivery.template] ?? []).map((b) => ({ label: tr(`notify:actions.${b.label}`, p), data: actionData(b.action, ref, argOf(b)) })) : [];
   const listAction = LIST_ACTIONS[delivery.template];
   if (listAction && Array.isArray(p.refs)) {
     for (const r of (p.refs as unknown[]).slice(0, LIST_BUTTONS_MAX)) {

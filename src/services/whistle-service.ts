@@ -3,6 +3,7 @@
 // department that misses its limit alerts the township (a delayed job from the outbox).
 // The actions run inside performAction's transaction, under the matter's lock.
 import { randomUUID } from 'node:crypto';
+import { isDepartmentRating, mayRateDepartment } from '../domain/climb-rules.js';
 import { dueAt } from '../domain/time-limits.js';
 import type { JobOutcome } from '../queue/jobs.js';
 import type { Executor } from '../store/db.js';
@@ -74,6 +75,12 @@ function notice(s: SummonsScope, personId: string | null | undefined, template: 
 
 const who = (s: SummonsScope) => ({ assignee: s.actorName, title: s.title });
 
+/** A department's report-in or sign-off goes to whoever holds the matter and to whoever blew the whistle. */
+function toHolderAndWhistler(s: SummonsScope, x: { summonedById: string | null }, template: string, params: Record<string, unknown>): NewDelivery[] {
+  const people = [...new Set([s.matter.assigneeId, x.summonedById])];
+  return people.flatMap((p) => notice(s, p, template, params));
+}
+
 /** 吹哨: summons the departments not already summoned and waiting. */
 export async function whistle(s: SummonsScope, depts: DepartmentRow[], reason: string): Promise<SummonsResult> {
   const open = (await summonsOf(s.tx, s.matter.id)).filter((x) => !x.signedOffAt);
@@ -141,7 +148,7 @@ export async function reportIn(s: SummonsScope, key: string | undefined): Promis
   return {
     ok: true,
     events: [event],
-    deliveries: notice(s, s.matter.assigneeId, 'department_reported_in', { ...who(s), department: x.departmentName, late }),
+    deliveries: toHolderAndWhistler(s, x, 'department_reported_in', { ...who(s), department: x.departmentName, late }),
     outbox: [],
   };
 }
@@ -161,15 +168,19 @@ export async function signOff(s: SummonsScope, key: string | undefined, note: st
   events.push({ ...s.base, action: 'sign_off', note: note.slice(0, 500) || null, data: { departmentId: x.departmentId, summonsId: x.id } });
   const remaining = (await summonsOf(s.tx, s.matter.id)).filter((y) => !y.signedOffAt && y.id !== x.id).length;
   const template = remaining ? 'department_signed_off' : 'departments_done';
-  return { ok: true, events, deliveries: notice(s, s.matter.assigneeId, template, { ...who(s), department: x.departmentName, note, remaining }), outbox: [] };
+  return { ok: true, events, deliveries: toHolderAndWhistler(s, x, template, { ...who(s), department: x.departmentName, departmentCode: x.departmentCode, note, remaining }), outbox: [] };
 }
 
-/** The township rates a department's part, 1–5, once it has signed off; once per summons. */
-export async function rateDepartment(s: SummonsScope, key: string, rating: number, comment: string): Promise<SummonsResult> {
-  if (!Number.isInteger(rating) || rating < 1 || rating > 5) return { ok: false, code: 'invalid_rating' };
+/**
+ * The holder, the whistler or the township rates a department's part, 1–5, once it has signed
+ * off; once per summons. `townshipCadre`: the actor is a cadre at township level or above in the line.
+ */
+export async function rateDepartment(s: SummonsScope, key: string, rating: number, comment: string, townshipCadre: boolean): Promise<SummonsResult> {
+  if (!isDepartmentRating(rating)) return { ok: false, code: 'invalid_rating' };
   const [dept] = await findDepartments(s.tx, [key]);
   const x = dept ? await latestSummons(s.tx, s.matter.id, dept.id) : undefined;
   if (!dept || !x) return { ok: false, code: 'invalid_target' };
+  if (!mayRateDepartment({ holder: s.actorId !== null && s.matter.assigneeId === s.actorId, whistler: s.actorId !== null && x.summonedById === s.actorId, townshipCadre })) return { ok: false, code: 'not_permitted' };
   if (!x.signedOffAt || x.rating !== null) return { ok: false, code: 'not_now' };
   await updateSummons(s.tx, x.id, { rating, ratedById: s.actorId, ratedAt: s.now });
   const deliveries: NewDelivery[] = [];
@@ -231,4 +242,9 @@ export async function reportInDue(ctx: ServiceContext, summonsId: string): Promi
   const { wrote, ...outcome } = out;
   if (wrote) ctx.outboxWritten();
   return outcome;
+}
+
+/** The names of the departments summoned on the matter that have not signed off their part. */
+export async function pendingDepartments(db: Executor, matterId: string): Promise<string[]> {
+  return (await summonsOf(db, matterId)).filter((x) => !x.signedOffAt).map((x) => x.departmentName);
 }

@@ -58,7 +58,7 @@ export interface CardOptions {
   personal: boolean;
 }
 
-const CARD_REASONS = new Set(['assigned', 'escalated', 'reopened', 'escalation_alert', 'unassigned']);
+const CARD_REASONS = new Set(['assigned', 'escalated', 'escalated_away', 'reopened', 'escalation_alert', 'unassigned']);
 const STATE_MARK: Record<string, string> = { open: ':large_orange_circle:', settled: ':large_green_circle:', closed: ':white_check_mark:', withdrawn: ':white_circle:' };
 
 /** One attached file or place; files kept on another platform are named, not shown. */

@@ -9,7 +9,7 @@ import { matterCard } from './blocks.js';
 import { isSlackApiError, type PostResult, type SlackApi } from './slack-api.js';
 
 /** Notifications that put a matter in someone's hands: each posts a card. */
-export const CARD_TEMPLATES = new Set(['assigned', 'escalated', 'reopened', 'escalation_alert', 'unassigned']);
+export const CARD_TEMPLATES = new Set(['assigned', 'escalated', 'escalated_away', 'reopened', 'escalation_alert', 'unassigned']);
 
 /** Slack no longer has the message: forget the card. */
 const GONE = new Set(['message_not_found', 'channel_not_found', 'is_archived', 'cant_update_message', 'not_in_channel']);

@@ -5,6 +5,7 @@ import type { FlowEngine } from '../../flows/index.js';
 import { formatTime, translator } from '../../i18n/index.js';
 import type { JobOutcome } from '../../queue/jobs.js';
 import type { ServiceContext } from '../../services/context.js';
+import { helpedMatters } from '../../services/desk-service.js';
 import { createLinkCode, LINK_CODE_TTL_MINUTES, normaliseLinkCode, redeemLinkCode } from '../../services/link-codes.js';
 import { relationsOf } from '../../services/matter-actions.js';
 import { deskStats } from '../../services/stats-service.js';
@@ -93,9 +94,12 @@ export class SlackDesk {
       }
       case 'mine': {
         const open = await this.openMatters(person.id);
-        const lines = matterLines(open, { locale, timezone: person.timezone ?? this.timezone, now: this.ctx.now() });
-        await answer([tr('slack:command.mine_header', { count: open.length }), ...(lines.length ? lines : [tr('slack:home.none')])].join('\n\n'));
-        return { outcome: 'mine', count: open.length };
+        const helping = await helpedMatters(this.ctx.db, person.id);
+        const o = { locale, timezone: person.timezone ?? this.timezone, now: this.ctx.now() };
+        const lines = matterLines(open, o);
+        const helpLines = helping.length ? [tr('slack:command.helping_header', { count: helping.length }), ...matterLines(helping, o)] : [];
+        await answer([tr('slack:command.mine_header', { count: open.length }), ...(lines.length ? lines : [tr('slack:home.none')]), ...helpLines].join('\n\n'));
+        return { outcome: 'mine', count: open.length, helping: helping.length };
       }
       case 'stats': {
         const figures = await this.figures(person.id);

@@ -4,6 +4,7 @@
 import { decide } from '../../domain/index.js';
 import { formatTime, i18n, translator } from '../../i18n/index.js';
 import type { JobOutcome } from '../../queue/jobs.js';
+import { pendingDepartments } from '../../services/whistle-service.js';
 import type { ServiceContext } from '../../services/context.js';
 import { performAction, parseActionData, RATINGS, relationsOf, type ActionRequest, type ActionResult, type Rating } from '../../services/matter-actions.js';
 import { findMatterByRef } from '../../store/repositories/matter-repository.js';
@@ -97,6 +98,7 @@ export class SlackWorker {
       step: m ? tr(`common:step.${m.step}`) : '',
       state: m ? tr(`common:state.${m.state}`) : '',
       at: result.retryAt ? formatTime(result.retryAt, person?.locale ?? this.defaultLocale, person?.timezone ?? this.timezone) : '',
+      departments: (result.pending ?? []).join(tr('flows:act.list_separator')),
     });
   }
 
@@ -117,6 +119,9 @@ export class SlackWorker {
     if (!matter || !rel.length) return this.tell(a.user, where, this.tr(person)('slack:refuse.not_found'));
     const d = decide(matter, a.action, rel);
     if (!d.ok) return this.tell(a.user, where, this.refusal({ ok: false, code: d.code, matter }, person));
+    // 吹哨报到: refused at the press, before the holder writes a word, naming who is still at work.
+    const pending = a.action === 'settle' ? await pendingDepartments(this.ctx.db, matter.id) : [];
+    if (pending.length) return this.tell(a.user, where, this.refusal({ ok: false, code: 'departments_pending', matter, pending }, person));
     const tr = this.tr(person);
     const targets =
       a.action === 'transfer'

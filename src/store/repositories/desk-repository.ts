@@ -3,7 +3,7 @@
 import { and, asc, desc, eq, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import type { Category, MatterLevel, MatterState, Step } from '../../domain/types.js';
 import type { Executor } from '../db.js';
-import { departments, gridNodes, matters, people, roles } from '../schema.js';
+import { departments, gridNodes, matterEvents, matters, people, roles, summons } from '../schema.js';
 
 export interface DeskMatter {
   id: string;
@@ -55,6 +55,23 @@ export async function openMattersAssignedTo(db: Executor, personId: string, limi
     .limit(limit);
 }
 
+/**
+ * Open matters the person helps on without holding them: relieved of them by a climb or a cadre
+ * (an event names them `relieved`), or summoned on them as a department's liaison whose part is
+ * not signed off. The rule of who keeps helping is the domain's (keepsHelping); this reads it back.
+ */
+export async function openMattersHelpedBy(db: Executor, personId: string, limit = 48): Promise<DeskMatter[]> {
+  const relieved = sql`exists (select 1 from ${matterEvents} e where e.matter_id = ${matters.id} and e.data->>'relieved' = ${personId})`;
+  const liaison = sql`exists (select 1 from ${summons} s join ${roles} r on r.department_id = s.department_id and r.role = 'liaison' where s.matter_id = ${matters.id} and s.signed_off_at is null and r.person_id = ${personId})`;
+  return db
+    .select(columns)
+    .from(matters)
+    .innerJoin(gridNodes, eq(gridNodes.id, matters.gridNodeId))
+    .where(and(eq(matters.state, 'open'), sql`${matters.assigneeId} is distinct from ${personId}`, or(relieved, liaison)))
+    .orderBy(sql`${matters.dueAt} asc nulls last`, asc(matters.createdAt))
+    .limit(limit);
+}
+
 export interface Resident {
   personId: string;
   name: string;
@@ -90,4 +107,14 @@ export async function departmentsOn(db: Executor, nodeIds: readonly string[]): P
     .from(departments)
     .where(inArray(departments.gridNodeId, [...nodeIds]))
     .orderBy(asc(departments.code));
+}
+
+/** Whether a climb or a cadre relieved the person of this matter (they keep helping on it). */
+export async function relievedOn(db: Executor, personId: string, matterId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: matterEvents.id })
+    .from(matterEvents)
+    .where(and(eq(matterEvents.matterId, matterId), sql`${matterEvents.data}->>'relieved' = ${personId}`))
+    .limit(1);
+  return Boolean(row);
 }

@@ -88,6 +88,15 @@ function toStaffMember(r: { personId: string; name: string; role: Role; title: s
   };
 }
 
+/** A person's name, leave and whether any identity still reaches them (none yet counts as reachable). */
+export async function availabilityOf(db: Executor, personId: string): Promise<{ name: string; onLeave: boolean; reachable: boolean } | undefined> {
+  const [row] = await db
+    .select({ name: people.name, onLeave: people.onLeave, identityCount: staffColumns.identityCount, reachableCount: staffColumns.reachableCount })
+    .from(people)
+    .where(eq(people.id, personId));
+  return row && { name: row.name, onLeave: row.onLeave, reachable: Number(row.identityCount) === 0 || Number(row.reachableCount) > 0 };
+}
+
 /** People holding any of `roleList` at the node. */
 export async function staffAt(db: Executor, nodeId: string, roleList: readonly Role[]): Promise<StaffMember[]> {
   const rows = await db

@@ -316,7 +316,7 @@ describe('the conformance suite', () => {
     const covered = new Set(['register', 'language', 'report', 'ask', 'mine']);
     // Officer work in Slack happens on cards (modals for text): tested in matter-cards, cadres and
     // size-and-topic (marking 大事/小事 and the topic from a card).
-    const officerFlows = new Set(['desk', 'triage', 'reply', 'transfer', 'escalate', 'settle', 'supervise', 'whistle', 'sign_off', 'patrol', 'mark_size', 'set_topic']);
+    const officerFlows = new Set(['desk', 'triage', 'reply', 'transfer', 'escalate', 'settle', 'supervise', 'whistle', 'sign_off', 'patrol', 'rate_department', 'mark_size', 'set_topic']);
     const flows = [...h.runtime.engine.flows.keys()];
     expect(flows.filter((f) => !covered.has(f) && !officerFlows.has(f))).toEqual([]);
   });

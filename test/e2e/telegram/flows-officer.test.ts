@@ -206,6 +206,8 @@ describe('cadres and departments', () => {
     await secretaryTg.waitForText(`罗建平已接手（事项 ${m.ref}）`);
     const taken = await waitForMatter(store, m.ref, (x) => x.assigneeId === secretary.id && x.step === 'handle', 'the takeover');
     expect(taken.level).toBe('village');
+    // The village grid leader, who held it since the 上报, is told who took it.
+    await saw(leaderTg, `【接手】事项 ${m.ref} 已由罗建平接手办理`);
 
     // 吹哨 from the private chat's /mine; the department's liaison reports in.
     const s = new TelegramPerson(emulator, { userId: secretaryTg.userId, firstName: '罗建平', languageCode: 'zh-hans' }).mark();

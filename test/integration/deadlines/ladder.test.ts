@@ -13,7 +13,7 @@ import { performAction } from '../../../src/services/matter-actions.js';
 import { renderDelivery } from '../../../src/services/notify-service.js';
 import { forgetPolicies } from '../../../src/services/policy-cache.js';
 import { routeMatter } from '../../../src/services/routing-service.js';
-import { deadlineClocks, deliveries, disputeCutoffs, gridNodes, matterEvents, matters, timeLimits } from '../../../src/store/schema.js';
+import { deadlineClocks, deliveries, disputeCutoffs, gridNodes, matterEvents, matters, people as people_, timeLimits } from '../../../src/store/schema.js';
 import { newGridLeader, newOfficer, newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { openTestRuntime, QUEUE_KINDS } from '../../support/runtime.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
@@ -89,18 +89,21 @@ describe.each(QUEUE_KINDS)('the automatic ladder, queues on %s', (kind) => {
     const accept = await timerOf(m.id, 'accept');
     expect(accept.at).toBe(beijing('2026-11-27T11:00').toISOString());
 
-    expect(await fire(accept)).toMatchObject({ outcome: 'escalated', limit: 'accept', level: 'village', assigneeId: p.leader.id });
+    // Climbing never orphans it: the level rises, the village is alerted, the officer keeps it and is told.
+    expect(await fire(accept)).toMatchObject({ outcome: 'escalated', limit: 'accept', level: 'village', assigneeId: p.officer.id });
     const atVillage = await matterOf(m.id);
-    expect([atVillage.level, atVillage.step, atVillage.assigneeId]).toEqual(['village', 'supervise', p.leader.id]);
-    expect(await templatesFor(m.id, p.leader.id)).toContain('escalated');
+    expect([atVillage.level, atVillage.step, atVillage.assigneeId]).toEqual(['village', 'supervise', p.officer.id]);
+    expect(await templatesFor(m.id, p.officer.id)).toContain('kept_after_climb');
+    expect(await templatesFor(m.id, p.leader.id)).toEqual(['escalation_alert']);
     expect(await templatesFor(m.id, p.villager.id)).toContain('escalated_notice');
 
-    // Nobody at the village answers the villager either: the reply limit passes.
+    // Nobody answers the villager either: the reply limit passes.
     const reply = await timerOf(m.id, 'reply');
-    expect(reply).toMatchObject({ level: 'village', assigneeId: p.leader.id, at: beijing('2026-11-27T15:00').toISOString() });
+    expect(reply).toMatchObject({ level: 'village', assigneeId: p.officer.id, at: beijing('2026-11-27T15:00').toISOString() });
     expect(await fire(reply)).toMatchObject({ outcome: 'escalated', limit: 'reply', level: 'village' });
     const stays = await matterOf(m.id);
-    expect([stays.level, stays.assigneeId]).toEqual(['village', p.leader.id]);
+    expect([stays.level, stays.assigneeId]).toEqual(['village', p.officer.id]);
+    expect(await templatesFor(m.id, p.officer.id)).toEqual(['assigned', 'kept_after_climb', 'kept_alerted']);
     expect(await templatesFor(m.id, p.townCadre.id)).toEqual(['escalation_alert']);
     expect(await templatesFor(m.id, p.countyCadre.id)).toEqual([]);
 
@@ -120,15 +123,32 @@ describe.each(QUEUE_KINDS)('the automatic ladder, queues on %s', (kind) => {
     const [alert] = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.personId, p.townCadre.id)));
     expect(renderDelivery(alert!, 'zh-CN', 'Asia/Shanghai').text).toContain('超过答复时限未答复群众');
     expect(renderDelivery(alert!, 'en', 'Asia/Shanghai').text).toContain('no reply to the villager');
-    const [escalated] = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.template, 'escalated')));
-    expect(renderDelivery(escalated!, 'zh-CN', 'Asia/Shanghai').text).toContain('由系统上报');
+    expect(renderDelivery(alert!, 'zh-CN', 'Asia/Shanghai').text).not.toContain('已超时未办结');
+    const [kept] = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.template, 'kept_after_climb')));
+    expect(renderDelivery(kept!, 'zh-CN', 'Asia/Shanghai').text).toMatch(/超过受理时限未接单。事项已升到村里督办.*仍由您继续办理/s);
+  });
+
+  it('gives a climbing matter to the level’s responsible person when its officer is away, and tells both by name', async () => {
+    const p = await people();
+    const m = await reported('help');
+    await store.db.update(people_).set({ onLeave: true }).where(eq(people_.id, p.officer.id));
+    expect(await fire(await timerOf(m.id, 'accept'))).toMatchObject({ outcome: 'escalated', level: 'village', assigneeId: p.leader.id });
+    const [gained] = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.template, 'escalated_away')));
+    expect(gained!.personId).toBe(p.leader.id);
+    expect(renderDelivery(gained!, 'zh-CN', 'Asia/Shanghai').text).toContain('原经办人李冬梅正在请假');
+    const [lost] = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.template, 'handed_up')));
+    expect(lost!.personId).toBe(p.officer.id);
+    expect(renderDelivery(lost!, 'zh-CN', 'Asia/Shanghai').text).toContain('转由张国华办理');
+    // Relieved by the climb, the officer still helps on it.
+    const climbed = (await eventsOf(m.id)).find((e) => e.action === 'escalate')!;
+    expect(climbed.data).toMatchObject({ from: p.officer.id, relieved: p.officer.id });
   });
 
   it('climbs a big matter to the township, and no further: the county is alerted', async () => {
     const p = await people();
     const m = await reported('help', 'big', '山体有裂缝，下面住着五户人家');
     expect(await fire(await timerOf(m.id, 'accept'))).toMatchObject({ outcome: 'escalated', level: 'village' });
-    expect(await fire(await timerOf(m.id, 'reply'))).toMatchObject({ outcome: 'escalated', level: 'township', assigneeId: p.townCadre.id });
+    expect(await fire(await timerOf(m.id, 'reply'))).toMatchObject({ outcome: 'escalated', level: 'township', assigneeId: p.officer.id });
     const settle = await timerOf(m.id, 'settle');
     expect(settle.level).toBe('township');
     expect(await fire(settle)).toMatchObject({ outcome: 'escalated', limit: 'settle', level: 'township' });
@@ -146,14 +166,16 @@ describe.each(QUEUE_KINDS)('the automatic ladder, queues on %s', (kind) => {
     await performAction(ctx(), { matter: m.id, actorId: p.officer.id, request: { action: 'take' } });
     await performAction(ctx(), { matter: m.id, actorId: p.officer.id, request: { action: 'reply', text: '我五点前到现场。' } });
 
-    // 75% of 15:00–20:00 is 18:45: the officer is warned once.
+    // 75% of 15:00–20:00 is 18:45: the officer is warned once, of the limit and its real due time.
     const warn = await timerOf(m.id, 'settle', 'warn');
     expect(warn.at).toBe(beijing('2026-11-27T18:45').toISOString());
     expect(await fire(warn)).toMatchObject({ outcome: 'warned', limit: 'settle' });
     expect(await fire(warn)).toMatchObject({ outcome: 'stale' });
     const warnings = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.template, 'deadline_warning')));
     expect(warnings.map((w) => w.personId)).toEqual([p.officer.id]);
-    expect(renderDelivery(warnings[0]!, 'zh-CN', 'Asia/Shanghai').text).toContain('办结时限将于');
+    const text = renderDelivery(warnings[0]!, 'zh-CN', 'Asia/Shanghai').text;
+    expect(text).toMatch(/办结时限将于.*20:00.*到期/);
+    expect(text).not.toContain('18:45');
 
     expect(await fire(await timerOf(m.id, 'settle'))).toMatchObject({ outcome: 'escalated', limit: 'settle', level: 'village' });
     expect(clock).toEqual(beijing('2026-11-27T20:00'));
@@ -161,7 +183,43 @@ describe.each(QUEUE_KINDS)('the automatic ladder, queues on %s', (kind) => {
     expect(events.find((e) => e.action === 'escalate')!.note).toBe('纠纷当日未化解（纠纷不过夜）');
     // Arriving at the village at 20:00 is after the cut-off: due at 09:00 the next morning.
     const atVillage = await matterOf(m.id);
-    expect([atVillage.level, atVillage.assigneeId, atVillage.dueAt]).toEqual(['village', p.leader.id, beijing('2026-11-28T09:00')]);
+    expect([atVillage.level, atVillage.assigneeId, atVillage.dueAt]).toEqual(['village', p.officer.id, beijing('2026-11-28T09:00')]);
+  });
+
+  it('warns once and climbs with one reason when two limits fall due at the cut-off, whichever timer fires first', async () => {
+    const p = await people();
+    for (const first of ['reply', 'settle'] as const) {
+      clock = beijing('2026-11-27T15:00');
+      const m = await reported('dispute', 'small', `两家为水渠吵起来了（${first}）`);
+      clock = beijing('2026-11-27T18:30');
+      await performAction(ctx(), { matter: m.id, actorId: p.officer.id, request: { action: 'take' } });
+      // Taken at 18:30, the reply limit (2 hours) is capped at the 20:00 cut-off, as is the settle limit.
+      const [reply, settle] = [await clockOf(m.id, 'reply'), await clockOf(m.id, 'settle')];
+      expect(reply!.dueAt).toEqual(settle!.dueAt);
+      const warns = [await timerOf(m.id, 'reply', 'warn'), await timerOf(m.id, 'settle', 'warn')];
+      const dues = [await timerOf(m.id, 'reply'), await timerOf(m.id, 'settle')];
+      if (first === 'settle') warns.reverse(), dues.reverse();
+      for (const w of warns) await fire(w);
+      const warned = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.template, 'deadline_warning')));
+      expect(warned).toHaveLength(1);
+      expect(renderDelivery(warned[0]!, 'zh-CN', 'Asia/Shanghai').text).toContain('办结时限');
+      for (const d of dues) await fire(d);
+      const climbs = (await eventsOf(m.id)).filter((e) => e.action === 'escalate');
+      expect(climbs.map((e) => e.note)).toEqual(['纠纷当日未化解（纠纷不过夜）']);
+      const [alert] = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.template, 'escalation_alert')));
+      expect(renderDelivery(alert!, 'zh-CN', 'Asia/Shanghai').text).toContain('原因：纠纷当日未化解');
+    }
+  });
+
+  it('says in the alert who escalated by hand and why', async () => {
+    const p = await people();
+    const m = await reported('help');
+    const r = await performAction(ctx(), { matter: m.id, actorId: p.officer.id, request: { action: 'escalate', reason: '需要村里协调挖掘机' } });
+    expect(r.ok && [r.matter.assigneeId, r.holder]).toEqual([p.leader.id, '张国华']);
+    const [alert] = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.template, 'escalation_alert')));
+    const text = renderDelivery(alert!, 'zh-CN', 'Asia/Shanghai').text;
+    expect(text).toContain('原因：李冬梅上报：需要村里协调挖掘机');
+    expect(text).not.toContain('超时');
   });
 
   it('纠纷不过夜: a dispute reported after the cut-off is due next morning and alerts the village at once', async () => {

@@ -109,8 +109,9 @@ describe.each(QUEUE_KINDS)('deadline timers through the queue on %s', (kind) => 
       expect(done.filter((a) => a === 'escalate')).toHaveLength(1);
       expect(done.filter((a) => a === 'deadline_missed')).toHaveLength(1);
       const [m] = await store.db.select().from(matters).where(eq(matters.id, matterId));
-      expect([m!.level, m!.assigneeId]).toEqual(['village', p.leader.id]);
-      const told = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, matterId), eq(deliveries.personId, p.leader.id), eq(deliveries.template, 'escalated')));
+      // The officer keeps the climbed matter (climbing never orphans it) and is told once.
+      expect([m!.level, m!.assigneeId]).toEqual(['village', p.officer.id]);
+      const told = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, matterId), eq(deliveries.personId, p.officer.id), eq(deliveries.template, 'kept_after_climb')));
       expect(told).toHaveLength(1);
     }, 90_000);
   }

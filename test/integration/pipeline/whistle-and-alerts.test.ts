@@ -131,6 +131,10 @@ describe.each(QUEUE_KINDS)('whistle and alerts, queues on %s', (kind) => {
     expect(sweeps.map((s) => [s.id ?? s.key, s.pattern, s.tz])).toEqual([['sweep@Asia/Shanghai', '0 20 * * *', 'Asia/Shanghai']]);
     const digests = await queues.queue('digest').getJobSchedulers();
     expect(digests.map((s) => [s.id ?? s.key, s.pattern, s.tz])).toEqual([['digest@Asia/Shanghai', '30 7 * * *', 'Asia/Shanghai']]);
+    // With the nodes' cut-offs: one sweep per zone and cut-off, at that local time.
+    await scheduleDailyJobs(queues, ['Asia/Shanghai'], undefined, [{ zone: 'Asia/Shanghai', at: '21:00' }]);
+    const atCutoff = await queues.queue('sweep').getJobSchedulers();
+    expect(atCutoff.map((s) => [s.id ?? s.key, s.pattern, s.tz])).toEqual([['sweep@Asia/Shanghai@2100', '0 21 * * *', 'Asia/Shanghai']]);
 
     const m = await report('dispute', '两家为排水沟争执');
     clock = new Date('2026-11-27T12:00:00Z'); // 20:00

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { render } from '../../../src/cli/render.js';
 import { t } from '../../../src/i18n/index.js';
 import type { ServiceContext } from '../../../src/services/context.js';
-import { eveningSweep, morningDigest } from '../../../src/services/daily-alerts.js';
+import { eveningSweep, morningDigest, sweepSlots } from '../../../src/services/daily-alerts.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { performAction } from '../../../src/services/matter-actions.js';
 import { renderDelivery, sendDeliveries } from '../../../src/services/notify-service.js';
 import { routeMatter } from '../../../src/services/routing-service.js';
 import { listMatters } from '../../../src/store/repositories/matter-repository.js';
-import { deliveries, matters, outbox } from '../../../src/store/schema.js';
+import { deliveries, disputeCutoffs, matters, outbox } from '../../../src/store/schema.js';
 import type { Category } from '../../../src/domain/types.js';
 import { setAlerts } from '../../support/alert-factories.js';
 import { newGridLeader, newNode, newOfficer, newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
@@ -172,6 +172,23 @@ describe.each(STORE_KINDS)('cadre alerts on %s', (kind) => {
 
     expect(await eveningSweep(ctx, SH)).toMatchObject({ already_sent: 3 });
     expect((await alertsOf('sweep')).length).toBe(sweeps.length);
+  });
+
+  it('sweeps each village and township at its own dispute cut-off', async () => {
+    const p = await cast();
+    // 水川村 stops taking disputes at 21:00; 湖泽镇 keeps the default 20:00.
+    await store.db.insert(disputeCutoffs).values({ gridNodeId: tree.village.id, evening: '21:00', morning: '08:00' });
+    const open = await reported('dispute', '宅基地界址纠纷');
+    expect((await sweepSlots(store.db)).map((x) => `${x.zone}@${x.at}`).sort()).toEqual([`${SH}@20:00`, `${SH}@21:00`]);
+
+    clock = local('2026-11-27', '20:00');
+    expect(await eveningSweep(ctx, SH, '20:00')).toMatchObject({ outcome: 'done', sent: 1 });
+    expect((await alertsOf('sweep')).map((d) => d.personId)).toEqual([p.townCadre.id]);
+    clock = local('2026-11-27', '21:00');
+    expect(await eveningSweep(ctx, SH, '21:00')).toMatchObject({ outcome: 'done', sent: 1 });
+    const sweeps = await alertsOf('sweep');
+    expect(sweeps.map((d) => d.personId).sort()).toEqual([p.townCadre.id, p.leader.id, p.villageCadre.id].sort());
+    expect(sweeps.every((d) => (d.params.refs as string[]).includes(open.ref))).toBe(true);
   });
 
   it('sends a node’s alerts to its group chat, with the actions as buttons', async () => {

@@ -162,7 +162,8 @@ describe('decide', () => {
 
 describe('allowedActions', () => {
   it('offers the assignee of a dispatched matter its working buttons, in ACTIONS order', () => {
-    expect(allowedActions(newMatter('dispatch'), ['assignee'])).toEqual(['take', 'reply', 'transfer', 'escalate', 'note', 'mark_size', 'set_topic', 'view']);
+    // rate_department is narrowed by the service to a department that signed off (mayRateDepartment).
+    expect(allowedActions(newMatter('dispatch'), ['assignee'])).toEqual(['take', 'reply', 'transfer', 'escalate', 'note', 'rate_department', 'mark_size', 'set_topic', 'view']);
   });
 
   it('offers the reporter of a settled matter rating and withdrawal only', () => {
