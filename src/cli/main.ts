@@ -11,7 +11,7 @@ import { createLogger } from '../logger.js';
 import { QueueUnreachableError } from '../queue/queue-system.js';
 import { RosterImportError } from '../roster/import-roster.js';
 import { RosterError } from '../roster/parse-roster.js';
-import { openStore, StoreUnreachableError } from '../store/db.js';
+import { openStore, StoreDatabaseMissingError, StoreLoginRefusedError, StoreUnreachableError } from '../store/db.js';
 import { render } from './render.js';
 
 const lang = toLocale(process.env.GRIDLINE_LANG ?? process.env.DEFAULT_LOCALE ?? 'zh-CN');
@@ -63,6 +63,11 @@ function print(json: boolean, kind: Parameters<typeof render>[0], data: unknown,
 function describeError(err: unknown): string {
   if (err instanceof ConfigError) return `${say('cli:errors.config')}\n${err.problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`;
   if (err instanceof StoreUnreachableError) return say('cli:errors.store_unreachable', { target: err.target });
+  if (err instanceof StoreDatabaseMissingError) return say('cli:errors.store_missing', { target: err.target, database: err.database });
+  if (err instanceof StoreLoginRefusedError) return say('cli:errors.store_login', { target: err.target, user: err.user });
+  const sys = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (sys?.syscall === 'listen' && (sys.code === 'EADDRINUSE' || sys.code === 'EACCES'))
+    return say(sys.code === 'EADDRINUSE' ? 'cli:errors.port_in_use' : 'cli:errors.port_denied', { port: sys.port ?? '?', host: sys.address ?? '?' });
   if (err instanceof QueueUnreachableError) return say('cli:errors.queue_unreachable', { target: err.target });
   if (err instanceof DataFolderBusyError) return say('cli:errors.data_busy', { dir: err.dataDir, pid: err.pid });
   if (err instanceof RosterError || err instanceof RosterImportError) return `${say('cli:errors.roster_header')}\n${err.message}`;

@@ -78,7 +78,14 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
         const to = e.assigneeName ? ` ${tr('cli:show.to', { name: e.assigneeName })}` : '';
         lines.push(`  ${time(e.at)}  ${tr(`cli:show.action.${e.action}`, { defaultValue: tr(`alerts:events.${e.action}`, { defaultValue: tr(`ladder:events.${e.action}`, { defaultValue: e.action }) }) })}${move}${level}${to} — ${who}`);
         const considered = (e.data as { considered?: Array<Record<string, any>> } | null)?.considered;
-        if (considered) for (const c of considered) lines.push(`      · ${c.name} ${tr(`common:role.${c.role}`)}: ${tr(`cli:show.routing.${c.outcome}`, { open: c.openMatters })}`);
+        if (considered) {
+          const chosen = considered.find((c) => c.outcome === 'chosen');
+          const last = (c: Record<string, any> | undefined) => (c?.lastAssignedAt ? time(c.lastAssignedAt) : tr('cli:show.routing.never'));
+          for (const c of considered) {
+            const params = { open: c.openMatters, last: last(c), chosenLast: last(chosen), code: c.code ?? '—', chosenCode: chosen?.code ?? '—' };
+            lines.push(`      · ${c.name} ${tr(`common:role.${c.role}`)}: ${tr(`cli:show.routing.${c.outcome}`, params)}`);
+          }
+        }
       }
       if (d.summons?.length) {
         lines.push('', tr('alerts:summons.title'));

@@ -222,6 +222,8 @@ export const matters = gridline.table(
     index('matters_assignee_open_idx').on(t.assigneeId).where(sql`${t.state} = 'open'`),
     index('matters_grid_idx').on(t.gridNodeId, t.createdAt),
     index('matters_reporter_idx').on(t.reporterId, t.createdAt),
+    // Routing's tie-break: when each officer was last handed a new matter.
+    index('matters_first_assignee_idx').on(t.firstAssigneeId, t.dispatchedAt),
   ],
 );
 
