@@ -95,13 +95,14 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
   const discovered = transition(null, 'report', [reporter ? 'reporter' : 'recorder']);
   const received = transition(discovered, 'receive', ['system']);
 
-  const ref = formatRef(await nextRefSeq(ctx.db));
   const matterId = randomUUID();
   const receiptTo = reporter ?? recordedBy;
   const receiptId = randomUUID();
   const actorId = (recordedBy ?? reporter)?.id ?? null;
 
   const result = await ctx.db.transaction(async (tx) => {
+    // First in the transaction: concurrent reports take numbers in turn, and a rollback gives it back.
+    const ref = formatRef(await nextRefSeq(tx));
     // The source event id is unique: a second delivery of the same event inserts nothing.
     const matter = await insertMatter(tx, {
       id: matterId,
@@ -125,7 +126,8 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
       createdAt: now,
       updatedAt: now,
     });
-    if (!matter) return null;
+    // Rolled back, so that the number goes to the next report.
+    if (!matter) throw new SourceEventTaken();
     // Issued together: postgres-js pipelines them on the transaction's connection.
     await Promise.all([
       recordEvent(tx, event.eventId, matter.id),
@@ -159,6 +161,9 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
       ]),
     ]);
     return matter;
+  }).catch((err: unknown) => {
+    if (err instanceof SourceEventTaken) return null;
+    throw err;
   });
 
   if (!result) {
@@ -170,6 +175,11 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
   ctx.outboxWritten();
   ctx.logger.info({ matterId: result.id, ref: result.ref, category, grid: home.node.code }, 'matter received');
   return { status: 'created', matter: result };
+}
+
+/** The report's source event already has a matter: the transaction is rolled back. */
+class SourceEventTaken extends Error {
+  override readonly name = 'SourceEventTaken';
 }
 
 function isUuid(s: string): boolean {
