@@ -90,7 +90,7 @@ export function buildCli(): Command {
     .description(say('cli:commands.serve'))
     .action(
       withConfig(async (config) => {
-        const logger = createLogger({ level: config.logLevel });
+        const logger = createLogger({ level: config.logLevel, format: config.logFormat });
         // Loaded here: the service pulls in every channel SDK, which the other commands never need.
         const { startService } = await import('../app/service.js');
         const service = await startService(config, logger);

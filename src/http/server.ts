@@ -1,7 +1,7 @@
 // The app's one HTTP server: health, the administrator's operations (for the CLI while the
 // service holds the data folder), and later the platforms' webhooks.
 import { timingSafeEqual } from 'node:crypto';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { isOpName, OpError, runOp } from '../app/ops.js';
 import type { Runtime } from '../app/runtime.js';
 import type { Logger } from '../logger.js';
@@ -30,7 +30,12 @@ export function opErrorBody(err: unknown): { status: number; body: { error: { ke
 }
 
 export function createHttpServer(opts: HttpOptions) {
-  const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 20 * 1024 * 1024, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: 20 * 1024 * 1024,
+    // One line per request is noise at a webhook's rate; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   const { runtime } = opts;
 
   app.get('/healthz', async () => ({
