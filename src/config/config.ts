@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LOCALES } from '../domain/types.js';
+import { resolveDataDir, type DataDirSource } from './data-dir.js';
 
 const optionalUrl = (protocols: string[]) =>
   z
@@ -26,7 +27,8 @@ const envSchema = z.object({
   /** auto: readable lines on a terminal outside production, JSON otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
-  GRIDLINE_DATA_DIR: z.string().default('./data'),
+  /** Unset: the nearest data/ holding a store, else the project's data/ (see data-dir.ts). */
+  GRIDLINE_DATA_DIR: z.string().optional(),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -69,6 +71,8 @@ export interface Config {
   store: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
   queue: { kind: 'redis'; url: string } | { kind: 'postgres' };
   dataDir: string;
+  /** How dataDir was chosen: set, found above the working folder, or the project's own. */
+  dataDirSource: DataDirSource;
   http: { host: string; port: number };
   defaultLocale: Env['DEFAULT_LOCALE'];
   defaultTimezone: string;
@@ -116,7 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.success ? parsed.data : undefined;
   if (problems.length || !e) throw new ConfigError(problems);
 
-  const dataDir = path.resolve(e.GRIDLINE_DATA_DIR);
+  const { dir: dataDir, source: dataDirSource } = resolveDataDir(e.GRIDLINE_DATA_DIR, process.cwd());
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -124,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     queue: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'postgres' },
     dataDir,
+    dataDirSource,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     defaultLocale: e.DEFAULT_LOCALE,
     defaultTimezone: e.DEFAULT_TIMEZONE,

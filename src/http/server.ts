@@ -25,7 +25,9 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 /** Turns an operation's failure into an answer the CLI can show in its user's language. */
 export function opErrorBody(err: unknown): { status: number; body: { error: { key: string; params: Record<string, unknown> } } } | null {
   if (err instanceof OpError) return { status: 400, body: { error: { key: err.key, params: err.params } } };
-  if (err instanceof RosterError || err instanceof RosterImportError) return { status: 400, body: { error: { key: 'cli:errors.roster', params: { details: err.message } } } };
+  // The problems go as keys and parameters: the CLI shows them in its reader's language.
+  if (err instanceof RosterError) return { status: 400, body: { error: { key: 'cli:errors.roster', params: { details: err.message, file: err.file, problems: err.problems } } } };
+  if (err instanceof RosterImportError) return { status: 400, body: { error: { key: 'cli:errors.roster', params: { details: err.message, problems: err.problems } } } };
   return null;
 }
 
