@@ -18,6 +18,11 @@ CREATE TABLE "gridline"."matter_defaults" (
 	"position" integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "gridline"."ref_counters" (
+	"scope" text PRIMARY KEY NOT NULL,
+	"last" bigint NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "gridline"."topics" (
 	"code" text PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
@@ -26,4 +31,6 @@ CREATE TABLE "gridline"."topics" (
 --> statement-breakpoint
 ALTER TABLE "gridline"."people" ADD COLUMN "timezone" text;--> statement-breakpoint
 CREATE INDEX "inbox_pending_idx" ON "gridline"."inbox" USING btree ("received_at") WHERE "gridline"."inbox"."status" = 'pending';--> statement-breakpoint
-CREATE INDEX "inbox_failed_idx" ON "gridline"."inbox" USING btree ("received_at") WHERE "gridline"."inbox"."status" = 'failed';
+CREATE INDEX "inbox_failed_idx" ON "gridline"."inbox" USING btree ("received_at") WHERE "gridline"."inbox"."status" = 'failed';--> statement-breakpoint
+CREATE INDEX "matters_first_assignee_idx" ON "gridline"."matters" USING btree ("first_assignee_id","dispatched_at");--> statement-breakpoint
+DROP SEQUENCE "gridline"."matter_ref_seq";

@@ -3,7 +3,7 @@
 // JSON; the CLI renders it.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { CATEGORIES, cleanDeep, parseRef, SIZES, TOPICS } from '../domain/index.js';
+import { CATEGORIES, cleanDeep, mayGoOnLeave, parseRef, SIZES, TOPICS } from '../domain/index.js';
 import { importRoster } from '../roster/import-roster.js';
 import { parseRoster } from '../roster/parse-roster.js';
 import type { ServiceContext } from '../services/context.js';
@@ -15,7 +15,7 @@ import { gridStats, isCalendarDate, statsNode } from '../services/stats-service.
 import { forgetPolicies } from '../services/policy-cache.js';
 import { allNodes, findNodeByCode, staffCountsByNode } from '../store/repositories/grid-repository.js';
 import { deliveriesOf, findMatterByRef, listMatters, matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
-import { findPersonByCode, setOnLeave } from '../store/repositories/people-repository.js';
+import { findPersonByCode, placementsOf, setOnLeave } from '../store/repositories/people-repository.js';
 import { summonsOf } from '../store/repositories/summons-repository.js';
 
 export class OpError extends Error {
@@ -141,13 +141,14 @@ const handlers: Record<OpName, Handler> = {
     if (a.grid && !under) throw new OpError('cli:errors.unknown_grid', { grid: a.grid });
     const byId = new Map(nodes.map((n) => [n.id, n]));
     return nodes
-      .filter((n) => n.level === 'unit' && n.joinCode && (!under || n.path.startsWith(`${under.path}/`)))
+      .filter((n) => n.level === 'unit' && n.joinCode && (!under || n.id === under.id || n.path.startsWith(`${under.path}/`)))
       .map((n) => ({ code: n.code, name: n.name, village: n.parentId ? byId.get(n.parentId)?.name ?? null : null, joinCode: n.joinCode }));
   },
 
   async duty(ctx, a: z.infer<typeof opArgs.duty>) {
     const person = await findPersonByCode(ctx.db, a.person);
     if (!person) throw new OpError('cli:errors.unknown_person', { person: a.person });
+    if (!mayGoOnLeave((await placementsOf(ctx.db, person.id)).map((p) => p.role))) throw new OpError('cli:errors.not_staff_for_leave', { person: a.person, name: person.name });
     await setOnLeave(ctx.db, person.id, a.onLeave);
     return { person: person.code, name: person.name, onLeave: a.onLeave };
   },

@@ -10,8 +10,11 @@ import { t, toLocale } from '../i18n/index.js';
 import { createLogger } from '../logger.js';
 import { QueueUnreachableError } from '../queue/queue-system.js';
 import { RosterImportError } from '../roster/import-roster.js';
-import { RosterError } from '../roster/parse-roster.js';
-import { openStore, StoreUnreachableError } from '../store/db.js';
+import { formatProblems, parseRoster, RosterError, type RosterProblem } from '../roster/parse-roster.js';
+import { sayRoster, type Said } from '../roster/said.js';
+import { openStore, StoreDatabaseMissingError, StoreLoginRefusedError, StoreUnreachableError } from '../store/db.js';
+import { holdsStore } from '../config/data-dir.js';
+import { redactUrl } from '../util/redact-url.js';
 import { render } from './render.js';
 
 const lang = toLocale(process.env.GRIDLINE_LANG ?? process.env.DEFAULT_LOCALE ?? 'zh-CN');
@@ -30,6 +33,9 @@ class RemoteOpError extends Error {
 async function op(config: Config, name: OpName, args: Record<string, unknown>): Promise<unknown> {
   if (config.store.kind === 'pglite') {
     const service = readServiceAddress(config.dataDir);
+    // Only import may start a store; any other command on a folder without one is a wrong folder.
+    if (!service && name !== 'import' && !holdsStore(config.dataDir)) throw new OpError('cli:errors.no_store', { dir: config.dataDir });
+    tell(service ? 'cli:store.service' : holdsStore(config.dataDir) ? 'cli:store.embedded' : 'cli:store.embedded_new', { dir: config.dataDir, how: say(`cli:store.source.${config.dataDirSource}`) });
     if (service) {
       const res = await fetch(`${service.url}/admin/ops/${name}`, {
         method: 'POST',
@@ -41,6 +47,7 @@ async function op(config: Config, name: OpName, args: Record<string, unknown>): 
       return body.result;
     }
   }
+  if (config.store.kind === 'postgres') tell('cli:store.postgres', { target: redactUrl(config.store.url) });
   const release = config.store.kind === 'pglite' ? lockDataFolder(config.dataDir) : () => {};
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   try {
@@ -56,6 +63,11 @@ async function op(config: Config, name: OpName, args: Record<string, unknown>): 
   }
 }
 
+/** Which store a command used, on stderr: stdout stays the answer (and JSON with --json). */
+function tell(key: string, params: Record<string, unknown>): void {
+  process.stderr.write(`${say(key, params)}\n`);
+}
+
 function print(json: boolean, kind: Parameters<typeof render>[0], data: unknown, config: Config): void {
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${render(kind, data, lang, config.defaultTimezone)}\n`);
 }
@@ -63,15 +75,42 @@ function print(json: boolean, kind: Parameters<typeof render>[0], data: unknown,
 function describeError(err: unknown): string {
   if (err instanceof ConfigError) return `${say('cli:errors.config')}\n${err.problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`;
   if (err instanceof StoreUnreachableError) return say('cli:errors.store_unreachable', { target: err.target });
+  if (err instanceof StoreDatabaseMissingError) return say('cli:errors.store_missing', { target: err.target, database: err.database });
+  if (err instanceof StoreLoginRefusedError) return say('cli:errors.store_login', { target: err.target, user: err.user });
+  const sys = err as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (sys?.syscall === 'listen' && (sys.code === 'EADDRINUSE' || sys.code === 'EACCES'))
+    return say(sys.code === 'EADDRINUSE' ? 'cli:errors.port_in_use' : 'cli:errors.port_denied', { port: sys.port ?? '?', host: sys.address ?? '?' });
   if (err instanceof QueueUnreachableError) return say('cli:errors.queue_unreachable', { target: err.target });
   if (err instanceof DataFolderBusyError) return say('cli:errors.data_busy', { dir: err.dataDir, pid: err.pid });
-  if (err instanceof RosterError || err instanceof RosterImportError) return `${say('cli:errors.roster_header')}\n${err.message}`;
-  if (err instanceof OpError || err instanceof RemoteOpError) {
-    const details = err.key === 'cli:errors.roster' ? String(err.params.details ?? '') : '';
-    return details ? `${say('cli:errors.roster_header')}\n${details}` : say(err.key, err.params);
-  }
+  const roster = rosterProblemsOf(err);
+  if (roster) return `${say('cli:errors.roster_header')}\n${roster.text}`;
+  if (err instanceof OpError || err instanceof RemoteOpError) return say(err.key, err.params);
   if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') return say('cli:errors.no_file', { file: (err as NodeJS.ErrnoException).path });
   return say('cli:errors.unexpected', { message: err instanceof Error ? err.message : String(err) });
+}
+
+type ImportProblem = Said & { message: string; path: string };
+
+/** A roster's problems, here or from the service, in the reader's language. */
+function rosterProblemsOf(err: unknown): { text: string; problems: Array<RosterProblem | ImportProblem> } | null {
+  const fromParse = (file: string, problems: RosterProblem[]) => ({ text: formatProblems(file, problems, lang), problems });
+  const fromImport = (problems: ImportProblem[]) => ({ text: problems.map((p) => `  ${p.path ? `${p.path}: ` : ''}${sayRoster(lang, p)}`).join('\n'), problems });
+  if (err instanceof RosterError) return fromParse(err.file, err.problems);
+  if (err instanceof RosterImportError) return fromImport(err.problems);
+  if ((err instanceof OpError || err instanceof RemoteOpError) && err.key === 'cli:errors.roster') {
+    const problems = err.params.problems as Array<RosterProblem | ImportProblem> | undefined;
+    if (!problems) return { text: String(err.params.details ?? ''), problems: [] };
+    return typeof err.params.file === 'string' ? fromParse(err.params.file, problems as RosterProblem[]) : fromImport(problems as ImportProblem[]);
+  }
+  return null;
+}
+
+/** What `--json` prints for a failure: the message in the reader's language, and the roster's problems when there are any. */
+function errorJson(err: unknown): { error: { code: string; message: string; problems?: unknown[] } } {
+  const code = err instanceof OpError || err instanceof RemoteOpError ? err.key : err instanceof Error ? err.name : 'Error';
+  const roster = rosterProblemsOf(err);
+  const problems = roster?.problems.map((p) => ({ ...p, text: sayRoster(lang, p) }));
+  return { error: { code, message: describeError(err), ...(problems ? { problems } : {}) } };
 }
 
 export function buildCli(): Command {
@@ -85,7 +124,9 @@ export function buildCli(): Command {
     .description(say('cli:commands.serve'))
     .action(
       withConfig(async (config) => {
-        const logger = createLogger({ level: config.logLevel });
+        const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+        if (config.store.kind === 'pglite') logger.info({ dataDir: config.dataDir, chosen: config.dataDirSource }, 'embedded store in this data folder');
+        else logger.info({ database: redactUrl(config.store.url) }, 'store on Postgres');
         // Loaded here: the service pulls in every channel SDK, which the other commands never need.
         const { startService } = await import('../app/service.js');
         const service = await startService(config, logger);
@@ -107,7 +148,10 @@ export function buildCli(): Command {
     .action(
       withConfig(async (config, file: string, o: { json?: boolean }) => {
         const text = readFileSync(file, 'utf8');
-        print(Boolean(o.json), 'import', await op(config, 'import', { fileName: path.relative(process.cwd(), path.resolve(file)), text }), config);
+        const fileName = path.relative(process.cwd(), path.resolve(file));
+        // Checked here first: a broken roster is reported without opening any store.
+        parseRoster(text, fileName);
+        print(Boolean(o.json), 'import', await op(config, 'import', { fileName, text }), config);
       }),
     );
 
@@ -211,7 +255,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    process.stderr.write(`${describeError(err)}\n`);
+    // With --json the answer is JSON whatever happened, so a script can read it.
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorJson(err), null, 2)}\n`);
+    else process.stderr.write(`${describeError(err)}\n`);
     process.exitCode = 1;
   }
 }

@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import { ROLES } from '../domain/types.js';
 import { formatTime, translator } from '../i18n/index.js';
+import { sayRoster, type Said } from '../roster/said.js';
 import type { GridStats, Share } from '../services/stats-service.js';
 
 type Kind = 'import' | 'grids' | 'matters' | 'show' | 'report' | 'joincodes' | 'duty' | 'stats' | 'inbox';
@@ -24,7 +25,7 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
   const time = (v: unknown) => (v ? formatTime(new Date(String(v)), locale, timezone) : '—');
   switch (kind) {
     case 'import': {
-      const s = data as { changed: boolean; counts: Record<string, Record<string, number>>; absent: Record<string, string[]>; warnings: string[] };
+      const s = data as { changed: boolean; counts: Record<string, Record<string, number>>; absent: Record<string, string[]>; warnings: Array<Said | string> };
       const lines = [s.changed ? tr('cli:import.applied') : tr('cli:import.unchanged')];
       for (const [what, c] of Object.entries(s.counts)) {
         lines.push(`  ${tr(`cli:import.kinds.${what}`)}: ${tr('cli:import.counts', { created: c.created ?? 0, updated: c.updated ?? 0, unchanged: c.unchanged ?? 0, removed: c.removed ?? 0 })}`);
@@ -32,7 +33,7 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
       for (const [what, codes] of Object.entries(s.absent)) {
         if (codes.length) lines.push(`  ${tr('cli:import.absent', { kind: tr(`cli:import.kinds.${what}`), codes: codes.join(', ') })}`);
       }
-      if (s.warnings.length) lines.push(tr('cli:import.warnings'), ...s.warnings.map((w) => `  ! ${w}`));
+      if (s.warnings.length) lines.push(tr('cli:import.warnings'), ...s.warnings.map((w) => `  ! ${typeof w === 'string' ? w : sayRoster(locale, w)}`));
       return lines.join('\n');
     }
     case 'grids': {
@@ -78,7 +79,14 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
         const to = e.assigneeName ? ` ${tr('cli:show.to', { name: e.assigneeName })}` : '';
         lines.push(`  ${time(e.at)}  ${tr(`cli:show.action.${e.action}`, { defaultValue: tr(`alerts:events.${e.action}`, { defaultValue: tr(`ladder:events.${e.action}`, { defaultValue: e.action }) }) })}${move}${level}${to} — ${who}`);
         const considered = (e.data as { considered?: Array<Record<string, any>> } | null)?.considered;
-        if (considered) for (const c of considered) lines.push(`      · ${c.name} ${tr(`common:role.${c.role}`)}: ${tr(`cli:show.routing.${c.outcome}`, { open: c.openMatters })}`);
+        if (considered) {
+          const chosen = considered.find((c) => c.outcome === 'chosen');
+          const last = (c: Record<string, any> | undefined) => (c?.lastAssignedAt ? time(c.lastAssignedAt) : tr('cli:show.routing.never'));
+          for (const c of considered) {
+            const params = { open: c.openMatters, last: last(c), chosenLast: last(chosen), code: c.code ?? '—', chosenCode: chosen?.code ?? '—' };
+            lines.push(`      · ${c.name} ${tr(`common:role.${c.role}`)}: ${tr(`cli:show.routing.${c.outcome}`, params)}`);
+          }
+        }
       }
       if (d.summons?.length) {
         lines.push('', tr('alerts:summons.title'));

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LOCALES } from '../domain/types.js';
+import { resolveDataDir, type DataDirSource } from './data-dir.js';
 
 const optionalUrl = (protocols: string[]) =>
   z
@@ -23,8 +24,11 @@ const emptyToUndefined = (env: NodeJS.ProcessEnv): Record<string, string | undef
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines on a terminal outside production, JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
-  GRIDLINE_DATA_DIR: z.string().default('./data'),
+  /** Unset: the nearest data/ holding a store, else the project's data/ (see data-dir.ts). */
+  GRIDLINE_DATA_DIR: z.string().optional(),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -63,9 +67,12 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
+  logFormat: Env['LOG_FORMAT'];
   store: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
   queue: { kind: 'redis'; url: string } | { kind: 'postgres' };
   dataDir: string;
+  /** How dataDir was chosen: set, found above the working folder, or the project's own. */
+  dataDirSource: DataDirSource;
   http: { host: string; port: number };
   defaultLocale: Env['DEFAULT_LOCALE'];
   defaultTimezone: string;
@@ -113,13 +120,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.success ? parsed.data : undefined;
   if (problems.length || !e) throw new ConfigError(problems);
 
-  const dataDir = path.resolve(e.GRIDLINE_DATA_DIR);
+  const { dir: dataDir, source: dataDirSource } = resolveDataDir(e.GRIDLINE_DATA_DIR, process.cwd());
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     queue: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'postgres' },
     dataDir,
+    dataDirSource,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     defaultLocale: e.DEFAULT_LOCALE,
     defaultTimezone: e.DEFAULT_TIMEZONE,

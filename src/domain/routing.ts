@@ -1,5 +1,6 @@
 // Routing policy: the unit grid's on-duty full-timer with the fewest open matters, then on-duty
-// part-time backups, then the village's grid leader. Every candidate is explained.
+// part-time backups, then the village's grid leader. A tie goes to whoever routing handed a matter
+// to longest ago (never counts as longest), then to the roster code. Every candidate is explained.
 
 export type RoutingRole = 'officer_full' | 'officer_part' | 'grid_leader';
 
@@ -11,9 +12,22 @@ export interface RoutingCandidate {
   onLeave: boolean;
   reachable: boolean;
   openMatters: number;
+  /** When routing last handed this person a new matter (ISO time); null or absent: never. */
+  lastAssignedAt?: string | null;
+  /** The person's roster code: the last tie-break, so the order is the one the roster shows. */
+  code?: string | null;
 }
 
-export type RoutingOutcome = 'chosen' | 'on_leave' | 'unreachable' | 'more_open_matters' | 'not_needed';
+export type RoutingOutcome =
+  | 'chosen'
+  | 'on_leave'
+  | 'unreachable'
+  | 'more_open_matters'
+  /** As many open matters as the chosen one, but routing gave them one more recently. */
+  | 'assigned_more_recently'
+  /** As many open matters and the same last assignment (e.g. never): the roster code comes after. */
+  | 'later_in_roster'
+  | 'not_needed';
 export type RoutingRule = 'full_time_on_duty' | 'part_time_backup' | 'grid_leader' | 'nobody';
 
 export interface RoutingDecision {
@@ -26,7 +40,8 @@ export interface RoutingDecision {
     name: string;
     role: RoutingRole;
     openMatters: number;
-    /** 'more_open_matters' also covers losing a tie, which goes to the lower personId. */
+    lastAssignedAt: string | null;
+    code: string | null;
     outcome: RoutingOutcome;
   }>;
 }
@@ -37,9 +52,32 @@ const TIERS: ReadonlyArray<{ role: RoutingRole; rule: Exclude<RoutingRule, 'nobo
   { role: 'grid_leader', rule: 'grid_leader', level: 'village' },
 ];
 
-function byLoad(a: RoutingCandidate, b: RoutingCandidate): number {
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const lastAssigned = (c: RoutingCandidate) => (c.lastAssignedAt ? Date.parse(c.lastAssignedAt) : Number.NEGATIVE_INFINITY);
+
+/** Fewest open matters; then the longest since routing last gave them one; then roster code; then id. */
+export function byRoutingOrder(a: RoutingCandidate, b: RoutingCandidate): number {
   if (a.openMatters !== b.openMatters) return a.openMatters - b.openMatters;
-  return a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0;
+  const la = lastAssigned(a);
+  const lb = lastAssigned(b);
+  if (la !== lb) return la < lb ? -1 : 1;
+  // A person without a code (never an officer from the roster) sorts after those with one.
+  if ((a.code ?? null) !== (b.code ?? null)) return a.code == null ? 1 : b.code == null ? -1 : cmp(a.code, b.code);
+  return cmp(a.personId, b.personId);
+}
+
+/** Why `loser` (on duty and reachable) was not chosen over `winner`, who sorted first. */
+function lostBecause(loser: RoutingCandidate, winner: RoutingCandidate): RoutingOutcome {
+  if (loser.openMatters !== winner.openMatters) return 'more_open_matters';
+  if (lastAssigned(loser) !== lastAssigned(winner)) return 'assigned_more_recently';
+  return 'later_in_roster';
+}
+
+/** 有事请假: who may go on leave — those routing or a transfer hands matters to. */
+export const LEAVE_ROLES: ReadonlySet<string> = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
+
+export function mayGoOnLeave(roles: readonly string[]): boolean {
+  return roles.some((r) => LEAVE_ROLES.has(r));
 }
 
 /** Picks who gets a newly routed matter; deterministic for the same candidates in any order. */
@@ -48,7 +86,7 @@ export function chooseAssignee(candidates: readonly RoutingCandidate[]): Routing
   let chosen: { id: string; rule: RoutingRule; level: 'unit' | 'village' } | null = null;
 
   for (const tier of TIERS) {
-    const inTier = candidates.filter((c) => c.role === tier.role).sort(byLoad);
+    const inTier = candidates.filter((c) => c.role === tier.role).sort(byRoutingOrder);
     const winner: RoutingCandidate | undefined = chosen === null ? inTier.find((c) => !c.onLeave && c.reachable) : undefined;
     for (const c of inTier) {
       const outcome: RoutingOutcome =
@@ -60,8 +98,8 @@ export function chooseAssignee(candidates: readonly RoutingCandidate[]): Routing
               ? 'unreachable'
               : c === winner
                 ? 'chosen'
-                : 'more_open_matters';
-      considered.push({ personId: c.personId, name: c.name, role: c.role, openMatters: c.openMatters, outcome });
+                : lostBecause(c, winner!);
+      considered.push({ personId: c.personId, name: c.name, role: c.role, openMatters: c.openMatters, lastAssignedAt: c.lastAssignedAt ?? null, code: c.code ?? null, outcome });
     }
     if (winner !== undefined) chosen = { id: winner.personId, rule: tier.rule, level: tier.level };
   }

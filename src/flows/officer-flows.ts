@@ -2,6 +2,7 @@
 // card's buttons lead to — a reply to the villager, a transfer along the grid line, an escalation,
 // a whistle to departments, settling it, supervising it (督办) — and /patrol (发现, or filing for an
 // elderly villager). Each action is authorised again by performAction when it is taken.
+import { mayGoOnLeave } from '../domain/index.js';
 import { heldMatters, helpedMatters, openMatter, reportedMatters } from '../services/desk-service.js';
 import { homeOf, isStaff } from '../services/registration-service.js';
 import { transferTargets } from '../services/transfer-targets.js';
@@ -414,7 +415,7 @@ export function startPatrol(c: FlowContext): Next {
 
 /** /leave and /back: 有事请假 — routing passes new matters to the backups meanwhile. */
 export async function setDuty(c: FlowContext, onLeave: boolean, write: (personId: string, onLeave: boolean) => Promise<void>): Promise<Next> {
-  if (!c.sender || !isStaff(c.sender.placements) || !isOfficer(c.sender)) return done({ say: [say('flows:duty.staff_only')] });
+  if (!c.sender || !mayGoOnLeave(c.sender.placements.map((p) => p.role))) return done({ say: [say('flows:duty.staff_only')] });
   await write(c.sender.person.id, onLeave);
   const held = (await heldMatters(c.db, c.sender.person.id)).length;
   return done({ say: [say(onLeave ? 'flows:duty.leave' : 'flows:duty.back', { name: c.sender.person.name, count: held })] });

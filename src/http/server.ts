@@ -1,7 +1,7 @@
 // The app's one HTTP server: health, the administrator's operations (for the CLI while the
 // service holds the data folder), and later the platforms' webhooks.
 import { timingSafeEqual } from 'node:crypto';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { isOpName, OpError, runOp } from '../app/ops.js';
 import type { Runtime } from '../app/runtime.js';
 import type { Logger } from '../logger.js';
@@ -25,12 +25,19 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 /** Turns an operation's failure into an answer the CLI can show in its user's language. */
 export function opErrorBody(err: unknown): { status: number; body: { error: { key: string; params: Record<string, unknown> } } } | null {
   if (err instanceof OpError) return { status: 400, body: { error: { key: err.key, params: err.params } } };
-  if (err instanceof RosterError || err instanceof RosterImportError) return { status: 400, body: { error: { key: 'cli:errors.roster', params: { details: err.message } } } };
+  // The problems go as keys and parameters: the CLI shows them in its reader's language.
+  if (err instanceof RosterError) return { status: 400, body: { error: { key: 'cli:errors.roster', params: { details: err.message, file: err.file, problems: err.problems } } } };
+  if (err instanceof RosterImportError) return { status: 400, body: { error: { key: 'cli:errors.roster', params: { details: err.message, problems: err.problems } } } };
   return null;
 }
 
 export function createHttpServer(opts: HttpOptions) {
-  const app = Fastify({ loggerInstance: opts.logger, bodyLimit: 20 * 1024 * 1024, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: 20 * 1024 * 1024,
+    // One line per request is noise at a webhook's rate; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   const { runtime } = opts;
 
   app.get('/healthz', async () => ({

@@ -19,6 +19,7 @@ import { deleteTopics, listMatterDefaults, listTopics, replaceMatterDefaults, up
 import * as repo from '../store/repositories/roster-repository.js';
 import type { Platform } from '../domain/types.js';
 import { parseRoster, formatPath } from './parse-roster.js';
+import { said, type Said } from './said.js';
 import { checkRosterReferences, flattenGrid, rosterWarnings, type Roster } from './roster-schema.js';
 
 export const SUMMARY_KINDS = ['gridNodes', 'departments', 'people', 'identities', 'roles', 'timeLimits', 'faq', 'disputeCutoffs', 'topics', 'matterDefaults'] as const;
@@ -35,7 +36,8 @@ export interface ImportSummary {
   counts: Record<SummaryKind, KindCounts>;
   /** Codes in the store that the roster no longer lists; kept, since matters refer to them. */
   absent: { gridNodes: string[]; departments: string[]; people: string[] };
-  warnings: string[];
+  /** Allowed but probably not meant; each a locale key with its English text. */
+  warnings: Array<Said & { message: string }>;
   /** False when the import wrote nothing. */
   changed: boolean;
   dryRun: boolean;
@@ -49,8 +51,9 @@ export interface ImportOptions {
 /** The roster cannot be applied to what is in the store. Nothing was written. */
 export class RosterImportError extends Error {
   override readonly name = 'RosterImportError';
-  constructor(readonly problems: string[]) {
-    super(`the roster cannot be applied:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  /** Each problem as a locale key (roster:…) with its parameters, its English text and where it is. */
+  constructor(readonly problems: Array<Said & { message: string; path: string }>) {
+    super(`the roster cannot be applied:\n${problems.map((p) => `  ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n')}`);
   }
 }
 
@@ -66,7 +69,7 @@ class DryRunRollback extends Error {
 
 export async function importRoster(db: Db, roster: Roster, opts: ImportOptions = {}): Promise<ImportSummary> {
   const issues = checkRosterReferences(roster);
-  if (issues.length) throw new RosterImportError(issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
+  if (issues.length) throw new RosterImportError(issues.map((i) => ({ key: i.key, params: i.params, message: i.message, path: formatPath(i.path) })));
   const dryRun = opts.dryRun ?? false;
   try {
     return await db.transaction(async (tx) => {
@@ -117,11 +120,11 @@ export function formatImportSummary(summary: ImportSummary): string[] {
   if (!summary.changed) lines.push('nothing changed');
   for (const [kind, codes] of Object.entries(summary.absent))
     if (codes.length) lines.push(`absent from roster (kept): ${labels[kind as SummaryKind]} ${codes.join(', ')}`);
-  for (const w of summary.warnings) lines.push(`warning: ${w}`);
+  for (const w of summary.warnings) lines.push(`warning: ${w.message}`);
   return lines;
 }
 
-function emptySummary(dryRun: boolean, warnings: string[]): ImportSummary {
+function emptySummary(dryRun: boolean, warnings: ImportSummary['warnings']): ImportSummary {
   const counts = Object.fromEntries(SUMMARY_KINDS.map((k) => [k, { created: 0, updated: 0, unchanged: 0, removed: 0 }])) as Record<
     SummaryKind,
     KindCounts
@@ -145,7 +148,7 @@ const isEmpty = (o: object) => Object.keys(o).length === 0;
 
 function need<T>(map: Map<string, T>, key: string, what: string): T {
   const v = map.get(key);
-  if (v === undefined) throw new RosterImportError([`unknown ${what} "${key}"`]);
+  if (v === undefined) throw new RosterImportError([{ ...said(`unknown_${what}`, { value: key }), path: '' }]);
   return v;
 }
 
@@ -159,11 +162,7 @@ async function syncGridNodes(tx: Tx, roster: Roster, summary: ImportSummary): Pr
   for (const n of existing.values()) if (n.joinCode && !inRoster.has(n.code)) heldBy.set(n.joinCode, n.code);
   const conflicts = flat
     .filter((n) => n.joinCode && heldBy.has(n.joinCode))
-    .map(
-      (n) =>
-        `join code ${n.joinCode} of grid ${n.code} is held by grid ${heldBy.get(n.joinCode!)}, ` +
-        'which is not in the roster; choose another join code',
-    );
+    .map((n) => ({ ...said('join_code_held', { joinCode: n.joinCode, grid: n.code, holder: heldBy.get(n.joinCode!) }), path: '' }));
   if (conflicts.length) throw new RosterImportError(conflicts);
 
   const ids = new Map<string, string>();

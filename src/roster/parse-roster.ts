@@ -10,13 +10,15 @@ import {
   type PathSegment,
   type Roster,
 } from './roster-schema.js';
+import { packed, said, sayRoster, unpack, type Said } from './said.js';
 
-export interface RosterProblem {
+export interface RosterProblem extends Said {
   file: string;
   line: number;
   column: number;
   /** Where in the roster, e.g. people[3].roles[0].grid; empty for the whole document. */
   path: string;
+  /** The English text (logs); `key` and `params` give it in any language. */
   message: string;
 }
 
@@ -30,9 +32,10 @@ export class RosterError extends Error {
   }
 }
 
-export function formatProblems(file: string, problems: RosterProblem[]): string {
-  const head = `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the roster`;
-  return [head, ...problems.map((p) => `  ${p.file}:${p.line}:${p.column}  ${p.path || '(document)'}  ${p.message}`)].join('\n');
+export function formatProblems(file: string, problems: RosterProblem[], locale = 'en'): string {
+  const head = sayRoster(locale, { key: 'roster:head', params: { file, count: problems.length } });
+  const whole = sayRoster(locale, { key: 'roster:document', params: {} });
+  return [head, ...problems.map((p) => `  ${p.file}:${p.line}:${p.column}  ${p.path || whole}  ${sayRoster(locale, p)}`)].join('\n');
 }
 
 /** people[3].roles[0].grid */
@@ -51,17 +54,26 @@ export function parseRoster(text: string, fileName: string): Roster {
     return { line, column: col };
   };
   const locate = (path: PathSegment[], key?: string) => at(offsetOf(doc, path, key));
-  const add = (path: PathSegment[], message: string, key?: string) =>
-    problems.push({ file: fileName, ...locate(path, key), path: formatPath(key ? [...path, key] : path), message });
+  const add = (path: PathSegment[], what: Said & { message: string }, key?: string) =>
+    problems.push({ file: fileName, ...locate(path, key), path: formatPath(key ? [...path, key] : path), key: what.key, params: what.params, message: what.message });
 
+  // One syntax error is reported, the first: the ones after it are mostly its echoes (a tab or a
+  // bad indent makes every later line look wrong), and they come back if they are real.
   const syntaxProblems: RosterProblem[] = [];
   const brokenRecords: string[] = [];
-  for (const err of doc.errors) {
-    const record = formatPath(recordAt(doc, err.pos[0]));
-    if (record) brokenRecords.push(record);
-    const message = `YAML syntax: ${err.message}${SYNTAX_HINTS[err.code] ?? ''}`;
-    syntaxProblems.push({ file: fileName, ...at(err.pos[0]), path: record, message });
+  const errors = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0]);
+  for (const err of errors) brokenRecords.push(formatPath(recordAt(doc, err.pos[0])));
+  const first = errors[0];
+  if (first) {
+    const params = { line: at(first.pos[0]).line, more: errors.length - 1, detail: first.message.split('\n')[0] };
+    const what = said(`syntax.${syntaxHint(first)}${errors.length > 1 ? '_more' : ''}`, params);
+    syntaxProblems.push({ file: fileName, ...at(first.pos[0]), path: brokenRecords[0] ?? '', ...what });
   }
+  // Outside any record (a list item, the grid root), the document's shape is lost: nothing else can be read.
+  if (brokenRecords.includes('')) throw new RosterError(fileName, syntaxProblems);
+  // A broken grid tree has lost nodes: every reference into it would be reported as unknown.
+  const treeBroken = brokenRecords.some((r) => r === 'grid' || r.startsWith('grid.'));
+  const departmentsBroken = brokenRecords.some((r) => r.startsWith('departments['));
   // A syntax error turns the rest of its record into noise: only the syntax error is reported there.
   const syntaxLines = new Set(syntaxProblems.map((p) => p.line));
   const damaged = (p: RosterProblem) =>
@@ -72,8 +84,7 @@ export function parseRoster(text: string, fileName: string): Roster {
     // Every value cleaned (cleanDeep): a stray NUL or bidi control in a name must not reach the store.
     data = cleanDeep(doc.toJS({ maxAliasCount: 1000 }));
   } catch (err) {
-    const hint = '(a value starting with * or & must be quoted)';
-    if (!doc.errors.length) add([], `cannot read the document: ${(err as Error).message} ${hint}`);
+    if (!doc.errors.length) add([], said('unreadable', { detail: (err as Error).message }));
     throw new RosterError(fileName, [...syntaxProblems, ...problems]);
   }
 
@@ -84,20 +95,21 @@ export function parseRoster(text: string, fileName: string): Roster {
       if (issue.code === 'unrecognized_keys') {
         const known = knownKeysAt(path);
         for (const key of issue.keys) {
+          // A key that is itself a list or mapping comes from broken YAML, reported above.
+          if (key.includes('\n') || key.length > 80) continue;
           const hint = closest(key, known);
-          const expected = hint ? `did you mean "${hint}"?` : `expected one of: ${known.join(', ')}`;
-          add(path, `unknown field "${key}"; ${expected}`, key);
+          add(path, hint ? said('unknown_field_hint', { key, hint }) : said('unknown_field', { key, known: known.join(', ') }), key);
         }
       } else {
-        add(path, issue.message);
+        add(path, unpack(issue.message));
       }
     }
   }
 
-  for (const issue of checkRosterReferences(data)) {
-    let message = issue.message;
-    if (issue.relatedPath) message += ` (first used at line ${locate(issue.relatedPath).line}, ${formatPath(issue.relatedPath)})`;
-    add(issue.path, message);
+  const references = treeBroken ? [] : checkRosterReferences(data).filter((i) => !(departmentsBroken && i.key.startsWith('roster:unknown_department')));
+  for (const issue of references) {
+    const related = issue.relatedPath ? { firstLine: locate(issue.relatedPath).line, firstPath: formatPath(issue.relatedPath) } : null;
+    add(issue.path, related ? said(`${issue.key.replace(/^roster:/, '')}_first`, { ...issue.params, ...related }) : issue);
   }
 
   const all = [...syntaxProblems, ...dedupe(problems).filter((p) => !damaged(p))];
@@ -130,13 +142,19 @@ function offsetOf(doc: Document, path: PathSegment[], key?: string): number {
   return 0;
 }
 
+/** YAML's error codes that have a plain explanation; the rest show YAML's own words. */
 const SYNTAX_HINTS: Partial<Record<string, string>> = {
-  BLOCK_AS_IMPLICIT_KEY: ' (a value that contains ": " must be put in quotes)',
-  MULTILINE_IMPLICIT_KEY: ' (check the indentation of this line)',
-  BAD_INDENT: ' (check the indentation)',
-  TAB_AS_INDENT: ' (indent with spaces, not tabs)',
-  BAD_ALIAS: ' (* starts an alias in YAML; write "*" in quotes)',
+  BLOCK_AS_IMPLICIT_KEY: 'colon',
+  MULTILINE_IMPLICIT_KEY: 'indent',
+  BAD_INDENT: 'indent',
+  TAB_AS_INDENT: 'tab',
+  BAD_ALIAS: 'alias',
 };
+
+function syntaxHint(err: { code: string; message: string }): string {
+  if (err.code === 'MISSING_CHAR') return /quote/i.test(err.message) ? 'quote' : /without - indicator/.test(err.message) ? 'dash' : 'other';
+  return SYNTAX_HINTS[err.code] ?? 'other';
+}
 
 /** The innermost record (a list item, or the grid root) whose text holds `offset`. */
 function recordAt(doc: Document, offset: number): PathSegment[] {
@@ -184,21 +202,22 @@ function knownKeysAt(path: PathSegment[]): readonly string[] {
   return [];
 }
 
-const TYPE_NAMES: Record<string, string> = {
-  string: 'text',
-  number: 'a number',
-  int: 'a whole number',
-  boolean: 'true or false',
-  array: 'a list',
-  object: 'a mapping (key: value)',
+const TYPE_KEYS: Record<string, string> = {
+  string: 'roster:type.text',
+  number: 'roster:type.number',
+  int: 'roster:type.int',
+  boolean: 'roster:type.boolean',
+  array: 'roster:type.list',
+  object: 'roster:type.mapping',
 };
 
-function describeValue(v: unknown): string {
-  if (v === null) return 'an empty value';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `text "${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
-  return `${typeof v} ${String(v)}`;
+/** What a value is, for "got …": a key and the shown value. */
+function describeValue(v: unknown): { gotKey: string; value: string } {
+  if (v === null) return { gotKey: 'roster:got.empty', value: '' };
+  if (Array.isArray(v)) return { gotKey: 'roster:got.list', value: '' };
+  if (typeof v === 'object') return { gotKey: 'roster:got.mapping', value: '' };
+  if (typeof v === 'string') return { gotKey: 'roster:got.text', value: v.length > 40 ? `${v.slice(0, 40)}…` : v };
+  return { gotKey: 'roster:got.other', value: `${typeof v} ${String(v)}` };
 }
 
 /** Messages for the generic issues; the schema's own messages win where it has them. */
@@ -206,24 +225,24 @@ function describeIssue(issue: $ZodRawIssue): string | undefined {
   const path = issue.path ?? [];
   const last = path[path.length - 1];
   const field = typeof last === 'string' ? last : undefined;
-  const missing = (expected: string) => (field ? `missing required field "${field}" (${expected})` : `expected ${expected}`);
   switch (issue.code) {
     case 'invalid_type': {
-      if (path.length === 0) return 'the roster is empty or not a mapping; expected the keys grid, departments, people, time_limits, faq';
-      const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
-      if (issue.input === undefined) return missing(expected);
+      if (path.length === 0) return packed('not_a_roster');
+      const expectedKey = TYPE_KEYS[issue.expected] ?? 'roster:type.other';
+      if (issue.input === undefined) return field ? packed('missing_field', { field, expectedKey }) : packed('expected', { expectedKey });
       const scalar = typeof issue.input === 'number' || typeof issue.input === 'boolean';
-      const quote = issue.expected === 'string' && scalar ? ` (put it in quotes: "${String(issue.input)}")` : '';
-      return `expected ${expected}, got ${describeValue(issue.input)}${quote}`;
+      if (issue.expected === 'string' && scalar) return packed('expected_quoted', { expectedKey, ...describeValue(issue.input), raw: String(issue.input) });
+      return packed('expected_got', { expectedKey, ...describeValue(issue.input) });
     }
     case 'invalid_value': {
-      const values = `one of ${issue.values.map((v) => String(v)).join(', ')}`;
-      return issue.input === undefined ? missing(values) : `expected ${values}; got ${describeValue(issue.input)}`;
+      const values = issue.values.map((v) => String(v)).join(', ');
+      if (issue.input === undefined) return field ? packed('missing_field_one_of', { field, values }) : packed('expected_one_of', { values });
+      return packed('one_of_got', { values, ...describeValue(issue.input) });
     }
     case 'too_small':
-      return issue.origin === 'string' ? 'must not be empty' : `must be at least ${String(issue.minimum)}`;
+      return issue.origin === 'string' ? packed('not_empty') : packed('at_least', { minimum: String(issue.minimum) });
     case 'too_big':
-      return `must be at most ${String(issue.maximum)}`;
+      return packed('at_most', { maximum: String(issue.maximum) });
     default:
       return undefined;
   }

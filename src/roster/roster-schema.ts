@@ -14,6 +14,7 @@ import {
   type GridLevel,
   type Role,
 } from '../domain/types.js';
+import { packed, said, type Said } from './said.js';
 
 export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
 export const DEFAULT_REPORT_IN_MINUTES = 30;
@@ -26,12 +27,12 @@ const TELEGRAM_ID_RE = /^[1-9][0-9]{0,19}$/;
 const SLACK_ID_RE = /^[UW][A-Z0-9]{2,}$/;
 const PHONE_RE = /^\+?[0-9][0-9 -]{4,19}$/;
 
-const code = (what: string, example: string) =>
-  z.string().regex(CODE_RE, `a ${what} code is lowercase letters and digits joined by single "-", e.g. ${example}`);
+const code = (what: 'grid' | 'department' | 'person' | 'faq' | 'topic', example: string) =>
+  z.string().regex(CODE_RE, packed('code_format', { whatKey: `roster:what.${what}`, example }));
 
-const text = z.string().trim().min(1, 'must not be empty');
-const count = z.number().int('must be a whole number').nonnegative('must not be negative');
-const minutes = z.number().int('must be a whole number of minutes').positive('must be at least 1 minute');
+const text = z.string().trim().min(1, packed('not_empty'));
+const count = z.number().int(packed('whole_number')).nonnegative(packed('not_negative'));
+const minutes = z.number().int(packed('whole_minutes')).positive(packed('min_minute'));
 
 /** Numbers are accepted too, since YAML reads an unquoted id as a number. */
 const numericText = (message: string, re: RegExp) =>
@@ -49,14 +50,14 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
-const timezone = z.string().refine(isTimeZone, 'unknown time zone; use an IANA name such as Asia/Shanghai');
+const timezone = z.string().refine(isTimeZone, packed('time_zone'));
 
-const clock = z.string().regex(CLOCK_RE, 'a time of day is written HH:MM, e.g. "22:00" (quote it: YAML reads 22:00 as a number)');
+const clock = z.string().regex(CLOCK_RE, packed('clock'));
 
 /** Local times in the node's zone; equal ends mean no quiet hours. */
 export const QuietHoursSchema = z.strictObject({ from: clock, to: clock });
 
-const TELEGRAM_CHAT_MESSAGE = 'a Telegram group id is a number, negative for groups, e.g. "-1001234567890"';
+const TELEGRAM_CHAT_MESSAGE = packed('telegram_chat');
 
 /** Where a node's cadre alerts go. With no group named they go to its cadres' DMs. */
 export const AlertsSchema = z.strictObject({
@@ -67,7 +68,7 @@ export const AlertsSchema = z.strictObject({
     .pipe(z.string().regex(/^-?[1-9][0-9]{0,19}$/, TELEGRAM_CHAT_MESSAGE))
     .optional(),
   /** A Slack channel id, e.g. C0123ABCD. */
-  slack_channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'a Slack channel id starts with C or G, e.g. C0123ABCD').optional(),
+  slack_channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, packed('slack_channel')).optional(),
   /** Also DM the node's cadres; default: only when no group is named. */
   dm: z.boolean().optional(),
   /** The language of what is posted to the group (default zh-CN). */
@@ -77,7 +78,7 @@ export const AlertsSchema = z.strictObject({
 /** 纠纷不过夜: local times; a dispute reported after `evening` (or before `morning`) is due at `morning`. */
 export const DisputeCutoffSchema = z
   .strictObject({ evening: clock, morning: clock })
-  .refine((c) => c.morning < c.evening, { message: 'morning must come before evening, e.g. { evening: "20:00", morning: "09:00" }' });
+  .refine((c) => c.morning < c.evening, { message: packed('cutoff_order') });
 
 export const GridNodeSchema = z.strictObject({
   code: code('grid', 'shuichuan-g03'),
@@ -90,7 +91,7 @@ export const GridNodeSchema = z.strictObject({
   /** Unit grids only; when absent one is derived from the code (see deriveJoinCode). */
   join_code: z
     .string()
-    .regex(JOIN_CODE_RE, 'a join code is 4 to 16 capital letters or digits, e.g. SC03')
+    .regex(JOIN_CODE_RE, packed('join_code_format'))
     .optional(),
   households: count.optional(),
   population: count.optional(),
@@ -134,12 +135,12 @@ export const PersonSchema = z.strictObject({
   locale: z.enum(LOCALES).optional(),
   /** The zone this person reads times in (IANA name); default the grid's. */
   timezone: timezone.optional(),
-  phone: numericText('a phone number is digits, optionally with a leading + and spaces or "-"', PHONE_RE)
+  phone: numericText(packed('phone'), PHONE_RE)
     .nullable()
     .optional(),
   on_leave: z.boolean().optional(),
-  telegram: numericText('a Telegram user id is a positive number, e.g. "900001"', TELEGRAM_ID_RE).optional(),
-  slack: z.string().regex(SLACK_ID_RE, 'a Slack user id starts with U or W, e.g. U0123ABCD').optional(),
+  telegram: numericText(packed('telegram_user'), TELEGRAM_ID_RE).optional(),
+  slack: z.string().regex(SLACK_ID_RE, packed('slack_user')).optional(),
   roles: z.array(RoleAssignmentSchema).default([]),
 });
 
@@ -153,7 +154,7 @@ export const TimeLimitSchema = z.strictObject({
 });
 
 export const FaqSchema = z.strictObject({
-  code: code('FAQ', 'dibao'),
+  code: code('faq', 'dibao'),
   question: text,
   answer: text,
   keywords: z.array(text).default([]),
@@ -284,8 +285,9 @@ export function flattenGrid(roster: Roster): FlatGridNode[] {
   return out;
 }
 
-export interface RosterIssue {
+export interface RosterIssue extends Said {
   path: PathSegment[];
+  /** The English text, for logs. */
   message: string;
   /** Where the other half of a conflict is (the first use of a duplicated value). */
   relatedPath?: PathSegment[];
@@ -353,7 +355,7 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
       if (value === undefined) return true;
       const prior = first.get(value);
       if (!prior) first.set(value, path);
-      else issues.push({ path, message: `${what} "${value}" is already used; it must be unique`, relatedPath: prior });
+      else issues.push({ path, ...said('already_used', { whatKey: `roster:what.${what}`, value }), relatedPath: prior });
       return !prior;
     };
   };
@@ -367,7 +369,7 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
     if (!node) return;
     const nodeCode = asCode(node.code);
     const level = isLevel(node.level) ? node.level : undefined;
-    const fresh = uniqueNode(nodeCode, [...path, 'code'], 'grid code');
+    const fresh = uniqueNode(nodeCode, [...path, 'code'], 'grid_code');
     if (nodeCode) {
       if (!nodeLevels.has(nodeCode)) nodeLevels.set(nodeCode, level);
       if (typeof node.name === 'string') nodeNames.set(nodeCode, node.name);
@@ -375,32 +377,27 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
     if (parent?.level && level) {
       const expected = levelBelow(parent.level);
       if (level !== expected) {
-        const under = `${parent.name ?? parent.code ?? 'its parent'} (${parent.level})`;
-        issues.push({
-          path: [...path, 'level'],
-          message: expected
-            ? `a ${level} grid cannot sit under ${under}; its children must be ${expected} grids`
-            : `a ${level} grid cannot sit under ${under}; household grids have no children`,
-        });
+        const params = { levelKey: `roster:level.${level}`, under: parent.name ?? parent.code ?? '?', parentLevelKey: `roster:level.${parent.level}`, ...(expected ? { expectedKey: `roster:level.${expected}` } : {}) };
+        issues.push({ path: [...path, 'level'], ...said(expected ? 'level_order' : 'level_below_household', params) });
       }
     }
     if (level && level !== 'unit') {
       for (const key of ['kind', 'join_code'] as const)
-        if (node[key] !== undefined) issues.push({ path: [...path, key], message: `${key} applies to unit grids only; this is a ${level} grid` });
+        if (node[key] !== undefined) issues.push({ path: [...path, key], ...said('unit_only', { key, levelKey: `roster:level.${level}` }) });
     }
     if (level === 'unit') {
-      if (typeof node.join_code === 'string') uniqueJoin(node.join_code, [...path, 'join_code'], 'join code');
+      if (typeof node.join_code === 'string') uniqueJoin(node.join_code, [...path, 'join_code'], 'join_code');
       else if (node.join_code === undefined && nodeCode && fresh)
-        uniqueJoin(deriveJoinCode(nodeCode), [...path, 'code'], 'the join code derived from this code (set join_code explicitly)');
+        uniqueJoin(deriveJoinCode(nodeCode), [...path, 'code'], 'derived_join_code');
     }
     const me = { code: nodeCode, level, name: typeof node.name === 'string' ? node.name : undefined };
     asArray(node.children).forEach((child, i) => walk(child, [...path, 'children', i], me));
   };
   walk(root.grid, ['grid'], null);
 
-  const unknownCode = (what: string, value: string, known: Iterable<string>) => {
+  const unknownCode = (what: 'grid' | 'department' | 'topic', value: string, known: Iterable<string>) => {
     const hint = closest(value, known);
-    return `unknown ${what} code "${value}"${hint ? `; did you mean "${hint}"?` : ''}`;
+    return said(`unknown_${what}${hint ? '_hint' : ''}`, { value, hint });
   };
 
   const departmentCodes = new Set<string>();
@@ -409,11 +406,11 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
     const dept = asObject(raw);
     if (!dept) return;
     const deptCode = asCode(dept.code);
-    uniqueDepartment(deptCode, ['departments', i, 'code'], 'department code');
+    uniqueDepartment(deptCode, ['departments', i, 'code'], 'department_code');
     if (deptCode) departmentCodes.add(deptCode);
     const grid = asCode(dept.grid);
     if (grid && !nodeLevels.has(grid))
-      issues.push({ path: ['departments', i, 'grid'], message: unknownCode('grid', grid, nodeLevels.keys()) });
+      issues.push({ path: ['departments', i, 'grid'], ...unknownCode('grid', grid, nodeLevels.keys()) });
   });
 
   const uniquePerson = seen();
@@ -423,9 +420,9 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
     const person = asObject(raw);
     if (!person) return;
     const base: PathSegment[] = ['people', i];
-    uniquePerson(asCode(person.code), [...base, 'code'], 'person code');
-    uniqueTelegram(asId(person.telegram), [...base, 'telegram'], 'telegram id');
-    uniqueSlack(typeof person.slack === 'string' ? person.slack : undefined, [...base, 'slack'], 'slack id');
+    uniquePerson(asCode(person.code), [...base, 'code'], 'person_code');
+    uniqueTelegram(asId(person.telegram), [...base, 'telegram'], 'telegram_id');
+    uniqueSlack(typeof person.slack === 'string' ? person.slack : undefined, [...base, 'slack'], 'slack_id');
     const roleKeys = new Map<string, PathSegment[]>();
     let residentAt: PathSegment[] | undefined;
     asArray(person.roles).forEach((rawRole, j) => {
@@ -435,29 +432,29 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
       const role = isRole(r.role) ? r.role : undefined;
       const grid = asCode(r.grid);
       const level = grid ? nodeLevels.get(grid) : undefined;
-      if (grid && !nodeLevels.has(grid)) issues.push({ path: [...rp, 'grid'], message: unknownCode('grid', grid, nodeLevels.keys()) });
+      if (grid && !nodeLevels.has(grid)) issues.push({ path: [...rp, 'grid'], ...unknownCode('grid', grid, nodeLevels.keys()) });
       const dept = asCode(r.department);
       if (dept && !departmentCodes.has(dept))
-        issues.push({ path: [...rp, 'department'], message: unknownCode('department', dept, departmentCodes) });
+        issues.push({ path: [...rp, 'department'], ...unknownCode('department', dept, departmentCodes) });
       if (role === 'liaison' && r.department === undefined)
-        issues.push({ path: rp, message: 'a liaison role must name its department (department: <department code>)' });
+        issues.push({ path: rp, ...said('liaison_needs_department') });
       if (role && role !== 'liaison' && r.department !== undefined)
-        issues.push({ path: [...rp, 'department'], message: `department is only used with role liaison, not ${role}` });
+        issues.push({ path: [...rp, 'department'], ...said('department_only_liaison', { role }) });
       if (role && level && OFFICER_ROLES.includes(role) && level !== 'unit')
         issues.push({
           path: [...rp, 'grid'],
-          message: `${role} belongs on a unit grid; "${grid}" is a ${level} grid (use cadre or grid_leader above the unit level)`,
+          ...said('officer_on_unit', { role, grid, levelKey: `roster:level.${level}` }),
         });
       if (role && level && RESIDENT_ROLES.includes(role) && level !== 'unit' && level !== 'household')
-        issues.push({ path: [...rp, 'grid'], message: `${role} belongs on a unit or household grid; "${grid}" is a ${level} grid` });
+        issues.push({ path: [...rp, 'grid'], ...said('resident_on_unit', { role, grid, levelKey: `roster:level.${level}` }) });
       if (role === 'villager') {
-        if (residentAt) issues.push({ path: [...rp, 'role'], message: 'a person is a villager of one grid only', relatedPath: residentAt });
+        if (residentAt) issues.push({ path: [...rp, 'role'], ...said('one_home'), relatedPath: residentAt });
         else residentAt = [...rp, 'role'];
       }
       if (role && grid) {
         const key = `${role}@${grid}`;
         const prior = roleKeys.get(key);
-        if (prior) issues.push({ path: rp, message: `role ${role} on grid ${grid} is listed twice`, relatedPath: prior });
+        if (prior) issues.push({ path: rp, ...said('role_twice', { role, grid }), relatedPath: prior });
         else roleKeys.set(key, rp);
       }
     });
@@ -469,37 +466,37 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
     if (!limit) return;
     const part = (v: unknown) => (v === undefined ? '*' : typeof v === 'string' ? v : undefined);
     const [c, s, l] = [part(limit.category), part(limit.size), part(limit.level)];
-    if (c && s && l) uniqueLimit(`${c}/${s}/${l}`, ['time_limits', i], 'the time limit key category/size/level');
+    if (c && s && l) uniqueLimit(`${c}/${s}/${l}`, ['time_limits', i], 'time_limit_key');
     const settle = limit.settle_minutes;
     for (const key of ['accept_minutes', 'reply_minutes'] as const) {
       const v = limit[key];
       if (typeof v === 'number' && typeof settle === 'number' && v > settle)
-        issues.push({ path: ['time_limits', i, key], message: `${key} (${v}) must not exceed settle_minutes (${settle})` });
+        issues.push({ path: ['time_limits', i, key], ...said('limit_order', { key, value: v, settle }) });
     }
   });
 
   const uniqueFaq = seen();
-  asArray(root.faq).forEach((raw, i) => uniqueFaq(asCode(asObject(raw)?.code), ['faq', i, 'code'], 'FAQ code'));
+  asArray(root.faq).forEach((raw, i) => uniqueFaq(asCode(asObject(raw)?.code), ['faq', i, 'code'], 'faq_code'));
 
   const uniqueTopic = seen();
   const topicCodes = new Set<string>();
   asArray(root.topics).forEach((raw, i) => {
     const topic = asCode(asObject(raw)?.code);
-    uniqueTopic(topic, ['topics', i, 'code'], 'topic code');
+    uniqueTopic(topic, ['topics', i, 'code'], 'topic_code');
     if (topic) topicCodes.add(topic);
   });
   asArray(root.matter_defaults).forEach((raw, i) => {
     const topic = asCode(asObject(raw)?.topic);
     if (topic && root.topics !== undefined && !topicCodes.has(topic))
-      issues.push({ path: ['matter_defaults', i, 'topic'], message: unknownCode('topic', topic, topicCodes) });
+      issues.push({ path: ['matter_defaults', i, 'topic'], ...unknownCode('topic', topic, topicCodes) });
   });
 
   return issues;
 }
 
 /** Things that are allowed but probably not meant: unit grids nobody answers for, and so on. */
-export function rosterWarnings(roster: Roster): string[] {
-  const warnings: string[] = [];
+export function rosterWarnings(roster: Roster): Array<Said & { message: string }> {
+  const warnings: Array<Said & { message: string }> = [];
   const nodes = flattenGrid(roster);
   const rolesAt = new Map<string, Set<Role>>();
   const liaisons = new Set<string>();
@@ -511,17 +508,17 @@ export function rosterWarnings(roster: Roster): string[] {
     }
     const staff = person.roles.some((r) => !RESIDENT_ROLES.includes(r.role));
     if (staff && !person.telegram && !person.slack)
-      warnings.push(`person ${person.code} (${person.name}) has a staff role but no telegram or slack id: alerts cannot reach them`);
+      warnings.push(said('warn.unreachable_staff', { code: person.code, name: person.name }));
   }
   for (const node of nodes) {
     const here = rolesAt.get(node.code) ?? new Set<Role>();
     if (node.level === 'unit' && !OFFICER_ROLES.some((r) => here.has(r)))
-      warnings.push(`unit grid ${node.code} (${node.name}) has no officer_full or officer_part: its matters go to the village`);
+      warnings.push(said('warn.no_officer', { code: node.code, name: node.name }));
     const led = here.has('cadre') || here.has('grid_leader');
     if ((node.level === 'village' || node.level === 'township' || node.level === 'county') && !led)
-      warnings.push(`${node.level} grid ${node.code} (${node.name}) has no cadre or grid_leader: escalations to it alert no one`);
+      warnings.push(said('warn.no_cadre', { levelKey: `roster:level.${node.level}`, code: node.code, name: node.name }));
   }
   for (const dept of roster.departments)
-    if (!liaisons.has(dept.code)) warnings.push(`department ${dept.code} (${dept.name}) has no liaison: a whistle reaches no one`);
+    if (!liaisons.has(dept.code)) warnings.push(said('warn.no_liaison', { code: dept.code, name: dept.name }));
   return warnings;
 }

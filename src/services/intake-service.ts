@@ -112,7 +112,6 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
   const discovered = transition(null, 'report', [reporter ? 'reporter' : 'recorder']);
   const received = transition(discovered, 'receive', ['system']);
 
-  const ref = formatRef(await nextRefSeq(ctx.db));
   const matterId = randomUUID();
   // The villager gets the receipt; an officer's own patrol record is answered in the chat.
   const receiptTo = reporter;
@@ -120,6 +119,8 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
   const actorId = (recordedBy ?? reporter)?.id ?? null;
 
   const result = await ctx.db.transaction(async (tx) => {
+    // First in the transaction: concurrent reports take numbers in turn, and a rollback gives it back.
+    const ref = formatRef(await nextRefSeq(tx));
     // The source event id is unique: a second delivery of the same event inserts nothing.
     const matter = await insertMatter(tx, {
       id: matterId,
@@ -142,7 +143,8 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
       createdAt: now,
       updatedAt: now,
     });
-    if (!matter) return null;
+    // Rolled back, so that the number goes to the next report.
+    if (!matter) throw new SourceEventTaken();
     // Issued together: postgres-js pipelines them on the transaction's connection.
     await Promise.all([
       recordEvent(tx, event.eventId, matter.id),
@@ -179,6 +181,9 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
     // 隐患 with someone in danger now: the village hears of it at once.
     if (urgent) await writeDeliveries(tx, await urgentAlert(tx, matter, now));
     return matter;
+  }).catch((err: unknown) => {
+    if (err instanceof SourceEventTaken) return null;
+    throw err;
   });
 
   if (!result) {
@@ -190,6 +195,11 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
   ctx.outboxWritten();
   ctx.logger.info({ matterId: result.id, ref: result.ref, category, grid: home.node.code }, 'matter received');
   return { status: 'created', matter: result };
+}
+
+/** The report's source event already has a matter: the transaction is rolled back. */
+class SourceEventTaken extends Error {
+  override readonly name = 'SourceEventTaken';
 }
 
 function isUuid(s: string): boolean {

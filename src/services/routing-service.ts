@@ -31,6 +31,8 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
       onLeave: s.onLeave,
       reachable: s.reachable,
       openMatters: s.openMatters,
+      lastAssignedAt: s.lastAssignedAt,
+      code: s.code,
     }));
     const decision = chooseAssignee(candidates);
     const now = ctx.now();

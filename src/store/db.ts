@@ -45,6 +45,44 @@ export class StoreUnreachableError extends Error {
   }
 }
 
+/** The server answered, but the database named in the URL is not there (Postgres 3D000). */
+export class StoreDatabaseMissingError extends Error {
+  override readonly name = 'StoreDatabaseMissingError';
+  constructor(
+    readonly target: string,
+    readonly database: string,
+    override readonly cause: unknown,
+  ) {
+    super(`the database "${database}" does not exist on ${target}; create it (CREATE DATABASE "${database}") and start again`);
+  }
+}
+
+/** The server answered, but refused the user or password in the URL (Postgres 28P01, 28000). */
+export class StoreLoginRefusedError extends Error {
+  override readonly name = 'StoreLoginRefusedError';
+  constructor(
+    readonly target: string,
+    readonly user: string,
+    override readonly cause: unknown,
+  ) {
+    super(`the database at ${target} refused the login of "${user}"; check the user and password in DATABASE_URL`);
+  }
+}
+
+/** Names what went wrong on connecting, so the message says what to do about it. */
+function connectError(url: string, err: unknown): Error {
+  const code = (err as { code?: unknown } | null)?.code;
+  let u: URL | null = null;
+  try {
+    u = new URL(url);
+  } catch {
+    /* reported as unreachable */
+  }
+  if (code === '3D000') return new StoreDatabaseMissingError(redactUrl(url), decodeURIComponent(u?.pathname.replace(/^\//, '') ?? '') || (u?.username ?? ''), err);
+  if (code === '28P01' || code === '28000') return new StoreLoginRefusedError(redactUrl(url), decodeURIComponent(u?.username ?? ''), err);
+  return new StoreUnreachableError(redactUrl(url), err);
+}
+
 /** Opens the store and applies the committed migrations. */
 export async function openStore(target: StoreTarget, opts: { migrate?: boolean } = {}): Promise<Store> {
   const migrate = opts.migrate ?? true;
@@ -65,7 +103,7 @@ export async function openStore(target: StoreTarget, opts: { migrate?: boolean }
     await client`select 1`;
   } catch (err) {
     await client.end({ timeout: 1 }).catch(() => {});
-    throw new StoreUnreachableError(redactUrl(target.url), err);
+    throw connectError(target.url, err);
   }
   const db = drizzlePostgres({ client, schema }) as unknown as Db;
   if (migrate) await migratePostgres(db as never, { migrationsFolder: MIGRATIONS_FOLDER });

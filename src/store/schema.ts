@@ -177,7 +177,14 @@ export const timeLimits = gridline.table(
   (t) => [uniqueIndex('time_limits_key_uq').on(t.category, t.size, t.level)],
 );
 
-export const matterRefSeq = gridline.sequence('matter_ref_seq', { startWith: 1 });
+/**
+ * The last reference number handed out. Taken and raised inside the intake transaction, so numbers
+ * have no gaps: a rolled-back report gives its number back. One row per scope ('matters').
+ */
+export const refCounters = gridline.table('ref_counters', {
+  scope: text('scope').primaryKey(),
+  last: bigint('last', { mode: 'number' }).notNull(),
+});
 
 export const matters = gridline.table(
   'matters',
@@ -224,6 +231,8 @@ export const matters = gridline.table(
     index('matters_assignee_open_idx').on(t.assigneeId).where(sql`${t.state} = 'open'`),
     index('matters_grid_idx').on(t.gridNodeId, t.createdAt),
     index('matters_reporter_idx').on(t.reporterId, t.createdAt),
+    // Routing's tie-break: when each officer was last handed a new matter.
+    index('matters_first_assignee_idx').on(t.firstAssigneeId, t.dispatchedAt),
   ],
 );
 

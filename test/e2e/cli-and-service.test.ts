@@ -19,8 +19,12 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliIn(process.cwd(), env, ...args);
+}
+
+async function cliIn(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { env, timeout: 60_000 });
+    const { stdout, stderr } = await run('node', [BIN, ...args], { env, cwd, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -94,6 +98,56 @@ describe('the CLI on Postgres', () => {
     const bogus = await cli({ ...env, DATABASE_URL: 'mysql://x' }, 'grids');
     expect(bogus.stderr).toContain('DATABASE_URL');
   }, 120_000);
+
+  it('names every kind it imported, lists a unit grid’s own join code, and says which database it used', async () => {
+    for (const lang of ['zh-CN', 'zh-TW', 'en']) {
+      const human = await cli({ ...env, GRIDLINE_LANG: lang }, 'import', 'roster/demo.yaml');
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).not.toMatch(/import\.kinds|cli:/);
+    }
+    expect((await cli(env, 'import', 'roster/demo.yaml')).stdout).toContain('纠纷不过夜时点');
+    const codes = await cli(env, 'joincodes', '--grid', 'shuichuan-g03', '--json');
+    expect(json<Array<{ code: string; joinCode: string }>>(codes)).toEqual([{ code: 'shuichuan-g03', name: '第三组', village: '水川村', joinCode: 'SC03' }]);
+    expect(codes.stderr).toContain('数据库：postgres://');
+  }, 120_000);
+
+  it('refuses leave for a villager, in the reader’s language', async () => {
+    const villager = await cli(env, 'leave', 'p-luo-xiuying');
+    expect(villager.code).toBe(1);
+    expect(villager.stderr).toContain('只有承办事项的工作人员才能请假');
+    const en = await cli({ ...env, GRIDLINE_LANG: 'en' }, 'leave', 'p-luo-xiuying');
+    expect(en.stderr).toContain('only staff who handle matters go on leave');
+  }, 120_000);
+
+  it('reports a tab in the roster once, in the reader’s language, and as JSON with --json', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'gl-roster-'));
+    const tabbed = path.join(dir, 'tabbed.yaml');
+    writeFileSync(tabbed, readFileSync('roster/demo.yaml', 'utf8').replace(/^ {6}name: 湖泽镇/m, '\tname: 湖泽镇'));
+    const zh = await cli(env, 'import', tabbed);
+    const en = await cli({ ...env, GRIDLINE_LANG: 'en' }, 'import', tabbed);
+    const asJson = await cli(env, 'import', tabbed, '--json');
+    rmSync(dir, { recursive: true, force: true });
+    expect(zh.code).toBe(1);
+    expect(zh.stderr).toContain('名册有 1 处问题');
+    expect(zh.stderr).toContain('缩进要用空格，不能用 Tab');
+    expect(zh.stderr).not.toMatch(/unknown|YAML syntax/);
+    expect(en.stderr).toContain('indent with spaces, not tabs');
+    expect(asJson.code).toBe(1);
+    const body = json<{ error: { code: string; message: string; problems: Array<{ line: number; key: string; text: string }> } }>(asJson);
+    expect(body.error.problems).toHaveLength(1);
+    expect(body.error.problems[0]).toMatchObject({ key: 'roster:syntax.tab_more', text: expect.stringContaining('不能用 Tab') });
+    expect(body.error.message).toContain('名册有错误');
+  }, 120_000);
+
+  it('says a database that does not exist does not exist, and how to create it', async () => {
+    const url = new URL(db.url);
+    url.pathname = '/gl_no_such_database';
+    const missing = await cli({ ...env, DATABASE_URL: url.toString() }, 'grids');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('没有名为 gl_no_such_database 的数据库');
+    expect(missing.stderr).toContain('CREATE DATABASE');
+    expect(missing.stderr).not.toContain('Postgres 已启动');
+  }, 120_000);
 });
 
 describe('a fresh machine: the service on PGlite alone, the CLI talking to it', () => {
@@ -120,6 +174,24 @@ describe('a fresh machine: the service on PGlite alone, the CLI talking to it', 
     const second = await cli(env, 'serve');
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('正被另一个 gridline 进程');
+    expect(log).not.toMatch(/FSTDEP|DeprecationWarning/);
+
+    // Another data folder, the same port: the port is named, and HTTP_PORT with it.
+    const port = /:(\d+)"?/.exec(JSON.parse(readFileSync(path.join(dir, 'service.json'), 'utf8')).url)![1]!;
+    const otherDir = mkdtempSync(path.join(tmpdir(), 'gl-data-'));
+    const taken = await cli({ ...env, GRIDLINE_DATA_DIR: otherDir, HTTP_PORT: port }, 'serve');
+    rmSync(otherDir, { recursive: true, force: true });
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain(`端口 ${port}`);
+    expect(taken.stderr).toContain('HTTP_PORT');
+
+    // From another folder with no data of its own: nothing is created there, and it says where it looked.
+    const stray = mkdtempSync(path.join(tmpdir(), 'gl-cwd-'));
+    const { GRIDLINE_DATA_DIR: _unset, ...noDir } = env;
+    const lost = await cliIn(stray, noDir, 'matters');
+    expect(existsSync(path.join(stray, 'data'))).toBe(false);
+    rmSync(stray, { recursive: true, force: true });
+    expect(lost.stderr).toMatch(/没有找到 gridline 的数据|数据：/);
 
     const reported = await cli(env, 'report', '--as', 'p-luo-xiuying', '--category', 'dispute', '--text', '邻居在我家田边堆柴草，说了不听。');
     expect(reported.code, reported.stderr).toBe(0);

@@ -2,8 +2,7 @@
 import { and, asc, desc, eq, gt, inArray, is, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import { alias, PgTransaction } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db.js';
-import { queryRows } from '../raw.js';
-import { deliveries, gridNodes, matterEvents, matterRefSeq, matters, messages, people, processedEvents } from '../schema.js';
+import { deliveries, gridNodes, matterEvents, matters, messages, people, processedEvents, refCounters } from '../schema.js';
 
 export type MatterRow = typeof matters.$inferSelect;
 export type NewMatter = typeof matters.$inferInsert;
@@ -17,35 +16,29 @@ export async function recordEvent(db: Executor, eventId: string, matterId: strin
   return rows.length === 1;
 }
 
-const REF_BLOCK = 20;
-const reserved = new WeakMap<object, { seqs: number[]; filling: Promise<void> | null }>();
-
 /**
- * The next number for a matter reference. Numbers are taken from the sequence in blocks, so a
- * restart leaves a gap; references need to be unique and short, not contiguous.
+ * The next number for a matter reference: the counter row raised by one. Call it first in the
+ * transaction that stores the matter: the row stays locked until that commits, so concurrent
+ * reports take numbers in turn, and a rollback gives the number back (no gaps, no doubles).
+ * The first call seeds the row from the highest reference stored.
  */
-export async function nextRefSeq(db: Executor): Promise<number> {
-  // A transaction lives for one turn: reserving a block there would waste it.
-  if (is(db, PgTransaction)) {
-    const rows = await queryRows<{ n: string | number }>(db, sql`select nextval(${sql.raw(`'gridline.${matterRefSeq.seqName}'`)}) as n`);
-    return Number(rows[0]?.n);
+export async function nextRefSeq(tx: Executor): Promise<number> {
+  const raise = () =>
+    tx
+      .update(refCounters)
+      .set({ last: sql`${refCounters.last} + 1` })
+      .where(eq(refCounters.scope, 'matters'))
+      .returning({ last: refCounters.last });
+  let [row] = await raise();
+  if (!row) {
+    // References are 7+ digits and a check digit, grouped by "-": the number is all but the last digit.
+    await tx
+      .insert(refCounters)
+      .values({ scope: 'matters', last: sql`(select coalesce(max(left(replace(${matters.ref}, '-', ''), -1)::bigint), 0) from ${matters})` })
+      .onConflictDoNothing();
+    [row] = await raise();
   }
-  let pool = reserved.get(db);
-  if (!pool) reserved.set(db, (pool = { seqs: [], filling: null }));
-  while (!pool.seqs.length) {
-    pool.filling ??= queryRows<{ n: string | number }>(
-      db,
-      sql`select nextval(${sql.raw(`'gridline.${matterRefSeq.seqName}'`)}) as n from generate_series(1, ${REF_BLOCK})`,
-    )
-      .then((rows) => {
-        pool.seqs.push(...rows.map((r) => Number(r.n)).sort((a, b) => a - b));
-      })
-      .finally(() => {
-        pool.filling = null;
-      });
-    await pool.filling;
-  }
-  return pool.seqs.shift()!;
+  return Number(row!.last);
 }
 
 /** Inserts a matter; undefined when one from the same source event exists already. */

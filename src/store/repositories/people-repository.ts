@@ -156,15 +156,30 @@ export async function recipients(db: Executor, personIds: string[]): Promise<Map
  * Who may take a matter in a unit grid: its officers and its village's grid leaders, each with
  * how many open matters they hold, in one query.
  */
-export async function routingStaff(db: Executor, unitId: string, villageId: string | null): Promise<Array<StaffMember & { openMatters: number }>> {
+export async function routingStaff(
+  db: Executor,
+  unitId: string,
+  villageId: string | null,
+): Promise<Array<StaffMember & { openMatters: number; code: string | null; lastAssignedAt: string | null }>> {
   const nodeIds = villageId ? [unitId, villageId] : [unitId];
   const rows = await db
-    .select({ ...staffColumns, openMatters: sql<number>`(select count(*)::int from ${matters} m where m.assignee_id = ${people.id} and m.state = 'open')` })
+    .select({
+      ...staffColumns,
+      code: people.code,
+      openMatters: sql<number>`(select count(*)::int from ${matters} m where m.assignee_id = ${people.id} and m.state = 'open')`,
+      // Epoch milliseconds: the same plain number from postgres-js and PGlite.
+      lastAssignedMs: sql<number | string | null>`(select (extract(epoch from max(m.dispatched_at)) * 1000)::float8 from ${matters} m where m.first_assignee_id = ${people.id})`,
+    })
     .from(roles)
     .innerJoin(people, eq(people.id, roles.personId))
     .where(and(inArray(roles.gridNodeId, nodeIds), inArray(roles.role, ['officer_full', 'officer_part', 'grid_leader'])))
     .orderBy(asc(people.id));
   return rows
     .filter((r) => (r.role === 'grid_leader' ? r.nodeId === villageId : r.nodeId === unitId))
-    .map((r) => ({ ...toStaffMember(r), openMatters: Number(r.openMatters) }));
+    .map((r) => ({
+      ...toStaffMember(r),
+      code: r.code,
+      openMatters: Number(r.openMatters),
+      lastAssignedAt: r.lastAssignedMs === null ? null : new Date(Number(r.lastAssignedMs)).toISOString(),
+    }));
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { chooseAssignee, type RoutingCandidate } from '../../../src/domain/routing.js';
+import { chooseAssignee, mayGoOnLeave, type RoutingCandidate } from '../../../src/domain/routing.js';
 
 let counter = 0;
 function newCandidate(over: Partial<RoutingCandidate> = {}): RoutingCandidate {
@@ -83,6 +83,32 @@ describe('chooseAssignee', () => {
     expect(chooseAssignee([])).toEqual({ assigneeId: null, level: 'village', rule: 'nobody', considered: [] });
   });
 
+  it('gives a tie in open matters to whoever routing handed a matter to longest ago, never counting as longest', () => {
+    const recent = newCandidate({ personId: 'a', code: 'p-a', lastAssignedAt: '2026-11-30T05:00:00.000Z' });
+    const earlier = newCandidate({ personId: 'b', code: 'p-b', lastAssignedAt: '2026-11-29T05:00:00.000Z' });
+    const d = chooseAssignee([recent, earlier]);
+    expect(d.assigneeId).toBe('b');
+    expect(outcomes(d)).toEqual({ a: 'assigned_more_recently', b: 'chosen' });
+    const newcomer = newCandidate({ personId: 'c', code: 'p-z', lastAssignedAt: null });
+    const d2 = chooseAssignee([recent, earlier, newcomer]);
+    expect(d2.assigneeId).toBe('c');
+    expect(outcomes(d2)).toEqual({ a: 'assigned_more_recently', b: 'assigned_more_recently', c: 'chosen' });
+    expect(d2.considered.find((c) => c.personId === 'b')).toMatchObject({ lastAssignedAt: '2026-11-29T05:00:00.000Z', code: 'p-b' });
+  });
+
+  it('then goes by roster code, not by the random id, and says so', () => {
+    const li = newCandidate({ personId: 'ffff', code: 'p-li', openMatters: 0 });
+    const wang = newCandidate({ personId: '0000', code: 'p-wang', openMatters: 0 });
+    const d = chooseAssignee([wang, li]);
+    expect(d.assigneeId).toBe('ffff');
+    expect(outcomes(d)).toEqual({ ffff: 'chosen', '0000': 'later_in_roster' });
+  });
+
+  it('still says "more open matters" only when the loser has more', () => {
+    const d = chooseAssignee([newCandidate({ personId: 'a', code: 'p-a', openMatters: 1 }), newCandidate({ personId: 'b', code: 'p-b', openMatters: 2, lastAssignedAt: null })]);
+    expect(outcomes(d)).toEqual({ a: 'chosen', b: 'more_open_matters' });
+  });
+
   it('breaks ties by personId, whatever the input order', () => {
     const x = newCandidate({ personId: 'x', openMatters: 2 });
     const m = newCandidate({ personId: 'm', openMatters: 2 });
@@ -123,5 +149,17 @@ describe('chooseAssignee', () => {
     const copy = structuredClone(cands);
     chooseAssignee(cands);
     expect(cands).toEqual(copy);
+  });
+});
+
+describe('mayGoOnLeave', () => {
+  it('lets officers, grid leaders and cadres go on leave, not villagers or liaisons', () => {
+    expect(mayGoOnLeave(['officer_full'])).toBe(true);
+    expect(mayGoOnLeave(['villager', 'officer_part'])).toBe(true);
+    expect(mayGoOnLeave(['grid_leader'])).toBe(true);
+    expect(mayGoOnLeave(['cadre'])).toBe(true);
+    expect(mayGoOnLeave(['villager'])).toBe(false);
+    expect(mayGoOnLeave(['household_head', 'liaison'])).toBe(false);
+    expect(mayGoOnLeave([])).toBe(false);
   });
 });

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { wantsPretty } from '../../src/logger.js';
+
+describe('wantsPretty', () => {
+  it('writes readable lines to a terminal in development, JSON to pipes and in production', () => {
+    expect(wantsPretty('auto', { isTTY: true, nodeEnv: 'development' })).toBe(true);
+    expect(wantsPretty('auto', { isTTY: true, nodeEnv: undefined })).toBe(true);
+    expect(wantsPretty('auto', { isTTY: false, nodeEnv: 'development' })).toBe(false);
+    expect(wantsPretty('auto', { isTTY: true, nodeEnv: 'production' })).toBe(false);
+  });
+  it('follows LOG_FORMAT when it is set', () => {
+    expect(wantsPretty('json', { isTTY: true, nodeEnv: 'development' })).toBe(false);
+    expect(wantsPretty('pretty', { isTTY: false, nodeEnv: 'production' })).toBe(true);
+  });
+});
