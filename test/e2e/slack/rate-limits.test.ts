@@ -6,9 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { webApi } from '@slack/bolt';
 import { RetryAfterError } from '../../../src/channels/channel-port.js';
 import { ChannelPacer, SlackApi } from '../../../src/channels/slack/slack-api.js';
-import type { JobMeta, JobOutcome } from '../../../src/queue/jobs.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { newOfficer, newTree, newVillager } from '../../support/factories.js';
+import { recordJobRuns, runsOfHeldJob } from '../../support/job-runs.js';
 import { FakeSlackApi } from '../../support/slack/fake-slack-api.js';
 import { linkSlack, startSlackHarness } from '../../support/slack/slack-harness.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
@@ -87,22 +87,8 @@ describe('Slack rate limits', () => {
   it('delivers a card that met a 429 once Retry-After has passed', async () => {
     await store.reset();
     api.reset();
-    const notifyRuns: Array<{ jobId: string; attempt: number; outcome: string }> = [];
-    const h = await startSlackHarness(store, api, {
-      wrap: (name, handler) =>
-        (name !== 'notify'
-          ? handler
-          : async (data: never, meta: JobMeta) => {
-              try {
-                const out = await (handler as (d: never, m: JobMeta) => Promise<JobOutcome>)(data, meta);
-                notifyRuns.push({ jobId: meta.jobId, attempt: meta.attempt, outcome: 'done' });
-                return out;
-              } catch (err) {
-                notifyRuns.push({ jobId: meta.jobId, attempt: meta.attempt, outcome: err instanceof RetryAfterError ? `retry_after:${err.retryAfterMs}` : 'error' });
-                throw err;
-              }
-            }) as typeof handler,
-    });
+    const { runs, wrap } = recordJobRuns(['notify']);
+    const h = await startSlackHarness(store, api, { wrap });
     try {
       const tree = await newTree(store.db);
       const officer = await newOfficer(store.db, tree.unit, '李冬梅');
@@ -118,9 +104,7 @@ describe('Slack rate limits', () => {
       // What the service decided: the notify job handed Slack's Retry-After (1 s) back to the queue,
       // and the job ran again as the same attempt once that time had passed.
       await h.idle();
-      const held = notifyRuns.find((run) => run.outcome.startsWith('retry_after'));
-      expect(held?.outcome).toBe('retry_after:1000');
-      expect(notifyRuns.filter((run) => run.jobId === held!.jobId).map((run) => [run.attempt, run.outcome])).toEqual([
+      expect(runsOfHeldJob(runs, 'notify')).toEqual([
         [1, 'retry_after:1000'],
         [1, 'done'],
       ]);
