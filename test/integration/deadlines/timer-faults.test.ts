@@ -21,7 +21,9 @@ import { waitFor } from '../../support/wait.js';
 
 const CHILD = fileURLToPath(new URL('../../support/worker-child.ts', import.meta.url));
 const ACCEPT_MS = 120 * 60_000; // the default accept limit of a small 求助
-const short = { lockDuration: 1000, stalledInterval: 500 };
+// The survivor looks for stalled jobs (the dead child's lapse after 1 s) every half second, but
+// holds its own for the default 30 s: a short lock of its own lapses under load and runs a job twice.
+const short = { stalledInterval: 500 };
 
 describe.each(QUEUE_KINDS)('deadline timers through the queue on %s', (kind) => {
   let store: TestStore;

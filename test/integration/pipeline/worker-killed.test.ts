@@ -82,8 +82,10 @@ describe.each(QUEUE_KINDS)('a worker killed mid-job, queues on %s', (kind) => {
       await runtime.relay!.stop();
       runtime.startWorkers({
         concurrency: 2,
-        // Every queue takes stalled jobs back quickly: the dead child held jobs of other queues too.
-        perQueue: Object.fromEntries(JOB_NAMES.map((name) => [name, { lockDuration: 1000, stalledInterval: 500 }])),
+        // Every queue takes stalled jobs back quickly (the dead child held jobs of other queues too; its
+        // locks lapse after 1 s), while the survivor holds its own for the default 30 s: a short lock
+        // of its own would lapse under load and run a job twice.
+        perQueue: Object.fromEntries(JOB_NAMES.map((name) => [name, { stalledInterval: 500 }])),
       });
       await waitFor(async () => {
         const ds = await store.db.select().from(deliveries).where(eq(deliveries.matterId, r.matter.id));
