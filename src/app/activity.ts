@@ -33,14 +33,20 @@ export async function runtimeActivity(rt: Pick<Runtime, 'queues' | 'relay' | 'st
   // between two reads is then seen in the second place.
   note('relay', rt.relay?.busy ? 1 : 0);
   note('outbox', await outboxDueCount(rt.store.db, new Date(rt.ctx.now().getTime() + horizon)));
-  if (rt.queues) {
-    for (const name of JOB_NAMES) {
-      const q = rt.queues.queue(name);
-      // BullMQ's delays run on the real clock, whatever clock the runtime's `now` reads.
-      const dueBy = Date.now() + horizon;
-      const [counts, delayed] = await Promise.all([q.getJobCounts(...STATES, 'completed', 'failed'), q.getDelayedCount(dueBy)]);
+  const queues = rt.queues;
+  if (queues) {
+    const looks = await Promise.all(
+      JOB_NAMES.map(async (name) => {
+        const q = queues.queue(name);
+        const counts = await q.getJobCounts(...STATES, 'delayed', 'completed', 'failed');
+        // BullMQ's delays run on the real clock, whatever clock the runtime's `now` reads.
+        const due = counts.delayed ? await q.getDelayedCount(Date.now() + horizon) : 0;
+        return { name, counts, due };
+      }),
+    );
+    for (const { name, counts, due } of looks) {
       for (const s of STATES) note(`${name}.${s}`, counts[s] ?? 0);
-      note(`${name}.delayed`, delayed);
+      note(`${name}.delayed`, due);
       finished += (counts.completed ?? 0) + (counts.failed ?? 0);
     }
   }
