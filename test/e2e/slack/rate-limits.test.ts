@@ -112,5 +112,6 @@ describe('Slack rate limits', () => {
     } finally {
       await h.close();
     }
-  });
+    // A whole service starts inside this test: on a loaded machine that alone can take most of 30 s.
+  }, 120_000);
 });
