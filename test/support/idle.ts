@@ -14,11 +14,19 @@ export async function waitIdle(runtime: Pick<Runtime, 'queues' | 'relay' | 'stor
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   let previous: Activity | null = null;
   let last: Activity | null = null;
+  let error: Error | null = null;
   while (Date.now() < deadline) {
-    last = await runtimeActivity(runtime, opts);
-    if (last.pending === 0 && previous?.pending === 0 && previous.finished === last.finished) return;
-    previous = last;
+    try {
+      last = await runtimeActivity(runtime, opts);
+      error = null;
+      if (last.pending === 0 && previous?.pending === 0 && previous.finished === last.finished) return;
+      previous = last;
+    } catch (err) {
+      // A queue connection still coming back (Redis restarted): not known to be idle; look again.
+      error = err as Error;
+      previous = null;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`the runtime did not go idle: ${JSON.stringify(last?.detail)}`);
+  throw new Error(`the runtime did not go idle: ${error ? error.message : JSON.stringify(last?.detail)}`);
 }
