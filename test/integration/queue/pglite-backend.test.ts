@@ -60,7 +60,7 @@ describe('BullMQ on an in-memory PGlite shared with drizzle', () => {
     await pg.exec(`create schema scratch;
       create table scratch.tx_rows (v int not null);
       create table scratch.worker_log (job_id text not null, at timestamptz not null default clock_timestamp())`);
-   }, 180_000); // a cold PGlite and two sets of migrations: slow on a loaded machine
+  }, 180_000); // a cold PGlite and two sets of migrations: slow on a loaded machine
 
 
   afterAll(async () => {
