@@ -48,6 +48,11 @@ export class OutboxRelay {
     this.kick();
   }
 
+  /** True while a pass is running (rows may be on their way to the queues). */
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
   /** Asks for a pass soon; passes never overlap. */
   kick(): void {
     if (this.stopped) return;

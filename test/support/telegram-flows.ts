@@ -61,13 +61,22 @@ export async function waitForMatter(store: TestStore, ref: string, check: (m: ty
  * notification, a timer), and a truncate meeting that work can deadlock: tried again.
  */
 export async function resetStore(store: TestStore, attempts = 5): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      return await store.reset();
-    } catch (err) {
-      const e = err as { code?: string; cause?: { code?: string } };
-      if ((e.code ?? e.cause?.code) !== '40P01' || i >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 100 * i));
-    }
-  }
+  let tries = 0;
+  let fatal: unknown = null;
+  await waitFor(
+    async () => {
+      try {
+        await store.reset();
+        return true;
+      } catch (err) {
+        const e = err as { code?: string; cause?: { code?: string } };
+        if ((e.code ?? e.cause?.code) !== '40P01' || ++tries >= attempts) fatal = err;
+        return fatal !== null;
+      }
+    },
+    'the store emptied (a truncate met a deadlock)',
+    30_000,
+    200,
+  );
+  if (fatal) throw fatal;
 }

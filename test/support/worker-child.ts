@@ -3,17 +3,21 @@
 // GRIDLINE_CHILD_HANG=after: do it (commit), then stop before the job is marked done.
 // GRIDLINE_CHILD_QUEUE: the target queue (default route); jobs of other queues are held forever.
 // GRIDLINE_CHILD_QUEUE=deadline targets only due timers; its other jobs (warnings, removals) run.
+// GRIDLINE_CHILD_CLOCK_OFFSET: the test's TestClock offset (ms), so both processes read the same time.
 import { createRuntime } from '../../src/app/runtime.js';
 import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
 import { createLogger } from '../../src/logger.js';
+import { TestClock } from './clock.js';
 
 const hang = process.env.GRIDLINE_CHILD_HANG as 'before' | 'after';
 const target = (process.env.GRIDLINE_CHILD_QUEUE || 'route') as JobName;
+const offset = process.env.GRIDLINE_CHILD_CLOCK_OFFSET;
 const runtime = await createRuntime({
   store: { kind: 'postgres', url: process.env.GRIDLINE_CHILD_DB!, poolSize: 3 },
   queue: process.env.GRIDLINE_CHILD_REDIS ? { kind: 'redis', url: process.env.GRIDLINE_CHILD_REDIS, prefix: process.env.GRIDLINE_CHILD_PREFIX } : { kind: 'postgres' },
   logger: createLogger({ level: 'silent' }),
   relayIntervalMs: 60_000,
+  ...(offset ? { now: TestClock.withOffset(Number(offset)).now } : {}),
 });
 const forever = () => new Promise<never>(() => {});
 const isTarget = (name: JobName, data: any) => name === target && (name !== 'deadline' || (data.op === 'fire' && data.phase === 'due'));

@@ -36,3 +36,12 @@ export async function outboxBacklog(db: Executor): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.relayedAt));
   return Number(row?.n ?? 0);
 }
+
+/** Rows not yet relayed that are due by `by` (a row set to run later is not counted until then). */
+export async function outboxDueCount(db: Executor, by: Date): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(outbox)
+    .where(and(isNull(outbox.relayedAt), or(isNull(outbox.runAt), lte(outbox.runAt, by))));
+  return Number(row?.n ?? 0);
+}

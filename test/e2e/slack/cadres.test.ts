@@ -59,7 +59,7 @@ describe('cadres and officers in Slack', () => {
   const matterRow = async (id: string) => (await store.db.select().from(matters).where(eq(matters.id, id)))[0]!;
 
   async function reported(text = '邻居家的牛把我家菜地踩了。') {
-    const r = await intake(h.runtime.ctx, { eventId: `telegram:update:c${Date.now()}${++seq}`, platform: 'telegram', externalUserId: '1001', kind: 'report', category: 'dispute', text, receivedAt: new Date().toISOString() });
+    const r = await intake(h.runtime.ctx, { eventId: `telegram:update:c${Date.now()}${++seq}`, platform: 'telegram', externalUserId: '1001', kind: 'report', category: 'dispute', text, receivedAt: h.runtime.ctx.now().toISOString() });
     if (r.status !== 'created') throw new Error(r.status);
     const [card] = await waitFor(async () => {
       const cards = await cardsOf(store.db, r.matter.id);
@@ -142,7 +142,7 @@ describe('cadres and officers in Slack', () => {
     const first = await reported('村口的路灯坏了三天了。');
     const second = await reported('自来水管冻裂了。');
     // The second one is already overdue.
-    await store.db.update(matters).set({ dueAt: new Date(Date.now() - 3600_000) }).where(eq(matters.id, second.matter.id));
+    await store.db.update(matters).set({ dueAt: new Date(h.clock!.now().getTime() - 3600_000) }).where(eq(matters.id, second.matter.id));
 
     const status = await command(OFFICER, `status ${first.matter.ref}`);
     expect(status).toContain(first.matter.ref);

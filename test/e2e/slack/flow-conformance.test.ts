@@ -210,7 +210,7 @@ describe.each(ADAPTERS)('flows through the $name adapter', ({ name: platform, ma
     await p.say('邻居家的鸡天天跑到我家菜地里啄菜。');
     await p.waitForText('收到了（文字 1 段）');
     await p.sendPhoto('被啄坏的白菜');
-    await new Promise((r) => setTimeout(r, 300));
+    await h.idle();
     await p.press('✅ 说完了');
     await p.waitForText('事情发生在哪里');
     await p.say('跳过');
@@ -258,7 +258,7 @@ describe.each(ADAPTERS)('flows through the $name adapter', ({ name: platform, ma
     // A matter filed for them by the officer (an elderly villager's way in).
     const person = (await personOf(p))!;
     const { intake } = await import('../../../src/services/intake-service.js');
-    const filed = await intake(h.runtime.ctx, { eventId: `cli:conf-${platform}-${n}`, platform: 'cli', externalUserId: officer.id, kind: 'report', category: 'help', text: '屋顶漏雨，想请人来修。', onBehalfOf: person.id, receivedAt: new Date().toISOString() });
+    const filed = await intake(h.runtime.ctx, { eventId: `cli:conf-${platform}-${n}`, platform: 'cli', externalUserId: officer.id, kind: 'report', category: 'help', text: '屋顶漏雨，想请人来修。', onBehalfOf: person.id, receivedAt: h.runtime.ctx.now().toISOString() });
     if (filed.status !== 'created') throw new Error(filed.status);
     p.mark();
     await p.say('我的事项');
@@ -283,7 +283,7 @@ describe.each(ADAPTERS)('flows through the $name adapter', ({ name: platform, ma
     const person = (await personOf(p))!;
     const { intake } = await import('../../../src/services/intake-service.js');
     const { performAction } = await import('../../../src/services/matter-actions.js');
-    const filed = await intake(h.runtime.ctx, { eventId: `cli:conf-r-${platform}-${n}`, platform: 'cli', externalUserId: officer.id, kind: 'report', category: 'help', text: '院墙裂了一道缝。', onBehalfOf: person.id, receivedAt: new Date().toISOString() });
+    const filed = await intake(h.runtime.ctx, { eventId: `cli:conf-r-${platform}-${n}`, platform: 'cli', externalUserId: officer.id, kind: 'report', category: 'help', text: '院墙裂了一道缝。', onBehalfOf: person.id, receivedAt: h.runtime.ctx.now().toISOString() });
     if (filed.status !== 'created') throw new Error(filed.status);
     await waitFor(async () => (await store.db.select().from(matters).where(eq(matters.id, filed.matter.id)))[0]?.step === 'dispatch', 'routing');
     const r = await performAction(h.runtime.ctx, { matter: filed.matter.ref, actorId: officer.id, request: { action: 'reply', text: '明天上午来看，裂缝有多宽？' } });

@@ -50,7 +50,7 @@ describe('matter cards in Slack', () => {
 
   /** A villager's report on Telegram, routed to the officer, whose card lands in their Slack DM. */
   async function reportedWithCard(text = '邻居在我家田边堆柴草，说了不听。') {
-    const r = await intake(h.runtime.ctx, { eventId: `telegram:update:${Date.now()}${++seq}`, platform: 'telegram', externalUserId: '1001', kind: 'report', category: 'dispute', text, receivedAt: new Date().toISOString() });
+    const r = await intake(h.runtime.ctx, { eventId: `telegram:update:${Date.now()}${++seq}`, platform: 'telegram', externalUserId: '1001', kind: 'report', category: 'dispute', text, receivedAt: h.runtime.ctx.now().toISOString() });
     if (r.status !== 'created') throw new Error(r.status);
     const post = await h.waitCall('chat.postMessage', (c) => c.args.channel === OFFICER && FakeSlackApi.textOf(c).includes(r.matter.ref), 'the card in the officer DM');
     const [card] = await waitFor(async () => {
@@ -101,7 +101,7 @@ describe('matter cards in Slack', () => {
     await h.send(noteNote);
     await waitFor(async () => (await store.db.select().from(messages).where(and(eq(messages.matterId, matter.id), eq(messages.direction, 'internal')))).length === 2, 'both notes kept');
     await h.waitCall('chat.postEphemeral', (c) => c.args.user === OFFICER && String(c.args.text).includes('内部备注'));
-    await new Promise((r) => setTimeout(r, 800));
+    await h.idle();
     expect(h.telegram.sent.length).toBe(before);
     expect(h.telegram.sent.some((s) => s.message.text.includes('刘家脾气急') || s.message.text.includes('赔偿的事'))).toBe(false);
     expect((await store.db.select().from(deliveries).where(eq(deliveries.personId, villager.id))).length).toBe(deliveriesBefore);
@@ -150,7 +150,7 @@ describe('matter cards in Slack', () => {
     expect((await h.send(retry)).status).toBe(200);
     expect((await h.send({ ...reply, headers: { 'x-slack-retry-num': '2', 'x-slack-retry-reason': 'http_timeout' } })).status).toBe(200);
     await waitFor(() => h.telegram.to('1001').some((t) => t.includes('收到，马上处理')), 'the reply');
-    await new Promise((r) => setTimeout(r, 1000));
+    await h.idle();
     expect(h.telegram.to('1001').filter((t) => t.includes('收到，马上处理'))).toHaveLength(1);
     const replies = await store.db.select().from(matterEvents).where(and(eq(matterEvents.matterId, matter.id), eq(matterEvents.action, 'reply')));
     expect(replies).toHaveLength(1);

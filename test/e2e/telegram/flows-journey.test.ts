@@ -65,7 +65,7 @@ describe('a dispute from report to a poor rating and supervision above', () => {
     await v.say('邻居在我家田边堆柴草，说了不听。');
     await v.waitForText('收到了（文字 1 段）');
     await v.sendPhoto({ caption: '田边的柴草堆' });
-    await new Promise((r) => setTimeout(r, 300));
+    await bot.idle();
     await v.press('✅ 说完了');
     const where = await v.waitForText('事情发生在哪里');
     expect(where.keyboard?.[0]?.[0]).toMatchObject({ request: 'location' });

@@ -29,7 +29,7 @@ const press = (p: TelegramPerson, message: { buttons: Array<Array<{ label: strin
 
 /** A report straight through intake, as if the villager had sent it; routed by the running bot. */
 async function reported(villagerTg: string, text: string, category: 'dispute' | 'help' | 'hazard' = 'help') {
-  const r = await intake(bot.runtime.ctx, { eventId: `test:${++nextEvent}:${Date.now()}`, platform: 'telegram', externalUserId: villagerTg, kind: 'report', category, text, receivedAt: new Date().toISOString() });
+  const r = await intake(bot.runtime.ctx, { eventId: `test:${++nextEvent}:${Date.now()}`, platform: 'telegram', externalUserId: villagerTg, kind: 'report', category, text, receivedAt: bot.clock.now().toISOString() });
   if (r.status !== 'created') throw new Error(r.status);
   bot.runtime.ctx.outboxWritten();
   return waitForMatter(store, r.matter.ref, (m) => m.step === 'dispatch', 'routing');
@@ -62,9 +62,9 @@ describe('officers', () => {
     const overdue = await reported(String(v.userId), '低保的钱这个月没到账。');
     const soon = await reported(String(v.userId), '家门口的水管冻裂了。');
     const hour = 3600_000;
-    await store.db.update(matters).set({ dueAt: new Date(Date.now() + 5 * hour) }).where(eq(matters.id, later.id));
-    await store.db.update(matters).set({ dueAt: new Date(Date.now() - 2 * hour) }).where(eq(matters.id, overdue.id));
-    await store.db.update(matters).set({ dueAt: new Date(Date.now() + 1 * hour) }).where(eq(matters.id, soon.id));
+    await store.db.update(matters).set({ dueAt: new Date(bot.clock.now().getTime() + 5 * hour) }).where(eq(matters.id, later.id));
+    await store.db.update(matters).set({ dueAt: new Date(bot.clock.now().getTime() - 2 * hour) }).where(eq(matters.id, overdue.id));
+    await store.db.update(matters).set({ dueAt: new Date(bot.clock.now().getTime() + 1 * hour) }).where(eq(matters.id, soon.id));
 
     o.mark();
     await o.command('/mine');
@@ -242,7 +242,7 @@ describe('cadres and departments', () => {
     await store.db.update(people).set({ onLeave: true }).where(eq(people.id, leader.id));
     const v = tg('罗秀英');
     await newVillager(store.db, tree.unit, '罗秀英', { telegram: String(v.userId) });
-    const r = await intake(bot.runtime.ctx, { eventId: `test:${++nextEvent}:${Date.now()}`, platform: 'telegram', externalUserId: String(v.userId), kind: 'report', category: 'dispute', text: '两家为宅基地边界吵起来了。', receivedAt: new Date().toISOString() });
+    const r = await intake(bot.runtime.ctx, { eventId: `test:${++nextEvent}:${Date.now()}`, platform: 'telegram', externalUserId: String(v.userId), kind: 'report', category: 'dispute', text: '两家为宅基地边界吵起来了。', receivedAt: bot.clock.now().toISOString() });
     if (r.status !== 'created') throw new Error(r.status);
     bot.runtime.ctx.outboxWritten();
     // A dispute is never held for the morning digest, whatever the hour.

@@ -35,7 +35,6 @@ async function officer() {
 
 const mattersOf = (reporterId: string) => store.db.select().from(matters).where(eq(matters.reporterId, reporterId));
 const wordsOf = async (matterId: string) => store.db.select().from(messages).where(and(eq(messages.matterId, matterId), eq(messages.direction, 'in'))).orderBy(messages.createdAt);
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   store = await openTestStore('postgres');
@@ -64,7 +63,7 @@ describe('bursts make one report', () => {
     await v.waitForText('请说一说是什么事');
     await v.sendAlbum(3, '村口的电线杆歪了');
     await v.say('随时可能倒下来，孩子上学要从那里走。');
-    await pause(800);
+    await bot.idle();
     // The album's first photo is acknowledged; the rest of the burst is taken quietly.
     expect(count(v, '收到了')).toBe(1);
     await v.press('✅ 说完了');
@@ -80,7 +79,7 @@ describe('bursts make one report', () => {
       const l = await mattersOf(row.id);
       return l.length ? l : null;
     }, 'the matter');
-    await pause(500);
+    await bot.idle();
     expect(await mattersOf(row.id)).toHaveLength(1);
     const [words] = await wordsOf(list[0]!.id);
     expect(words!.attachments.filter((a) => a.kind === 'photo')).toHaveLength(3);
@@ -93,7 +92,7 @@ describe('bursts make one report', () => {
     const { p: v, row } = await villager();
     await v.sendAlbum(2, '河堤上有个口子在漏水');
     const what = await v.waitForText('收到您的消息了');
-    await pause(600);
+    await bot.idle();
     expect(count(v, '收到您的消息了')).toBe(1);
     await v.pressData(what.buttons.flat().find((b) => b.label === '📝 反映这件事')!.data, what);
     await v.waitForText('您说的我都记下了');
@@ -257,7 +256,7 @@ describe('我的事项', () => {
       await v.pressData(data);
     }
     await waitFor(() => emulator.callsOf('answerCallbackQuery').filter((c) => String(c.body.text ?? '') === '找不到这个事项，或者它不归您办理。').length >= 5, 'five refusals');
-    await pause(400);
+    await bot.idle();
     const after = (await matterByRef(store, theirs))!;
     expect(after).toMatchObject({ state: before!.state, step: before!.step, level: before!.level, assigneeId: before!.assigneeId });
     const events = await store.db.select().from(matterEvents).where(eq(matterEvents.matterId, after.id));

@@ -11,6 +11,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, WEBHOOK_SECRET, type BotUnderTest } from '../../support/telegram/bot.js';
 import { fault403, fault429, SECRET_HEADER, TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
+import { recordJobRuns, runsOfHeldJob } from '../../support/job-runs.js';
 import { waitFor } from '../../support/wait.js';
 
 let store: TestStore;
@@ -18,6 +19,8 @@ let emulator: TelegramEmulator;
 let bot: BotUnderTest;
 let nextUser = 710_000;
 let nextUpdate = 9_000_000;
+// What the send jobs decided (done, or handed back with Telegram's retry_after).
+const sends = recordJobRuns(['chat_send', 'notify']);
 const person = (opts: { firstName?: string; languageCode?: string; group?: { id: number; title: string } } = {}) =>
   new TelegramPerson(emulator, { userId: nextUser++, firstName: opts.firstName ?? '王秀英', languageCode: opts.languageCode ?? 'zh-hans', group: opts.group });
 
@@ -30,7 +33,7 @@ function startUpdate(updateId: number, p: TelegramPerson, text = '/start') {
     update_id: updateId,
     message: {
       message_id: updateId,
-      date: Math.floor(Date.now() / 1000),
+      date: Math.floor(bot.clock.now().getTime() / 1000),
       chat: p.chat(),
       from: p.from(),
       text,
@@ -53,7 +56,7 @@ async function notifyVillager(p: TelegramPerson, text = 'dispute') {
 beforeAll(async () => {
   store = await openTestStore('postgres');
   emulator = await TelegramEmulator.start();
-  bot = await startBot(store, emulator);
+  bot = await startBot(store, emulator, { wrap: sends.wrap });
 });
 
 afterAll(async () => {
@@ -92,7 +95,7 @@ describe('the webhook', () => {
     expect(statuses.map((r) => r.status)).toEqual([200, 200, 200]);
     await v.waitForText('欢迎来到网格服务');
     expect((await post(body)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 800));
+    await bot.idle();
     expect(v.messages().filter((m) => m.text.includes('欢迎来到网格服务'))).toHaveLength(1);
     const rows = await store.db.select().from(processedEvents).where(eq(processedEvents.id, `telegram:update:${id}`));
     expect(rows).toHaveLength(1);
@@ -108,8 +111,12 @@ describe('Telegram refusing', () => {
     await v.waitForText('欢迎来到网格服务');
     const calls = emulator.callsOf('sendMessage', v.chatId);
     expect(calls.map((c) => c.status)).toEqual([429, 200]);
-    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(900);
-    await new Promise((r) => setTimeout(r, 500));
+    await bot.idle();
+    // The job handed Telegram's retry_after (1 s) back to the queue and ran again as the same attempt.
+    expect(runsOfHeldJob(sends.runs, 'chat_send')).toEqual([
+      [1, 'retry_after:1000'],
+      [1, 'done'],
+    ]);
     expect(v.messages()).toHaveLength(1);
   });
 
@@ -120,8 +127,12 @@ describe('Telegram refusing', () => {
     await v.waitForText('0000-0018');
     const calls = emulator.callsOf('sendMessage', v.chatId);
     expect(calls.map((c) => c.status)).toEqual([429, 200]);
-    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(900);
     await waitFor(async () => (await findDelivery(store.db, deliveryId))?.status === 'sent', 'the delivery marked sent');
+    await bot.idle();
+    expect(runsOfHeldJob(sends.runs, 'notify')).toEqual([
+      [1, 'retry_after:1000'],
+      [1, 'done'],
+    ]);
     expect(v.messages()).toHaveLength(1);
   });
 
@@ -184,7 +195,7 @@ describe('what the bot does not expect', () => {
     await cadre.command('/start');
     const [reply] = await cadre.next();
     expect(reply!.text).toContain('这里是网格工作群');
-    await new Promise((r) => setTimeout(r, 500));
+    await bot.idle();
     expect(cadre.messages()).toHaveLength(1);
   });
 });

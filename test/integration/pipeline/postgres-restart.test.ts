@@ -39,7 +39,8 @@ describe('Postgres restarting under queued reports', () => {
     const event = (i: number): InboundEvent => ({ eventId: `telegram:update:${i}`, platform: 'telegram', externalUserId: '1001', kind: 'report', category: 'help', text: `第${i}件事`, receivedAt: new Date().toISOString() });
     for (const i of [1, 2, 3]) await runtime.queues!.add('inbound', event(i), { jobId: `tg-${i}` });
     await runtime.queues!.add('inbound', event(2), { jobId: 'tg-2-again' }); // the same update delivered twice
-    await new Promise((r) => setTimeout(r, 1500));
+    // The reports meet the stopped database: their jobs fail and wait for a retry.
+    await waitFor(async () => (await runtime!.queues!.queue('inbound').getDelayedCount()) >= 1, 'an inbound job to fail against the stopped Postgres');
     await pg.up();
 
     await waitFor(async () => {

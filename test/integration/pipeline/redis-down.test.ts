@@ -10,6 +10,7 @@ import { PrivateRedis } from '../../support/redis-server.js';
 import { RecordingChannel } from '../../support/recording-channel.js';
 import { testLogger } from '../../support/runtime.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
+import { waitIdle } from '../../support/idle.js';
 import { waitFor } from '../../support/wait.js';
 
 describe('Redis down while a matter is stored', () => {
@@ -47,7 +48,8 @@ describe('Redis down while a matter is stored', () => {
     });
     expect(r.status).toBe('created');
     if (r.status !== 'created') return;
-    await new Promise((res) => setTimeout(res, 1000));
+    // The relay has tried (and failed) to move the rows while Redis is away.
+    await waitFor(async () => (await store.db.select().from(outbox)).some((row) => row.attempts > 0), 'a failed relay attempt');
     const pending = await store.db.select().from(outbox);
     expect(pending.length).toBeGreaterThanOrEqual(2);
     expect(pending.every((row) => row.relayedAt === null)).toBe(true);

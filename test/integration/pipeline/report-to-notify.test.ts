@@ -9,6 +9,7 @@ import { newBackup, newGridLeader, newOfficer, newPerson, newTree, newVillager, 
 import { RecordingChannel } from '../../support/recording-channel.js';
 import { openTestRuntime, QUEUE_KINDS, type QueueKind } from '../../support/runtime.js';
 import { openTestStore, STORE_KINDS, type StoreKind, type TestStore } from '../../support/store.js';
+import { waitIdle } from '../../support/idle.js';
 import { waitFor } from '../../support/wait.js';
 
 let seq = 0;
@@ -144,7 +145,7 @@ describe.each(SETUPS)('report → route → notify, store on $store, queues on $
     const created = [x, y, z].find((r) => r?.status === 'created');
     if (!created || created.status !== 'created') throw new Error('none created');
     await routed(created.matter.id);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitIdle(runtime);
     const all = await store.db.select().from(matters);
     expect(all).toHaveLength(1);
     expect(telegram.to('1001').filter((t) => t.includes(created.matter.ref))).toHaveLength(1); // one receipt naming the officer, once

@@ -13,6 +13,7 @@ import { newGridLeader, newOfficer, newPerson, newTree, newVillager, type Tree }
 import { RecordingChannel } from '../../support/recording-channel.js';
 import { openTestRuntime, QUEUE_KINDS } from '../../support/runtime.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
+import { waitIdle } from '../../support/idle.js';
 import { waitFor } from '../../support/wait.js';
 
 const MIN = 60_000;
@@ -96,7 +97,7 @@ describe.each(QUEUE_KINDS)('whistle and alerts, queues on %s', (kind) => {
     later(10);
     expect((await performAction(runtime.ctx, { matter: m.ref, actorId: justice.liaison.id, request: { action: 'report_in', department: 'county-justice' } })).ok).toBe(true);
     // Nothing fires before its time.
-    await new Promise((r) => setTimeout(r, 600));
+    await waitIdle(runtime);
     expect(telegram.to('3001')).toEqual([]);
 
     later(11); // 21 minutes: past the police's 20
@@ -115,7 +116,7 @@ describe.each(QUEUE_KINDS)('whistle and alerts, queues on %s', (kind) => {
       return job?.returnvalue ?? null;
     }, 'the duplicate job done');
     expect(dup).toEqual({ outcome: 'already_alerted' });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitIdle(runtime);
     expect((await store.db.select().from(deliveries).where(eq(deliveries.template, 'summons_overdue'))).length).toBe(1);
     const overdue = await store.db.select().from(matterEvents).where(and(eq(matterEvents.matterId, m.id), eq(matterEvents.action, 'report_in_overdue')));
     expect(overdue.map((e) => (e.data as { departmentId: string }).departmentId)).toEqual([police.dept.id]);

@@ -32,11 +32,17 @@ describe.each(['redis', 'postgres'] as const)('RetryAfterError on %s', (kind) =>
           return { outcome: 'sent' };
         },
       });
-      await queues.add('chat_send', { outputIds: ['a'] }, { jobId: `ra-${uniquePrefix()}` });
+      const jobId = `ra-${uniquePrefix()}`;
+      await queues.add('chat_send', { outputIds: ['a'] }, { jobId });
       await waitFor(() => runs.length >= 2, 'the second run', 20_000);
+      // A bound the mechanism guarantees whatever the load: the first run's time is read before it
+      // throws, and the job is delayed to 1200 ms after the throw; load can only add to the gap.
       expect(runs[1]!.at - runs[0]!.at).toBeGreaterThanOrEqual(1150);
       expect(runs.map((r) => r.meta.attempt)).toEqual([1, 1]);
-      await new Promise((r) => setTimeout(r, 300));
+      // Done for good: completed, nothing waiting or delayed behind it.
+      const q = queues.queue('chat_send');
+      await waitFor(async () => (await q.getJobState(jobId)) === 'completed', 'the job completed');
+      expect(await q.getJobCounts('waiting', 'active', 'delayed')).toEqual({ waiting: 0, active: 0, delayed: 0 });
       expect(runs).toHaveLength(2);
     } finally {
       await queues.close();

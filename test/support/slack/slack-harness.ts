@@ -1,14 +1,17 @@
 // One service's worth of gridline for Slack tests: the store, queues on Redis, the workers, the
 // app's HTTP server with the Slack route, the Web API stand-in, and a recording Telegram channel.
+// Its clock is a TestClock at 10:00 on a Wednesday in Shanghai unless the test gives one.
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { createRuntime, type Runtime } from '../../../src/app/runtime.js';
+import { createRuntime, type Runtime, type StartWorkersOptions } from '../../../src/app/runtime.js';
 import type { ChannelPort } from '../../../src/channels/channel-port.js';
 import type { SlackSettings } from '../../../src/channels/slack/index.js';
 import type { Platform } from '../../../src/domain/types.js';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
 import type { Db } from '../../../src/store/db.js';
 import { identities, slackCards } from '../../../src/store/schema.js';
+import { daytimeClock, type TestClock } from '../clock.js';
+import { waitIdle, type WaitIdleOptions } from '../idle.js';
 import { RecordingChannel } from '../recording-channel.js';
 import type { Logger } from '../../../src/logger.js';
 import { testLogger, uniquePrefix, type QueueKind } from '../runtime.js';
@@ -28,6 +31,10 @@ export interface SlackHarness {
   send(req: SlackRequest, opts?: Parameters<typeof post>[2]): Promise<Response>;
   /** Waits for the n-th call of a method matching `where`. */
   waitCall(method: string, where?: (c: SlackCall) => boolean, what?: string): Promise<SlackCall>;
+  /** The runtime's clock (the one given, or a fresh daytime clock); absent when the test passed a plain `now`. */
+  clock?: TestClock;
+  /** Resolves once the service has nothing more in hand (see waitIdle). */
+  idle(opts?: WaitIdleOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +45,10 @@ export async function startSlackHarness(
     slack?: Partial<SlackSettings>;
     channels?: Array<[Platform, ChannelPort]>;
     now?: () => Date;
+    /** The clock the runtime reads (default: a fresh clock at DAYTIME, unless `now` is given). */
+    clock?: TestClock;
+    /** Wraps each job handler (e.g. to record what a handler decided). */
+    wrap?: StartWorkersOptions['wrap'];
     /** The real Telegram adapter on the emulator (webhook mode) instead of a recording channel. */
     emulator?: TelegramEmulator;
     /** Queues on Redis (default) or on BullMQ's PostgreSQL backend over the test database. */
@@ -48,13 +59,14 @@ export async function startSlackHarness(
 ): Promise<SlackHarness> {
   const telegram = new RecordingChannel('telegram');
   const port = opts.emulator ? await freePort() : 0;
+  const clock = opts.now ? undefined : (opts.clock ?? daytimeClock());
   const runtime = await createRuntime({
     store,
     queue: opts.queue === 'postgres' ? { kind: 'postgres' } : { kind: 'redis', url: TEST_REDIS_URL, prefix: uniquePrefix() },
     logger: opts.logger ?? testLogger,
     channels: new Map<Platform, ChannelPort>([...(opts.emulator ? [] : ([['telegram', telegram]] as Array<[Platform, ChannelPort]>)), ...(opts.channels ?? [])]),
     relayIntervalMs: 200,
-    now: opts.now,
+    now: opts.now ?? clock!.now,
     slack: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${api.url}/api/`, perChannelIntervalMs: 0, apiRetries: 0, ...opts.slack },
     ...(opts.emulator
       ? {
@@ -69,7 +81,7 @@ export async function startSlackHarness(
       : {}),
   });
   await runtime.slack!.start();
-  runtime.startWorkers({ concurrency: 4 });
+  runtime.startWorkers({ concurrency: 4, wrap: opts.wrap });
   const http = createHttpServer({ runtime, logger: opts.logger ?? testLogger, adminToken: randomBytes(8).toString('hex') });
   await http.listen({ host: '127.0.0.1', port });
   if (opts.emulator) await runtime.telegram!.start((u) => runtime.submitChat(u));
@@ -83,6 +95,8 @@ export async function startSlackHarness(
     endpoint,
     send: (req, o) => post(endpoint, req, o),
     waitCall: (method, where = () => true, what) => waitFor(() => api.called(method).find(where), what ?? `a ${method} call`),
+    clock,
+    idle: (o) => waitIdle(runtime, o),
     async close() {
       await runtime.telegram?.stop();
       await http.close();

@@ -1,7 +1,11 @@
 // The real bot (runtime, workers, HTTP server with the webhook, Telegram adapter) pointed at the
 // emulator, in webhook mode: the emulator ignores long-poll timeouts, so polling would spin.
-import { createRuntime, type Runtime, type RuntimeOptions } from '../../../src/app/runtime.js';
+// Its clock is a TestClock at 10:00 on a Wednesday in Shanghai (quiet hours and 纠纷不过夜 then do
+// not depend on when the suite runs); a test that needs the night moves `bot.clock`.
+import { createRuntime, type Runtime, type RuntimeOptions, type StartWorkersOptions } from '../../../src/app/runtime.js';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
+import { daytimeClock, type TestClock } from '../clock.js';
+import { waitIdle, type WaitIdleOptions } from '../idle.js';
 import { TEST_REDIS_URL, type TestStore } from '../store.js';
 import type { Logger } from '../../../src/logger.js';
 import { testLogger, uniquePrefix, type QueueKind } from '../runtime.js';
@@ -15,6 +19,10 @@ export interface BotUnderTest {
   webhookUrl: string;
   prefix: string;
   port: number;
+  /** The runtime's clock (the one given, or a fresh daytime clock). */
+  clock: TestClock;
+  /** Resolves once the bot has nothing more in hand (see waitIdle). */
+  idle(opts?: WaitIdleOptions): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -23,7 +31,7 @@ export interface BotOptions {
   prefix?: string;
   port?: number;
   telegram?: Partial<NonNullable<RuntimeOptions['telegram']>>;
-  /** The runtime's clock (a test that sets the hour, or moves past a time limit). */
+  /** The runtime's clock as a plain function (a test that sets the hour itself); wins over `clock`. */
   now?: () => Date;
   /** The flows to run (a test may break one on purpose). */
   chat?: RuntimeOptions['chat'];
@@ -31,23 +39,28 @@ export interface BotOptions {
   queue?: QueueKind;
   /** Default: the silent test logger. */
   logger?: Logger;
+  /** The clock the runtime reads (default: a fresh clock at DAYTIME). */
+  clock?: TestClock;
+  /** Wraps each job handler (e.g. to record what a handler decided). */
+  wrap?: StartWorkersOptions['wrap'];
 }
 
 export async function startBot(store: TestStore, emulator: TelegramEmulator, opts: BotOptions = {}): Promise<BotUnderTest> {
   const port = opts.port ?? (await freePort());
   const prefix = opts.prefix ?? uniquePrefix();
   const webhookUrl = `http://127.0.0.1:${port}/telegram/webhook`;
+  const clock = opts.clock ?? daytimeClock();
   const runtime = await createRuntime({
     store,
     queue: opts.queue === 'postgres' ? { kind: 'postgres' } : { kind: 'redis', url: TEST_REDIS_URL, prefix },
     logger: opts.logger ?? testLogger,
     relayIntervalMs: 200,
-    ...(opts.now ? { now: opts.now } : {}),
+    now: opts.now ?? clock.now,
     ...(opts.chat ? { chat: opts.chat } : {}),
     // Per-chat limits relaxed (a test presses faster than a person); the send-scheduler unit test covers the real ones.
     telegram: { token: emulator.token, apiRoot: emulator.apiRoot, webhookUrl, webhookSecret: WEBHOOK_SECRET, limits: { chatPerSecond: 50, chatBurst: 10 }, ...opts.telegram },
   });
-  runtime.startWorkers({ concurrency: 4 });
+  runtime.startWorkers({ concurrency: 4, wrap: opts.wrap });
   const http = createHttpServer({ runtime, logger: opts.logger ?? testLogger, adminToken: 'test-admin-token' });
   await http.listen({ host: '127.0.0.1', port });
   await runtime.telegram!.start((u) => runtime.submitChat(u));
@@ -58,6 +71,8 @@ export async function startBot(store: TestStore, emulator: TelegramEmulator, opt
     webhookUrl,
     prefix,
     port,
+    clock,
+    idle: (o) => waitIdle(runtime, o),
     async stop() {
       if (stopped) return;
       stopped = true;
