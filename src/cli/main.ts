@@ -206,5 +206,7 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     process.stderr.write(`${describeError(err)}\n`);
     process.exitCode = 1;
+    // Whatever a failed start left open must not keep the process alive: a supervisor restarts only what exits.
+    setTimeout(() => process.exit(1), 3000).unref();
   }
 }
