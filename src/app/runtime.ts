@@ -203,7 +203,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
 export function runtimeOptionsFromConfig(config: Config, logger: Logger): RuntimeOptions {
   return {
     store: config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url } : { kind: 'pglite', dataDir: config.store.dataDir },
-    queue: config.queue.kind === 'redis' ? { kind: 'redis', url: config.queue.url } : { kind: 'postgres' },
+    queue: config.queue.kind === 'redis' ? { kind: 'redis', url: config.queue.url, prefix: config.queue.prefix } : { kind: 'postgres' },
     logger,
     timezone: config.defaultTimezone,
     chat: { defaultLocale: config.defaultLocale },

@@ -26,6 +26,10 @@ const envSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
   GRIDLINE_DATA_DIR: z.string().default('./data'),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A-Z, a-z, 0-9, _, . and - (each deployment sharing one Redis takes its own)')
+    .optional(),
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   DEFAULT_LOCALE: z.enum(LOCALES).default('zh-CN'),
@@ -64,7 +68,8 @@ export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
   store: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
-  queue: { kind: 'redis'; url: string } | { kind: 'postgres' };
+  /** On Redis, `prefix` keeps one deployment's queues apart from another's (BullMQ's default, bull, when unset). */
+  queue: { kind: 'redis'; url: string; prefix?: string } | { kind: 'postgres' };
   dataDir: string;
   http: { host: string; port: number };
   defaultLocale: Env['DEFAULT_LOCALE'];
@@ -106,6 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if ((e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) && !e.SLACK_BOT_TOKEN) {
       problems.push({ variable: 'SLACK_BOT_TOKEN', message: 'required when other SLACK_ settings are given' });
     }
+    if (e.QUEUE_PREFIX && !e.REDIS_URL) {
+      problems.push({ variable: 'QUEUE_PREFIX', message: 'applies to queues on Redis (REDIS_URL); without Redis the queues live in the database, which already keeps deployments apart' });
+    }
     if ((e.TELEGRAM_WEBHOOK_URL || e.TELEGRAM_API_ROOT) && !e.TELEGRAM_BOT_TOKEN) {
       problems.push({ variable: 'TELEGRAM_BOT_TOKEN', message: 'required when other TELEGRAM_ settings are given' });
     }
@@ -118,7 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
-    queue: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'postgres' },
+    queue: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, ...(e.QUEUE_PREFIX ? { prefix: e.QUEUE_PREFIX } : {}) } : { kind: 'postgres' },
     dataDir,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     defaultLocale: e.DEFAULT_LOCALE,
