@@ -12,6 +12,7 @@ import { linkModule } from '../flows/link-module.js';
 import type { Logger } from '../logger.js';
 import { deadlineJobId, JOB_NAMES, type JobHandlers, type JobName } from '../queue/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
+import { RedisRateBuckets } from '../queue/redis-rate-buckets.js';
 import { Reconciler } from '../queue/reconciler.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
 import { handleChatUpdate, sendChatOutputs } from '../services/chat-service.js';
@@ -101,9 +102,21 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
   const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule]);
-  const slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine }) : null;
+  // The platforms' send limits: in Redis when the queues are there, so every process on a token shares them.
+  const rateBuckets = opts.queue?.kind === 'redis' && (opts.slack || opts.telegram) ? new RedisRateBuckets(opts.queue.url, logger) : undefined;
+  let slack: SlackFrontDoor | null = null;
+  let telegram: TelegramChannel | null = null;
+  try {
+    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine, rateBuckets }) : null;
+    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, ...opts.telegram, logger }) : null;
+  } catch (err) {
+    // A bad setting found here must not leave connections open: the process could not exit.
+    await rateBuckets?.close();
+    await queues?.close();
+    if (ownsStore) await store.close();
+    throw err;
+  }
   if (slack) channels.set('slack', slack.channel);
-  const telegram = opts.telegram ? new TelegramChannel({ ...opts.telegram, logger }) : null;
   if (telegram) channels.set('telegram', telegram);
 
   const q = queues;
@@ -195,6 +208,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await slack?.stop();
       await telegram?.stop();
       await queues?.close();
+      await rateBuckets?.close();
       if (ownsStore) await store.close();
     },
   };

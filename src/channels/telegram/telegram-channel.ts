@@ -15,7 +15,9 @@ import { FloodGuard, type FloodLimits } from '../flood-guard.js';
 import { normalizeUpdate, TELEGRAM_FILE_LIMIT } from './normalize-update.js';
 import { Poller } from './polling.js';
 import { actionRows, inlineKeyboard, replyKeyboard } from './render-output.js';
+import type { RateBuckets } from '../rate-buckets.js';
 import { isGroupChat, SendScheduler, type RateLimits } from './send-scheduler.js';
+import { botIdOf, SharedSendScheduler, type SendLimiter } from './shared-send-scheduler.js';
 import { splitText, TELEGRAM_TEXT_LIMIT } from './split-text.js';
 import { convertTelegramError, isHarmlessBadRequest, TelegramStartError } from './telegram-errors.js';
 import { registerWebhookRoute } from './webhook-route.js';
@@ -33,6 +35,8 @@ export interface TelegramChannelOptions {
   webhookSecret?: string;
   logger: Logger;
   limits?: Partial<RateLimits>;
+  /** Where the limits are kept: shared buckets (Redis) so several processes on one token stay within them together; this process when absent. */
+  rateBuckets?: RateBuckets;
   /** Longest a send waits for its slot before handing the job back to wait in the queue (default 5 s). */
   maxWaitMs?: number;
   flood?: FloodLimits;
@@ -54,7 +58,7 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
   readonly webhookSecret: string;
   /** The webhook's path on the HTTP server; null in polling mode. */
   readonly webhookPath: string | null;
-  private readonly scheduler: SendScheduler;
+  private readonly scheduler: SendLimiter;
   private readonly flood: FloodGuard;
   private readonly maxWaitMs: number;
   private readonly logger: Logger;
@@ -65,7 +69,7 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
     this.bot = new Telegraf(opts.token, { telegram: { apiRoot: opts.apiRoot ?? 'https://api.telegram.org' } });
     this.webhookSecret = opts.webhookSecret ?? randomBytes(32).toString('base64url');
     this.webhookPath = opts.webhookUrl ? new URL(opts.webhookUrl).pathname : null;
-    this.scheduler = new SendScheduler(opts.limits);
+    this.scheduler = opts.rateBuckets ? new SharedSendScheduler(opts.rateBuckets, botIdOf(opts.token), opts.limits) : new SendScheduler(opts.limits);
     this.flood = new FloodGuard(opts.flood);
     this.maxWaitMs = opts.maxWaitMs ?? 5000;
     this.logger = opts.logger.child({ channel: 'telegram' });
@@ -198,17 +202,17 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
    */
   private async call<T>(chatId: string, first: boolean, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const slot = this.scheduler.reserve(chatId, isGroupChat(chatId), first ? this.maxWaitMs : Infinity);
+      const slot = await this.scheduler.reserve(chatId, isGroupChat(chatId), first ? this.maxWaitMs : Infinity);
       if ('refusedMs' in slot) throw new RetryAfterError(slot.refusedMs, 'telegram');
       if (slot.waitMs > 0) await sleep(slot.waitMs);
-      const overall = this.scheduler.reserveGlobal();
+      const overall = await this.scheduler.reserveGlobal();
       if (overall > 0) await sleep(overall);
       try {
         return await fn();
       } catch (err) {
         const e = convertTelegramError(err);
         if (e instanceof RetryAfterError) {
-          this.scheduler.pause(chatId, e.retryAfterMs);
+          await this.scheduler.pause(chatId, e.retryAfterMs);
           this.logger.info({ chatKind: isGroupChat(chatId) ? 'group' : 'private', retryAfterMs: e.retryAfterMs, first }, 'telegram asked to wait (429)');
           if (first || attempt >= MAX_INLINE_RETRIES) throw e;
           continue;
