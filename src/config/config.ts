@@ -51,6 +51,7 @@ const envSchema = z.object({
     .regex(/^\d+:[\w-]{20,}$/, 'must look like 123456:ABC-DEF… (the token @BotFather gave you)')
     .optional(),
   TELEGRAM_API_ROOT: optionalUrl(['http:', 'https:']),
+  TELEGRAM_MESSAGES_PER_SECOND: z.coerce.number().min(1).max(1000).default(30),
   TELEGRAM_WEBHOOK_URL: optionalUrl(['https:', 'http:']),
   TELEGRAM_WEBHOOK_SECRET: z
     .string()
@@ -76,7 +77,8 @@ export interface Config {
   defaultTimezone: string;
   rosterFile: string | undefined;
   workerConcurrency: number;
-  telegram: { token: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string } | null;
+  /** `limits.globalPerSecond`: messages a second over all chats, shared by every process on the token. */
+  telegram: { token: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string; limits: { globalPerSecond: number } } | null;
   slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string } | null;
 }
 
@@ -139,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           apiRoot: e.TELEGRAM_API_ROOT,
           webhookUrl: e.TELEGRAM_WEBHOOK_URL,
           webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+          limits: { globalPerSecond: e.TELEGRAM_MESSAGES_PER_SECOND },
         }
       : null,
     slack: e.SLACK_BOT_TOKEN
