@@ -12,7 +12,11 @@ import { linkModule } from '../flows/link-module.js';
 import type { Logger } from '../logger.js';
 import { deadlineJobId, JOB_NAMES, type JobHandlers, type JobName } from '../queue/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
+import { RedisLease } from '../queue/redis-lease.js';
 import { RedisRateBuckets } from '../queue/redis-rate-buckets.js';
+import { AdvisoryLease } from '../store/advisory-lease.js';
+import type { Lease } from '../channels/lease.js';
+import { botIdOf } from '../channels/telegram/shared-send-scheduler.js';
 import { Reconciler } from '../queue/reconciler.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
 import { handleChatUpdate, sendChatOutputs } from '../services/chat-service.js';
@@ -108,7 +112,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let telegram: TelegramChannel | null = null;
   try {
     slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine, rateBuckets }) : null;
-    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, ...opts.telegram, logger }) : null;
+    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, pollLease: pollLeaseFor(store, opts), ...opts.telegram, logger }) : null;
   } catch (err) {
     // A bad setting found here must not leave connections open: the process could not exit.
     await rateBuckets?.close();
@@ -224,6 +228,18 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
     ...(config.slack ? { slack: config.slack } : {}),
     ...(config.telegram ? { telegram: config.telegram } : {}),
   };
+}
+
+/**
+ * Long polling, by one process of the deployment at a time: the lease is in Redis when the queues
+ * are, else a Postgres session lock; the embedded store is one process already.
+ */
+function pollLeaseFor(store: Store, opts: RuntimeOptions): Lease | undefined {
+  if (!opts.telegram || opts.telegram.webhookUrl) return undefined;
+  const name = `gridline:poll:telegram:${botIdOf(opts.telegram.token)}`;
+  if (opts.queue?.kind === 'redis') return new RedisLease(opts.queue.url, name, opts.logger);
+  if (store.kind === 'postgres' && store.url) return new AdvisoryLease(store.url, name);
+  return undefined;
 }
 
 /** BullMQ refuses ':' in job ids; the update id is what makes the job unique. */
