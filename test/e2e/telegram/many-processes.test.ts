@@ -264,4 +264,25 @@ describe('two service processes on one bot token', () => {
     console.log(`${REPORTS} reports through two processes in ${seconds.toFixed(1)} s: ${sent.length} messages, ${(sent.length / seconds).toFixed(1)}/s, peak ${peak} in a second (limit ${RATE})`);
     expect(peak).toBeGreaterThanOrEqual(Math.floor(RATE * 0.8));
   }, 420_000);
+
+  it('a start that fails (Telegram unreachable) closes what it opened and exits 1 with one line', async () => {
+    const closed = await freePort();
+    const s = startService(await freePort(), {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'silent',
+      GRIDLINE_LANG: 'en',
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: uniquePrefix(),
+      GRIDLINE_DATA_DIR: dir,
+      TELEGRAM_BOT_TOKEN: emulator.token,
+      TELEGRAM_API_ROOT: `http://127.0.0.1:${closed}`,
+      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${closed}/telegram/webhook`,
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+    });
+    // Not a hang: it exits on its own (the CLI's 3 s fallback is there only for what a start leaves open).
+    expect(await s.exit).toBe(1);
+    expect(s.output.trim().split('\n')).toHaveLength(1);
+  }, 180_000);
 });
