@@ -47,7 +47,7 @@ export interface SendLimits {
   leewayMs: number;
 }
 
-export const TELEGRAM_SEND_LIMITS: SendLimits = { globalPerSecond: 30, globalBurst: 30, chatPerSecond: 1, chatBurst: 3, groupPerMinute: 20, groupBurst: 3, leewayMs: 300 };
+export const TELEGRAM_SEND_LIMITS: SendLimits = { globalPerSecond: 30, globalBurst: 30, chatPerSecond: 1, chatBurst: 3, groupPerMinute: 20, groupBurst: 3, leewayMs: 1000 };
 
 /** A message the emulator refused for going over a limit. */
 export interface LimitBreach {
