@@ -13,6 +13,11 @@ import { linkModule } from '../flows/link-module.js';
 import type { Logger } from '../logger.js';
 import { deadlineJobId, JOB_NAMES, type JobHandlers, type JobName, type JobOutcome } from '../queue/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
+import { RedisLease } from '../queue/redis-lease.js';
+import { RedisRateBuckets } from '../queue/redis-rate-buckets.js';
+import { AdvisoryLease } from '../store/advisory-lease.js';
+import type { Lease } from '../channels/lease.js';
+import { botIdOf } from '../channels/telegram/shared-send-scheduler.js';
 import { Reconciler } from '../queue/reconciler.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
 import { APOLOGY_ATTEMPT, handleChatUpdate, sendChatOutputs } from '../services/chat-service.js';
@@ -106,9 +111,21 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
   const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule]);
-  const slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine }) : null;
+  // The platforms' send limits: in Redis when the queues are there, so every process on a token shares them.
+  const rateBuckets = opts.queue?.kind === 'redis' && (opts.slack || opts.telegram) ? new RedisRateBuckets(opts.queue.url, logger) : undefined;
+  let slack: SlackFrontDoor | null = null;
+  let telegram: TelegramChannel | null = null;
+  try {
+    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine, rateBuckets }) : null;
+    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, pollLease: pollLeaseFor(store, opts), ...opts.telegram, logger }) : null;
+  } catch (err) {
+    // A bad setting found here must not leave connections open: the process could not exit.
+    await rateBuckets?.close();
+    await queues?.close();
+    if (ownsStore) await store.close();
+    throw err;
+  }
   if (slack) channels.set('slack', slack.channel);
-  const telegram = opts.telegram ? new TelegramChannel({ ...opts.telegram, logger }) : null;
   // A bot's id is its token's numeric prefix: update ids are unique per bot.
   const telegramBot = opts.telegram?.token.split(':')[0] || 'bot';
   if (telegram) channels.set('telegram', telegram);
@@ -223,6 +240,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await slack?.stop();
       await telegram?.stop();
       await queues?.close();
+      await rateBuckets?.close();
       if (ownsStore) await store.close();
     },
   };
@@ -233,7 +251,7 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
     // The pool is sized for the workers (11 queues at WORKER_CONCURRENCY each share it): a send
     // waiting for a connection to record itself widens the window in which a crash doubles it.
     store: config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url, poolSize: storePoolSize(config.workerConcurrency) } : { kind: 'pglite', dataDir: config.store.dataDir },
-    queue: config.queue.kind === 'redis' ? { kind: 'redis', url: config.queue.url } : { kind: 'postgres' },
+    queue: config.queue.kind === 'redis' ? { kind: 'redis', url: config.queue.url, prefix: config.queue.prefix } : { kind: 'postgres' },
     logger,
     timezone: config.defaultTimezone,
     chat: { defaultLocale: config.defaultLocale },
@@ -245,6 +263,18 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
 /** Connections for a service at this worker concurrency: two per worker slot of one queue, within what a default Postgres (100) allows. */
 export function storePoolSize(concurrency: number): number {
   return Math.min(60, Math.max(10, concurrency * 2));
+}
+
+/**
+ * Long polling, by one process of the deployment at a time: the lease is in Redis when the queues
+ * are, else a Postgres session lock; the embedded store is one process already.
+ */
+function pollLeaseFor(store: Store, opts: RuntimeOptions): Lease | undefined {
+  if (!opts.telegram || opts.telegram.webhookUrl) return undefined;
+  const name = `gridline:poll:telegram:${botIdOf(opts.telegram.token)}`;
+  if (opts.queue?.kind === 'redis') return new RedisLease(opts.queue.url, name, opts.logger);
+  if (store.kind === 'postgres' && store.url) return new AdvisoryLease(store.url, name);
+  return undefined;
 }
 
 /** BullMQ refuses ':' in job ids; the update id is what makes the job unique. */

@@ -10,6 +10,7 @@ import { sweepSlots } from '../services/daily-alerts.js';
 import { zonesInUse } from '../store/repositories/alert-repository.js';
 import { allNodes } from '../store/repositories/grid-repository.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
+import { withStartLock } from '../store/db.js';
 import { lockDataFolder, removeServiceAddress, writeServiceAddress } from './data-lock.js';
 import { installProcessGuards } from './process-guard.js';
 import { createRuntime, runtimeOptionsFromConfig, type Runtime, type RuntimeOptions } from './runtime.js';
@@ -34,28 +35,29 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
   installProcessGuards(logger);
   const releaseLock = config.store.kind === 'pglite' ? lockDataFolder(config.dataDir) : () => {};
   let runtime: Runtime | null = null;
+  let http: HttpServer | null = null;
   try {
     runtime = await createRuntime({ ...runtimeOptionsFromConfig(config, logger), ...overrides });
-    const rosterFile = config.rosterFile ?? ((await allNodes(runtime.store.db)).length === 0 ? DEMO_ROSTER : undefined);
-    if (rosterFile) {
+    const store = runtime.store;
+    // Processes started at once take turns, so the demo roster goes into an empty store once.
+    await withStartLock(store, 'roster', async () => {
+      const rosterFile = config.rosterFile ?? ((await allNodes(store.db)).length === 0 ? DEMO_ROSTER : undefined);
+      if (!rosterFile) return;
       if (!existsSync(rosterFile)) throw new Error(`GRIDLINE_ROSTER names ${rosterFile}, which does not exist`);
-      const summary = await importRoster(runtime.store.db, await loadRosterFile(rosterFile));
+      const summary = await importRoster(store.db, await loadRosterFile(rosterFile));
       logger.info({ roster: path.relative(process.cwd(), rosterFile), summary }, 'roster applied');
-    }
+    });
     // A wrong Slack token stops the start here, before anything listens.
     await runtime.slack?.start();
     runtime.startWorkers({ concurrency: config.workerConcurrency });
     // The morning digest: one cron per zone of the tree; the evening sweep at each node's dispute cut-off.
     if (runtime.queues) await scheduleDailyJobs(runtime.queues, await zonesInUse(runtime.store.db), undefined, await sweepSlots(runtime.store.db));
     const adminToken = randomBytes(24).toString('hex');
-    const http = createHttpServer({ runtime, logger, adminToken });
+    http = createHttpServer({ runtime, logger, adminToken });
     await http.listen({ host: config.http.host, port: config.http.port });
     // After listening, so that Telegram's first webhook call finds the route. A wrong token stops the start.
     const chatRuntime = runtime;
-    await chatRuntime.telegram?.start((update) => chatRuntime.submitChat(update)).catch(async (err) => {
-      await http.close();
-      throw err;
-    });
+    await chatRuntime.telegram?.start((update) => chatRuntime.submitChat(update));
     const addr = http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
@@ -63,21 +65,24 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     if (config.store.kind === 'pglite') writeServiceAddress(config.dataDir, url, adminToken);
     logger.info({ url, store: runtime.store.kind, queue: runtime.queues?.target.kind }, 'gridline is running');
     const rt = runtime;
+    const server = http;
     let stopping: Promise<void> | null = null;
     return {
       runtime: rt,
-      http,
+      http: server,
       url,
       stop: () =>
         (stopping ??= (async () => {
           if (config.store.kind === 'pglite') removeServiceAddress(config.dataDir);
           await rt.telegram?.stop();
-          await http.close();
+          await server.close();
           await rt.close();
           releaseLock();
         })()),
     };
   } catch (err) {
+    // A failed start leaves nothing open (no listener, no connection), so the process can exit.
+    await http?.close().catch(() => {});
     await runtime?.close().catch(() => {});
     releaseLock();
     throw err;

@@ -259,5 +259,7 @@ export async function main(argv: string[]): Promise<void> {
     if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorJson(err), null, 2)}\n`);
     else process.stderr.write(`${describeError(err)}\n`);
     process.exitCode = 1;
+    // Whatever a failed start left open must not keep the process alive: a supervisor restarts only what exits.
+    setTimeout(() => process.exit(1), 3000).unref();
   }
 }

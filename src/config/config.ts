@@ -30,6 +30,10 @@ const envSchema = z.object({
   /** Unset: the nearest data/ holding a store, else the project's data/ (see data-dir.ts). */
   GRIDLINE_DATA_DIR: z.string().optional(),
   REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters of A-Z, a-z, 0-9, _, . and - (each deployment sharing one Redis takes its own)')
+    .optional(),
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   DEFAULT_LOCALE: z.enum(LOCALES).default('zh-CN'),
@@ -51,6 +55,7 @@ const envSchema = z.object({
     .regex(/^\d+:[\w-]{20,}$/, 'must look like 123456:ABC-DEF… (the token @BotFather gave you)')
     .optional(),
   TELEGRAM_API_ROOT: optionalUrl(['http:', 'https:']),
+  TELEGRAM_MESSAGES_PER_SECOND: z.coerce.number().min(1).max(1000).default(30),
   TELEGRAM_WEBHOOK_URL: optionalUrl(['https:', 'http:']),
   TELEGRAM_WEBHOOK_SECRET: z
     .string()
@@ -69,7 +74,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   logFormat: Env['LOG_FORMAT'];
   store: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
-  queue: { kind: 'redis'; url: string } | { kind: 'postgres' };
+  /** On Redis, `prefix` keeps one deployment's queues apart from another's (BullMQ's default, bull, when unset). */
+  queue: { kind: 'redis'; url: string; prefix?: string } | { kind: 'postgres' };
   dataDir: string;
   /** How dataDir was chosen: set, found above the working folder, or the project's own. */
   dataDirSource: DataDirSource;
@@ -78,7 +84,8 @@ export interface Config {
   defaultTimezone: string;
   rosterFile: string | undefined;
   workerConcurrency: number;
-  telegram: { token: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string } | null;
+  /** `limits.globalPerSecond`: messages a second over all chats, shared by every process on the token. */
+  telegram: { token: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string; limits: { globalPerSecond: number } } | null;
   slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string } | null;
 }
 
@@ -113,6 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if ((e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN) && !e.SLACK_BOT_TOKEN) {
       problems.push({ variable: 'SLACK_BOT_TOKEN', message: 'required when other SLACK_ settings are given' });
     }
+    if (e.QUEUE_PREFIX && !e.REDIS_URL) {
+      problems.push({ variable: 'QUEUE_PREFIX', message: 'applies to queues on Redis (REDIS_URL); without Redis the queues live in the database, which already keeps deployments apart' });
+    }
     if ((e.TELEGRAM_WEBHOOK_URL || e.TELEGRAM_API_ROOT) && !e.TELEGRAM_BOT_TOKEN) {
       problems.push({ variable: 'TELEGRAM_BOT_TOKEN', message: 'required when other TELEGRAM_ settings are given' });
     }
@@ -126,7 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     store: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
-    queue: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL } : { kind: 'postgres' },
+    queue: e.REDIS_URL ? { kind: 'redis', url: e.REDIS_URL, ...(e.QUEUE_PREFIX ? { prefix: e.QUEUE_PREFIX } : {}) } : { kind: 'postgres' },
     dataDir,
     dataDirSource,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
@@ -140,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           apiRoot: e.TELEGRAM_API_ROOT,
           webhookUrl: e.TELEGRAM_WEBHOOK_URL,
           webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+          limits: { globalPerSecond: e.TELEGRAM_MESSAGES_PER_SECOND },
         }
       : null,
     slack: e.SLACK_BOT_TOKEN

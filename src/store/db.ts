@@ -106,6 +106,40 @@ export async function openStore(target: StoreTarget, opts: { migrate?: boolean }
     throw connectError(target.url, err);
   }
   const db = drizzlePostgres({ client, schema }) as unknown as Db;
-  if (migrate) await migratePostgres(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  try {
+    if (migrate) await migrateUnderLock(target.url, db);
+  } catch (err) {
+    await client.end({ timeout: 1 }).catch(() => {});
+    throw err;
+  }
   return { kind: 'postgres', db, pglite: null, url: target.url, close: () => client.end({ timeout: 5 }) };
+}
+
+/** Advisory lock keys: one per kind of start-up work, per database. */
+export const START_LOCKS = { migrate: 7_204_311_842, roster: 7_204_311_843 } as const;
+
+/**
+ * Runs `fn` while holding a Postgres advisory lock, so processes started at once take turns
+ * (the first migrates, the others wait, then find nothing left to do). The lock is a session
+ * lock on a connection of its own: a pool of one cannot wait on itself, and a process that dies
+ * releases it. PGlite needs none: one process holds its data folder.
+ */
+export async function withStartLock<T>(store: Pick<Store, 'kind' | 'url'>, key: keyof typeof START_LOCKS, fn: () => Promise<T>): Promise<T> {
+  if (store.kind !== 'postgres' || !store.url) return fn();
+  return holdingLock(store.url, START_LOCKS[key], fn);
+}
+
+async function holdingLock<T>(url: string, key: number, fn: () => Promise<T>): Promise<T> {
+  const lock = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await lock`select pg_advisory_lock(${key})`;
+    return await fn();
+  } finally {
+    // Ending the session releases the lock, whatever happened.
+    await lock.end({ timeout: 5 }).catch(() => {});
+  }
+}
+
+async function migrateUnderLock(url: string, db: Db): Promise<void> {
+  await holdingLock(url, START_LOCKS.migrate, () => migratePostgres(db as never, { migrationsFolder: MIGRATIONS_FOLDER }));
 }

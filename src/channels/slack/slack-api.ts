@@ -1,8 +1,10 @@
 // The few Web API calls gridline makes, over Bolt's WebClient: posts paced to about one message a
-// second per channel, a 429 turned into RetryAfterError, and a closed door into
+// second per channel (shared by every process on the token when the buckets are in Redis), a 429 turned into RetryAfterError, and a closed door into
 // RecipientUnreachableError, so the notify worker knows what to do.
 import { webApi } from '@slack/bolt';
+import { createHash } from 'node:crypto';
 import { RecipientUnreachableError, RetryAfterError } from '../channel-port.js';
+import { MemoryRateBuckets, type Bucket, type RateBuckets } from '../rate-buckets.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 // Block Kit objects are built by our own renderers; the Web API takes them as they are.
@@ -38,28 +40,36 @@ export function isSlackApiError(err: unknown, code?: string): err is SlackApiErr
 /**
  * At most one post per `intervalMs` per channel (Slack allows about one message a second). A wait
  * longer than `maxWaitMs` is not slept through: RetryAfterError hands it back to the queue.
- * Per process; several processes share the channel's budget only roughly.
+ * With shared buckets (Redis), every process posting with the token draws on one budget per
+ * channel; without, this process keeps it.
  */
 export class ChannelPacer {
-  private readonly next = new Map<string, number>();
+  private readonly buckets: RateBuckets;
+  private readonly namespace: string;
   constructor(
     private readonly intervalMs = 1000,
     private readonly maxWaitMs = 3000,
-  ) {}
+    shared?: { buckets: RateBuckets; token: string },
+  ) {
+    this.buckets = shared?.buckets ?? new MemoryRateBuckets();
+    // The budget is the token's; its hash names it, never the token itself.
+    this.namespace = shared ? createHash('sha256').update(shared.token).digest('hex').slice(0, 16) : 'local';
+  }
+
+  private bucket(channel: string): Bucket {
+    return { key: `slack:${this.namespace}:${channel}`, intervalMs: Math.max(1, this.intervalMs), burst: 1 };
+  }
 
   async slot(channel: string): Promise<void> {
-    const now = Date.now();
-    const at = Math.max(now, this.next.get(channel) ?? 0);
-    const wait = at - now;
-    if (wait > this.maxWaitMs) throw new RetryAfterError(wait, 'slack');
-    this.next.set(channel, at + this.intervalMs);
-    if (this.next.size > 10_000) for (const [k, v] of this.next) if (v < now) this.next.delete(k);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (this.intervalMs <= 0) return;
+    const slot = await this.buckets.reserve(this.bucket(channel), this.maxWaitMs);
+    if ('refusedMs' in slot) throw new RetryAfterError(slot.refusedMs, 'slack');
+    if (slot.waitMs > 0) await new Promise((r) => setTimeout(r, slot.waitMs));
   }
 
   /** Slack said wait: nothing more to this channel before then. */
   hold(channel: string, ms: number): void {
-    this.next.set(channel, Math.max(this.next.get(channel) ?? 0, Date.now() + ms));
+    void this.buckets.hold(this.bucket(channel), ms).catch(() => {});
   }
 }
 

@@ -10,6 +10,7 @@ import type { JobOutcome } from '../../queue/jobs.js';
 import type { Logger } from '../../logger.js';
 import type { ServiceContext } from '../../services/context.js';
 import { admitInbound } from '../../services/inbox-service.js';
+import type { RateBuckets } from '../rate-buckets.js';
 import { ChannelPacer, SlackApi } from './slack-api.js';
 import { SlackCards } from './slack-cards.js';
 import { SlackChannel } from './slack-channel.js';
@@ -83,7 +84,7 @@ export class SlackFrontDoor {
 
   constructor(
     settings: SlackSettings,
-    private readonly deps: { ctx: ServiceContext; timezone: string; defaultLocale?: Locale; engine?: FlowEngine },
+    private readonly deps: { ctx: ServiceContext; timezone: string; defaultLocale?: Locale; engine?: FlowEngine; rateBuckets?: RateBuckets },
   ) {
     const { ctx } = deps;
     this.mode = settings.appToken ? 'socket' : 'http';
@@ -103,7 +104,7 @@ export class SlackFrontDoor {
         : null;
     const receiver = this.receiver ?? new SocketModeReceiver({ appToken: settings.appToken!, logger, installerOptions: { clientOptions } });
     this.app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true });
-    this.api = new SlackApi(this.app.client, new ChannelPacer(settings.perChannelIntervalMs ?? 1000));
+    this.api = new SlackApi(this.app.client, new ChannelPacer(settings.perChannelIntervalMs ?? 1000, undefined, deps.rateBuckets ? { buckets: deps.rateBuckets, token: settings.botToken } : undefined));
     this.cards = new SlackCards(ctx, this.api, deps.timezone);
     this.channel = new SlackChannel(ctx, this.api, this.cards, deps.engine ?? null, deps.defaultLocale);
     this.worker = new SlackWorker(ctx, this.api, deps.timezone, deps.defaultLocale, deps.engine ?? null);

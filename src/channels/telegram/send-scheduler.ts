@@ -2,8 +2,8 @@
 // allowed), 20 a minute in a group, about 30 a second in all. Each limit is a GCRA bucket
 // ("when is the next message allowed"), held in this process: one process serves a county, the
 // check costs no round trip, and it counts every message actually sent (a job may send several).
-// With several processes on one token, each keeps its own budget; a 429 then still lands, and is
-// honoured (pause + the job waits for retry_after), so nothing is lost.
+// With the queues on Redis, SharedSendScheduler keeps the same slots there instead, so several
+// processes on one token share one budget; a 429 is honoured either way (pause + retry_after).
 
 export interface RateLimits {
   /** Messages a second to one private chat, and the burst allowed above it. */

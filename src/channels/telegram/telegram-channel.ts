@@ -15,7 +15,10 @@ import { FloodGuard, type FloodLimits } from '../flood-guard.js';
 import { normalizeUpdate, TELEGRAM_FILE_LIMIT } from './normalize-update.js';
 import { Poller } from './polling.js';
 import { actionRows, inlineKeyboard, replyKeyboard } from './render-output.js';
+import type { Lease } from '../lease.js';
+import type { RateBuckets } from '../rate-buckets.js';
 import { isGroupChat, SendScheduler, type RateLimits } from './send-scheduler.js';
+import { botIdOf, SharedSendScheduler, type SendLimiter } from './shared-send-scheduler.js';
 import { splitText, TELEGRAM_TEXT_LIMIT } from './split-text.js';
 import { convertTelegramError, isHarmlessBadRequest, TelegramStartError } from './telegram-errors.js';
 import { registerWebhookRoute } from './webhook-route.js';
@@ -33,6 +36,13 @@ export interface TelegramChannelOptions {
   webhookSecret?: string;
   logger: Logger;
   limits?: Partial<RateLimits>;
+  /**
+   * Polling mode: the lease one process of the deployment holds to poll. A process that cannot
+   * take it sends and works the queues but does not poll, and takes over when the lease frees.
+   */
+  pollLease?: Lease;
+  /** Where the limits are kept: shared buckets (Redis) so several processes on one token stay within them together; this process when absent. */
+  rateBuckets?: RateBuckets;
   /** Longest a send waits for its slot before handing the job back to wait in the queue (default 5 s). */
   maxWaitMs?: number;
   flood?: FloodLimits;
@@ -54,18 +64,21 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
   readonly webhookSecret: string;
   /** The webhook's path on the HTTP server; null in polling mode. */
   readonly webhookPath: string | null;
-  private readonly scheduler: SendScheduler;
+  private readonly scheduler: SendLimiter;
   private readonly flood: FloodGuard;
   private readonly maxWaitMs: number;
   private readonly logger: Logger;
   private sink: UpdateSink | null = null;
   private poller: Poller | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private leaseCheck: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(private readonly opts: TelegramChannelOptions) {
     this.bot = new Telegraf(opts.token, { telegram: { apiRoot: opts.apiRoot ?? 'https://api.telegram.org' } });
     this.webhookSecret = opts.webhookSecret ?? randomBytes(32).toString('base64url');
     this.webhookPath = opts.webhookUrl ? new URL(opts.webhookUrl).pathname : null;
-    this.scheduler = new SendScheduler(opts.limits);
+    this.scheduler = opts.rateBuckets ? new SharedSendScheduler(opts.rateBuckets, botIdOf(opts.token), opts.limits) : new SendScheduler(opts.limits);
     this.flood = new FloodGuard(opts.flood);
     this.maxWaitMs = opts.maxWaitMs ?? 5000;
     this.logger = opts.logger.child({ channel: 'telegram' });
@@ -94,17 +107,54 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
       await this.bot.telegram.setWebhook(this.opts.webhookUrl, { secret_token: this.webhookSecret, allowed_updates: [...ALLOWED_UPDATES], drop_pending_updates: false });
       this.logger.info({ bot: this.bot.botInfo.username, path: this.webhookPath }, 'telegram webhook set');
     } else {
-      await this.bot.telegram.deleteWebhook({ drop_pending_updates: false });
-      this.poller = new Poller(this.bot.telegram, (u) => this.receive(u), this.logger, { allowedUpdates: ALLOWED_UPDATES, timeoutSec: this.opts.pollTimeoutSec });
-      this.poller.start();
-      this.logger.info({ bot: this.bot.botInfo.username }, 'telegram polling');
+      this.stopped = false;
+      const lease = this.opts.pollLease;
+      if (!lease || (await lease.acquire())) await this.startPolling();
+      else this.logger.warn({ bot: this.bot.botInfo.username }, 'another gridline process polls this bot, so this one does not (it sends, and takes over if that process stops). To run several processes, use webhook mode: set TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET');
+      if (lease) this.leaseTimer = setInterval(() => void (this.leaseCheck ??= this.checkLease(lease).finally(() => (this.leaseCheck = null))), lease.renewEveryMs);
+    }
+  }
+
+  /** True while this process polls (polling mode, lease held). */
+  get polling(): boolean {
+    return this.poller !== null;
+  }
+
+  private async startPolling(): Promise<void> {
+    await this.bot.telegram.deleteWebhook({ drop_pending_updates: false });
+    this.poller = new Poller(this.bot.telegram, (u) => this.receive(u), this.logger, { allowedUpdates: ALLOWED_UPDATES, timeoutSec: this.opts.pollTimeoutSec });
+    this.poller.start();
+    this.logger.info({ bot: this.bot.botInfo?.username }, 'telegram polling');
+  }
+
+  /** The holder renews its lease and stops polling if it lost it; the others try to take it. */
+  private async checkLease(lease: Lease): Promise<void> {
+    try {
+      if (this.stopped) return;
+      if (this.poller) {
+        if (await lease.renew()) return;
+        this.logger.warn('the polling lease was lost (another process may poll now); polling stops here');
+        await this.poller.stop();
+        this.poller = null;
+      } else if (await lease.acquire()) {
+        if (this.stopped) return void (await lease.release());
+        this.logger.info('the process that polled this bot stopped; polling here now');
+        await this.startPolling();
+      }
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message } }, 'telegram polling lease check failed');
     }
   }
 
   /** Stops taking updates. The webhook stays set: Telegram keeps updates until we are back. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leaseTimer = null;
+    await this.leaseCheck;
     await this.poller?.stop();
     this.poller = null;
+    await this.opts.pollLease?.release();
     this.sink = null;
   }
 
@@ -205,17 +255,17 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
    */
   private async call<T>(chatId: string, first: boolean, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const slot = this.scheduler.reserve(chatId, isGroupChat(chatId), first ? this.maxWaitMs : Infinity);
+      const slot = await this.scheduler.reserve(chatId, isGroupChat(chatId), first ? this.maxWaitMs : Infinity);
       if ('refusedMs' in slot) throw new RetryAfterError(slot.refusedMs, 'telegram');
       if (slot.waitMs > 0) await sleep(slot.waitMs);
-      const overall = this.scheduler.reserveGlobal();
+      const overall = await this.scheduler.reserveGlobal();
       if (overall > 0) await sleep(overall);
       try {
         return await fn();
       } catch (err) {
         const e = convertTelegramError(err);
         if (e instanceof RetryAfterError) {
-          this.scheduler.pause(chatId, e.retryAfterMs);
+          await this.scheduler.pause(chatId, e.retryAfterMs);
           this.logger.info({ chatKind: isGroupChat(chatId) ? 'group' : 'private', retryAfterMs: e.retryAfterMs, first }, 'telegram asked to wait (429)');
           if (first || attempt >= MAX_INLINE_RETRIES) throw e;
           continue;

@@ -6,6 +6,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
+import { waitFor } from '../../support/wait.js';
 
 let store: TestStore;
 let emulator: TelegramEmulator;
@@ -37,4 +38,21 @@ describe('long polling', () => {
     // The command menu was registered, in Chinese by default and in English.
     expect(emulator.commands.map((c) => c.language_code ?? 'default')).toEqual(['default', 'en']);
   });
+
+  it('polls from one process only: a second one on the token does not poll, and takes over when the first stops', async () => {
+    const second = await startBot(store, emulator, { telegram: { webhookUrl: undefined } });
+    try {
+      expect(bot.runtime.telegram!.polling).toBe(true);
+      expect(second.runtime.telegram!.polling).toBe(false);
+      // It never dropped the first one's webhook setting nor started a poller.
+      expect(emulator.callsOf('deleteWebhook')).toHaveLength(1);
+      await bot.stop();
+      await waitFor(() => second.runtime.telegram!.polling, 'the second process polling', 20_000);
+      const v = new TelegramPerson(emulator, { userId: 810_002, firstName: '李明', languageCode: 'zh' }).mark();
+      await v.command('/start');
+      expect(await v.next(1)).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  }, 40_000);
 });

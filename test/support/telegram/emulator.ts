@@ -4,7 +4,9 @@
 // - webhook deliveries carry X-Telegram-Bot-Api-Secret-Token, as Telegram's do, and never crash
 //   the emulator when the bot refuses them;
 // - update and message ids taken before delivery, so updates sent at once (an album) differ;
-// - faults on demand (a 429 with retry_after, a 403) and a log of every Bot API call.
+// - faults on demand (a 429 with retry_after, a 403) and a log of every Bot API call;
+// - Telegram's send limits on demand (`enforceLimits`): a message beyond ~30 a second overall or
+//   ~1 a second in one chat (20 a minute in a group) is answered 429 with retry_after.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -29,6 +31,34 @@ export interface Fault {
   /** How many calls it answers before it goes away (default 1). */
   times?: number;
 }
+
+/**
+ * The limits the emulator holds the bot to, as GCRA buckets counted at arrival: a rate, the burst
+ * Telegram tolerates above it, and a little leeway for the network and this process's own pauses
+ * (a busy test process reads requests late, and they look bunched).
+ */
+export interface SendLimits {
+  globalPerSecond: number;
+  globalBurst: number;
+  chatPerSecond: number;
+  chatBurst: number;
+  groupPerMinute: number;
+  groupBurst: number;
+  leewayMs: number;
+}
+
+export const TELEGRAM_SEND_LIMITS: SendLimits = { globalPerSecond: 30, globalBurst: 30, chatPerSecond: 1, chatBurst: 3, groupPerMinute: 20, groupBurst: 3, leewayMs: 1000 };
+
+/** A message the emulator refused for going over a limit. */
+export interface LimitBreach {
+  method: string;
+  chatId: string;
+  limit: 'global' | 'chat' | 'group';
+  at: number;
+}
+
+/** Bot API methods that are messages, for the send limits. */
+const MESSAGES = new Set(['sendMessage', 'sendPhoto', 'sendDocument', 'sendVoice', 'sendVideo', 'sendAudio', 'sendLocation', 'sendMediaGroup', 'sendContact', 'sendSticker', 'copyMessage', 'forwardMessage', 'editMessageText', 'editMessageReplyMarkup', 'editMessageCaption']);
 
 export interface WebhookDelivery {
   updateId: number;
@@ -95,6 +125,10 @@ export class TelegramEmulator {
   readonly webhookDeliveries: WebhookDelivery[] = [];
   readonly commands: Array<Record<string, any>> = [];
   private faults: Fault[] = [];
+  /** Messages refused for going over a limit (with `enforceLimits`). */
+  readonly breaches: LimitBreach[] = [];
+  private limits: SendLimits | null = null;
+  private readonly tat = new Map<string, number>();
 
   private constructor(
     readonly server: TelegramServer,
@@ -123,6 +157,29 @@ export class TelegramEmulator {
   /** The next `times` calls of `method` (to `chatId`) get this answer instead. */
   failNext(fault: Fault): void {
     this.faults.push({ times: 1, ...fault });
+  }
+
+  /** From now on, messages beyond Telegram's limits are answered 429 (and recorded in `breaches`). */
+  enforceLimits(limits: Partial<SendLimits> = {}): void {
+    this.limits = { ...TELEGRAM_SEND_LIMITS, ...limits };
+  }
+
+  /** Null when the message may go; otherwise the limit it breaks and the wait. */
+  private overLimit(chatId: string, at: number): { limit: LimitBreach['limit']; waitMs: number } | null {
+    const l = this.limits!;
+    const group = chatId.startsWith('-');
+    const buckets = [
+      { key: '*', limit: 'global' as const, interval: 1000 / l.globalPerSecond, burst: l.globalBurst },
+      group ? { key: `g:${chatId}`, limit: 'group' as const, interval: 60_000 / l.groupPerMinute, burst: l.groupBurst } : { key: `c:${chatId}`, limit: 'chat' as const, interval: 1000 / l.chatPerSecond, burst: l.chatBurst },
+    ];
+    for (const b of buckets) {
+      const tat = Math.max(this.tat.get(b.key) ?? at, at);
+      const allowedAt = tat - (b.burst - 1) * b.interval - l.leewayMs;
+      if (at < allowedAt) return { limit: b.limit, waitMs: allowedAt - at };
+    }
+    // Counted only when it passes every limit, as a refused message is not sent.
+    for (const b of buckets) this.tat.set(b.key, Math.max(this.tat.get(b.key) ?? at, at) + b.interval);
+    return null;
   }
 
   callsOf(method: string, chatId?: string | number): ApiCall[] {
@@ -199,6 +256,7 @@ export class TelegramEmulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
     if (!match) return this.pass(req, res);
@@ -215,6 +273,14 @@ export class TelegramEmulator {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
+    if (this.limits && MESSAGES.has(method) && body.chat_id !== undefined) {
+      const over = this.overLimit(String(body.chat_id), arrived);
+      if (over) {
+        this.breaches.push({ method, chatId: String(body.chat_id), limit: over.limit, at: arrived });
+        const retryAfter = Math.max(1, Math.ceil(over.waitMs / 1000));
+        return answer(429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } });
+      }
+    }
     const fault = this.faults.find((f) => f.method === method && (f.chatId === undefined || String(body.chat_id) === f.chatId));
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;

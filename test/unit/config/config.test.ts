@@ -33,6 +33,12 @@ describe('config', () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-123' })).toThrow(/SLACK_SIGNING_SECRET/);
   });
 
+  it('keeps the queues of each deployment apart on a shared Redis with QUEUE_PREFIX, and refuses it without Redis', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379', QUEUE_PREFIX: 'county-a' }).queue).toEqual({ kind: 'redis', url: 'redis://cache:6379', prefix: 'county-a' });
+    expect(() => loadConfig({ REDIS_URL: 'redis://cache:6379', QUEUE_PREFIX: 'a b' })).toThrow(/QUEUE_PREFIX/);
+    expect(() => loadConfig({ QUEUE_PREFIX: 'county-a' })).toThrow(/QUEUE_PREFIX: applies to queues on Redis/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).store.kind).toBe('pglite');
   });
