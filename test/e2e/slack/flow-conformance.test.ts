@@ -199,6 +199,24 @@ describe.each(ADAPTERS)('flows through the $name adapter', ({ name: platform, ma
     expect((await personOf(p))?.locale).toBe('zh-CN');
   });
 
+  it('timezone: picks another zone and goes back to the village’s', async () => {
+    await register(p, villagerName);
+    p.mark();
+    await p.command('tz');
+    const pick = await p.waitForText('您在哪个时区');
+    expect(pick.labels.some((l) => l.startsWith('东京'))).toBe(true);
+    expect(pick.labels).toContain('跟村里一样');
+    await p.press(/^东京/);
+    await p.waitForText('以后告诉您的时间都按这个时区算');
+    expect((await personOf(p))?.timezone).toBe('Asia/Tokyo');
+    p.mark();
+    await p.command('tz');
+    await p.waitForText('您在哪个时区');
+    await p.press('跟村里一样');
+    await p.waitForText('以后告诉您的时间都按这个时区算');
+    expect((await personOf(p))?.timezone).toBeNull();
+  });
+
   it('report: a dispute in words and a photo, checked and submitted, with a receipt naming the officer', async () => {
     await register(p, villagerName);
     p.mark();
@@ -313,7 +331,7 @@ describe.each(ADAPTERS)('flows through the $name adapter', ({ name: platform, ma
 
 describe('the conformance suite', () => {
   it('covers every villager flow; officer flows are Slack cards and modals (matter-cards, cadres)', async () => {
-    const covered = new Set(['register', 'language', 'report', 'ask', 'mine']);
+    const covered = new Set(['register', 'language', 'timezone', 'report', 'ask', 'mine']);
     // Officer work in Slack happens on cards (modals for text): tested in matter-cards, cadres and
     // size-and-topic (marking 大事/小事 and the topic from a card).
     const officerFlows = new Set(['desk', 'triage', 'reply', 'transfer', 'escalate', 'settle', 'supervise', 'whistle', 'sign_off', 'patrol', 'rate_department', 'mark_size', 'set_topic']);
