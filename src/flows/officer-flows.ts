@@ -4,7 +4,7 @@
 // elderly villager). Each action is authorised again by performAction when it is taken.
 import { mayGoOnLeave } from '../domain/index.js';
 import { heldMatters, helpedMatters, openMatter, reportedMatters } from '../services/desk-service.js';
-import { homeOf, isStaff } from '../services/registration-service.js';
+import { homeOf } from '../services/registration-service.js';
 import { transferTargets } from '../services/transfer-targets.js';
 import { pendingDepartments } from '../services/whistle-service.js';
 import { ancestry, findNode } from '../store/repositories/grid-repository.js';

@@ -123,6 +123,8 @@ export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'
     return typeof v === 'string' && ARG_RE.test(v) ? v : undefined;
   };
   const buttons = ref ? (TEMPLATE_ACTIONS[delivery.template] ?? []).map((b) => ({ label: tr(`notify:actions.${b.label}`, p), data: actionData(b.action, ref, argOf(b)) })) : [];
+  // A group alert leaves the villager's words out; staff get them privately with one tap.
+  if (ref && delivery.params.summaryKey === WORDS_HIDDEN_KEY) buttons.unshift({ label: tr('notify:actions.view'), data: actionData('view', ref) });
   const listAction = LIST_ACTIONS[delivery.template];
   if (listAction && Array.isArray(p.refs)) {
     for (const r of (p.refs as unknown[]).slice(0, LIST_BUTTONS_MAX)) {
