@@ -84,7 +84,7 @@ describe.each(QUEUE_KINDS)('hostile text through Slack (queues on %s)', (queue) 
       await p.say('跳过');
       await p.waitForText('请您核对一下', WAIT);
       await p.press('📨 提交', WAIT);
-      await p.waitForText('已经提交', WAIT);
+      await p.waitForText('受理编号', WAIT);
       const [m] = await waitFor(async () => {
         const l = await store.db.select().from(matters).where(eq(matters.reporterId, reporterId));
         return l.length ? l : null;

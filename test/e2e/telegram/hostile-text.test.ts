@@ -81,7 +81,7 @@ describe.each(MODES)('hostile text through Telegram ($mode, queues on $queue)', 
       await v.say('跳过');
       await v.waitForText('请您核对一下', WAIT);
       await v.press('📨 提交', WAIT);
-      await v.waitForText('已经提交', WAIT);
+      await v.waitForText('受理编号', WAIT);
       const [m] = await waitFor(async () => {
         const l = await store.db.select().from(matters).where(eq(matters.reporterId, row.id));
         return l.length ? l : null;

@@ -133,7 +133,7 @@ class Transcript {
   }
 }
 
-/** One villager's report, from 反映问题 to 已经提交; returns the reference. */
+/** One villager's report, from 反映问题 to the receipt (受理编号); returns the reference. */
 async function report(t: Transcript, i: number): Promise<string> {
   const p = new TelegramPerson(emulator, { userId: villagerId(i), firstName: `村民${i + 1}`, languageCode: 'zh-hans' });
   const waitMessage = (what: string, match: (m: BotMessage) => boolean) =>
@@ -152,7 +152,7 @@ async function report(t: Transcript, i: number): Promise<string> {
   await p.say('跳过');
   await waitMessage('the summary', (m) => m.text.includes('请您核对一下'));
   await press('📨 提交');
-  const filed = await waitMessage('the receipt', (m) => m.text.includes('已经提交'));
+  const filed = await waitMessage('the receipt', (m) => m.text.includes('受理编号'));
   const ref = /(\d{4}-\d{4})/.exec(filed.text)?.[1];
   if (!ref) throw new Error(`no reference in ${filed.text}`);
   return ref;
@@ -248,7 +248,7 @@ describe('two service processes on one bot token', () => {
     t.refresh();
     for (let i = 0; i < REPORTS; i++) {
       const said = t.of(villagerId(i)).map((m) => m.text);
-      for (const step of ['请说一说是什么事', '事情发生在哪里', '请您核对一下', '已经提交']) expect(said.filter((s) => s.includes(step)), `villager ${i}: ${said.join(' | ')}`).toHaveLength(1);
+      for (const step of ['请说一说是什么事', '事情发生在哪里', '请您核对一下', '受理编号']) expect(said.filter((s) => s.includes(step)), `villager ${i}: ${said.join(' | ')}`).toHaveLength(1);
     }
     for (const ref of refs) {
       const told = Array.from({ length: GRIDS }, (_, g) => t.of(officerId(g))).flat().filter((m) => m.text.includes(ref));

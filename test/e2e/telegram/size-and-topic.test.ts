@@ -109,7 +109,7 @@ describe('urgency from the villager', () => {
     const check = await v.waitForText('请您核对一下');
     expect(check.text).toContain('现场有人身危险');
     await v.press('📨 提交');
-    const filed = await v.waitForText('已经提交');
+    const filed = await v.waitForText('受理编号');
     const ref = refIn(filed.text);
 
     // At once, in quiet hours: the group sees the category, grid, reference and level, not the words or the name.

@@ -150,7 +150,8 @@ describe('reports through Telegram while the service, Redis and Postgres fail', 
         await press(p, confirm, '📨 提交');
         // The press came back 200: the report is Telegram's to forget and ours to keep.
         acknowledged.push(words);
-        await answer(p, from, (m) => m.text.includes('已受理'), 'the receipt');
+        // The one receipt (四个一): the reference, and the officer's name now or in a message that follows.
+        await answer(p, from, (m) => m.text.includes('受理编号'), 'the receipt');
       }
     }
     const stream = Promise.all(people.map((p, i) => fileReports(p, i)));
@@ -187,7 +188,7 @@ describe('reports through Telegram while the service, Redis and Postgres fail', 
     // Everything settles within 60 s of the last fault.
     await waitFor(
       async () => {
-        const [d] = await store.db.select({ n: sql<number>`count(*)::int` }).from(deliveries).where(sql`${deliveries.status} not in ('sent', 'held')`);
+        const [d] = await store.db.select({ n: sql<number>`count(*)::int` }).from(deliveries).where(sql`${deliveries.status} not in ('sent', 'held', 'superseded')`);
         const [o] = await store.db.select({ n: sql<number>`count(*)::int` }).from(chatOutputs).where(sql`${chatOutputs.status} <> 'sent'`);
         const [i] = await store.db.select({ n: sql<number>`count(*)::int` }).from(inbox).where(eq(inbox.status, 'pending'));
         const [m] = await store.db.select({ n: sql<number>`count(*)::int` }).from(matters).where(eq(matters.step, 'accept'));
@@ -222,8 +223,8 @@ describe('reports through Telegram while the service, Redis and Postgres fail', 
     for (const p of people) {
       const texts = emulator.botMessages(p.chatId).map((m) => m.text);
       for (const m of all.filter((x) => texts.some((t) => t.includes(x.ref)))) {
-        expect(texts.some((t) => t.includes(m.ref) && t.includes('已经提交')), `the receipt of ${m.ref}`).toBe(true);
-        expect(texts.some((t) => t.includes(m.ref) && !t.includes('已经提交')), `the routing notice of ${m.ref}`).toBe(true);
+        expect(texts.some((t) => t.includes(m.ref) && t.includes('受理编号')), `the receipt of ${m.ref}`).toBe(true);
+        expect(texts.some((t) => t.includes(m.ref) && t.includes('李冬梅')), `the officer named to the villager for ${m.ref}`).toBe(true);
       }
     }
     expect(doubles, twice.join('\n')).toBeLessThanOrEqual(2 * 2 * CONCURRENCY);
