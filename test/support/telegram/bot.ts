@@ -57,8 +57,8 @@ export async function startBot(store: TestStore, emulator: TelegramEmulator, opt
     relayIntervalMs: 200,
     now: opts.now ?? clock.now,
     ...(opts.chat ? { chat: opts.chat } : {}),
-    // Per-chat limits relaxed (a test presses faster than a person); the send-scheduler unit test covers the real ones.
-    telegram: { token: emulator.token, apiRoot: emulator.apiRoot, webhookUrl, webhookSecret: WEBHOOK_SECRET, limits: { chatPerSecond: 50, chatBurst: 10 }, ...opts.telegram },
+    // Per-chat send limits and the flood guard relaxed (a test presses faster than a person); their unit tests cover the real ones.
+    telegram: { token: emulator.token, apiRoot: emulator.apiRoot, webhookUrl, webhookSecret: WEBHOOK_SECRET, limits: { chatPerSecond: 50, chatBurst: 10 }, flood: { burst: 60, perMinute: 240 }, ...opts.telegram },
   });
   runtime.startWorkers({ concurrency: 4, wrap: opts.wrap });
   const http = createHttpServer({ runtime, logger: opts.logger ?? testLogger, adminToken: 'test-admin-token' });

@@ -192,7 +192,7 @@ export class TelegramPerson {
     const test = (t: string) => (typeof pattern === 'string' ? t.includes(pattern) : pattern.test(t));
     const found = await waitFor(
       () => this.messages().slice(from).find((m) => test(m.text)) ?? null,
-      `a bot message matching ${pattern} (saw: ${this.messages().slice(from).map((m) => m.text).join(' | ') || 'nothing'})`,
+      () => `a bot message matching ${pattern} (saw: ${this.messages().slice(from).map((m) => m.text).join(' | ') || 'nothing'})`,
       timeoutMs,
     );
     this.seen = Math.max(this.seen, this.messages().findIndex((m) => m.messageId === found.messageId) + 1);
