@@ -44,6 +44,8 @@ async function report(v: TelegramPerson, text: string): Promise<{ receipt: BotMe
   await v.say('反映问题');
   await v.waitForText('是哪方面的事');
   await v.press('⚠️ 安全隐患');
+  await v.waitForText('现在有没有人身危险');
+  await v.press('没有，但要尽快处理');
   await v.waitForText('请说一说是什么事');
   await v.say(text);
   await v.waitForText('收到了');
