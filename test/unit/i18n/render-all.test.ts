@@ -37,7 +37,8 @@ function samples(ns: string, text: string): Record<string, unknown> {
     else if (/^(due|at|reported|when|time|since|until|from_time|day)$/i.test(key) || /At$/.test(key)) out[key] = '11月30日 20:00';
     else if (/department/i.test(key)) out[key] = key.endsWith('s') ? '县司法局、县水利局' : '县司法局';
     else if (NUMERIC.test(key)) out[key] = 3;
-    else if (/^(level|size|topic|category|limit|step|state)Name$/.test(key) || key === 'grid' || key === 'node' || key === 'place') out[key] = `«${key}»`;
+    // Roster problems name grid codes (a join code's holder is a grid), not people.
+    else if (/^(level|size|topic|category|limit|step|state)Name$/.test(key) || key === 'grid' || key === 'node' || key === 'place' || (ns === 'roster' && key === 'holder')) out[key] = `«${key}»`;
     else if (/name|person|from|to$|by$|villager|officer|leader|cadre|whistler|holder|actor|reporter/i.test(key)) out[key] = OTHERS[other++ % OTHERS.length];
     else out[key] = `«${key}»`;
   }
