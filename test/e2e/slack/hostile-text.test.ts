@@ -69,6 +69,8 @@ describe.each(QUEUE_KINDS)('hostile text through Slack (queues on %s)', (queue) 
     const p = new SlackPerson(h, user).mark();
     await p.say('反映问题');
     await p.press('⚠️ 安全隐患', WAIT);
+    await p.waitForText('现在有没有人身危险', WAIT);
+    await p.press('没有，但要尽快处理', WAIT);
     await p.waitForText('请说一说是什么事', WAIT);
     return { p, id: row.id };
   }
