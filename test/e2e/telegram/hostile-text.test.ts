@@ -65,6 +65,8 @@ describe.each(MODES)('hostile text through Telegram ($mode, queues on $queue)', 
     const v = new TelegramPerson(emulator, { userId, firstName: '秀英', languageCode: 'zh-hans' }).mark();
     await v.say('反映问题');
     await v.press('⚠️ 安全隐患', WAIT);
+    await v.waitForText('现在有没有人身危险', WAIT);
+    await v.press('没有，但要尽快处理', WAIT);
     await v.waitForText('请说一说是什么事', WAIT);
     await v.say(c.raw);
     const o = c.outcome;
