@@ -25,6 +25,8 @@ const SECRET = 'faults-test-secret-0123456789';
 const CONCURRENCY = 4;
 const VILLAGERS = 5;
 const STEP_MS = 120_000;
+/** How soon the Telegram stand-in delivers an update again after an answer other than 200. */
+const REDELIVERY_MS = 300;
 
 describe('reports through Telegram while the service, Redis and Postgres fail', () => {
   let pg: PrivatePostgres;
@@ -34,6 +36,8 @@ describe('reports through Telegram while the service, Redis and Postgres fail', 
   let service: ChildProcess | null = null;
   let port: number;
   const crashes: string[] = [];
+  /** Webhook deliveries the service did not take (no 200): Telegram tries those again. */
+  let refused = 0;
   const output: string[] = [];
 
   const env = () => {
@@ -94,7 +98,8 @@ describe('reports through Telegram while the service, Redis and Postgres fail', 
         const current = (emulator.server as any).webhooks[emulator.token] ?? hook;
         const status = await post(current, body, updateId);
         if (status === 200) return status;
-        await new Promise((r) => setTimeout(r, 300));
+        refused++;
+        await new Promise((r) => setTimeout(r, REDELIVERY_MS));
       }
     };
     store = await openStore({ kind: 'postgres', url: pg.url(), poolSize: 3 });
@@ -171,7 +176,9 @@ describe('reports through Telegram while the service, Redis and Postgres fail', 
     await filed(3);
     // 3. Postgres restarts under load.
     await pg.down();
-    await new Promise((r) => setTimeout(r, 2000));
+    // Down until the service has felt it: a delivery it could not commit was refused (not acknowledged).
+    const refusedBefore = refused;
+    await waitFor(() => refused > refusedBefore, 'a webhook delivery refused while Postgres is down', STEP_MS, 100);
     await pg.up();
     await filed(3);
     // 4. kill -9, and Redis wiped while the killed process's jobs are still locked there.
