@@ -7,6 +7,9 @@
 // the platform to redeliver forever: its ids are kept as a failed row, the person is told once
 // that we could not read it, and the platform is acknowledged.
 import type { ChatUpdate } from '../channels/chat-update.js';
+import type { InboundItem } from '../channels/inbound-item.js';
+
+export type { InboundItem, InboxQueue } from '../channels/inbound-item.js';
 import type { Locale, Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { failedInbox, inboxCounts, inboxStatus, insertInbox, markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
@@ -14,21 +17,6 @@ import { enqueue } from '../store/repositories/outbox-repository.js';
 import { errorLabel, isDataError } from '../util/error-summary.js';
 import { answerUnreadable } from './chat-service.js';
 import type { ServiceContext } from './context.js';
-
-export type InboxQueue = 'chat' | 'slack';
-
-export interface InboundItem {
-  /** The platform's id for it, scoped: `telegram:<bot>:update:<update_id>`, `slack:event:<event_id>`. */
-  id: string;
-  platform: Platform;
-  queue: InboxQueue;
-  /** The job's data (a ChatUpdate or a SlackJob), carrying `inboxId: id`. */
-  payload: Record<string, unknown>;
-  /** For the redacted summary: what kind of update it is (text, photo, action…). */
-  kind: string;
-  /** Who to tell when it cannot be read (ids only). */
-  answer?: Pick<ChatUpdate, 'platform' | 'eventId' | 'userId' | 'chatId' | 'chatType' | 'languageCode' | 'content'>;
-}
 
 export interface AdmitResult {
   /** Ids committed now (the others were there already: a redelivery). */

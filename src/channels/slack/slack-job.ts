@@ -1,6 +1,6 @@
 // What the Slack listeners hand to the queue: the parts of a Slack request the worker needs, so
 // the request is acknowledged at once and the work is done (and retried) by a worker.
-import type { InboundItem } from '../../services/inbox-service.js';
+import type { InboundItem } from '../inbound-item.js';
 
 /** A file someone shared in Slack; we keep its id, never its bytes. */
 export interface SlackFileRef {

@@ -1,0 +1,19 @@
+// What an adapter hands the inbox: one platform update, keyed by the platform's own id, with the
+// job that will work it. A type only: adapters build it, the inbox service commits it.
+import type { ChatUpdate } from './chat-update.js';
+import type { Platform } from '../domain/types.js';
+
+export type InboxQueue = 'chat' | 'slack';
+
+export interface InboundItem {
+  /** The platform's id for it, scoped: `telegram:<bot>:update:<update_id>`, `slack:event:<event_id>`. */
+  id: string;
+  platform: Platform;
+  queue: InboxQueue;
+  /** The job's data (a ChatUpdate or a SlackJob), carrying `inboxId: id`. */
+  payload: Record<string, unknown>;
+  /** For the redacted summary: what kind of update it is (text, photo, action…). */
+  kind: string;
+  /** Who to tell when it cannot be read (ids only). */
+  answer?: Pick<ChatUpdate, 'platform' | 'eventId' | 'userId' | 'chatId' | 'chatType' | 'languageCode' | 'content'>;
+}
