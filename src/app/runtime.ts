@@ -1,6 +1,6 @@
 // Wires the store, the queues, the outbox relay and the workers together. The service, the CLI,
 // the tests and the bench all build on this one piece.
-import type { ChannelPort } from '../channels/channel-port.js';
+import type { ChannelPort } from '../ports/channel.js';
 import type { ChatUpdate } from '../channels/chat-update.js';
 import { ConsoleChannel } from '../channels/console-channel.js';
 import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';

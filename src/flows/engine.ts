@@ -2,7 +2,7 @@
 // Knows nothing of the platform (the update is already normalised) nor of storage (the chat
 // service loads and saves the state around it, in the same transaction as any change).
 import { randomBytes } from 'node:crypto';
-import type { ChatButton, ChatOutput, ReplyKeyboard } from '../channels/chat-output.js';
+import type { ChatButton, ChatOutput, ReplyKeyboard } from '../ports/channel.js';
 import type { ChatContent, ChatUpdate } from '../channels/chat-update.js';
 import type { Locale } from '../domain/types.js';
 import { translator } from '../i18n/index.js';

@@ -1,6 +1,6 @@
 // Turns what a flow says into channel-neutral outputs: text in the person's language, choices as
 // button rows, the main menu as a reply keyboard.
-import type { ChatButton, ReplyKeyboard } from '../channels/chat-output.js';
+import type { ChatButton, ReplyKeyboard } from '../ports/channel.js';
 import { LOCALES } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
 import { MENU_ITEMS, type MenuItem, type Say } from './types.js';

@@ -2,10 +2,10 @@
 // update's id, the person's new place in the flow, any change the flow made and the messages to
 // send are written in one transaction; the messages go out through the `chat_send` job.
 import { randomUUID } from 'node:crypto';
-import type { ChatOutput } from '../channels/chat-output.js';
-import { isChatChannel } from '../channels/chat-output.js';
+import type { ChatOutput } from '../ports/channel.js';
+import { isChatChannel } from '../ports/channel.js';
 import { describeUpdate, type ChatUpdate } from '../channels/chat-update.js';
-import { RecipientUnreachableError, RetryAfterError, type ChannelPort } from '../channels/channel-port.js';
+import { RecipientUnreachableError, RetryAfterError, type ChannelPort } from '../ports/channel.js';
 import type { Locale, Platform } from '../domain/types.js';
 import type { FlowEngine } from '../flows/engine.js';
 import { isLocale, localeFromLanguageCode } from '../flows/language.js';

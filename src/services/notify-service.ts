@@ -1,7 +1,7 @@
 // Sends one delivery: renders it in the recipient's language and hands it to the first channel
 // that can reach them. A delivery that is no longer pending is never sent again.
-import type { ChannelPort, OutboundMessage } from '../channels/channel-port.js';
-import { RecipientUnreachableError, RetryAfterError } from '../channels/channel-port.js';
+import type { ChannelPort, OutboundMessage } from '../ports/channel.js';
+import { RecipientUnreachableError, RetryAfterError } from '../ports/channel.js';
 import type { Attachment, Platform } from '../domain/types.js';
 import { actionData, RATINGS } from './matter-actions.js';
 import { menuKeyboard } from '../flows/render.js';

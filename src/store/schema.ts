@@ -314,19 +314,30 @@ export const inbox = gridline.table(
 );
 
 /**
- * Notifications to people. The text is rendered when sent, in the recipient's language, from a
- * locale key and its parameters.
+ * Every message to send, in one queue per recipient: notifications (a locale key and its
+ * parameters, rendered when sent in the recipient's language) and what the bot says in a
+ * conversation (`output`, already in the person's language). The send job sends a recipient's
+ * rows in written order (`dueAt`, then `seq`); a row is sent by one job only (its claim).
  */
 export const deliveries = gridline.table(
   'deliveries',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** 'notice' (a template for a person or a group) or 'chat' (a conversation's output to one chat). */
+    kind: text('kind').notNull().default('notice'),
+    /** The queue it waits in: 'person:<id>' or 'chat:<platform>:<chatId>' (see recipientKey). */
+    recipient: text('recipient').notNull(),
+    /** Written order within a recipient's queue. */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     /** Null for a delivery to a group chat (chatPlatform + chatId). */
     personId: uuid('person_id').references(() => people.id),
     matterId: uuid('matter_id').references(() => matters.id),
+    /** The notification's locale key ('chat' for a conversation's output). */
     template: text('template').notNull(),
     params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
-    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one). */
+    /** A conversation's output (an OutboundMessage, src/ports/channel.ts), already in the person's language. */
+    output: jsonb('output').$type<Record<string, unknown>>(),
+    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one); held → digested. */
     status: text('status').notNull().default('pending'),
     /** The job that is sending it, so a duplicate job never sends the same delivery at once. */
     claimedBy: text('claimed_by'),
@@ -336,15 +347,25 @@ export const deliveries = gridline.table(
     error: text('error'),
     sentAt: ts('sent_at'),
     createdAt: createdAt(),
-    /** A group destination (a Telegram group, a Slack channel) instead of a person. */
+    /** Not sent before this (a receipt that waits for routing); its place in the recipient's queue. */
+    dueAt: ts('due_at').notNull().defaultNow(),
+    /** The platform asked us to wait (429) until then: the rows after it wait too. */
+    retryAt: ts('retry_at'),
+    /** A group destination (a Telegram group, a Slack channel), or the chat a conversation's output goes to. */
     chatPlatform: platform('chat_platform'),
     chatId: text('chat_id'),
+    /** A conversation's output: the platform user it answers (marked unreachable when refused) and the update. */
+    userId: text('user_id'),
+    eventId: text('event_id'),
+    /** The platform's id of the message sent. */
+    messageRef: text('message_ref'),
     /** For cadre alerts: the node alerted. A 'held' alert waits for that node's morning digest. */
     gridNodeId: uuid('grid_node_id').references(() => gridNodes.id),
   },
   (t) => [
     index('deliveries_matter_idx').on(t.matterId),
     index('deliveries_status_idx').on(t.status),
+    index('deliveries_queue_idx').on(t.recipient, t.dueAt, t.seq).where(sql`${t.status} in ('pending', 'sending')`),
     index('deliveries_held_idx').on(t.gridNodeId).where(sql`${t.status} = 'held'`),
     check('deliveries_target_ck', sql`${t.personId} is not null or (${t.chatPlatform} is not null and ${t.chatId} is not null)`),
   ],
@@ -454,37 +475,6 @@ export const alertRuns = gridline.table(
     at: ts('at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.kind, t.gridNodeId, t.day] })],
-);
-
-/**
- * What the bot says in a conversation, written with the flow state it answers, sent by the
- * `chat_send` job in order. Same claim rules as deliveries: a row is sent by one job only.
- */
-export const chatOutputs = gridline.table(
-  'chat_outputs',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    platform: platform('platform').notNull(),
-    chatId: text('chat_id').notNull(),
-    /** The person it answers (marked unreachable when the platform refuses). */
-    userId: text('user_id').notNull(),
-    /** The update it answers. */
-    eventId: text('event_id').notNull(),
-    seq: integer('seq').notNull(),
-    /** A ChatOutput (src/channels/chat-output.ts), already in the person's language. */
-    output: jsonb('output').$type<Record<string, unknown>>().notNull(),
-    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one). */
-    status: text('status').notNull().default('pending'),
-    claimedBy: text('claimed_by'),
-    claimedAt: ts('claimed_at'),
-    attempts: integer('attempts').notNull().default(0),
-    error: text('error'),
-    /** The platform's id of the message sent. */
-    messageRef: text('message_ref'),
-    sentAt: ts('sent_at'),
-    createdAt: createdAt(),
-  },
-  (t) => [index('chat_outputs_event_idx').on(t.eventId, t.seq), index('chat_outputs_status_idx').on(t.status)],
 );
 
 /** Matter cards posted to Slack, kept so they can be updated in place as the matter moves. */

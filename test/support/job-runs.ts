@@ -1,7 +1,7 @@
 // Records what the job handlers decided (done, or handed back with Retry-After), so a test asserts
 // on the service's decisions rather than on gaps measured on the wall clock.
 import type { StartWorkersOptions } from '../../src/app/runtime.js';
-import { RetryAfterError } from '../../src/channels/channel-port.js';
+import { RetryAfterError } from '../../src/ports/channel.js';
 import type { JobMeta, JobName, JobOutcome } from '../../src/queue/jobs.js';
 
 export interface JobRun {

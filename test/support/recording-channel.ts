@@ -1,4 +1,4 @@
-import type { ChannelPort, OutboundMessage, Recipient } from '../../src/channels/channel-port.js';
+import type { ChannelPort, OutboundMessage, Recipient } from '../../src/ports/channel.js';
 import type { Platform } from '../../src/domain/types.js';
 
 /** A channel that keeps what it was asked to send. */

@@ -3,7 +3,7 @@
 // RecipientUnreachableError, so the notify worker knows what to do.
 import { webApi } from '@slack/bolt';
 import { createHash } from 'node:crypto';
-import { RecipientUnreachableError, RetryAfterError } from '../channel-port.js';
+import { RecipientUnreachableError, RetryAfterError } from '../../ports/channel.js';
 import { MemoryRateBuckets, type Bucket, type RateBuckets } from '../rate-buckets.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;

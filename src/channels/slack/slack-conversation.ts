@@ -3,7 +3,7 @@
 // here as Block Kit. Choices are buttons; a step that takes free text gets a button that opens a
 // modal (typing in the DM works too). Slack has no reply keyboard: its labels become buttons that
 // send the label as text, and contact/location requests are left out (no such thing in Slack).
-import type { ChatButton, ChatOutput, ChatTarget, ReplyKeyboard } from '../chat-output.js';
+import type { ChatButton, ChatOutput, ChatTarget, ReplyKeyboard } from '../../ports/channel.js';
 import { cleanChatUpdate, type ChatContent, type ChatUpdate } from '../chat-update.js';
 import type { FlowEngine } from '../../flows/index.js';
 import { translator } from '../../i18n/index.js';

@@ -1,6 +1,6 @@
 // Neutral buttons and keyboards as Bot API reply markup.
 import type { InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove } from 'telegraf/types';
-import type { ChatButton, ReplyKeyboard } from '../chat-output.js';
+import type { ChatButton, ReplyKeyboard } from '../../ports/channel.js';
 
 /** Telegram's limit on callback_data. */
 export const CALLBACK_DATA_LIMIT = 64;

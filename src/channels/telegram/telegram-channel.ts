@@ -7,9 +7,7 @@ import type { InlineKeyboardMarkup, Update } from 'telegraf/types';
 import type { Attachment } from '../../domain/types.js';
 import { t } from '../../i18n/index.js';
 import type { Logger } from '../../logger.js';
-import type { ChannelPort, OutboundMessage, Recipient } from '../channel-port.js';
-import { RetryAfterError } from '../channel-port.js';
-import type { ChatChannel, ChatOutput, ChatTarget } from '../chat-output.js';
+import { RetryAfterError, type Channel, type ChatTarget, type OutboundMessage } from '../../ports/channel.js';
 import type { ChatUpdate } from '../chat-update.js';
 import { FloodGuard, type FloodLimits } from '../flood-guard.js';
 import { normalizeUpdate, TELEGRAM_FILE_LIMIT } from './normalize-update.js';
@@ -58,7 +56,7 @@ const MAX_INLINE_RETRIES = 3;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export class TelegramChannel implements ChannelPort, ChatChannel {
+export class TelegramChannel implements Channel {
   readonly name = 'telegram' as const;
   readonly bot: Telegraf;
   readonly webhookSecret: string;
@@ -185,12 +183,20 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
 
   // ── out ──────────────────────────────────────────────────────────────────
 
-  async deliver(target: ChatTarget, output: ChatOutput): Promise<{ messageRef?: string }> {
+  /**
+   * One outbound message. A notification (`about`) has its actions laid out two to a row and no
+   * reply keyboard in a group; its text is split when long, then its attachments follow.
+   */
+  async deliver(target: ChatTarget, output: OutboundMessage): Promise<{ messageRef?: string }> {
     const chatId = target.chatId;
     switch (output.kind) {
       case 'message': {
-        const markup = output.buttons?.length ? inlineKeyboard(output.buttons) : output.keyboard ? replyKeyboard(output.keyboard) : undefined;
-        return { messageRef: await this.sendText(chatId, output.text, markup) };
+        const buttons = output.about && output.buttons ? actionRows(output.buttons.flat()) : output.buttons;
+        const keyboard = output.keyboard && !target.group ? output.keyboard : undefined;
+        const markup = buttons?.length ? inlineKeyboard(buttons) : keyboard ? replyKeyboard(keyboard) : undefined;
+        const messageRef = await this.sendText(chatId, output.text, markup);
+        for (const a of output.attachments ?? []) await this.sendAttachment(chatId, a);
+        return { messageRef };
       }
       case 'edit': {
         const markup: InlineKeyboardMarkup | undefined = output.buttons?.length ? inlineKeyboard(output.buttons) : undefined;
@@ -208,15 +214,6 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
         });
         return {};
     }
-  }
-
-  /** A notification: its text (split when long) with its actions as buttons, then its attachments. */
-  async send(to: Recipient, message: OutboundMessage): Promise<{ messageRef?: string }> {
-    const chatId = to.chatId ?? to.externalId;
-    const markup = message.actions?.length ? inlineKeyboard(actionRows(message.actions)) : message.keyboard && !to.group ? replyKeyboard(message.keyboard) : undefined;
-    const messageRef = await this.sendText(chatId, message.text, markup);
-    for (const a of attachmentsOf(message)) await this.sendAttachment(chatId, a);
-    return { messageRef };
   }
 
   private async sendText(chatId: string, text: string, markup: InlineKeyboardMarkup | ReturnType<typeof replyKeyboard> | undefined): Promise<string> {
@@ -300,9 +297,4 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
 /** Texts for an edit cannot be split: an over-long one is cut with an ellipsis. */
 function clip(text: string): string {
   return text.length <= TELEGRAM_TEXT_LIMIT ? text : `${text.slice(0, TELEGRAM_TEXT_LIMIT - 1)}…`;
-}
-
-function attachmentsOf(message: OutboundMessage): Attachment[] {
-  const list = (message as { attachments?: unknown }).attachments;
-  return Array.isArray(list) ? (list as Attachment[]) : [];
 }

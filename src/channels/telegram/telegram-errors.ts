@@ -1,6 +1,6 @@
 // The Bot API's refusals, turned into the errors the workers act on.
 import { TelegramError } from 'telegraf';
-import { RecipientUnreachableError, RetryAfterError } from '../channel-port.js';
+import { RecipientUnreachableError, RetryAfterError } from '../../ports/channel.js';
 
 /** 403 (blocked, kicked) and a chat that no longer exists: stop writing there. */
 const GONE = /chat not found|user is deactivated|bot was blocked|bot was kicked|PEER_ID_INVALID|have no rights to send/i;

@@ -4,7 +4,7 @@
 // reach the stand-in late, and the gap between two arrivals says nothing about the pacer.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { webApi } from '@slack/bolt';
-import { RetryAfterError } from '../../../src/channels/channel-port.js';
+import { RetryAfterError } from '../../../src/ports/channel.js';
 import { ChannelPacer, SlackApi } from '../../../src/channels/slack/slack-api.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { newOfficer, newTree, newVillager } from '../../support/factories.js';

@@ -1,7 +1,7 @@
 // A handler that throws RetryAfterError (a platform's 429) has its job wait that long, on Redis and
 // on BullMQ's PostgreSQL backend, without using up an attempt.
 import { afterAll, describe, expect, it } from 'vitest';
-import { RetryAfterError } from '../../../src/channels/channel-port.js';
+import { RetryAfterError } from '../../../src/ports/channel.js';
 import type { JobMeta } from '../../../src/queue/jobs.js';
 import { QueueSystem, type QueueTarget } from '../../../src/queue/queue-system.js';
 import { testLogger, uniquePrefix } from '../../support/runtime.js';

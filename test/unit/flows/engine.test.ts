@@ -1,6 +1,6 @@
 // The flow engine on its own: no store, no queue, no platform.
 import { describe, expect, it } from 'vitest';
-import type { ChatOutput } from '../../../src/channels/chat-output.js';
+import type { ChatOutput } from '../../../src/ports/channel.js';
 import type { ChatContent, ChatUpdate } from '../../../src/channels/chat-update.js';
 import { FlowEngine, MAX_MESSAGE_CHARS } from '../../../src/flows/engine.js';
 import { done, goto, literal, say, startFlow, stay } from '../../../src/flows/next.js';

@@ -1,0 +1,90 @@
+// The outbound contract every chat adapter implements: one `deliver(target, message)`. A
+// conversation's answers and the notifications to people both leave through it, from the one send
+// worker (src/services/send-service.ts). Adapters render; they decide nothing about who gets what.
+import type { Attachment, Platform } from '../domain/types.js';
+
+/** An inline button. `data` comes back in a callback update; keep it short (Telegram: 64 bytes). */
+export interface ChatButton {
+  label: string;
+  data: string;
+}
+
+/** Buttons under the input box. A `request` button shares the person's contact or location. */
+export interface ReplyKeyboard {
+  rows: Array<Array<{ label: string; request?: 'contact' | 'location' }>>;
+  /** Kept open until replaced (the main menu). */
+  persistent?: boolean;
+  /** Hidden once pressed (a one-time request). */
+  oneTime?: boolean;
+}
+
+/**
+ * A rendering hint: this message is a notification (`template`), about a matter when `matterId`
+ * is set. An adapter that keeps a card per matter honours it (Slack posts or updates the card and
+ * threads the rest under it; Telegram lays its actions out as a notification's).
+ */
+export interface NoticeHint {
+  template: string;
+  matterId?: string;
+}
+
+export type OutboundMessage =
+  | {
+      kind: 'message';
+      text: string;
+      /** Rows of inline buttons, shown under the message (a notification's: one row the adapter lays out). */
+      buttons?: ChatButton[][];
+      /** A reply keyboard to show, or 'remove' to take the current one away. Not with `buttons`. */
+      keyboard?: ReplyKeyboard | 'remove';
+      /** Files to pass on (platform file references; an adapter sends those of its own platform). */
+      attachments?: Attachment[];
+      about?: NoticeHint;
+    }
+  /** Changes a message the bot sent: new text, new buttons, or its buttons taken away. */
+  | { kind: 'edit'; messageRef: string; text?: string; buttons?: ChatButton[][]; clearButtons?: boolean }
+  /** Acknowledges a button press (stops the spinner); `text` shows as a short notice. */
+  | { kind: 'answer'; callbackRef: string; text?: string };
+
+/** What a flow says: the same outbound message (the name the flows know it by). */
+export type ChatOutput = OutboundMessage;
+
+/** Where a message goes on one platform: the adapter is chosen by the platform already. */
+export interface ChatTarget {
+  /** The chat (a private chat, a group, a Slack DM or channel). A Slack user id opens the DM. */
+  chatId: string;
+  /** The person's platform user id ('' for a group): marked unreachable when the platform refuses. */
+  userId: string;
+  /** Our person, when known. */
+  personId?: string;
+  /** The reader's locale, for the adapter's own words (file notes, card labels). */
+  locale?: string;
+  /** A group chat or channel (a node's alert destination), not a person. */
+  group?: boolean;
+}
+
+/**
+ * An outbound channel. `deliver` throws RetryAfterError before anything was sent when the platform
+ * asks us to wait, and RecipientUnreachableError when the person blocked the bot.
+ */
+export interface Channel {
+  readonly name: Platform | 'console';
+  deliver(target: ChatTarget, message: OutboundMessage): Promise<{ messageRef?: string }>;
+  /** Brings the matter cards this channel posted up to date after the matter moved; returns how many. */
+  refreshMatter?(matterId: string): Promise<number>;
+}
+
+/** The person blocked the bot or left: do not retry, mark the identity unreachable. */
+export class RecipientUnreachableError extends Error {
+  override readonly name = 'RecipientUnreachableError';
+  constructor(readonly channel: string, message = 'recipient unreachable') {
+    super(message);
+  }
+}
+
+/** The platform asked us to wait (HTTP 429); the send job retries after `retryAfterMs`. */
+export class RetryAfterError extends Error {
+  override readonly name = 'RetryAfterError';
+  constructor(readonly retryAfterMs: number, readonly channel: string) {
+    super(`${channel} asked to retry after ${retryAfterMs} ms`);
+  }
+}
