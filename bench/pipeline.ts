@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { inArray } from 'drizzle-orm';
 import { createRuntime } from '../src/app/runtime.js';
-import type { ChannelPort, OutboundMessage, Recipient } from '../src/channels/channel-port.js';
+import type { Channel, ChatTarget, OutboundMessage } from '../src/ports/channel.js';
 import { createLogger } from '../src/logger.js';
 import { deliveries } from '../src/store/schema.js';
 import { gridNodes, identities, people, roles } from '../src/store/schema.js';
@@ -92,10 +92,10 @@ async function rawInserts(url: string, n = 10_000): Promise<number> {
 }
 
 /** A channel that sends nowhere and notes when each officer's notice went out. */
-class TimingChannel implements ChannelPort {
+class TimingChannel implements Channel {
   readonly name = 'telegram' as const;
   sent = 0;
-  async send(_to: Recipient, _m: OutboundMessage): Promise<{ messageRef?: string }> {
+  async deliver(_to: ChatTarget, _m: OutboundMessage): Promise<{ messageRef?: string }> {
     this.sent++;
     return {};
   }

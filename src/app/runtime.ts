@@ -1,6 +1,6 @@
 // Wires the store, the queues, the outbox relay and the workers together. The service, the CLI,
 // the tests and the bench all build on this one piece.
-import type { ChannelPort } from '../ports/channel.js';
+import type { Channel } from '../ports/channel.js';
 import type { ChatUpdate } from '../channels/chat-update.js';
 import { ConsoleChannel } from '../channels/console-channel.js';
 import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
@@ -20,13 +20,13 @@ import type { Lease } from '../channels/lease.js';
 import { botIdOf } from '../channels/telegram/shared-send-scheduler.js';
 import { Reconciler } from '../queue/reconciler.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
-import { APOLOGY_ATTEMPT, handleChatUpdate, sendChatOutputs } from '../services/chat-service.js';
+import { APOLOGY_ATTEMPT, handleChatUpdate } from '../services/chat-service.js';
 import type { ServiceContext } from '../services/context.js';
 import { eveningSweep, morningDigest } from '../services/daily-alerts.js';
 import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type TimerQueue } from '../services/deadline-timers.js';
 import { admitInbound, chatInboxItem, giveUpInbound, inboxHandled, inboxPending, telegramInboxId } from '../services/inbox-service.js';
 import { intake } from '../services/intake-service.js';
-import { sendDeliveries } from '../services/notify-service.js';
+import { sendQueued } from '../services/send-service.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
 import { openStore, type Store, type StoreTarget } from '../store/db.js';
@@ -39,7 +39,7 @@ export interface RuntimeOptions {
   logger: Logger;
   timezone?: string;
   now?: () => Date;
-  channels?: Map<Platform, ChannelPort>;
+  channels?: Map<Platform, Channel>;
   relayIntervalMs?: number;
   /** Conversations: the flows to run (default: createFlowEngine()) and the language for people whose platform gives none. */
   chat?: { engine?: FlowEngine; defaultLocale?: Locale };
@@ -55,7 +55,7 @@ export interface Runtime {
   relay: OutboxRelay | null;
   reconciler: Reconciler | null;
   ctx: ServiceContext;
-  channels: Map<Platform, ChannelPort>;
+  channels: Map<Platform, Channel>;
   /** The conversation flows the `chat` worker runs. */
   engine: FlowEngine;
   /**
@@ -107,7 +107,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     outboxWritten: () => relay?.kick(),
   };
   if (queues) relay = new OutboxRelay(store.db, queues, logger, { intervalMs: opts.relayIntervalMs, now: ctx.now });
-  const channels = opts.channels ?? new Map<Platform, ChannelPort>();
+  const channels = opts.channels ?? new Map<Platform, Channel>();
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
   const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule]);
@@ -157,9 +157,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         : { outcome: result.status, matterId: result.matter.id, ref: result.matter.ref };
     },
     route: async ({ matterId }) => routeMatter(ctx, matterId),
-    notify: async ({ deliveryIds }, meta) => sendDeliveries(ctx, { channels, fallback, timezone }, deliveryIds, { claimer: meta.jobId, final: meta.final }),
+    send: async ({ recipient, at }, meta) => sendQueued(ctx, { channels, fallback, timezone }, recipient, { claimer: meta.jobId, final: meta.final, at }),
     chat: async (update, meta) => handleChatUpdate(ctx, { engine, defaultLocale: opts.chat?.defaultLocale }, update, meta),
-    chat_send: async ({ outputIds }, meta) => sendChatOutputs(ctx, channels, outputIds, { claimer: meta.jobId, final: meta.final }),
     report_in_due: async ({ summonsId }) => reportInDue(ctx, summonsId),
     sweep: async ({ zone, at }) => eveningSweep(ctx, zone, at),
     digest: async ({ zone }) => morningDigest(ctx, zone),
@@ -215,9 +214,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       queues.startWorkers(wrapped, {
         inbound: { concurrency: c },
         route: { concurrency: c },
-        notify: { concurrency: c },
+        send: { concurrency: c },
         chat: { concurrency: c },
-        chat_send: { concurrency: c },
         report_in_due: { concurrency: c },
         sweep: { concurrency: 1 },
         digest: { concurrency: 1 },

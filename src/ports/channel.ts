@@ -45,6 +45,9 @@ export type OutboundMessage =
   /** Acknowledges a button press (stops the spinner); `text` shows as a short notice. */
   | { kind: 'answer'; callbackRef: string; text?: string };
 
+/** A message proper (not an edit or an answer to a press). */
+export type OutboundText = Extract<OutboundMessage, { kind: 'message' }>;
+
 /** What a flow says: the same outbound message (the name the flows know it by). */
 export type ChatOutput = OutboundMessage;
 

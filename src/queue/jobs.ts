@@ -9,12 +9,10 @@ export interface JobMap {
   inbound: InboundEvent;
   /** Pick the officer for a matter that has been received. */
   route: { matterId: string };
-  /** Send the deliveries (notifications to people) one state change caused. */
-  notify: { deliveryIds: string[]; /** Not before this time (ISO): a receipt that waits for routing. */ at?: string };
+  /** Send what waits in one recipient's queue (notifications and conversation outputs), in written order. */
+  send: { recipient: string; /** Not before this time (ISO): a receipt that waits for routing. */ at?: string };
   /** A chat update (message, command, button press), normalised; the flow engine answers it. */
   chat: ChatUpdate;
-  /** Send what the bot says in a conversation (chat_outputs rows), in order. */
-  chat_send: { outputIds: string[] };
   /** A summoned department's report-in limit has passed (delayed through the outbox's runAt). */
   report_in_due: { summonsId: string };
   /** 纠纷不过夜: the evening list of unsettled disputes, for the nodes in one time zone. */
@@ -31,7 +29,7 @@ export interface JobMap {
 }
 
 export type JobName = keyof JobMap;
-export const JOB_NAMES = ['inbound', 'route', 'notify', 'chat', 'chat_send', 'report_in_due', 'sweep', 'digest', 'deadline', 'slack', 'card_refresh'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['inbound', 'route', 'send', 'chat', 'report_in_due', 'sweep', 'digest', 'deadline', 'slack', 'card_refresh'] as const satisfies readonly JobName[];
 
 /** What a handler reports back; kept in the job's return value for inspection. */
 export interface JobOutcome {
@@ -74,5 +72,21 @@ export function deadlineJobId(t: Pick<DeadlineTimer, 'matterId' | 'limit' | 'ver
 /** Where a kind of job names its own id and run time (the outbox relay falls back to the row's id, at once). */
 export const JOB_PLACEMENT: { [N in JobName]?: (data: JobMap[N]) => { jobId: string; runAt: Date } | null } = {
   deadline: (d) => (d.op === 'fire' ? { jobId: deadlineJobId(d), runAt: new Date(d.at) } : null),
-  notify: (d) => (d.at ? { jobId: `later-${d.deliveryIds.join('-')}`, runAt: new Date(d.at) } : null),
+  send: (d) => (d.at ? { jobId: `later-${d.recipient.replace(/[^\w.-]/g, '_')}-${Date.parse(d.at)}`, runAt: new Date(d.at) } : null),
 };
+
+declare const typedRow: unique symbol;
+
+/** An outbox row made by `outboxJob`: the only kind `enqueue` takes. */
+export interface OutboxJob {
+  readonly queue: JobName;
+  readonly job: JobName;
+  readonly payload: Record<string, unknown>;
+  readonly runAt: Date | null;
+  readonly [typedRow]: true;
+}
+
+/** The outbox row for one job and its typed data; `runAt` delays it (default: at once). */
+export function outboxJob<N extends JobName>(name: N, data: JobMap[N], opts: { runAt?: Date | null } = {}): OutboxJob {
+  return { queue: name, job: name, payload: data as unknown as Record<string, unknown>, runAt: opts.runAt ?? null } as OutboxJob;
+}

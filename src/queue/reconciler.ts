@@ -3,7 +3,8 @@
 // puts the work back on the queues:
 // - inbox rows not yet handled (what a person said, acknowledged to the platform);
 // - matters never routed;
-// - deliveries and chat outputs pending too long, or claimed by a sender whose lease ran out.
+// - messages to send (deliveries) pending too long, or claimed by a sender whose lease ran out:
+//   one send job per recipient queue, delayed to the row's due time or the end of its 429 wait.
 // A full pass runs at once when a process starts and when Redis comes back empty (its marker key
 // is gone), over every row, with no grace; a light pass runs every few seconds for the rest.
 // Handlers are idempotent (inbox status, processed events, claims), so a job queued here while
@@ -11,7 +12,6 @@
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
 import { strandedDeliveries } from '../store/repositories/delivery-repository.js';
-import { strandedChatOutputs } from '../store/repositories/flow-repository.js';
 import { pendingInbox } from '../store/repositories/inbox-repository.js';
 import { unroutedSince } from '../store/repositories/matter-repository.js';
 import { SEND_LEASE_MS } from '../services/send-lease.js';
@@ -36,7 +36,6 @@ export interface PassSummary {
   inbox: number;
   matters: number;
   deliveries: number;
-  outputs: number;
 }
 
 const PAGE = 1000;
@@ -106,7 +105,7 @@ export class Reconciler {
   /** One light look; returns how many jobs it queued again. */
   async pass(): Promise<number> {
     const s = await this.scan(false);
-    const n = s.inbox + s.matters + s.deliveries + s.outputs;
+    const n = s.inbox + s.matters + s.deliveries;
     if (n) this.logger.warn({ ...s }, 'queued again work whose jobs were lost');
     return n;
   }
@@ -131,7 +130,7 @@ export class Reconciler {
     // Light passes use ids stable for the row's state (a second pass adds nothing); a full pass
     // its own, so a job id kept by a finished or failed job of the lost queue does not block it.
     const tag = o.full ? `f${now.toString(36)}${(this.fulls++).toString(36)}` : 'p';
-    const s: PassSummary = { inbox: 0, matters: 0, deliveries: 0, outputs: 0 };
+    const s: PassSummary = { inbox: 0, matters: 0, deliveries: 0 };
 
     for (let after: string | null = null; ; ) {
       const rows = await pendingInbox(this.db, pendingBefore, after, PAGE);
@@ -155,28 +154,16 @@ export class Reconciler {
     }
     for (let after: string | null = null; ; ) {
       const rows = await strandedDeliveries(this.db, { pendingBefore, leaseBefore, afterId: after, limit: PAGE });
-      await this.queues.addBulk(
-        'notify',
-        rows.map((r) => ({ data: { deliveryIds: [r.id] }, jobId: `rc-notify-${r.id}-${r.attempts}-${r.claimedAt?.getTime() ?? 0}-${tag}` })),
-      );
+      // One job per queue and time: the job drains the queue in order from its head.
+      const jobs = new Map<string, { data: JobMap['send']; jobId: string; delay?: number }>();
+      for (const r of rows) {
+        const when = Math.max(r.dueAt.getTime(), r.retryAt?.getTime() ?? 0);
+        const delay = when > now ? when - now : 0;
+        const jobId = `rc-send-${safe(r.recipient)}-${delay ? when : `${r.attempts}-${r.claimedAt?.getTime() ?? 0}`}-${tag}`;
+        jobs.set(jobId, { data: { recipient: r.recipient, ...(delay ? { at: new Date(when).toISOString() } : {}) }, jobId, ...(delay ? { delay } : {}) });
+      }
+      await this.queues.addBulk('send', [...jobs.values()]);
       s.deliveries += rows.length;
-      if (rows.length < PAGE) break;
-      after = rows.at(-1)!.id;
-    }
-    for (let after: string | null = null; ; ) {
-      const rows = await strandedChatOutputs(this.db, { pendingBefore, leaseBefore, afterId: after, limit: PAGE });
-      // One job per answered update, its outputs in order.
-      const byEvent = new Map<string, typeof rows>();
-      for (const r of rows) byEvent.set(r.eventId, [...(byEvent.get(r.eventId) ?? []), r]);
-      await this.queues.addBulk(
-        'chat_send',
-        [...byEvent.values()].map((list) => {
-          list.sort((a, b) => a.seq - b.seq);
-          const first = list[0]!;
-          return { data: { outputIds: list.map((r) => r.id) }, jobId: `rc-send-${first.id}-${first.attempts}-${first.claimedAt?.getTime() ?? 0}-${tag}` };
-        }),
-      );
-      s.outputs += rows.length;
       if (rows.length < PAGE) break;
       after = rows.at(-1)!.id;
     }

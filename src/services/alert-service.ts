@@ -6,6 +6,7 @@ import { DEFAULT_QUIET_HOURS, holdAlert, type QuietHours } from '../domain/alert
 import type { Category, Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import type { GridNodeRow } from '../store/repositories/grid-repository.js';
+import { sendJobs } from './send-jobs.js';
 import { createDeliveries, type NewDelivery } from '../store/repositories/delivery-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { staffAt } from '../store/repositories/people-repository.js';
@@ -85,11 +86,11 @@ function groupParams(params: Record<string, unknown>): Record<string, unknown> {
   return { ...rest, summaryKey: WORDS_HIDDEN_KEY };
 }
 
-/** Writes deliveries and a notify job for those not held; true when an outbox row was written. */
+/** Writes deliveries and the send jobs for those not held; true when an outbox row was written. */
 export async function writeDeliveries(db: Executor, rows: NewDelivery[]): Promise<boolean> {
   if (!rows.length) return false;
   await createDeliveries(db, rows);
-  const now = rows.filter((d) => d.status !== 'held').map((d) => d.id!);
-  if (now.length) await enqueue(db, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: now } }]);
-  return now.length > 0;
+  const jobs = sendJobs(rows);
+  await enqueue(db, jobs);
+  return jobs.length > 0;
 }

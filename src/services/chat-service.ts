@@ -1,39 +1,26 @@
 // Conversations: one chat update in, the flow engine's turn, and what the bot says out. The
 // update's id, the person's new place in the flow, any change the flow made and the messages to
-// send are written in one transaction; the messages go out through the `chat_send` job.
+// send are written in one transaction; the messages join the chat's send queue (send-service.ts).
 import { randomUUID } from 'node:crypto';
 import type { ChatOutput } from '../ports/channel.js';
-import { isChatChannel } from '../ports/channel.js';
 import { describeUpdate, type ChatUpdate } from '../channels/chat-update.js';
-import { RecipientUnreachableError, RetryAfterError, type ChannelPort } from '../ports/channel.js';
-import type { Locale, Platform } from '../domain/types.js';
+import type { Locale } from '../domain/types.js';
 import type { FlowEngine } from '../flows/engine.js';
 import { isLocale, localeFromLanguageCode } from '../flows/language.js';
 import type { FlowState } from '../flows/types.js';
 import { t } from '../i18n/index.js';
 import type { JobMeta, JobOutcome } from '../queue/jobs.js';
 import type { Db, Executor } from '../store/db.js';
-import {
-  chatOutputsByIds,
-  claimChatOutputs,
-  failPendingChatOutputs,
-  clearFlowState,
-  finishChatOutputs,
-  insertChatOutputs,
-  loadFlowState,
-  lockConversation,
-  releaseChatOutputs,
-  saveFlowState,
-  type FlowStateRow,
-} from '../store/repositories/flow-repository.js';
+import { createChatOutputs } from '../store/repositories/delivery-repository.js';
+import { clearFlowState, loadFlowState, lockConversation, saveFlowState, type FlowStateRow } from '../store/repositories/flow-repository.js';
 import { markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
 import { recordEvent } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { senderByIdentity } from '../store/repositories/people-repository.js';
 import { markReachable, markUnreachable } from '../store/repositories/registration-repository.js';
+import { outboxJob } from '../queue/jobs.js';
 import type { ServiceContext } from './context.js';
 import { errorLabel, errorSummary, isConnectionError } from '../util/error-summary.js';
-import { recordSent, SEND_LEASE_MS } from './send-lease.js';
 
 export interface ChatOptions {
   engine: FlowEngine;
@@ -142,19 +129,25 @@ export async function answerUnreadable(tx: Executor, update: Pick<ChatUpdate, 'p
   return outputs.length;
 }
 
-async function writeOutputs(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'chatId' | 'userId' | 'eventId'>, outputs: ChatOutput[]): Promise<void> {
+/**
+ * Writes what the bot says to the chat's send queue, in order. In a private chat with someone we
+ * know, it joins that person's queue: the notifications to them and the answers in their chat go
+ * out in the order they were written.
+ */
+async function writeOutputs(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'chatId' | 'userId' | 'eventId' | 'chatType'>, outputs: ChatOutput[]): Promise<void> {
   if (!outputs.length) return;
-  const rows = outputs.map((output, seq) => ({
+  const person = update.chatType === 'private' && update.chatId === update.userId ? await senderByIdentity(tx, update.platform, update.userId) : undefined;
+  const rows = outputs.map((output) => ({
     id: randomUUID(),
     platform: update.platform,
     chatId: update.chatId,
     userId: update.userId,
     eventId: update.eventId,
-    seq,
+    personId: person?.person.id ?? null,
     output: output as unknown as Record<string, unknown>,
   }));
-  await insertChatOutputs(tx, rows);
-  await enqueue(tx, [{ queue: 'chat_send', job: 'chat_send', payload: { outputIds: rows.map((r) => r.id) } }]);
+  const queues = await createChatOutputs(tx, rows);
+  await enqueue(tx, queues.map((recipient) => outboxJob('send', { recipient })));
 }
 
 function stateOf(row: FlowStateRow): FlowState {
@@ -167,65 +160,4 @@ function stateOf(row: FlowStateRow): FlowState {
     locale: isLocale(row.locale) ? row.locale : null,
     expiresAt: row.expiresAt,
   };
-}
-
-/**
- * Sends the outputs of one `chat_send` job in order. Each is claimed just before it is sent, so a retried or
- * duplicated job never sends one twice; a failure gives it back for the job's retry
- * (RetryAfterError: the job waits as long as the platform asked).
- */
-export async function sendChatOutputs(
-  ctx: ServiceContext,
-  channels: ReadonlyMap<Platform, ChannelPort>,
-  outputIds: string[],
-  attempt: { claimer: string; final: boolean },
-): Promise<JobOutcome> {
-  const rows = await chatOutputsByIds(ctx.db, outputIds);
-  const open = new Set(rows.filter((r) => r.status === 'pending' || r.status === 'sending').map((r) => r.id));
-  const todo = outputIds.filter((id) => open.has(id));
-  if (!todo.length) return { outcome: 'already_done' };
-  const counts: Record<string, number> = {};
-  const count = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
-  const blocked = new Set<string>();
-  for (let i = 0; i < todo.length; i++) {
-    // Claimed (a lease) just before it is sent, recorded just after: see send-lease.ts.
-    const now = ctx.now();
-    const [row] = await claimChatOutputs(ctx.db, [todo[i]!], attempt.claimer, now, new Date(now.getTime() - SEND_LEASE_MS));
-    if (!row) {
-      count('skipped');
-      continue;
-    }
-    const channel = channels.get(row.platform);
-    if (!isChatChannel(channel)) {
-      await finishChatOutputs(ctx.db, [row.id], { status: 'failed', error: `no ${row.platform} channel running` });
-      count('no_channel');
-      continue;
-    }
-    if (blocked.has(row.chatId)) {
-      await finishChatOutputs(ctx.db, [row.id], { status: 'unreachable' });
-      count('unreachable');
-      continue;
-    }
-    try {
-      const sent = await channel.deliver({ platform: row.platform, chatId: row.chatId, userId: row.userId }, row.output as unknown as ChatOutput);
-      await recordSent(() => finishChatOutputs(ctx.db, [row.id], { status: 'sent', messageRef: sent.messageRef ?? null, sentAt: ctx.now(), error: null }), isConnectionError);
-      count('sent');
-    } catch (err) {
-      if (err instanceof RecipientUnreachableError) {
-        blocked.add(row.chatId);
-        await finishChatOutputs(ctx.db, [row.id], { status: 'unreachable', error: err.message.slice(0, 500) });
-        if (row.chatId === row.userId) await markUnreachable(ctx.db, row.platform, row.userId, ctx.now());
-        count('unreachable');
-        continue;
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      // A wait the platform asked for does not use up an attempt: the rest are always kept.
-      if (attempt.final && !(err instanceof RetryAfterError)) {
-        await finishChatOutputs(ctx.db, [row.id], { status: 'failed', error: message.slice(0, 500) });
-        await failPendingChatOutputs(ctx.db, todo.slice(i + 1), message);
-      } else await releaseChatOutputs(ctx.db, [row.id], message);
-      throw err;
-    }
-  }
-  return { outcome: 'done', ...counts };
 }

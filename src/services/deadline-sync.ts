@@ -21,7 +21,8 @@ import type { Executor } from '../store/db.js';
 import { clocksOf, disputeCutoffOf, endPause, pausedSince, saveClocks, startPause, type ClockRow, type NewClockRow } from '../store/repositories/deadline-repository.js';
 import { findNode } from '../store/repositories/grid-repository.js';
 import type { MatterRow } from '../store/repositories/matter-repository.js';
-import { enqueue, type NewOutboxRow } from '../store/repositories/outbox-repository.js';
+import { enqueue } from '../store/repositories/outbox-repository.js';
+import { outboxJob, type OutboxJob } from '../queue/jobs.js';
 import { alertDeliveries, writeDeliveries } from './alert-service.js';
 
 /** The grid's zone and, for disputes, its cut-off (a node without one uses 20:00 / 09:00). */
@@ -54,7 +55,7 @@ export function timerPayload(matterId: string, c: Clock, phase: TimerPhase): Dea
   };
 }
 
-export const timerOutbox = (payload: DeadlineTimer): NewOutboxRow => ({ queue: 'deadline', job: 'deadline', payload: payload as unknown as Record<string, unknown> });
+export const timerOutbox = (payload: DeadlineTimer): OutboxJob => outboxJob('deadline', payload);
 
 export interface SyncOptions {
   now: Date;
@@ -99,10 +100,10 @@ export async function syncDeadlines(tx: Executor, matter: MatterRow, opts: SyncO
   };
   if (!changes.length) return result;
 
-  const outbox: NewOutboxRow[] = [];
+  const outbox: OutboxJob[] = [];
   for (const c of changes) for (const phase of c.schedule) outbox.push(timerOutbox(timerPayload(matter.id, c.next, phase)));
   const superseded = changes.flatMap((c) => (c.supersedes === null ? [] : (['warn', 'due'] as const).map((phase) => deadlineJobId({ matterId: matter.id, limit: c.next.kind, version: c.supersedes!, phase }))));
-  if (superseded.length) outbox.push({ queue: 'deadline', job: 'deadline', payload: { op: 'cancel', jobIds: superseded } });
+  if (superseded.length) outbox.push(outboxJob('deadline', { op: 'cancel', jobIds: superseded }));
   await saveClocks(tx, changes.map((c) => clockRow(matter.id, c.next)));
   if (outbox.length) await enqueue(tx, outbox);
   result.wroteOutbox = outbox.length > 0;

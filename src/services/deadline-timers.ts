@@ -3,6 +3,7 @@
 // set for and is due under the current policy; otherwise it does nothing (or sets the clock's new
 // time). At 75% it warns the assignee; at 100% it records `deadline_missed` and escalates through
 // performAction, the same path as an escalation by hand.
+import { sendJobs } from './send-jobs.js';
 import { randomUUID } from 'node:crypto';
 import { climb, coveringLimit, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type TimeLimitPolicy } from '../domain/index.js';
 import { t } from '../i18n/index.js';
@@ -160,7 +161,7 @@ async function warnDeadline(ctx: ServiceContext, job: DeadlineTimer): Promise<Jo
         params: { ref: matter.ref, category: matter.category, summary: matter.summary, dueAt: (clock?.dueAt ?? new Date(job.at)).toISOString(), limitKey: `ladder:limit.${job.limit}` },
       },
     ]);
-    await enqueue(tx, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: [id] } }]);
+    await enqueue(tx, sendJobs([{ personId: matter.assigneeId }]));
     wrote = true;
     return { outcome: 'warned', limit: job.limit };
   });

@@ -6,6 +6,7 @@
 // An update the database refuses as given (a byte Postgres cannot store) is not bounced back for
 // the platform to redeliver forever: its ids are kept as a failed row, the person is told once
 // that we could not read it, and the platform is acknowledged.
+import { outboxJob, type JobMap } from '../queue/jobs.js';
 import type { ChatUpdate } from '../channels/chat-update.js';
 import type { InboundItem } from '../channels/inbound-item.js';
 
@@ -72,7 +73,8 @@ async function admitIn(tx: Executor, items: InboundItem[]): Promise<string[]> {
   const fresh = items.filter((i) => added.has(i.id));
   await enqueue(
     tx,
-    fresh.map((i) => ({ queue: i.queue, job: i.queue, payload: i.payload })),
+    // The inbox keeps the update as JSON; its worker checks it against the job's schema when it runs.
+    fresh.map((i) => (i.queue === 'chat' ? outboxJob('chat', i.payload as unknown as JobMap['chat']) : outboxJob('slack', i.payload as unknown as JobMap['slack']))),
   );
   return fresh.map((i) => i.id);
 }

@@ -14,6 +14,8 @@ import {
   type MatterRow,
 } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
+import { outboxJob } from '../queue/jobs.js';
+import { sendJobs } from './send-jobs.js';
 import { findPerson, findPersonByCode, placementsOf, senderByIdentity, type PersonRow, type Placement } from '../store/repositories/people-repository.js';
 import { writeDeliveries } from './alert-service.js';
 import type { ServiceContext } from './context.js';
@@ -116,6 +118,7 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
   // The villager gets the receipt; an officer's own patrol record is answered in the chat.
   const receiptTo = reporter;
   const receiptId = randomUUID();
+  const receiptAt = new Date(now.getTime() + RECEIPT_WAIT_MS);
   const actorId = (recordedBy ?? reporter)?.id ?? null;
 
   const result = await ctx.db.transaction(async (tx) => {
@@ -172,11 +175,10 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
       }),
       // 四个一: one receipt. Routing replaces this one with the receipt that names the officer;
       // if routing takes longer than RECEIPT_WAIT_MS, this one goes and the officer's name follows.
-      receiptTo ? createDeliveries(tx, [{ id: receiptId, personId: receiptTo.id, matterId, template: WAITING_RECEIPT, params: { ref, category, grid: home.node.name, received: receivedOf(text, attachments) } }]) : null,
-      enqueue(tx, [
-        { queue: 'route', job: 'route', payload: { matterId } },
-        ...(receiptTo ? [{ queue: 'notify', job: 'notify', payload: { deliveryIds: [receiptId], at: new Date(now.getTime() + RECEIPT_WAIT_MS).toISOString() } }] : []),
-      ]),
+      receiptTo
+        ? createDeliveries(tx, [{ id: receiptId, personId: receiptTo.id, matterId, template: WAITING_RECEIPT, params: { ref, category, grid: home.node.name, received: receivedOf(text, attachments) }, dueAt: receiptAt }])
+        : null,
+      enqueue(tx, [outboxJob('route', { matterId }), ...(receiptTo ? sendJobs([{ personId: receiptTo.id }], { at: receiptAt }) : [])]),
     ]);
     // 隐患 with someone in danger now: the village hears of it at once.
     if (urgent) await writeDeliveries(tx, await urgentAlert(tx, matter, now));

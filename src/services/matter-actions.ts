@@ -37,7 +37,9 @@ import {
   type MatterRow,
   type NewMatterEvent,
 } from '../store/repositories/matter-repository.js';
-import { enqueue, type NewOutboxRow } from '../store/repositories/outbox-repository.js';
+import { enqueue } from '../store/repositories/outbox-repository.js';
+import { outboxJob, type OutboxJob } from '../queue/jobs.js';
+import { sendJobs } from './send-jobs.js';
 import { availabilityOf, findPerson, placementsOf, staffAt, type Placement } from '../store/repositories/people-repository.js';
 import { relievedOn } from '../store/repositories/desk-repository.js';
 import { liaisonDepartmentsOn, openSummonsCount, type DepartmentRow } from '../store/repositories/summons-repository.js';
@@ -264,7 +266,7 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     const who = { assignee: actorName, title };
     let notice: string | undefined;
     let holderName: string | undefined;
-    const outbox: NewOutboxRow[] = [];
+    const outbox: OutboxJob[] = [];
     const scope: SummonsScope = { tx, matter, chain, actorId: input.actorId, actorName, title, now, base };
     const summonsDone = (r: SummonsResult) => {
       // Refused under the lock: roll back, so the platform event may be tried again.
@@ -453,11 +455,10 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     const clocks = await syncDeadlines(tx, { ...matter, ...patch } as MatterRow, { now, policies: limits, rules, pausedSince: pause.pausedSince, restart });
     if (clocks.settleDue) patch.dueAt = clocks.settleDue;
     // Cards posted on chat platforms (Slack) are redrawn to show where the matter stands now.
-    if (action !== 'note' && action !== 'view') outbox.push({ queue: 'card_refresh', job: 'card_refresh', payload: { matterId: matter.id } });
+    if (action !== 'note' && action !== 'view') outbox.push(outboxJob('card_refresh', { matterId: matter.id }));
     const writes: Array<Promise<unknown>> = [updateMatter(tx, matter.id, patch), appendEvents(tx, events)];
     // Alerts held for the morning digest get no notify job.
-    const sendNow = deliveries.filter((x) => x.status !== 'held').map((x) => x.id!);
-    if (sendNow.length) outbox.push({ queue: 'notify', job: 'notify', payload: { deliveryIds: sendNow } });
+    outbox.push(...sendJobs(deliveries));
     if (deliveries.length) writes.push(createDeliveries(tx, deliveries));
     if (outbox.length) writes.push(enqueue(tx, outbox));
     await Promise.all(writes);

@@ -1,27 +1,12 @@
-// Sends one delivery: renders it in the recipient's language and hands it to the first channel
-// that can reach them. A delivery that is no longer pending is never sent again.
-import type { ChannelPort, OutboundMessage } from '../ports/channel.js';
-import { RecipientUnreachableError, RetryAfterError } from '../ports/channel.js';
-import type { Attachment, Platform } from '../domain/types.js';
+// What a notification says: its template rendered in the reader's language, with its buttons.
+// Sending is send-service.ts's.
+import type { OutboundText } from '../ports/channel.js';
+import type { Attachment } from '../domain/types.js';
 import { actionData, RATINGS } from './matter-actions.js';
 import { menuKeyboard } from '../flows/render.js';
 import { formatTime, translator } from '../i18n/index.js';
-import type { JobOutcome } from '../queue/jobs.js';
-import { claimDeliveries, deliveriesByIds, failPendingDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
-import { recordSent, SEND_LEASE_MS } from './send-lease.js';
-import { isConnectionError } from '../util/error-summary.js';
-import { linkMessages } from '../store/repositories/message-link-repository.js';
-import { findMatter } from '../store/repositories/matter-repository.js';
-import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
+import type { DeliveryRow } from '../store/repositories/delivery-repository.js';
 import { WORDS_HIDDEN_KEY } from './alert-service.js';
-import type { ServiceContext } from './context.js';
-
-export interface NotifyOptions {
-  channels: ReadonlyMap<Platform, ChannelPort>;
-  /** Used when none of the person's platforms has a running adapter. */
-  fallback: ChannelPort;
-  timezone: string;
-}
 
 /**
  * The buttons each kind of notification carries. Pressing one is authorised again. `argParam`
@@ -113,7 +98,7 @@ function expandLists(template: string, p: Record<string, unknown>, tr: Translate
 }
 
 /** Renders a delivery's template for one locale. Codes in the parameters become words. */
-export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'> & { matterId?: string | null }, locale: string, timezone: string): OutboundMessage {
+export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'> & { matterId?: string | null }, locale: string, timezone: string): OutboundText {
   const tr = translator(locale);
   const p = localise(delivery.params, tr, locale, timezone);
   expandLists(delivery.template, p, tr, locale, timezone);
@@ -133,144 +118,13 @@ export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'
   }
   const attachments = Array.isArray(p.attachments) ? (p.attachments as Attachment[]) : undefined;
   return {
+    kind: 'message',
     text: tr(`notify:${delivery.template}`, p),
-    ...(buttons.length ? { actions: buttons } : {}),
+    // One row: the adapter lays a notification's actions out (`about`).
+    ...(buttons.length ? { buttons: [buttons] } : {}),
     ...(attachments?.length ? { attachments } : {}),
     // The receipt ends the report: the main menu comes back with it.
     ...(delivery.template.startsWith('receipt') ? { keyboard: menuKeyboard(tr) } : {}),
     about: { template: delivery.template, ...(delivery.matterId ? { matterId: delivery.matterId } : {}) },
   };
-}
-
-export interface SendAttempt {
-  /** The job sending it: a retry of the same job may resend after a crash, another job may not. */
-  claimer: string;
-  /** On the last attempt a failure is final. */
-  final: boolean;
-}
-
-/**
- * Sends the deliveries of one job, each claimed (a lease, SEND_LEASE_MS) just before it is sent
- * and recorded just after, so a delivery that another job sent or is sending is skipped, and a
- * process that dies leaves at most the one it was sending in doubt. A failure gives the delivery
- * back for the job's retry.
- */
-export async function sendDeliveries(ctx: ServiceContext, opts: NotifyOptions, deliveryIds: string[], attempt: SendAttempt): Promise<JobOutcome> {
-  const rows = await deliveriesByIds(ctx.db, deliveryIds);
-  const open = new Set(rows.filter((d) => d.status === 'pending' || d.status === 'sending').map((d) => d.id));
-  const todo = deliveryIds.filter((id) => open.has(id));
-  if (!todo.length) return { outcome: 'already_done' };
-  const people = await recipients(ctx.db, [...new Set(rows.flatMap((d) => (d.personId && open.has(d.id) ? [d.personId] : [])))]);
-  const outcomes: Record<string, number> = {};
-  for (let i = 0; i < todo.length; i++) {
-    const now = ctx.now();
-    const [delivery] = await claimDeliveries(ctx.db, [todo[i]!], attempt.claimer, now, new Date(now.getTime() - SEND_LEASE_MS));
-    if (!delivery) {
-      outcomes.skipped = (outcomes.skipped ?? 0) + 1;
-      continue;
-    }
-    try {
-      const result = delivery.personId ? await sendOne(ctx, opts, delivery, people.get(delivery.personId)) : await sendToChat(ctx, opts, delivery);
-      outcomes[result] = (outcomes[result] ?? 0) + 1;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      // A 429 delays the job without using an attempt: never final.
-      if (attempt.final && !(err instanceof RetryAfterError)) {
-        await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: message.slice(0, 500) });
-        await failPendingDeliveries(ctx.db, todo.slice(i + 1), message);
-      } else await releaseDeliveries(ctx.db, [delivery.id], message);
-      throw err;
-    }
-  }
-  return { outcome: 'done', ...outcomes };
-}
-
-type Recipients = Awaited<ReturnType<typeof recipients>>;
-
-/** Notifications that hand a matter to someone: its holder may need to call the villager. */
-const HOLDER_TEMPLATES = new Set(['assigned', 'escalated', 'reopened']);
-
-/**
- * The villager's phone, for the matter's holder only (checked when sent, so a card that reaches
- * someone who no longer holds it carries none). Null when there is none to give.
- */
-async function holderPhone(ctx: ServiceContext, delivery: DeliveryRow): Promise<string | null> {
-  if (!delivery.matterId || !delivery.personId || !HOLDER_TEMPLATES.has(delivery.template)) return null;
-  const matter = await findMatter(ctx.db, delivery.matterId);
-  if (!matter?.reporterId || matter.assigneeId !== delivery.personId) return null;
-  return (await findPerson(ctx.db, matter.reporterId))?.phone ?? null;
-}
-
-async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: DeliveryRow, who: ReturnType<Recipients['get']>): Promise<string> {
-  if (!who) {
-    await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: 'no such person' });
-    return 'missing_person';
-  }
-  const { person } = who;
-  // Every time shown in the reader's own zone (set with /tz or in the roster), else the service's.
-  const message = renderDelivery(delivery, person.locale, person.timezone ?? opts.timezone);
-  const phone = await holderPhone(ctx, delivery);
-  if (phone) message.text += `\n${translator(person.locale)('notify:phone_line', { phone })}`;
-  const identities = who.identities.filter((i) => !i.unreachableAt);
-  const usable = identities.filter((i) => opts.channels.has(i.platform));
-  for (const identity of usable) {
-    const channel = opts.channels.get(identity.platform)!;
-    let sent: { messageRef?: string };
-    try {
-      sent = await channel.send({ personId: person.id, externalId: identity.externalId, chatId: identity.chatId, locale: person.locale }, message);
-    } catch (err) {
-      if (err instanceof RecipientUnreachableError) {
-        await markIdentityUnreachable(ctx.db, identity.id, ctx.now());
-        ctx.logger.info({ deliveryId: delivery.id, personId: person.id, platform: identity.platform }, 'identity unreachable; trying the next one');
-        continue;
-      }
-      throw err;
-    }
-    await recordSent(() => finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null }), isConnectionError);
-    await linkSent(ctx, delivery, identity.platform, identity.chatId ?? identity.externalId, sent.messageRef);
-    return 'sent';
-  }
-  if (usable.length > 0) {
-    await finishDeliveries(ctx.db, [delivery.id], { status: 'unreachable', error: 'every identity is unreachable' });
-    return 'unreachable';
-  }
-  // No adapter runs for this person's platforms (or they have none): the log is the channel.
-  await opts.fallback.send({ personId: person.id, externalId: '', chatId: null, locale: person.locale }, message);
-  await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: opts.fallback.name, sentAt: ctx.now(), error: null });
-  return 'sent';
-}
-
-/**
- * A delivery to a group chat or channel (a node's alerts): not a person, so it is written in the
- * locale the node chose and sent to the chat through its platform's adapter, or to the log.
- */
-async function sendToChat(ctx: ServiceContext, opts: NotifyOptions, delivery: DeliveryRow): Promise<string> {
-  if (!delivery.chatPlatform || !delivery.chatId) {
-    await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: 'no person and no chat' });
-    return 'missing_target';
-  }
-  const locale = typeof delivery.params.locale === 'string' ? delivery.params.locale : 'zh-CN';
-  const message = renderDelivery(delivery, locale, opts.timezone);
-  const channel = opts.channels.get(delivery.chatPlatform) ?? opts.fallback;
-  let sent: { messageRef?: string };
-  try {
-    sent = await channel.send({ personId: '', externalId: delivery.chatId, chatId: delivery.chatId, locale, group: true }, message);
-  } catch (err) {
-    if (err instanceof RecipientUnreachableError) {
-      // The bot was removed from the group: an administrator has to fix the roster or the group.
-      await finishDeliveries(ctx.db, [delivery.id], { status: 'unreachable', error: err.message.slice(0, 500) });
-      ctx.logger.warn({ deliveryId: delivery.id, platform: delivery.chatPlatform, chatId: delivery.chatId }, 'alert chat unreachable; check the node\'s alerts in the roster');
-      return 'unreachable';
-    }
-    throw err;
-  }
-  await recordSent(() => finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: channel.name, sentAt: ctx.now(), error: null }), isConnectionError);
-  if (channel !== opts.fallback) await linkSent(ctx, delivery, delivery.chatPlatform, delivery.chatId, sent.messageRef);
-  return 'sent';
-}
-
-/** Remembers which matter a sent card is about: a reply-to on it in the chat answers that matter. */
-async function linkSent(ctx: ServiceContext, delivery: DeliveryRow, platform: Platform, chatId: string, messageRef: string | undefined): Promise<void> {
-  if (!messageRef || !delivery.matterId) return;
-  await linkMessages(ctx.db, [{ platform, chatId, messageRef, matterId: delivery.matterId, personId: delivery.personId, kind: 'card', deliveryId: delivery.id }]);
 }

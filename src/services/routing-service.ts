@@ -1,5 +1,6 @@
 // Picks the officer for a received matter and tells them, the villager, and (when nobody can
 // take it) the village cadres. Idempotent: a matter already routed is left as it is.
+import { sendJobs } from './send-jobs.js';
 import { randomUUID } from 'node:crypto';
 import { chooseAssignee, dueAt, resolveTimeLimit, transition, type RoutingCandidate } from '../domain/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
@@ -116,12 +117,11 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
         deliveries.push({ id: randomUUID(), personId: told, matterId: matter.id, template: 'routed', params: { ref: matter.ref, ...who } });
       }
     }
-    // Alerts held for the morning digest get no notify job.
-    const sendNow = deliveries.filter((d) => d.status !== 'held').map((d) => d.id!);
     // Issued together: postgres-js pipelines them on the transaction's connection.
     await Promise.all([
       deliveries.length ? createDeliveries(tx, deliveries) : null,
-      sendNow.length ? enqueue(tx, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: sendNow } }]) : null,
+      // Alerts held for the morning digest get no send job.
+      enqueue(tx, sendJobs(deliveries)),
     ]);
     return { outcome: decision.assigneeId ? 'routed' : 'unassigned', assigneeId: decision.assigneeId, rule: decision.rule };
   });

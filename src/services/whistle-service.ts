@@ -10,7 +10,8 @@ import type { Executor } from '../store/db.js';
 import type { NewDelivery } from '../store/repositories/delivery-repository.js';
 import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
 import { appendEvents, lockMatter, type MatterRow, type NewMatterEvent } from '../store/repositories/matter-repository.js';
-import { enqueue, type NewOutboxRow } from '../store/repositories/outbox-repository.js';
+import { enqueue } from '../store/repositories/outbox-repository.js';
+import { outboxJob, type OutboxJob } from '../queue/jobs.js';
 import {
   findDepartments,
   insertSummons,
@@ -27,7 +28,7 @@ import {
 import { alertDeliveries, writeDeliveries } from './alert-service.js';
 import type { ServiceContext } from './context.js';
 
-export const REPORT_IN_JOB = 'report_in_due';
+export const REPORT_IN_JOB = 'report_in_due' as const;
 
 export type SummonsFailure = 'invalid_target' | 'not_now' | 'not_permitted' | 'invalid_rating';
 
@@ -35,7 +36,7 @@ export type SummonsFailure = 'invalid_target' | 'not_now' | 'not_permitted' | 'i
 export interface SummonsWrites {
   events: NewMatterEvent[];
   deliveries: NewDelivery[];
-  outbox: NewOutboxRow[];
+  outbox: OutboxJob[];
 }
 
 export type SummonsResult = ({ ok: true } & SummonsWrites) | { ok: false; code: SummonsFailure };
@@ -86,7 +87,7 @@ export async function whistle(s: SummonsScope, depts: DepartmentRow[], reason: s
   const open = (await summonsOf(s.tx, s.matter.id)).filter((x) => !x.signedOffAt);
   const fresh = depts.filter((d) => !open.some((x) => x.departmentId === d.id));
   if (!fresh.length) return { ok: false, code: 'invalid_target' };
-  const rows: NewSummons[] = fresh.map((d) => ({
+  const rows = fresh.map((d): NewSummons & { id: string } => ({
     id: randomUUID(),
     matterId: s.matter.id,
     departmentId: d.id,
@@ -109,7 +110,7 @@ export async function whistle(s: SummonsScope, depts: DepartmentRow[], reason: s
     ok: true,
     events: [{ ...s.base, action: 'whistle', note: reason.slice(0, 500), data: { departmentIds: fresh.map((d) => d.id), reason } }],
     deliveries,
-    outbox: rows.map((r) => ({ queue: REPORT_IN_JOB, job: REPORT_IN_JOB, payload: { summonsId: r.id }, runAt: r.reportDueAt })),
+    outbox: rows.map((r) => outboxJob(REPORT_IN_JOB, { summonsId: r.id }, { runAt: r.reportDueAt })),
   };
 }
 
@@ -206,7 +207,7 @@ export async function reportInDue(ctx: ServiceContext, summonsId: string): Promi
     if (x.overdueAlertedAt) return { outcome: 'already_alerted' };
     if (now < x.reportDueAt) {
       // Relayed early (clocks apart): come back when it is due.
-      await enqueue(tx, [{ queue: REPORT_IN_JOB, job: REPORT_IN_JOB, payload: { summonsId }, runAt: x.reportDueAt }]);
+      await enqueue(tx, [outboxJob(REPORT_IN_JOB, { summonsId }, { runAt: x.reportDueAt })]);
       return { outcome: 'not_due', wrote: true };
     }
     const matter = await lockMatter(tx, x.matterId);

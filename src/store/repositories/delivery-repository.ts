@@ -1,16 +1,64 @@
-// Notifications to people: what to say (a locale key and its parameters) and whether it went.
-import { and, asc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm';
+// Messages to send, one queue per recipient: notifications (a locale key and its parameters) and
+// what the bot says in a conversation. Queries only; the send rules live in send-service.ts.
+import { and, asc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { deliveries } from '../schema.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type NewDelivery = Pick<typeof deliveries.$inferInsert, 'id' | 'personId' | 'matterId' | 'template' | 'params'> &
-  Partial<Pick<typeof deliveries.$inferInsert, 'status' | 'chatPlatform' | 'chatId' | 'gridNodeId'>>;
+  Partial<Pick<typeof deliveries.$inferInsert, 'status' | 'chatPlatform' | 'chatId' | 'gridNodeId' | 'dueAt'>>;
+/** A conversation's output to one chat; `personId` (the person in a private chat) only places it in their queue. */
+export interface NewChatOutput {
+  id: string;
+  platform: Platform;
+  chatId: string;
+  userId: string;
+  eventId: string;
+  personId: string | null;
+  output: Record<string, unknown>;
+}
 
+/** The queue a message waits in: a person's (whatever platform reaches them), or a chat's. */
+export function recipientKey(t: { personId?: string | null; chatPlatform?: string | null; chatId?: string | null }): string {
+  return t.personId ? `person:${t.personId}` : `chat:${t.chatPlatform}:${t.chatId}`;
+}
+
+/** Writes notifications; returns their ids and the queues they joined. */
 export async function createDeliveries(db: Executor, rows: NewDelivery[]): Promise<string[]> {
   if (!rows.length) return [];
-  const out = await db.insert(deliveries).values(rows).returning({ id: deliveries.id });
+  const out = await db
+    .insert(deliveries)
+    .values(rows.map((r) => ({ ...r, recipient: recipientKey(r) })))
+    .returning({ id: deliveries.id });
   return out.map((r) => r.id);
+}
+
+/** Writes a conversation's outputs, in the order given; returns the queues they joined. */
+export async function createChatOutputs(db: Executor, rows: NewChatOutput[]): Promise<string[]> {
+  if (!rows.length) return [];
+  const keyOf = (r: NewChatOutput) => (r.personId ? recipientKey({ personId: r.personId }) : recipientKey({ chatPlatform: r.platform, chatId: r.chatId }));
+  await db.insert(deliveries).values(
+    rows.map((r) => ({
+      id: r.id,
+      kind: 'chat',
+      recipient: keyOf(r),
+      template: 'chat',
+      output: r.output,
+      chatPlatform: r.platform,
+      chatId: r.chatId,
+      userId: r.userId,
+      eventId: r.eventId,
+    })),
+  );
+  return [...new Set(rows.map(keyOf))];
+}
+
+/** The queues the given rows wait in. */
+export async function recipientsOf(db: Executor, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await db.selectDistinct({ recipient: deliveries.recipient }).from(deliveries).where(inArray(deliveries.id, ids));
+  return rows.map((r) => r.recipient);
 }
 
 export async function findDelivery(db: Executor, id: string): Promise<DeliveryRow | undefined> {
@@ -18,50 +66,68 @@ export async function findDelivery(db: Executor, id: string): Promise<DeliveryRo
   return row;
 }
 
+/** The first row of a recipient's queue that is due by `now` and not yet done (pending or being sent). */
+export async function queueHead(db: Executor, recipient: string, now: Date): Promise<DeliveryRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.recipient, recipient), inArray(deliveries.status, ['pending', 'sending']), lte(deliveries.dueAt, now)))
+    .orderBy(asc(deliveries.dueAt), asc(deliveries.seq))
+    .limit(1);
+  return row;
+}
+
 /**
- * Claims deliveries for one job. A pending delivery is claimed; one being sent is claimed again
- * only by the same job (its earlier attempt died mid-send) or once the claim is stale.
- * Returned in the order asked.
+ * Claims one row for a job: a pending row whose 429 wait is over (or that this job itself was
+ * told to wait with); a row being sent only by the same job (its earlier attempt died mid-send) or
+ * once the claim is stale. Undefined when it is not this job's to send now.
  */
-export async function claimDeliveries(db: Executor, ids: string[], claimer: string, now: Date, staleBefore: Date): Promise<DeliveryRow[]> {
-  if (!ids.length) return [];
-  const rows = await db
+export async function claimDelivery(db: Executor, id: string, claimer: string, now: Date, staleBefore: Date): Promise<DeliveryRow | undefined> {
+  const [row] = await db
     .update(deliveries)
     .set({ status: 'sending', claimedBy: claimer, claimedAt: now })
     .where(
       and(
-        inArray(deliveries.id, ids),
+        eq(deliveries.id, id),
         or(
-          eq(deliveries.status, 'pending'),
+          and(eq(deliveries.status, 'pending'), or(isNull(deliveries.retryAt), lte(deliveries.retryAt, now), eq(deliveries.claimedBy, claimer))),
           and(eq(deliveries.status, 'sending'), or(eq(deliveries.claimedBy, claimer), lt(deliveries.claimedAt, staleBefore))),
         ),
       ),
     )
     .returning();
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => byId.get(id)).filter((r): r is DeliveryRow => Boolean(r));
+  return row;
 }
 
 /** Ends claimed deliveries in their final state. */
 export async function finishDeliveries(
   db: Executor,
   ids: string[],
-  patch: { status: 'sent' | 'unreachable' | 'failed'; channel?: string | null; error?: string | null; sentAt?: Date | null },
+  patch: { status: 'sent' | 'unreachable' | 'failed'; channel?: string | null; error?: string | null; sentAt?: Date | null; messageRef?: string | null },
 ): Promise<void> {
   if (!ids.length) return;
   await db
     .update(deliveries)
-    .set({ ...patch, attempts: sql`${deliveries.attempts} + 1` })
+    .set({ ...patch, retryAt: null, attempts: sql`${deliveries.attempts} + 1` })
     .where(inArray(deliveries.id, ids));
 }
 
-/** Gives claimed deliveries back after a failed attempt, for the job's retry. */
-export async function releaseDeliveries(db: Executor, ids: string[], error: string): Promise<void> {
-  if (!ids.length) return;
+/**
+ * Gives a claimed row back after a failed attempt. With `retryAt` (the platform asked us to wait)
+ * the claimer stays named: that job takes it again when its wait is over; others wait until then.
+ */
+export async function releaseDelivery(db: Executor, id: string, error: string, retryAt: Date | null = null): Promise<void> {
   await db
     .update(deliveries)
-    .set({ status: 'pending', claimedBy: null, claimedAt: null, attempts: sql`${deliveries.attempts} + 1`, error: error.slice(0, 500) })
-    .where(inArray(deliveries.id, ids));
+    .set({
+      status: 'pending',
+      retryAt,
+      ...(retryAt ? {} : { claimedBy: null }),
+      claimedAt: null,
+      attempts: sql`${deliveries.attempts} + 1`,
+      error: error.slice(0, 500),
+    })
+    .where(eq(deliveries.id, id));
 }
 
 /**
@@ -77,29 +143,22 @@ export async function supersedeWaiting(db: Executor, matterId: string, template:
   return rows.length > 0;
 }
 
-/** Deliveries never tried since before `before`: their job may have been lost. */
-export async function untriedSince(db: Executor, before: Date, limit = 500): Promise<string[]> {
-  const rows = await db
-    .select({ id: deliveries.id })
-    .from(deliveries)
-    .where(and(eq(deliveries.status, 'pending'), eq(deliveries.attempts, 0), lt(deliveries.createdAt, before)))
-    .limit(limit);
-  return rows.map((r) => r.id);
-}
-
 export interface StrandedRow {
   id: string;
+  recipient: string;
   attempts: number;
   claimedAt: Date | null;
+  dueAt: Date;
+  retryAt: Date | null;
 }
 
 /**
- * Deliveries whose job may have been lost: pending since before `pendingBefore`, or claimed by a
- * sender whose lease ran out before `leaseBefore` (it died mid-send). A page after `afterId`.
+ * Rows whose job may have been lost: pending since before `pendingBefore`, or claimed by a sender
+ * whose lease ran out before `leaseBefore` (it died mid-send). A page after `afterId`.
  */
 export async function strandedDeliveries(db: Executor, o: { pendingBefore: Date; leaseBefore: Date; afterId: string | null; limit: number }): Promise<StrandedRow[]> {
   return db
-    .select({ id: deliveries.id, attempts: deliveries.attempts, claimedAt: deliveries.claimedAt })
+    .select({ id: deliveries.id, recipient: deliveries.recipient, attempts: deliveries.attempts, claimedAt: deliveries.claimedAt, dueAt: deliveries.dueAt, retryAt: deliveries.retryAt })
     .from(deliveries)
     .where(
       and(
@@ -111,13 +170,9 @@ export async function strandedDeliveries(db: Executor, o: { pendingBefore: Date;
     .limit(o.limit);
 }
 
-/** On a job's last attempt: what it never got to claim fails with it (unless another job took it). */
-export async function failPendingDeliveries(db: Executor, ids: string[], error: string): Promise<void> {
-  if (!ids.length) return;
-  await db
-    .update(deliveries)
-    .set({ status: 'failed', error: error.slice(0, 500) })
-    .where(and(inArray(deliveries.id, ids), eq(deliveries.status, 'pending')));
+/** A conversation's outputs for one update, in written order. */
+export async function chatOutputsOf(db: Executor, eventId: string): Promise<DeliveryRow[]> {
+  return db.select().from(deliveries).where(and(eq(deliveries.kind, 'chat'), eq(deliveries.eventId, eventId))).orderBy(asc(deliveries.seq));
 }
 
 export async function deliveriesByIds(db: Executor, ids: string[]): Promise<DeliveryRow[]> {

@@ -1,13 +1,14 @@
 // The outbox: jobs written with the state change that causes them, relayed after commit.
 import { and, asc, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db.js';
+import type { OutboxJob } from '../../queue/jobs.js';
 import { outbox } from '../schema.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
-export type NewOutboxRow = Pick<typeof outbox.$inferInsert, 'queue' | 'job' | 'payload' | 'runAt'>;
 
-export async function enqueue(db: Executor, rows: NewOutboxRow[]): Promise<void> {
-  if (rows.length) await db.insert(outbox).values(rows);
+/** Writes jobs to relay after commit; rows come from `outboxJob(name, data)` only. */
+export async function enqueue(db: Executor, rows: readonly OutboxJob[]): Promise<void> {
+  if (rows.length) await db.insert(outbox).values(rows.map((r) => ({ queue: r.queue, job: r.job, payload: r.payload, runAt: r.runAt })));
 }
 
 /** Rows not yet relayed whose time has come, oldest first. */

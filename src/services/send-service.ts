@@ -1,0 +1,196 @@
+// The one way out. Every message to send (a notification, a conversation's output) waits in its
+// recipient's queue (deliveries.recipient) and one `send` job drains that queue in written order:
+// it claims the head (a lease, SEND_LEASE_MS) just before sending and records it just after, so a
+// message goes twice only when a process died between the two. A later message never overtakes an
+// earlier one: while the head is being sent, or waits out a 429, the job stops and leaves the
+// queue to the job that holds the head.
+import { RecipientUnreachableError, RetryAfterError, type Channel, type ChatTarget, type OutboundMessage } from '../ports/channel.js';
+import type { Platform } from '../domain/types.js';
+import { translator } from '../i18n/index.js';
+import type { JobOutcome } from '../queue/jobs.js';
+import { claimDelivery, finishDeliveries, queueHead, releaseDelivery, type DeliveryRow } from '../store/repositories/delivery-repository.js';
+import { linkMessages } from '../store/repositories/message-link-repository.js';
+import { findMatter } from '../store/repositories/matter-repository.js';
+import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
+import { markUnreachable } from '../store/repositories/registration-repository.js';
+import { isConnectionError } from '../util/error-summary.js';
+import type { ServiceContext } from './context.js';
+import { renderDelivery } from './notify-service.js';
+import { recordSent, SEND_LEASE_MS } from './send-lease.js';
+
+export interface SendOptions {
+  channels: ReadonlyMap<Platform, Channel>;
+  /** Used when none of the person's platforms has a running adapter. */
+  fallback: Channel;
+  timezone: string;
+}
+
+export interface SendAttempt {
+  /** The job sending: a retry of the same job may resend after a crash, another job may not. */
+  claimer: string;
+  /** On the last attempt a failure is final. */
+  final: boolean;
+  /** The job was delayed until then (a receipt that waits): rows due by then are due. */
+  at?: string;
+}
+
+/**
+ * Sends what is due in one recipient's queue, oldest first. Returns when the queue is empty, or
+ * when its head is another job's (being sent, or waiting out a 429 that job was told). A 429
+ * gives the head back with its wait and throws (the job waits as long as the platform asked);
+ * another error gives it back for the job's retry, or on the last attempt fails it and goes on.
+ */
+export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipient: string, attempt: SendAttempt): Promise<JobOutcome> {
+  const counts: Record<string, number> = {};
+  const count = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
+  // A chat that refused one output refuses the rest: not asked again in this run.
+  const refused = new Set<string>();
+  const at = attempt.at ? Date.parse(attempt.at) : 0;
+  for (;;) {
+    const now = ctx.now();
+    const head = await queueHead(ctx.db, recipient, new Date(Math.max(now.getTime(), at)));
+    if (!head) return { outcome: Object.keys(counts).length ? 'done' : 'nothing_due', ...counts };
+    const row = await claimDelivery(ctx.db, head.id, attempt.claimer, now, new Date(now.getTime() - SEND_LEASE_MS));
+    // Another job sends it or waits to: that job goes on with the queue.
+    if (!row) return { outcome: 'queue_busy', ...counts };
+    try {
+      count(row.kind === 'chat' ? await sendOutput(ctx, opts, row, refused) : row.personId ? await sendToPerson(ctx, opts, row) : await sendToGroup(ctx, opts, row));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof RetryAfterError) {
+        await releaseDelivery(ctx.db, row.id, message, new Date(ctx.now().getTime() + err.retryAfterMs));
+        throw err;
+      }
+      if (!attempt.final) {
+        await releaseDelivery(ctx.db, row.id, message);
+        throw err;
+      }
+      // Given up: the rest of the queue is not held back by it.
+      await finishDeliveries(ctx.db, [row.id], { status: 'failed', error: message.slice(0, 500) });
+      ctx.logger.warn({ deliveryId: row.id, kind: row.kind, err: { name: (err as Error).name } }, 'message given up after its last attempt');
+      count('failed');
+    }
+  }
+}
+
+async function sent(ctx: ServiceContext, row: DeliveryRow, channel: string, messageRef: string | undefined): Promise<void> {
+  await recordSent(() => finishDeliveries(ctx.db, [row.id], { status: 'sent', channel, sentAt: ctx.now(), error: null, messageRef: messageRef ?? null }), isConnectionError);
+}
+
+/** A conversation's output, to the chat it answers. */
+async function sendOutput(ctx: ServiceContext, opts: SendOptions, row: DeliveryRow, refused: Set<string>): Promise<string> {
+  const platform = row.chatPlatform!;
+  const chatId = row.chatId!;
+  const channel = opts.channels.get(platform);
+  if (!channel) {
+    await finishDeliveries(ctx.db, [row.id], { status: 'failed', error: `no ${platform} channel running` });
+    return 'no_channel';
+  }
+  if (refused.has(chatId)) {
+    await finishDeliveries(ctx.db, [row.id], { status: 'unreachable' });
+    return 'unreachable';
+  }
+  const userId = row.userId ?? '';
+  try {
+    const out = await channel.deliver({ chatId, userId }, row.output as unknown as OutboundMessage);
+    await sent(ctx, row, channel.name, out.messageRef);
+    return 'sent';
+  } catch (err) {
+    if (!(err instanceof RecipientUnreachableError)) throw err;
+    refused.add(chatId);
+    await finishDeliveries(ctx.db, [row.id], { status: 'unreachable', error: err.message.slice(0, 500) });
+    if (chatId === userId) await markUnreachable(ctx.db, platform, userId, ctx.now());
+    return 'unreachable';
+  }
+}
+
+/** Notifications that hand a matter to someone: its holder may need to call the villager. */
+const HOLDER_TEMPLATES = new Set(['assigned', 'escalated', 'reopened']);
+
+/**
+ * The villager's phone, for the matter's holder only (checked when sent, so a card that reaches
+ * someone who no longer holds it carries none). Null when there is none to give.
+ */
+async function holderPhone(ctx: ServiceContext, delivery: DeliveryRow): Promise<string | null> {
+  if (!delivery.matterId || !delivery.personId || !HOLDER_TEMPLATES.has(delivery.template)) return null;
+  const matter = await findMatter(ctx.db, delivery.matterId);
+  if (!matter?.reporterId || matter.assigneeId !== delivery.personId) return null;
+  return (await findPerson(ctx.db, matter.reporterId))?.phone ?? null;
+}
+
+/** A notification to a person: rendered in their language, to the first of their platforms that reaches them. */
+async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: DeliveryRow): Promise<string> {
+  const who = (await recipients(ctx.db, [delivery.personId!])).get(delivery.personId!);
+  if (!who) {
+    await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: 'no such person' });
+    return 'missing_person';
+  }
+  const { person } = who;
+  // Every time shown in the reader's own zone (set with /tz or in the roster), else the service's.
+  const message = renderDelivery(delivery, person.locale, person.timezone ?? opts.timezone);
+  const phone = await holderPhone(ctx, delivery);
+  if (phone) message.text += `\n${translator(person.locale)('notify:phone_line', { phone })}`;
+  const usable = who.identities.filter((i) => !i.unreachableAt && opts.channels.has(i.platform));
+  for (const identity of usable) {
+    const channel = opts.channels.get(identity.platform)!;
+    const chatId = identity.chatId ?? identity.externalId;
+    let out: { messageRef?: string };
+    try {
+      out = await channel.deliver({ chatId, userId: identity.externalId, personId: person.id, locale: person.locale }, message);
+    } catch (err) {
+      if (err instanceof RecipientUnreachableError) {
+        await markIdentityUnreachable(ctx.db, identity.id, ctx.now());
+        ctx.logger.info({ deliveryId: delivery.id, personId: person.id, platform: identity.platform }, 'identity unreachable; trying the next one');
+        continue;
+      }
+      throw err;
+    }
+    await sent(ctx, delivery, channel.name, out.messageRef);
+    await linkSent(ctx, delivery, identity.platform, chatId, out.messageRef);
+    return 'sent';
+  }
+  if (usable.length > 0) {
+    await finishDeliveries(ctx.db, [delivery.id], { status: 'unreachable', error: 'every identity is unreachable' });
+    return 'unreachable';
+  }
+  // No adapter runs for this person's platforms (or they have none): the log is the channel.
+  await opts.fallback.deliver({ chatId: '', userId: '', personId: person.id, locale: person.locale }, message);
+  await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: opts.fallback.name, sentAt: ctx.now(), error: null });
+  return 'sent';
+}
+
+/**
+ * A notification to a group chat or channel (a node's alerts): not a person, so it is written in
+ * the locale the node chose and sent to the chat through its platform's adapter, or to the log.
+ */
+async function sendToGroup(ctx: ServiceContext, opts: SendOptions, delivery: DeliveryRow): Promise<string> {
+  if (!delivery.chatPlatform || !delivery.chatId) {
+    await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: 'no person and no chat' });
+    return 'missing_target';
+  }
+  const locale = typeof delivery.params.locale === 'string' ? delivery.params.locale : 'zh-CN';
+  const message = renderDelivery(delivery, locale, opts.timezone);
+  const channel = opts.channels.get(delivery.chatPlatform) ?? opts.fallback;
+  const target: ChatTarget = { chatId: delivery.chatId, userId: '', locale, group: true };
+  let out: { messageRef?: string };
+  try {
+    out = await channel.deliver(target, message);
+  } catch (err) {
+    if (err instanceof RecipientUnreachableError) {
+      // The bot was removed from the group: an administrator has to fix the roster or the group.
+      await finishDeliveries(ctx.db, [delivery.id], { status: 'unreachable', error: err.message.slice(0, 500) });
+      ctx.logger.warn({ deliveryId: delivery.id, platform: delivery.chatPlatform, chatId: delivery.chatId }, "alert chat unreachable; check the node's alerts in the roster");
+      return 'unreachable';
+    }
+    throw err;
+  }
+  await sent(ctx, delivery, channel.name, out.messageRef);
+  if (channel !== opts.fallback) await linkSent(ctx, delivery, delivery.chatPlatform, delivery.chatId, out.messageRef);
+  return 'sent';
+}
+
+/** Remembers which matter a sent card is about: a reply-to on it in the chat answers that matter. */
+async function linkSent(ctx: ServiceContext, delivery: DeliveryRow, platform: Platform, chatId: string, messageRef: string | undefined): Promise<void> {
+  if (!messageRef || !delivery.matterId) return;
+  await linkMessages(ctx.db, [{ platform, chatId, messageRef, matterId: delivery.matterId, personId: delivery.personId, kind: 'card', deliveryId: delivery.id }]);
+}
