@@ -1,7 +1,8 @@
 // BullMQ queues and workers on Redis, or on BullMQ's PostgreSQL backend over the same database
 // as the store (the machine's Postgres, or embedded PGlite through an in-process pool).
+import { payloadProblem } from './job-schemas.js';
 import type { PGlite } from '@electric-sql/pglite';
-import { createPostgresBackend, DEFAULT_SCHEMA, DelayedError, Queue, runMigrations, Worker, type Job, type JobsOptions } from 'bullmq';
+import { createPostgresBackend, DEFAULT_SCHEMA, DelayedError, Queue, runMigrations, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
@@ -146,6 +147,9 @@ export class QueueSystem {
       const { connection, factory, prefix } = this.connectionFor('worker');
       const o = options[name] ?? {};
       const processor = async (job: Job, token?: string) => {
+        // A payload that does not fit its job would fail the same way every time: it fails once.
+        const problem = payloadProblem(name, job.data);
+        if (problem) throw new UnrecoverableError(`malformed ${name} job: ${problem}`);
         try {
           return await handler(job.data, { jobId: String(job.id), attempt: job.attemptsMade + 1, final: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
         } catch (err) {
