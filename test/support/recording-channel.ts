@@ -1,12 +1,20 @@
-import type { ChannelPort, OutboundMessage, Recipient } from '../../src/ports/channel.js';
+import type { Channel, ChatButton, ChatTarget, OutboundMessage, OutboundText } from '../../src/ports/channel.js';
 import type { Platform } from '../../src/domain/types.js';
 
-/** A channel that keeps what it was asked to send. */
-export class RecordingChannel implements ChannelPort {
-  readonly sent: Array<{ to: Recipient; message: OutboundMessage }> = [];
+/** What a recorded message looked like: its text and its buttons, flat (`actions`). */
+export type RecordedMessage = OutboundText & { actions: ChatButton[] };
+
+/** A channel that keeps what it was asked to send (messages; edits and press answers are noted as `other`). */
+export class RecordingChannel implements Channel {
+  readonly sent: Array<{ to: ChatTarget & { externalId: string }; message: RecordedMessage }> = [];
+  readonly other: OutboundMessage[] = [];
   constructor(readonly name: Platform = 'telegram') {}
-  async send(to: Recipient, message: OutboundMessage): Promise<{ messageRef?: string }> {
-    this.sent.push({ to, message });
+  async deliver(to: ChatTarget, message: OutboundMessage): Promise<{ messageRef?: string }> {
+    if (message.kind !== 'message') {
+      this.other.push(message);
+      return {};
+    }
+    this.sent.push({ to: { ...to, externalId: to.userId }, message: { ...message, actions: message.buttons?.flat() ?? [] } });
     return { messageRef: String(this.sent.length) };
   }
   to(externalId: string): string[] {

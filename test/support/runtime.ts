@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger } from '../../src/logger.js';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
-import type { ChannelPort } from '../../src/ports/channel.js';
+import type { Channel as ChannelPort } from '../../src/ports/channel.js';
 import type { Platform } from '../../src/domain/types.js';
 import { daytimeClock, type TestClock } from './clock.js';
 import { TEST_REDIS_URL, type TestStore } from './store.js';

@@ -75,7 +75,7 @@ describe.each(QUEUE_KINDS)('whistle and alerts, queues on %s', (kind) => {
     expect(posted.to).toMatchObject({ group: true, externalId: '-100123' });
     expect(posted.message.text).toContain(m.ref);
     expect(posted.message.text).toContain('督办提醒');
-    expect(posted.message.actions?.map((a) => a.label)).toEqual(['查看内容', '我来接手', '转办', '督办', '吹哨', '定大小事']);
+    expect(posted.message.actions.map((a) => a.label)).toEqual(['查看内容', '我来接手', '转办', '督办', '吹哨', '定大小事']);
     // The group replaces the cadres' DMs for alerts (the leader is told as the new assignee only).
     const leaderGot = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.personId, p.leader.id)));
     expect(leaderGot.map((d) => d.template)).toEqual(['escalated']);

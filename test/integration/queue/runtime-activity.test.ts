@@ -1,5 +1,6 @@
 // What a runtime has in hand, as tests (and operators) read it instead of sleeping: due outbox
 // rows, waiting jobs and delayed jobs due soon count; a timer set for later does not.
+import { outboxJob } from '../../../src/queue/jobs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeActivity } from '../../../src/app/activity.js';
 import { enqueue } from '../../../src/store/repositories/outbox-repository.js';
@@ -24,11 +25,11 @@ describe.each(QUEUE_KINDS)('runtime activity, queues on %s', (kind) => {
     expect(await runtimeActivity(runtime)).toMatchObject({ pending: 0 });
 
     const later = new Date(runtime.ctx.now().getTime() + 3600_000);
-    await enqueue(store.db, [{ queue: 'card_refresh', job: 'card_refresh', payload: { matterId: 'm-later' }, runAt: later }]);
+    await enqueue(store.db, [outboxJob('card_refresh', { matterId: 'm-later' }, { runAt: later })]);
     await runtime.queues!.add('card_refresh', { matterId: 'm-timer' }, { jobId: 'act-timer', delay: 3600_000 });
     expect(await runtimeActivity(runtime)).toMatchObject({ pending: 0 });
 
-    await enqueue(store.db, [{ queue: 'card_refresh', job: 'card_refresh', payload: { matterId: 'm-now' } }]);
+    await enqueue(store.db, [outboxJob('card_refresh', { matterId: 'm-now' })]);
     await runtime.queues!.add('card_refresh', { matterId: 'm-wait' }, { jobId: 'act-wait' });
     await runtime.queues!.add('card_refresh', { matterId: 'm-soon' }, { jobId: 'act-soon', delay: 500 });
     const busy = await runtimeActivity(runtime);

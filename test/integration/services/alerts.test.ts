@@ -9,7 +9,8 @@ import type { ServiceContext } from '../../../src/services/context.js';
 import { eveningSweep, morningDigest, sweepSlots } from '../../../src/services/daily-alerts.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { performAction } from '../../../src/services/matter-actions.js';
-import { renderDelivery, sendDeliveries } from '../../../src/services/notify-service.js';
+import { renderDelivery } from '../../../src/services/notify-service.js';
+import { sendQueued } from '../../../src/services/send-service.js';
 import { routeMatter } from '../../../src/services/routing-service.js';
 import { listMatters } from '../../../src/store/repositories/matter-repository.js';
 import { deliveries, disputeCutoffs, matters, outbox } from '../../../src/store/schema.js';
@@ -168,7 +169,7 @@ describe.each(STORE_KINDS)('cadre alerts on %s', (kind) => {
     expect(shown.text).toContain('宅基地界址纠纷');
     expect(shown.text).toContain('李冬梅');
     expect(shown.text).not.toContain('鸡跑进菜地');
-    expect(shown.actions?.map((a) => a.label)).toEqual([`督办 ${open1.ref}`, `督办 ${open2.ref}`]);
+    expect(shown.buttons?.flat().map((a) => a.label)).toEqual([`督办 ${open1.ref}`, `督办 ${open2.ref}`]);
 
     expect(await eveningSweep(ctx, SH)).toMatchObject({ already_sent: 3 });
     expect((await alertsOf('sweep')).length).toBe(sweeps.length);
@@ -201,23 +202,23 @@ describe.each(STORE_KINDS)('cadre alerts on %s', (kind) => {
 
     const telegram = new RecordingChannel('telegram');
     const fallback = new RecordingChannel('cli');
-    const result = await sendDeliveries(ctx, { channels: new Map([['telegram', telegram]]), fallback, timezone: SH }, alerts.map((d) => d.id), { claimer: 'test', final: false });
+    const result = await sendQueued(ctx, { channels: new Map([['telegram', telegram]]), fallback, timezone: SH }, alerts[0]!.recipient, { claimer: 'test', final: false });
     expect(result).toMatchObject({ outcome: 'done', sent: 1 });
     expect(telegram.sent).toHaveLength(1);
     const [{ to, message }] = telegram.sent as [(typeof telegram.sent)[number]];
-    expect(to).toMatchObject({ chatId: '-100123', externalId: '-100123', group: true, personId: '' });
+    expect(to).toMatchObject({ chatId: '-100123', userId: '', group: true });
     expect(message.text).toContain(m.ref);
     // The group sees no villager's words: they are one tap away ('查看内容', sent privately).
-    expect(message.actions?.map((a) => a.label)).toEqual(['查看内容', '我来接手', '转办', '督办', '吹哨', '定大小事']);
+    expect(message.actions.map((a) => a.label)).toEqual(['查看内容', '我来接手', '转办', '督办', '吹哨', '定大小事']);
     expect(message.text).not.toContain('村道塌了一段');
-    expect(message.actions?.map((a) => a.data)).toContain(`mx:whistle:${m.ref}`);
+    expect(message.actions.map((a) => a.data)).toContain(`mx:whistle:${m.ref}`);
 
     // With dm: true the cadres are told as well; no adapter for the group's platform → the log.
     await setAlerts(store.db, tree.township, { slackChannel: 'C0TOWN', dm: true });
     await performAction(ctx, { matter: m.ref, actorId: p.leader.id, request: { action: 'escalate', reason: '村里解决不了' } });
     const town = (await alertsOf('escalation_alert', m.id)).filter((d) => d.gridNodeId === tree.township.id);
     expect(town.map((d) => d.chatId ?? d.personId).sort()).toEqual(['C0TOWN', p.townCadre.id].sort());
-    await sendDeliveries(ctx, { channels: new Map([['telegram', telegram]]), fallback, timezone: SH }, town.map((d) => d.id), { claimer: 'test2', final: false });
+    for (const d of town) await sendQueued(ctx, { channels: new Map([['telegram', telegram]]), fallback, timezone: SH }, d.recipient, { claimer: 'test2', final: false });
     expect(fallback.sent.map((s) => s.to.chatId)).toContain('C0TOWN');
     const statuses = await store.db.select().from(deliveries).where(inArray(deliveries.id, town.map((d) => d.id)));
     expect(statuses.every((d) => d.status === 'sent')).toBe(true);

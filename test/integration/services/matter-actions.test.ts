@@ -81,7 +81,7 @@ describe.each(STORE_KINDS)('matter actions on %s', (kind) => {
     expect(shown.text).toContain('专职网格员');
     expect(shown.text).toContain('我下午两点到现场看看');
     const [settledDelivery] = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.template, 'settled')));
-    expect(renderDelivery(settledDelivery!, 'en', 'Asia/Shanghai').actions?.map((a) => a.label)).toEqual(['Satisfied', 'Mostly satisfied', 'Not satisfied']);
+    expect(renderDelivery(settledDelivery!, 'en', 'Asia/Shanghai').buttons?.flat().map((a) => a.label)).toEqual(['Satisfied', 'Mostly satisfied', 'Not satisfied']);
   });
 
   it('reopens a matter rated 不满意 one level above, with the village grid leader', async () => {

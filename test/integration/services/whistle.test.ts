@@ -88,7 +88,7 @@ describe.each(STORE_KINDS)('the whistle on %s', (kind) => {
     const shown = renderDelivery(summoned!, 'zh-CN', 'Asia/Shanghai');
     expect(shown.text).toContain('县司法局');
     expect(shown.text).toContain('界址要司法所调解');
-    expect(shown.actions?.map((a) => [a.label, parseActionData(a.data)])).toEqual([
+    expect(shown.buttons?.flat().map((a) => [a.label, parseActionData(a.data)])).toEqual([
       ['报到', { action: 'report_in', ref: m.ref, arg: 'county-justice' }],
       ['本部门办结', { action: 'sign_off', ref: m.ref, arg: 'county-justice' }],
     ]);

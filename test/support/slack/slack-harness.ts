@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createRuntime, type Runtime, type StartWorkersOptions } from '../../../src/app/runtime.js';
-import type { ChannelPort } from '../../../src/ports/channel.js';
+import type { Channel as ChannelPort } from '../../../src/ports/channel.js';
 import type { SlackSettings } from '../../../src/channels/slack/index.js';
 import type { Platform } from '../../../src/domain/types.js';
 import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
