@@ -1,5 +1,5 @@
 // Slack's limits: about one message a second per channel, and a 429 with Retry-After is waited out
-// (the notify job is delayed that long) without losing the message. The pacer's decisions are read
+// (the send job is delayed that long) without losing the message. The pacer's decisions are read
 // on a fake clock (vitest's timers), never measured on the wall clock: under load a request can
 // reach the stand-in late, and the gap between two arrivals says nothing about the pacer.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -87,7 +87,7 @@ describe('Slack rate limits', () => {
   it('delivers a card that met a 429 once Retry-After has passed', async () => {
     await store.reset();
     api.reset();
-    const { runs, wrap } = recordJobRuns(['notify']);
+    const { runs, wrap } = recordJobRuns(['send']);
     const h = await startSlackHarness(store, api, { wrap });
     try {
       const tree = await newTree(store.db);
@@ -101,10 +101,10 @@ describe('Slack rate limits', () => {
       const first = api.called('chat.postMessage')[0]!;
       expect(first.args.channel).toBe('U0OFFICER1');
       expect(FakeSlackApi.textOf(card)).toContain(r.matter.ref);
-      // What the service decided: the notify job handed Slack's Retry-After (1 s) back to the queue,
+      // What the service decided: the send job handed Slack's Retry-After (1 s) back to the queue,
       // and the job ran again as the same attempt once that time had passed.
       await h.idle();
-      expect(runsOfHeldJob(runs, 'notify')).toEqual([
+      expect(runsOfHeldJob(runs, 'send')).toEqual([
         [1, 'retry_after:1000'],
         [1, 'done'],
       ]);

@@ -9,7 +9,7 @@ import { createFlowEngine, defaultModules } from '../../../src/flows/index.js';
 import { linkModule } from '../../../src/flows/link-module.js';
 import { admitInbound, chatInboxItem, giveUpInbound } from '../../../src/services/inbox-service.js';
 import type { ChatUpdate } from '../../../src/channels/chat-update.js';
-import { chatOutputs, inbox } from '../../../src/store/schema.js';
+import { deliveries, inbox } from '../../../src/store/schema.js';
 import { newTree, newVillager } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, WEBHOOK_SECRET, type BotUnderTest } from '../../support/telegram/bot.js';
@@ -77,7 +77,7 @@ describe('an update the database cannot store as given', () => {
     const p = new TelegramPerson(emulator, { userId });
     const told = await p.waitForText('could not handle that message');
     expect(told.text).toContain('call your grid officer');
-    const outputs = await store.db.select().from(chatOutputs).where(eq(chatOutputs.eventId, update.eventId));
+    const outputs = await store.db.select().from(deliveries).where(eq(deliveries.eventId, update.eventId));
     expect(outputs).toHaveLength(1);
 
     // Operators see it, redacted.
@@ -126,7 +126,7 @@ describe('an update that fails the same way again and again', () => {
     expect(row!.summary).toEqual({ kind: 'photo', error: 'FlowBrokenError', attempts: 3 });
     const p = new TelegramPerson(emulator, { userId });
     await p.waitForText('这条消息我们没能处理');
-    expect(await store.db.select().from(chatOutputs).where(eq(chatOutputs.eventId, update.eventId))).toHaveLength(1);
+    expect(await store.db.select().from(deliveries).where(eq(deliveries.eventId, update.eventId))).toHaveLength(1);
   });
 });
 

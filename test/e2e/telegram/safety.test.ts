@@ -1,11 +1,12 @@
 // The front door under stress: duplicates, forged and malformed requests, Telegram saying 429 or
 // 403, things the bot does not understand, files too big, texts too long, groups.
+import { sendJobs } from '../../../src/services/send-jobs.js';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeliveries, findDelivery } from '../../../src/store/repositories/delivery-repository.js';
 import { enqueue } from '../../../src/store/repositories/outbox-repository.js';
-import { chatOutputs, identities, processedEvents } from '../../../src/store/schema.js';
+import { deliveries, identities, processedEvents } from '../../../src/store/schema.js';
 import { newTree, newVillager } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, WEBHOOK_SECRET, type BotUnderTest } from '../../support/telegram/bot.js';
@@ -20,7 +21,7 @@ let bot: BotUnderTest;
 let nextUser = 710_000;
 let nextUpdate = 9_000_000;
 // What the send jobs decided (done, or handed back with Telegram's retry_after).
-const sends = recordJobRuns(['chat_send', 'notify']);
+const sends = recordJobRuns(['send']);
 const person = (opts: { firstName?: string; languageCode?: string; group?: { id: number; title: string } } = {}) =>
   new TelegramPerson(emulator, { userId: nextUser++, firstName: opts.firstName ?? '王秀英', languageCode: opts.languageCode ?? 'zh-hans', group: opts.group });
 
@@ -48,7 +49,7 @@ async function notifyVillager(p: TelegramPerson, text = 'dispute') {
   const villager = await newVillager(store.db, tree.unit, '王秀英', { telegram: String(p.userId) });
   const id = randomUUID();
   await createDeliveries(store.db, [{ id, personId: villager.id, matterId: null, template: 'receipt', params: { ref: '0000-0018', category: text } }]);
-  await enqueue(store.db, [{ queue: 'notify', job: 'notify', payload: { deliveryIds: [id] } }]);
+  await enqueue(store.db, sendJobs([{ personId: villager.id }]));
   bot.runtime.ctx.outboxWritten();
   return { deliveryId: id, villager };
 }
@@ -99,7 +100,7 @@ describe('the webhook', () => {
     expect(v.messages().filter((m) => m.text.includes('欢迎来到网格服务'))).toHaveLength(1);
     const rows = await store.db.select().from(processedEvents).where(eq(processedEvents.id, `telegram:update:${id}`));
     expect(rows).toHaveLength(1);
-    expect(await store.db.select().from(chatOutputs).where(eq(chatOutputs.eventId, `telegram:update:${id}`))).toHaveLength(1);
+    expect(await store.db.select().from(deliveries).where(eq(deliveries.eventId, `telegram:update:${id}`))).toHaveLength(1);
   });
 });
 
@@ -113,14 +114,14 @@ describe('Telegram refusing', () => {
     expect(calls.map((c) => c.status)).toEqual([429, 200]);
     await bot.idle();
     // The job handed Telegram's retry_after (1 s) back to the queue and ran again as the same attempt.
-    expect(runsOfHeldJob(sends.runs, 'chat_send')).toEqual([
+    expect(runsOfHeldJob(sends.runs, 'send')).toEqual([
       [1, 'retry_after:1000'],
       [1, 'done'],
     ]);
     expect(v.messages()).toHaveLength(1);
   });
 
-  it('a 429 on a notification: the notify job waits retry_after, then sends it once', async () => {
+  it('a 429 on a notification: the send job waits retry_after, then sends it once', async () => {
     const v = person().mark();
     emulator.failNext({ method: 'sendMessage', chatId: String(v.chatId), ...fault429(1) });
     const { deliveryId } = await notifyVillager(v);
@@ -129,7 +130,7 @@ describe('Telegram refusing', () => {
     expect(calls.map((c) => c.status)).toEqual([429, 200]);
     await waitFor(async () => (await findDelivery(store.db, deliveryId))?.status === 'sent', 'the delivery marked sent');
     await bot.idle();
-    expect(runsOfHeldJob(sends.runs, 'notify')).toEqual([
+    expect(runsOfHeldJob(sends.runs, 'send')).toEqual([
       [1, 'retry_after:1000'],
       [1, 'done'],
     ]);
@@ -206,9 +207,9 @@ describe('texts over Telegram’s limit', () => {
     const paragraph = (i: number) => `第${i}段：${'村里的路灯坏了好几盏，晚上出门不方便。'.repeat(12)}`;
     const text = Array.from({ length: 40 }, (_, i) => paragraph(i + 1)).join('\n\n');
     expect(text.length).toBeGreaterThan(8192);
-    await bot.runtime.telegram!.send(
-      { personId: '', externalId: String(v.userId), chatId: String(v.chatId), locale: 'zh-CN' },
-      { text, actions: [{ label: '受理', data: 'm:take:0000-0018' }] },
+    await bot.runtime.telegram!.deliver(
+      { userId: String(v.userId), chatId: String(v.chatId), locale: 'zh-CN' },
+      { kind: 'message', text, buttons: [[{ label: '受理', data: 'm:take:0000-0018' }]], about: { template: 'receipt' } },
     );
     const parts = await v.next(3);
     expect(parts.every((p) => p.text.length <= 4096)).toBe(true);
