@@ -157,7 +157,7 @@ export class Reconciler {
       // One job per queue and time: the job drains the queue in order from its head.
       const jobs = new Map<string, { data: JobMap['send']; jobId: string; delay?: number }>();
       for (const r of rows) {
-        const when = Math.max(r.dueAt.getTime(), r.retryAt?.getTime() ?? 0);
+        const when = Math.max(r.dueAt?.getTime() ?? 0, r.retryAt?.getTime() ?? 0);
         const delay = when > now ? when - now : 0;
         const jobId = `rc-send-${safe(r.recipient)}-${delay ? when : `${r.attempts}-${r.claimedAt?.getTime() ?? 0}`}-${tag}`;
         jobs.set(jobId, { data: { recipient: r.recipient, ...(delay ? { at: new Date(when).toISOString() } : {}) }, jobId, ...(delay ? { delay } : {}) });

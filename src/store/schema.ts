@@ -317,7 +317,7 @@ export const inbox = gridline.table(
  * Every message to send, in one queue per recipient: notifications (a locale key and its
  * parameters, rendered when sent in the recipient's language) and what the bot says in a
  * conversation (`output`, already in the person's language). The send job sends a recipient's
- * rows in written order (`dueAt`, then `seq`); a row is sent by one job only (its claim).
+ * rows in written order (`seq`); a row is sent by one job only (its claim).
  */
 export const deliveries = gridline.table(
   'deliveries',
@@ -347,8 +347,8 @@ export const deliveries = gridline.table(
     error: text('error'),
     sentAt: ts('sent_at'),
     createdAt: createdAt(),
-    /** Not sent before this (a receipt that waits for routing); its place in the recipient's queue. */
-    dueAt: ts('due_at').notNull().defaultNow(),
+    /** Not sent before this (a receipt that waits for routing): it joins the queue then. Null: at once. */
+    dueAt: ts('due_at'),
     /** The platform asked us to wait (429) until then: the rows after it wait too. */
     retryAt: ts('retry_at'),
     /** A group destination (a Telegram group, a Slack channel), or the chat a conversation's output goes to. */
@@ -365,7 +365,7 @@ export const deliveries = gridline.table(
   (t) => [
     index('deliveries_matter_idx').on(t.matterId),
     index('deliveries_status_idx').on(t.status),
-    index('deliveries_queue_idx').on(t.recipient, t.dueAt, t.seq).where(sql`${t.status} in ('pending', 'sending')`),
+    index('deliveries_queue_idx').on(t.recipient, t.seq).where(sql`${t.status} in ('pending', 'sending')`),
     index('deliveries_held_idx').on(t.gridNodeId).where(sql`${t.status} = 'held'`),
     check('deliveries_target_ck', sql`${t.personId} is not null or (${t.chatPlatform} is not null and ${t.chatId} is not null)`),
   ],

@@ -66,13 +66,16 @@ export async function findDelivery(db: Executor, id: string): Promise<DeliveryRo
   return row;
 }
 
-/** The first row of a recipient's queue that is due by `now` and not yet done (pending or being sent). */
+/**
+ * The first row of a recipient's queue not yet done (pending or being sent), in written order. A
+ * row set for later (`dueAt`) is not in the queue until `now` reaches it.
+ */
 export async function queueHead(db: Executor, recipient: string, now: Date): Promise<DeliveryRow | undefined> {
   const [row] = await db
     .select()
     .from(deliveries)
-    .where(and(eq(deliveries.recipient, recipient), inArray(deliveries.status, ['pending', 'sending']), lte(deliveries.dueAt, now)))
-    .orderBy(asc(deliveries.dueAt), asc(deliveries.seq))
+    .where(and(eq(deliveries.recipient, recipient), inArray(deliveries.status, ['pending', 'sending']), or(isNull(deliveries.dueAt), lte(deliveries.dueAt, now))))
+    .orderBy(asc(deliveries.seq))
     .limit(1);
   return row;
 }
@@ -148,7 +151,7 @@ export interface StrandedRow {
   recipient: string;
   attempts: number;
   claimedAt: Date | null;
-  dueAt: Date;
+  dueAt: Date | null;
   retryAt: Date | null;
 }
 
