@@ -72,7 +72,7 @@ describe.each(QUEUE_KINDS)('whistle and alerts, queues on %s', (kind) => {
     const m = await report('help', '村道塌了一段，车过不去');
     expect((await performAction(runtime.ctx, { matter: m.ref, actorId: p.officer.id, request: { action: 'escalate', reason: '需要村里协调' } })).ok).toBe(true);
     const posted = await waitFor(() => telegram.sent.find((s) => s.to.chatId === '-100123'), 'the alert in the village group');
-    expect(posted.to).toMatchObject({ group: true, externalId: '-100123' });
+    expect(posted.to).toMatchObject({ group: true, chatId: '-100123' });
     expect(posted.message.text).toContain(m.ref);
     expect(posted.message.text).toContain('督办提醒');
     expect(posted.message.actions.map((a) => a.label)).toEqual(['查看内容', '我来接手', '转办', '督办', '吹哨', '定大小事']);

@@ -63,7 +63,7 @@ describe.each(STORE_KINDS)('cadre alerts on %s', (kind) => {
 
   const alertsOf = async (template: string, matterId?: string) =>
     (await store.db.select().from(deliveries).where(eq(deliveries.template, template))).filter((d) => !matterId || d.matterId === matterId);
-  const queuedIds = async () => (await store.db.select().from(outbox).where(eq(outbox.queue, 'notify'))).flatMap((o) => (o.payload as { deliveryIds: string[] }).deliveryIds);
+  const queuedRecipients = async () => (await store.db.select().from(outbox).where(eq(outbox.queue, 'send'))).map((o) => (o.payload as { recipient: string }).recipient);
 
   it('holds a complaint alert in quiet hours for the morning digest, and sends a dispute alert at once', async () => {
     const p = await cast();
@@ -85,9 +85,13 @@ describe.each(STORE_KINDS)('cadre alerts on %s', (kind) => {
     expect(held.map((d) => d.personId).sort()).toEqual([p.leader.id, p.villageCadre.id].sort());
     expect(held.every((d) => d.status === 'held' && d.gridNodeId === tree.village.id)).toBe(true);
     expect(sent.every((d) => d.status === 'pending')).toBe(true);
-    const queued = await queuedIds();
-    expect(held.some((d) => queued.includes(d.id))).toBe(false);
-    expect(sent.every((d) => queued.includes(d.id))).toBe(true);
+    const queued = await queuedRecipients();
+    expect(sent.every((d) => queued.includes(d.recipient))).toBe(true);
+    // The send job passes held alerts by: the cadres' queues drained, the dispute's alerts are sent, the complaint's still held.
+    const opts = { channels: new Map([['telegram', new RecordingChannel('telegram')]] as const), fallback: new RecordingChannel('cli'), timezone: SH };
+    for (const d of held) await sendQueued(ctx, opts, d.recipient, { claimer: 'drain', final: false });
+    expect((await alertsOf('escalation_alert', complaint.id)).every((d) => d.status === 'held')).toBe(true);
+    expect((await alertsOf('escalation_alert', dispute.id)).every((d) => d.status === 'sent')).toBe(true);
 
     // A village nobody can take a matter in: the "unassigned" alert of a complaint waits too.
     const xiafang = await newNode(store.db, { name: '下坊村', level: 'village', parent: tree.township });
