@@ -1,4 +1,3 @@
-ALTER TABLE "gridline"."deliveries" ADD COLUMN "kind" text DEFAULT 'notice' NOT NULL;--> statement-breakpoint
 ALTER TABLE "gridline"."deliveries" ADD COLUMN "recipient" text;--> statement-breakpoint
 ALTER TABLE "gridline"."deliveries" ADD COLUMN "seq" bigserial NOT NULL;--> statement-breakpoint
 ALTER TABLE "gridline"."deliveries" ADD COLUMN "output" jsonb;--> statement-breakpoint
@@ -11,8 +10,8 @@ ALTER TABLE "gridline"."deliveries" ADD COLUMN "message_ref" text;--> statement-
 UPDATE "gridline"."deliveries" SET "recipient" = CASE WHEN "person_id" IS NOT NULL THEN 'person:' || "person_id" ELSE 'chat:' || "chat_platform" || ':' || "chat_id" END;--> statement-breakpoint
 ALTER TABLE "gridline"."deliveries" ALTER COLUMN "recipient" SET NOT NULL;--> statement-breakpoint
 -- Conversation outputs not yet sent move over (into their chat's queue, in written order); those already sent are history and go.
-INSERT INTO "gridline"."deliveries" ("kind", "recipient", "template", "output", "status", "attempts", "error", "created_at", "chat_platform", "chat_id", "user_id", "event_id")
-  SELECT 'chat', 'chat:' || "platform" || ':' || "chat_id", 'chat', "output", 'pending', "attempts", "error", "created_at", "platform", "chat_id", "user_id", "event_id"
+INSERT INTO "gridline"."deliveries" ("recipient", "template", "output", "status", "attempts", "error", "created_at", "chat_platform", "chat_id", "user_id", "event_id")
+  SELECT 'chat:' || "platform" || ':' || "chat_id", 'chat', "output", 'pending', "attempts", "error", "created_at", "platform", "chat_id", "user_id", "event_id"
   FROM "gridline"."chat_outputs" WHERE "status" IN ('pending', 'sending') ORDER BY "created_at", "event_id", "seq";--> statement-breakpoint
 DROP TABLE "gridline"."chat_outputs" CASCADE;--> statement-breakpoint
 -- Their old jobs are gone: the reconciler's pass at start queues a send job for every pending row.

@@ -54,7 +54,7 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
     // Another job sends it or waits to: that job goes on with the queue.
     if (!row) return { outcome: 'queue_busy', ...counts };
     try {
-      count(row.kind === 'chat' ? await sendOutput(ctx, opts, row, refused) : row.personId ? await sendToPerson(ctx, opts, row) : await sendToGroup(ctx, opts, row));
+      count(row.output ? await sendOutput(ctx, opts, row, refused) : row.personId ? await sendToPerson(ctx, opts, row) : await sendToGroup(ctx, opts, row));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (err instanceof RetryAfterError) {
@@ -67,7 +67,7 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
       }
       // Given up: the rest of the queue is not held back by it.
       await finishDeliveries(ctx.db, [row.id], { status: 'failed', error: message.slice(0, 500) });
-      ctx.logger.warn({ deliveryId: row.id, kind: row.kind, err: { name: (err as Error).name } }, 'message given up after its last attempt');
+      ctx.logger.warn({ deliveryId: row.id, output: Boolean(row.output), err: { name: (err as Error).name } }, 'message given up after its last attempt');
       count('failed');
     }
   }

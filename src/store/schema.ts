@@ -323,8 +323,6 @@ export const deliveries = gridline.table(
   'deliveries',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    /** 'notice' (a template for a person or a group) or 'chat' (a conversation's output to one chat). */
-    kind: text('kind').notNull().default('notice'),
     /** The queue it waits in: 'person:<id>' or 'chat:<platform>:<chatId>' (see recipientKey). */
     recipient: text('recipient').notNull(),
     /** Written order within a recipient's queue. */
@@ -335,7 +333,7 @@ export const deliveries = gridline.table(
     /** The notification's locale key ('chat' for a conversation's output). */
     template: text('template').notNull(),
     params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
-    /** A conversation's output (an OutboundMessage, src/ports/channel.ts), already in the person's language. */
+    /** Set for a conversation's output (an OutboundMessage, src/ports/channel.ts), already in the person's language; null for a notification. */
     output: jsonb('output').$type<Record<string, unknown>>(),
     /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one); held → digested. */
     status: text('status').notNull().default('pending'),

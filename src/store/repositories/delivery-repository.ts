@@ -1,6 +1,6 @@
 // Messages to send, one queue per recipient: notifications (a locale key and its parameters) and
 // what the bot says in a conversation. Queries only; the send rules live in send-service.ts.
-import { and, asc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { deliveries } from '../schema.js';
@@ -41,7 +41,6 @@ export async function createChatOutputs(db: Executor, rows: NewChatOutput[]): Pr
   await db.insert(deliveries).values(
     rows.map((r) => ({
       id: r.id,
-      kind: 'chat',
       recipient: keyOf(r),
       template: 'chat',
       output: r.output,
@@ -175,7 +174,7 @@ export async function strandedDeliveries(db: Executor, o: { pendingBefore: Date;
 
 /** A conversation's outputs for one update, in written order. */
 export async function chatOutputsOf(db: Executor, eventId: string): Promise<DeliveryRow[]> {
-  return db.select().from(deliveries).where(and(eq(deliveries.kind, 'chat'), eq(deliveries.eventId, eventId))).orderBy(asc(deliveries.seq));
+  return db.select().from(deliveries).where(and(isNotNull(deliveries.output), eq(deliveries.eventId, eventId))).orderBy(asc(deliveries.seq));
 }
 
 export async function deliveriesByIds(db: Executor, ids: string[]): Promise<DeliveryRow[]> {
