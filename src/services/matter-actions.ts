@@ -457,7 +457,7 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     // Cards posted on chat platforms (Slack) are redrawn to show where the matter stands now.
     if (action !== 'note' && action !== 'view') outbox.push(outboxJob('card_refresh', { matterId: matter.id }));
     const writes: Array<Promise<unknown>> = [updateMatter(tx, matter.id, patch), appendEvents(tx, events)];
-    // Alerts held for the morning digest get no notify job.
+    // Alerts held for the morning digest get no send job.
     outbox.push(...sendJobs(deliveries));
     if (deliveries.length) writes.push(createDeliveries(tx, deliveries));
     if (outbox.length) writes.push(enqueue(tx, outbox));

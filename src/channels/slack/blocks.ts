@@ -41,7 +41,7 @@ export function actionsBlock(buttons: Button[], blockId?: string): Block {
 /** Button data → a unique action id in its message (Slack refuses two alike). */
 export const actionIdFor = (data: string, i: number) => `gl_${i}_${data.replace(/[^a-z_]/gi, '').slice(0, 40)}`;
 
-/** A notice with the buttons the notify worker asked for. */
+/** A notice with the buttons the send worker asked for. */
 export function noticeBlocks(text: string, actions: Array<{ label: string; data: string }> = []): Block[] {
   const blocks: Block[] = [{ type: 'section', text: mrkdwn(escapeMrkdwn(text)) }];
   if (actions.length) blocks.push(actionsBlock(actions.map((a, i) => ({ label: a.label, value: a.data, actionId: actionIdFor(a.data, i) }))));

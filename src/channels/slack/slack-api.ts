@@ -1,6 +1,6 @@
 // The few Web API calls gridline makes, over Bolt's WebClient: posts paced to about one message a
 // second per channel (shared by every process on the token when the buckets are in Redis), a 429 turned into RetryAfterError, and a closed door into
-// RecipientUnreachableError, so the notify worker knows what to do.
+// RecipientUnreachableError, so the send worker knows what to do.
 import { webApi } from '@slack/bolt';
 import { createHash } from 'node:crypto';
 import { RecipientUnreachableError, RetryAfterError } from '../../ports/channel.js';
