@@ -73,13 +73,6 @@ function lostBecause(loser: RoutingCandidate, winner: RoutingCandidate): Routing
   return 'later_in_roster';
 }
 
-/** 有事请假: who may go on leave — those routing or a transfer hands matters to. */
-export const LEAVE_ROLES: ReadonlySet<string> = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
-
-export function mayGoOnLeave(roles: readonly string[]): boolean {
-  return roles.some((r) => LEAVE_ROLES.has(r));
-}
-
 /** Picks who gets a newly routed matter; deterministic for the same candidates in any order. */
 export function chooseAssignee(candidates: readonly RoutingCandidate[]): RoutingDecision {
   const considered: RoutingDecision['considered'] = [];
