@@ -19,8 +19,9 @@ export interface RolePlace {
   node: { id: string; level: GridLevel; path?: string; parentId?: string | null };
 }
 
-type Who = Role | readonly Pick<RolePlace, 'role'>[];
-const rolesOf = (who: Who): readonly Role[] => (typeof who === 'string' ? [who] : who.map((p) => p.role));
+/** A role, some roles, or placements holding them. */
+export type Who = Role | readonly Role[] | readonly Pick<RolePlace, 'role'>[];
+const rolesOf = (who: Who): readonly Role[] => (typeof who === 'string' ? [who] : who.map((p: Role | Pick<RolePlace, 'role'>) => (typeof p === 'string' ? p : p.role)));
 const holds = (set: readonly Role[]) => (who: Who) => rolesOf(who).some((r) => set.includes(r));
 
 /** Works the grid (an officer, a grid leader or a cadre); a liaison or a villager does not. */
@@ -103,4 +104,19 @@ export function answerableFor<S extends { role: Role; onLeave: boolean }>(staff:
     .map((s, i) => ({ s, i }))
     .sort((a, b) => order(a.s) - order(b.s) || a.i - b.i)
     .map((x) => x.s);
+}
+
+/** Where a resident lives: their villager or household-head role at a unit grid. */
+export function homeOf<P extends RolePlace>(places: readonly P[]): P | undefined {
+  return places.find((p) => RESIDENT_ROLES.includes(p.role) && p.node.level === 'unit');
+}
+
+/** Staff at a unit grid: they patrol it and record what they find there (发现). */
+export function patrolsAUnit(places: readonly RolePlace[]): boolean {
+  return places.some((p) => STAFF_ROLES.includes(p.role) && p.node.level === 'unit');
+}
+
+/** Who looks after a unit grid, as a villager is told: its full-time officer on duty, else a part-time one on duty, else whoever is listed. */
+export function carerAmong<S extends { role: Role; onLeave: boolean }>(officers: readonly S[]): S | undefined {
+  return officers.find((s) => s.role === 'officer_full' && !s.onLeave) ?? officers.find((s) => OFFICER_ROLES.includes(s.role) && !s.onLeave) ?? officers.find((s) => OFFICER_ROLES.includes(s.role));
 }

@@ -2,7 +2,9 @@
 // part-time backups, then the village's grid leader. A tie goes to whoever routing handed a matter
 // to longest ago (never counts as longest), then to the roster code. Every candidate is explained.
 
-export type RoutingRole = 'officer_full' | 'officer_part' | 'grid_leader';
+/** Whom routing weighs: the unit grid's officers, then its village's grid leader. */
+export const ROUTING_ROLES = ['officer_full', 'officer_part', 'grid_leader'] as const;
+export type RoutingRole = (typeof ROUTING_ROLES)[number];
 
 export interface RoutingCandidate {
   personId: string;

@@ -1,7 +1,8 @@
 // The ways in every deployment has: /start (register, or be greeted by name and role), /lang, /tz,
 // /help, /cancel, the main menu's help, and what to say to a message outside any flow.
 import { t as translate } from '../i18n/index.js';
-import { homeOf, isStaff, placeName, STAFF_ROLES } from '../services/registration-service.js';
+import { holdsPost, POST_ROLES } from '../domain/roles.js';
+import { homeOf, placeName } from '../services/registration-service.js';
 import { languageFlow } from './language-flow.js';
 import { done, say, startFlow, stay } from './next.js';
 import { registrationFlow } from './registration-flow.js';
@@ -16,9 +17,9 @@ const start: Entry = async (c) => {
   if (!c.sender) return greetNew(code || undefined);
   const { person, placements } = c.sender;
   // 亮身份: staff are greeted by name and post, not asked to register.
-  if (isStaff(placements)) {
+  if (holdsPost(placements)) {
     const titles = placements
-      .filter((p) => STAFF_ROLES.includes(p.role))
+      .filter((p) => POST_ROLES.includes(p.role))
       .map((p) => p.title ?? `${p.node.name}${translate(c.locale, `common:role.${p.role}`)}`);
     return done({ say: [say('flows:start.staff', { name: person.name, titles: [...new Set(titles)].join(translate(c.locale, 'flows:start.joiner')) })] });
   }
@@ -30,7 +31,7 @@ const start: Entry = async (c) => {
 function helpText(c: FlowContext): Say {
   if (c.update.chatType === 'group') return say('flows:help.group');
   if (!c.sender) return say('flows:help.stranger');
-  return isStaff(c.sender.placements) ? say('flows:help.staff') : say('flows:help.villager');
+  return holdsPost(c.sender.placements) ? say('flows:help.staff') : say('flows:help.villager');
 }
 
 /** Help leaves a flow where it is and asks its step again. */

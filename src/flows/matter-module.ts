@@ -11,7 +11,7 @@ import { done, say, startFlow } from './next.js';
 import {
   deskFlow,
   escalateFlow,
-  isOfficer,
+  isStaffSender,
   patrolFlow,
   replyFlow,
   setDuty,
@@ -40,13 +40,13 @@ const privately =
 const keptParts = (c: FlowContext) => (Array.isArray(c.data.parts) ? { parts: c.data.parts } : {});
 
 const report: Entry = privately((c): Next => {
-  if (!homeOf(c.sender!.placements) && isOfficer(c.sender)) return startPatrol(c);
+  if (!homeOf(c.sender!.placements) && isStaffSender(c.sender)) return startPatrol(c);
   return startFlow('report', { data: keptParts(c) });
 });
 
 const ask: Entry = privately((c) => startAsk(c, c.update.content.kind === 'command' ? c.update.content.args : undefined));
 
-const mine: Entry = privately((c) => (isOfficer(c.sender) ? startFlow('desk') : startFlow('mine')));
+const mine: Entry = privately((c) => (isStaffSender(c.sender) ? startFlow('desk') : startFlow('mine')));
 
 const patrol: Entry = privately(startPatrol);
 

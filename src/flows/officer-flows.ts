@@ -2,7 +2,7 @@
 // card's buttons lead to — a reply to the villager, a transfer along the grid line, an escalation,
 // a whistle to departments, settling it, supervising it (督办) — and /patrol (发现, or filing for an
 // elderly villager). Each action is authorised again by performAction when it is taken.
-import { mayGoOnLeave } from '../domain/index.js';
+import { isStaff, mayGoOnLeave, patrolsAUnit, staffPlaces } from '../domain/index.js';
 import { heldMatters, helpedMatters, openMatter, reportedMatters } from '../services/desk-service.js';
 import { homeOf } from '../services/registration-service.js';
 import { transferTargets } from '../services/transfer-targets.js';
@@ -32,10 +32,10 @@ export interface ActionData extends FlowData {
 
 type C = FlowContext<ActionData>;
 
-const OFFICER_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
 const inGroup = (c: FlowContext) => c.update.chatType === 'group';
 
-export const isOfficer = (sender: Sender | null): boolean => Boolean(sender?.placements.some((p) => OFFICER_ROLES.has(p.role)));
+/** Works the grid (isStaff): offered the desk and patrol instead of a villager's menus. */
+export const isStaffSender = (sender: Sender | null): boolean => isStaff(sender?.placements ?? []);
 
 /** Where each card action leads: a flow that asks what it needs, or nothing to ask. */
 export const ACTION_FLOWS: Partial<Record<string, string>> = {
@@ -369,8 +369,7 @@ export interface PatrolData extends FlowData {
   mode?: 'patrol' | 'for';
 }
 
-const staffPaths = (sender: Sender | null) => [...new Set((sender?.placements ?? []).filter((p) => OFFICER_ROLES.has(p.role)).map((p) => p.node.path))];
-const patrolsAUnit = (sender: Sender | null) => Boolean(sender?.placements.some((p) => OFFICER_ROLES.has(p.role) && p.node.level === 'unit'));
+const staffPaths = (sender: Sender | null) => [...new Set(staffPlaces(sender?.placements ?? []).map((p) => p.node.path))];
 
 /** 发现 (what the officer found) or filing for a villager of their grid who cannot do it themselves. */
 export const patrolFlow: Flow<PatrolData> = {
@@ -382,7 +381,7 @@ export const patrolFlow: Flow<PatrolData> = {
       prompt: () => say('flows:patrol.mode'),
       expect: {
         choices: (c) => [
-          ...(patrolsAUnit(c.sender) ? [{ value: 'patrol', label: say('flows:patrol.found') }] : []),
+          ...(patrolsAUnit(c.sender?.placements ?? []) ? [{ value: 'patrol', label: say('flows:patrol.found') }] : []),
           { value: 'for', label: say('flows:patrol.for_villager') },
         ],
         columns: 1,
@@ -409,7 +408,7 @@ export const patrolFlow: Flow<PatrolData> = {
 
 /** /patrol: for staff only; everyone else is shown how to report. */
 export function startPatrol(c: FlowContext): Next {
-  if (!isOfficer(c.sender)) return done({ say: [say('flows:patrol.staff_only')], menu: Boolean(c.sender && homeOf(c.sender.placements)) });
+  if (!isStaffSender(c.sender)) return done({ say: [say('flows:patrol.staff_only')], menu: Boolean(c.sender && homeOf(c.sender.placements)) });
   return startFlow('patrol');
 }
 
