@@ -36,8 +36,8 @@ export const holdsPost: (who: Who) => boolean = holds(POST_ROLES);
 export const isResident: (who: Who) => boolean = holds(RESIDENT_ROLES);
 
 /** 有事请假: who may go on leave — those routing or a transfer hands matters to (the staff). */
-export function mayGoOnLeave(roles: readonly string[]): boolean {
-  return roles.some((r) => STAFF_ROLES.includes(r as Role));
+export function mayGoOnLeave(who: Who): boolean {
+  return isStaff(who);
 }
 
 /** The staff placements among `places`. */

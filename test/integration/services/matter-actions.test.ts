@@ -140,7 +140,12 @@ describe.each(STORE_KINDS)('matter actions on %s', (kind) => {
     expect((await performAction(ctx, { matter: m.ref, actorId: p.villager.id, request: { action: 'urge' } })).ok).toBe(true);
     const again = await performAction(ctx, { matter: m.ref, actorId: p.villager.id, request: { action: 'urge' } });
     expect(again).toMatchObject({ ok: false, code: 'too_soon' });
-    clock = new Date(clock.getTime() + 25 * 3600_000);
+    // The next urge is allowed exactly one reply period after the last: not a millisecond before.
+    const retryAt = !again.ok ? again.retryAt! : new Date(0);
+    expect(retryAt.getTime()).toBeGreaterThan(clock.getTime());
+    clock = new Date(retryAt.getTime() - 1);
+    expect(await performAction(ctx, { matter: m.ref, actorId: p.villager.id, request: { action: 'urge' } })).toMatchObject({ ok: false, code: 'too_soon', retryAt });
+    clock = retryAt;
     expect((await performAction(ctx, { matter: m.ref, actorId: p.villager.id, request: { action: 'urge' } })).ok).toBe(true);
   });
 
