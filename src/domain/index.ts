@@ -11,3 +11,4 @@ export * from './deadline-clocks.js';
 export * from './matter-size.js';
 export * from './clean-text.js';
 export * from './climb-rules.js';
+export * from './reach.js';
