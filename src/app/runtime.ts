@@ -26,6 +26,7 @@ import { eveningSweep, morningDigest } from '../services/daily-alerts.js';
 import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type TimerQueue } from '../services/deadline-timers.js';
 import { admitInbound, chatInboxItem, giveUpInbound, inboxHandled, inboxPending, telegramInboxId } from '../services/inbox-service.js';
 import { intake } from '../services/intake-service.js';
+import { noteSeen } from '../services/reach-service.js';
 import { sendDeliveries } from '../services/notify-service.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
@@ -167,6 +168,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       if (!slack) return { outcome: 'slack_off' };
       // A job queued again by the reconciler after it was handled (or given up) does nothing.
       if (job.inboxId && !(await inboxPending(ctx, job.inboxId))) return { outcome: 'duplicate' };
+      // Notifications follow a person to the platform they last wrote from (the chat path notes it itself).
+      if (job.kind !== 'home') await noteSeen(ctx.db, 'slack', job.user, ctx.now());
       let out: JobOutcome;
       try {
         out = await slack.handle(job);

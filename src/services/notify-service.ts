@@ -2,6 +2,7 @@
 // that can reach them. A delivery that is no longer pending is never sent again.
 import type { ChannelPort, OutboundMessage } from '../channels/channel-port.js';
 import { RecipientUnreachableError, RetryAfterError } from '../channels/channel-port.js';
+import { reachOrder } from '../domain/reach.js';
 import type { Attachment, Platform } from '../domain/types.js';
 import { actionData, RATINGS } from './matter-actions.js';
 import { menuKeyboard } from '../flows/render.js';
@@ -211,7 +212,8 @@ async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: Deliv
   const message = renderDelivery(delivery, person.locale, person.timezone ?? opts.timezone);
   const phone = await holderPhone(ctx, delivery);
   if (phone) message.text += `\n${translator(person.locale)('notify:phone_line', { phone })}`;
-  const identities = who.identities.filter((i) => !i.unreachableAt);
+  // Where they chose to be reached, else where they last wrote from; the others if that one is closed.
+  const identities = reachOrder(who.identities.filter((i) => !i.unreachableAt), person.preferredPlatform);
   const usable = identities.filter((i) => opts.channels.has(i.platform));
   for (const identity of usable) {
     const channel = opts.channels.get(identity.platform)!;
