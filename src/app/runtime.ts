@@ -7,6 +7,7 @@ import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
 import { slackInboxItem } from '../channels/slack/slack-job.js';
 import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram/index.js';
 import type { Config } from '../config/config.js';
+import { fileSourceOf, type FileSource } from '../ports/files.js';
 import type { Locale, Platform } from '../domain/types.js';
 import { createFlowEngine, defaultModules, type FlowEngine } from '../flows/index.js';
 import { linkModule } from '../flows/link-module.js';
@@ -116,9 +117,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const rateBuckets = opts.queue?.kind === 'redis' && (opts.slack || opts.telegram) ? new RedisRateBuckets(opts.queue.url, logger) : undefined;
   let slack: SlackFrontDoor | null = null;
   let telegram: TelegramChannel | null = null;
+  // Files cross platforms: an adapter sending a file of another platform asks that platform's fetcher for it.
+  let fileSource: FileSource = fileSourceOf([]);
+  const files: FileSource = (a, o) => fileSource(a, o);
   try {
-    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine, rateBuckets }) : null;
-    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, pollLease: pollLeaseFor(store, opts), ...opts.telegram, logger }) : null;
+    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine, rateBuckets, files }) : null;
+    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, pollLease: pollLeaseFor(store, opts), files, ...opts.telegram, logger }) : null;
+    fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : [])]);
   } catch (err) {
     // A bad setting found here must not leave connections open: the process could not exit.
     await rateBuckets?.close();

@@ -73,7 +73,7 @@ const MB = 1024 * 1024;
 /** The note a recipient reads instead of a file that could not cross, in their language. */
 export function crossingNote(a: Attachment, reason: CrossingFailure, locale: string, limitBytes?: number): string {
   const kind = t(locale, `notify:file_kind.${a.kind}`);
-  const name = a.caption && a.kind === 'document' ? a.caption : '';
+  const name = a.fileName ?? '';
   const params = {
     kind,
     name: name ? t(locale, 'notify:file_note.named', { name }) : '',
@@ -82,4 +82,22 @@ export function crossingNote(a: Attachment, reason: CrossingFailure, locale: str
     platform: a.platform === 'telegram' ? 'Telegram' : a.platform === 'slack' ? 'Slack' : a.platform,
   };
   return t(locale, reason === 'too_large' && a.sizeBytes === undefined ? 'notify:file_note.too_large_unknown' : `notify:file_note.${reason}`, params);
+}
+
+/**
+ * Sends a fetched file, trying again (FETCH_ATTEMPTS) when the upload fails for a reason other
+ * than a platform's "wait" or "gone" (those go up to the send worker). False: give the note.
+ */
+export async function sendWithRetries(send: () => Promise<void>, passUp: (err: unknown) => boolean, opts: { attempts?: number; pauseMs?: number } = {}): Promise<boolean> {
+  const attempts = opts.attempts ?? FETCH_ATTEMPTS;
+  for (let i = 1; ; i++) {
+    try {
+      await send();
+      return true;
+    } catch (err) {
+      if (passUp(err)) throw err;
+      if (i >= attempts) return false;
+      await new Promise((r) => setTimeout(r, (opts.pauseMs ?? 250) * i));
+    }
+  }
 }

@@ -22,7 +22,7 @@ export interface FileFetcher {
 export type FileSource = (attachment: Attachment, opts: { maxBytes: number }) => Promise<FileContent>;
 
 /** Why a file could not cross; each has a note the recipient reads (`notify:file_note.<reason>`). */
-export type CrossingFailure = 'too_large' | 'fetch_failed' | 'unsupported';
+export type CrossingFailure = 'too_large' | 'fetch_failed' | 'send_failed' | 'unsupported';
 
 /** The file is larger than the target (or the source's download) allows. Not retried. */
 export class FileTooLargeError extends Error {
