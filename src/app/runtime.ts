@@ -7,6 +7,7 @@ import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
 import { slackInboxItem } from '../channels/slack/slack-job.js';
 import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram/index.js';
 import type { Config } from '../config/config.js';
+import { fileSourceOf, type FileSource } from '../ports/files.js';
 import type { Locale, Platform } from '../domain/types.js';
 import { createFlowEngine, defaultModules, type FlowEngine } from '../flows/index.js';
 import { linkModule } from '../flows/link-module.js';
@@ -26,6 +27,7 @@ import { eveningSweep, morningDigest } from '../services/daily-alerts.js';
 import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type TimerQueue } from '../services/deadline-timers.js';
 import { admitInbound, chatInboxItem, giveUpInbound, inboxHandled, inboxPending, telegramInboxId } from '../services/inbox-service.js';
 import { intake } from '../services/intake-service.js';
+import { noteSeen } from '../services/reach-service.js';
 import { sendDeliveries } from '../services/notify-service.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
@@ -115,9 +117,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const rateBuckets = opts.queue?.kind === 'redis' && (opts.slack || opts.telegram) ? new RedisRateBuckets(opts.queue.url, logger) : undefined;
   let slack: SlackFrontDoor | null = null;
   let telegram: TelegramChannel | null = null;
+  // Files cross platforms: an adapter sending a file of another platform asks that platform's fetcher for it.
+  let fileSource: FileSource = fileSourceOf([]);
+  const files: FileSource = (a, o) => fileSource(a, o);
   try {
-    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine, rateBuckets }) : null;
-    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, pollLease: pollLeaseFor(store, opts), ...opts.telegram, logger }) : null;
+    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine, rateBuckets, files }) : null;
+    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, pollLease: pollLeaseFor(store, opts), files, ...opts.telegram, logger }) : null;
+    fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : [])]);
   } catch (err) {
     // A bad setting found here must not leave connections open: the process could not exit.
     await rateBuckets?.close();
@@ -167,6 +173,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       if (!slack) return { outcome: 'slack_off' };
       // A job queued again by the reconciler after it was handled (or given up) does nothing.
       if (job.inboxId && !(await inboxPending(ctx, job.inboxId))) return { outcome: 'duplicate' };
+      // Notifications follow a person to the platform they last wrote from (the chat path notes it itself).
+      if (job.kind !== 'home') await noteSeen(ctx.db, 'slack', job.user, ctx.now());
       let out: JobOutcome;
       try {
         out = await slack.handle(job);

@@ -15,3 +15,4 @@ export * from './roles.js';
 export * from './transfer.js';
 export * from './urge.js';
 export * from './action-request.js';
+export * from './reach.js';

@@ -1,11 +1,13 @@
-// The ways in every deployment has: /start (register, or be greeted by name and role), /lang, /tz,
+// The ways in every deployment has: /start (register, or be greeted by name and role), /lang, /tz, /reach,
 // /help, /cancel, the main menu's help, and what to say to a message outside any flow.
 import { t as translate } from '../i18n/index.js';
 import { holdsPost, POST_ROLES } from '../domain/roles.js';
+import { reachChoices } from '../services/reach-service.js';
 import { homeOf, placeName } from '../services/registration-service.js';
 import { languageFlow } from './language-flow.js';
 import { done, say, startFlow, stay } from './next.js';
 import { registrationFlow } from './registration-flow.js';
+import { reachFlow } from './reach-flow.js';
 import { timezoneFlow } from './timezone-flow.js';
 import type { Entry, FlowContext, FlowModule, Next, Say } from './types.js';
 
@@ -41,11 +43,20 @@ const lang: Entry = (c) => (c.update.chatType === 'group' ? done({ say: [say('fl
 
 const tz: Entry = (c) => (c.update.chatType === 'group' ? done({ say: [say('flows:help.group')] }) : c.sender ? startFlow('timezone') : startFlow('register'));
 
+const reach: Entry = async (c) => {
+  if (c.update.chatType === 'group') return done({ say: [say('flows:help.group')] });
+  if (!c.sender) return startFlow('register');
+  // One platform: nothing to choose.
+  const { platforms } = await reachChoices(c.db, c.sender.person.id);
+  if (platforms.length < 2) return done({ say: [say('flows:reach.only_here', { platform: c.t(`flows:reach.platform.${c.update.platform}`) })] });
+  return startFlow('reach');
+};
+
 const cancel: Entry = (c) => done({ say: [say('flows:cancel.done')], menu: Boolean(c.sender) });
 
 export const coreModule: FlowModule = {
-  flows: [registrationFlow, languageFlow, timezoneFlow],
-  commands: { start, help, lang, tz, cancel, menu: (c) => done({ say: [say('flows:menu.hint')], menu: Boolean(c.sender) }) },
+  flows: [registrationFlow, languageFlow, timezoneFlow, reachFlow],
+  commands: { start, help, lang, tz, reach, cancel, menu: (c) => done({ say: [say('flows:menu.hint')], menu: Boolean(c.sender) }) },
   menu: { help: (c) => done({ say: [helpText(c)], menu: true }) },
   idle: (c) => {
     const resident = Boolean(c.sender && homeOf(c.sender.placements));

@@ -2,6 +2,7 @@
 // that can reach them. A delivery that is no longer pending is never sent again.
 import type { ChannelPort, OutboundMessage } from '../channels/channel-port.js';
 import { RecipientUnreachableError, RetryAfterError } from '../channels/channel-port.js';
+import { reachOrder } from '../domain/reach.js';
 import type { Attachment, Platform } from '../domain/types.js';
 import { actionData, RATINGS } from './matter-actions.js';
 import { menuKeyboard } from '../flows/render.js';
@@ -132,6 +133,11 @@ export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'
     }
   }
   const attachments = Array.isArray(p.attachments) ? (p.attachments as Attachment[]) : undefined;
+  // A reply of files only says so, rather than ending at "回复您：".
+  if (attachments?.length && typeof p.text === 'string' && !p.text.trim()) {
+    const count = (...kinds: string[]) => attachments.filter((a) => kinds.includes(a.kind)).length;
+    p.text = tr('notify:files_only', { what: receivedWords({ photos: count('photo'), voices: count('voice'), files: count('document', 'video'), location: count('location') > 0 }, tr) });
+  }
   return {
     text: tr(`notify:${delivery.template}`, p),
     ...(buttons.length ? { actions: buttons } : {}),
@@ -211,7 +217,8 @@ async function sendOne(ctx: ServiceContext, opts: NotifyOptions, delivery: Deliv
   const message = renderDelivery(delivery, person.locale, person.timezone ?? opts.timezone);
   const phone = await holderPhone(ctx, delivery);
   if (phone) message.text += `\n${translator(person.locale)('notify:phone_line', { phone })}`;
-  const identities = who.identities.filter((i) => !i.unreachableAt);
+  // Where they chose to be reached, else where they last wrote from; the others if that one is closed.
+  const identities = reachOrder(who.identities.filter((i) => !i.unreachableAt), person.preferredPlatform);
   const usable = identities.filter((i) => opts.channels.has(i.platform));
   for (const identity of usable) {
     const channel = opts.channels.get(identity.platform)!;

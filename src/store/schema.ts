@@ -95,6 +95,8 @@ export const people = gridline.table(
     phone: text('phone'),
     /** 有事请假: routing skips an officer on leave. */
     onLeave: boolean('on_leave').notNull().default(false),
+    /** The platform this person chose to be reached on (/reach); null: the one they last wrote from. */
+    preferredPlatform: platform('preferred_platform'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('people_code_uq').on(t.code)],
@@ -114,6 +116,8 @@ export const identities = gridline.table(
     chatId: text('chat_id'),
     /** Set when the platform says we may no longer write (the person blocked the bot). */
     unreachableAt: ts('unreachable_at'),
+    /** When this person last wrote to us from here (to a minute): they are reached where they last were. */
+    lastSeenAt: ts('last_seen_at'),
     createdAt: createdAt(),
   },
   (t) => [

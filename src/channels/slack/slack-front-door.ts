@@ -1,6 +1,8 @@
 // The Slack front door: a Bolt app whose requests arrive on the app's own HTTP server (HTTP mode,
 // every request checked against the signing secret) or over Socket Mode (SLACK_APP_TOKEN), whose
 // listeners only enqueue, and whose worker, channel and cards do the work.
+import type { FileSource } from '../../ports/files.js';
+import { SlackFileFetcher } from './slack-files.js';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import { cleanDeep } from '../../domain/clean-text.js';
@@ -78,13 +80,15 @@ export class SlackFrontDoor {
   readonly api: SlackApi;
   readonly cards: SlackCards;
   readonly channel: SlackChannel;
+  /** Fetches files people shared here, for the other platforms' adapters. */
+  readonly fetcher: SlackFileFetcher;
   readonly worker: SlackWorker;
   private readonly receiver: HTTPReceiver | null;
   private started = false;
 
   constructor(
     settings: SlackSettings,
-    private readonly deps: { ctx: ServiceContext; timezone: string; defaultLocale?: Locale; engine?: FlowEngine; rateBuckets?: RateBuckets },
+    private readonly deps: { ctx: ServiceContext; timezone: string; defaultLocale?: Locale; engine?: FlowEngine; rateBuckets?: RateBuckets; files?: FileSource },
   ) {
     const { ctx } = deps;
     this.mode = settings.appToken ? 'socket' : 'http';
@@ -106,7 +110,8 @@ export class SlackFrontDoor {
     this.app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true });
     this.api = new SlackApi(this.app.client, new ChannelPacer(settings.perChannelIntervalMs ?? 1000, undefined, deps.rateBuckets ? { buckets: deps.rateBuckets, token: settings.botToken } : undefined));
     this.cards = new SlackCards(ctx, this.api, deps.timezone);
-    this.channel = new SlackChannel(ctx, this.api, this.cards, deps.engine ?? null, deps.defaultLocale);
+    this.channel = new SlackChannel(ctx, this.api, this.cards, deps.engine ?? null, deps.defaultLocale, deps.files);
+    this.fetcher = new SlackFileFetcher(this.api);
     this.worker = new SlackWorker(ctx, this.api, deps.timezone, deps.defaultLocale, deps.engine ?? null);
     registerListeners(this.app, {
       enqueue: (job, receiptId) => this.enqueue(job, receiptId),

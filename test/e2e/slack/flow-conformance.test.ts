@@ -217,6 +217,26 @@ describe.each(ADAPTERS)('flows through the $name adapter', ({ name: platform, ma
     expect((await personOf(p))?.timezone).toBeNull();
   });
 
+  it('reach: someone linked on both platforms picks where notices go, and goes back to the one last used', async () => {
+    await register(p, villagerName);
+    const person = (await personOf(p))!;
+    const other = platform === 'slack' ? 'telegram' : 'slack';
+    await store.db.insert(identities).values({ personId: person.id, platform: other, externalId: `${other}-${person.id.slice(0, 8)}` });
+    const otherName = other === 'slack' ? 'Slack' : 'Telegram';
+    p.mark();
+    await p.command('reach');
+    const pick = await p.waitForText('以后的通知发到哪边');
+    expect(pick.labels).toEqual(expect.arrayContaining([`发到 ${otherName}`, '✓ 哪边最近用过就发哪边']));
+    await p.press(`发到 ${otherName}`);
+    await p.waitForText(`以后通知都发到 ${otherName}`);
+    expect((await store.db.select().from(people).where(eq(people.id, person.id)))[0]?.preferredPlatform).toBe(other);
+    p.mark();
+    await p.command('reach');
+    await p.press('哪边最近用过就发哪边');
+    await p.waitForText('最近在哪边说话');
+    expect((await store.db.select().from(people).where(eq(people.id, person.id)))[0]?.preferredPlatform).toBeNull();
+  });
+
   it('report: a dispute in words and a photo, checked and submitted, with a receipt naming the officer', async () => {
     await register(p, villagerName);
     p.mark();
@@ -331,7 +351,7 @@ describe.each(ADAPTERS)('flows through the $name adapter', ({ name: platform, ma
 
 describe('the conformance suite', () => {
   it('covers every villager flow; officer flows are Slack cards and modals (matter-cards, cadres)', async () => {
-    const covered = new Set(['register', 'language', 'timezone', 'report', 'ask', 'mine']);
+    const covered = new Set(['register', 'language', 'timezone', 'reach', 'report', 'ask', 'mine']);
     // Officer work in Slack happens on cards (modals for text): tested in matter-cards, cadres and
     // size-and-topic (marking 大事/小事 and the topic from a card).
     const officerFlows = new Set(['desk', 'triage', 'reply', 'transfer', 'escalate', 'settle', 'supervise', 'whistle', 'sign_off', 'patrol', 'rate_department', 'mark_size', 'set_topic']);

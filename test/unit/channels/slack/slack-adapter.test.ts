@@ -70,7 +70,7 @@ describe('matter cards', () => {
     expect(json).toContain('>第二行');
     expect(json).toContain('分流');
     expect(json).toContain('第三组专职网格员李冬梅');
-    expect(json).toContain('照片（在 Telegram 上）');
+    expect(json).toContain('照片（来自 Telegram，原件在话题里）');
     expect(json).toContain('mx:take:0000-0018');
     expect(json).toContain('派给您办理');
     expect(json).not.toContain('已超时');
