@@ -17,7 +17,8 @@ export const linkModule: FlowModule = {
       }
       if (!c.sender) return done({ say: [say('slack:link.need_register')] });
       const fresh = await createLinkCode(c.svc, c.sender.person.id);
-      return done({ say: [say('slack:link.code', { code: fresh.code, minutes: LINK_CODE_TTL_MINUTES })] });
+      // The code is typed on the other platform: its words name where.
+      return done({ say: [say(c.update.platform === 'slack' ? 'slack:link.code_telegram' : 'slack:link.code', { code: fresh.code, minutes: LINK_CODE_TTL_MINUTES })] });
     },
   },
 };
