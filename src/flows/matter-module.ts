@@ -58,7 +58,7 @@ const duty =
 
 export const matterModule: FlowModule = {
   flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, rateDepartmentFlow, patrolFlow, markSizeFlow, setTopicFlow],
-  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false), status: privately(status), stats: privately(stats), home: privately(home) },
+  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false), status, stats, home },
   menu: { report, ask, mine },
   callbacks: { mx: matterButtons },
   idle,

@@ -4,14 +4,12 @@
 // messages with their buttons.
 import type { ServiceContext } from '../../services/context.js';
 import { latestCard } from '../../store/repositories/slack-card-repository.js';
-import type { FlowEngine } from '../../flows/index.js';
-import { findByIdentity } from '../../store/repositories/people-repository.js';
 import type { ChannelPort, OutboundMessage, Recipient } from '../channel-port.js';
 import type { ChatChannel, ChatOutput, ChatTarget } from '../chat-output.js';
 import { attachmentLine, noticeBlocks } from './blocks.js';
 import { CARD_TEMPLATES, type SlackCards } from './slack-cards.js';
 import type { SlackApi } from './slack-api.js';
-import { deliverOutput, expectsText } from './slack-conversation.js';
+import { deliverOutput } from './slack-conversation.js';
 
 export class SlackChannel implements ChannelPort, ChatChannel {
   readonly name = 'slack' as const;
@@ -20,18 +18,11 @@ export class SlackChannel implements ChannelPort, ChatChannel {
     private readonly ctx: ServiceContext,
     private readonly api: SlackApi,
     private readonly cards: SlackCards,
-    private readonly engine: FlowEngine | null = null,
-    private readonly defaultLocale = 'zh-CN',
   ) {}
 
   /** What a flow says (chat_send worker). */
-  async deliver(target: ChatTarget, output: ChatOutput): Promise<{ messageRef?: string }> {
-    const engine = this.engine;
-    const person = output.kind === 'message' && engine ? await findByIdentity(this.ctx.db, 'slack', target.userId) : undefined;
-    return deliverOutput(this.api, target, output, {
-      locale: person?.person.locale ?? this.defaultLocale,
-      answerButton: async () => (engine ? expectsText(this.ctx, engine, target.userId) : false),
-    });
+  deliver(target: ChatTarget, output: ChatOutput): Promise<{ messageRef?: string }> {
+    return deliverOutput(this.api, target, output);
   }
 
   async send(to: Recipient, message: OutboundMessage): Promise<{ messageRef?: string }> {

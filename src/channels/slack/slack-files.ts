@@ -1,6 +1,13 @@
 // Files shared in Slack as attachments: the file id is kept, never the bytes.
 import type { Attachment } from '../../domain/types.js';
-import type { SlackFileRef } from './slack-job.js';
+
+/** A file someone shared in Slack, as the event names it. */
+export interface SlackFileRef {
+  id: string;
+  name?: string;
+  mimetype?: string;
+  size?: number;
+}
 
 export function attachmentsOf(files: SlackFileRef[] | undefined): Attachment[] {
   return (files ?? []).map((f) => {
