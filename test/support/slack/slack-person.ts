@@ -8,14 +8,14 @@ import { waitFor } from '../wait.js';
 export interface SlackMessage {
   ts: string;
   text: string;
-  buttons: Array<{ label: string; data: string }>;
+  buttons: Array<{ label: string; data: string; blockId?: string }>;
 }
 
 function buttonsOf(blocks: unknown): SlackMessage['buttons'] {
   if (!Array.isArray(blocks)) return [];
   return blocks
     .filter((b) => b?.type === 'actions')
-    .flatMap((b) => (b.elements as Array<{ text?: { text: string }; value?: string }>).map((e) => ({ label: e.text?.text ?? '', data: e.value ?? '' })));
+    .flatMap((b) => (b.elements as Array<{ text?: { text: string }; value?: string }>).map((e) => ({ label: e.text?.text ?? '', data: e.value ?? '', blockId: b.block_id as string | undefined })));
 }
 
 export class SlackPerson {
@@ -93,7 +93,7 @@ export class SlackPerson {
       timeoutMs,
     );
     const button = message.buttons.find((b) => matches(b.label))!;
-    const press = buttonPress({ user: this.userId, channel: this.dm, messageTs: message.ts, value: button.data, messageText: message.text });
+    const press = buttonPress({ user: this.userId, channel: this.dm, messageTs: message.ts, value: button.data, ...(button.blockId ? { blockId: button.blockId } : {}), messageText: message.text });
     await this.h.send(press);
     return message;
   }
