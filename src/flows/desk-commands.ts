@@ -5,18 +5,22 @@ import { parseRef } from '../domain/index.js';
 import { openMatter } from '../services/desk-service.js';
 import { deskStats, type GridStats } from '../services/stats-service.js';
 import { failureWords } from './act.js';
+import { commandPrefix } from './core-module.js';
 import { listPrompt } from './mine-flow.js';
 import { done, literal, say, startFlow } from './next.js';
 import { deskSummary } from './officer-flows.js';
 import { renderSay } from './render.js';
 import type { Entry, FlowContext, Say } from './types.js';
 
+/** Someone the roster does not know: Slack says how to link an account; elsewhere, how to register. */
+const notKnown = (c: FlowContext): Say => (c.update.platform === 'slack' ? say('flows:not_linked.slack') : say('flows:help.stranger', { cmd: commandPrefix(c) }));
+
 const pct = (r: number | null, none: string) => (r === null ? none : `${Math.round(r * 1000) / 10}%`);
 
 /** One grid's figures in words. */
 function figures(c: FlowContext, s: GridStats): string {
-  const none = c.t('slack:home.no_rate');
-  const text = c.t('slack:home.figures', {
+  const none = c.t('flows:figures.none');
+  const text = c.t('flows:figures.body', {
     accepted: s.accepted,
     settled: s.settled,
     open: s.open,
@@ -26,8 +30,8 @@ function figures(c: FlowContext, s: GridStats): string {
     withinTownship: pct(s.withinTownship.rate, none),
     satisfaction: pct(s.satisfaction.rate, none),
   });
-  const topics = s.byTopic.map((t) => c.t('slack:home.topic_item', { name: t.name ?? topicWord(c, t.topic), count: t.accepted }));
-  return `${c.t('slack:home.figures_header', { node: s.grid.name })}\n${text}${topics.length ? `\n${c.t('slack:home.topics', { list: topics.join(' · ') })}` : ''}`;
+  const topics = s.byTopic.map((t) => c.t('flows:figures.topic_item', { name: t.name ?? topicWord(c, t.topic), count: t.accepted }));
+  return `${c.t('flows:figures.header', { node: s.grid.name })}\n${text}${topics.length ? `\n${c.t('flows:figures.topics', { list: topics.join(' · ') })}` : ''}`;
 }
 
 function topicWord(c: FlowContext, code: string): string {
@@ -41,16 +45,16 @@ async function statsSaid(c: FlowContext): Promise<Say[]> {
 }
 
 export const stats: Entry = async (c) => {
-  if (!c.sender) return done({ say: [say('slack:refuse.not_linked')] });
+  if (!c.sender) return done({ say: [notKnown(c)] });
   const said = await statsSaid(c);
-  return done({ say: said.length ? [literal(said.map((s) => renderSay(s, c.t)).join('\n\n'))] : [say('slack:command.no_stats')] });
+  return done({ say: said.length ? [literal(said.map((s) => renderSay(s, c.t)).join('\n\n'))] : [say('flows:stats.none')] });
 };
 
 export const status: Entry = async (c) => {
-  if (!c.sender) return done({ say: [say('slack:refuse.not_linked')] });
+  if (!c.sender) return done({ say: [notKnown(c)] });
   const args = c.update.content.kind === 'command' ? c.update.content.args.trim() : '';
   const ref = parseRef(args);
-  if (!ref) return done({ say: [say('slack:command.bad_ref', { ref: args })] });
+  if (!ref) return done({ say: [say('flows:status.bad_ref', { ref: args })] });
   // Someone with no part in the matter learns nothing about it.
   const access = await openMatter(c.db, c.sender.person.id, ref, c.sender.placements);
   if (!access.ok) return done({ say: [failureWords(c, access)] });
@@ -60,7 +64,7 @@ export const status: Entry = async (c) => {
 
 /** Everything on one page: greeting, held and helped matters, reported ones, the figures. */
 export const home: Entry = async (c) => {
-  if (!c.sender) return done({ say: [say('slack:refuse.not_linked')] });
-  const parts: Say[] = [say('slack:home.greeting', { name: c.sender.person.name }), ...(await deskSummary(c)), ...(await listPrompt(c)), ...(await statsSaid(c))];
+  if (!c.sender) return done({ say: [notKnown(c)] });
+  const parts: Say[] = [say('flows:home.greeting', { name: c.sender.person.name }), ...(await deskSummary(c)), ...(await listPrompt(c)), ...(await statsSaid(c))];
   return done({ say: [literal(parts.map((s) => renderSay(s, c.t)).join('\n\n'))] });
 };

@@ -96,7 +96,7 @@ export function matterCard(model: CardModel, o: CardOptions): { text: string; bl
   const category = tr(`common:category.${m.category}`);
   const step = tr(`common:step.${m.step}`);
   const overdue = m.state === 'open' && m.dueAt !== null && m.dueAt < o.now;
-  const due = m.dueAt ? `${formatTime(m.dueAt, o.locale, o.timezone)}${overdue ? ` :warning: ${tr('slack:card.overdue')}` : ''}` : tr('slack:home.no_due');
+  const due = m.dueAt ? `${formatTime(m.dueAt, o.locale, o.timezone)}${overdue ? ` :warning: ${tr('slack:card.overdue')}` : ''}` : tr('slack:card.no_due');
   const who = model.assignee ? (model.assignee.title ? tr('notify:who_with_title', { title: model.assignee.title, name: model.assignee.name }) : model.assignee.name) : tr('slack:card.nobody');
   const reason = tr(`slack:card.reason.${CARD_REASONS.has(o.template) ? o.template : 'other'}`);
   const quoted = escapeMrkdwn(model.words)

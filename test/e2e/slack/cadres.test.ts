@@ -177,7 +177,13 @@ describe('cadres and officers in Slack', () => {
     expect(stats).toContain('水川村');
     expect(stats).toContain('受理 2 件');
     expect(await command('U0NOBODY01', 'stats')).toContain('/grid link');
-    expect(await command(OFFICER, '')).toContain('卡片'); // /grid alone is the flows' help
+    // /grid alone is the flows' help, naming the commands as Slack types them.
+    const help = await command(OFFICER, '');
+    expect(help).toContain('卡片');
+    expect(help).toContain('/grid status 受理编号');
+    expect(help).toContain('/grid stats');
+    expect(help).toContain('/grid lang');
+    expect(help).not.toContain(' /lang');
 
     await h.send(eventRequest({ type: 'app_home_opened', user: OFFICER, channel: OFFICER_DM, tab: 'home' }));
     const home = await h.waitCall('views.publish', (c) => c.args.user_id === OFFICER);
