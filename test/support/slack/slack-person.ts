@@ -98,7 +98,7 @@ export class SlackPerson {
     const matches = (l: string) => (typeof label === 'string' ? l === label : label.test(l));
     const message = await waitFor(
       () => [...this.withThreads()].reverse().find((m) => m.buttons.some((b) => matches(b.label))) ?? null,
-      `a Slack button "${label}" (have: ${JSON.stringify(this.messages().map((m) => m.buttons.map((b) => b.label)))})`,
+      `a Slack button "${label}" (have: ${JSON.stringify(this.withThreads().map((m) => m.buttons.map((b) => b.label)))})`,
       timeoutMs,
     );
     const button = message.buttons.find((b) => matches(b.label))!;
