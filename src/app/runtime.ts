@@ -4,7 +4,6 @@ import type { ChannelPort } from '../channels/channel-port.js';
 import type { ChatUpdate } from '../channels/chat-update.js';
 import { ConsoleChannel } from '../channels/console-channel.js';
 import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
-import { slackInboxItem } from '../channels/slack/slack-job.js';
 import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram/index.js';
 import type { Config } from '../config/config.js';
 import { fileSourceOf, type FileSource } from '../ports/files.js';
@@ -121,7 +120,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let fileSource: FileSource = fileSourceOf([]);
   const files: FileSource = (a, o) => fileSource(a, o);
   try {
-    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine, rateBuckets, files }) : null;
+    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, rateBuckets, files }) : null;
     telegram = opts.telegram ? new TelegramChannel({ rateBuckets, pollLease: pollLeaseFor(store, opts), files, ...opts.telegram, logger }) : null;
     fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : [])]);
   } catch (err) {
@@ -169,25 +168,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     report_in_due: async ({ summonsId }) => reportInDue(ctx, summonsId),
     sweep: async ({ zone, at }) => eveningSweep(ctx, zone, at),
     digest: async ({ zone }) => morningDigest(ctx, zone),
-    slack: async (job, meta) => {
-      if (!slack) return { outcome: 'slack_off' };
-      // A job queued again by the reconciler after it was handled (or given up) does nothing.
-      if (job.inboxId && !(await inboxPending(ctx, job.inboxId))) return { outcome: 'duplicate' };
-      // Notifications follow a person to the platform they last wrote from (the chat path notes it itself).
-      if (job.kind !== 'home') await noteSeen(ctx.db, 'slack', job.user, ctx.now());
-      let out: JobOutcome;
-      try {
-        out = await slack.handle(job);
-      } catch (err) {
-        // The poison-update policy: the same job failing again and again is given up, once, politely.
-        if (!job.inboxId || meta.attempt < APOLOGY_ATTEMPT || isConnectionError(err)) throw err;
-        const item = slackInboxItem(job, job.inboxId);
-        await giveUpInbound(ctx, job.inboxId, err, { kind: item.kind, attempts: meta.attempt, answer: item.answer, defaultLocale: opts.chat?.defaultLocale });
-        return { outcome: 'given_up' };
-      }
-      if (job.inboxId) await inboxHandled(ctx, job.inboxId);
-      return out;
-    },
     deadline: async (job) => handleDeadlineJob(ctx, timers, job),
     card_refresh: async ({ matterId }) => {
       let cards = 0;
@@ -229,7 +209,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         report_in_due: { concurrency: c },
         sweep: { concurrency: 1 },
         digest: { concurrency: 1 },
-        slack: { concurrency: c },
         card_refresh: { concurrency: c },
         deadline: { concurrency: c },
         ...options.perQueue,

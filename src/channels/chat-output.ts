@@ -25,6 +25,8 @@ export type ChatOutput =
       buttons?: ChatButton[][];
       /** A reply keyboard to show, or 'remove' to take the current one away. Not with `buttons`. */
       keyboard?: ReplyKeyboard | 'remove';
+      /** The step takes free text, asked in `locale`: a channel may offer a way to write it (Slack: a modal). */
+      expectsText?: { locale: string };
     }
   /** Changes a message the bot sent: new text, new buttons, or its buttons taken away. */
   | { kind: 'edit'; messageRef: string; text?: string; buttons?: ChatButton[][]; clearButtons?: boolean }

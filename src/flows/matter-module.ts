@@ -4,6 +4,7 @@ import { homeOf } from '../services/registration-service.js';
 import { setOnLeave } from '../store/repositories/people-repository.js';
 import { askFlow, startAsk } from './ask-flow.js';
 import { coreModule } from './core-module.js';
+import { home, stats, status } from './desk-commands.js';
 import { edited, idle, triageFlow } from './inbox.js';
 import { matterButtons } from './matter-buttons.js';
 import { mineFlow } from './mine-flow.js';
@@ -57,7 +58,7 @@ const duty =
 
 export const matterModule: FlowModule = {
   flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, rateDepartmentFlow, patrolFlow, markSizeFlow, setTopicFlow],
-  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false) },
+  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false), status, stats, home },
   menu: { report, ask, mine },
   callbacks: { mx: matterButtons },
   idle,

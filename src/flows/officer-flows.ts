@@ -67,13 +67,29 @@ export async function settleRefusal(c: FlowContext, matterId: string, ref: strin
 
 // ── /mine for staff ──────────────────────────────────────────────────────────
 
-async function deskList(c: C) {
+async function deskList(c: FlowContext) {
   return c.sender ? heldMatters(c.db, c.sender.person.id) : [];
 }
 
 /** Matters the person helps on (relieved by a climb or a cadre, or summoned as a liaison). */
-async function helpList(c: C) {
+async function helpList(c: FlowContext) {
   return c.sender ? helpedMatters(c.db, c.sender.person.id) : [];
+}
+
+/** What she holds (overdue marked) and helps on; what /mine and the App Home show first. */
+export async function deskSummary(c: FlowContext): Promise<Say[]> {
+  const list = await deskList(c);
+  const helping = await helpList(c);
+  const own = c.sender ? (await reportedMatters(c.db, c.sender.person.id)).length : 0;
+  if (!list.length && !helping.length) return [say(own ? 'flows:desk.none_but_own' : 'flows:desk.none')];
+  const overdue = list.filter((m) => isOverdue(m, c.now)).length;
+  const lineOf = (m: (typeof list)[number]) => {
+    const due = m.dueAt ? c.t(isOverdue(m, c.now) ? 'flows:desk.overdue_mark' : 'flows:desk.due_mark', { due: when(c, m.dueAt) }) : '';
+    return `${matterLine(c, m)} ${due}`.trim();
+  };
+  const out: Say[] = list.length ? [say('flows:desk.title', { count: list.length, overdue }), literal(list.slice(0, 12).map(lineOf).join('\n'))] : [say('flows:desk.none_held')];
+  if (helping.length) out.push(say('flows:desk.helping_title', { count: helping.length }), literal(helping.slice(0, 12).map(lineOf).join('\n')));
+  return out;
 }
 
 export const deskFlow: Flow<ActionData> = {
@@ -82,20 +98,7 @@ export const deskFlow: Flow<ActionData> = {
   timeoutMinutes: 60,
   steps: {
     list: {
-      prompt: async (c) => {
-        const list = await deskList(c);
-        const helping = await helpList(c);
-        const own = c.sender ? (await reportedMatters(c.db, c.sender.person.id)).length : 0;
-        if (!list.length && !helping.length) return say(own ? 'flows:desk.none_but_own' : 'flows:desk.none');
-        const overdue = list.filter((m) => isOverdue(m, c.now)).length;
-        const lineOf = (m: (typeof list)[number]) => {
-          const due = m.dueAt ? c.t(isOverdue(m, c.now) ? 'flows:desk.overdue_mark' : 'flows:desk.due_mark', { due: when(c, m.dueAt) }) : '';
-          return `${matterLine(c, m)} ${due}`.trim();
-        };
-        const out: Say[] = list.length ? [say('flows:desk.title', { count: list.length, overdue }), literal(list.slice(0, 12).map(lineOf).join('\n'))] : [say('flows:desk.none_held')];
-        if (helping.length) out.push(say('flows:desk.helping_title', { count: helping.length }), literal(helping.slice(0, 12).map(lineOf).join('\n')));
-        return out;
-      },
+      prompt: deskSummary,
       expect: {
         choices: async (c) => {
           const out: Choice[] = (await deskList(c)).map((m) => ({ value: m.ref, label: literal(`${isOverdue(m, c.now) ? '⚠️' : ''}${matterButton(c, m)}`) }));

@@ -305,7 +305,7 @@ export const inbox = gridline.table(
     platform: platform('platform').notNull(),
     /** The queue that works it (chat, slack). */
     queue: text('queue').notNull(),
-    /** The normalised update (ChatUpdate, SlackJob); null when it could not be stored as given. */
+    /** The normalised update (a ChatUpdate); null when it could not be stored as given. */
     payload: jsonb('payload').$type<Record<string, unknown>>(),
     /** pending → handled | failed. */
     status: text('status').notNull().default('pending'),

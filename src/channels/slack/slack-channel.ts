@@ -4,14 +4,12 @@
 // messages with their buttons.
 import type { ServiceContext } from '../../services/context.js';
 import { latestCard } from '../../store/repositories/slack-card-repository.js';
-import type { FlowEngine } from '../../flows/index.js';
-import { findByIdentity } from '../../store/repositories/people-repository.js';
 import type { ChannelPort, OutboundMessage, Recipient } from '../channel-port.js';
 import type { ChatChannel, ChatOutput, ChatTarget } from '../chat-output.js';
 import { attachmentLine, noticeBlocks } from './blocks.js';
 import { CARD_TEMPLATES, type SlackCards } from './slack-cards.js';
 import type { SlackApi } from './slack-api.js';
-import { deliverOutput, expectsText } from './slack-conversation.js';
+import { deliverOutput } from './slack-conversation.js';
 import type { Attachment } from '../../domain/types.js';
 import type { FileSource } from '../../ports/files.js';
 import { crossingNote, fetchForCrossing, sendWithRetries } from '../file-crossing.js';
@@ -25,20 +23,13 @@ export class SlackChannel implements ChannelPort, ChatChannel {
     private readonly ctx: ServiceContext,
     private readonly api: SlackApi,
     private readonly cards: SlackCards,
-    private readonly engine: FlowEngine | null = null,
-    private readonly defaultLocale = 'zh-CN',
     /** Fetches files of other platforms, to upload them here (the composition root wires it). */
     private readonly files?: FileSource,
   ) {}
 
   /** What a flow says (chat_send worker). */
-  async deliver(target: ChatTarget, output: ChatOutput): Promise<{ messageRef?: string }> {
-    const engine = this.engine;
-    const person = output.kind === 'message' && engine ? await findByIdentity(this.ctx.db, 'slack', target.userId) : undefined;
-    return deliverOutput(this.api, target, output, {
-      locale: person?.person.locale ?? this.defaultLocale,
-      answerButton: async () => (engine ? expectsText(this.ctx, engine, target.userId) : false),
-    });
+  deliver(target: ChatTarget, output: ChatOutput): Promise<{ messageRef?: string }> {
+    return deliverOutput(this.api, target, output);
   }
 
   async send(to: Recipient, message: OutboundMessage): Promise<{ messageRef?: string }> {

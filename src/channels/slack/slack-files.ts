@@ -4,7 +4,14 @@ import type { Attachment } from '../../domain/types.js';
 import { FileFetchError, FileTooLargeError, type FileContent, type FileFetcher } from '../../ports/files.js';
 import { downloadBounded } from '../file-crossing.js';
 import { isSlackApiError, type SlackApi } from './slack-api.js';
-import type { SlackFileRef } from './slack-job.js';
+
+/** A file someone shared in Slack, as the event names it. */
+export interface SlackFileRef {
+  id: string;
+  name?: string;
+  mimetype?: string;
+  size?: number;
+}
 
 /** Slack takes uploads up to 1 GB; what reaches it from elsewhere is bounded by the source's own limit. */
 export const SLACK_UPLOAD_LIMIT = 1024 * 1024 * 1024;
