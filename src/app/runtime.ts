@@ -47,6 +47,8 @@ export interface RuntimeOptions {
   slack?: SlackSettings;
   /** The Telegram adapter (TELEGRAM_BOT_TOKEN set): its channel and webhook route; the service starts it. */
   telegram?: Omit<TelegramChannelOptions, 'logger'>;
+  /** How long a send's claim holds (default SEND_LEASE_MS) and how many days handled inbox rows are kept (default 30). */
+  recovery?: { sendLeaseMs?: number; inboxRetentionDays?: number };
 }
 
 export interface Runtime {
@@ -105,6 +107,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     now: opts.now ?? (() => new Date()),
     logger,
     outboxWritten: () => relay?.kick(),
+    sendLeaseMs: opts.recovery?.sendLeaseMs,
   };
   if (queues) relay = new OutboxRelay(store.db, queues, logger, { intervalMs: opts.relayIntervalMs, now: ctx.now });
   const channels = opts.channels ?? new Map<Platform, ChannelPort>();
@@ -146,7 +149,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let deadlineRepair: Promise<unknown> | null = null;
   let closed = false;
   const reconciler = queues
-    ? new Reconciler(store.db, queues, logger, { now: ctx.now, onFull: () => reconcileDeadlines(ctx, { queue: timers, stopped: () => closed }) })
+    ? new Reconciler(store.db, queues, logger, { now: ctx.now, leaseMs: opts.recovery?.sendLeaseMs, onFull: () => reconcileDeadlines(ctx, { queue: timers, stopped: () => closed }) })
     : null;
 
   const handlers: JobHandlers = {
@@ -255,6 +258,7 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
     logger,
     timezone: config.defaultTimezone,
     chat: { defaultLocale: config.defaultLocale },
+    recovery: config.recovery,
     ...(config.slack ? { slack: config.slack } : {}),
     ...(config.telegram ? { telegram: config.telegram } : {}),
   };

@@ -8,7 +8,7 @@ import { menuKeyboard } from '../flows/render.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
 import { claimDeliveries, deliveriesByIds, failPendingDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
-import { recordSent, SEND_LEASE_MS } from './send-lease.js';
+import { leaseExpiredBefore, recordSent } from './send-lease.js';
 import { isConnectionError } from '../util/error-summary.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { findMatter } from '../store/repositories/matter-repository.js';
@@ -164,7 +164,7 @@ export async function sendDeliveries(ctx: ServiceContext, opts: NotifyOptions, d
   const outcomes: Record<string, number> = {};
   for (let i = 0; i < todo.length; i++) {
     const now = ctx.now();
-    const [delivery] = await claimDeliveries(ctx.db, [todo[i]!], attempt.claimer, now, new Date(now.getTime() - SEND_LEASE_MS));
+    const [delivery] = await claimDeliveries(ctx.db, [todo[i]!], attempt.claimer, now, leaseExpiredBefore(now, ctx.sendLeaseMs));
     if (!delivery) {
       outcomes.skipped = (outcomes.skipped ?? 0) + 1;
       continue;
