@@ -15,6 +15,7 @@ import { findMatter } from '../store/repositories/matter-repository.js';
 import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
 import { WORDS_HIDDEN_KEY } from './alert-service.js';
 import type { ServiceContext } from './context.js';
+import { checkWaitingReceipt } from './waiting-receipt.js';
 
 export interface NotifyOptions {
   channels: ReadonlyMap<Platform, ChannelPort>;
@@ -163,6 +164,11 @@ export async function sendDeliveries(ctx: ServiceContext, opts: NotifyOptions, d
   const people = await recipients(ctx.db, [...new Set(rows.flatMap((d) => (d.personId && open.has(d.id) ? [d.personId] : [])))]);
   const outcomes: Record<string, number> = {};
   for (let i = 0; i < todo.length; i++) {
+    // A waiting receipt put back after a restart: taken back if routing answered meanwhile.
+    if ((await checkWaitingReceipt(ctx, rows.find((r) => r.id === todo[i])!)) === 'superseded') {
+      outcomes.superseded = (outcomes.superseded ?? 0) + 1;
+      continue;
+    }
     const now = ctx.now();
     const [delivery] = await claimDeliveries(ctx.db, [todo[i]!], attempt.claimer, now, leaseExpiredBefore(now, ctx.sendLeaseMs));
     if (!delivery) {
