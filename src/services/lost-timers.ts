@@ -6,14 +6,14 @@ import { summonsAwaitingReportIn } from '../store/repositories/summons-repositor
 import type { ServiceContext } from './context.js';
 
 export interface TimedJobs {
-  /** Summons still waiting for their department, each due at `at` (past: due now). */
-  reportIn: Array<{ summonsId: string; at: Date }>;
+  /** Summons still waiting for their department whose limit has passed (one not yet due waits in the outbox until then). */
+  reportIn: string[];
   /** Matters whose cards were drawn before their last move. */
   cardRefresh: string[];
 }
 
 /** What the queue should hold for these kinds of job, read from the store. */
-export async function timedJobsFromStore(ctx: Pick<ServiceContext, 'db'>): Promise<TimedJobs> {
-  const [summons, cards] = await Promise.all([summonsAwaitingReportIn(ctx.db), mattersWithStaleCards(ctx.db)]);
-  return { reportIn: summons.map((s) => ({ summonsId: s.id, at: s.reportDueAt })), cardRefresh: cards };
+export async function timedJobsFromStore(ctx: Pick<ServiceContext, 'db' | 'now'>): Promise<TimedJobs> {
+  const [summons, cards] = await Promise.all([summonsAwaitingReportIn(ctx.db, ctx.now()), mattersWithStaleCards(ctx.db)]);
+  return { reportIn: summons.map((s) => s.id), cardRefresh: cards };
 }

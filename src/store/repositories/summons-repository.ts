@@ -1,5 +1,5 @@
 // Queries on summons (网格吹哨、部门报到) and on the departments and liaisons they reach.
-import { and, asc, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db.js';
 import { departments, matters, people, roles, summons } from '../schema.js';
 
@@ -90,12 +90,12 @@ export async function latestSummons(db: Executor, matterId: string, departmentId
   return row;
 }
 
-/** Summons of open matters whose department has not reported in and whose township was not yet alerted: each has a report-in job due at reportDueAt. */
-export async function summonsAwaitingReportIn(db: Executor): Promise<Array<Pick<SummonsRow, 'id' | 'reportDueAt'>>> {
+/** Summons of open matters due by `dueBy` whose department has not reported in and whose township was not yet alerted. */
+export async function summonsAwaitingReportIn(db: Executor, dueBy: Date): Promise<Array<Pick<SummonsRow, 'id' | 'reportDueAt'>>> {
   return db
     .select({ id: summons.id, reportDueAt: summons.reportDueAt })
     .from(summons)
     .innerJoin(matters, eq(matters.id, summons.matterId))
-    .where(and(isNull(summons.reportedInAt), isNull(summons.signedOffAt), isNull(summons.overdueAlertedAt), eq(matters.state, 'open')))
+    .where(and(isNull(summons.reportedInAt), isNull(summons.signedOffAt), isNull(summons.overdueAlertedAt), eq(matters.state, 'open'), lte(summons.reportDueAt, dueBy)))
     .orderBy(asc(summons.reportDueAt));
 }
