@@ -17,6 +17,7 @@ import { RedisLease } from '../queue/redis-lease.js';
 import { RedisRateBuckets } from '../queue/redis-rate-buckets.js';
 import { AdvisoryLease } from '../store/advisory-lease.js';
 import { DbRateBuckets } from '../store/db-rate-buckets.js';
+import type { RateBuckets } from '../channels/rate-buckets.js';
 import type { Lease } from '../channels/lease.js';
 import { botIdOf } from '../channels/telegram/shared-send-scheduler.js';
 import { Reconciler } from '../queue/reconciler.js';
@@ -119,9 +120,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
   const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule]);
-  // The platforms' send limits: in Redis when the queues are there, so every process on a token shares them.
-  const rateBuckets = opts.queue?.kind === 'redis' && (opts.slack || opts.telegram) ? new RedisRateBuckets(opts.queue.url, logger) : undefined;
-  // The flood guard per person: in Redis with the queues, else in the database every process shares.
+  // The platforms' send limits, shared by every process on a token: in Redis when the queues are
+  // there, else in a Postgres store; the embedded store is one process, whose memory is enough.
+  const channelsOn = Boolean(opts.slack || opts.telegram);
+  const rateBuckets: RateBuckets | undefined = !channelsOn ? undefined : opts.queue?.kind === 'redis' ? new RedisRateBuckets(opts.queue.url, logger) : store.kind === 'postgres' ? new DbRateBuckets(store.db) : undefined;
+  // The flood guard per person: with the send limits, else in the database.
   const floodBuckets = rateBuckets ?? (opts.telegram ? new DbRateBuckets(store.db) : undefined);
   let slack: SlackFrontDoor | null = null;
   let telegram: TelegramChannel | null = null;
@@ -130,7 +133,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     telegram = opts.telegram ? new TelegramChannel({ rateBuckets, floodBuckets, pollLease: pollLeaseFor(store, opts), ...opts.telegram, logger }) : null;
   } catch (err) {
     // A bad setting found here must not leave connections open: the process could not exit.
-    await rateBuckets?.close();
+    await rateBuckets?.close?.();
     await queues?.close();
     if (ownsStore) await store.close();
     throw err;
@@ -274,7 +277,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await slack?.stop();
       await telegram?.stop();
       await queues?.close();
-      await rateBuckets?.close();
+      await rateBuckets?.close?.();
       if (ownsStore) await store.close();
     },
   };
