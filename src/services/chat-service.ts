@@ -33,7 +33,7 @@ import { senderByIdentity } from '../store/repositories/people-repository.js';
 import { markReachable, markUnreachable } from '../store/repositories/registration-repository.js';
 import type { ServiceContext } from './context.js';
 import { errorLabel, errorSummary, isConnectionError } from '../util/error-summary.js';
-import { recordSent, SEND_LEASE_MS } from './send-lease.js';
+import { leaseExpiredBefore, recordSent } from './send-lease.js';
 import { noteSeen } from './reach-service.js';
 
 export interface ChatOptions {
@@ -193,7 +193,7 @@ export async function sendChatOutputs(
   for (let i = 0; i < todo.length; i++) {
     // Claimed (a lease) just before it is sent, recorded just after: see send-lease.ts.
     const now = ctx.now();
-    const [row] = await claimChatOutputs(ctx.db, [todo[i]!], attempt.claimer, now, new Date(now.getTime() - SEND_LEASE_MS));
+    const [row] = await claimChatOutputs(ctx.db, [todo[i]!], attempt.claimer, now, leaseExpiredBefore(now, ctx.sendLeaseMs));
     if (!row) {
       count('skipped');
       continue;

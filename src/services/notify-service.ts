@@ -9,13 +9,14 @@ import { menuKeyboard } from '../flows/render.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
 import { claimDeliveries, deliveriesByIds, failPendingDeliveries, finishDeliveries, releaseDeliveries, type DeliveryRow } from '../store/repositories/delivery-repository.js';
-import { recordSent, SEND_LEASE_MS } from './send-lease.js';
+import { leaseExpiredBefore, recordSent } from './send-lease.js';
 import { isConnectionError } from '../util/error-summary.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { findMatter } from '../store/repositories/matter-repository.js';
 import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
 import { WORDS_HIDDEN_KEY } from './alert-service.js';
 import type { ServiceContext } from './context.js';
+import { checkWaitingReceipt } from './waiting-receipt.js';
 
 export interface NotifyOptions {
   channels: ReadonlyMap<Platform, ChannelPort>;
@@ -169,8 +170,13 @@ export async function sendDeliveries(ctx: ServiceContext, opts: NotifyOptions, d
   const people = await recipients(ctx.db, [...new Set(rows.flatMap((d) => (d.personId && open.has(d.id) ? [d.personId] : [])))]);
   const outcomes: Record<string, number> = {};
   for (let i = 0; i < todo.length; i++) {
+    // A waiting receipt put back after a restart: taken back if routing answered meanwhile.
+    if ((await checkWaitingReceipt(ctx, rows.find((r) => r.id === todo[i])!)) === 'superseded') {
+      outcomes.superseded = (outcomes.superseded ?? 0) + 1;
+      continue;
+    }
     const now = ctx.now();
-    const [delivery] = await claimDeliveries(ctx.db, [todo[i]!], attempt.claimer, now, new Date(now.getTime() - SEND_LEASE_MS));
+    const [delivery] = await claimDeliveries(ctx.db, [todo[i]!], attempt.claimer, now, leaseExpiredBefore(now, ctx.sendLeaseMs));
     if (!delivery) {
       outcomes.skipped = (outcomes.skipped ?? 0) + 1;
       continue;

@@ -7,6 +7,7 @@ import {
   bigserial,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -628,3 +629,14 @@ export const matterDefaults = gridline.table(
     position: integer('position').notNull().default(0),
   },
 );
+
+/**
+ * Rate budgets shared by every process on one database (the flood guard per person when the
+ * queues are not on Redis): a GCRA bucket's theoretical arrival time, in ms on the database's clock.
+ */
+export const rateBuckets = gridline.table('rate_buckets', {
+  key: text('key').primaryKey(),
+  tat: doublePrecision('tat').notNull(),
+  /** The wait the last reservation was given (ms): what an upsert can return. */
+  waitMs: doublePrecision('wait_ms').notNull().default(0),
+});

@@ -46,6 +46,8 @@ export interface TelegramChannelOptions {
   pollLease?: Lease;
   /** Where the limits are kept: shared buckets (Redis) so several processes on one token stay within them together; this process when absent. */
   rateBuckets?: RateBuckets;
+  /** Where the flood guard keeps its budgets per person: shared (Redis, or the database) so every process on the token applies one limit; this process when absent. */
+  floodBuckets?: RateBuckets;
   /** Longest a send waits for its slot before handing the job back to wait in the queue (default 5 s). */
   maxWaitMs?: number;
   flood?: FloodLimits;
@@ -87,7 +89,7 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
     this.webhookPath = opts.webhookUrl ? new URL(opts.webhookUrl).pathname : null;
     this.fetcher = new TelegramFileFetcher(this.bot.telegram, opts.token, opts.apiRoot ?? 'https://api.telegram.org');
     this.scheduler = opts.rateBuckets ? new SharedSendScheduler(opts.rateBuckets, botIdOf(opts.token), opts.limits) : new SendScheduler(opts.limits);
-    this.flood = new FloodGuard(opts.flood);
+    this.flood = new FloodGuard(opts.flood, opts.floodBuckets, `telegram:${botIdOf(opts.token)}`);
     this.maxWaitMs = opts.maxWaitMs ?? 5000;
     this.logger = opts.logger.child({ channel: 'telegram' });
   }
@@ -180,7 +182,11 @@ export class TelegramChannel implements ChannelPort, ChatChannel {
     }
     if (update.content.kind === 'ignored' || !update.userId) return 'ignored';
     if (update.content.kind !== 'membership') {
-      const verdict = this.flood.check(update.userId);
+      // Where the budgets are kept being away must not refuse what people say: let it through.
+      const verdict = await this.flood.check(update.userId).catch((err: Error) => {
+        this.logger.warn({ err: { name: err.name, message: err.message } }, 'flood guard unavailable; update let through');
+        return 'pass' as const;
+      });
       if (verdict === 'drop') return 'dropped';
       if (verdict === 'warn') {
         await sink({ ...update, content: { kind: 'throttled' } });
