@@ -1,4 +1,5 @@
-// npm run bench [-- --reports N] [-- --pending N --due N --timer-concurrency N]: the pipeline bench,
+// npm run bench [-- --reports N] [-- --pending N --due N --timer-concurrency N]: the pipeline bench
+// (villagers reporting through the Telegram webhook; see bench/pipeline.ts),
 // then the deadline-timers bench, each in its own process; each gets the options it knows.
 import { spawnSync } from 'node:child_process';
 

@@ -4,9 +4,9 @@ import type { Channel } from '../ports/channel.js';
 import type { ChatUpdate } from '../channels/chat-update.js';
 import { ConsoleChannel } from '../channels/console-channel.js';
 import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
-import { slackInboxItem } from '../channels/slack/slack-job.js';
 import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram/index.js';
 import type { Config } from '../config/config.js';
+import { fileSourceOf, type FileSource } from '../ports/files.js';
 import type { Locale, Platform } from '../domain/types.js';
 import { createFlowEngine, defaultModules, type FlowEngine } from '../flows/index.js';
 import { linkModule } from '../flows/link-module.js';
@@ -16,9 +16,12 @@ import { OutboxRelay } from '../queue/outbox-relay.js';
 import { RedisLease } from '../queue/redis-lease.js';
 import { RedisRateBuckets } from '../queue/redis-rate-buckets.js';
 import { AdvisoryLease } from '../store/advisory-lease.js';
+import { DbRateBuckets } from '../store/db-rate-buckets.js';
+import type { RateBuckets } from '../channels/rate-buckets.js';
 import type { Lease } from '../channels/lease.js';
 import { botIdOf } from '../channels/telegram/shared-send-scheduler.js';
 import { Reconciler } from '../queue/reconciler.js';
+import { restoreTimedJobs } from '../queue/restore-timed-jobs.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
 import { APOLOGY_ATTEMPT, handleChatUpdate } from '../services/chat-service.js';
 import type { ServiceContext } from '../services/context.js';
@@ -27,6 +30,7 @@ import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type Time
 import { admitInbound, chatInboxItem, giveUpInbound, inboxHandled, inboxPending, telegramInboxId } from '../services/inbox-service.js';
 import { intake } from '../services/intake-service.js';
 import { sendQueued } from '../services/send-service.js';
+import { pruneInbox } from '../services/inbox-retention.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
 import { openStore, type Store, type StoreTarget } from '../store/db.js';
@@ -47,6 +51,8 @@ export interface RuntimeOptions {
   slack?: SlackSettings;
   /** The Telegram adapter (TELEGRAM_BOT_TOKEN set): its channel and webhook route; the service starts it. */
   telegram?: Omit<TelegramChannelOptions, 'logger'>;
+  /** How long a send's claim holds (default SEND_LEASE_MS) and how many days handled inbox rows are kept (default 30). */
+  recovery?: { sendLeaseMs?: number; inboxRetentionDays?: number };
 }
 
 export interface Runtime {
@@ -71,6 +77,8 @@ export interface Runtime {
   reconcileDeadlines(): Promise<ReconcileSummary>;
   /** Starts the route, notify and inbound workers and the relay. */
   startWorkers(options?: StartWorkersOptions): void;
+  /** Deletes handled inbox rows past their retention; startWorkers runs it at once and then daily. */
+  pruneInbox(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -105,22 +113,31 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     now: opts.now ?? (() => new Date()),
     logger,
     outboxWritten: () => relay?.kick(),
+    sendLeaseMs: opts.recovery?.sendLeaseMs,
   };
   if (queues) relay = new OutboxRelay(store.db, queues, logger, { intervalMs: opts.relayIntervalMs, now: ctx.now });
   const channels = opts.channels ?? new Map<Platform, Channel>();
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
   const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule]);
-  // The platforms' send limits: in Redis when the queues are there, so every process on a token shares them.
-  const rateBuckets = opts.queue?.kind === 'redis' && (opts.slack || opts.telegram) ? new RedisRateBuckets(opts.queue.url, logger) : undefined;
+  // The platforms' send limits, shared by every process on a token: in Redis when the queues are
+  // there, else in a Postgres store; the embedded store is one process, whose memory is enough.
+  const channelsOn = Boolean(opts.slack || opts.telegram);
+  const rateBuckets: RateBuckets | undefined = !channelsOn ? undefined : opts.queue?.kind === 'redis' ? new RedisRateBuckets(opts.queue.url, logger) : store.kind === 'postgres' ? new DbRateBuckets(store.db) : undefined;
+  // The flood guard per person: with the send limits, else in the database.
+  const floodBuckets = rateBuckets ?? (opts.telegram ? new DbRateBuckets(store.db) : undefined);
   let slack: SlackFrontDoor | null = null;
   let telegram: TelegramChannel | null = null;
+  // Files cross platforms: an adapter sending a file of another platform asks that platform's fetcher for it.
+  let fileSource: FileSource = fileSourceOf([]);
+  const files: FileSource = (a, o) => fileSource(a, o);
   try {
-    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, engine, rateBuckets }) : null;
-    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, pollLease: pollLeaseFor(store, opts), ...opts.telegram, logger }) : null;
+    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, rateBuckets, files }) : null;
+    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, floodBuckets, pollLease: pollLeaseFor(store, opts), files, ...opts.telegram, logger }) : null;
+    fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : [])]);
   } catch (err) {
     // A bad setting found here must not leave connections open: the process could not exit.
-    await rateBuckets?.close();
+    await rateBuckets?.close?.();
     await queues?.close();
     if (ownsStore) await store.close();
     throw err;
@@ -145,8 +162,22 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   };
   let deadlineRepair: Promise<unknown> | null = null;
   let closed = false;
+  let pruning: Promise<number> | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
+  const prune = (): Promise<number> =>
+    (pruning ??= pruneInbox(ctx, opts.recovery?.inboxRetentionDays)
+      .catch((err: Error) => {
+        logger.warn({ err: { name: err.name, message: err.message } }, 'inbox retention failed; tried again tomorrow');
+        return 0;
+      })
+      .finally(() => (pruning = null)));
   const reconciler = queues
-    ? new Reconciler(store.db, queues, logger, { now: ctx.now, onFull: () => reconcileDeadlines(ctx, { queue: timers, stopped: () => closed }) })
+    ? new Reconciler(store.db, queues, logger, {
+        now: ctx.now,
+        leaseMs: opts.recovery?.sendLeaseMs,
+        // Redis came back empty: the deadline timers, report-in limits and card refreshes it held are put back.
+        onFull: () => Promise.all([reconcileDeadlines(ctx, { queue: timers, stopped: () => closed }), restoreTimedJobs(ctx, queues)]),
+      })
     : null;
 
   const handlers: JobHandlers = {
@@ -162,23 +193,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     report_in_due: async ({ summonsId }) => reportInDue(ctx, summonsId),
     sweep: async ({ zone, at }) => eveningSweep(ctx, zone, at),
     digest: async ({ zone }) => morningDigest(ctx, zone),
-    slack: async (job, meta) => {
-      if (!slack) return { outcome: 'slack_off' };
-      // A job queued again by the reconciler after it was handled (or given up) does nothing.
-      if (job.inboxId && !(await inboxPending(ctx, job.inboxId))) return { outcome: 'duplicate' };
-      let out: JobOutcome;
-      try {
-        out = await slack.handle(job);
-      } catch (err) {
-        // The poison-update policy: the same job failing again and again is given up, once, politely.
-        if (!job.inboxId || meta.attempt < APOLOGY_ATTEMPT || isConnectionError(err)) throw err;
-        const item = slackInboxItem(job, job.inboxId);
-        await giveUpInbound(ctx, job.inboxId, err, { kind: item.kind, attempts: meta.attempt, answer: item.answer, defaultLocale: opts.chat?.defaultLocale });
-        return { outcome: 'given_up' };
-      }
-      if (job.inboxId) await inboxHandled(ctx, job.inboxId);
-      return out;
-    },
     deadline: async (job) => handleDeadlineJob(ctx, timers, job),
     card_refresh: async ({ matterId }) => {
       let cards = 0;
@@ -198,6 +212,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     slack,
     telegram,
     reconcileDeadlines: () => reconcileDeadlines(ctx, { queue: q ? timers : undefined, stopped: () => closed }),
+    pruneInbox: prune,
     async submitChat(update) {
       if (!queues) throw new Error('this runtime has no queues');
       // Committed to the inbox (with the outbox row that queues it) before the platform hears "received".
@@ -219,26 +234,34 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         report_in_due: { concurrency: c },
         sweep: { concurrency: 1 },
         digest: { concurrency: 1 },
-        slack: { concurrency: c },
         card_refresh: { concurrency: c },
         deadline: { concurrency: c },
         ...options.perQueue,
       });
       relay.start();
       reconciler?.start();
+      // A daily job of each process (deleting twice deletes nothing more).
+      void prune();
+      pruneTimer ??= setInterval(() => void prune(), 86_400_000);
+      pruneTimer.unref();
       // Timers of open matters survive in the queue; this puts back any the queue lost, and sets the clocks of matters that have none.
-      deadlineRepair ??= reconcileDeadlines(ctx, { queue: timers, stopped: () => closed }).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'deadline reconciliation failed'));
+      deadlineRepair ??= Promise.all([
+        reconcileDeadlines(ctx, { queue: timers, stopped: () => closed }).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'deadline reconciliation failed')),
+        restoreTimedJobs(ctx, queues).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'report-in and card-refresh jobs could not be put back')),
+      ]);
     },
     async close() {
       if (closed) return;
       closed = true;
+      if (pruneTimer) clearInterval(pruneTimer);
+      await pruning;
       await relay?.stop();
       await reconciler?.stop();
       await deadlineRepair;
       await slack?.stop();
       await telegram?.stop();
       await queues?.close();
-      await rateBuckets?.close();
+      await rateBuckets?.close?.();
       if (ownsStore) await store.close();
     },
   };
@@ -253,6 +276,7 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
     logger,
     timezone: config.defaultTimezone,
     chat: { defaultLocale: config.defaultLocale },
+    recovery: config.recovery,
     ...(config.slack ? { slack: config.slack } : {}),
     ...(config.telegram ? { telegram: config.telegram } : {}),
   };

@@ -26,6 +26,8 @@ export interface ChatUpdate {
   messageRef?: string;
   /** The message it replies to (an officer answering a matter card). */
   replyToRef?: string;
+  /** The chat that message is in, when not `chatId` (a Slack channel's card answered in its thread). */
+  replyToChat?: string;
   content: ChatContent;
   /** Its row in the inbox (set when it was admitted there): the turn marks it handled. */
   inboxId?: string;

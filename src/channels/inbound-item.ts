@@ -3,14 +3,14 @@
 import type { ChatUpdate } from './chat-update.js';
 import type { Platform } from '../domain/types.js';
 
-export type InboxQueue = 'chat' | 'slack';
+export type InboxQueue = 'chat';
 
 export interface InboundItem {
   /** The platform's id for it, scoped: `telegram:<bot>:update:<update_id>`, `slack:event:<event_id>`. */
   id: string;
   platform: Platform;
   queue: InboxQueue;
-  /** The job's data (a ChatUpdate or a SlackJob), carrying `inboxId: id`. */
+  /** The job's data (a ChatUpdate), carrying `inboxId: id`. */
   payload: Record<string, unknown>;
   /** For the redacted summary: what kind of update it is (text, photo, action…). */
   kind: string;

@@ -50,6 +50,15 @@ const envSchema = z.object({
     }, 'must be an IANA time zone such as Asia/Shanghai'),
   GRIDLINE_ROSTER: z.string().optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  /** Handled platform updates are deleted from the inbox after this many days (given-up ones stay for operators). */
+  INBOX_RETENTION_DAYS: z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(3650).default(30),
+  /** A claim on a message being sent expires after this long; then another sender may take it. */
+  SEND_LEASE_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(10, 'must be at least 10 s: longer than one send may take (its wait for a rate slot, up to 5 s, plus the call)')
+    .max(3600)
+    .default(30),
   TELEGRAM_BOT_TOKEN: z
     .string()
     .regex(/^\d+:[\w-]{20,}$/, 'must look like 123456:ABC-DEF… (the token @BotFather gave you)')
@@ -84,6 +93,8 @@ export interface Config {
   defaultTimezone: string;
   rosterFile: string | undefined;
   workerConcurrency: number;
+  /** Recovery: how long a send's claim holds (ms), and how many days handled inbox rows are kept. */
+  recovery: { sendLeaseMs: number; inboxRetentionDays: number };
   /** `limits.globalPerSecond`: messages a second over all chats, shared by every process on the token. */
   telegram: { token: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string; limits: { globalPerSecond: number } } | null;
   slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string } | null;
@@ -144,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultTimezone: e.DEFAULT_TIMEZONE,
     rosterFile: e.GRIDLINE_ROSTER,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    recovery: { sendLeaseMs: e.SEND_LEASE_SECONDS * 1000, inboxRetentionDays: e.INBOX_RETENTION_DAYS },
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {
           token: e.TELEGRAM_BOT_TOKEN,

@@ -1,5 +1,6 @@
 // When a cadre alert goes out at once and when it waits for the morning digest. Pure: times are
 // read in the node's zone through Intl, with no I/O.
+import { isUrgent } from './matter-size.js';
 import type { Category } from './types.js';
 
 /** Local wall-clock times 'HH:MM'. Equal ends mean no quiet hours. */
@@ -54,7 +55,7 @@ export function inQuietHours(at: Date, zone: string, quiet: QuietHours = DEFAULT
 
 /** 纠纷不过夜: disputes always alert at once; hazards do when marked urgent; the rest may wait. */
 export function alertsAtOnce(matter: { category: Category; urgent?: boolean | null }): boolean {
-  return matter.category === 'dispute' || (matter.category === 'hazard' && matter.urgent === true);
+  return matter.category === 'dispute' || isUrgent(matter.category, matter.urgent);
 }
 
 /** Whether an alert about `matter` (none for a node-wide alert) is held for the digest at `at`. */

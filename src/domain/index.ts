@@ -11,3 +11,8 @@ export * from './deadline-clocks.js';
 export * from './matter-size.js';
 export * from './clean-text.js';
 export * from './climb-rules.js';
+export * from './roles.js';
+export * from './transfer.js';
+export * from './urge.js';
+export * from './action-request.js';
+export * from './reach.js';

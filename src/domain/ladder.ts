@@ -1,4 +1,5 @@
 // 小事不出村，大事不出镇: how far a matter may climb, and who is alerted when it may climb no further.
+import { compareLevels } from './roles.js';
 import { MATTER_LEVELS, type MatterLevel, type Size } from './types.js';
 
 /** The highest level a matter of this size may be worked at. County departments come only by whistle. */
@@ -22,7 +23,7 @@ export interface Climb {
 export function climb(size: Size, level: MatterLevel): Climb {
   const top = ladderTop(size);
   const next = above(level);
-  if (level === top || next === null || MATTER_LEVELS.indexOf(level) > MATTER_LEVELS.indexOf(top)) {
+  if (level === top || next === null || compareLevels(level, top) > 0) {
     return { to: null, alert: next ?? level };
   }
   return { to: next, alert: next };
@@ -33,5 +34,5 @@ export function reopenLevel(size: Size, closedAt: MatterLevel): MatterLevel {
   const next = above(closedAt);
   const top = ladderTop(size);
   if (!next) return closedAt;
-  return MATTER_LEVELS.indexOf(next) > MATTER_LEVELS.indexOf(top) ? (MATTER_LEVELS.indexOf(closedAt) > MATTER_LEVELS.indexOf(top) ? closedAt : top) : next;
+  return compareLevels(next, top) > 0 ? (compareLevels(closedAt, top) > 0 ? closedAt : top) : next;
 }

@@ -70,7 +70,9 @@ export type Decision =
 const WORKED: readonly Step[] = ['dispatch', 'handle', 'track', 'supervise'];
 const ACTIVE: readonly Step[] = ['handle', 'track', 'supervise'];
 const OPEN: readonly MatterState[] = ['open'];
-const STAFF: readonly Relation[] = ['assignee', 'recorder', 'grid_officer', 'cadre_above', 'liaison', 'helper'];
+/** Relations that make someone staff on this matter: they see its workings, notes and the villager's words. */
+export const STAFF_RELATIONS: readonly Relation[] = ['assignee', 'recorder', 'grid_officer', 'cadre_above', 'liaison', 'helper'];
+const STAFF = STAFF_RELATIONS;
 
 export const TRANSITIONS: readonly Transition[] = [
   { action: 'report', from: null, to: { step: 'discover', state: 'open' }, by: ['reporter', 'recorder'] },

@@ -19,9 +19,14 @@ export const DEFAULT_MATTER_DEFAULTS: readonly MatterDefaultRule[] = [
   { category: 'hazard', urgent: true, size: 'big', topic: 'safety' },
 ];
 
+/** Only a 隐患 can be urgent: the reporter is asked whether anyone is in danger now. */
+export function mayBeUrgent(category: Category): boolean {
+  return category === 'hazard';
+}
+
 /** 隐患 with someone in danger now: its alerts pass quiet hours. Nothing else is urgent. */
 export function isUrgent(category: Category, dangerNow: boolean | null | undefined): boolean {
-  return category === 'hazard' && dangerNow === true;
+  return mayBeUrgent(category) && dangerNow === true;
 }
 
 function specificity(r: MatterDefaultRule): number {

@@ -2,7 +2,9 @@
 // part-time backups, then the village's grid leader. A tie goes to whoever routing handed a matter
 // to longest ago (never counts as longest), then to the roster code. Every candidate is explained.
 
-export type RoutingRole = 'officer_full' | 'officer_part' | 'grid_leader';
+/** Whom routing weighs: the unit grid's officers, then its village's grid leader. */
+export const ROUTING_ROLES = ['officer_full', 'officer_part', 'grid_leader'] as const;
+export type RoutingRole = (typeof ROUTING_ROLES)[number];
 
 export interface RoutingCandidate {
   personId: string;
@@ -71,13 +73,6 @@ function lostBecause(loser: RoutingCandidate, winner: RoutingCandidate): Routing
   if (loser.openMatters !== winner.openMatters) return 'more_open_matters';
   if (lastAssigned(loser) !== lastAssigned(winner)) return 'assigned_more_recently';
   return 'later_in_roster';
-}
-
-/** 有事请假: who may go on leave — those routing or a transfer hands matters to. */
-export const LEAVE_ROLES: ReadonlySet<string> = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
-
-export function mayGoOnLeave(roles: readonly string[]): boolean {
-  return roles.some((r) => LEAVE_ROLES.has(r));
 }
 
 /** Picks who gets a newly routed matter; deterministic for the same candidates in any order. */

@@ -66,6 +66,8 @@ export interface Attachment {
   latitude?: number;
   longitude?: number;
   caption?: string;
+  /** The file's own name, when the platform gives one (documents). */
+  fileName?: string;
   mimeType?: string;
   sizeBytes?: number;
 }

@@ -433,7 +433,8 @@ class Turn {
       }
     }
     if (expect.skippable) buttons.push([{ label: this.t('flows:common.skip'), data: data(SKIP) }]);
-    return buttons.length ? { kind: 'message', text, buttons } : { kind: 'message', text };
+    const free = (expect.accepts ?? []).includes('text') ? { expectsText: { locale: this.locale } } : {};
+    return buttons.length ? { kind: 'message', text, buttons, ...free } : { kind: 'message', text, ...free };
   }
 
   // ── helpers ──────────────────────────────────────────────────────────────

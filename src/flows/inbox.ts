@@ -38,7 +38,7 @@ export function inputOf(content: ChatContent): FlowInput | null {
 async function answerToMatter(c: FlowContext, input: FlowInput): Promise<Next | null> {
   const replyTo = c.update.replyToRef;
   if (!replyTo || !c.sender) return null;
-  const link = await matterOfMessage(c.db, c.update.platform, c.update.chatId, replyTo);
+  const link = await matterOfMessage(c.db, c.update.platform, c.update.replyToChat ?? c.update.chatId, replyTo);
   if (!link) return null;
   const matter = await findMatter(c.db, link.matterId);
   const access = matter ? await openMatter(c.db, c.sender.person.id, matter.ref, c.sender.placements) : null;
@@ -53,11 +53,22 @@ async function answerToMatter(c: FlowContext, input: FlowInput): Promise<Next | 
   }
   const parts: DraftPart[] = [part];
   const request = { text: draftText(parts), attachments: draftAttachments(parts) };
+  // `note:` / `备注：` from staff stays inside: a note on the matter, never sent to the villager.
+  const note = reply && input.kind === 'text' ? splitNote(input.text) : null;
+  if (note?.note) return done({ say: [(await act(c, matter.ref, { action: 'note', text: note.text })).said] });
   const r = await act(c, matter.ref, reply ? { action: 'reply', ...request } : { action: 'add_info', ...request });
   if (r.ok && part.messageRef) {
     await linkPersonMessages(c.db, { platform: c.update.platform, chatId: c.update.chatId, personId: c.sender.person.id, matterId: matter.id, refs: [part.messageRef] });
   }
   return done({ say: [r.said] });
+}
+
+/** `note:` / `备注：` (either colon) keeps a staff answer internal. */
+const NOTE_PREFIX = /^\s*(?:note|备注|備註)\s*[:：]\s*/i;
+
+export function splitNote(text: string): { note: boolean; text: string } {
+  const m = NOTE_PREFIX.exec(text);
+  return m ? { note: true, text: text.slice(m[0].length) } : { note: false, text };
 }
 
 export const idle: Entry = async (c) => {

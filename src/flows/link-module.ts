@@ -11,13 +11,14 @@ export const linkModule: FlowModule = {
       const code = c.update.content.kind === 'command' ? c.update.content.args.trim() : '';
       if (code) {
         const r = await redeemLinkCode(c.svc, { platform: c.update.platform, externalId: c.update.userId, chatId: c.update.chatId, code });
-        if (!r.ok) return done({ say: [say(`slack:link.${r.reason}`)] });
+        if (!r.ok) return done({ say: [say(`flows:link.${r.reason}`)] });
         await c.refreshSender();
-        return done({ say: [say(r.already ? 'slack:link.already' : 'slack:link.done', { name: r.person.name })] });
+        return done({ say: [say(r.already ? 'flows:link.already' : 'flows:link.done', { name: r.person.name })] });
       }
-      if (!c.sender) return done({ say: [say('slack:link.need_register')] });
+      if (!c.sender) return done({ say: [say('flows:link.need_register')] });
       const fresh = await createLinkCode(c.svc, c.sender.person.id);
-      return done({ say: [say('slack:link.code', { code: fresh.code, minutes: LINK_CODE_TTL_MINUTES })] });
+      // The code is typed on the other platform: its words name where.
+      return done({ say: [say(c.update.platform === 'slack' ? 'flows:link.code_telegram' : 'flows:link.code', { code: fresh.code, minutes: LINK_CODE_TTL_MINUTES })] });
     },
   },
 };

@@ -4,6 +4,7 @@ import { homeOf } from '../services/registration-service.js';
 import { setOnLeave } from '../store/repositories/people-repository.js';
 import { askFlow, startAsk } from './ask-flow.js';
 import { coreModule } from './core-module.js';
+import { home, stats, status } from './desk-commands.js';
 import { edited, idle, triageFlow } from './inbox.js';
 import { matterButtons } from './matter-buttons.js';
 import { mineFlow } from './mine-flow.js';
@@ -11,7 +12,7 @@ import { done, say, startFlow } from './next.js';
 import {
   deskFlow,
   escalateFlow,
-  isOfficer,
+  isStaffSender,
   patrolFlow,
   replyFlow,
   setDuty,
@@ -40,13 +41,13 @@ const privately =
 const keptParts = (c: FlowContext) => (Array.isArray(c.data.parts) ? { parts: c.data.parts } : {});
 
 const report: Entry = privately((c): Next => {
-  if (!homeOf(c.sender!.placements) && isOfficer(c.sender)) return startPatrol(c);
+  if (!homeOf(c.sender!.placements) && isStaffSender(c.sender)) return startPatrol(c);
   return startFlow('report', { data: keptParts(c) });
 });
 
 const ask: Entry = privately((c) => startAsk(c, c.update.content.kind === 'command' ? c.update.content.args : undefined));
 
-const mine: Entry = privately((c) => (isOfficer(c.sender) ? startFlow('desk') : startFlow('mine')));
+const mine: Entry = privately((c) => (isStaffSender(c.sender) ? startFlow('desk') : startFlow('mine')));
 
 const patrol: Entry = privately(startPatrol);
 
@@ -57,7 +58,7 @@ const duty =
 
 export const matterModule: FlowModule = {
   flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, rateDepartmentFlow, patrolFlow, markSizeFlow, setTopicFlow],
-  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false) },
+  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false), status, stats, home },
   menu: { report, ask, mine },
   callbacks: { mx: matterButtons },
   idle,

@@ -20,7 +20,7 @@ type C = FlowContext<MineData>;
 
 const LISTED = 10;
 
-async function listPrompt(c: C): Promise<Say[]> {
+export async function listPrompt(c: FlowContext): Promise<Say[]> {
   const list = c.sender ? await reportedMatters(c.db, c.sender.person.id) : [];
   if (!list.length) return [say('flows:mine.none')];
   return [say('flows:mine.title', { count: list.length }), literal(list.slice(0, LISTED).map((m) => matterLine(c, m)).join('\n'))];

@@ -2,7 +2,7 @@
 // card's buttons lead to — a reply to the villager, a transfer along the grid line, an escalation,
 // a whistle to departments, settling it, supervising it (督办) — and /patrol (发现, or filing for an
 // elderly villager). Each action is authorised again by performAction when it is taken.
-import { mayGoOnLeave } from '../domain/index.js';
+import { isStaff, mayGoOnLeave, patrolsAUnit, staffPlaces } from '../domain/index.js';
 import { heldMatters, helpedMatters, openMatter, reportedMatters } from '../services/desk-service.js';
 import { homeOf } from '../services/registration-service.js';
 import { transferTargets } from '../services/transfer-targets.js';
@@ -32,10 +32,10 @@ export interface ActionData extends FlowData {
 
 type C = FlowContext<ActionData>;
 
-const OFFICER_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
 const inGroup = (c: FlowContext) => c.update.chatType === 'group';
 
-export const isOfficer = (sender: Sender | null): boolean => Boolean(sender?.placements.some((p) => OFFICER_ROLES.has(p.role)));
+/** Works the grid (isStaff): offered the desk and patrol instead of a villager's menus. */
+export const isStaffSender = (sender: Sender | null): boolean => isStaff(sender?.placements ?? []);
 
 /** Where each card action leads: a flow that asks what it needs, or nothing to ask. */
 export const ACTION_FLOWS: Partial<Record<string, string>> = {
@@ -67,13 +67,29 @@ export async function settleRefusal(c: FlowContext, matterId: string, ref: strin
 
 // ── /mine for staff ──────────────────────────────────────────────────────────
 
-async function deskList(c: C) {
+async function deskList(c: FlowContext) {
   return c.sender ? heldMatters(c.db, c.sender.person.id) : [];
 }
 
 /** Matters the person helps on (relieved by a climb or a cadre, or summoned as a liaison). */
-async function helpList(c: C) {
+async function helpList(c: FlowContext) {
   return c.sender ? helpedMatters(c.db, c.sender.person.id) : [];
+}
+
+/** What she holds (overdue marked) and helps on; what /mine and the App Home show first. */
+export async function deskSummary(c: FlowContext): Promise<Say[]> {
+  const list = await deskList(c);
+  const helping = await helpList(c);
+  const own = c.sender ? (await reportedMatters(c.db, c.sender.person.id)).length : 0;
+  if (!list.length && !helping.length) return [say(own ? 'flows:desk.none_but_own' : 'flows:desk.none')];
+  const overdue = list.filter((m) => isOverdue(m, c.now)).length;
+  const lineOf = (m: (typeof list)[number]) => {
+    const due = m.dueAt ? c.t(isOverdue(m, c.now) ? 'flows:desk.overdue_mark' : 'flows:desk.due_mark', { due: when(c, m.dueAt) }) : '';
+    return `${matterLine(c, m)} ${due}`.trim();
+  };
+  const out: Say[] = list.length ? [say('flows:desk.title', { count: list.length, overdue }), literal(list.slice(0, 12).map(lineOf).join('\n'))] : [say('flows:desk.none_held')];
+  if (helping.length) out.push(say('flows:desk.helping_title', { count: helping.length }), literal(helping.slice(0, 12).map(lineOf).join('\n')));
+  return out;
 }
 
 export const deskFlow: Flow<ActionData> = {
@@ -82,20 +98,7 @@ export const deskFlow: Flow<ActionData> = {
   timeoutMinutes: 60,
   steps: {
     list: {
-      prompt: async (c) => {
-        const list = await deskList(c);
-        const helping = await helpList(c);
-        const own = c.sender ? (await reportedMatters(c.db, c.sender.person.id)).length : 0;
-        if (!list.length && !helping.length) return say(own ? 'flows:desk.none_but_own' : 'flows:desk.none');
-        const overdue = list.filter((m) => isOverdue(m, c.now)).length;
-        const lineOf = (m: (typeof list)[number]) => {
-          const due = m.dueAt ? c.t(isOverdue(m, c.now) ? 'flows:desk.overdue_mark' : 'flows:desk.due_mark', { due: when(c, m.dueAt) }) : '';
-          return `${matterLine(c, m)} ${due}`.trim();
-        };
-        const out: Say[] = list.length ? [say('flows:desk.title', { count: list.length, overdue }), literal(list.slice(0, 12).map(lineOf).join('\n'))] : [say('flows:desk.none_held')];
-        if (helping.length) out.push(say('flows:desk.helping_title', { count: helping.length }), literal(helping.slice(0, 12).map(lineOf).join('\n')));
-        return out;
-      },
+      prompt: deskSummary,
       expect: {
         choices: async (c) => {
           const out: Choice[] = (await deskList(c)).map((m) => ({ value: m.ref, label: literal(`${isOverdue(m, c.now) ? '⚠️' : ''}${matterButton(c, m)}`) }));
@@ -369,8 +372,7 @@ export interface PatrolData extends FlowData {
   mode?: 'patrol' | 'for';
 }
 
-const staffPaths = (sender: Sender | null) => [...new Set((sender?.placements ?? []).filter((p) => OFFICER_ROLES.has(p.role)).map((p) => p.node.path))];
-const patrolsAUnit = (sender: Sender | null) => Boolean(sender?.placements.some((p) => OFFICER_ROLES.has(p.role) && p.node.level === 'unit'));
+const staffPaths = (sender: Sender | null) => [...new Set(staffPlaces(sender?.placements ?? []).map((p) => p.node.path))];
 
 /** 发现 (what the officer found) or filing for a villager of their grid who cannot do it themselves. */
 export const patrolFlow: Flow<PatrolData> = {
@@ -382,7 +384,7 @@ export const patrolFlow: Flow<PatrolData> = {
       prompt: () => say('flows:patrol.mode'),
       expect: {
         choices: (c) => [
-          ...(patrolsAUnit(c.sender) ? [{ value: 'patrol', label: say('flows:patrol.found') }] : []),
+          ...(patrolsAUnit(c.sender?.placements ?? []) ? [{ value: 'patrol', label: say('flows:patrol.found') }] : []),
           { value: 'for', label: say('flows:patrol.for_villager') },
         ],
         columns: 1,
@@ -409,7 +411,7 @@ export const patrolFlow: Flow<PatrolData> = {
 
 /** /patrol: for staff only; everyone else is shown how to report. */
 export function startPatrol(c: FlowContext): Next {
-  if (!isOfficer(c.sender)) return done({ say: [say('flows:patrol.staff_only')], menu: Boolean(c.sender && homeOf(c.sender.placements)) });
+  if (!isStaffSender(c.sender)) return done({ say: [say('flows:patrol.staff_only')], menu: Boolean(c.sender && homeOf(c.sender.placements)) });
   return startFlow('patrol');
 }
 

@@ -2,6 +2,7 @@
 // where it is, and a look before it is sent. Everything said before "submit" is one report: an
 // album, several quick lines, an edit of a line already sent. Officers use the same flow for what
 // they find on patrol (发现) and for filing on behalf of an elderly villager.
+import { mayBeUrgent } from '../domain/matter-size.js';
 import { CATEGORIES, type Category } from '../domain/types.js';
 import { linkPersonMessages } from '../services/desk-service.js';
 import { intake } from '../services/intake-service.js';
@@ -119,7 +120,7 @@ export const reportFlow: Flow<ReportData> = {
         if (input.kind !== 'choice' || !(CATEGORIES as readonly string[]).includes(input.value)) return stay();
         const category = input.value as Category;
         // 隐患: is anyone in danger now? That decides whether it may wait for the morning.
-        if (category === 'hazard') return goto('danger', { data: { category } });
+        if (mayBeUrgent(category)) return goto('danger', { data: { category } });
         return afterCategory(c, category);
       },
     },

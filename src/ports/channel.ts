@@ -39,6 +39,8 @@ export type OutboundMessage =
       /** Files to pass on (platform file references; an adapter sends those of its own platform). */
       attachments?: Attachment[];
       about?: NoticeHint;
+      /** The step takes free text, asked in `locale`: a channel may offer a way to write it (Slack: a modal). */
+      expectsText?: { locale: string };
     }
   /** Changes a message the bot sent: new text, new buttons, or its buttons taken away. */
   | { kind: 'edit'; messageRef: string; text?: string; buttons?: ChatButton[][]; clearButtons?: boolean }

@@ -19,7 +19,6 @@ export const JOB_SCHEMAS: { [N in JobName]: z.ZodType } = {
     z.looseObject({ op: z.literal('fire'), matterId: id, limit: z.string(), version: z.number(), phase: z.string(), at: iso }),
     z.object({ op: z.literal('cancel'), jobIds: z.array(z.string()) }),
   ]),
-  slack: z.looseObject({ kind: z.string(), eventId: id }),
   card_refresh: z.object({ matterId: id }),
 };
 

@@ -1,6 +1,5 @@
 // One job-name → payload map. Every queue carries one kind of job; its name is the queue's name.
 import type { ChatUpdate } from '../channels/chat-update.js';
-import type { QueuedSlackJob } from '../channels/slack/slack-job.js';
 import type { InboundEvent } from '../services/inbound-event.js';
 import type { LimitKind, MatterLevel, Step, TimerPhase } from '../domain/index.js';
 
@@ -22,14 +21,12 @@ export interface JobMap {
   digest: { zone: string };
   /** A deadline timer (a BullMQ delayed job), or the removal of timers a move superseded. */
   deadline: DeadlineJob;
-  /** A Slack event, interaction or command, acknowledged at once and worked here. */
-  slack: QueuedSlackJob;
   /** Update the matter cards posted on the chat platforms after the matter moved. */
   card_refresh: { matterId: string };
 }
 
 export type JobName = keyof JobMap;
-export const JOB_NAMES = ['inbound', 'route', 'send', 'chat', 'report_in_due', 'sweep', 'digest', 'deadline', 'slack', 'card_refresh'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['inbound', 'route', 'send', 'chat', 'report_in_due', 'sweep', 'digest', 'deadline', 'card_refresh'] as const satisfies readonly JobName[];
 
 /** What a handler reports back; kept in the job's return value for inspection. */
 export interface JobOutcome {

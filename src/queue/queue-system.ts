@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { JOB_NAMES, type JobHandlers, type JobMap, type JobMeta, type JobName, type JobOutcome } from './jobs.js';
 import { pgliteBackendConnection } from './pglite-pool.js';
 import { redactUrl } from '../util/redact-url.js';
+import { withStartLock } from '../store/db.js';
 
 export type QueueTarget =
   | { kind: 'redis'; url: string; prefix?: string }
@@ -79,17 +80,20 @@ export class QueueSystem {
     if (target.kind === 'postgres') {
       // One pool for every queue and worker (each would otherwise build its own, and a runtime
       // would hold dozens of connections). BullMQ pins search_path and migrates only on pools it
-      // builds itself, so this one does both.
+      // builds itself, so this one does both; its migrations run under our migrations' advisory
+      // lock, so processes started at once on an empty database take turns.
       const pool = new pg.Pool({ connectionString: target.url, max: JOB_NAMES.length + 12, options: `-c search_path=${DEFAULT_SCHEMA},public` });
       pool.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue database connection error'));
       system.pgPool = pool;
       try {
-        const client = await pool.connect();
-        try {
-          await runMigrations(client, DEFAULT_SCHEMA);
-        } finally {
-          client.release();
-        }
+        await withStartLock({ kind: 'postgres', url: target.url }, 'migrate', async () => {
+          const client = await pool.connect();
+          try {
+            await runMigrations(client, DEFAULT_SCHEMA);
+          } finally {
+            client.release();
+          }
+        });
       } catch (err) {
         await pool.end().catch(() => {});
         throw new QueueUnreachableError(redactUrl(target.url), err);

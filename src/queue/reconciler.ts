@@ -134,7 +134,7 @@ export class Reconciler {
 
     for (let after: string | null = null; ; ) {
       const rows = await pendingInbox(this.db, pendingBefore, after, PAGE);
-      for (const queue of ['chat', 'slack'] as const) {
+      for (const queue of ['chat'] as const) {
         const list = rows.filter((r) => r.queue === queue && r.payload);
         await this.queues.addBulk(
           queue,

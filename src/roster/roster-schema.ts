@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CLOCK_RE, DEFAULT_QUIET_HOURS } from '../domain/alert-policy.js';
+import { holdsPost, isCadre, isOfficer, isResident } from '../domain/roles.js';
 import {
   CATEGORIES,
   GRID_LEVELS,
@@ -303,8 +304,6 @@ const asId = (v: unknown): string | undefined =>
 const isLevel = (v: unknown): v is GridLevel => GRID_LEVELS.includes(v as GridLevel);
 const isRole = (v: unknown): v is Role => ROLES.includes(v as Role);
 
-const OFFICER_ROLES: readonly Role[] = ['officer_full', 'officer_part'];
-const RESIDENT_ROLES: readonly Role[] = ['villager', 'household_head'];
 
 /** Levels' order: a child sits exactly one level below its parent. */
 function levelBelow(level: GridLevel): GridLevel | undefined {
@@ -440,12 +439,12 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
         issues.push({ path: rp, ...said('liaison_needs_department') });
       if (role && role !== 'liaison' && r.department !== undefined)
         issues.push({ path: [...rp, 'department'], ...said('department_only_liaison', { role }) });
-      if (role && level && OFFICER_ROLES.includes(role) && level !== 'unit')
+      if (role && level && isOfficer(role) && level !== 'unit')
         issues.push({
           path: [...rp, 'grid'],
           ...said('officer_on_unit', { role, grid, levelKey: `roster:level.${level}` }),
         });
-      if (role && level && RESIDENT_ROLES.includes(role) && level !== 'unit' && level !== 'household')
+      if (role && level && isResident(role) && level !== 'unit' && level !== 'household')
         issues.push({ path: [...rp, 'grid'], ...said('resident_on_unit', { role, grid, levelKey: `roster:level.${level}` }) });
       if (role === 'villager') {
         if (residentAt) issues.push({ path: [...rp, 'role'], ...said('one_home'), relatedPath: residentAt });
@@ -506,15 +505,15 @@ export function rosterWarnings(roster: Roster): Array<Said & { message: string }
       rolesAt.get(r.grid)!.add(r.role);
       if (r.role === 'liaison' && r.department) liaisons.add(r.department);
     }
-    const staff = person.roles.some((r) => !RESIDENT_ROLES.includes(r.role));
+    const staff = holdsPost(person.roles);
     if (staff && !person.telegram && !person.slack)
       warnings.push(said('warn.unreachable_staff', { code: person.code, name: person.name }));
   }
   for (const node of nodes) {
     const here = rolesAt.get(node.code) ?? new Set<Role>();
-    if (node.level === 'unit' && !OFFICER_ROLES.some((r) => here.has(r)))
+    if (node.level === 'unit' && !isOfficer([...here]))
       warnings.push(said('warn.no_officer', { code: node.code, name: node.name }));
-    const led = here.has('cadre') || here.has('grid_leader');
+    const led = isCadre([...here]);
     if ((node.level === 'village' || node.level === 'township' || node.level === 'county') && !led)
       warnings.push(said('warn.no_cadre', { levelKey: `roster:level.${node.level}`, code: node.code, name: node.name }));
   }

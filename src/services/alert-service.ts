@@ -3,6 +3,7 @@
 // urgent hazards never wait). Callers write the deliveries in their own transaction.
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_QUIET_HOURS, holdAlert, type QuietHours } from '../domain/alert-policy.js';
+import { CADRE_ROLES } from '../domain/roles.js';
 import type { Category, Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import type { GridNodeRow } from '../store/repositories/grid-repository.js';
@@ -27,7 +28,7 @@ export async function alertTargets(db: Executor, node: GridNodeRow): Promise<Ale
   if (node.alertTelegramChat) targets.push({ kind: 'chat', platform: 'telegram', chatId: node.alertTelegramChat });
   if (node.alertSlackChannel) targets.push({ kind: 'chat', platform: 'slack', chatId: node.alertSlackChannel });
   if (node.alertDm === true || !targets.length) {
-    for (const c of await staffAt(db, node.id, ['grid_leader', 'cadre'])) {
+    for (const c of await staffAt(db, node.id, CADRE_ROLES)) {
       if (!targets.some((t) => t.kind === 'person' && t.personId === c.personId)) targets.push({ kind: 'person', personId: c.personId });
     }
   }

@@ -21,6 +21,7 @@ import { markReachable, markUnreachable } from '../store/repositories/registrati
 import { outboxJob } from '../queue/jobs.js';
 import type { ServiceContext } from './context.js';
 import { errorLabel, errorSummary, isConnectionError } from '../util/error-summary.js';
+import { noteSeen } from './reach-service.js';
 
 export interface ChatOptions {
   engine: FlowEngine;
@@ -65,6 +66,8 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   }
   // Someone writing to us privately can be written to again.
   if (update.chatType === 'private' && content.kind !== 'ignored') await markReachable(tx, platform, userId);
+  // Notifications follow a person to the platform they last wrote from.
+  if (content.kind !== 'ignored' && content.kind !== 'throttled') await noteSeen(tx, platform, userId, ctx.now());
 
   const sender = (await senderByIdentity(tx, platform, userId)) ?? null;
   const row = await loadFlowState(tx, platform, userId);

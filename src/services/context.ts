@@ -9,4 +9,6 @@ export interface ServiceContext {
   logger: Logger;
   /** Called after a commit that wrote outbox rows. */
   outboxWritten: () => void;
+  /** How long a claim on a message being sent holds (default SEND_LEASE_MS, SEND_LEASE_SECONDS). */
+  sendLeaseMs?: number;
 }

@@ -1,7 +1,7 @@
 // What a person may see and do about matters from a chat: their own list, one matter's detail
 // and timeline, whether a button they pressed is theirs to press, which matter a chat message
 // belongs to. Every answer is worked out from the store; nothing a client sent is trusted.
-import { allowedActions, decide, parseRef, type Action, type Relation } from '../domain/index.js';
+import { allowedActions, decide, parseRef, STAFF_RELATIONS, type Action, type Relation } from '../domain/index.js';
 import type { Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { mattersReportedBy, openMattersAssignedTo, openMattersHelpedBy, type DeskMatter } from '../store/repositories/desk-repository.js';
@@ -17,8 +17,6 @@ export type Access =
   | { ok: true; matter: MatterRow; relations: Relation[] }
   /** not_found also for a matter that exists but is none of the person's business. */
   | { ok: false; code: 'not_found' | 'not_permitted' | 'not_now'; matter?: MatterRow };
-
-const STAFF_RELATIONS: readonly Relation[] = ['assignee', 'recorder', 'grid_officer', 'cadre_above', 'liaison', 'helper'];
 
 /** The matter behind a reference as typed or carried by a button, if the person has any part in it. */
 export async function openMatter(db: Executor, personId: string, ref: string, placements?: Placement[]): Promise<Access> {

@@ -74,7 +74,7 @@ async function admitIn(tx: Executor, items: InboundItem[]): Promise<string[]> {
   await enqueue(
     tx,
     // The inbox keeps the update as JSON; its worker checks it against the job's schema when it runs.
-    fresh.map((i) => (i.queue === 'chat' ? outboxJob('chat', i.payload as unknown as JobMap['chat']) : outboxJob('slack', i.payload as unknown as JobMap['slack']))),
+    fresh.map((i) => outboxJob('chat', i.payload as unknown as JobMap['chat'])),
   );
   return fresh.map((i) => i.id);
 }

@@ -1,6 +1,6 @@
 // A report becomes a matter: stored with its receipt and its routing job in one transaction.
 import { randomUUID } from 'node:crypto';
-import { cleanText, dueAt, formatRef, isUrgent, resolveTimeLimit, transition } from '../domain/index.js';
+import { cleanText, coversPath, dueAt, formatRef, homeOf, isResident, isStaff, isUrgent, patrolsAUnit, resolveTimeLimit, transition } from '../domain/index.js';
 import type { Attachment, Category, MatterLevel, Size, Topic } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { createDeliveries } from '../store/repositories/delivery-repository.js';
@@ -45,8 +45,6 @@ export type IntakeResult =
   | { status: 'duplicate'; matter: MatterRow }
   | { status: 'rejected'; reason: IntakeRejection };
 
-const STAFF_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
-const RESIDENT_ROLES = new Set(['villager', 'household_head']);
 
 /** The person behind an inbound event, with every role they hold. */
 export async function resolveSender(db: Executor, event: Pick<InboundEvent, 'platform' | 'externalUserId'>): Promise<{ person: PersonRow; placements: Placement[] } | undefined> {
@@ -82,23 +80,23 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
   let places = senderPlaces;
   if (event.onBehalfOf) {
     // Filing for an elderly villager: only staff may, and only for someone in their part of the tree.
-    if (!senderPlaces.some((p) => STAFF_ROLES.has(p.role))) return { status: 'rejected', reason: 'not_permitted' };
+    if (!isStaff(senderPlaces)) return { status: 'rejected', reason: 'not_permitted' };
     const villager = await findPerson(ctx.db, event.onBehalfOf);
     if (!villager) return { status: 'rejected', reason: 'not_registered' };
     places = await placementsOf(ctx.db, villager.id);
-    const villagerUnit = places.find((p) => RESIDENT_ROLES.has(p.role) && p.node.level === 'unit');
-    const covers = villagerUnit && senderPlaces.some((s) => STAFF_ROLES.has(s.role) && (villagerUnit.node.path === s.node.path || villagerUnit.node.path.startsWith(`${s.node.path}/`)));
+    const villagerUnit = homeOf(places);
+    const covers = villagerUnit && coversPath(senderPlaces, villagerUnit.node.path);
     if (!covers) return { status: 'rejected', reason: 'not_permitted' };
     reporter = villager;
     recordedBy = sender;
-  } else if (!senderPlaces.some((p) => RESIDENT_ROLES.has(p.role) && p.node.level === 'unit')) {
+  } else if (!homeOf(senderPlaces)) {
     // Staff reporting for themselves are recording what they found on patrol (发现).
-    if (senderPlaces.some((p) => STAFF_ROLES.has(p.role) && p.node.level === 'unit')) {
+    if (patrolsAUnit(senderPlaces)) {
       reporter = null;
       recordedBy = sender;
     }
   }
-  const home = places.find((p) => (RESIDENT_ROLES.has(p.role) || recordedBy === sender) && p.node.level === 'unit');
+  const home = places.find((p) => (isResident(p.role) || recordedBy === sender) && p.node.level === 'unit');
   if (!home) return { status: 'rejected', reason: 'no_grid' };
 
   const now = ctx.now();

@@ -117,6 +117,11 @@ export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'
     }
   }
   const attachments = Array.isArray(p.attachments) ? (p.attachments as Attachment[]) : undefined;
+  // A reply of files only says so, rather than ending at "回复您：".
+  if (attachments?.length && typeof p.text === 'string' && !p.text.trim()) {
+    const count = (...kinds: string[]) => attachments.filter((a) => kinds.includes(a.kind)).length;
+    p.text = tr('notify:files_only', { what: receivedWords({ photos: count('photo'), voices: count('voice'), files: count('document', 'video'), location: count('location') > 0 }, tr) });
+  }
   return {
     kind: 'message',
     text: tr(`notify:${delivery.template}`, p),

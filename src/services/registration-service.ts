@@ -1,13 +1,14 @@
 // A villager registering through a chat: the grid tree as menus, join codes, and who will look
 // after them once registered.
-import type { Locale, Platform, Role } from '../domain/types.js';
+import { carerAmong, OFFICER_ROLES } from '../domain/roles.js';
+import type { Locale, Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
-import { staffAt, type Placement } from '../store/repositories/people-repository.js';
+import { staffAt } from '../store/repositories/people-repository.js';
 import { childrenLeadingToUnits, findUnitByJoinCode, registerVillager, setPersonTimezone, type PersonRow } from '../store/repositories/registration-repository.js';
 
-export const RESIDENT_ROLES: readonly Role[] = ['villager', 'household_head'];
-export const STAFF_ROLES: readonly Role[] = ['officer_full', 'officer_part', 'grid_leader', 'cadre', 'liaison'];
+// Where a villager lives is a domain rule; flows read it from here too.
+export { homeOf } from '../domain/roles.js';
 
 export interface GridMenu {
   /** The node whose children are offered; null at the top. */
@@ -53,8 +54,7 @@ export interface Carer {
 
 /** Who looks after a unit grid: its full-time officer on duty, else a part-time one. */
 export async function carerOf(db: Executor, unitId: string): Promise<Carer | null> {
-  const staff = await staffAt(db, unitId, ['officer_full', 'officer_part']);
-  const pick = staff.find((s) => s.role === 'officer_full' && !s.onLeave) ?? staff.find((s) => !s.onLeave) ?? staff[0];
+  const pick = carerAmong(await staffAt(db, unitId, OFFICER_ROLES));
   return pick ? { name: pick.name, title: pick.title } : null;
 }
 
@@ -70,14 +70,6 @@ export interface Registration {
 
 export async function registerFromChat(db: Executor, r: Registration): Promise<{ person: PersonRow; created: boolean }> {
   return registerVillager(db, r);
-}
-
-export function isStaff(placements: readonly Placement[]): boolean {
-  return placements.some((p) => STAFF_ROLES.includes(p.role));
-}
-
-export function homeOf(placements: readonly Placement[]): Placement | undefined {
-  return placements.find((p) => RESIDENT_ROLES.includes(p.role) && p.node.level === 'unit');
 }
 
 /** Digits with an optional leading +, as Telegram shares them ("8613800000000" or "+86 138…"). */

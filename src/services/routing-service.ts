@@ -2,7 +2,7 @@
 // take it) the village cadres. Idempotent: a matter already routed is left as it is.
 import { sendJobs } from './send-jobs.js';
 import { randomUUID } from 'node:crypto';
-import { chooseAssignee, dueAt, resolveTimeLimit, transition, type RoutingCandidate } from '../domain/index.js';
+import { answerableFor, CADRE_ROLES, chooseAssignee, dueAt, resolveTimeLimit, transition, type RoutingCandidate } from '../domain/index.js';
 import type { JobOutcome } from '../queue/jobs.js';
 import { createDeliveries, supersedeWaiting, type NewDelivery } from '../store/repositories/delivery-repository.js';
 import { findNode } from '../store/repositories/grid-repository.js';
@@ -131,9 +131,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
 
 /** Who answers for the village when no officer is on duty: its grid leader, else a cadre; on duty first. */
 async function villageResponsible(db: Parameters<typeof staffAt>[0], villageId: string): Promise<{ name: string; title: string | null } | null> {
-  const staff = await staffAt(db, villageId, ['grid_leader', 'cadre']);
-  const order = (s: (typeof staff)[number]) => (s.onLeave ? 2 : 0) + (s.role === 'grid_leader' ? 0 : 1);
-  const head = [...staff].sort((a, b) => order(a) - order(b))[0];
+  const [head] = answerableFor(await staffAt(db, villageId, CADRE_ROLES));
   return head ? { name: head.name, title: head.title } : null;
 }
 

@@ -3,7 +3,13 @@
 // out, and then any job (the reconciler's) may take it again. So a message goes out twice only
 // when a process died between sending it and recording it. Longer than any one send may take
 // (Telegram's slot wait plus the call, Slack's call with its retries).
+// The default; SEND_LEASE_SECONDS sets it (ServiceContext.sendLeaseMs).
 export const SEND_LEASE_MS = 30_000;
+
+/** The moment before which a claim has run out. */
+export function leaseExpiredBefore(now: Date, leaseMs: number | undefined): Date {
+  return new Date(now.getTime() - (leaseMs ?? SEND_LEASE_MS));
+}
 
 /**
  * Records what was just sent. The platform has the message: if the database is away this waits

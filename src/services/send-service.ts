@@ -16,7 +16,9 @@ import { markUnreachable } from '../store/repositories/registration-repository.j
 import { isConnectionError } from '../util/error-summary.js';
 import type { ServiceContext } from './context.js';
 import { renderDelivery } from './notify-service.js';
-import { recordSent, SEND_LEASE_MS } from './send-lease.js';
+import { leaseExpiredBefore, recordSent } from './send-lease.js';
+import { checkWaitingReceipt } from './waiting-receipt.js';
+import { reachOrder } from '../domain/reach.js';
 
 export interface SendOptions {
   channels: ReadonlyMap<Platform, Channel>;
@@ -50,7 +52,12 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
     const now = ctx.now();
     const head = await queueHead(ctx.db, recipient, new Date(Math.max(now.getTime(), at)));
     if (!head) return { outcome: Object.keys(counts).length ? 'done' : 'nothing_due', ...counts };
-    const row = await claimDelivery(ctx.db, head.id, attempt.claimer, now, new Date(now.getTime() - SEND_LEASE_MS));
+    // A waiting receipt put back after a restart: taken back if routing answered meanwhile.
+    if ((await checkWaitingReceipt(ctx, head)) === 'superseded') {
+      count('superseded');
+      continue;
+    }
+    const row = await claimDelivery(ctx.db, head.id, attempt.claimer, now, leaseExpiredBefore(now, ctx.sendLeaseMs));
     // Another job sends it or waits to: that job goes on with the queue.
     if (!row) return { outcome: 'queue_busy', ...counts };
     try {
@@ -130,7 +137,8 @@ async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: De
   const message = renderDelivery(delivery, person.locale, person.timezone ?? opts.timezone);
   const phone = await holderPhone(ctx, delivery);
   if (phone) message.text += `\n${translator(person.locale)('notify:phone_line', { phone })}`;
-  const usable = who.identities.filter((i) => !i.unreachableAt && opts.channels.has(i.platform));
+  // Where they chose to be reached, else where they last wrote from; the others if that one is closed.
+  const usable = reachOrder(who.identities.filter((i) => !i.unreachableAt), person.preferredPlatform).filter((i) => opts.channels.has(i.platform));
   for (const identity of usable) {
     const channel = opts.channels.get(identity.platform)!;
     const chatId = identity.chatId ?? identity.externalId;

@@ -1,6 +1,7 @@
 // The figures a cadre reads off gridline for a node of the grid tree and everything below it:
 // matters by type, settled, in progress, 办结率, 初信初访化解率, share settled at each level
 // (小事不出村，大事不出镇), response, satisfaction, time taken, deadlines missed, 吹哨报到.
+import { staffPlaces, within } from '../domain/roles.js';
 import { CATEGORIES, MATTER_LEVELS, type Category, type MatterLevel } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { findNodeByCode } from '../store/repositories/grid-repository.js';
@@ -170,11 +171,8 @@ export async function gridStats(db: Executor, node: GridNodeRow, range: { from?:
   };
 }
 
-const STAFF_ROLES = new Set(['officer_full', 'officer_part', 'grid_leader', 'cadre']);
 /** Most grids whose figures one person's desk shows. */
 export const DESK_GRIDS = 12;
-
-const within = (path: string, top: string) => path === top || path.startsWith(`${top}/`);
 
 /**
  * The grids a staff member's figures are about: every node she covers (a node inside another
@@ -182,7 +180,7 @@ const within = (path: string, top: string) => path === top || path.startsWith(`$
  * (a matter transferred or escalated to her). Ordered by the tree; none for a villager.
  */
 export async function deskGrids(db: Executor, personId: string): Promise<GridNodeRow[]> {
-  const covered = (await placementsOf(db, personId)).filter((p) => STAFF_ROLES.has(p.role)).map((p) => p.node);
+  const covered = staffPlaces(await placementsOf(db, personId)).map((p) => p.node);
   if (!covered.length) return [];
   const held = await listMatters(db, { assigneeId: personId, state: 'open', limit: 200 });
   const heldCodes = [...new Set(held.map((m) => m.grid))];

@@ -7,6 +7,7 @@ import {
   bigserial,
   boolean,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -95,6 +96,8 @@ export const people = gridline.table(
     phone: text('phone'),
     /** 有事请假: routing skips an officer on leave. */
     onLeave: boolean('on_leave').notNull().default(false),
+    /** The platform this person chose to be reached on (/reach); null: the one they last wrote from. */
+    preferredPlatform: platform('preferred_platform'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('people_code_uq').on(t.code)],
@@ -114,6 +117,8 @@ export const identities = gridline.table(
     chatId: text('chat_id'),
     /** Set when the platform says we may no longer write (the person blocked the bot). */
     unreachableAt: ts('unreachable_at'),
+    /** When this person last wrote to us from here (to a minute): they are reached where they last were. */
+    lastSeenAt: ts('last_seen_at'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -301,7 +306,7 @@ export const inbox = gridline.table(
     platform: platform('platform').notNull(),
     /** The queue that works it (chat, slack). */
     queue: text('queue').notNull(),
-    /** The normalised update (ChatUpdate, SlackJob); null when it could not be stored as given. */
+    /** The normalised update (a ChatUpdate); null when it could not be stored as given. */
     payload: jsonb('payload').$type<Record<string, unknown>>(),
     /** pending → handled | failed. */
     status: text('status').notNull().default('pending'),
@@ -612,3 +617,14 @@ export const matterDefaults = gridline.table(
     position: integer('position').notNull().default(0),
   },
 );
+
+/**
+ * Rate budgets shared by every process on one database (the flood guard per person when the
+ * queues are not on Redis): a GCRA bucket's theoretical arrival time, in ms on the database's clock.
+ */
+export const rateBuckets = gridline.table('rate_buckets', {
+  key: text('key').primaryKey(),
+  tat: doublePrecision('tat').notNull(),
+  /** The wait the last reservation was given (ms): what an upsert can return. */
+  waitMs: doublePrecision('wait_ms').notNull().default(0),
+});

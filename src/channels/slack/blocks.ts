@@ -1,5 +1,5 @@
-// Block Kit for gridline's messages: matter cards, plain notices with buttons, modals and the
-// App Home. Pure functions of what to show; every text comes from locales/.
+// Block Kit for gridline's messages: matter cards and plain notices with buttons. Pure functions
+// of what to show; every text comes from locales/.
 import { actionData } from '../../services/matter-actions.js';
 import { formatTime, translator } from '../../i18n/index.js';
 import type { Attachment } from '../../domain/types.js';
@@ -96,7 +96,7 @@ export function matterCard(model: CardModel, o: CardOptions): { text: string; bl
   const category = tr(`common:category.${m.category}`);
   const step = tr(`common:step.${m.step}`);
   const overdue = m.state === 'open' && m.dueAt !== null && m.dueAt < o.now;
-  const due = m.dueAt ? `${formatTime(m.dueAt, o.locale, o.timezone)}${overdue ? ` :warning: ${tr('slack:card.overdue')}` : ''}` : tr('slack:home.no_due');
+  const due = m.dueAt ? `${formatTime(m.dueAt, o.locale, o.timezone)}${overdue ? ` :warning: ${tr('slack:card.overdue')}` : ''}` : tr('slack:card.no_due');
   const who = model.assignee ? (model.assignee.title ? tr('notify:who_with_title', { title: model.assignee.title, name: model.assignee.name }) : model.assignee.name) : tr('slack:card.nobody');
   const reason = tr(`slack:card.reason.${CARD_REASONS.has(o.template) ? o.template : 'other'}`);
   const quoted = escapeMrkdwn(model.words)
@@ -135,172 +135,4 @@ export function matterCard(model: CardModel, o: CardOptions): { text: string; bl
   if (o.personal && m.state === 'open') blocks.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(tr('slack:card.hint')))] });
   const text = tr('slack:card.fallback', { category, ref: m.ref, summary: o.personal ? m.summary : '', step });
   return { text, blocks };
-}
-
-// ---- modals ----
-
-export const MODAL_CALLBACK = 'gl_matter';
-export const MODAL_ACTIONS = ['settle', 'reply', 'add_info', 'escalate', 'transfer', 'whistle'] as const;
-export type ModalAction = (typeof MODAL_ACTIONS)[number];
-
-export interface ModalMeta {
-  /** The action the modal asks for. */
-  a: ModalAction;
-  /** The matter's reference. */
-  r: string;
-  /** Where the button was pressed, to answer there. */
-  c?: string;
-  t?: string;
-}
-
-export function isModalAction(a: string): a is ModalAction {
-  return (MODAL_ACTIONS as readonly string[]).includes(a);
-}
-
-function textInput(blockId: string, label: string, placeholder: string | undefined, opts: { multiline?: boolean; optional?: boolean; max?: number } = {}): Block {
-  return {
-    type: 'input',
-    block_id: blockId,
-    optional: opts.optional ?? false,
-    label: plain(label, 2000),
-    element: {
-      type: 'plain_text_input',
-      action_id: 'v',
-      multiline: opts.multiline ?? true,
-      max_length: opts.max ?? 3000,
-      ...(placeholder ? { placeholder: plain(placeholder, 150) } : {}),
-    },
-  };
-}
-
-/** A modal asking what an action needs: the settlement note, the reply, the reason, the target. */
-export function actionModal(
-  meta: ModalMeta,
-  locale: string,
-  extra: { ref: string; targets?: Array<{ personId: string; label: string }>; departments?: Array<{ id: string; name: string }> },
-): View {
-  const tr = translator(locale);
-  const k = `slack:modal.${meta.a}`;
-  const blocks: Block[] = [{ type: 'context', elements: [mrkdwn(`*${extra.ref}*`)] }];
-  if (meta.a === 'transfer') {
-    const targets = extra.targets ?? [];
-    if (!targets.length) blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(tr('slack:modal.transfer.none'))) });
-    else
-      blocks.push({
-        type: 'input',
-        block_id: 'target',
-        label: plain(tr('slack:modal.transfer.target')),
-        element: { type: 'static_select', action_id: 'v', options: targets.slice(0, 100).map((t) => ({ text: plain(t.label, 75), value: t.personId })) },
-      });
-    blocks.push(textInput('text', tr('slack:modal.transfer.reason'), undefined, { optional: true, max: 500 }));
-  } else if (meta.a === 'whistle') {
-    const depts = extra.departments ?? [];
-    if (!depts.length) blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(tr('slack:modal.whistle.none'))) });
-    else
-      blocks.push({
-        type: 'input',
-        block_id: 'depts',
-        label: plain(tr('slack:modal.whistle.departments')),
-        element: { type: 'multi_static_select', action_id: 'v', options: depts.slice(0, 100).map((d) => ({ text: plain(d.name, 75), value: d.id })) },
-      });
-    blocks.push(textInput('text', tr(`${k}.label`), tr(`${k}.placeholder`), { max: 500 }));
-  } else {
-    blocks.push(textInput('text', tr(`${k}.label`), tr(`${k}.placeholder`), { max: meta.a === 'escalate' ? 500 : 3000 }));
-  }
-  return {
-    type: 'modal',
-    callback_id: MODAL_CALLBACK,
-    private_metadata: JSON.stringify(meta),
-    title: plain(tr(`${k}.title`), 24),
-    ...((meta.a === 'transfer' && !(extra.targets ?? []).length) || (meta.a === 'whistle' && !(extra.departments ?? []).length) ? {} : { submit: plain(tr('slack:modal.submit'), 24) }),
-    close: plain(tr('slack:modal.cancel'), 24),
-    blocks,
-  };
-}
-
-// ---- App Home ----
-
-export interface HomeItem {
-  ref: string;
-  category: string;
-  step: string;
-  summary: string;
-  dueAt: Date | null;
-}
-
-export interface HomeFigures {
-  node: string;
-  accepted: number;
-  settled: number;
-  open: number;
-  settlementRate: number | null;
-  firstContact: number | null;
-  withinVillage: number | null;
-  withinTownship: number | null;
-  satisfaction: number | null;
-  /** 多网合一: matters by topic, most first (names as the roster writes them, else the locale's). */
-  topics?: Array<{ code: string; name: string | null; accepted: number }>;
-}
-
-const pct = (r: number | null, none: string) => (r === null ? none : `${Math.round(r * 1000) / 10}%`);
-
-/** Overdue first (the longest overdue on top), then by due time. */
-export function sortOverdueFirst<T extends { dueAt: Date | null }>(items: T[], now: Date): T[] {
-  const key = (d: Date | null) => (d ? d.getTime() : Number.MAX_SAFE_INTEGER);
-  const overdue = items.filter((i) => i.dueAt && i.dueAt < now).sort((a, b) => key(a.dueAt) - key(b.dueAt));
-  const rest = items.filter((i) => !(i.dueAt && i.dueAt < now)).sort((a, b) => key(a.dueAt) - key(b.dueAt));
-  return [...overdue, ...rest];
-}
-
-export function matterLines(items: HomeItem[], o: { locale: string; timezone: string; now: Date }): string[] {
-  const tr = translator(o.locale);
-  return sortOverdueFirst(items, o.now).map((i) =>
-    tr(i.dueAt && i.dueAt < o.now ? 'slack:home.overdue_item' : 'slack:home.item', {
-      ref: i.ref,
-      category: tr(`common:category.${i.category}`),
-      step: tr(`common:step.${i.step}`),
-      summary: escapeMrkdwn(i.summary),
-      due: i.dueAt ? formatTime(i.dueAt, o.locale, o.timezone) : tr('slack:home.no_due'),
-    }),
-  );
-}
-
-export function figuresText(f: HomeFigures, locale: string): string {
-  const tr = translator(locale);
-  const none = tr('slack:home.no_rate');
-  const text = tr('slack:home.figures', {
-    accepted: f.accepted,
-    settled: f.settled,
-    open: f.open,
-    settlementRate: pct(f.settlementRate, none),
-    firstContact: pct(f.firstContact, none),
-    withinVillage: pct(f.withinVillage, none),
-    withinTownship: pct(f.withinTownship, none),
-    satisfaction: pct(f.satisfaction, none),
-  });
-  const topics = (f.topics ?? []).map((t) => tr('slack:home.topic_item', { name: t.name ?? topicWord(tr, t.code), count: t.accepted }));
-  return topics.length ? `${text}\n${tr('slack:home.topics', { list: topics.join(' · ') })}` : text;
-}
-
-export function homeView(o: { locale: string; timezone: string; now: Date; name: string | null; open: HomeItem[]; reported: HomeItem[]; figures: HomeFigures[] }): View {
-  const tr = translator(o.locale);
-  const blocks: Block[] = [];
-  if (o.name === null) {
-    blocks.push({ type: 'section', text: mrkdwn(escapeMrkdwn(tr('slack:refuse.not_linked'))) });
-    return { type: 'home', blocks };
-  }
-  blocks.push({ type: 'header', text: plain(tr('slack:home.greeting', { name: o.name }), 150) });
-  const list = (header: string, items: HomeItem[]) => {
-    blocks.push({ type: 'section', text: mrkdwn(`*${escapeMrkdwn(header)}*`) });
-    const lines = matterLines(items, o);
-    if (!lines.length) blocks.push({ type: 'context', elements: [mrkdwn(escapeMrkdwn(tr('slack:home.none')))] });
-    for (const line of lines.slice(0, 40)) blocks.push({ type: 'section', text: mrkdwn(line) });
-  };
-  if (o.open.length || !o.reported.length) list(tr('slack:home.open_header', { count: o.open.length }), o.open);
-  if (o.reported.length) list(tr('slack:home.reported_header', { count: o.reported.length }), o.reported);
-  // Figures last, each grid its own section; kept within Slack's 100 blocks.
-  const figures = o.figures.slice(0, Math.max(0, 99 - blocks.length));
-  if (figures.length) blocks.push({ type: 'divider' });
-  for (const f of figures) blocks.push({ type: 'section', text: mrkdwn(`*${escapeMrkdwn(tr('slack:home.figures_header', { node: f.node }))}*\n${escapeMrkdwn(figuresText(f, o.locale))}`) });
-  return { type: 'home', blocks: blocks.slice(0, 100) };
 }

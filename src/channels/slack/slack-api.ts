@@ -73,6 +73,13 @@ export class ChannelPacer {
   }
 }
 
+export interface SlackFileInfo {
+  name: string | null;
+  mimeType: string | null;
+  sizeBytes: number | null;
+  url: string | null;
+}
+
 export interface PostResult {
   channel: string;
   ts: string;
@@ -124,6 +131,44 @@ export class SlackApi {
       if (isSlackApiError(err) && UNREACHABLE.has(err.code)) throw new RecipientUnreachableError('slack', `${err.code}: ${args.channel}`);
       throw err;
     }
+  }
+
+  /** A shared file's details: its size before anything is downloaded, and where to download it. */
+  async fileInfo(id: string): Promise<SlackFileInfo> {
+    const res = await this.call('files.info', () => this.client.files.info({ file: id }));
+    const f = (res.file ?? {}) as Record<string, unknown>;
+    const url = typeof f.url_private_download === 'string' ? f.url_private_download : typeof f.url_private === 'string' ? f.url_private : null;
+    return { name: typeof f.name === 'string' ? f.name : null, mimeType: typeof f.mimetype === 'string' ? f.mimetype : null, sizeBytes: typeof f.size === 'number' ? f.size : null, url };
+  }
+
+  /** The bot's token, for downloading a file's url_private (Slack wants it as a Bearer header). */
+  get token(): string | undefined {
+    return this.client.token;
+  }
+
+  /**
+   * Uploads a file into a channel (and a thread): files.getUploadURLExternal, the bytes POSTed to
+   * the upload URL, then files.completeUploadExternal shares it there.
+   */
+  async uploadFile(args: { channel: string; threadTs?: string; name: string; title?: string; bytes: Uint8Array }): Promise<{ fileId: string }> {
+    const url = await this.call('files.getUploadURLExternal', () => this.client.files.getUploadURLExternal({ filename: args.name, length: args.bytes.byteLength }));
+    if (!url.upload_url || !url.file_id) throw new SlackApiError('files.getUploadURLExternal', 'no_upload_url');
+    const res = await fetch(url.upload_url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: args.bytes });
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status === 429) throw new RetryAfterError(Number(res.headers.get('retry-after') ?? 1) * 1000, 'slack');
+    if (!res.ok) throw new SlackApiError('upload_url', `http_${res.status}`);
+    const fileId = url.file_id;
+    await this.pacer.slot(args.channel);
+    await this.call(
+      'files.completeUploadExternal',
+      () =>
+        this.client.files.completeUploadExternal({
+          files: [{ id: fileId, title: args.title ?? args.name }],
+          ...(args.threadTs ? { channel_id: args.channel, thread_ts: args.threadTs } : { channel_id: args.channel }),
+        }),
+      args.channel,
+    );
+    return { fileId };
   }
 
   async update(args: { channel: string; ts: string; text: string; blocks: Block[] }): Promise<void> {

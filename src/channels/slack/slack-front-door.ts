@@ -1,22 +1,21 @@
 // The Slack front door: a Bolt app whose requests arrive on the app's own HTTP server (HTTP mode,
 // every request checked against the signing secret) or over Socket Mode (SLACK_APP_TOKEN), whose
-// listeners only enqueue, and whose worker, channel and cards do the work.
+// listeners turn every request into chat updates for the flows; its channel and cards draw what
+// the flows and the notify worker say.
+import type { FileSource } from '../../ports/files.js';
+import { SlackFileFetcher } from './slack-files.js';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
-import { cleanDeep } from '../../domain/clean-text.js';
 import type { Locale } from '../../domain/types.js';
-import type { FlowEngine } from '../../flows/index.js';
-import type { JobOutcome } from '../../queue/jobs.js';
 import type { Logger } from '../../logger.js';
 import type { ServiceContext } from '../../services/context.js';
-import { admitInbound } from '../../services/inbox-service.js';
+import { admitInbound, chatInboxItem } from '../../services/inbox-service.js';
+import type { ChatUpdate } from '../chat-update.js';
 import type { RateBuckets } from '../rate-buckets.js';
 import { ChannelPacer, SlackApi } from './slack-api.js';
 import { SlackCards } from './slack-cards.js';
 import { SlackChannel } from './slack-channel.js';
-import { slackInboxItem, type SlackJob } from './slack-job.js';
 import { registerListeners } from './slack-listeners.js';
-import { SlackWorker } from './slack-worker.js';
 
 export interface SlackSettings {
   botToken: string;
@@ -78,13 +77,14 @@ export class SlackFrontDoor {
   readonly api: SlackApi;
   readonly cards: SlackCards;
   readonly channel: SlackChannel;
-  readonly worker: SlackWorker;
+  /** Fetches files people shared here, for the other platforms' adapters. */
+  readonly fetcher: SlackFileFetcher;
   private readonly receiver: HTTPReceiver | null;
   private started = false;
 
   constructor(
     settings: SlackSettings,
-    private readonly deps: { ctx: ServiceContext; timezone: string; defaultLocale?: Locale; engine?: FlowEngine; rateBuckets?: RateBuckets },
+    private readonly deps: { ctx: ServiceContext; timezone: string; defaultLocale?: Locale; rateBuckets?: RateBuckets; files?: FileSource },
   ) {
     const { ctx } = deps;
     this.mode = settings.appToken ? 'socket' : 'http';
@@ -106,27 +106,24 @@ export class SlackFrontDoor {
     this.app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true });
     this.api = new SlackApi(this.app.client, new ChannelPacer(settings.perChannelIntervalMs ?? 1000, undefined, deps.rateBuckets ? { buckets: deps.rateBuckets, token: settings.botToken } : undefined));
     this.cards = new SlackCards(ctx, this.api, deps.timezone);
-    this.channel = new SlackChannel(ctx, this.api, this.cards, deps.engine ?? null, deps.defaultLocale);
-    this.worker = new SlackWorker(ctx, this.api, deps.timezone, deps.defaultLocale, deps.engine ?? null);
+    this.channel = new SlackChannel(ctx, this.api, this.cards, deps.files);
+    this.fetcher = new SlackFileFetcher(this.api);
     registerListeners(this.app, {
-      enqueue: (job, receiptId) => this.enqueue(job, receiptId),
-      openModal: (a) => this.worker.openModal(a),
-      openAnswerModal: (a) => this.worker.openAnswerModal(a),
-      delegates: (action) => this.worker.delegates(action),
-      emptyText: (user) => this.worker.emptyText(user),
+      admit: (updates, receiptId) => this.admit(updates, receiptId),
+      openView: (triggerId, view) => this.api.openView(triggerId, view),
+      now: () => ctx.now(),
+      defaultLocale: deps.defaultLocale ?? 'zh-CN',
     });
   }
 
   /**
-   * Commits the job to the inbox (keyed by its receipt: a retried Slack delivery adds nothing)
-   * before the listener acknowledges; the outbox row committed with it queues the job. Every
-   * string Slack handed over is cleaned first (a NUL would fail the insert).
+   * Commits the updates to the inbox, keyed by the request's receipt (a retried Slack delivery
+   * adds nothing), before the listener acknowledges; the outbox row committed with them queues
+   * the `chat` jobs.
    */
-  private async enqueue(raw: SlackJob, receiptId?: string): Promise<boolean> {
-    const job = cleanDeep(raw);
-    const id = receiptId ?? job.eventId;
-    const { fresh } = await admitInbound(this.deps.ctx, [slackInboxItem(job, id)], { defaultLocale: this.deps.defaultLocale });
-    return fresh.length > 0;
+  private async admit(updates: ChatUpdate[], receiptId: string): Promise<void> {
+    const items = updates.map((u, i) => chatInboxItem(u, i ? `${receiptId}:${i}` : receiptId));
+    await admitInbound(this.deps.ctx, items, { defaultLocale: this.deps.defaultLocale });
   }
 
   /**
@@ -172,9 +169,5 @@ export class SlackFrontDoor {
   async stop(): Promise<void> {
     if (this.started && this.mode === 'socket') await this.app.stop().catch(() => {});
     this.started = false;
-  }
-
-  handle(job: SlackJob): Promise<JobOutcome> {
-    return this.worker.handle(job);
   }
 }

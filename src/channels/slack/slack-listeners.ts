@@ -1,24 +1,22 @@
-// Bolt listeners: each turns a Slack request into a SlackJob, writes it to the outbox and
-// acknowledges. Nothing slow happens here, so Slack gets its answer well within 3 seconds. The one
-// exception is opening a modal: its trigger_id lapses after 3 seconds, too soon to wait for a queue.
+// Bolt listeners: each turns a Slack request — a DM, a reply in a card's thread, a button, a modal,
+// `/grid …`, App Home opened — into chat updates, commits them to the inbox and acknowledges.
+// The flows do the rest on the `chat` queue, as for Telegram. The one thing done here is opening
+// the free-text modal: its trigger_id lapses after 3 seconds, too soon to wait for a queue.
 import type { App } from '@slack/bolt';
 import { cleanText } from '../../domain/clean-text.js';
-import { parseActionData } from '../../services/matter-actions.js';
-import { isModalAction, MODAL_ACTIONS, MODAL_CALLBACK, type ModalMeta } from './blocks.js';
-import { ANSWER_VALUE, FLOW_MODAL_CALLBACK } from './slack-conversation.js';
-import type { SlackFileRef, SlackJob } from './slack-job.js';
+import type { Locale } from '../../domain/types.js';
+import { cleanChatUpdate, type ChatContent, type ChatUpdate } from '../chat-update.js';
+import { ANSWER_VALUE, answerModal, FLOW_MODAL_CALLBACK, HOME_CHAT, KEYBOARD_PREFIX, messageRef } from './slack-conversation.js';
+import { attachmentsOf, type SlackFileRef } from './slack-files.js';
+import type { View } from './slack-api.js';
+import { translator } from '../../i18n/index.js';
 
 export interface ListenerDeps {
-  /** Writes the job to the outbox; `receiptId` makes a retried delivery of the same event a no-op. */
-  enqueue(job: SlackJob, receiptId?: string): Promise<boolean>;
-  /** Checks the presser may do it and opens the modal, or tells them why not. */
-  openModal(a: { user: string; triggerId: string; action: ModalMeta['a']; ref: string; channel?: string; threadTs?: string }): Promise<void>;
-  /** Opens the free-text modal of a flow step. */
-  openAnswerModal(a: { user: string; triggerId: string; channel?: string }): Promise<void>;
-  /** Whether a matter button's action is left to the flows (then no modal opens here). */
-  delegates(action: string): boolean;
-  /** Text of a modal's validation error for this Slack user (their language). */
-  emptyText(user: string): Promise<string>;
+  /** Commits the updates to the inbox under `receiptId`: a retried delivery of one request adds nothing. */
+  admit(updates: ChatUpdate[], receiptId: string): Promise<void>;
+  openView(triggerId: string, view: View): Promise<void>;
+  now(): Date;
+  defaultLocale: Locale;
 }
 
 interface LooseMessage {
@@ -30,14 +28,18 @@ interface LooseMessage {
   thread_ts?: string;
   channel: string;
   channel_type?: string;
-  files?: Array<{ id: string; name?: string; mimetype?: string; size?: number }>;
+  files?: SlackFileRef[];
   message?: LooseMessage;
 }
 
-const files = (list: LooseMessage['files']): SlackFileRef[] | undefined =>
-  list?.length ? list.map((f) => ({ id: f.id, ...(f.name ? { name: f.name } : {}), ...(f.mimetype ? { mimetype: f.mimetype } : {}), ...(f.size ? { size: f.size } : {}) })) : undefined;
+/** `/grid` words that name a flow command otherwise (`/grid` alone is help). */
+const COMMAND_ALIASES: Record<string, string> = { '': 'help' };
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
+  // In Slack the person's id is the chat: the DM, a card's thread and a slash command meet in one conversation.
+  const base = (id: string, user: string) => ({ eventId: `slack:chat:${id}`, platform: 'slack' as const, updateId: id, at: deps.now().toISOString(), chatType: 'private' as const, userId: user, chatId: user });
+  const admit = (updates: ChatUpdate[], receiptId: string) => deps.admit(updates.map(cleanChatUpdate), receiptId);
+
   app.event('message', async ({ event, body }) => {
     const e = event as unknown as LooseMessage;
     const eventId = (body as { event_id?: string }).event_id ?? `${e.channel}-${e.ts}`;
@@ -46,105 +48,84 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     // Only what a person typed or shared; the bot's own posts and service messages are not replies.
     if (!m || m.bot_id || !m.user || (m.subtype && m.subtype !== 'file_share' && !edited)) return;
     // In a channel only a thread reply can concern us (a card's thread); the rest is chatter.
-    if (e.channel_type !== 'im' && !m.thread_ts) return;
-    await deps.enqueue(
-      {
-        kind: 'message',
-        eventId: `slack:event:${eventId}:act`,
-        user: m.user,
-        channel: e.channel,
-        channelType: e.channel_type ?? '',
-        ts: m.ts,
-        ...(m.thread_ts && m.thread_ts !== m.ts ? { threadTs: m.thread_ts } : {}),
-        text: m.text ?? '',
-        ...(files(m.files) ? { files: files(m.files) } : {}),
-        ...(edited ? { edited: true } : {}),
-      },
-      `slack:event:${eventId}`,
-    );
+    const thread = m.thread_ts && m.thread_ts !== m.ts ? m.thread_ts : undefined;
+    if (e.channel_type !== 'im' && !thread) return;
+    const id = `${e.channel}-${m.ts}${edited ? '-e' : ''}`;
+    // A reply in a message's thread is Slack's reply-to: it answers the matter that message was about.
+    const common = {
+      messageRef: messageRef(e.channel, m.ts),
+      ...(thread ? { replyToRef: messageRef(e.channel, thread), ...(e.channel_type !== 'im' ? { replyToChat: e.channel } : {}) } : {}),
+    };
+    const contents: ChatContent[] = edited ? [{ kind: 'edited', text: m.text ?? '' }] : fileContents(m);
+    const updates = contents.map((content, i): ChatUpdate => ({ ...base(contents.length > 1 ? `${id}-${i}` : id, m.user!), ...common, content }));
+    await admit(updates, `slack:event:${eventId}`);
   });
 
   app.event('app_home_opened', async ({ event, body }) => {
     if (event.tab !== 'home') return;
     const eventId = (body as { event_id?: string }).event_id ?? `${event.user}-${event.event_ts}`;
-    await deps.enqueue({ kind: 'home', eventId: `slack:event:${eventId}:act`, user: event.user }, `slack:event:${eventId}`);
+    // The App Home shows what /home says; its own chat keeps it apart from a flow in the DM.
+    await admit([{ ...base(`home-${eventId}`, event.user), chatId: `${HOME_CHAT}${event.user}`, content: { kind: 'command', command: 'home', args: '' } }], `slack:event:${eventId}`);
   });
 
   app.action(/.*/, async ({ ack, body, action }) => {
     if (body.type !== 'block_actions') return ack();
-    const a = action as { action_id: string; action_ts?: string; value?: string; selected_option?: { value: string } };
+    const a = action as { action_id: string; action_ts?: string; block_id?: string; value?: string; selected_option?: { value: string } };
     const b = body as {
       user: { id: string };
       trigger_id?: string;
       channel?: { id: string };
-      container?: { message_ts?: string; thread_ts?: string };
-      message?: { ts: string; thread_ts?: string; text?: string };
-      response_url?: string;
+      message?: { ts: string; text?: string };
     };
-    // Forgeable, and read before the job is queued (a modal opens at once): cleaned here.
+    // Forgeable: the flows check every press again.
     const value = cleanText(a.value ?? a.selected_option?.value ?? '').text;
     const channel = b.channel?.id;
-    const threadTs = b.message?.thread_ts ?? b.container?.thread_ts;
-    const data = parseActionData(value);
-    if (value === ANSWER_VALUE && b.trigger_id) {
+    if (value.startsWith(ANSWER_VALUE) && b.trigger_id) {
       await ack();
-      await deps.openAnswerModal({ user: b.user.id, triggerId: b.trigger_id, channel });
+      await deps.openView(b.trigger_id, answerModal(value.slice(ANSWER_VALUE.length + 1) || deps.defaultLocale, channel));
       return;
     }
-    if (data && isModalAction(data.action) && !deps.delegates(data.action) && b.trigger_id) {
-      await ack();
-      await deps.openModal({ user: b.user.id, triggerId: b.trigger_id, action: data.action, ref: data.ref, channel, threadTs });
-      return;
-    }
-    await deps.enqueue({
-      kind: 'action',
-      eventId: `slack:action:${b.user.id}:${a.action_ts ?? b.trigger_id ?? Date.now()}`,
-      user: b.user.id,
-      actionId: a.action_id,
-      value,
-      ...(channel ? { channel } : {}),
-      ...(b.message?.ts ? { messageTs: b.message.ts } : {}),
-      ...(threadTs ? { threadTs } : {}),
-      ...(b.response_url ? { responseUrl: b.response_url } : {}),
-      ...(b.message?.text ? { messageText: b.message.text } : {}),
-    });
+    const id = `${b.user.id}-${a.action_ts ?? b.trigger_id ?? deps.now().getTime()}`.replace(/[^\w.-]/g, '-');
+    const where = channel && b.message?.ts ? messageRef(channel, b.message.ts) : undefined;
+    // A matter card is redrawn from the store after every action: the flows do not edit it.
+    const card = a.block_id?.startsWith('card_');
+    const content: ChatContent = value.startsWith(KEYBOARD_PREFIX)
+      ? { kind: 'text', text: value.slice(KEYBOARD_PREFIX.length) }
+      : { kind: 'callback', data: value, callbackRef: where ?? channel ?? b.user.id, ...(b.message?.text && !card ? { messageText: b.message.text } : {}) };
+    await admit([{ ...base(id, b.user.id), ...(where && !card ? { messageRef: where } : {}), content }], `slack:action:${id}`);
     await ack();
   });
 
-  app.view({ type: 'view_submission', callback_id: new RegExp(`^(${MODAL_CALLBACK}|${FLOW_MODAL_CALLBACK})$`) }, async ({ ack, body, view }) => {
-    const values: Record<string, string> = {};
-    for (const [blockId, inputs] of Object.entries(view.state.values)) {
-      const input = Object.values(inputs)[0] as { value?: string | null; selected_option?: { value: string } | null; selected_options?: Array<{ value: string }> } | undefined;
-      const v = input?.selected_options?.map((o) => o.value).join(',') ?? input?.selected_option?.value ?? input?.value ?? '';
-      // Cleaned before the check below: a field with nothing visible is as empty as a blank one.
-      const clean = cleanText(v).text;
-      if (clean) values[cleanText(blockId).text] = clean;
-    }
-    let meta: ModalMeta | null = null;
-    try {
-      meta = JSON.parse(view.private_metadata) as ModalMeta;
-    } catch {
-      meta = null;
-    }
-    const flow = view.callback_id === FLOW_MODAL_CALLBACK;
-    const needsText = flow || (meta && (MODAL_ACTIONS as readonly string[]).includes(meta.a) && meta.a !== 'transfer');
-    if (needsText && !(values.text ?? '').trim()) {
-      await ack({ response_action: 'errors', errors: { text: await deps.emptyText(body.user.id) } });
+  app.view({ type: 'view_submission', callback_id: FLOW_MODAL_CALLBACK }, async ({ ack, body, view }) => {
+    const input = view.state.values.text ? (Object.values(view.state.values.text)[0] as { value?: string | null }) : undefined;
+    // Cleaned before the check: a field with nothing visible is as empty as a blank one.
+    const text = cleanText(input?.value ?? '').text;
+    if (!text.trim()) {
+      const locale = (JSON.parse(view.private_metadata || '{}') as { l?: string }).l ?? deps.defaultLocale;
+      await ack({ response_action: 'errors', errors: { text: translator(locale)('slack:refuse.empty') } });
       return;
     }
-    await deps.enqueue({ kind: 'submit', eventId: `slack:view:${view.id}`, user: body.user.id, callbackId: view.callback_id, meta: view.private_metadata, values });
+    await admit([{ ...base(`view-${view.id}`, body.user.id), content: { kind: 'text', text } }], `slack:view:${view.id}`);
     await ack();
   });
 
   app.command('/grid', async ({ ack, command }) => {
-    await deps.enqueue({
-      kind: 'command',
-      eventId: `slack:command:${command.trigger_id}`,
-      user: command.user_id,
-      channel: command.channel_id,
-      text: command.text ?? '',
-      ...(command.response_url ? { responseUrl: command.response_url } : {}),
-    });
+    const [word = '', ...args] = (command.text ?? '').trim().split(/\s+/);
+    const name = COMMAND_ALIASES[word.toLowerCase()] ?? word.toLowerCase();
+    await admit([{ ...base(`cmd-${command.trigger_id}`, command.user_id), content: { kind: 'command', command: name, args: args.join(' ') } }], `slack:command:${command.trigger_id}`);
     await ack();
+  });
+}
+
+/** A message's text, or its files (several are an album: one update per file, the text on the first). */
+export function fileContents(m: LooseMessage): ChatContent[] {
+  const files = attachmentsOf(m.files);
+  if (!files.length) return [{ kind: 'text', text: m.text ?? '' }];
+  return files.map((attachment, i): ChatContent => {
+    const caption = i === 0 && m.text ? m.text : undefined;
+    const group = files.length > 1 ? m.ts : undefined;
+    if (attachment.kind === 'photo') return { kind: 'photo', attachment, caption, mediaGroupId: group };
+    if (attachment.kind === 'voice') return { kind: 'voice', attachment };
+    return { kind: 'file', attachment, caption, mediaGroupId: group };
   });
 }

@@ -174,6 +174,7 @@ function file(kind: Attachment['kind'], f: AnyRecord, extra: { caption?: string 
     platform: 'telegram',
     fileRef: String(f.file_id),
     ...(f.mime_type ? { mimeType: String(f.mime_type) } : {}),
+    ...(typeof f.file_name === 'string' && f.file_name ? { fileName: f.file_name.slice(0, 200) } : {}),
     ...(typeof f.file_size === 'number' ? { sizeBytes: f.file_size } : {}),
     ...(extra.caption ? { caption: extra.caption } : {}),
   };

@@ -7,7 +7,7 @@ import type { InlineKeyboardMarkup, Update } from 'telegraf/types';
 import type { Attachment } from '../../domain/types.js';
 import { t } from '../../i18n/index.js';
 import type { Logger } from '../../logger.js';
-import { RetryAfterError, type Channel, type ChatTarget, type OutboundMessage } from '../../ports/channel.js';
+import { RecipientUnreachableError, RetryAfterError, type Channel, type ChatTarget, type OutboundMessage } from '../../ports/channel.js';
 import type { ChatUpdate } from '../chat-update.js';
 import { FloodGuard, type FloodLimits } from '../flood-guard.js';
 import { normalizeUpdate, TELEGRAM_FILE_LIMIT } from './normalize-update.js';
@@ -20,6 +20,9 @@ import { botIdOf, SharedSendScheduler, type SendLimiter } from './shared-send-sc
 import { splitText, TELEGRAM_TEXT_LIMIT } from './split-text.js';
 import { convertTelegramError, isHarmlessBadRequest, TelegramStartError } from './telegram-errors.js';
 import { registerWebhookRoute } from './webhook-route.js';
+import { TELEGRAM_PHOTO_UPLOAD_LIMIT, TELEGRAM_UPLOAD_LIMIT, TelegramFileFetcher } from './telegram-files.js';
+import type { FileSource } from '../../ports/files.js';
+import { crossingNote, fetchForCrossing, sendWithRetries } from '../file-crossing.js';
 
 /** The updates the bot asks Telegram for. */
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
@@ -41,10 +44,14 @@ export interface TelegramChannelOptions {
   pollLease?: Lease;
   /** Where the limits are kept: shared buckets (Redis) so several processes on one token stay within them together; this process when absent. */
   rateBuckets?: RateBuckets;
+  /** Where the flood guard keeps its budgets per person: shared (Redis, or the database) so every process on the token applies one limit; this process when absent. */
+  floodBuckets?: RateBuckets;
   /** Longest a send waits for its slot before handing the job back to wait in the queue (default 5 s). */
   maxWaitMs?: number;
   flood?: FloodLimits;
   pollTimeoutSec?: number;
+  /** Fetches files of other platforms, to send them here as files (the composition root wires it). */
+  files?: FileSource;
 }
 
 export type ReceiveResult = 'queued' | 'throttled' | 'dropped' | 'ignored';
@@ -62,6 +69,8 @@ export class TelegramChannel implements Channel {
   readonly webhookSecret: string;
   /** The webhook's path on the HTTP server; null in polling mode. */
   readonly webhookPath: string | null;
+  /** Fetches files people sent here, for the other platforms' adapters. */
+  readonly fetcher: TelegramFileFetcher;
   private readonly scheduler: SendLimiter;
   private readonly flood: FloodGuard;
   private readonly maxWaitMs: number;
@@ -76,8 +85,9 @@ export class TelegramChannel implements Channel {
     this.bot = new Telegraf(opts.token, { telegram: { apiRoot: opts.apiRoot ?? 'https://api.telegram.org' } });
     this.webhookSecret = opts.webhookSecret ?? randomBytes(32).toString('base64url');
     this.webhookPath = opts.webhookUrl ? new URL(opts.webhookUrl).pathname : null;
+    this.fetcher = new TelegramFileFetcher(this.bot.telegram, opts.token, opts.apiRoot ?? 'https://api.telegram.org');
     this.scheduler = opts.rateBuckets ? new SharedSendScheduler(opts.rateBuckets, botIdOf(opts.token), opts.limits) : new SendScheduler(opts.limits);
-    this.flood = new FloodGuard(opts.flood);
+    this.flood = new FloodGuard(opts.flood, opts.floodBuckets, `telegram:${botIdOf(opts.token)}`);
     this.maxWaitMs = opts.maxWaitMs ?? 5000;
     this.logger = opts.logger.child({ channel: 'telegram' });
   }
@@ -170,7 +180,11 @@ export class TelegramChannel implements Channel {
     }
     if (update.content.kind === 'ignored' || !update.userId) return 'ignored';
     if (update.content.kind !== 'membership') {
-      const verdict = this.flood.check(update.userId);
+      // Where the budgets are kept being away must not refuse what people say: let it through.
+      const verdict = await this.flood.check(update.userId).catch((err: Error) => {
+        this.logger.warn({ err: { name: err.name, message: err.message } }, 'flood guard unavailable; update let through');
+        return 'pass' as const;
+      });
       if (verdict === 'drop') return 'dropped';
       if (verdict === 'warn') {
         await sink({ ...update, content: { kind: 'throttled' } });
@@ -195,7 +209,7 @@ export class TelegramChannel implements Channel {
         const keyboard = output.keyboard && !target.group ? output.keyboard : undefined;
         const markup = buttons?.length ? inlineKeyboard(buttons) : keyboard ? replyKeyboard(keyboard) : undefined;
         const messageRef = await this.sendText(chatId, output.text, markup);
-        for (const a of output.attachments ?? []) await this.sendAttachment(chatId, a);
+        for (const a of output.attachments ?? []) await this.sendAttachment(chatId, a, target.locale ?? 'zh-CN');
         return { messageRef };
       }
       case 'edit': {
@@ -216,12 +230,13 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  private async sendText(chatId: string, text: string, markup: InlineKeyboardMarkup | ReturnType<typeof replyKeyboard> | undefined): Promise<string> {
+  /** `first`: nothing of this message went out yet (a 429 may hand the job back). */
+  private async sendText(chatId: string, text: string, markup: InlineKeyboardMarkup | ReturnType<typeof replyKeyboard> | undefined, first = true): Promise<string> {
     const parts = splitText(text || ' ', TELEGRAM_TEXT_LIMIT);
     let ref = '';
     for (let i = 0; i < parts.length; i++) {
       const last = i === parts.length - 1;
-      const sent = await this.call(chatId, i === 0, () =>
+      const sent = await this.call(chatId, first && i === 0, () =>
         this.bot.telegram.sendMessage(chatId, parts[i]!, { link_preview_options: { is_disabled: true }, ...(last && markup ? { reply_markup: markup } : {}) }),
       );
       ref = String(sent.message_id);
@@ -229,20 +244,49 @@ export class TelegramChannel implements Channel {
     return ref;
   }
 
-  private async sendAttachment(chatId: string, a: Attachment): Promise<void> {
+  private async sendAttachment(chatId: string, a: Attachment, locale: string): Promise<void> {
     const tg = this.bot.telegram;
     const caption = a.caption ? { caption: a.caption.slice(0, 1024) } : {};
     if (a.kind === 'location' && a.latitude !== undefined && a.longitude !== undefined) {
       await this.call(chatId, false, () => tg.sendLocation(chatId, a.latitude!, a.longitude!));
       return;
     }
-    // A file kept on another platform cannot be sent here by reference.
-    if (a.platform !== 'telegram' || !a.fileRef) return;
+    if (!a.fileRef) return;
+    if (a.platform !== 'telegram') return this.sendForeign(chatId, a, locale);
     const ref = a.fileRef;
     if (a.kind === 'photo') await this.call(chatId, false, () => tg.sendPhoto(chatId, ref, caption));
     else if (a.kind === 'voice') await this.call(chatId, false, () => tg.sendVoice(chatId, ref, caption));
     else if (a.kind === 'video') await this.call(chatId, false, () => tg.sendVideo(chatId, ref, caption));
     else await this.call(chatId, false, () => tg.sendDocument(chatId, ref, caption));
+  }
+
+  /**
+   * A file kept on another platform: fetched from there (within 50 MB, refused before download
+   * when its size says so) and uploaded; when it cannot cross, a note in the reader's language.
+   */
+  private async sendForeign(chatId: string, a: Attachment, locale: string): Promise<void> {
+    const tg = this.bot.telegram;
+    const got = await fetchForCrossing(this.opts.files, a, TELEGRAM_UPLOAD_LIMIT);
+    if (!got.ok) {
+      this.logger.info({ platform: a.platform, kind: a.kind, reason: got.reason }, 'a file could not cross to telegram; the reader gets a note');
+      await this.sendText(chatId, crossingNote(a, got.reason, locale, got.limitBytes), undefined, false);
+      return;
+    }
+    const { file } = got;
+    // A caption that is only the file name says nothing the file does not.
+    const caption = a.caption && a.caption !== a.fileName ? { caption: a.caption.slice(0, 1024) } : {};
+    const mime = file.mimeType;
+    const upload = async () => {
+      // A fresh stream each try: an upload that failed may have read part of it.
+      const input = { source: Buffer.from(file.bytes), filename: file.name };
+      if (a.kind === 'photo' && /^image\/(jpeg|png|webp)$/.test(mime) && file.sizeBytes <= TELEGRAM_PHOTO_UPLOAD_LIMIT) await this.call(chatId, false, () => tg.sendPhoto(chatId, input, caption));
+      else if (a.kind === 'voice' && /^audio\/(ogg|opus)/.test(mime)) await this.call(chatId, false, () => tg.sendVoice(chatId, input, caption));
+      else if (a.kind === 'video' && mime === 'video/mp4') await this.call(chatId, false, () => tg.sendVideo(chatId, input, caption));
+      else await this.call(chatId, false, () => tg.sendDocument(chatId, input, caption));
+    };
+    if (await sendWithRetries(upload, (err) => err instanceof RetryAfterError || err instanceof RecipientUnreachableError)) return;
+    this.logger.info({ platform: a.platform, kind: a.kind, reason: 'send_failed' }, 'a file could not be uploaded to telegram; the reader gets a note');
+    await this.sendText(chatId, crossingNote(a, 'send_failed', locale), undefined, false);
   }
 
   /**
@@ -283,7 +327,7 @@ export class TelegramChannel implements Channel {
   }
 
   private async setCommands(): Promise<void> {
-    const commands = (locale: string) => (['start', 'report', 'ask', 'mine', 'patrol', 'leave', 'back', 'help', 'lang', 'tz', 'cancel'] as const).map((c) => ({ command: c, description: t(locale, `telegram:commands.${c}`) }));
+    const commands = (locale: string) => (['start', 'report', 'ask', 'mine', 'patrol', 'leave', 'back', 'help', 'lang', 'tz', 'reach', 'cancel'] as const).map((c) => ({ command: c, description: t(locale, `telegram:commands.${c}`) }));
     try {
       // Telegram tells languages apart by two letters only: zh-TW readers get the default (zh-CN) list.
       await this.bot.telegram.setMyCommands(commands('zh-CN'));

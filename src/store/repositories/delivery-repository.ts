@@ -181,3 +181,23 @@ export async function deliveriesByIds(db: Executor, ids: string[]): Promise<Deli
   if (!ids.length) return [];
   return db.select().from(deliveries).where(inArray(deliveries.id, ids));
 }
+
+/** True when the person was already given one of these notices about the matter (written, whatever its state). */
+export async function hasNoticeOf(db: Executor, matterId: string, personId: string, templates: readonly string[]): Promise<boolean> {
+  const [row] = await db
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(and(eq(deliveries.matterId, matterId), eq(deliveries.personId, personId), inArray(deliveries.template, [...templates])))
+    .limit(1);
+  return Boolean(row);
+}
+
+/** Takes back one delivery not sent (pending, or claimed by a sender whose lease ran out before `staleBefore`). */
+export async function supersedeDelivery(db: Executor, id: string, staleBefore: Date): Promise<boolean> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: 'superseded', claimedBy: null, claimedAt: null })
+    .where(and(eq(deliveries.id, id), or(eq(deliveries.status, 'pending'), and(eq(deliveries.status, 'sending'), lt(deliveries.claimedAt, staleBefore)))))
+    .returning({ id: deliveries.id });
+  return rows.length > 0;
+}

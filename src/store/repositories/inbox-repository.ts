@@ -67,3 +67,10 @@ export async function inboxRows(db: Executor, ids: string[]): Promise<InboxRow[]
   if (!ids.length) return [];
   return db.select().from(inbox).where(inArray(inbox.id, ids));
 }
+
+/** Deletes up to `limit` rows handled before `before`; given-up rows stay for operators. Returns how many went. */
+export async function deleteHandledInbox(db: Executor, before: Date, limit: number): Promise<number> {
+  const page = db.select({ id: inbox.id }).from(inbox).where(and(eq(inbox.status, 'handled'), lt(inbox.doneAt, before))).limit(limit);
+  const out = await db.delete(inbox).where(inArray(inbox.id, page)).returning({ id: inbox.id });
+  return out.length;
+}

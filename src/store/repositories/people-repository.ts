@@ -1,5 +1,6 @@
 // Queries on people, their identities and their places in the grid tree.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { ROUTING_ROLES } from '../../domain/routing.js';
 import type { Platform, Role } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { gridNodes, identities, matters, people, roles } from '../schema.js';
@@ -172,7 +173,7 @@ export async function routingStaff(
     })
     .from(roles)
     .innerJoin(people, eq(people.id, roles.personId))
-    .where(and(inArray(roles.gridNodeId, nodeIds), inArray(roles.role, ['officer_full', 'officer_part', 'grid_leader'])))
+    .where(and(inArray(roles.gridNodeId, nodeIds), inArray(roles.role, [...ROUTING_ROLES])))
     .orderBy(asc(people.id));
   return rows
     .filter((r) => (r.role === 'grid_leader' ? r.nodeId === villageId : r.nodeId === unitId))

@@ -1,7 +1,7 @@
 // The Slack matter cards posted, so each can be updated in place. No business rules here.
-import { and, asc, desc, eq, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, lt } from 'drizzle-orm';
 import type { Executor } from '../db.js';
-import { slackCards } from '../schema.js';
+import { matters, slackCards } from '../schema.js';
 
 export type SlackCardRow = typeof slackCards.$inferSelect;
 export type NewSlackCard = Pick<typeof slackCards.$inferInsert, 'matterId' | 'personId' | 'channel' | 'ts' | 'template' | 'locale'>;
@@ -48,4 +48,14 @@ export async function touchCard(db: Executor, id: string): Promise<void> {
 /** Forgets a card Slack no longer has (deleted, or the channel archived). */
 export async function dropCard(db: Executor, id: string): Promise<void> {
   await db.delete(slackCards).where(eq(slackCards.id, id));
+}
+
+/** Matters that moved after one of their cards was last drawn: each has a card refresh to do. */
+export async function mattersWithStaleCards(db: Executor): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ matterId: slackCards.matterId })
+    .from(slackCards)
+    .innerJoin(matters, eq(matters.id, slackCards.matterId))
+    .where(lt(slackCards.updatedAt, matters.updatedAt));
+  return rows.map((r) => r.matterId);
 }

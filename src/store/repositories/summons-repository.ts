@@ -1,7 +1,7 @@
 // Queries on summons (网格吹哨、部门报到) and on the departments and liaisons they reach.
-import { and, asc, desc, eq, inArray, isNotNull, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db.js';
-import { departments, people, roles, summons } from '../schema.js';
+import { departments, matters, people, roles, summons } from '../schema.js';
 
 export type SummonsRow = typeof summons.$inferSelect;
 export type NewSummons = typeof summons.$inferInsert;
@@ -88,4 +88,14 @@ export async function latestSummons(db: Executor, matterId: string, departmentId
     .orderBy(desc(summons.summonedAt))
     .limit(1);
   return row;
+}
+
+/** Summons of open matters due by `dueBy` whose department has not reported in and whose township was not yet alerted. */
+export async function summonsAwaitingReportIn(db: Executor, dueBy: Date): Promise<Array<Pick<SummonsRow, 'id' | 'reportDueAt'>>> {
+  return db
+    .select({ id: summons.id, reportDueAt: summons.reportDueAt })
+    .from(summons)
+    .innerJoin(matters, eq(matters.id, summons.matterId))
+    .where(and(isNull(summons.reportedInAt), isNull(summons.signedOffAt), isNull(summons.overdueAlertedAt), eq(matters.state, 'open'), lte(summons.reportDueAt, dueBy)))
+    .orderBy(asc(summons.reportDueAt));
 }

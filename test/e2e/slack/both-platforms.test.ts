@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identities, matters } from '../../../src/store/schema.js';
 import { newOfficer, newTree, type Tree } from '../../support/factories.js';
 import { FakeSlackApi } from '../../support/slack/fake-slack-api.js';
-import { buttonPress, messageEvent, slashCommand, viewSubmission } from '../../support/slack/signed-requests.js';
+import { buttonPress, messageEvent, slashCommand } from '../../support/slack/signed-requests.js';
 import { cardsOf, linkSlack, startSlackHarness, type SlackHarness } from '../../support/slack/slack-harness.js';
+import { SlackPerson } from '../../support/slack/slack-person.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
@@ -82,17 +83,18 @@ describe('a villager on Telegram, an officer in Slack', () => {
 
     // A note stays inside.
     await h.send(messageEvent({ user: OFFICER, channel: OFFICER_DM, threadTs: card.ts, text: 'note: 装修的是村主任亲戚，注意方式。' }));
-    await h.waitCall('chat.postEphemeral', (c) => c.args.user === OFFICER && String(c.args.text).includes('内部备注'));
+    // The flows confirm it in the officer's DM.
+    await h.waitCall('chat.postMessage', (c) => c.args.channel === OFFICER && !c.args.thread_ts && FakeSlackApi.textOf(c).includes('内部备注'), 'the note confirmed');
 
     // The villager answers with Telegram's reply-to: it appears in the card's thread.
     await replyTo(emulator, v, reply.messageId, '谢谢，今晚我再看看。');
     await h.waitCall('chat.postMessage', (c) => c.args.thread_ts === card.ts && FakeSlackApi.textOf(c).includes('谢谢，今晚我再看看。'), 'the answer in the thread');
 
-    // Settled in a modal; the villager gets the result with the rating buttons.
-    const press = buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: card.ts, value: `mx:settle:${ref}` });
-    await h.send(press);
-    const view = (await h.waitCall('views.open', (c) => c.args.trigger_id === press.triggerId)).args.view as Record<string, any>;
-    await h.send(viewSubmission({ user: OFFICER, view, values: { text: '已和装修户约定，晚上十点后停工。' } }));
+    // Settled: the result asked in the DM, written in the flow's modal; the villager gets it with the rating buttons.
+    const o = new SlackPerson(h, OFFICER).mark();
+    await h.send(buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: card.ts, value: `mx:settle:${ref}`, blockId: `card_${ref}` }));
+    await o.waitForText('办理结果');
+    await o.answerInModal('填写', '已和装修户约定，晚上十点后停工。');
     const settled = await saw(v, `${ref} 已办结`);
     expect(settled.text).toContain('晚上十点后停工');
     expect(settled.buttons.flat().map((b) => b.label)).toEqual(['满意', '基本满意', '不满意']);
@@ -109,8 +111,9 @@ describe('a villager on Telegram, an officer in Slack', () => {
     const code = /([2-9A-Z]{8})/.exec((await o.waitForText('/grid link')).text)![1]!;
     const url = `${api.url}/respond/link-1`;
     await h.send(slashCommand({ user: 'U0HONGMEI1', channel: 'D0HONGMEI1', text: `link ${code}`, responseUrl: url }));
-    const answer = await h.waitCall('/respond/link-1');
-    expect(String(answer.args.text)).toContain('赵红梅');
+    // The flows answer in the new identity's DM.
+    const answer = await h.waitCall('chat.postMessage', (c) => c.args.channel === 'U0HONGMEI1', 'the answer to /grid link');
+    expect(FakeSlackApi.textOf(answer)).toContain('赵红梅');
     const ids = await store.db.select().from(identities).where(eq(identities.personId, officer.id));
     expect(ids.map((i) => i.platform).sort()).toEqual(['slack', 'telegram']);
   });

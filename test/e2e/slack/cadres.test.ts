@@ -1,15 +1,16 @@
-// Cadres and officers in Slack beyond the card: transfer, escalation and whistle through modals,
+// Cadres and officers in Slack beyond the card: transfer, escalation and whistle asked by the flows in the DM,
 // a grid node's alert channel, /grid status|mine|stats|link, App Home, and linking an account.
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runOp } from '../../../src/app/ops.js';
 import { intake } from '../../../src/services/intake-service.js';
-import { gridNodes, identities, matters, roles, summons } from '../../../src/store/schema.js';
+import { gridNodes, identities, matterEvents, matters, roles, summons } from '../../../src/store/schema.js';
 import { newBackup, newGridLeader, newNode, newOfficer, newPerson, newTree, newVillager, type PersonRow, type Tree } from '../../support/factories.js';
 import { newDepartment } from '../../support/matter-factories.js';
 import { FakeSlackApi } from '../../support/slack/fake-slack-api.js';
 import { buttonPress, eventRequest, slashCommand, viewSubmission } from '../../support/slack/signed-requests.js';
 import { cardsOf, linkSlack, startSlackHarness, type SlackHarness } from '../../support/slack/slack-harness.js';
+import { SlackPerson } from '../../support/slack/slack-person.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -68,31 +69,35 @@ describe('cadres and officers in Slack', () => {
     return { matter: r.matter, card: card! };
   }
 
+  /** `/grid …`: the flows answer in the person's DM, as its Telegram command is answered in the chat. */
   async function command(user: string, text: string): Promise<string> {
     const url = `${api.url}/respond/${++responses}`;
+    const before = api.called('chat.postMessage').length;
     await h.send(slashCommand({ user, channel: FakeSlackApi.dmOf(user), text, responseUrl: url }));
-    const call = await h.waitCall(`/respond/${responses}`, undefined, `the answer to /grid ${text}`);
-    expect(call.args.response_type).toBe('ephemeral');
+    const call = await waitFor(() => api.called('chat.postMessage').slice(before).find((c) => c.args.channel === user) ?? null, `the answer to /grid ${text}`);
     return String(call.args.text);
   }
 
-  it('transfers through a modal listing the people of the grid line; the old card loses its buttons', async () => {
+  it('transfers to someone of the grid line chosen in the DM; the old card loses its buttons', async () => {
     const { matter, card } = await reported();
-    const press = buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: card.ts, value: `mx:transfer:${matter.ref}` });
-    await h.send(press);
-    const opened = await h.waitCall('views.open', (c) => c.args.trigger_id === press.triggerId);
-    const view = opened.args.view as Record<string, any>;
-    const options = JSON.stringify(view.blocks);
+    const o = new SlackPerson(h, OFFICER).mark();
+    await h.send(buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: card.ts, value: `mx:transfer:${matter.ref}`, blockId: `card_${matter.ref}` }));
+    const who = await o.waitForText('转给谁办理');
+    const options = who.buttons.map((b) => b.label).join(' ');
     expect(options).toContain('刘建国');
     expect(options).toContain('张国华');
     expect(options).not.toContain('李冬梅'); // not to oneself
-    await h.send(viewSubmission({ user: OFFICER, view, values: { target: { selected: backup.id }, text: '我明天去县里开会' } }));
+    await o.press(/刘建国/);
+    await o.waitForText('转办的原因');
+    await o.say('我明天去县里开会');
     await waitFor(async () => (await matterRow(matter.id)).assigneeId === backup.id, 'the transfer');
     // The new assignee gets a card of their own; the old one is redrawn without buttons.
     await h.waitCall('chat.postMessage', (c) => c.args.channel === BACKUP && FakeSlackApi.textOf(c).includes(matter.ref), 'the card for 刘建国');
     const redrawn = await h.waitCall('chat.update', (c) => c.args.ts === card.ts && FakeSlackApi.textOf(c).includes('刘建国'));
     expect(JSON.stringify(redrawn.args.blocks)).not.toContain('"mx:');
-    await h.waitCall('chat.postEphemeral', (c) => c.args.user === OFFICER && String(c.args.text).includes('刘建国'));
+    await o.waitForText('刘建国');
+    const [event] = (await store.db.select().from(matterEvents).where(eq(matterEvents.matterId, matter.id))).filter((e) => e.action === 'transfer');
+    expect(event!.note).toBe('我明天去县里开会');
   });
 
   it('escalates with a reason; the village alert channel gets a card a township cadre works from; a whistle summons a department', async () => {
@@ -100,10 +105,13 @@ describe('cadres and officers in Slack', () => {
     const dept = await newDepartment(store.db, { code: 'water', name: '湖泽镇水利站', at: tree.township });
     const { matter, card } = await reported('河堤有一段塌了，小孩常在那里玩。');
 
-    const press = buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: card.ts, value: `mx:escalate:${matter.ref}` });
-    await h.send(press);
-    const view = (await h.waitCall('views.open', (c) => c.args.trigger_id === press.triggerId)).args.view as Record<string, any>;
-    // An empty reason is refused in the modal itself.
+    const o = new SlackPerson(h, OFFICER).mark();
+    await h.send(buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: card.ts, value: `mx:escalate:${matter.ref}`, blockId: `card_${matter.ref}` }));
+    await o.waitForText('为什么要上报');
+    // The reason is written in the flow's modal; an empty one is refused in the modal itself.
+    const opened = api.called('views.open').length;
+    await o.press('填写');
+    const view = (await waitFor(() => api.called('views.open')[opened] ?? null, 'the answer modal')).args.view as Record<string, any>;
     const empty = await h.send(viewSubmission({ user: OFFICER, view, values: { text: '   ' } }));
     expect(await empty.json()).toMatchObject({ response_action: 'errors', errors: { text: expect.stringContaining('内容是空的') } });
     await h.send(viewSubmission({ user: OFFICER, view, values: { text: '需要村里协调挖掘机' } }));
@@ -116,18 +124,24 @@ describe('cadres and officers in Slack', () => {
     const channelCard = await waitFor(async () => (await cardsOf(store.db, matter.id)).find((c) => c.channel === VILLAGE_CHANNEL), 'the channel card recorded');
     expect(channelCard.personId).toBeNull();
 
-    // A township cadre supervises from the channel card; every card of the matter is redrawn.
-    await h.send(buttonPress({ user: TOWN, channel: VILLAGE_CHANNEL, messageTs: channelCard.ts, value: `mx:supervise:${matter.ref}` }));
+    // A township cadre supervises from the channel card (the flow asks his word in his DM); every
+    // card of the matter is redrawn.
+    const t = new SlackPerson(h, TOWN).mark();
+    await h.send(buttonPress({ user: TOWN, channel: VILLAGE_CHANNEL, messageTs: channelCard.ts, value: `mx:supervise:${matter.ref}`, blockId: `card_${matter.ref}` }));
+    await t.waitForText('督办事项');
+    await t.press('请今天之内办结。');
     await waitFor(async () => (await matterRow(matter.id)).supervised, 'the supervision');
     await h.waitCall('chat.update', (c) => c.args.ts === channelCard.ts);
     await h.waitCall('chat.update', (c) => c.args.ts === card.ts && FakeSlackApi.textOf(c).includes('张国华'));
 
-    // 吹哨: the cadre summons the water station from the channel card.
-    const whistle = buttonPress({ user: TOWN, channel: VILLAGE_CHANNEL, messageTs: channelCard.ts, value: `mx:whistle:${matter.ref}` });
-    await h.send(whistle);
-    const wview = (await h.waitCall('views.open', (c) => c.args.trigger_id === whistle.triggerId)).args.view as Record<string, any>;
-    expect(JSON.stringify(wview.blocks)).toContain('湖泽镇水利站');
-    await h.send(viewSubmission({ user: TOWN, view: wview, values: { depts: { selected: dept.id }, text: '河堤塌方，请水利站到场' } }));
+    // 吹哨: the cadre summons the water station from the channel card; the flow asks in his DM.
+    t.mark();
+    await h.send(buttonPress({ user: TOWN, channel: VILLAGE_CHANNEL, messageTs: channelCard.ts, value: `mx:whistle:${matter.ref}`, blockId: `card_${matter.ref}` }));
+    const depts = await t.waitForText('要请哪个部门来协办');
+    expect(depts.buttons.map((b) => b.label)).toContain(dept.name);
+    await t.press(dept.name);
+    await t.waitForText('请写一下需要部门做什么');
+    await t.say('河堤塌方，请水利站到场');
     await waitFor(async () => (await store.db.select().from(summons).where(eq(summons.matterId, matter.id))).length === 1, 'the summons');
 
     // A press by someone with no place on this line is refused where they pressed.
@@ -135,7 +149,8 @@ describe('cadres and officers in Slack', () => {
     await linkSlack(store.db, stranger.id, 'U0OTHER001');
     await h.send(buttonPress({ user: 'U0OTHER001', channel: VILLAGE_CHANNEL, messageTs: channelCard.ts, value: `mx:takeover:${matter.ref}` }));
     const refused = await h.waitCall('chat.postEphemeral', (c) => c.args.user === 'U0OTHER001' && c.args.channel === VILLAGE_CHANNEL);
-    expect(String(refused.args.text)).toContain('没有找到');
+    expect(String(refused.args.text)).toContain('找不到这个事项');
+    expect((await matterRow(matter.id)).assigneeId).not.toBe(stranger.id);
   });
 
   it('answers /grid status, mine and stats, and shows App Home with overdue matters first', async () => {
@@ -146,23 +161,29 @@ describe('cadres and officers in Slack', () => {
 
     const status = await command(OFFICER, `status ${first.matter.ref}`);
     expect(status).toContain(first.matter.ref);
-    expect(status).toContain('分流');
+    expect(status).toContain('分流'); // the matter's detail, with its buttons
     expect(await command(OFFICER, 'status 1234-5678')).toContain('不对');
     // Someone with no relation to the matter learns nothing about it.
     const other = await newOfficer(store.db, tree.otherUnit, '赵红梅');
     await linkSlack(store.db, other.id, 'U0OTHER001');
-    expect(await command('U0OTHER001', `status ${first.matter.ref}`)).toContain('没有找到');
+    expect(await command('U0OTHER001', `status ${first.matter.ref}`)).toContain('找不到这个事项');
 
     const mine = await command(OFFICER, 'mine');
     expect(mine.indexOf(second.matter.ref)).toBeGreaterThan(-1);
     expect(mine.indexOf(second.matter.ref)).toBeLessThan(mine.indexOf(first.matter.ref));
-    expect(mine).toContain('已超时');
+    expect(mine).toContain('超时');
 
     const stats = await command(LEADER, 'stats');
     expect(stats).toContain('水川村');
     expect(stats).toContain('受理 2 件');
     expect(await command('U0NOBODY01', 'stats')).toContain('/grid link');
-    expect(await command(OFFICER, '')).toContain('/grid status');
+    // /grid alone is the flows' help, naming the commands as Slack types them.
+    const help = await command(OFFICER, '');
+    expect(help).toContain('卡片');
+    expect(help).toContain('/grid status 受理编号');
+    expect(help).toContain('/grid stats');
+    expect(help).toContain('/grid lang');
+    expect(help).not.toContain(' /lang');
 
     await h.send(eventRequest({ type: 'app_home_opened', user: OFFICER, channel: OFFICER_DM, tab: 'home' }));
     const home = await h.waitCall('views.publish', (c) => c.args.user_id === OFFICER);

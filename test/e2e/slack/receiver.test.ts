@@ -18,10 +18,10 @@ describe('the Slack receiver', () => {
   let store: TestStore;
   let api: FakeSlackApi;
   let h: SlackHarness;
-  // While set, the `slack` jobs wait for it: a request answered meanwhile was acknowledged before its work.
+  // While set, the `chat` jobs wait for it: a request answered meanwhile was acknowledged before its work.
   let hold: { promise: Promise<void>; release: () => void } | null = null;
   const wrap: StartWorkersOptions['wrap'] = (name, handler) =>
-    name !== 'slack'
+    name !== 'chat'
       ? handler
       : (async (data: never, meta: never) => {
           await hold?.promise;
@@ -47,7 +47,7 @@ describe('the Slack receiver', () => {
     await h?.close();
   });
 
-  const queued = async () => (await store.db.select().from(outbox)).filter((r) => r.queue === 'slack').length;
+  const queued = async () => (await store.db.select().from(outbox)).filter((r) => r.queue === 'chat').length;
 
   it('answers 401 to a bad signature and to a request older than 5 minutes or more than 5 minutes ahead, and queues nothing', async () => {
     const req = messageEvent({ user: 'U0SOMEONE', channel: 'D0SOMEONE', text: '你好' });
@@ -90,12 +90,13 @@ describe('the Slack receiver', () => {
     expect(ev.status).toBe(200);
     expect(cmd.status).toBe(200);
     expect(api.called('views.publish')).toHaveLength(0);
-    expect(api.called('/respond/1')).toHaveLength(0);
-    // The work is done by the worker afterwards.
+    expect(api.called('chat.postMessage')).toHaveLength(0);
+    // The work is done by the flows afterwards: App Home says how to link; the command, in the DM, greets a newcomer.
     hold.release();
-    await h.waitCall('views.publish', (c) => c.args.user_id === 'U0SOMEONE');
-    const answered = await h.waitCall('/respond/1');
-    expect(String(answered.args.text)).toContain('/grid link');
+    const home = await h.waitCall('views.publish', (c) => c.args.user_id === 'U0SOMEONE');
+    expect(JSON.stringify(home.args.view)).toContain('/grid link');
+    const answered = await h.waitCall('chat.postMessage', (c) => c.args.channel === 'U0SOMEONE');
+    expect(String(answered.args.text)).toContain('先选一下语言');
   });
 
   it('fails the job when a Web API call fails, and the queue retries it', async () => {

@@ -63,8 +63,9 @@ describe('rating departments from Slack', () => {
     // Relieved by the township's takeover, the officer still helps on it: `/grid mine` says so.
     const o = new SlackPerson(h, OFFICER);
     await o.command('mine');
-    const mine = await h.waitCall('/respond/U0OFFICER2-1', undefined, 'the answer to /grid mine');
-    expect(String(mine.args.text)).toMatch(new RegExp(`您协助办理的（1）[\\s\\S]*${ref}`));
+    // The flows answer the command in the person's DM with the app.
+    const mine = await o.waitForText('您协助办理的事项（1 件）');
+    expect(mine.text).toMatch(new RegExp(`您协助办理的事项（1 件）[\\s\\S]*${ref}`));
 
     const t = new SlackPerson(h, TOWN);
     const signedOff = await t.waitForText('【部门办结】湖泽镇农业农村办');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { intake } from '../../../src/services/intake-service.js';
 import { matterEvents, matters, people } from '../../../src/store/schema.js';
 import { newDepartmentWithLiaison, setAlerts } from '../../support/alert-factories.js';
-import { newBackup, newGridLeader, newOfficer, newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
+import { newBackup, newGridLeader, newNode, newOfficer, newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
@@ -92,6 +92,9 @@ describe('officers', () => {
     const backup = await newBackup(store.db, tree.unit, '刘建国', { telegram: String(b.userId) });
     await newGridLeader(store.db, tree.village, '张国华');
     await newOfficer(store.db, tree.otherUnit, '赵红梅');
+    // Not offered: an officer of another village, a department's liaison at the township.
+    await newOfficer(store.db, await newNode(store.db, { name: '别村第一组', level: 'unit', parent: await newNode(store.db, { name: '别村', level: 'village', parent: tree.township }) }), '外村人');
+    await newPerson(store.db, { name: '水利站联络员', role: 'liaison', at: tree.township });
     const v = tg('罗秀英');
     await newVillager(store.db, tree.unit, '罗秀英', { telegram: String(v.userId) });
     const m = await reported(String(v.userId), '村口的路被水冲坏了。', 'hazard');

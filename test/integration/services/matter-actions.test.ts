@@ -7,6 +7,7 @@ import { intake } from '../../../src/services/intake-service.js';
 import { parseActionData, performAction, actionData } from '../../../src/services/matter-actions.js';
 import { renderDelivery } from '../../../src/services/notify-service.js';
 import { routeMatter } from '../../../src/services/routing-service.js';
+import { transferTargets } from '../../../src/services/transfer-targets.js';
 import { deliveries, matterEvents, matters, messages } from '../../../src/store/schema.js';
 import { newBackup, newGridLeader, newNode, newOfficer, newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { testLogger } from '../../support/runtime.js';
@@ -139,7 +140,12 @@ describe.each(STORE_KINDS)('matter actions on %s', (kind) => {
     expect((await performAction(ctx, { matter: m.ref, actorId: p.villager.id, request: { action: 'urge' } })).ok).toBe(true);
     const again = await performAction(ctx, { matter: m.ref, actorId: p.villager.id, request: { action: 'urge' } });
     expect(again).toMatchObject({ ok: false, code: 'too_soon' });
-    clock = new Date(clock.getTime() + 25 * 3600_000);
+    // The next urge is allowed exactly one reply period after the last: not a millisecond before.
+    const retryAt = !again.ok ? again.retryAt! : new Date(0);
+    expect(retryAt.getTime()).toBeGreaterThan(clock.getTime());
+    clock = new Date(retryAt.getTime() - 1);
+    expect(await performAction(ctx, { matter: m.ref, actorId: p.villager.id, request: { action: 'urge' } })).toMatchObject({ ok: false, code: 'too_soon', retryAt });
+    clock = retryAt;
     expect((await performAction(ctx, { matter: m.ref, actorId: p.villager.id, request: { action: 'urge' } })).ok).toBe(true);
   });
 
@@ -174,5 +180,20 @@ describe.each(STORE_KINDS)('matter actions on %s', (kind) => {
     const moved = await performAction(ctx, { matter: m.ref, actorId: p.officer.id, request: { action: 'transfer', toPersonId: p.otherOfficer.id, reason: '他熟悉情况' } });
     expect(moved.ok && moved.matter.assigneeId).toBe(p.otherOfficer.id);
     expect(await templatesFor(m.id, p.otherOfficer.id)).toEqual(['assigned']);
+  });
+
+  it('offers for transfer exactly the people the transfer accepts (one rule for both)', async () => {
+    const p = await people();
+    const m = await reported();
+    const away = await newOfficer(store.db, tree.otherUnit, '请假人', { onLeave: true });
+    const liaison = await newPerson(store.db, { name: '水利站联络员', role: 'liaison', at: tree.township });
+    const elsewhere = await newOfficer(store.db, await newNode(store.db, { name: '别村第一组', level: 'unit', parent: tree.township }), '外村人');
+    const offered = (await transferTargets(store.db, m)).map((s) => s.personId);
+    // The holder is not offered; the backup, the neighbouring grid (its officer on leave too), the village and the township are.
+    expect(new Set(offered)).toEqual(new Set([p.backup.id, p.otherOfficer.id, away.id, p.leader.id, p.townCadre.id]));
+    for (const outsider of [liaison.id, elsewhere.id, p.villager.id, p.officer.id])
+      expect(await performAction(ctx, { matter: m.ref, actorId: p.leader.id, request: { action: 'transfer', toPersonId: outsider } }), outsider).toMatchObject({ ok: false, code: 'invalid_target' });
+    const onLeave = await performAction(ctx, { matter: m.ref, actorId: p.leader.id, request: { action: 'transfer', toPersonId: away.id } });
+    expect(onLeave.ok && onLeave.matter.assigneeId).toBe(away.id);
   });
 });

@@ -1,5 +1,8 @@
 // A stand-in for Slack's Web API on loopback that records every call. Calls arrive form-encoded
 // (or JSON) with a Bearer token; Block Kit fields come back parsed. response_url posts land here too.
+// Files: shared files (putFile) answer files.info and download from url_private with the bot's
+// token; the external upload flow (files.getUploadURLExternal, the upload URL,
+// files.completeUploadExternal) keeps what was uploaded in `uploads`.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -17,7 +20,7 @@ export const BOT = { user_id: 'UBOT0001', bot_id: 'BBOT0001', team_id: 'T0GRID01
 function parseBody(req: IncomingMessage, raw: string): Record<string, any> {
   const type = req.headers['content-type'] ?? '';
   const args: Record<string, any> = type.includes('json') ? (raw ? JSON.parse(raw) : {}) : Object.fromEntries(new URLSearchParams(raw));
-  for (const k of ['blocks', 'view', 'attachments']) {
+  for (const k of ['blocks', 'view', 'attachments', 'files']) {
     if (typeof args[k] === 'string') {
       try {
         args[k] = JSON.parse(args[k]);
@@ -29,8 +32,23 @@ function parseBody(req: IncomingMessage, raw: string): Record<string, any> {
   return args;
 }
 
+/** A file someone shared in Slack, as files.info describes it. */
+export interface SharedFile {
+  id: string;
+  name: string;
+  mimetype: string;
+  bytes: Buffer;
+  /** What files.info reports (default the bytes' length). */
+  size?: number;
+}
+
 export class FakeSlackApi {
   readonly calls: SlackCall[] = [];
+  /** Bytes POSTed to an upload URL, by the file id it was given for. */
+  readonly uploads = new Map<string, { filename: string; bytes: Buffer }>();
+  private readonly shared = new Map<string, SharedFile>();
+  /** Downloads that answer with this HTTP status the next N times. */
+  private downloadFaults = 0;
   private server!: Server;
   private seq = 0;
   /** Methods that answer 429 with Retry-After the next N times. */
@@ -42,12 +60,14 @@ export class FakeSlackApi {
   static async start(): Promise<FakeSlackApi> {
     const api = new FakeSlackApi();
     api.server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c) => (raw += c));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = new URL(req.url ?? '/', 'http://x').pathname;
-        const method = path.startsWith('/api/') ? path.slice(5) : path;
         const auth = req.headers.authorization;
+        if (path.startsWith('/files-pri/') || path.startsWith('/upload/')) return api.fileRoute(path, auth ?? null, Buffer.concat(chunks), res);
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const method = path.startsWith('/api/') ? path.slice(5) : path;
         const args = parseBody(req, raw);
         const call: SlackCall = { method, token: auth?.replace(/^Bearer\s+/, '') ?? null, args, at: Date.now() };
         api.calls.push(call);
@@ -95,11 +115,79 @@ export class FakeSlackApi {
       case 'views.open':
       case 'views.publish':
         return { ok: true, view: { id: `V${++this.seq}`, ...(typeof args.view === 'object' ? args.view : {}) } };
+      case 'files.info': {
+        const f = this.shared.get(String(args.file));
+        if (!f) return { ok: false, error: 'file_not_found' };
+        const url = `${this.url}/files-pri/${BOT.team_id}-${f.id}/${encodeURIComponent(f.name)}`;
+        return { ok: true, file: { id: f.id, name: f.name, mimetype: f.mimetype, size: f.size ?? f.bytes.length, url_private: url, url_private_download: `${url}?download=1` } };
+      }
+      case 'files.getUploadURLExternal': {
+        const id = `F${String(++this.seq).padStart(8, '0')}`;
+        this.pendingUploads.set(id, String(args.filename));
+        return { ok: true, upload_url: `${this.url}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = Array.isArray(args.files) ? args.files : [];
+        if (files.some((f: { id: string }) => !this.uploads.has(f.id))) return { ok: false, error: 'file_upload_not_found' };
+        return { ok: true, files: files.map((f: { id: string; title?: string }) => ({ id: f.id, title: f.title })) };
+      }
       case 'conversations.open':
         return { ok: true, channel: { id: FakeSlackApi.dmOf(String(args.users)) } };
       default:
         return { ok: true };
     }
+  }
+
+  private readonly pendingUploads = new Map<string, string>();
+
+  /** url_private downloads (with the bot token) and the upload URLs. */
+  private fileRoute(path: string, auth: string | null, body: Buffer, res: import('node:http').ServerResponse): void {
+    const token = auth?.replace(/^Bearer\s+/, '') ?? null;
+    if (path.startsWith('/upload/')) {
+      const id = path.slice('/upload/'.length);
+      const filename = this.pendingUploads.get(id);
+      this.calls.push({ method: 'upload', token, args: { file_id: id, length: body.length }, at: Date.now() });
+      if (!filename) {
+        res.writeHead(404).end();
+        return;
+      }
+      this.uploads.set(id, { filename, bytes: body });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${body.length}`);
+      return;
+    }
+    const id = path.split('/')[2]?.split('-').slice(1).join('-') ?? '';
+    this.calls.push({ method: 'download', token, args: { file: id }, at: Date.now() });
+    const f = this.shared.get(id);
+    if (this.downloadFaults > 0) {
+      this.downloadFaults -= 1;
+      res.writeHead(500).end();
+      return;
+    }
+    // Without the bot's token there is no file.
+    if (!f || token !== this.token) {
+      res.writeHead(f ? 403 : 404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': f.mimetype, 'content-length': String(f.bytes.length) }).end(f.bytes);
+  }
+
+  /** The bot token the service is configured with (downloads must carry it). */
+  token = 'xoxb-test-token';
+
+  /** A file someone shared: files.info describes it and url_private serves its bytes. */
+  putFile(file: SharedFile): void {
+    this.shared.set(file.id, file);
+  }
+
+  /** The next `times` downloads answer HTTP 500. */
+  failDownloads(times: number): void {
+    this.downloadFaults = times;
+  }
+
+  /** The bytes uploaded for the file a completeUploadExternal call shared. */
+  uploadOf(call: SlackCall): Buffer | undefined {
+    const id = Array.isArray(call.args.files) ? call.args.files[0]?.id : undefined;
+    return id ? this.uploads.get(id)?.bytes : undefined;
   }
 
   rateLimit(method: string, retryAfter: number, times = 1): void {
@@ -121,6 +209,9 @@ export class FakeSlackApi {
 
   reset(): void {
     this.calls.length = 0;
+    this.uploads.clear();
+    this.pendingUploads.clear();
+    this.downloadFaults = 0;
     this.limited.clear();
     this.failing.clear();
   }

@@ -72,7 +72,7 @@ export function interactionRequest(payload: Record<string, unknown>): SlackReque
 }
 
 /** A press on a button of a message the bot posted. */
-export function buttonPress(a: { user: string; channel: string; messageTs: string; value: string; actionId?: string; responseUrl?: string; messageText?: string }): SlackRequest & { triggerId: string } {
+export function buttonPress(a: { user: string; channel: string; messageTs: string; value: string; actionId?: string; blockId?: string; responseUrl?: string; messageText?: string }): SlackRequest & { triggerId: string } {
   const triggerId = `${Date.now()}.${randomBytes(4).toString('hex')}`;
   return {
     triggerId,
@@ -86,7 +86,7 @@ export function buttonPress(a: { user: string; channel: string; messageTs: strin
       channel: { id: a.channel },
       message: { ts: a.messageTs, text: a.messageText ?? '', type: 'message' },
       response_url: a.responseUrl ?? 'http://127.0.0.1:1/none',
-      actions: [{ type: 'button', action_id: a.actionId ?? 'mx_btn', block_id: 'b', value: a.value, action_ts: `${Date.now() / 1000}${++n}` }],
+      actions: [{ type: 'button', action_id: a.actionId ?? 'mx_btn', block_id: a.blockId ?? 'b', value: a.value, action_ts: `${Date.now() / 1000}${++n}` }],
     }),
   };
 }

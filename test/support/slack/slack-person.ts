@@ -8,14 +8,14 @@ import { waitFor } from '../wait.js';
 export interface SlackMessage {
   ts: string;
   text: string;
-  buttons: Array<{ label: string; data: string }>;
+  buttons: Array<{ label: string; data: string; blockId?: string }>;
 }
 
 function buttonsOf(blocks: unknown): SlackMessage['buttons'] {
   if (!Array.isArray(blocks)) return [];
   return blocks
     .filter((b) => b?.type === 'actions')
-    .flatMap((b) => (b.elements as Array<{ text?: { text: string }; value?: string }>).map((e) => ({ label: e.text?.text ?? '', data: e.value ?? '' })));
+    .flatMap((b) => (b.elements as Array<{ text?: { text: string }; value?: string }>).map((e) => ({ label: e.text?.text ?? '', data: e.value ?? '', blockId: b.block_id as string | undefined })));
 }
 
 export class SlackPerson {
@@ -32,9 +32,18 @@ export class SlackPerson {
 
   /** The bot's messages in this DM, in order, as they look now (chat.update applied). */
   messages(): SlackMessage[] {
+    return this.posts(false);
+  }
+
+  /** The bot's messages in this DM and in the threads of its cards (a card's notices), in order. */
+  withThreads(): SlackMessage[] {
+    return this.posts(true);
+  }
+
+  private posts(threads: boolean): SlackMessage[] {
     const out: SlackMessage[] = [];
     for (const c of this.h.api.calls) {
-      if (c.method === 'chat.postMessage' && (c.args.channel === this.userId || c.args.channel === this.dm) && !c.args.thread_ts && c.result?.ts) {
+      if (c.method === 'chat.postMessage' && (c.args.channel === this.userId || c.args.channel === this.dm) && (threads || !c.args.thread_ts) && c.result?.ts) {
         out.push({ ts: String(c.result.ts), text: String(c.args.text ?? ''), buttons: buttonsOf(c.args.blocks) });
       } else if (c.method === 'chat.update' && c.args.channel === this.dm) {
         const m = out.find((x) => x.ts === c.args.ts);
@@ -84,16 +93,16 @@ export class SlackPerson {
     await this.h.send(slashCommand({ user: this.userId, channel: this.dm, text, responseUrl: `${this.h.api.url}/respond/${this.userId}-${++this.responses}` }));
   }
 
-  /** Presses the newest button whose label matches, waiting for it to arrive. */
+  /** Presses the newest button whose label matches, waiting for it to arrive (a card's thread included). */
   async press(label: string | RegExp, timeoutMs = 15_000): Promise<SlackMessage> {
     const matches = (l: string) => (typeof label === 'string' ? l === label : label.test(l));
     const message = await waitFor(
-      () => [...this.messages()].reverse().find((m) => m.buttons.some((b) => matches(b.label))) ?? null,
-      `a Slack button "${label}" (have: ${JSON.stringify(this.messages().map((m) => m.buttons.map((b) => b.label)))})`,
+      () => [...this.withThreads()].reverse().find((m) => m.buttons.some((b) => matches(b.label))) ?? null,
+      `a Slack button "${label}" (have: ${JSON.stringify(this.withThreads().map((m) => m.buttons.map((b) => b.label)))})`,
       timeoutMs,
     );
     const button = message.buttons.find((b) => matches(b.label))!;
-    const press = buttonPress({ user: this.userId, channel: this.dm, messageTs: message.ts, value: button.data, messageText: message.text });
+    const press = buttonPress({ user: this.userId, channel: this.dm, messageTs: message.ts, value: button.data, ...(button.blockId ? { blockId: button.blockId } : {}), messageText: message.text });
     await this.h.send(press);
     return message;
   }

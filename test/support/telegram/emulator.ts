@@ -1,6 +1,8 @@
 // telegram-test-api on loopback, extended on the test side:
 // - the Bot API methods it lacks (sendPhoto, sendDocument, sendVoice, sendVideo, sendLocation,
-//   sendChatAction, setMyCommands, getFile, …) answered and stored like sendMessage;
+//   sendChatAction, setMyCommands, getFile, …) answered and stored like sendMessage; uploaded
+//   files (multipart) kept in `uploads`; files people sent (putFile) served by getFile and the
+//   bot file URL (/file/bot<token>/<path>), with the 20 MB download limit;
 // - webhook deliveries carry X-Telegram-Bot-Api-Secret-Token, as Telegram's do, and never crash
 //   the emulator when the bot refuses them;
 // - update and message ids taken before delivery, so updates sent at once (an album) differ;
@@ -103,27 +105,57 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
-function parseBody(req: IncomingMessage, raw: string): Record<string, any> {
-  if (!raw) return {};
-  const type = req.headers['content-type'] ?? '';
-  if (type.includes('application/json')) return JSON.parse(raw);
-  if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
-  return {};
+/** A file the bot uploaded (multipart), as the tests read it. */
+export interface Upload {
+  method: string;
+  chatId: string;
+  /** The multipart field that carried it (photo, document, voice…). */
+  field: string;
+  name: string;
+  bytes: Buffer;
 }
+
+/** Text fields as they are; uploaded files apart (telegraf sends files as multipart/form-data). */
+async function parseBody(req: IncomingMessage, raw: Buffer): Promise<{ body: Record<string, any>; files: Array<{ field: string; name: string; bytes: Buffer }> }> {
+  if (!raw.length) return { body: {}, files: [] };
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('application/json')) return { body: JSON.parse(raw.toString('utf8')), files: [] };
+  if (type.includes('application/x-www-form-urlencoded')) return { body: Object.fromEntries(new URLSearchParams(raw.toString('utf8'))), files: [] };
+  if (type.includes('multipart/form-data')) {
+    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+    const body: Record<string, any> = {};
+    const files: Array<{ field: string; name: string; bytes: Buffer }> = [];
+    for (const [field, value] of form.entries()) {
+      if (typeof value === 'string') body[field] = value;
+      else files.push({ field, name: value.name, bytes: Buffer.from(await value.arrayBuffer()) });
+    }
+    return { body, files };
+  }
+  return { body: {}, files: [] };
+}
+
+/** Bots may download files up to 20 MB (getFile answers "file is too big" above). */
+const DOWNLOAD_LIMIT = 20 * 1024 * 1024;
 
 export class TelegramEmulator {
   readonly calls: ApiCall[] = [];
   readonly webhookDeliveries: WebhookDelivery[] = [];
   readonly commands: Array<Record<string, any>> = [];
+  /** Files the bot uploaded with sendPhoto, sendDocument, sendVoice… */
+  readonly uploads: Upload[] = [];
+  /** Files people sent (by file_id): getFile answers for them and the file URL serves their bytes. */
+  private readonly files = new Map<string, { bytes: Buffer; sizeBytes: number; path: string }>();
+  /** File paths the bot downloaded, in order. */
+  readonly downloads: string[] = [];
   private faults: Fault[] = [];
   /** Messages refused for going over a limit (with `enforceLimits`). */
   readonly breaches: LimitBreach[] = [];
@@ -152,6 +184,11 @@ export class TelegramEmulator {
   async close(): Promise<void> {
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  /** Keeps a file a person sent; `sizeBytes` (default its length) is what getFile reports. */
+  putFile(fileId: string, bytes: Buffer, sizeBytes = bytes.length, ext = 'jpg'): void {
+    this.files.set(fileId, { bytes, sizeBytes, path: `files/${fileId}.${ext}` });
   }
 
   /** The next `times` calls of `method` (to `chatId`) get this answer instead. */
@@ -258,13 +295,18 @@ export class TelegramEmulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = Date.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+    if (download) return this.serveFile(download[1]!, download[2]!, res);
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(url.pathname);
     if (!match) return this.pass(req, res);
     const [, token, method] = match as unknown as [string, string, string];
     const raw = await readBody(req);
     let body: Record<string, any>;
+    let files: Array<{ field: string; name: string; bytes: Buffer }> = [];
     try {
-      body = { ...Object.fromEntries(url.searchParams), ...parseBody(req, raw) };
+      const parsed = await parseBody(req, raw);
+      body = { ...Object.fromEntries(url.searchParams), ...parsed.body };
+      files = parsed.files;
     } catch {
       body = {};
     }
@@ -288,6 +330,7 @@ export class TelegramEmulator {
       return answer(fault.status, fault.body);
     }
     if (SENDING.includes(method)) {
+      for (const f of files) this.uploads.push({ method, chatId: String(body.chat_id), field: f.field, name: f.name, bytes: f.bytes });
       const text = typeof body.caption === 'string' ? body.caption : `[${method.replace(/^send/, '').toLowerCase()}]`;
       const result = this.server.addBotMessage({ ...body, text, __method: method } as never, token);
       return answer(200, { ok: true, result });
@@ -295,13 +338,29 @@ export class TelegramEmulator {
     if (method === 'setMyCommands') this.commands.push(body);
     if (ACCEPTING.includes(method)) return answer(200, { ok: true, result: true });
     if (method === 'getFile') {
-      return answer(200, { ok: true, result: { file_id: body.file_id, file_unique_id: `u-${body.file_id}`, file_size: 1024, file_path: `files/${body.file_id}` } });
+      const file = this.files.get(String(body.file_id));
+      if (!file) return answer(400, { ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
+      if (file.sizeBytes > DOWNLOAD_LIMIT) return answer(400, { ok: false, error_code: 400, description: 'Bad Request: file is too big' });
+      return answer(200, { ok: true, result: { file_id: body.file_id, file_unique_id: `u-${body.file_id}`, file_size: file.sizeBytes, file_path: file.path } });
     }
     // Everything else goes to the emulator, with the body already read.
     this.calls.push({ method, body, at: Date.now(), status: 200 });
     (req as any).body = body;
     (req as any)._body = true;
     this.pass(req, res);
+  }
+
+  /** The Bot API's file URL: /file/bot<token>/<file_path>. */
+  private serveFile(token: string, path: string, res: ServerResponse): void {
+    const file = [...this.files.values()].find((f) => f.path === path);
+    if (token !== this.token || !file) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
+      return;
+    }
+    this.downloads.push(path);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.bytes.length) });
+    res.end(file.bytes);
   }
 
   private pass(req: IncomingMessage, res: ServerResponse): void {

@@ -74,9 +74,12 @@ export class TelegramPerson {
   }
 
   /** One photo; pass the same `mediaGroupId` to several (sent at once) for an album. */
-  async sendPhoto(opts: { caption?: string; mediaGroupId?: string; sizeBytes?: number } = {}): Promise<string> {
+  async sendPhoto(opts: { caption?: string; mediaGroupId?: string; sizeBytes?: number; bytes?: Buffer } = {}): Promise<string> {
     const fileId = `photo-${randomBytes(4).toString('hex')}`;
-    const size = opts.sizeBytes ?? 80_000;
+    const bytes = opts.bytes ?? randomBytes(2048);
+    const size = opts.sizeBytes ?? bytes.length;
+    // The bytes are kept with the emulator: the bot can fetch them (getFile, then the file URL).
+    this.emulator.putFile(fileId, bytes, size);
     await this.emulator.server.addUserMessage(
       this.client.makeMessage(undefined as never, {
         ...this.extra(),
@@ -96,8 +99,9 @@ export class TelegramPerson {
     return Promise.all(Array.from({ length: count }, (_, i) => this.sendPhoto({ mediaGroupId: group, ...(i === 0 && caption ? { caption } : {}) })));
   }
 
-  async sendDocument(sizeBytes: number, name = 'video.mp4'): Promise<void> {
+  async sendDocument(sizeBytes: number, name = 'video.mp4', bytes?: Buffer): Promise<void> {
     const id = `doc-${randomBytes(4).toString('hex')}`;
+    this.emulator.putFile(id, bytes ?? randomBytes(Math.min(sizeBytes, 4096)), sizeBytes, name.split('.').pop() ?? 'bin');
     await this.emulator.server.addUserMessage(
       this.client.makeMessage(undefined as never, { ...this.extra(), document: { file_id: id, file_unique_id: id, file_name: name, file_size: sizeBytes } } as never) as never,
     );

@@ -1,15 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { FloodGuard } from '../../../src/channels/flood-guard.js';
+import { MemoryRateBuckets } from '../../../src/channels/rate-buckets.js';
 
 describe('FloodGuard', () => {
-  it('passes a burst, warns once past it, drops the rest, and lets the person back in time', () => {
+  it('passes a burst, warns once past it, drops the rest, and lets the person back in time', async () => {
     let now = 0;
-    const g = new FloodGuard({ burst: 3, perMinute: 6 }, () => now);
-    expect([1, 2, 3].map(() => g.check('u'))).toEqual(['pass', 'pass', 'pass']);
-    expect(g.check('u')).toBe('warn');
-    expect(g.check('u')).toBe('drop');
-    expect(g.check('v')).toBe('pass');
+    const g = new FloodGuard({ burst: 3, perMinute: 6 }, new MemoryRateBuckets(() => now));
+    const verdicts = [];
+    for (let i = 0; i < 3; i++) verdicts.push(await g.check('u'));
+    expect(verdicts).toEqual(['pass', 'pass', 'pass']);
+    expect(await g.check('u')).toBe('warn');
+    expect(await g.check('u')).toBe('drop');
+    expect(await g.check('v')).toBe('pass');
     now += 10_000;
-    expect(g.check('u')).toBe('pass');
+    expect(await g.check('u')).toBe('pass');
+    // Flooding again within the minute: dropped without a second warning; a minute on, warned again.
+    expect(await g.check('u')).toBe('drop');
+    now += 60_000;
+    for (let i = 0; i < 3; i++) await g.check('u');
+    expect(await g.check('u')).toBe('warn');
+  });
+
+  it('is one limit for two guards drawing on the same buckets (two processes on one bot)', async () => {
+    let now = 0;
+    const shared = new MemoryRateBuckets(() => now);
+    const a = new FloodGuard({ burst: 4, perMinute: 6 }, shared, 'telegram:1');
+    const b = new FloodGuard({ burst: 4, perMinute: 6 }, shared, 'telegram:1');
+    const verdicts = [];
+    for (let i = 0; i < 6; i++) verdicts.push(await (i % 2 ? a : b).check('u'));
+    expect(verdicts).toEqual(['pass', 'pass', 'pass', 'pass', 'warn', 'drop']);
   });
 });

@@ -39,6 +39,18 @@ describe('config', () => {
     expect(() => loadConfig({ QUEUE_PREFIX: 'county-a' })).toThrow(/QUEUE_PREFIX: applies to queues on Redis/);
   });
 
+  it('reads the send lease and the inbox retention, with defaults, and refuses a lease shorter than one send', () => {
+    expect(loadConfig({}).recovery).toEqual({ sendLeaseMs: 30_000, inboxRetentionDays: 30 });
+    expect(loadConfig({ SEND_LEASE_SECONDS: '45', INBOX_RETENTION_DAYS: '7' }).recovery).toEqual({ sendLeaseMs: 45_000, inboxRetentionDays: 7 });
+    let err: unknown;
+    try {
+      loadConfig({ SEND_LEASE_SECONDS: '3', INBOX_RETENTION_DAYS: '0' });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual(['INBOX_RETENTION_DAYS', 'SEND_LEASE_SECONDS']);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).store.kind).toBe('pglite');
   });

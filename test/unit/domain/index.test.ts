@@ -17,6 +17,12 @@ describe('src/domain/index', () => {
       'dueAt',
       'DomainError',
       'isDomainError',
+      'isStaff',
+      'isCadreOf',
+      'levelRank',
+      'mayReceiveTransfer',
+      'mayUrge',
+      'parseActionData',
     ]) {
       expect(domain, name).toHaveProperty(name);
     }

@@ -1,6 +1,6 @@
 // 小事不出村，大事不出镇: what a matter starts as, what makes it urgent, and who may mark it.
 import { describe, expect, it } from 'vitest';
-import { climb, decide, DEFAULT_MATTER_DEFAULTS, isUrgent, ladderTop, startingPoint, type MatterDefaultRule } from '../../../src/domain/index.js';
+import { climb, decide, DEFAULT_MATTER_DEFAULTS, isUrgent, ladderTop, mayBeUrgent, startingPoint, type MatterDefaultRule } from '../../../src/domain/index.js';
 
 describe('urgency', () => {
   it('is a hazard with someone in danger now, and nothing else', () => {
@@ -9,6 +9,11 @@ describe('urgency', () => {
     expect(isUrgent('hazard', undefined)).toBe(false);
     expect(isUrgent('dispute', true)).toBe(false);
     expect(isUrgent('help', true)).toBe(false);
+  });
+
+  it('is asked about for a hazard only (the report flow asks "anyone in danger now?" then)', () => {
+    expect(mayBeUrgent('hazard')).toBe(true);
+    expect(['consult', 'help', 'complaint', 'dispute', 'other'].filter((c) => mayBeUrgent(c as 'help'))).toEqual([]);
   });
 });
 

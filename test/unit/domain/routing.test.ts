@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { chooseAssignee, mayGoOnLeave, type RoutingCandidate } from '../../../src/domain/routing.js';
+import { chooseAssignee, type RoutingCandidate } from '../../../src/domain/routing.js';
+import { mayGoOnLeave } from '../../../src/domain/roles.js';
 
 let counter = 0;
 function newCandidate(over: Partial<RoutingCandidate> = {}): RoutingCandidate {

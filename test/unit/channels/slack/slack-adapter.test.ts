@@ -3,10 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { fromTheFuture, SLACK_PATH, splitNote } from '../../../../src/channels/slack/index.js';
-import { matterCard, sortOverdueFirst, escapeMrkdwn } from '../../../../src/channels/slack/blocks.js';
+import { fromTheFuture, SLACK_PATH } from '../../../../src/channels/slack/index.js';
+import { splitNote } from '../../../../src/flows/inbox.js';
+import { matterCard, escapeMrkdwn } from '../../../../src/channels/slack/blocks.js';
 import type { CardModel } from '../../../../src/channels/slack/card-model.js';
-import { KEYBOARD_PREFIX, outputBlocks, toChatUpdates } from '../../../../src/channels/slack/slack-conversation.js';
+import { KEYBOARD_PREFIX, outputBlocks } from '../../../../src/channels/slack/slack-conversation.js';
+import { fileContents } from '../../../../src/channels/slack/slack-listeners.js';
 
 const now = new Date('2026-11-27T06:00:00Z');
 
@@ -70,7 +72,7 @@ describe('matter cards', () => {
     expect(json).toContain('>第二行');
     expect(json).toContain('分流');
     expect(json).toContain('第三组专职网格员李冬梅');
-    expect(json).toContain('照片（在 Telegram 上）');
+    expect(json).toContain('照片（来自 Telegram，原件在话题里）');
     expect(json).toContain('mx:take:0000-0018');
     expect(json).toContain('派给您办理');
     expect(json).not.toContain('已超时');
@@ -97,11 +99,6 @@ describe('matter cards', () => {
     expect(holder).toContain('安全生产');
   });
 
-  it('sort overdue first', () => {
-    const items = [{ ref: 'b', dueAt: new Date('2026-11-28T00:00:00Z') }, { ref: 'c', dueAt: null }, { ref: 'a', dueAt: new Date('2026-11-26T00:00:00Z') }, { ref: 'd', dueAt: new Date('2026-11-27T08:00:00Z') }];
-    expect(sortOverdueFirst(items, now).map((i) => i.ref)).toEqual(['a', 'd', 'b', 'c']);
-  });
-
   it('escape markup a villager typed', () => {
     expect(escapeMrkdwn('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
   });
@@ -109,32 +106,24 @@ describe('matter cards', () => {
 
 describe('flows in Block Kit', () => {
   it('draws choices as buttons, a reply keyboard as buttons without contact/location, and offers a modal for free text', () => {
-    const withKeyboard = outputBlocks({ kind: 'message', text: '留个手机号', keyboard: { rows: [[{ label: '发送我的手机号', request: 'contact' }], [{ label: '跳过' }]] } }, { locale: 'zh-CN', answerButton: false });
+    const withKeyboard = outputBlocks({ kind: 'message', text: '留个手机号', keyboard: { rows: [[{ label: '发送我的手机号', request: 'contact' }], [{ label: '跳过' }]] } });
     const labels = JSON.stringify(withKeyboard);
     expect(labels).not.toContain('发送我的手机号');
     expect(labels).toContain(`${KEYBOARD_PREFIX}跳过`);
-    const choices = outputBlocks({ kind: 'message', text: '是哪方面的事', buttons: [[{ label: '纠纷', data: 'f:t:dispute' }, { label: '求助', data: 'f:t:help' }]] }, { locale: 'zh-CN', answerButton: true });
+    const choices = outputBlocks({ kind: 'message', text: '是哪方面的事', buttons: [[{ label: '纠纷', data: 'f:t:dispute' }, { label: '求助', data: 'f:t:help' }]] });
     expect(JSON.stringify(choices)).toContain('f:t:dispute');
     expect(JSON.stringify(choices)).not.toContain('fx:answer'); // choices, not free text
-    const free = outputBlocks({ kind: 'message', text: '请说一说' }, { locale: 'zh-CN', answerButton: true });
-    expect(JSON.stringify(free)).toContain('fx:answer');
+    const free = outputBlocks({ kind: 'message', text: '请说一说', expectsText: { locale: 'zh-CN' } });
+    expect(JSON.stringify(free)).toContain('fx:answer:zh-CN');
+    expect(JSON.stringify(free)).toContain('填写');
   });
 
-  it('turns Slack jobs into chat updates: a message with two files is an album, a keyboard press is text', () => {
-    const album = toChatUpdates(
-      { kind: 'message', eventId: 'slack:event:Ev1:act', user: 'U1', channel: 'D1', channelType: 'im', ts: '1.2', text: '两张照片', files: [{ id: 'F1', mimetype: 'image/png' }, { id: 'F2', mimetype: 'image/jpeg' }] },
-      now,
-    );
-    expect(album).toHaveLength(2);
-    expect(album.map((u) => u.content.kind)).toEqual(['photo', 'photo']);
-    expect(album[0]!.content).toMatchObject({ caption: '两张照片', mediaGroupId: '1.2' });
-    expect(new Set(album.map((u) => u.eventId)).size).toBe(2);
-    expect(album[0]!.chatId).toBe('U1');
-    expect(album[0]!.messageRef).toBe('D1:1.2');
-    const kb = toChatUpdates({ kind: 'action', eventId: 'slack:action:U1:9.9', user: 'U1', actionId: 'fl_1', value: `${KEYBOARD_PREFIX}跳过`, channel: 'D1', messageTs: '1.3' }, now);
-    expect(kb[0]!.content).toEqual({ kind: 'text', text: '跳过' });
-    const cmd = toChatUpdates({ kind: 'command', eventId: 'slack:command:7.7', user: 'U1', channel: 'D1', text: 'start SC03' }, now);
-    expect(cmd[0]!.content).toEqual({ kind: 'command', command: 'start', args: 'SC03' });
+  it('reads a message with two files as an album, the words on the first', () => {
+    const album = fileContents({ ts: '1.2', channel: 'D1', text: '两张照片', files: [{ id: 'F1', mimetype: 'image/png' }, { id: 'F2', mimetype: 'image/jpeg' }] });
+    expect(album.map((c) => c.kind)).toEqual(['photo', 'photo']);
+    expect(album[0]).toMatchObject({ caption: '两张照片', mediaGroupId: '1.2' });
+    expect(album[1]).not.toHaveProperty('caption', '两张照片');
+    expect(fileContents({ ts: '1.3', channel: 'D1', text: '你好' })).toEqual([{ kind: 'text', text: '你好' }]);
   });
 });
 

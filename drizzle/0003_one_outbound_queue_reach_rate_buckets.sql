@@ -16,4 +16,12 @@ INSERT INTO "gridline"."deliveries" ("recipient", "template", "output", "status"
 DROP TABLE "gridline"."chat_outputs" CASCADE;--> statement-breakpoint
 -- Their old jobs are gone: the reconciler's pass at start queues a send job for every pending row.
 UPDATE "gridline"."outbox" SET "relayed_at" = now(), "last_error" = 'replaced by the send job' WHERE "relayed_at" IS NULL AND "queue" IN ('notify', 'chat_send');--> statement-breakpoint
+CREATE TABLE "gridline"."rate_buckets" (
+	"key" text PRIMARY KEY NOT NULL,
+	"tat" double precision NOT NULL,
+	"wait_ms" double precision DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "gridline"."identities" ADD COLUMN "last_seen_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "gridline"."people" ADD COLUMN "preferred_platform" "gridline"."platform";--> statement-breakpoint
 CREATE INDEX "deliveries_queue_idx" ON "gridline"."deliveries" USING btree ("recipient","seq") WHERE "gridline"."deliveries"."status" in ('pending', 'sending');
