@@ -14,6 +14,11 @@ export interface RateLimits {
   groupBurst: number;
   /** Messages a second over all chats. */
   globalPerSecond: number;
+  /**
+   * Messages sent at once over all chats before the rate applies (default 1: spaced evenly, so no
+   * second ever holds more than the rate — Telegram's "about 30 a second" is not a budget to burst).
+   */
+  globalBurst?: number;
 }
 
 export const TELEGRAM_LIMITS: RateLimits = { chatPerSecond: 1, chatBurst: 3, groupPerMinute: 20, groupBurst: 3, globalPerSecond: 30 };
@@ -62,7 +67,7 @@ export class SendScheduler {
   reserveGlobal(): number {
     const now = this.now();
     const interval = 1000 / this.limits.globalPerSecond;
-    const burst = Math.max(1, Math.round(this.limits.globalPerSecond));
+    const burst = Math.max(1, this.limits.globalBurst ?? 1);
     const tat = this.tat.get('*') ?? now;
     const at = Math.max(now, tat - (burst - 1) * interval);
     this.tat.set('*', Math.max(tat, at) + interval);

@@ -35,7 +35,7 @@ export class SharedSendScheduler implements SendLimiter {
 
   async reserveGlobal(): Promise<number> {
     const perSecond = this.limits.globalPerSecond;
-    const slot = await this.buckets.reserve({ key: `tg:${this.botId}:*`, intervalMs: 1000 / perSecond, burst: Math.max(1, Math.round(perSecond)) });
+    const slot = await this.buckets.reserve({ key: `tg:${this.botId}:*`, intervalMs: 1000 / perSecond, burst: Math.max(1, this.limits.globalBurst ?? 1) });
     return 'waitMs' in slot ? slot.waitMs : slot.refusedMs;
   }
 

@@ -24,15 +24,25 @@ describe('SendScheduler', () => {
     expect(waits.map((w) => ('waitMs' in w ? w.waitMs : -1))).toEqual([0, 0, 0, 3000, 6000, 9000]);
   });
 
-  it('keeps all chats together to 30 a second', () => {
+  it('keeps all chats together to 30 a second, spaced evenly: no second ever holds more than 30', () => {
     const c = clock();
     const s = new SendScheduler({}, c.now);
     expect(Array.from({ length: 60 }, (_, i) => s.reserve(String(i), false)).every((w) => 'waitMs' in w && w.waitMs === 0)).toBe(true);
     const waits = Array.from({ length: 60 }, () => s.reserveGlobal());
-    expect(waits.slice(0, 30).every((w) => w === 0)).toBe(true);
-    expect(waits[59]).toBe(1000);
-    c.advance(2000);
+    expect(waits[0]).toBe(0);
+    expect(waits[1]).toBe(33);
+    expect(waits.filter((w) => w < 1000)).toHaveLength(30);
+    expect(waits[59]).toBe(1967);
+    c.advance(3000);
     expect(s.reserveGlobal()).toBe(0);
+  });
+
+  it('lets a configured burst go at once over all chats', () => {
+    const c = clock();
+    const s = new SendScheduler({ globalBurst: 10 }, c.now);
+    const waits = Array.from({ length: 11 }, () => s.reserveGlobal());
+    expect(waits.slice(0, 10).every((w) => w === 0)).toBe(true);
+    expect(waits[10]).toBe(33);
   });
 
   it('refuses (without reserving) a wait longer than asked, and honours a pause after a 429', () => {
