@@ -3,10 +3,10 @@
 // service loads and saves the state around it, in the same transaction as any change).
 import { randomBytes } from 'node:crypto';
 import type { ChatButton, ChatOutput, ReplyKeyboard } from '../ports/channel.js';
-import type { ChatContent, ChatUpdate } from '../channels/chat-update.js';
+import type { ChatContent, ChatUpdate } from '../ports/chat-update.js';
 import type { Locale } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
-import type { ServiceContext } from '../services/context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { senderByIdentity } from '../store/repositories/people-repository.js';
 import { isLocale, localeFromLanguageCode } from './language.js';
 import { columnsFor, menuItemFor, menuKeyboard, normaliseLabel, renderSay, rows, type Translate } from './render.js';

@@ -3,7 +3,7 @@
 // adds to their matter. Anything else a villager sends is kept as the start of a report or a
 // question — never a matter per message — and they are asked which it is. An edit of a message
 // that was part of a report already filed is passed on to the officer.
-import type { ChatContent } from '../channels/chat-update.js';
+import type { ChatContent } from '../ports/chat-update.js';
 import { findMatter } from '../store/repositories/matter-repository.js';
 import { linkPersonMessages, matterOfMessage, openMatter } from '../services/desk-service.js';
 import { homeOf } from '../services/registration-service.js';

@@ -1,9 +1,9 @@
 // The shape of a conversation, written once for every channel. A flow is a set of named steps;
 // each step says what to ask (a locale key), what answer it expects, how to check it, and where
 // to go next. Where a person stands is kept in the store (flow_states), so a restart resumes it.
-import type { ChatUpdate } from '../channels/chat-update.js';
+import type { ChatUpdate } from '../ports/chat-update.js';
 import type { Attachment, Locale } from '../domain/types.js';
-import type { ServiceContext } from '../services/context.js';
+import type { ServiceContext } from '../ports/context.js';
 import type { Executor } from '../store/db.js';
 import type { PersonRow, Placement } from '../store/repositories/people-repository.js';
 

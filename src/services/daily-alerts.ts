@@ -9,7 +9,7 @@ import { DEFAULT_DISPUTE_CUTOFF } from '../domain/deadlines.js';
 import type { SweepSlot } from '../queue/daily-schedule.js';
 import { listDisputeCutoffs } from '../store/repositories/deadline-repository.js';
 import type { GridLevel } from '../domain/types.js';
-import type { JobOutcome } from '../queue/jobs.js';
+import type { JobOutcome } from '../ports/jobs.js';
 import type { Executor } from '../store/db.js';
 import {
   claimAlertRun,
@@ -22,7 +22,7 @@ import {
 } from '../store/repositories/alert-repository.js';
 import type { NewDelivery } from '../store/repositories/delivery-repository.js';
 import { alertDeliveries, alertTargets, targetKey, writeDeliveries } from './alert-service.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { gridStats } from './stats-service.js';
 
 export const SWEEP_LEVELS: readonly GridLevel[] = ['village', 'township'];

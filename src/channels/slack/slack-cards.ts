@@ -1,7 +1,7 @@
 // Matter cards in Slack: posted once per notification that hands a matter to someone, kept in the
 // store, and updated in place (chat.update) whenever the matter moves, so a channel always shows
 // the truth.
-import type { ServiceContext } from '../../services/context.js';
+import type { ServiceContext } from '../../ports/context.js';
 import { findPerson } from '../../store/repositories/people-repository.js';
 import { cardsOfMatter, dropCard, insertSlackCard, touchCard, type SlackCardRow } from '../../store/repositories/slack-card-repository.js';
 import { loadCardModel } from './card-model.js';

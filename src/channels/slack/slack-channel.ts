@@ -2,7 +2,7 @@
 // other notification about a matter that has a card in the same place goes into the card's
 // thread (a villager's answer lands under the card the officer works from); the rest are plain
 // messages with their buttons.
-import type { ServiceContext } from '../../services/context.js';
+import type { ServiceContext } from '../../ports/context.js';
 import { latestCard } from '../../store/repositories/slack-card-repository.js';
 import type { Channel, ChatTarget, NoticeHint, OutboundMessage } from '../../ports/channel.js';
 import { attachmentLine, noticeBlocks } from './blocks.js';

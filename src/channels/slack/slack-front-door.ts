@@ -8,10 +8,10 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLog
 import type { FastifyInstance } from 'fastify';
 import type { Locale } from '../../domain/types.js';
 import type { Logger } from '../../logger.js';
-import type { ServiceContext } from '../../services/context.js';
+import type { ServiceContext } from '../../ports/context.js';
 import { admitInbound, chatInboxItem } from '../../services/inbox-service.js';
-import type { ChatUpdate } from '../chat-update.js';
-import type { RateBuckets } from '../rate-buckets.js';
+import type { ChatUpdate } from '../../ports/chat-update.js';
+import type { RateBuckets } from '../../ports/rate-buckets.js';
 import { ChannelPacer, SlackApi } from './slack-api.js';
 import { SlackCards } from './slack-cards.js';
 import { SlackChannel } from './slack-channel.js';

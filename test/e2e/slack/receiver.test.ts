@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from
 import { SlackFrontDoor } from '../../../src/channels/slack/index.js';
 import type { StartWorkersOptions } from '../../../src/app/runtime.js';
 import { loadConfig } from '../../../src/config/config.js';
-import type { JobOutcome } from '../../../src/queue/jobs.js';
+import type { JobOutcome } from '../../../src/ports/jobs.js';
 import { outbox } from '../../../src/store/schema.js';
 import { newOfficer, newTree } from '../../support/factories.js';
 import { testLogger } from '../../support/runtime.js';
