@@ -7,7 +7,7 @@ import type { ChatContent, ChatUpdate } from '../ports/chat-update.js';
 import type { Locale } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
 import type { ServiceContext } from '../ports/context.js';
-import { senderByIdentity } from '../store/repositories/people-repository.js';
+import { senderOf } from '../services/directory-service.js';
 import { isLocale, localeFromLanguageCode } from './language.js';
 import { columnsFor, menuItemFor, menuKeyboard, normaliseLabel, renderSay, rows, type Translate } from './render.js';
 import type {
@@ -515,7 +515,7 @@ class Turn {
         self.t = translator(locale);
       },
       async refreshSender() {
-        const found = await senderByIdentity(self.input.svc.db, self.update.platform, self.update.userId);
+        const found = await senderOf(self.input.svc.db, self.update.platform, self.update.userId);
         self.sender = found ?? null;
         return self.sender;
       },

@@ -4,8 +4,7 @@
 import type { ChatUpdate } from '../ports/chat-update.js';
 import type { Attachment, Locale } from '../domain/types.js';
 import type { ServiceContext } from '../ports/context.js';
-import type { Executor } from '../store/db.js';
-import type { PersonRow, Placement } from '../store/repositories/people-repository.js';
+import type { Person, Placement } from '../services/directory-service.js';
 
 export type FlowData = Record<string, unknown>;
 
@@ -82,14 +81,14 @@ export type Next =
 
 /** The registered person behind an update, with every role they hold. */
 export interface Sender {
-  person: PersonRow;
+  person: Person;
   placements: Placement[];
 }
 
 export interface FlowContext<D extends FlowData = FlowData> {
   /** The service context; its `db` is the open transaction of this turn. */
   svc: ServiceContext;
-  db: Executor;
+  db: ServiceContext['db'];
   now: Date;
   update: ChatUpdate;
   /** Null until the person registers. */
