@@ -1,6 +1,6 @@
 // /lang: the person picks the language everything is shown in, from then on.
 import { setLanguage } from '../services/directory-service.js';
-import { isLocale } from './language.js';
+import { isLocale } from '../domain/language.js';
 import { done, say, stay } from './next.js';
 import { languageChoices } from './registration-flow.js';
 import type { Flow } from './types.js';

@@ -11,7 +11,7 @@ import {
   unitByJoinCode,
 } from '../services/registration-service.js';
 import { gridPlace } from '../services/directory-service.js';
-import { isLocale } from './language.js';
+import { isLocale } from '../domain/language.js';
 import { done, goto, literal, say, stay } from './next.js';
 import type { Choice, Flow, FlowContext, Say } from './types.js';
 

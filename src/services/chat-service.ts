@@ -5,9 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { ChatOutput } from '../ports/channel.js';
 import { describeUpdate, type ChatUpdate } from '../ports/chat-update.js';
 import type { Locale } from '../domain/types.js';
-import type { FlowEngine } from '../flows/engine.js';
-import { isLocale, localeFromLanguageCode } from '../flows/language.js';
-import type { FlowState } from '../flows/types.js';
+import { isLocale, localeFromLanguageCode } from '../domain/language.js';
+import type { ConversationEngine, FlowState } from './conversation.js';
 import { t } from '../i18n/index.js';
 import type { JobMeta, JobOutcome } from '../ports/jobs.js';
 import type { Db, Executor } from '../store/db.js';
@@ -24,7 +23,7 @@ import { errorLabel, errorSummary, isConnectionError } from '../util/error-summa
 import { noteSeen } from './reach-service.js';
 
 export interface ChatOptions {
-  engine: FlowEngine;
+  engine: ConversationEngine;
   /** For people whose platform gives no language code (default zh-CN). */
   defaultLocale?: Locale;
 }
