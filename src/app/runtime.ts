@@ -33,6 +33,7 @@ import { sendQueued } from '../services/send-service.js';
 import { pruneInbox } from '../services/inbox-retention.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
+import { CardService } from '../services/card-service.js';
 import { openStore, type Store, type StoreTarget } from '../store/db.js';
 import { isConnectionError } from '../util/error-summary.js';
 
@@ -132,7 +133,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let fileSource: FileSource = fileSourceOf([]);
   const files: FileSource = (a, o) => fileSource(a, o);
   try {
-    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, rateBuckets, files }) : null;
+    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, cards: new CardService(ctx), timezone, defaultLocale: opts.chat?.defaultLocale, rateBuckets, files }) : null;
     telegram = opts.telegram ? new TelegramChannel({ rateBuckets, floodBuckets, pollLease: pollLeaseFor(store, opts), files, ...opts.telegram, logger }) : null;
     fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : [])]);
   } catch (err) {
