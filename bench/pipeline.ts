@@ -14,7 +14,7 @@ import postgres from 'postgres';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRuntime } from '../src/app/runtime.js';
-import { createHttpServer } from '../src/http/server.js';
+import { createAppServer } from '../src/app/http.js';
 import { createLogger } from '../src/logger.js';
 import { gridNodes, identities, people, roles } from '../src/store/schema.js';
 import type { Db } from '../src/store/db.js';
@@ -251,7 +251,7 @@ async function throughTelegram(url: string, reports: number): Promise<Run> {
       flood: { burst: 1000, perMinute: 100_000 },
     },
   });
-  const http = createHttpServer({ runtime, logger, adminToken: randomBytes(16).toString('hex') });
+  const http = createAppServer({ runtime, logger, adminToken: randomBytes(16).toString('hex') });
   try {
     const users = await seed(runtime.store.db, reports);
     runtime.startWorkers({ concurrency: CONCURRENCY });

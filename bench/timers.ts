@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createLogger } from '../src/logger.js';
-import { deadlineJobId, type DeadlineTimer } from '../src/queue/jobs.js';
+import { deadlineJobId, type DeadlineTimer } from '../src/ports/jobs.js';
 import { QueueSystem } from '../src/queue/queue-system.js';
 
 const { values } = parseArgs({

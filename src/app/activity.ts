@@ -2,7 +2,7 @@
 // jobs waiting or running, and delayed jobs (retries, Retry-After waits) that fall due within a
 // horizon. Timers set for later (a deadline hours away) are not work in hand. Tests wait on this
 // instead of sleeping to show that nothing more happens; an operator could read it the same way.
-import { JOB_NAMES } from '../queue/jobs.js';
+import { JOB_NAMES } from '../ports/jobs.js';
 import { outboxDueCount } from '../store/repositories/outbox-repository.js';
 import type { Runtime } from './runtime.js';
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CATEGORIES, cleanDeep, mayGoOnLeave, parseRef, SIZES, TOPICS } from '../domain/index.js';
 import { importRoster } from '../roster/import-roster.js';
 import { parseRoster } from '../roster/parse-roster.js';
-import type { ServiceContext } from '../services/context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { reconcileDeadlines } from '../services/deadline-timers.js';
 import { inboxReport } from '../services/inbox-service.js';
 import { intake } from '../services/intake-service.js';

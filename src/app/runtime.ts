@@ -1,7 +1,7 @@
 // Wires the store, the queues, the outbox relay and the workers together. The service, the CLI,
 // the tests and the bench all build on this one piece.
 import type { Channel } from '../ports/channel.js';
-import type { ChatUpdate } from '../channels/chat-update.js';
+import type { ChatUpdate } from '../ports/chat-update.js';
 import { ConsoleChannel } from '../channels/console-channel.js';
 import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
 import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram/index.js';
@@ -11,20 +11,20 @@ import type { Locale, Platform } from '../domain/types.js';
 import { createFlowEngine, defaultModules, type FlowEngine } from '../flows/index.js';
 import { linkModule } from '../flows/link-module.js';
 import type { Logger } from '../logger.js';
-import { deadlineJobId, JOB_NAMES, type JobHandlers, type JobName, type JobOutcome } from '../queue/jobs.js';
+import { deadlineJobId, JOB_NAMES, type JobHandlers, type JobName, type JobOutcome } from '../ports/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
 import { RedisLease } from '../queue/redis-lease.js';
 import { RedisRateBuckets } from '../queue/redis-rate-buckets.js';
 import { AdvisoryLease } from '../store/advisory-lease.js';
 import { DbRateBuckets } from '../store/db-rate-buckets.js';
-import type { RateBuckets } from '../channels/rate-buckets.js';
-import type { Lease } from '../channels/lease.js';
+import type { RateBuckets } from '../ports/rate-buckets.js';
+import type { Lease } from '../ports/lease.js';
 import { botIdOf } from '../channels/telegram/shared-send-scheduler.js';
 import { Reconciler } from '../queue/reconciler.js';
 import { restoreTimedJobs } from '../queue/restore-timed-jobs.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
 import { APOLOGY_ATTEMPT, handleChatUpdate } from '../services/chat-service.js';
-import type { ServiceContext } from '../services/context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { eveningSweep, morningDigest } from '../services/daily-alerts.js';
 import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type TimerQueue } from '../services/deadline-timers.js';
 import { admitInbound, chatInboxItem, giveUpInbound, inboxHandled, inboxPending, telegramInboxId } from '../services/inbox-service.js';
@@ -33,6 +33,7 @@ import { sendQueued } from '../services/send-service.js';
 import { pruneInbox } from '../services/inbox-retention.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
+import { CardService } from '../services/card-service.js';
 import { openStore, type Store, type StoreTarget } from '../store/db.js';
 import { isConnectionError } from '../util/error-summary.js';
 
@@ -132,7 +133,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let fileSource: FileSource = fileSourceOf([]);
   const files: FileSource = (a, o) => fileSource(a, o);
   try {
-    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, timezone, defaultLocale: opts.chat?.defaultLocale, rateBuckets, files }) : null;
+    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, cards: new CardService(ctx), timezone, defaultLocale: opts.chat?.defaultLocale, rateBuckets, files }) : null;
     telegram = opts.telegram ? new TelegramChannel({ rateBuckets, floodBuckets, pollLease: pollLeaseFor(store, opts), files, ...opts.telegram, logger }) : null;
     fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : [])]);
   } catch (err) {

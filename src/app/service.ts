@@ -9,7 +9,7 @@ import { scheduleDailyJobs } from '../queue/daily-schedule.js';
 import { sweepSlots } from '../services/daily-alerts.js';
 import { zonesInUse } from '../store/repositories/alert-repository.js';
 import { allNodes } from '../store/repositories/grid-repository.js';
-import { createHttpServer, type HttpServer } from '../http/server.js';
+import { createAppServer, type HttpServer } from './http.js';
 import { withStartLock } from '../store/db.js';
 import { lockDataFolder, removeServiceAddress, writeServiceAddress } from './data-lock.js';
 import { installProcessGuards } from './process-guard.js';
@@ -53,7 +53,7 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     // The morning digest: one cron per zone of the tree; the evening sweep at each node's dispute cut-off.
     if (runtime.queues) await scheduleDailyJobs(runtime.queues, await zonesInUse(runtime.store.db), undefined, await sweepSlots(runtime.store.db));
     const adminToken = randomBytes(24).toString('hex');
-    http = createHttpServer({ runtime, logger, adminToken });
+    http = createAppServer({ runtime, logger, adminToken });
     await http.listen({ host: config.http.host, port: config.http.port });
     // After listening, so that Telegram's first webhook call finds the route. A wrong token stops the start.
     const chatRuntime = runtime;

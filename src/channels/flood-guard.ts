@@ -2,7 +2,7 @@
 // rate is dropped, and the person is told at most once a minute to slow down. The budgets are
 // kept where every process of the deployment sees them (Redis, or the database; this process
 // when none is given), so N processes on one bot apply one limit per person.
-import { MemoryRateBuckets, type Bucket, type RateBuckets } from './rate-buckets.js';
+import { MemoryRateBuckets, type Bucket, type RateBuckets } from '../ports/rate-buckets.js';
 
 export interface FloodLimits {
   /** Updates that may arrive at once. */

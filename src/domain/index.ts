@@ -16,3 +16,4 @@ export * from './transfer.js';
 export * from './urge.js';
 export * from './action-request.js';
 export * from './reach.js';
+export * from './language.js';

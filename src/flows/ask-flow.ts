@@ -5,7 +5,7 @@ import type { Attachment } from '../domain/types.js';
 import { askFaq, faqEntry } from '../services/faq-service.js';
 import { intake } from '../services/intake-service.js';
 import { done, goto, literal, say, startFlow, stay } from './next.js';
-import type { Choice, Flow, FlowContext, FlowData, Next } from './types.js';
+import type { Choice, Expect, Flow, FlowContext, FlowData, Next } from './types.js';
 
 export interface AskData extends FlowData {
   question?: string;
@@ -21,6 +21,19 @@ type C = FlowContext<AskData>;
 
 const NONE = 'none';
 const MAX_QUESTION = 500;
+
+/** Yes or no as buttons, one a row; another question may be typed instead. */
+function yesNo(yes: string, no: string): Expect<AskData> {
+  return {
+    choices: () => [
+      { value: 'yes', label: say(yes) },
+      { value: 'no', label: say(no) },
+    ],
+    columns: 1,
+    accepts: ['text'],
+    maxChars: MAX_QUESTION,
+  };
+}
 
 /** Where a question leads: straight to an answer, to a choice of likely ones, or to the officer. */
 async function placeOf(c: FlowContext, question: string): Promise<{ step: string; data: AskData }> {
@@ -100,15 +113,7 @@ export const askFlow: Flow<AskData> = {
         if (!e) return say('flows:ask.gone');
         return [say('flows:ask.answer', { question: e.question, answer: e.answer }), say('flows:ask.helpful')];
       },
-      expect: {
-        choices: () => [
-          { value: 'yes', label: say('flows:ask.yes') },
-          { value: 'no', label: say('flows:ask.no') },
-        ],
-        columns: 1,
-        accepts: ['text'],
-        maxChars: MAX_QUESTION,
-      },
+      expect: yesNo('flows:ask.yes', 'flows:ask.no'),
       next: (input, c) => {
         // Another question typed straight away.
         if (input.kind === 'text') return answerOrOffer(c, input.text);
@@ -119,15 +124,7 @@ export const askFlow: Flow<AskData> = {
 
     forward: {
       prompt: (c) => say(c.data.voice ? 'flows:ask.forward_voice' : c.data.code ? 'flows:ask.forward_after' : 'flows:ask.forward'),
-      expect: {
-        choices: () => [
-          { value: 'yes', label: say('flows:ask.forward_yes') },
-          { value: 'no', label: say('flows:ask.forward_no') },
-        ],
-        columns: 1,
-        accepts: ['text'],
-        maxChars: MAX_QUESTION,
-      },
+      expect: yesNo('flows:ask.forward_yes', 'flows:ask.forward_no'),
       next: (input, c) => {
         if (input.kind === 'text') return answerOrOffer(c, input.text);
         if (input.kind !== 'choice') return stay();

@@ -1,8 +1,7 @@
 // The buttons a matter card carries for the person looking at it, from what they may do now.
 import { actionData } from '../services/matter-actions.js';
-import { actionsFor } from '../services/desk-service.js';
+import { actionsFor, type Matter } from '../services/desk-service.js';
 import type { Relation } from '../domain/index.js';
-import type { MatterRow } from '../store/repositories/matter-repository.js';
 import type { FlowContext, PressedEdit } from './types.js';
 
 /** What an officer's card offers, in this order. */
@@ -11,7 +10,7 @@ const OFFICER_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'se
 const CADRE_ACTIONS = ['takeover', 'transfer', 'supervise', 'whistle', 'mark_size', 'set_topic'] as const;
 
 /** Card actions the person may take on the matter now ('takeover' for a cadre who does not hold it). */
-export function cardActions(matter: MatterRow, relations: readonly Relation[]): string[] {
+export function cardActions(matter: Matter, relations: readonly Relation[]): string[] {
   const allowed = new Set<string>(actionsFor(matter, relations));
   if (relations.includes('assignee')) return OFFICER_ACTIONS.filter((a) => allowed.has(a));
   if (relations.includes('cadre_above') && matter.state === 'open') {
@@ -35,7 +34,7 @@ export function cardButtonRows(c: FlowContext, ref: string, actions: readonly st
 export function cardAfter(
   c: FlowContext,
   status: string,
-  renewed?: { matter: MatterRow; relations: readonly Relation[]; /** Instead of the card actions (a liaison's sign-off). */ actions?: string[]; arg?: string },
+  renewed?: { matter: Matter; relations: readonly Relation[]; /** Instead of the card actions (a liaison's sign-off). */ actions?: string[]; arg?: string },
 ): PressedEdit | undefined {
   if (c.update.chatType === 'group') return undefined;
   const content = c.update.content;

@@ -3,12 +3,13 @@
 // service loads and saves the state around it, in the same transaction as any change).
 import { randomBytes } from 'node:crypto';
 import type { ChatButton, ChatOutput, ReplyKeyboard } from '../ports/channel.js';
-import type { ChatContent, ChatUpdate } from '../channels/chat-update.js';
+import type { ChatContent, ChatUpdate } from '../ports/chat-update.js';
 import type { Locale } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
-import type { ServiceContext } from '../services/context.js';
-import { senderByIdentity } from '../store/repositories/people-repository.js';
-import { isLocale, localeFromLanguageCode } from './language.js';
+import type { ServiceContext } from '../ports/context.js';
+import type { ConversationEngine, TurnInput, TurnResult } from '../services/conversation.js';
+import { senderOf } from '../services/directory-service.js';
+import { isLocale, localeFromLanguageCode } from '../domain/language.js';
 import { columnsFor, menuItemFor, menuKeyboard, normaliseLabel, renderSay, rows, type Translate } from './render.js';
 import type {
   CallbackHandler,
@@ -44,25 +45,9 @@ export class FlowDefinitionError extends Error {
   override readonly name = 'FlowDefinitionError';
 }
 
-export interface TurnInput {
-  /** Its `db` is the turn's transaction. */
-  svc: ServiceContext;
-  update: ChatUpdate;
-  sender: Sender | null;
-  state: FlowState | null;
-  /** The language for someone the platform gave no language code for. */
-  defaultLocale?: Locale;
-}
+export type { TurnInput, TurnResult };
 
-export interface TurnResult {
-  outputs: ChatOutput[];
-  /** The place to keep; null when the person is in no flow. */
-  state: FlowState | null;
-  /** The language the turn ended in. */
-  locale: Locale;
-}
-
-export class FlowEngine {
+export class FlowEngine implements ConversationEngine {
   readonly flows = new Map<string, Flow>();
   readonly commands = new Map<string, Entry>();
   readonly menu = new Map<MenuItem, Entry>();
@@ -515,7 +500,7 @@ class Turn {
         self.t = translator(locale);
       },
       async refreshSender() {
-        const found = await senderByIdentity(self.input.svc.db, self.update.platform, self.update.userId);
+        const found = await senderOf(self.input.svc.db, self.update.platform, self.update.userId);
         self.sender = found ?? null;
         return self.sender;
       },

@@ -3,9 +3,8 @@
 // adds to their matter. Anything else a villager sends is kept as the start of a report or a
 // question — never a matter per message — and they are asked which it is. An edit of a message
 // that was part of a report already filed is passed on to the officer.
-import type { ChatContent } from '../channels/chat-update.js';
-import { findMatter } from '../store/repositories/matter-repository.js';
-import { linkPersonMessages, matterOfMessage, openMatter } from '../services/desk-service.js';
+import type { ChatContent } from '../ports/chat-update.js';
+import { linkPersonMessages, matterById, matterOfMessage, openMatter } from '../services/desk-service.js';
 import { homeOf } from '../services/registration-service.js';
 import { act } from './act.js';
 import { startAsk } from './ask-flow.js';
@@ -40,7 +39,7 @@ async function answerToMatter(c: FlowContext, input: FlowInput): Promise<Next | 
   if (!replyTo || !c.sender) return null;
   const link = await matterOfMessage(c.db, c.update.platform, c.update.replyToChat ?? c.update.chatId, replyTo);
   if (!link) return null;
-  const matter = await findMatter(c.db, link.matterId);
+  const matter = await matterById(c.db, link.matterId);
   const access = matter ? await openMatter(c.db, c.sender.person.id, matter.ref, c.sender.placements) : null;
   if (!matter || !access?.ok) return done({ say: [say('flows:act.failed.not_found')] });
   // Whoever holds it (or answers above it) replies; the one who reported it adds to it.
@@ -92,7 +91,7 @@ export const edited: Entry = async (c) => {
   if (content.kind !== 'edited' || !c.update.messageRef || !c.sender) return done();
   const link = await matterOfMessage(c.db, c.update.platform, c.update.chatId, c.update.messageRef);
   if (!link || link.kind !== 'report' || link.personId !== c.sender.person.id) return done();
-  const matter = await findMatter(c.db, link.matterId);
+  const matter = await matterById(c.db, link.matterId);
   if (!matter) return done();
   const access = await openMatter(c.db, c.sender.person.id, matter.ref, c.sender.placements);
   const reply = access.ok && access.relations.some((r) => r === 'assignee' || r === 'cadre_above');

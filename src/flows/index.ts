@@ -6,7 +6,7 @@ import { matterModule } from './matter-module.js';
 import type { FlowModule } from './types.js';
 
 export { FlowEngine, FlowDefinitionError, FLOW_BUTTON_PREFIX, PAGE_SIZE, type TurnInput, type TurnResult } from './engine.js';
-export { localeFromLanguageCode, isLocale } from './language.js';
+export { localeFromLanguageCode, isLocale } from '../domain/language.js';
 export { done, goto, literal, say, startFlow, stay } from './next.js';
 export { menuKeyboard, menuItemFor } from './render.js';
 export type * from './types.js';

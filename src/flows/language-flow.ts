@@ -1,6 +1,6 @@
 // /lang: the person picks the language everything is shown in, from then on.
-import { setPersonLocale } from '../store/repositories/registration-repository.js';
-import { isLocale } from './language.js';
+import { setLanguage } from '../services/directory-service.js';
+import { isLocale } from '../domain/language.js';
 import { done, say, stay } from './next.js';
 import { languageChoices } from './registration-flow.js';
 import type { Flow } from './types.js';
@@ -16,7 +16,7 @@ export const languageFlow: Flow = {
       next: async (input, c) => {
         if (input.kind !== 'choice' || !isLocale(input.value)) return stay();
         c.setLocale(input.value);
-        if (c.sender) await setPersonLocale(c.db, c.sender.person.id, input.value);
+        if (c.sender) await setLanguage(c.db, c.sender.person.id, input.value);
         return done({ say: [say('flows:lang.changed')], menu: true });
       },
     },

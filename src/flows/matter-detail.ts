@@ -1,10 +1,9 @@
 // One matter in a chat message: what it is, where it stands, who holds it and by when, and its
 // timeline. A resident sees their side of it; staff also see the villager's words in full and
 // the internal notes.
-import { holderOf, timelineOf, villagerWords, type Audience } from '../services/desk-service.js';
+import { holderOf, timelineOf, villagerWords, type Audience, type Matter } from '../services/desk-service.js';
 import { cardFacts } from '../services/matter-defaults.js';
 import { topicLabel } from './size-topic-flows.js';
-import type { MatterRow } from '../store/repositories/matter-repository.js';
 import { clip, describeAttachments, eventLine, isOverdue, when } from './matter-words.js';
 import { literal } from './next.js';
 import type { FlowContext, Say } from './types.js';
@@ -12,7 +11,7 @@ import type { FlowContext, Say } from './types.js';
 /** Keeps a detail well within one chat message. */
 const MAX_DETAIL_CHARS = 3000;
 
-export async function matterDetail(c: FlowContext, matter: MatterRow, audience: Audience): Promise<Say> {
+export async function matterDetail(c: FlowContext, matter: Matter, audience: Audience): Promise<Say> {
   const viewer = c.sender?.person.id ?? '';
   const lines: string[] = [];
   const where = matter.state === 'open' ? c.t(`common:step.${matter.step}`) : c.t(`common:state.${matter.state}`);

@@ -1,7 +1,7 @@
 // Matters in conversation: 反映问题, 咨询, 我的事项 for villagers; /mine, /patrol, /leave, /back and
 // the cards' buttons for officers and cadres; answers by reply-to; edits of what was filed.
 import { homeOf } from '../services/registration-service.js';
-import { setOnLeave } from '../store/repositories/people-repository.js';
+import { setPersonOnLeave } from '../services/directory-service.js';
 import { askFlow, startAsk } from './ask-flow.js';
 import { coreModule } from './core-module.js';
 import { home, stats, status } from './desk-commands.js';
@@ -54,7 +54,7 @@ const patrol: Entry = privately(startPatrol);
 const duty =
   (onLeave: boolean): Entry =>
   (c) =>
-    setDuty(c, onLeave, (personId, value) => setOnLeave(c.db, personId, value));
+    setDuty(c, onLeave, (personId, value) => setPersonOnLeave(c.db, personId, value));
 
 export const matterModule: FlowModule = {
   flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, rateDepartmentFlow, patrolFlow, markSizeFlow, setTopicFlow],

@@ -2,9 +2,7 @@
 // the person's zone. Text only; the flows decide what to show to whom.
 import type { Attachment } from '../domain/types.js';
 import { formatTime } from '../i18n/index.js';
-import type { TimelineEvent } from '../services/desk-service.js';
-import type { DeskMatter } from '../store/repositories/desk-repository.js';
-import type { MatterRow } from '../store/repositories/matter-repository.js';
+import type { DeskMatter, Matter, TimelineEvent } from '../services/desk-service.js';
 import { draftCounts, type DraftPart } from './draft.js';
 import type { FlowContext } from './types.js';
 
@@ -59,7 +57,7 @@ export function matterButton(c: FlowContext, m: Pick<DeskMatter, 'ref' | 'catego
   return `${m.ref} ${c.t(`common:category.${m.category}`)} ${clip(m.summary, 10)}`;
 }
 
-export function isOverdue(m: Pick<MatterRow, 'dueAt' | 'state'>, now: Date): boolean {
+export function isOverdue(m: Pick<Matter, 'dueAt' | 'state'>, now: Date): boolean {
   return m.state === 'open' && Boolean(m.dueAt && m.dueAt.getTime() < now.getTime());
 }
 

@@ -7,9 +7,7 @@ import { heldMatters, helpedMatters, openMatter, reportedMatters } from '../serv
 import { homeOf } from '../services/registration-service.js';
 import { transferTargets } from '../services/transfer-targets.js';
 import { pendingDepartments } from '../services/whistle-service.js';
-import { ancestry, findNode } from '../store/repositories/grid-repository.js';
-import { departmentsOn, residentsUnder } from '../store/repositories/desk-repository.js';
-import { findPerson } from '../store/repositories/people-repository.js';
+import { departmentsAbove, personById, villagersUnder } from '../services/directory-service.js';
 import { act } from './act.js';
 import { composeSteps } from './compose.js';
 import { cardActions } from './card-buttons.js';
@@ -206,7 +204,7 @@ export const transferFlow: Flow<ActionData> = {
 };
 
 async function transferNow(c: C, to: string, reason: string | undefined): Promise<Next> {
-  const person = await findPerson(c.db, to);
+  const person = await personById(c.db, to);
   const r = await act(c, c.data.ref ?? '', { action: 'transfer', toPersonId: to, ...(reason ? { reason } : {}) });
   return done({ say: [r.ok ? say('flows:act.done.transfer_to', { ref: c.data.ref ?? '', name: person?.name ?? '' }) : r.said] });
 }
@@ -286,9 +284,7 @@ export const whistleFlow: Flow<ActionData> = {
       expect: {
         choices: async (c) => {
           const matter = await matterOf(c);
-          const node = matter ? await findNode(c.db, matter.gridNodeId) : undefined;
-          const chain = node ? await ancestry(c.db, node) : [];
-          return (await departmentsOn(c.db, chain.map((n) => n.id))).map((d) => ({ value: d.code, label: literal(d.name) }));
+          return (matter ? await departmentsAbove(c.db, matter.gridNodeId) : []).map((d) => ({ value: d.code, label: literal(d.name) }));
         },
         columns: 1,
       },
@@ -356,9 +352,7 @@ export const rateDepartmentFlow: Flow<ActionData> = {
 async function departmentName(c: C): Promise<string | null> {
   const matter = await matterOf(c);
   if (!matter || !c.data.dept) return null;
-  const node = await findNode(c.db, matter.gridNodeId);
-  const chain = node ? await ancestry(c.db, node) : [];
-  return (await departmentsOn(c.db, chain.map((n) => n.id))).find((d) => d.code === c.data.dept)?.name ?? null;
+  return (await departmentsAbove(c.db, matter.gridNodeId)).find((d) => d.code === c.data.dept)?.name ?? null;
 }
 
 async function rateNow(c: C, score: number, comment: string | undefined): Promise<Next> {
@@ -397,12 +391,12 @@ export const patrolFlow: Flow<PatrolData> = {
     villager: {
       prompt: () => say('flows:patrol.villager'),
       expect: {
-        choices: async (c) => (await residentsUnder(c.db, staffPaths(c.sender))).map((r) => ({ value: r.personId, label: literal(`${r.name}（${r.unitName}）`) })),
+        choices: async (c) => (await villagersUnder(c.db, staffPaths(c.sender))).map((r) => ({ value: r.personId, label: literal(`${r.name}（${r.unitName}）`) })),
         columns: 2,
       },
       next: async (input, c) => {
         if (input.kind !== 'choice') return stay();
-        const person = await findPerson(c.db, input.value);
+        const person = await personById(c.db, input.value);
         return startFlow('report', { data: { mode: 'for', onBehalfOf: input.value, forName: person?.name ?? '' } });
       },
     },

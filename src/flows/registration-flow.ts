@@ -10,8 +10,8 @@ import {
   registerFromChat,
   unitByJoinCode,
 } from '../services/registration-service.js';
-import { findNode } from '../store/repositories/grid-repository.js';
-import { isLocale } from './language.js';
+import { gridPlace } from '../services/directory-service.js';
+import { isLocale } from '../domain/language.js';
 import { done, goto, literal, say, stay } from './next.js';
 import type { Choice, Flow, FlowContext, Say } from './types.js';
 
@@ -87,7 +87,7 @@ export const registrationFlow: Flow<RegistrationData> = {
         }
         if (input.kind !== 'choice') return stay();
         if (input.value === BACK) return goto('pick', { data: { parentId: trail[trail.length - 1] || undefined, trail: trail.slice(0, -1) } });
-        const node = await findNode(c.db, input.value);
+        const node = await gridPlace(c.db, input.value);
         if (!node) return stay();
         if (node.level === 'unit') return goto('confirm', { data: { unitId: node.id } });
         return goto('pick', { data: { parentId: node.id, trail: [...trail, c.data.parentId ?? ''] } });
@@ -96,7 +96,7 @@ export const registrationFlow: Flow<RegistrationData> = {
 
     confirm: {
       prompt: async (c) => {
-        const unit = c.data.unitId ? await findNode(c.db, c.data.unitId) : undefined;
+        const unit = c.data.unitId ? await gridPlace(c.db, c.data.unitId) : undefined;
         return say('flows:register.confirm', { place: unit ? await placeName(c.db, unit) : '' });
       },
       expect: {
@@ -139,7 +139,7 @@ export const registrationFlow: Flow<RegistrationData> = {
 };
 
 async function finish(c: C, phone: string | null) {
-  const unit = c.data.unitId ? await findNode(c.db, c.data.unitId) : undefined;
+  const unit = c.data.unitId ? await gridPlace(c.db, c.data.unitId) : undefined;
   if (!unit || !c.data.name) return goto('pick', { data: { parentId: undefined, trail: [] } });
   const { person } = await registerFromChat(c.db, {
     platform: c.update.platform,

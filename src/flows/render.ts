@@ -1,11 +1,12 @@
 // Turns what a flow says into channel-neutral outputs: text in the person's language, choices as
 // button rows, the main menu as a reply keyboard.
-import type { ChatButton, ReplyKeyboard } from '../ports/channel.js';
+import type { ChatButton } from '../ports/channel.js';
 import { LOCALES } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
-import { MENU_ITEMS, type MenuItem, type Say } from './types.js';
+import { MENU_ITEMS, menuKeyboard, type MenuItem, type Translate } from '../services/main-menu.js';
+import type { Say } from './types.js';
 
-export type Translate = (key: string, params?: Record<string, unknown>) => string;
+export { menuKeyboard, type Translate };
 
 export function renderSay(s: Say, t: Translate): string {
   return 'key' in s ? t(s.key, s.params) : s.text;
@@ -23,12 +24,6 @@ export function rows<T>(items: readonly T[], columns: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += columns) out.push(items.slice(i, i + columns));
   return out;
-}
-
-/** The main menu: 反映问题 · 咨询 / 我的事项 · 帮助, kept under the input box. */
-export function menuKeyboard(t: Translate): ReplyKeyboard {
-  const label = (item: MenuItem) => ({ label: t(`flows:menu.${item}`) });
-  return { rows: [[label('report'), label('ask')], [label('mine'), label('help')]], persistent: true };
 }
 
 /** Folds case, width and spacing so that typed text can match a button's label. */

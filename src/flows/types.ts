@@ -1,13 +1,14 @@
 // The shape of a conversation, written once for every channel. A flow is a set of named steps;
 // each step says what to ask (a locale key), what answer it expects, how to check it, and where
 // to go next. Where a person stands is kept in the store (flow_states), so a restart resumes it.
-import type { ChatUpdate } from '../channels/chat-update.js';
+import type { ChatUpdate } from '../ports/chat-update.js';
 import type { Attachment, Locale } from '../domain/types.js';
-import type { ServiceContext } from '../services/context.js';
-import type { Executor } from '../store/db.js';
-import type { PersonRow, Placement } from '../store/repositories/people-repository.js';
+import type { ServiceContext } from '../ports/context.js';
+import type { FlowData } from '../services/conversation.js';
+import type { MenuItem } from '../services/main-menu.js';
+import type { Sender } from '../services/directory-service.js';
 
-export type FlowData = Record<string, unknown>;
+export type { FlowData, FlowState } from '../services/conversation.js';
 
 /** Text from `locales/`: a key such as `flows:register.done` and its parameters. */
 export interface LocaleText {
@@ -81,15 +82,12 @@ export type Next =
   | { to: 'flow'; flow: string; step?: string; data?: FlowData; say?: Say[] };
 
 /** The registered person behind an update, with every role they hold. */
-export interface Sender {
-  person: PersonRow;
-  placements: Placement[];
-}
+export type { Sender } from '../services/directory-service.js';
 
 export interface FlowContext<D extends FlowData = FlowData> {
   /** The service context; its `db` is the open transaction of this turn. */
   svc: ServiceContext;
-  db: Executor;
+  db: ServiceContext['db'];
   now: Date;
   update: ChatUpdate;
   /** Null until the person registers. */
@@ -123,9 +121,7 @@ export interface PressedEdit {
   clearButtons?: boolean;
 }
 
-/** The main menu's items (the persistent reply keyboard). */
-export const MENU_ITEMS = ['report', 'ask', 'mine', 'help'] as const;
-export type MenuItem = (typeof MENU_ITEMS)[number];
+export { MENU_ITEMS, type MenuItem } from '../services/main-menu.js';
 
 /** What a feature adds to the conversation: its flows and the ways in. */
 export interface FlowModule {
@@ -146,15 +142,3 @@ export interface FlowModule {
 // Modules are applied in order: a later module's command, menu item, callback, idle or stranger
 // replaces an earlier one's (the core module gives defaults; the report module takes over 'report').
 
-/** A person's place in a flow, as stored. */
-export interface FlowState {
-  flow: string;
-  step: string;
-  data: FlowData;
-  /** The chat the flow runs in: its answers come from there. */
-  chatId: string;
-  /** Changes with every new step: buttons of an earlier step are refused as stale. */
-  token: string;
-  locale: Locale | null;
-  expiresAt: Date | null;
-}

@@ -3,6 +3,7 @@
 // townships use (each node is swept at its own cut-off). With the whole tree in Asia/Shanghai at
 // 20:00 that is two schedulers. Upserting is idempotent, so every process may do it at start.
 import { clockMinutes } from '../domain/alert-policy.js';
+import type { SweepSlot } from '../services/daily-alerts.js';
 import type { QueueSystem } from './queue-system.js';
 
 export interface DailyTimes {
@@ -16,12 +17,7 @@ export const DEFAULT_DAILY_TIMES: Readonly<DailyTimes> = { sweep: '20:00', diges
 
 const KINDS = ['sweep', 'digest'] as const;
 
-/** A sweep at one local time in one zone: the nodes whose dispute cut-off it is. */
-export interface SweepSlot {
-  zone: string;
-  /** 'HH:MM', the nodes' dispute cut-off. */
-  at: string;
-}
+export type { SweepSlot };
 
 export function schedulerId(kind: (typeof KINDS)[number], zone: string, at?: string): string {
   // BullMQ ids may not hold ':'.

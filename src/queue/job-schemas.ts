@@ -1,7 +1,7 @@
 // What each job's data must look like, checked when a worker takes the job: a payload that does
 // not fit (written by hand, by an older version, or by a bug) fails once, never retried.
 import { z } from 'zod';
-import type { JobName } from './jobs.js';
+import type { JobName } from '../ports/jobs.js';
 
 const id = z.string().min(1);
 const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO time');

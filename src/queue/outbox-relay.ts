@@ -4,7 +4,7 @@
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
 import { markRelayed, markRelayFailed, pendingOutbox, type OutboxRow } from '../store/repositories/outbox-repository.js';
-import { JOB_NAMES, JOB_PLACEMENT, type JobMap, type JobName } from './jobs.js';
+import { JOB_NAMES, JOB_PLACEMENT, type JobMap, type JobName } from '../ports/jobs.js';
 import type { QueueSystem } from './queue-system.js';
 
 export interface RelayOptions {

@@ -6,7 +6,7 @@ import { createPostgresBackend, DEFAULT_SCHEMA, DelayedError, Queue, runMigratio
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { JOB_NAMES, type JobHandlers, type JobMap, type JobMeta, type JobName, type JobOutcome } from './jobs.js';
+import { JOB_NAMES, type JobHandlers, type JobMap, type JobMeta, type JobName, type JobOutcome } from '../ports/jobs.js';
 import { pgliteBackendConnection } from './pglite-pool.js';
 import { redactUrl } from '../util/redact-url.js';
 import { withStartLock } from '../store/db.js';

@@ -15,7 +15,7 @@ import { strandedDeliveries } from '../store/repositories/delivery-repository.js
 import { pendingInbox } from '../store/repositories/inbox-repository.js';
 import { unroutedSince } from '../store/repositories/matter-repository.js';
 import { SEND_LEASE_MS } from '../services/send-lease.js';
-import type { JobMap } from './jobs.js';
+import type { JobMap } from '../ports/jobs.js';
 import type { QueueSystem } from './queue-system.js';
 
 export interface ReconcilerOptions {

@@ -2,7 +2,7 @@
 // (compare-and-extend), so a process that dies frees it within `ttlMs`.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Lease } from '../channels/lease.js';
+import type { Lease } from '../ports/lease.js';
 import type { Logger } from '../logger.js';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;

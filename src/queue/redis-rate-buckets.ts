@@ -2,7 +2,7 @@
 // budget. One small script per call: read the bucket, take the slot, write it back, atomically,
 // on Redis's clock (processes whose clocks differ still agree).
 import { Redis } from 'ioredis';
-import type { Bucket, RateBuckets, Slot } from '../channels/rate-buckets.js';
+import type { Bucket, RateBuckets, Slot } from '../ports/rate-buckets.js';
 import type { Logger } from '../logger.js';
 
 // KEYS[1] the bucket; ARGV: interval ms (fractional), burst, max wait ms (-1: none), hold ms (-1: reserve).

@@ -3,7 +3,7 @@
 // when Redis comes back empty. Both handlers are idempotent (a report-in alerts once under the
 // summons' lock; a refresh draws the card as it is), so a job put back beside its original is harmless.
 import { timedJobsFromStore } from '../services/lost-timers.js';
-import type { ServiceContext } from '../services/context.js';
+import type { ServiceContext } from '../ports/context.js';
 import type { QueueSystem } from './queue-system.js';
 
 const PAGE = 500;

@@ -3,13 +3,12 @@
 // send are written in one transaction; the messages join the chat's send queue (send-service.ts).
 import { randomUUID } from 'node:crypto';
 import type { ChatOutput } from '../ports/channel.js';
-import { describeUpdate, type ChatUpdate } from '../channels/chat-update.js';
+import { describeUpdate, type ChatUpdate } from '../ports/chat-update.js';
 import type { Locale } from '../domain/types.js';
-import type { FlowEngine } from '../flows/engine.js';
-import { isLocale, localeFromLanguageCode } from '../flows/language.js';
-import type { FlowState } from '../flows/types.js';
+import { isLocale, localeFromLanguageCode } from '../domain/language.js';
+import type { ConversationEngine, FlowState } from './conversation.js';
 import { t } from '../i18n/index.js';
-import type { JobMeta, JobOutcome } from '../queue/jobs.js';
+import type { JobMeta, JobOutcome } from '../ports/jobs.js';
 import type { Db, Executor } from '../store/db.js';
 import { createChatOutputs } from '../store/repositories/delivery-repository.js';
 import { clearFlowState, loadFlowState, lockConversation, saveFlowState, type FlowStateRow } from '../store/repositories/flow-repository.js';
@@ -18,13 +17,13 @@ import { recordEvent } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { senderByIdentity } from '../store/repositories/people-repository.js';
 import { markReachable, markUnreachable } from '../store/repositories/registration-repository.js';
-import { outboxJob } from '../queue/jobs.js';
-import type { ServiceContext } from './context.js';
+import { outboxJob } from '../ports/jobs.js';
+import type { ServiceContext } from '../ports/context.js';
 import { errorLabel, errorSummary, isConnectionError } from '../util/error-summary.js';
 import { noteSeen } from './reach-service.js';
 
 export interface ChatOptions {
-  engine: FlowEngine;
+  engine: ConversationEngine;
   /** For people whose platform gives no language code (default zh-CN). */
   defaultLocale?: Locale;
 }

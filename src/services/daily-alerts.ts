@@ -6,10 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { previousDay, wallClock } from '../domain/alert-policy.js';
 import { DEFAULT_DISPUTE_CUTOFF } from '../domain/deadlines.js';
-import type { SweepSlot } from '../queue/daily-schedule.js';
 import { listDisputeCutoffs } from '../store/repositories/deadline-repository.js';
 import type { GridLevel } from '../domain/types.js';
-import type { JobOutcome } from '../queue/jobs.js';
+import type { JobOutcome } from '../ports/jobs.js';
 import type { Executor } from '../store/db.js';
 import {
   claimAlertRun,
@@ -22,7 +21,7 @@ import {
 } from '../store/repositories/alert-repository.js';
 import type { NewDelivery } from '../store/repositories/delivery-repository.js';
 import { alertDeliveries, alertTargets, targetKey, writeDeliveries } from './alert-service.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { gridStats } from './stats-service.js';
 
 export const SWEEP_LEVELS: readonly GridLevel[] = ['village', 'township'];
@@ -44,6 +43,13 @@ async function eachNode(ctx: ServiceContext, zone: string, levels: readonly Grid
   }
   if (wrote) ctx.outboxWritten();
   return { outcome: 'done', zone, day, ...counts };
+}
+
+/** A sweep at one local time in one zone: the nodes whose dispute cut-off it is. */
+export interface SweepSlot {
+  zone: string;
+  /** 'HH:MM', the nodes' dispute cut-off. */
+  at: string;
 }
 
 /** The sweeps to schedule: each zone and dispute cut-off a village or township uses (a node without one: 20:00). */

@@ -16,13 +16,13 @@ import {
   type TimeLimitPolicy,
   type TimerPhase,
 } from '../domain/index.js';
-import { deadlineJobId, type DeadlineTimer } from '../queue/jobs.js';
+import { deadlineJobId, type DeadlineTimer } from '../ports/jobs.js';
 import type { Executor } from '../store/db.js';
 import { clocksOf, disputeCutoffOf, endPause, pausedSince, saveClocks, startPause, type ClockRow, type NewClockRow } from '../store/repositories/deadline-repository.js';
 import { findNode } from '../store/repositories/grid-repository.js';
 import type { MatterRow } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
-import { outboxJob, type OutboxJob } from '../queue/jobs.js';
+import { outboxJob, type OutboxJob } from '../ports/jobs.js';
 import { alertDeliveries, writeDeliveries } from './alert-service.js';
 
 /** The grid's zone and, for disputes, its cut-off (a node without one uses 20:00 / 09:00). */

@@ -7,7 +7,7 @@ import { sendJobs } from './send-jobs.js';
 import { randomUUID } from 'node:crypto';
 import { climb, coveringLimit, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type TimeLimitPolicy } from '../domain/index.js';
 import { t } from '../i18n/index.js';
-import type { DeadlineJob, DeadlineTimer, JobOutcome } from '../queue/jobs.js';
+import type { DeadlineJob, DeadlineTimer, JobOutcome } from '../ports/jobs.js';
 import type { Executor } from '../store/db.js';
 import { createDeliveries } from '../store/repositories/delivery-repository.js';
 import { clocksOf, clocksOfMatters, markClock, mattersWithLiveClocks, openMattersWithoutClocks, saveClocks, type ClockedMatterRow } from '../store/repositories/deadline-repository.js';
@@ -15,7 +15,7 @@ import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { appendEvents, findMatter, lockMatter, type MatterRow } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { alertDeliveries, writeDeliveries } from './alert-service.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { clockRow, missedLimitParams, syncDeadlines, timerOutbox, timerPayload, toClock } from './deadline-sync.js';
 import { performAction } from './matter-actions.js';
 import { policies } from './policy-cache.js';
@@ -111,15 +111,8 @@ async function fireDeadline(ctx: ServiceContext, job: DeadlineTimer): Promise<Jo
 }
 
 async function missWithoutClimb(ctx: ServiceContext, job: DeadlineTimer, now: Date, limits: readonly TimeLimitPolicy[]): Promise<JobOutcome> {
-  let wrote = false;
-  const outcome = await ctx.db.transaction(async (tx): Promise<JobOutcome> => {
-    const matter = await lockMatter(tx, job.matterId);
-    if (!matter) return { outcome: 'missing' };
-    const verdict = await checkTimer(tx, matter, job, now, limits);
-    if (verdict !== 'due') {
-      wrote = verdict === 'rescheduled';
-      return { outcome: verdict };
-    }
+  return whenDue(ctx, job, now, limits, async (tx, matter) => {
+    let wrote = false;
     await recordMiss(tx, matter, job, now);
     const unit = await findNode(tx, matter.gridNodeId);
     const chain = unit ? await ancestry(tx, unit) : [];
@@ -129,26 +122,16 @@ async function missWithoutClimb(ctx: ServiceContext, job: DeadlineTimer, now: Da
       const rows = await alertDeliveries(tx, { node: alertNode, template: 'escalation_alert', params: { grid: unit?.name ?? '', level: matter.level, reason: t('zh-CN', reasonKey), reasonKey }, matter, now });
       wrote = (await writeDeliveries(tx, rows)) || wrote;
     }
-    return { outcome: 'missed', limit: job.limit, alerted: alertNode?.level ?? null };
+    return { outcome: { outcome: 'missed', limit: job.limit, alerted: alertNode?.level ?? null }, wrote };
   });
-  if (wrote) ctx.outboxWritten();
-  return outcome;
 }
 
 async function warnDeadline(ctx: ServiceContext, job: DeadlineTimer): Promise<JobOutcome> {
   const now = ctx.now();
   const limits = await policies(ctx.db);
-  let wrote = false;
-  const outcome = await ctx.db.transaction(async (tx): Promise<JobOutcome> => {
-    const matter = await lockMatter(tx, job.matterId);
-    if (!matter) return { outcome: 'missing' };
-    const verdict = await checkTimer(tx, matter, job, now, limits);
-    if (verdict !== 'due') {
-      wrote = verdict === 'rescheduled';
-      return { outcome: verdict };
-    }
+  return whenDue(ctx, job, now, limits, async (tx, matter) => {
     await markClock(tx, matter.id, job.limit, { warnedAt: now });
-    if (!matter.assigneeId) return { outcome: 'no_assignee' };
+    if (!matter.assigneeId) return { outcome: { outcome: 'no_assignee' }, wrote: false };
     // The limit's own due time, not the warning's.
     const clock = (await clocksOf(tx, matter.id)).find((c) => c.kind === job.limit);
     const id = randomUUID();
@@ -162,8 +145,33 @@ async function warnDeadline(ctx: ServiceContext, job: DeadlineTimer): Promise<Jo
       },
     ]);
     await enqueue(tx, sendJobs([{ personId: matter.assigneeId }]));
-    wrote = true;
-    return { outcome: 'warned', limit: job.limit };
+    return { outcome: { outcome: 'warned', limit: job.limit }, wrote: true };
+  });
+}
+
+/**
+ * Runs `fn` under the matter's lock when the timer still fits the matter; otherwise says why not
+ * (a timer that was rescheduled wrote to the outbox). Tells the relay when anything was written.
+ */
+async function whenDue(
+  ctx: ServiceContext,
+  job: DeadlineTimer,
+  now: Date,
+  limits: readonly TimeLimitPolicy[],
+  fn: (tx: Executor, matter: MatterRow) => Promise<{ outcome: JobOutcome; wrote: boolean }>,
+): Promise<JobOutcome> {
+  let wrote = false;
+  const outcome = await ctx.db.transaction(async (tx): Promise<JobOutcome> => {
+    const matter = await lockMatter(tx, job.matterId);
+    if (!matter) return { outcome: 'missing' };
+    const verdict = await checkTimer(tx, matter, job, now, limits);
+    if (verdict !== 'due') {
+      wrote = verdict === 'rescheduled';
+      return { outcome: verdict };
+    }
+    const r = await fn(tx, matter);
+    wrote = r.wrote;
+    return r.outcome;
   });
   if (wrote) ctx.outboxWritten();
   return outcome;

@@ -5,13 +5,17 @@ import { allowedActions, decide, parseRef, STAFF_RELATIONS, type Action, type Re
 import type { Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { mattersReportedBy, openMattersAssignedTo, openMattersHelpedBy, type DeskMatter } from '../store/repositories/desk-repository.js';
-import { findMatterByRef, matterEventsOf, messagesOf, type MatterRow } from '../store/repositories/matter-repository.js';
+import { findMatter, findMatterByRef, matterEventsOf, messagesOf, type MatterRow } from '../store/repositories/matter-repository.js';
 import { findMessageLink, linkMessages } from '../store/repositories/message-link-repository.js';
 import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { findPerson, titleOf, type Placement } from '../store/repositories/people-repository.js';
 import { relationsOf } from './matter-actions.js';
 
+export type { DeskMatter, MatterRow as Matter };
+
 export type Audience = 'resident' | 'staff';
+
+export const matterById = (db: Executor, id: string): Promise<MatterRow | undefined> => findMatter(db, id);
 
 export type Access =
   | { ok: true; matter: MatterRow; relations: Relation[] }

@@ -1,7 +1,7 @@
 // The inbox keeps what people said only while it is work: a handled update is deleted after the
 // retention (INBOX_RETENTION_DAYS); one given up stays for operators to look at.
 import { deleteHandledInbox } from '../store/repositories/inbox-repository.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 
 export const DEFAULT_INBOX_RETENTION_DAYS = 30;
 const PAGE = 5000;

@@ -6,18 +6,18 @@
 // An update the database refuses as given (a byte Postgres cannot store) is not bounced back for
 // the platform to redeliver forever: its ids are kept as a failed row, the person is told once
 // that we could not read it, and the platform is acknowledged.
-import { outboxJob, type JobMap } from '../queue/jobs.js';
-import type { ChatUpdate } from '../channels/chat-update.js';
-import type { InboundItem } from '../channels/inbound-item.js';
+import { outboxJob, type JobMap } from '../ports/jobs.js';
+import type { ChatUpdate } from '../ports/chat-update.js';
+import type { InboundItem } from '../ports/inbound-item.js';
 
-export type { InboundItem, InboxQueue } from '../channels/inbound-item.js';
+export type { InboundItem, InboxQueue } from '../ports/inbound-item.js';
 import type { Locale, Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { failedInbox, inboxCounts, inboxStatus, insertInbox, markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { errorLabel, isDataError } from '../util/error-summary.js';
 import { answerUnreadable } from './chat-service.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 
 export interface AdmitResult {
   /** Ids committed now (the others were there already: a redelivery). */

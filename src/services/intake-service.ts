@@ -14,14 +14,14 @@ import {
   type MatterRow,
 } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
-import { outboxJob } from '../queue/jobs.js';
+import { outboxJob } from '../ports/jobs.js';
 import { sendJobs } from './send-jobs.js';
 import { findPerson, findPersonByCode, placementsOf, senderByIdentity, type PersonRow, type Placement } from '../store/repositories/people-repository.js';
 import { writeDeliveries } from './alert-service.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { startingPointFor, urgentAlert } from './matter-defaults.js';
 import { policies } from './policy-cache.js';
-import type { InboundEvent } from './inbound-event.js';
+import type { InboundEvent } from '../ports/inbound-event.js';
 
 /** Telegram's own limit is 4096; the CLI and Slack could send more. Longer is refused, not cut. */
 export const MAX_REPORT_CHARS = 8000;

@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import type { Platform } from '../domain/types.js';
 import { addIdentity, consumeLinkCode, insertLinkCode } from '../store/repositories/link-code-repository.js';
 import { findByIdentity, findPerson, type PersonRow } from '../store/repositories/people-repository.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 
 /** No 0/O, 1/I/L: read over the phone or copied by hand. */
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';

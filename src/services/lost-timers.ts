@@ -3,7 +3,7 @@
 // (card_refresh). A Redis that restarts empty loses them; the store says which should exist.
 import { mattersWithStaleCards } from '../store/repositories/slack-card-repository.js';
 import { summonsAwaitingReportIn } from '../store/repositories/summons-repository.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 
 export interface TimedJobs {
   /** Summons still waiting for their department whose limit has passed (one not yet due waits in the outbox until then). */

@@ -9,14 +9,14 @@ import { createDeliveries } from '../store/repositories/delivery-repository.js';
 import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
 import { appendEvents, findMatter, findMatterByRef, lockMatter, recordEvent, updateMatter, type MatterRow } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
-import { outboxJob } from '../queue/jobs.js';
+import { outboxJob } from '../ports/jobs.js';
 import { sendJobs } from './send-jobs.js';
 import { findPerson, placementsOf, type Placement } from '../store/repositories/people-repository.js';
 import { relievedOn } from '../store/repositories/desk-repository.js';
 import { liaisonDepartmentsOn } from '../store/repositories/summons-repository.js';
 import { Refused, Work, type ActionFailure, type AnyHandler } from './actions/handler.js';
 import { ACTION_HANDLERS } from './actions/registry.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { deadlineRules, pauseFor, syncDeadlines } from './deadline-sync.js';
 import { policies } from './policy-cache.js';
 

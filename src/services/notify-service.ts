@@ -3,7 +3,7 @@
 import type { OutboundText } from '../ports/channel.js';
 import type { Attachment } from '../domain/types.js';
 import { actionData, RATINGS } from './matter-actions.js';
-import { menuKeyboard } from '../flows/render.js';
+import { menuKeyboard } from './main-menu.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { DeliveryRow } from '../store/repositories/delivery-repository.js';
 import { WORDS_HIDDEN_KEY } from './alert-service.js';

@@ -1,11 +1,10 @@
 // A villager registering through a chat: the grid tree as menus, join codes, and who will look
 // after them once registered.
 import { carerAmong, OFFICER_ROLES } from '../domain/roles.js';
-import type { Locale, Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
 import { staffAt } from '../store/repositories/people-repository.js';
-import { childrenLeadingToUnits, findUnitByJoinCode, registerVillager, setPersonTimezone, type PersonRow } from '../store/repositories/registration-repository.js';
+import { childrenLeadingToUnits, findUnitByJoinCode, registerVillager, setPersonTimezone, type NewRegistration, type PersonRow } from '../store/repositories/registration-repository.js';
 
 // Where a villager lives is a domain rule; flows read it from here too.
 export { homeOf } from '../domain/roles.js';
@@ -58,15 +57,7 @@ export async function carerOf(db: Executor, unitId: string): Promise<Carer | nul
   return pick ? { name: pick.name, title: pick.title } : null;
 }
 
-export interface Registration {
-  platform: Platform;
-  externalId: string;
-  chatId: string;
-  name: string;
-  locale: Locale;
-  phone: string | null;
-  unitId: string;
-}
+export type Registration = NewRegistration;
 
 export async function registerFromChat(db: Executor, r: Registration): Promise<{ person: PersonRow; created: boolean }> {
   return registerVillager(db, r);

@@ -3,14 +3,14 @@
 import { sendJobs } from './send-jobs.js';
 import { randomUUID } from 'node:crypto';
 import { answerableFor, CADRE_ROLES, chooseAssignee, dueAt, resolveTimeLimit, transition, type RoutingCandidate } from '../domain/index.js';
-import type { JobOutcome } from '../queue/jobs.js';
+import type { JobOutcome } from '../ports/jobs.js';
 import { createDeliveries, supersedeWaiting, type NewDelivery } from '../store/repositories/delivery-repository.js';
 import { findNode } from '../store/repositories/grid-repository.js';
 import { appendEvents, lockMatter, messagesOf, updateMatter } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { routingStaff, staffAt } from '../store/repositories/people-repository.js';
 import { alertDeliveries } from './alert-service.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { deadlineRules, syncDeadlines } from './deadline-sync.js';
 import { receivedOf, WAITING_RECEIPT } from './intake-service.js';
 import { policies } from './policy-cache.js';

@@ -1,5 +1,5 @@
 // The send jobs for notifications just written: one per recipient queue (send-service.ts drains it).
-import { outboxJob, type OutboxJob } from '../queue/jobs.js';
+import { outboxJob, type OutboxJob } from '../ports/jobs.js';
 import { recipientKey, type NewDelivery } from '../store/repositories/delivery-repository.js';
 
 /** Held alerts wait for the digest and get none; `at` delays the jobs (a receipt that waits for routing). */

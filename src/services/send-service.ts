@@ -7,14 +7,14 @@
 import { RecipientUnreachableError, RetryAfterError, type Channel, type ChatTarget, type OutboundMessage } from '../ports/channel.js';
 import type { Platform } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
-import type { JobOutcome } from '../queue/jobs.js';
+import type { JobOutcome } from '../ports/jobs.js';
 import { claimDelivery, finishDeliveries, queueHead, releaseDelivery, type DeliveryRow } from '../store/repositories/delivery-repository.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { findMatter } from '../store/repositories/matter-repository.js';
 import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
 import { markUnreachable } from '../store/repositories/registration-repository.js';
 import { isConnectionError } from '../util/error-summary.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { renderDelivery } from './notify-service.js';
 import { leaseExpiredBefore, recordSent } from './send-lease.js';
 import { checkWaitingReceipt } from './waiting-receipt.js';

@@ -13,6 +13,7 @@ import {
   matterFigures,
   rootNodes,
   topicFigures,
+  type DepartmentFiguresRow,
   type GridNodeRow,
   type MatterFiguresRow,
 } from '../store/repositories/stats-repository.js';
@@ -32,17 +33,7 @@ export interface CategoryFigures {
   settlementRate: number | null;
 }
 
-export interface DepartmentFigures {
-  id: string;
-  code: string | null;
-  name: string | null;
-  summoned: number;
-  reportedIn: number;
-  reportedLate: number;
-  signedOff: number;
-  ratings: number;
-  averageRating: number | null;
-}
+export type DepartmentFigures = { id: string } & Pick<DepartmentFiguresRow, 'code' | 'name' | 'summoned' | 'reportedIn' | 'reportedLate' | 'signedOff' | 'ratings' | 'averageRating'>;
 
 export interface GridStats {
   grid: { code: string; name: string; level: string; timezone: string };

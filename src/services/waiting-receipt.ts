@@ -4,7 +4,7 @@
 // villager, and is not sent before its wait is over.
 import { findMatter } from '../store/repositories/matter-repository.js';
 import { hasNoticeOf, supersedeDelivery, type DeliveryRow } from '../store/repositories/delivery-repository.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 import { RECEIPT_WAIT_MS, WAITING_RECEIPT } from './intake-service.js';
 import { leaseExpiredBefore } from './send-lease.js';
 

@@ -5,13 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { isDepartmentRating, mayRateDepartment } from '../domain/climb-rules.js';
 import { dueAt } from '../domain/time-limits.js';
-import type { JobOutcome } from '../queue/jobs.js';
+import type { JobOutcome } from '../ports/jobs.js';
 import type { Executor } from '../store/db.js';
 import type { NewDelivery } from '../store/repositories/delivery-repository.js';
 import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
 import { appendEvents, lockMatter, type MatterRow, type NewMatterEvent } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
-import { outboxJob, type OutboxJob } from '../queue/jobs.js';
+import { outboxJob, type OutboxJob } from '../ports/jobs.js';
 import {
   findDepartments,
   insertSummons,
@@ -26,7 +26,7 @@ import {
   type SummonsWithDepartment,
 } from '../store/repositories/summons-repository.js';
 import { alertDeliveries, writeDeliveries } from './alert-service.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext } from '../ports/context.js';
 
 export const REPORT_IN_JOB = 'report_in_due' as const;
 

@@ -2,7 +2,7 @@
 // the database draws on one budget. One upsert per reservation, on the database's clock (processes
 // whose clocks differ still agree), the row lock making read-and-take atomic.
 import { sql } from 'drizzle-orm';
-import type { Bucket, RateBuckets, Slot } from '../channels/rate-buckets.js';
+import type { Bucket, RateBuckets, Slot } from '../ports/rate-buckets.js';
 import type { Db } from './db.js';
 import { queryRows } from './raw.js';
 

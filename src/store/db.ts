@@ -21,6 +21,13 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** Repositories accept either the database or an open transaction. */
 export type Executor = Db | Tx;
 
+// Names the store's handle in the service context port (src/ports/context.ts).
+declare module '../ports/context.js' {
+  interface StoreRegister {
+    db: Db;
+  }
+}
+
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 export type StoreTarget = { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; dataDir: string | null };

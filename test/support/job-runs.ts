@@ -2,7 +2,7 @@
 // on the service's decisions rather than on gaps measured on the wall clock.
 import type { StartWorkersOptions } from '../../src/app/runtime.js';
 import { RetryAfterError } from '../../src/ports/channel.js';
-import type { JobMeta, JobName, JobOutcome } from '../../src/queue/jobs.js';
+import type { JobMeta, JobName, JobOutcome } from '../../src/ports/jobs.js';
 
 export interface JobRun {
   queue: JobName;

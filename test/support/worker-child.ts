@@ -5,7 +5,7 @@
 // GRIDLINE_CHILD_QUEUE=deadline targets only due timers; its other jobs (warnings, removals) run.
 // GRIDLINE_CHILD_CLOCK_OFFSET: the test's TestClock offset (ms), so both processes read the same time.
 import { createRuntime } from '../../src/app/runtime.js';
-import { JOB_NAMES, type JobName } from '../../src/queue/jobs.js';
+import { JOB_NAMES, type JobName } from '../../src/ports/jobs.js';
 import { createLogger } from '../../src/logger.js';
 import { TestClock } from './clock.js';
 

@@ -3,7 +3,7 @@
 import { actionData } from '../../services/matter-actions.js';
 import { formatTime, translator } from '../../i18n/index.js';
 import type { Attachment } from '../../domain/types.js';
-import type { CardAction, CardModel } from './card-model.js';
+import type { CardAction, CardModel } from '../../services/card-service.js';
 import type { Block, View } from './slack-api.js';
 
 /** Slack's limits: section text 3000, button text 75, button value 2000, header 150, modal title 24. */

@@ -4,7 +4,7 @@
 import { webApi } from '@slack/bolt';
 import { createHash } from 'node:crypto';
 import { RecipientUnreachableError, RetryAfterError } from '../../ports/channel.js';
-import { MemoryRateBuckets, type Bucket, type RateBuckets } from '../rate-buckets.js';
+import { MemoryRateBuckets, type Bucket, type RateBuckets } from '../../ports/rate-buckets.js';
 
 type WebClient = InstanceType<typeof webApi.WebClient>;
 // Block Kit objects are built by our own renderers; the Web API takes them as they are.

@@ -1,10 +1,7 @@
 // Matter cards in Slack: posted once per notification that hands a matter to someone, kept in the
 // store, and updated in place (chat.update) whenever the matter moves, so a channel always shows
 // the truth.
-import type { ServiceContext } from '../../services/context.js';
-import { findPerson } from '../../store/repositories/people-repository.js';
-import { cardsOfMatter, dropCard, insertSlackCard, touchCard, type SlackCardRow } from '../../store/repositories/slack-card-repository.js';
-import { loadCardModel } from './card-model.js';
+import type { CardService, PostedCard } from '../../services/card-service.js';
 import { matterCard } from './blocks.js';
 import { isSlackApiError, type PostResult, type SlackApi } from './slack-api.js';
 
@@ -16,24 +13,30 @@ const GONE = new Set(['message_not_found', 'channel_not_found', 'is_archived', '
 
 export class SlackCards {
   constructor(
-    private readonly ctx: ServiceContext,
+    private readonly store: CardService,
+    private readonly now: () => Date,
     private readonly api: SlackApi,
     private readonly timezone: string,
   ) {}
 
   private async render(matterId: string, personId: string | null, locale: string, template: string) {
-    const model = await loadCardModel(this.ctx.db, matterId, personId);
+    const model = await this.store.model(matterId, personId);
     // A person's own card shows times in their zone; a channel's in the service's.
-    const timezone = (personId ? (await findPerson(this.ctx.db, personId))?.timezone : null) ?? this.timezone;
-    return model ? matterCard(model, { locale, timezone, now: this.ctx.now(), template, personal: personId !== null }) : null;
+    const timezone = (personId ? await this.store.timezoneOf(personId) : null) ?? this.timezone;
+    return model ? matterCard(model, { locale, timezone, now: this.now(), template, personal: personId !== null }) : null;
   }
 
   /** Posts a card for `personId` (null: a node's channel) and records it. */
   async post(a: { matterId: string; personId: string | null; channel: string; template: string; locale: string; fallbackText: string }): Promise<PostResult> {
     const card = await this.render(a.matterId, a.personId, a.locale, a.template);
     const posted = await this.api.post({ channel: a.channel, text: card?.text ?? a.fallbackText, blocks: card?.blocks });
-    if (card) await insertSlackCard(this.ctx.db, { matterId: a.matterId, personId: a.personId, channel: posted.channel, ts: posted.ts, template: a.template, locale: a.locale });
+    if (card) await this.store.record({ matterId: a.matterId, personId: a.personId, channel: posted.channel, ts: posted.ts, template: a.template, locale: a.locale });
     return posted;
+  }
+
+  /** The newest card of the matter in a person's DM or a channel, for its thread. */
+  latest(matterId: string, where: { personId: string } | { channel: string }): Promise<PostedCard | undefined> {
+    return this.store.latest(matterId, where);
   }
 
   /**
@@ -41,13 +44,13 @@ export class SlackCards {
    * moved meanwhile, so two refreshes racing still leave the newest state on screen.
    */
   async refresh(matterId: string): Promise<number> {
-    const cards = await cardsOfMatter(this.ctx.db, matterId);
+    const cards = await this.store.postedFor(matterId);
     let n = 0;
     for (const card of cards) if (await this.refreshOne(card)) n++;
     return n;
   }
 
-  private async refreshOne(card: SlackCardRow): Promise<boolean> {
+  private async refreshOne(card: PostedCard): Promise<boolean> {
     let shown = '';
     for (let round = 0; round < 3; round++) {
       const next = await this.render(card.matterId, card.personId, card.locale, card.template);
@@ -58,14 +61,14 @@ export class SlackCards {
         await this.api.update({ channel: card.channel, ts: card.ts, text: next.text, blocks: next.blocks });
       } catch (err) {
         if (isSlackApiError(err) && GONE.has(err.code)) {
-          await dropCard(this.ctx.db, card.id);
+          await this.store.drop(card.id);
           return false;
         }
         throw err;
       }
       shown = key;
     }
-    await touchCard(this.ctx.db, card.id);
+    await this.store.touch(card.id);
     return true;
   }
 }

@@ -2,8 +2,7 @@
 // other notification about a matter that has a card in the same place goes into the card's
 // thread (a villager's answer lands under the card the officer works from); the rest are plain
 // messages with their buttons.
-import type { ServiceContext } from '../../services/context.js';
-import { latestCard } from '../../store/repositories/slack-card-repository.js';
+import type { ServiceContext } from '../../ports/context.js';
 import type { Channel, ChatTarget, NoticeHint, OutboundMessage } from '../../ports/channel.js';
 import { attachmentLine, noticeBlocks } from './blocks.js';
 import { CARD_TEMPLATES, type SlackCards } from './slack-cards.js';
@@ -45,7 +44,7 @@ export class SlackChannel implements Channel {
       await this.sendFiles(message, locale, posted.channel, posted.ts);
       return { messageRef: `${posted.channel}:${posted.ts}` };
     }
-    const card = matterId ? await latestCard(this.ctx.db, matterId, personId ? { personId } : { channel }) : undefined;
+    const card = matterId ? await this.cards.latest(matterId, personId ? { personId } : { channel }) : undefined;
     const blocks = noticeBlocks(message.text, message.buttons?.flat());
     const files = filesLine(message, locale);
     if (files) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: files }] });

@@ -8,10 +8,11 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLog
 import type { FastifyInstance } from 'fastify';
 import type { Locale } from '../../domain/types.js';
 import type { Logger } from '../../logger.js';
-import type { ServiceContext } from '../../services/context.js';
+import type { ServiceContext } from '../../ports/context.js';
+import type { CardService } from '../../services/card-service.js';
 import { admitInbound, chatInboxItem } from '../../services/inbox-service.js';
-import type { ChatUpdate } from '../chat-update.js';
-import type { RateBuckets } from '../rate-buckets.js';
+import type { ChatUpdate } from '../../ports/chat-update.js';
+import type { RateBuckets } from '../../ports/rate-buckets.js';
 import { ChannelPacer, SlackApi } from './slack-api.js';
 import { SlackCards } from './slack-cards.js';
 import { SlackChannel } from './slack-channel.js';
@@ -84,7 +85,7 @@ export class SlackFrontDoor {
 
   constructor(
     settings: SlackSettings,
-    private readonly deps: { ctx: ServiceContext; timezone: string; defaultLocale?: Locale; rateBuckets?: RateBuckets; files?: FileSource },
+    private readonly deps: { ctx: ServiceContext; cards: CardService; timezone: string; defaultLocale?: Locale; rateBuckets?: RateBuckets; files?: FileSource },
   ) {
     const { ctx } = deps;
     this.mode = settings.appToken ? 'socket' : 'http';
@@ -105,7 +106,7 @@ export class SlackFrontDoor {
     const receiver = this.receiver ?? new SocketModeReceiver({ appToken: settings.appToken!, logger, installerOptions: { clientOptions } });
     this.app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true });
     this.api = new SlackApi(this.app.client, new ChannelPacer(settings.perChannelIntervalMs ?? 1000, undefined, deps.rateBuckets ? { buckets: deps.rateBuckets, token: settings.botToken } : undefined));
-    this.cards = new SlackCards(ctx, this.api, deps.timezone);
+    this.cards = new SlackCards(deps.cards, () => ctx.now(), this.api, deps.timezone);
     this.channel = new SlackChannel(ctx, this.api, this.cards, deps.files);
     this.fetcher = new SlackFileFetcher(this.api);
     registerListeners(this.app, {

@@ -5,7 +5,7 @@
 import type { App } from '@slack/bolt';
 import { cleanText } from '../../domain/clean-text.js';
 import type { Locale } from '../../domain/types.js';
-import { cleanChatUpdate, type ChatContent, type ChatUpdate } from '../chat-update.js';
+import { cleanChatUpdate, type ChatContent, type ChatUpdate } from '../../ports/chat-update.js';
 import { ANSWER_VALUE, answerModal, FLOW_MODAL_CALLBACK, HOME_CHAT, KEYBOARD_PREFIX, messageRef } from './slack-conversation.js';
 import { attachmentsOf, type SlackFileRef } from './slack-files.js';
 import type { View } from './slack-api.js';

@@ -2,7 +2,7 @@
 // `unknown` (a person sent it: they get a kind reply) or `ignored` (nobody waits for an answer).
 import type { Message, Update, User } from 'telegraf/types';
 import type { Attachment } from '../../domain/types.js';
-import { cleanChatUpdate, type ChatContent, type ChatUpdate } from '../chat-update.js';
+import { cleanChatUpdate, type ChatContent, type ChatUpdate } from '../../ports/chat-update.js';
 
 /** The Bot API lets a bot fetch files up to 20 MB (getFile); larger ones are refused. */
 export const TELEGRAM_FILE_LIMIT = 20 * 1024 * 1024;

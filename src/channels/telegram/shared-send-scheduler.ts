@@ -1,6 +1,6 @@
 // Telegram's limits kept in shared buckets (Redis), so N processes sending with one token stay
 // within them together: the same slots as SendScheduler, taken from one budget per token.
-import type { Bucket, RateBuckets } from '../rate-buckets.js';
+import type { Bucket, RateBuckets } from '../../ports/rate-buckets.js';
 import { isGroupChat, TELEGRAM_LIMITS, type RateLimits, type Slot } from './send-scheduler.js';
 
 /** What the adapter asks of a scheduler: SendScheduler (this process) and SharedSendScheduler both answer. */

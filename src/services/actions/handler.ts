@@ -7,7 +7,7 @@ import type { Executor } from '../../store/db.js';
 import type { NewDelivery } from '../../store/repositories/delivery-repository.js';
 import type { GridNodeRow } from '../../store/repositories/grid-repository.js';
 import type { MatterRow, NewMatterEvent } from '../../store/repositories/matter-repository.js';
-import type { OutboxJob } from '../../queue/jobs.js';
+import type { OutboxJob } from '../../ports/jobs.js';
 import type { Placement } from '../../store/repositories/people-repository.js';
 import type { SummonsFailure, SummonsResult, SummonsScope } from '../whistle-service.js';
 

@@ -1,7 +1,7 @@
 // The outbox: jobs written with the state change that causes them, relayed after commit.
 import { and, asc, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db.js';
-import type { OutboxJob } from '../../queue/jobs.js';
+import type { OutboxJob } from '../../ports/jobs.js';
 import { outbox } from '../schema.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;

@@ -8,7 +8,7 @@ import { runOp } from '../../../src/app/ops.js';
 import { createFlowEngine, defaultModules } from '../../../src/flows/index.js';
 import { linkModule } from '../../../src/flows/link-module.js';
 import { admitInbound, chatInboxItem, giveUpInbound } from '../../../src/services/inbox-service.js';
-import type { ChatUpdate } from '../../../src/channels/chat-update.js';
+import type { ChatUpdate } from '../../../src/ports/chat-update.js';
 import { deliveries, inbox } from '../../../src/store/schema.js';
 import { newTree, newVillager } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';

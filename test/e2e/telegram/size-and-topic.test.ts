@@ -9,7 +9,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runOp } from '../../../src/app/ops.js';
 import { render } from '../../../src/cli/render.js';
-import { deadlineJobId } from '../../../src/queue/jobs.js';
+import { deadlineJobId } from '../../../src/ports/jobs.js';
 import { timerPayload, toClock } from '../../../src/services/deadline-sync.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { deadlineClocks, deliveries, matterEvents, matters, people, topics } from '../../../src/store/schema.js';

@@ -5,7 +5,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../src/app/runtime.js';
 import type { LimitKind, TimerPhase } from '../../../src/domain/index.js';
-import { deadlineJobId, type DeadlineTimer } from '../../../src/queue/jobs.js';
+import { deadlineJobId, type DeadlineTimer } from '../../../src/ports/jobs.js';
 import { timerPayload, toClock } from '../../../src/services/deadline-sync.js';
 import { handleDeadlineJob, reconcileDeadlines } from '../../../src/services/deadline-timers.js';
 import { intake } from '../../../src/services/intake-service.js';

@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../../src/app/runtime.js';
-import type { InboundEvent } from '../../../src/services/inbound-event.js';
+import type { InboundEvent } from '../../../src/ports/inbound-event.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { deliveries, matters } from '../../../src/store/schema.js';
 import { newOfficer, newTree, newVillager } from '../../support/factories.js';

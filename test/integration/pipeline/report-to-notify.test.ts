@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../src/app/runtime.js';
 import { intake } from '../../../src/services/intake-service.js';
-import type { InboundEvent } from '../../../src/services/inbound-event.js';
+import type { InboundEvent } from '../../../src/ports/inbound-event.js';
 import { deliveries, matterEvents, matters, people } from '../../../src/store/schema.js';
 import { newBackup, newGridLeader, newOfficer, newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { RecordingChannel } from '../../support/recording-channel.js';

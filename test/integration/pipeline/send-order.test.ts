@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../src/domain/types.js';
 import { t } from '../../../src/i18n/index.js';
 import { RetryAfterError, type Channel, type ChatTarget, type OutboundMessage } from '../../../src/ports/channel.js';
-import { outboxJob } from '../../../src/queue/jobs.js';
+import { outboxJob } from '../../../src/ports/jobs.js';
 import { answerUnreadable } from '../../../src/services/chat-service.js';
 import { sendJobs } from '../../../src/services/send-jobs.js';
 import { createChatOutputs, createDeliveries } from '../../../src/store/repositories/delivery-repository.js';

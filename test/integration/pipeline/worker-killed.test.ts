@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../src/app/runtime.js';
-import { JOB_NAMES } from '../../../src/queue/jobs.js';
+import { JOB_NAMES } from '../../../src/ports/jobs.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { deliveries, matterEvents, matters } from '../../../src/store/schema.js';
 import { newOfficer, newTree, newVillager } from '../../support/factories.js';

@@ -2,7 +2,7 @@
 // on BullMQ's PostgreSQL backend, without using up an attempt.
 import { afterAll, describe, expect, it } from 'vitest';
 import { RetryAfterError } from '../../../src/ports/channel.js';
-import type { JobMeta } from '../../../src/queue/jobs.js';
+import type { JobMeta } from '../../../src/ports/jobs.js';
 import { QueueSystem, type QueueTarget } from '../../../src/queue/queue-system.js';
 import { testLogger, uniquePrefix } from '../../support/runtime.js';
 import { createTestDatabase, TEST_REDIS_URL } from '../../support/store.js';

@@ -1,6 +1,6 @@
 // What a runtime has in hand, as tests (and operators) read it instead of sleeping: due outbox
 // rows, waiting jobs and delayed jobs due soon count; a timer set for later does not.
-import { outboxJob } from '../../../src/queue/jobs.js';
+import { outboxJob } from '../../../src/ports/jobs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeActivity } from '../../../src/app/activity.js';
 import { enqueue } from '../../../src/store/repositories/outbox-repository.js';

@@ -5,7 +5,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { render } from '../../../src/cli/render.js';
 import { t } from '../../../src/i18n/index.js';
-import type { ServiceContext } from '../../../src/services/context.js';
+import type { ServiceContext } from '../../../src/ports/context.js';
 import { eveningSweep, morningDigest, sweepSlots } from '../../../src/services/daily-alerts.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { performAction } from '../../../src/services/matter-actions.js';

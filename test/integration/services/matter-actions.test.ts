@@ -2,7 +2,7 @@
 // (the outbox rows and deliveries written are what is checked).
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ServiceContext } from '../../../src/services/context.js';
+import type { ServiceContext } from '../../../src/ports/context.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { parseActionData, performAction, actionData } from '../../../src/services/matter-actions.js';
 import { renderDelivery } from '../../../src/services/notify-service.js';

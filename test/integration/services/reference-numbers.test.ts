@@ -4,7 +4,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refSeq } from '../../../src/domain/reference.js';
-import type { ServiceContext } from '../../../src/services/context.js';
+import type { ServiceContext } from '../../../src/ports/context.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { routeMatter } from '../../../src/services/routing-service.js';
 import { matterEvents, matters, refCounters } from '../../../src/store/schema.js';

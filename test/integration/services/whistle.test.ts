@@ -5,7 +5,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runOp } from '../../../src/app/ops.js';
 import { render } from '../../../src/cli/render.js';
-import type { ServiceContext } from '../../../src/services/context.js';
+import type { ServiceContext } from '../../../src/ports/context.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { parseActionData, performAction } from '../../../src/services/matter-actions.js';
 import { renderDelivery } from '../../../src/services/notify-service.js';

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpError, runOp } from '../../../src/app/ops.js';
 import { render } from '../../../src/cli/render.js';
-import type { ServiceContext } from '../../../src/services/context.js';
+import type { ServiceContext } from '../../../src/ports/context.js';
 import { gridStats, statsNode, type GridStats } from '../../../src/services/stats-service.js';
 import { newNode, newOfficer, newPerson, newVillager, type NodeRow, type PersonRow } from '../../support/factories.js';
 import { addEvents, newDepartment, reportedMatter } from '../../support/matter-factories.js';

@@ -7,7 +7,7 @@ import { createRuntime, type Runtime, type StartWorkersOptions } from '../../../
 import type { Channel as ChannelPort } from '../../../src/ports/channel.js';
 import type { SlackSettings } from '../../../src/channels/slack/index.js';
 import type { Platform } from '../../../src/domain/types.js';
-import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
+import { createAppServer, type HttpServer } from '../../../src/app/http.js';
 import type { Db } from '../../../src/store/db.js';
 import { identities, slackCards } from '../../../src/store/schema.js';
 import { daytimeClock, type TestClock } from '../clock.js';
@@ -82,7 +82,7 @@ export async function startSlackHarness(
   });
   await runtime.slack!.start();
   runtime.startWorkers({ concurrency: 4, wrap: opts.wrap });
-  const http = createHttpServer({ runtime, logger: opts.logger ?? testLogger, adminToken: randomBytes(8).toString('hex') });
+  const http = createAppServer({ runtime, logger: opts.logger ?? testLogger, adminToken: randomBytes(8).toString('hex') });
   await http.listen({ host: '127.0.0.1', port });
   if (opts.emulator) await runtime.telegram!.start((u) => runtime.submitChat(u));
   const addr = http.server.address();

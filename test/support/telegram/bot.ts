@@ -3,7 +3,7 @@
 // Its clock is a TestClock at 10:00 on a Wednesday in Shanghai (quiet hours and 纠纷不过夜 then do
 // not depend on when the suite runs); a test that needs the night moves `bot.clock`.
 import { createRuntime, type Runtime, type RuntimeOptions, type StartWorkersOptions } from '../../../src/app/runtime.js';
-import { createHttpServer, type HttpServer } from '../../../src/http/server.js';
+import { createAppServer, type HttpServer } from '../../../src/app/http.js';
 import { daytimeClock, type TestClock } from '../clock.js';
 import { waitIdle, type WaitIdleOptions } from '../idle.js';
 import { TEST_REDIS_URL, type TestStore } from '../store.js';
@@ -61,7 +61,7 @@ export async function startBot(store: TestStore, emulator: TelegramEmulator, opt
     telegram: { token: emulator.token, apiRoot: emulator.apiRoot, webhookUrl, webhookSecret: WEBHOOK_SECRET, limits: { chatPerSecond: 50, chatBurst: 10 }, flood: { burst: 60, perMinute: 240 }, ...opts.telegram },
   });
   runtime.startWorkers({ concurrency: 4, wrap: opts.wrap });
-  const http = createHttpServer({ runtime, logger: opts.logger ?? testLogger, adminToken: 'test-admin-token' });
+  const http = createAppServer({ runtime, logger: opts.logger ?? testLogger, adminToken: 'test-admin-token' });
   await http.listen({ host: '127.0.0.1', port });
   await runtime.telegram!.start((u) => runtime.submitChat(u));
   let stopped = false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FloodGuard } from '../../../src/channels/flood-guard.js';
-import { MemoryRateBuckets } from '../../../src/channels/rate-buckets.js';
+import { MemoryRateBuckets } from '../../../src/ports/rate-buckets.js';
 
 describe('FloodGuard', () => {
   it('passes a burst, warns once past it, drops the rest, and lets the person back in time', async () => {

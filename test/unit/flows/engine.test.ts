@@ -1,11 +1,11 @@
 // The flow engine on its own: no store, no queue, no platform.
 import { describe, expect, it } from 'vitest';
 import type { ChatOutput } from '../../../src/ports/channel.js';
-import type { ChatContent, ChatUpdate } from '../../../src/channels/chat-update.js';
+import type { ChatContent, ChatUpdate } from '../../../src/ports/chat-update.js';
 import { FlowEngine, MAX_MESSAGE_CHARS } from '../../../src/flows/engine.js';
 import { done, goto, literal, say, startFlow, stay } from '../../../src/flows/next.js';
 import type { Flow, FlowModule, FlowState } from '../../../src/flows/types.js';
-import type { ServiceContext } from '../../../src/services/context.js';
+import type { ServiceContext } from '../../../src/ports/context.js';
 import { testLogger } from '../../support/runtime.js';
 
 const T0 = new Date('2025-03-01T08:00:00Z');

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { fromTheFuture, SLACK_PATH } from '../../../../src/channels/slack/index.js';
 import { splitNote } from '../../../../src/flows/inbox.js';
 import { matterCard, escapeMrkdwn } from '../../../../src/channels/slack/blocks.js';
-import type { CardModel } from '../../../../src/channels/slack/card-model.js';
+import type { CardModel } from '../../../../src/services/card-service.js';
 import { KEYBOARD_PREFIX, outputBlocks } from '../../../../src/channels/slack/slack-conversation.js';
 import { fileContents } from '../../../../src/channels/slack/slack-listeners.js';
 

@@ -1,13 +1,19 @@
-// What a matter card shows, read from the store: the villager's words, where the matter stands,
-// and the buttons its viewer may press now (worked out from the store, like every press).
-import { decide, type Action } from '../../domain/index.js';
-import type { Attachment } from '../../domain/types.js';
-import { relationsOf } from '../../services/matter-actions.js';
-import type { Executor } from '../../store/db.js';
-import { ancestry, findNode } from '../../store/repositories/grid-repository.js';
-import { findMatter, matterEventsOf, messagesOf, type MatterRow } from '../../store/repositories/matter-repository.js';
-import { findPerson, titleOf } from '../../store/repositories/people-repository.js';
-import { cardFacts } from '../../services/matter-defaults.js';
+// Matter cards: what a card shows, read from the store (the villager's words, where the matter
+// stands, the buttons its viewer may press now, worked out like every press), and the cards a
+// platform has posted, so it can update them in place. The Slack adapter is handed one by the
+// composition root.
+import { decide, type Action } from '../domain/index.js';
+import type { Attachment } from '../domain/types.js';
+import type { ServiceContext } from '../ports/context.js';
+import type { Executor } from '../store/db.js';
+import { ancestry, findNode } from '../store/repositories/grid-repository.js';
+import { findMatter, matterEventsOf, messagesOf, type MatterRow } from '../store/repositories/matter-repository.js';
+import { findPerson, titleOf } from '../store/repositories/people-repository.js';
+import { cardsOfMatter, dropCard, insertSlackCard, latestCard, touchCard, type NewSlackCard, type SlackCardRow } from '../store/repositories/slack-card-repository.js';
+import { relationsOf } from './matter-actions.js';
+import { cardFacts } from './matter-defaults.js';
+
+export type { NewSlackCard as NewCard, SlackCardRow as PostedCard };
 
 /** Card buttons, in the order shown. `takeover` is a cadre's transfer to themself. */
 export const CARD_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle', 'supervise', 'takeover', 'mark_size', 'set_topic', 'view'] as const;
@@ -74,4 +80,42 @@ export async function loadCardModel(db: Executor, matterId: string, viewerId: st
     buttons: await cardButtons(db, matter, viewerId),
     ...(await cardFacts(db, matter, viewerId)),
   };
+}
+
+/** The cards of one service context: their content, and where they were posted. */
+export class CardService {
+  constructor(private readonly ctx: Pick<ServiceContext, 'db'>) {}
+
+  /** What the card shows to `viewerId` (null: a channel); null when the matter is gone. */
+  model(matterId: string, viewerId: string | null): Promise<CardModel | null> {
+    return loadCardModel(this.ctx.db, matterId, viewerId);
+  }
+
+  /** The person's own time zone, if they set one. */
+  async timezoneOf(personId: string): Promise<string | null> {
+    return (await findPerson(this.ctx.db, personId))?.timezone ?? null;
+  }
+
+  record(card: NewSlackCard): Promise<SlackCardRow> {
+    return insertSlackCard(this.ctx.db, card);
+  }
+
+  postedFor(matterId: string): Promise<SlackCardRow[]> {
+    return cardsOfMatter(this.ctx.db, matterId);
+  }
+
+  /** The newest card of the matter in a person's DM or a channel. */
+  latest(matterId: string, where: { personId: string } | { channel: string }): Promise<SlackCardRow | undefined> {
+    return latestCard(this.ctx.db, matterId, where);
+  }
+
+  /** The platform has the card again as the matter stands. */
+  touch(id: string): Promise<void> {
+    return touchCard(this.ctx.db, id);
+  }
+
+  /** The platform no longer has it. */
+  drop(id: string): Promise<void> {
+    return dropCard(this.ctx.db, id);
+  }
 }

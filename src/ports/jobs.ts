@@ -1,6 +1,6 @@
 // One job-name → payload map. Every queue carries one kind of job; its name is the queue's name.
-import type { ChatUpdate } from '../channels/chat-update.js';
-import type { InboundEvent } from '../services/inbound-event.js';
+import type { ChatUpdate } from './chat-update.js';
+import type { InboundEvent } from './inbound-event.js';
 import type { LimitKind, MatterLevel, Step, TimerPhase } from '../domain/index.js';
 
 export interface JobMap {

@@ -1,5 +1,5 @@
 // The language a person sees before they choose one.
-import { LOCALES, type Locale } from '../domain/types.js';
+import { LOCALES, type Locale } from './types.js';
 
 /**
  * From a platform language code: zh, zh-hans, zh-cn, zh-sg → zh-CN; zh-hant, zh-tw, zh-hk, zh-mo →

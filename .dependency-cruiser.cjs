@@ -1,0 +1,52 @@
+// Folder boundaries of src/, checked in `npm test` (npm run check:deps). One rule per boundary
+// issue 10 set: no file or folder cycles; domain imports only domain; ports only domain and ports;
+// flows and channels never the store; nothing but the composition root (app) imports an adapter.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-file-cycles',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-folder-cycles',
+      comment: 'At every folder level (src/store and src/store/repositories alike), no folder reaches back to itself.',
+      severity: 'error',
+      scope: 'folder',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'domain-is-pure',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { path: '^src/', pathNot: '^src/domain/' },
+    },
+    {
+      name: 'ports-know-only-the-domain',
+      severity: 'error',
+      from: { path: '^src/ports/' },
+      to: { path: '^src/', pathNot: '^src/(domain|ports)/' },
+    },
+    {
+      name: 'flows-and-channels-never-touch-the-store',
+      severity: 'error',
+      from: { path: '^src/(flows|channels)/' },
+      to: { path: '^src/store/' },
+    },
+    {
+      name: 'only-the-composition-root-imports-an-adapter',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(app|channels)/' },
+      to: { path: '^src/channels/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
