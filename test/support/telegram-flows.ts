@@ -80,3 +80,23 @@ export async function resetStore(store: TestStore, attempts = 5): Promise<void> 
   );
   if (fatal) throw fatal;
 }
+
+/** A villager joins a unit grid by its poster code in simplified Chinese, keeps the name Telegram gave, and skips the phone. */
+export async function registerVillager(v: TelegramPerson, joinCode: string, name: string): Promise<void> {
+  await v.command(`/start ${joinCode}`);
+  await v.press('简体中文');
+  await v.press('对，就是这里');
+  await v.press(`就叫我“${name}”`);
+  await v.waitForText('留个手机号');
+  await v.say('跳过');
+  await v.waitForText('登记好了');
+}
+
+/** Starts a report from the main menu: its category, then its words (the flow then waits for more or 说完了). */
+export async function beginReport(v: TelegramPerson, category: string, words: string): Promise<void> {
+  await v.say('反映问题');
+  await v.press(category);
+  await v.waitForText('请说一说是什么事');
+  await v.say(words);
+  await v.waitForText('收到了（文字 1 段）');
+}

@@ -14,7 +14,7 @@ import { SlackPerson } from '../../support/slack/slack-person.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { refIn, replyTo, saw } from '../../support/telegram-flows.js';
+import { refIn, replyTo, saw, beginReport, registerVillager } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
 
 const OFFICER = 'U0OFFICER1';
@@ -48,18 +48,8 @@ describe('a villager on Telegram, an officer in Slack', () => {
     const v = new TelegramPerson(emulator, { userId: 880_001, firstName: '罗秀英', languageCode: 'zh-hans' }).mark();
 
     // Registered and reported on Telegram.
-    await v.command(`/start ${tree.unit.joinCode}`);
-    await v.press('简体中文');
-    await v.press('对，就是这里');
-    await v.press('就叫我“罗秀英”');
-    await v.waitForText('留个手机号');
-    await v.say('跳过');
-    await v.waitForText('登记好了');
-    await v.say('反映问题');
-    await v.press('🤝 邻里纠纷');
-    await v.waitForText('请说一说是什么事');
-    await v.say('隔壁装修，半夜还在砸墙。');
-    await v.waitForText('收到了（文字 1 段）');
+    await registerVillager(v, tree.unit.joinCode!, '罗秀英');
+    await beginReport(v, '🤝 邻里纠纷', '隔壁装修，半夜还在砸墙。');
     await v.press('✅ 说完了');
     await v.waitForText('事情发生在哪里');
     await v.say('跳过');

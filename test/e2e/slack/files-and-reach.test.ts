@@ -13,7 +13,7 @@ import { cardsOf, linkSlack, startSlackHarness, type SlackHarness } from '../../
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { refIn, saw } from '../../support/telegram-flows.js';
+import { refIn, saw, beginReport, registerVillager } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
 
 let store: TestStore;
@@ -63,18 +63,8 @@ describe('files across platforms', () => {
     await linkSlack(store.db, officer.id, 'U0PHOTO001');
     const v = new TelegramPerson(emulator, { userId: 881_100, firstName: '罗秀英', languageCode: 'zh-hans' }).mark();
 
-    await v.command(`/start ${tree.unit.joinCode}`);
-    await v.press('简体中文');
-    await v.press('对，就是这里');
-    await v.press('就叫我“罗秀英”');
-    await v.waitForText('留个手机号');
-    await v.say('跳过');
-    await v.waitForText('登记好了');
-    await v.say('反映问题');
-    await v.press('🤝 邻里纠纷');
-    await v.waitForText('请说一说是什么事');
-    await v.say('邻居家的鸡天天跑到我家菜地里啄菜。');
-    await v.waitForText('收到了（文字 1 段）');
+    await registerVillager(v, tree.unit.joinCode!, '罗秀英');
+    await beginReport(v, '🤝 邻里纠纷', '邻居家的鸡天天跑到我家菜地里啄菜。');
     const photo = randomBytes(3000);
     await v.sendPhoto({ caption: '被啄坏的白菜', bytes: photo });
     await h.idle();
