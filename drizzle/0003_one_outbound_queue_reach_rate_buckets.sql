@@ -16,6 +16,8 @@ INSERT INTO "gridline"."deliveries" ("recipient", "template", "output", "status"
 DROP TABLE "gridline"."chat_outputs" CASCADE;--> statement-breakpoint
 -- Their old jobs are gone: the reconciler's pass at start queues a send job for every pending row.
 UPDATE "gridline"."outbox" SET "relayed_at" = now(), "last_error" = 'replaced by the send job' WHERE "relayed_at" IS NULL AND "queue" IN ('notify', 'chat_send');--> statement-breakpoint
+-- Slack requests still waiting in the inbox were for the Slack worker, which is gone: given up for operators to see (gridline inbox), not replayed as chat updates they are not.
+UPDATE "gridline"."inbox" SET "status" = 'failed', "payload" = NULL, "done_at" = now(), "summary" = jsonb_build_object('kind', 'slack', 'error', 'UpgradedAway') WHERE "queue" = 'slack' AND "status" = 'pending';--> statement-breakpoint
 CREATE TABLE "gridline"."rate_buckets" (
 	"key" text PRIMARY KEY NOT NULL,
 	"tat" double precision NOT NULL,
