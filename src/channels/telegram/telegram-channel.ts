@@ -216,7 +216,8 @@ export class TelegramChannel implements Channel {
         return { messageRef };
       }
       case 'edit': {
-        const markup: InlineKeyboardMarkup | undefined = output.buttons?.length ? inlineKeyboard(output.buttons) : undefined;
+        // An empty keyboard takes the buttons away explicitly (for the text edit and the markup edit alike).
+        const markup: InlineKeyboardMarkup | undefined = output.buttons?.length ? inlineKeyboard(output.buttons) : output.clearButtons ? { inline_keyboard: [] } : undefined;
         await this.cosmetic(chatId, () =>
           output.text !== undefined
             ? this.bot.telegram.editMessageText(chatId, Number(output.messageRef), undefined, clip(output.text), markup ? { reply_markup: markup } : {})
