@@ -196,9 +196,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     sweep: async ({ zone, at }) => eveningSweep(ctx, zone, at),
     digest: async ({ zone }) => morningDigest(ctx, zone),
     deadline: async (job) => handleDeadlineJob(ctx, timers, job),
-    card_refresh: async ({ matterId }) => {
+    card_refresh: async ({ matterId, eventId }) => {
       let cards = 0;
-      for (const channel of channels.values()) cards += (await channel.refreshMatter?.(matterId)) ?? 0;
+      for (const channel of channels.values()) cards += (await channel.refreshMatter?.(matterId, eventId)) ?? 0;
       return { outcome: 'refreshed', cards };
     },
   };

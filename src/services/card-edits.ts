@@ -11,7 +11,7 @@ import type { CardEdits } from '../ports/cards.js';
 import type { ServiceContext } from '../ports/context.js';
 import { outboxJob } from '../ports/jobs.js';
 import type { Executor } from '../store/db.js';
-import { createChatOutputs, findDelivery } from '../store/repositories/delivery-repository.js';
+import { chatOutputsOf, createChatOutputs, findDelivery, type DeliveryRow } from '../store/repositories/delivery-repository.js';
 import { cardLinksOf } from '../store/repositories/message-link-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { findPerson } from '../store/repositories/people-repository.js';
@@ -35,10 +35,13 @@ export function cardStatusLine(model: CardModel, locale: string): string {
   return tr('notify:card_status.open', { step, who, level });
 }
 
-/** The edit that brings one card message up to date. */
-export function cardEdit(model: CardModel, messageRef: string, base: string | null, locale: string): Extract<OutboundMessage, { kind: 'edit' }> {
+/** What a pressed card's own edit says was done (its last "✅ …" line), kept under the refreshed words. */
+const DONE_MARK = '\n\n✅ ';
+
+/** The edit that brings one card message up to date; `done`: what the reader just did with it. */
+export function cardEdit(model: CardModel, messageRef: string, base: string | null, locale: string, done?: string): Extract<OutboundMessage, { kind: 'edit' }> {
   const tr = translator(locale);
-  const status = cardStatusLine(model, locale);
+  const status = done ? `${done}\n${cardStatusLine(model, locale)}` : cardStatusLine(model, locale);
   const buttons = model.buttons.map((a) => ({ label: tr(`notify:actions.${a}`), data: actionData(a, model.matter.ref) }));
   const rows: ChatButton[][] = [];
   for (let i = 0; i < buttons.length; i += PER_ROW) rows.push(buttons.slice(i, i + PER_ROW));
@@ -52,14 +55,15 @@ export class ChatCardEdits implements CardEdits {
     private readonly timezone: string,
   ) {}
 
-  async queueEdits(platform: Platform, matterId: string): Promise<number> {
-    const n = await this.ctx.db.transaction((tx) => this.write(tx, platform, matterId));
+  async queueEdits(platform: Platform, matterId: string, eventId?: string): Promise<number> {
+    const n = await this.ctx.db.transaction((tx) => this.write(tx, platform, matterId, eventId));
     if (n) this.ctx.outboxWritten();
     return n;
   }
 
-  private async write(tx: Executor, platform: Platform, matterId: string): Promise<number> {
+  private async write(tx: Executor, platform: Platform, matterId: string, eventId?: string): Promise<number> {
     const links = await cardLinksOf(tx, platform, matterId);
+    const turnEdits = eventId ? await editsOfTurn(tx, platform, eventId) : [];
     const models = new Map<string, CardModel | null>();
     const rows = [];
     for (const link of links) {
@@ -75,7 +79,7 @@ export class ChatCardEdits implements CardEdits {
       // The words the card carried, as they were rendered for this reader; the phone only while they hold the matter.
       let base = renderDelivery(delivery, locale, person?.timezone ?? this.timezone).text;
       if (model.phone && HOLDER_TEMPLATES.has(delivery.template)) base += `\n${translator(locale)('notify:phone_line', { phone: model.phone })}`;
-      const edit = cardEdit(model, link.messageRef, base, locale);
+      const edit = cardEdit(model, link.messageRef, base, locale, doneLine(turnEdits, link.chatId, link.messageRef));
       rows.push({
         id: randomUUID(),
         platform,
@@ -91,4 +95,24 @@ export class ChatCardEdits implements CardEdits {
     await enqueue(tx, queues.map((recipient) => outboxJob('send', { recipient })));
     return rows.length;
   }
+}
+
+/**
+ * The edits the turn that moved the matter wrote (a pressed card marked "✅ …"). An action's event
+ * id is its update's, with the action or step after a last colon.
+ */
+async function editsOfTurn(tx: Executor, platform: Platform, eventId: string): Promise<DeliveryRow[]> {
+  const cut = eventId.lastIndexOf(':');
+  const ids = cut > 0 ? [eventId, eventId.slice(0, cut)] : [eventId];
+  const rows = (await Promise.all(ids.map((id) => chatOutputsOf(tx, id)))).flat();
+  return rows.filter((r) => r.chatPlatform === platform && (r.output as { kind?: string } | null)?.kind === 'edit');
+}
+
+/** The "✅ …" line the turn put on this card message, if it edited it. */
+function doneLine(edits: DeliveryRow[], chatId: string, messageRef: string): string | undefined {
+  const edit = edits.filter((r) => r.chatId === chatId && (r.output as { messageRef?: string }).messageRef === messageRef).at(-1);
+  const text = (edit?.output as { text?: unknown } | undefined)?.text;
+  if (typeof text !== 'string') return undefined;
+  const at = text.lastIndexOf(DONE_MARK);
+  return at < 0 ? undefined : text.slice(at + 2);
 }

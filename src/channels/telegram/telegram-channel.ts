@@ -239,8 +239,8 @@ export class TelegramChannel implements Channel {
    * and to offer what its reader may do now. The edits wait in the readers' send queues and come
    * back through `deliver` (kind 'edit').
    */
-  async refreshMatter(matterId: string): Promise<number> {
-    return (await this.opts.cards?.queueEdits('telegram', matterId)) ?? 0;
+  async refreshMatter(matterId: string, eventId?: string): Promise<number> {
+    return (await this.opts.cards?.queueEdits('telegram', matterId, eventId)) ?? 0;
   }
 
   /** `first`: nothing of this message went out yet (a 429 may hand the job back). */

@@ -1,6 +1,6 @@
 // A matter card on Telegram follows its matter: once the matter moves, the officer's card message
 // is edited to say where it stands now (who holds it) and to offer only what he may do now, and a
-// settled matter's card says so and carries no buttons.
+// settled matter's card says so and carries no buttons. The card he pressed also keeps what he did.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { intake } from '../../../src/services/intake-service.js';
 import { newGridLeader, newOfficer, newTree, newVillager, type Tree } from '../../support/factories.js';
@@ -64,7 +64,8 @@ describe('matter cards on Telegram', () => {
     expect(labels(card)).toContain('接单');
     await o.pressData(card.buttons.flat().find((b) => b.label === '接单')!.data, card);
     const taken = await cardWhen(o, card, (x) => x.text.includes('—— 现状：处置中') && x.text.includes('李冬梅办理'), 'the card saying he handles it');
-    expect(taken.text.startsWith(words.split('\n')[0]!)).toBe(true);
+    // His words stay, with what he did and where the matter stands under them.
+    expect(taken.text.startsWith(`${words}\n\n✅ 李冬梅已接单\n—— 现状：处置中`)).toBe(true);
     expect(labels(taken)).not.toContain('接单');
     expect(labels(taken)).toEqual(expect.arrayContaining(['回复', '办结']));
 
@@ -74,6 +75,7 @@ describe('matter cards on Telegram', () => {
     await waitForMatter(store, m.ref, (x) => x.step === 'handle' && x.assigneeId !== m.assigneeId, 'the takeover');
     const moved = await cardWhen(o, card, (x) => x.text.includes('张国华办理'), 'the card naming the new holder');
     expect(moved.text).not.toContain('李冬梅办理');
+    expect(moved.text).not.toContain('✅');
     for (const holderOnly of ['接单', '回复', '办结', '转办', '上报']) expect(labels(moved)).not.toContain(holderOnly);
 
     // The leader settles it: the officer's card says 已办结 and carries no buttons.
