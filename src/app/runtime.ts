@@ -34,6 +34,7 @@ import { pruneInbox } from '../services/inbox-retention.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
 import { CardService } from '../services/card-service.js';
+import { ChatCardEdits } from '../services/card-edits.js';
 import { openStore, type Store, type StoreTarget } from '../store/db.js';
 import { isConnectionError } from '../util/error-summary.js';
 
@@ -134,7 +135,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const files: FileSource = (a, o) => fileSource(a, o);
   try {
     slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, cards: new CardService(ctx), timezone, defaultLocale: opts.chat?.defaultLocale, rateBuckets, files }) : null;
-    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, floodBuckets, pollLease: pollLeaseFor(store, opts), files, ...opts.telegram, logger }) : null;
+    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, floodBuckets, pollLease: pollLeaseFor(store, opts), files, cards: new ChatCardEdits(ctx, timezone), ...opts.telegram, logger }) : null;
     fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : [])]);
   } catch (err) {
     // A bad setting found here must not leave connections open: the process could not exit.
@@ -195,9 +196,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     sweep: async ({ zone, at }) => eveningSweep(ctx, zone, at),
     digest: async ({ zone }) => morningDigest(ctx, zone),
     deadline: async (job) => handleDeadlineJob(ctx, timers, job),
-    card_refresh: async ({ matterId }) => {
+    card_refresh: async ({ matterId, eventId }) => {
       let cards = 0;
-      for (const channel of channels.values()) cards += (await channel.refreshMatter?.(matterId)) ?? 0;
+      for (const channel of channels.values()) cards += (await channel.refreshMatter?.(matterId, eventId)) ?? 0;
       return { outcome: 'refreshed', cards };
     },
   };

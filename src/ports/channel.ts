@@ -74,8 +74,11 @@ export interface ChatTarget {
 export interface Channel {
   readonly name: Platform | 'console';
   deliver(target: ChatTarget, message: OutboundMessage): Promise<{ messageRef?: string }>;
-  /** Brings the matter cards this channel posted up to date after the matter moved; returns how many. */
-  refreshMatter?(matterId: string): Promise<number>;
+  /**
+   * Brings the matter cards this channel posted up to date after the matter moved; returns how
+   * many. `eventId`: the platform event that moved it, when a person did.
+   */
+  refreshMatter?(matterId: string, eventId?: string): Promise<number>;
 }
 
 /** The person blocked the bot or left: do not retry, mark the identity unreachable. */

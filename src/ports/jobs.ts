@@ -22,7 +22,8 @@ export interface JobMap {
   /** A deadline timer (a BullMQ delayed job), or the removal of timers a move superseded. */
   deadline: DeadlineJob;
   /** Update the matter cards posted on the chat platforms after the matter moved. */
-  card_refresh: { matterId: string };
+  /** `eventId`: the platform event that moved it (a card the person pressed was edited in the same turn). */
+  card_refresh: { matterId: string; eventId?: string };
 }
 
 export type JobName = keyof JobMap;

@@ -19,7 +19,7 @@ export const JOB_SCHEMAS: { [N in JobName]: z.ZodType } = {
     z.looseObject({ op: z.literal('fire'), matterId: id, limit: z.string(), version: z.number(), phase: z.string(), at: iso }),
     z.object({ op: z.literal('cancel'), jobIds: z.array(z.string()) }),
   ]),
-  card_refresh: z.object({ matterId: id }),
+  card_refresh: z.object({ matterId: id, eventId: z.string().max(300).optional() }),
 };
 
 /** Null when the data fits the job; else what is wrong with it (paths and messages, never values). */

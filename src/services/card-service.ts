@@ -15,6 +15,9 @@ import { cardFacts } from './matter-defaults.js';
 
 export type { NewSlackCard as NewCard, SlackCardRow as PostedCard };
 
+/** Notifications that put a matter in someone's hands: a card on every platform, kept up to date. */
+export const CARD_TEMPLATES: ReadonlySet<string> = new Set(['assigned', 'escalated', 'escalated_away', 'reopened', 'escalation_alert', 'unassigned']);
+
 /** Card buttons, in the order shown. `takeover` is a cadre's transfer to themself. */
 export const CARD_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle', 'supervise', 'takeover', 'mark_size', 'set_topic', 'view'] as const;
 export type CardAction = (typeof CARD_ACTIONS)[number];

@@ -119,7 +119,7 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     const clocks = await syncDeadlines(tx, { ...matter, ...w.patch } as MatterRow, { now, policies: limits, rules, pausedSince: pause.pausedSince, restart: w.restartClocks });
     if (clocks.settleDue) w.patch.dueAt = clocks.settleDue;
     // Cards posted on chat platforms (Slack) are redrawn to show where the matter stands now.
-    if (!handler.keepsCard) w.outbox.push(outboxJob('card_refresh', { matterId: matter.id }));
+    if (!handler.keepsCard) w.outbox.push(outboxJob('card_refresh', { matterId: matter.id, ...(input.eventId ? { eventId: input.eventId } : {}) }));
     const writes: Array<Promise<unknown>> = [updateMatter(tx, matter.id, w.patch), appendEvents(tx, w.events)];
     // Alerts held for the morning digest get no send job.
     w.outbox.push(...sendJobs(w.deliveries));

@@ -112,7 +112,7 @@ async function sendOutput(ctx: ServiceContext, opts: SendOptions, row: DeliveryR
 }
 
 /** Notifications that hand a matter to someone: its holder may need to call the villager. */
-const HOLDER_TEMPLATES = new Set(['assigned', 'escalated', 'reopened']);
+export const HOLDER_TEMPLATES: ReadonlySet<string> = new Set(['assigned', 'escalated', 'reopened']);
 
 /**
  * The villager's phone, for the matter's holder only (checked when sent, so a card that reaches

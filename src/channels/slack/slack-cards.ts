@@ -1,12 +1,12 @@
 // Matter cards in Slack: posted once per notification that hands a matter to someone, kept in the
 // store, and updated in place (chat.update) whenever the matter moves, so a channel always shows
 // the truth.
-import type { CardService, PostedCard } from '../../services/card-service.js';
+import { CARD_TEMPLATES, type CardService, type PostedCard } from '../../services/card-service.js';
 import { matterCard } from './blocks.js';
 import { isSlackApiError, type PostResult, type SlackApi } from './slack-api.js';
 
 /** Notifications that put a matter in someone's hands: each posts a card. */
-export const CARD_TEMPLATES = new Set(['assigned', 'escalated', 'escalated_away', 'reopened', 'escalation_alert', 'unassigned']);
+export { CARD_TEMPLATES };
 
 /** Slack no longer has the message: forget the card. */
 const GONE = new Set(['message_not_found', 'channel_not_found', 'is_archived', 'cant_update_message', 'not_in_channel']);

@@ -22,6 +22,7 @@ import { convertTelegramError, isHarmlessBadRequest, TelegramStartError } from '
 import { registerWebhookRoute } from './webhook-route.js';
 import { TELEGRAM_PHOTO_UPLOAD_LIMIT, TELEGRAM_UPLOAD_LIMIT, TelegramFileFetcher } from './telegram-files.js';
 import type { FileSource } from '../../ports/files.js';
+import type { CardEdits } from '../../ports/cards.js';
 import { crossingNote, fetchForCrossing, sendWithRetries } from '../file-crossing.js';
 
 /** The updates the bot asks Telegram for. */
@@ -52,6 +53,8 @@ export interface TelegramChannelOptions {
   pollTimeoutSec?: number;
   /** Fetches files of other platforms, to send them here as files (the composition root wires it). */
   files?: FileSource;
+  /** Brings the card messages about a matter up to date when it moves (the composition root wires it). */
+  cards?: CardEdits;
 }
 
 export type ReceiveResult = 'queued' | 'throttled' | 'dropped' | 'ignored';
@@ -213,7 +216,8 @@ export class TelegramChannel implements Channel {
         return { messageRef };
       }
       case 'edit': {
-        const markup: InlineKeyboardMarkup | undefined = output.buttons?.length ? inlineKeyboard(output.buttons) : undefined;
+        // An empty keyboard takes the buttons away explicitly (for the text edit and the markup edit alike).
+        const markup: InlineKeyboardMarkup | undefined = output.buttons?.length ? inlineKeyboard(output.buttons) : output.clearButtons ? { inline_keyboard: [] } : undefined;
         await this.cosmetic(chatId, () =>
           output.text !== undefined
             ? this.bot.telegram.editMessageText(chatId, Number(output.messageRef), undefined, clip(output.text), markup ? { reply_markup: markup } : {})
@@ -228,6 +232,15 @@ export class TelegramChannel implements Channel {
         });
         return {};
     }
+  }
+
+  /**
+   * The matter moved: each card message sent here about it is edited to say where it stands now
+   * and to offer what its reader may do now. The edits wait in the readers' send queues and come
+   * back through `deliver` (kind 'edit').
+   */
+  async refreshMatter(matterId: string, eventId?: string): Promise<number> {
+    return (await this.opts.cards?.queueEdits('telegram', matterId, eventId)) ?? 0;
   }
 
   /** `first`: nothing of this message went out yet (a 429 may hand the job back). */

@@ -1,5 +1,5 @@
 // Which matter a chat message belongs to: cards the bot sent, messages a person reported with.
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { messageLinks } from '../schema.js';
@@ -18,4 +18,13 @@ export async function findMessageLink(db: Executor, platform: Platform, chatId: 
     .from(messageLinks)
     .where(and(eq(messageLinks.platform, platform), eq(messageLinks.chatId, chatId), eq(messageLinks.messageRef, messageRef)));
   return row;
+}
+
+/** The card messages sent about a matter on one platform, oldest first. */
+export async function cardLinksOf(db: Executor, platform: Platform, matterId: string): Promise<MessageLinkRow[]> {
+  return db
+    .select()
+    .from(messageLinks)
+    .where(and(eq(messageLinks.platform, platform), eq(messageLinks.matterId, matterId), eq(messageLinks.kind, 'card')))
+    .orderBy(asc(messageLinks.createdAt));
 }
