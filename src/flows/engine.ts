@@ -87,6 +87,8 @@ type Parsed = { ok: true; input: FlowInput } | { ok: false; hint: Say };
 
 class Turn {
   private readonly outputs: ChatOutput[] = [];
+  /** Where this turn's edit of the pressed message is (markChosen), to give its buttons back when the step stays. */
+  private chosenEdit: number | null = null;
   private state: FlowState | null;
   /** The state of this chat's flow, when there is one and it has not lapsed. */
   private active: FlowState | null;
@@ -358,6 +360,13 @@ class Turn {
         this.active.data = { ...this.active.data, ...next.data };
         this.touch();
         if (!next.quiet) await this.prompt(step);
+        // A quiet stay after a press (催办 on a matter's detail): the step goes on, so the pressed
+        // message keeps its buttons, with what was chosen marked under its words.
+        else if (this.chosenEdit !== null) {
+          const edit = this.outputs[this.chosenEdit];
+          const prompt = await this.renderPrompt(step);
+          if (edit?.kind === 'edit') this.outputs[this.chosenEdit] = { kind: 'edit', messageRef: edit.messageRef, ...(edit.text !== undefined ? { text: edit.text } : {}), buttons: prompt.buttons ?? [] };
+        }
         return;
       }
       case 'done': {
@@ -454,7 +463,11 @@ class Turn {
   /** Shows on the pressed message what was chosen, and takes its buttons away. */
   private markChosen(messageRef: string | undefined, messageText: string | undefined, label: string): void {
     if (!messageRef) return;
-    this.outputs.push(messageText ? { kind: 'edit', messageRef, text: `${messageText}\n\n✅ ${label}`, clearButtons: true } : { kind: 'edit', messageRef, clearButtons: true });
+    const mark = `✅ ${label}`;
+    this.chosenEdit = this.outputs.length;
+    // Pressed again (a quiet stay kept the buttons): the mark is not written twice.
+    const text = messageText === undefined ? undefined : messageText.endsWith(mark) ? messageText : `${messageText}\n\n${mark}`;
+    this.outputs.push(text !== undefined ? { kind: 'edit', messageRef, text, clearButtons: true } : { kind: 'edit', messageRef, clearButtons: true });
   }
 
   /** A message with nothing visible in it; inside a flow its step is asked again. */
