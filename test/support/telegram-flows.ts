@@ -1,7 +1,9 @@
 // Helpers for the conversation tests: what a person was sent at any time (notifications arrive in
 // no fixed order), answering a message with Telegram's reply-to, the id a message gets.
 import { eq } from 'drizzle-orm';
+import { intake } from '../../src/services/intake-service.js';
 import { matters } from '../../src/store/schema.js';
+import type { BotUnderTest } from './telegram/bot.js';
 import type { TestStore } from './store.js';
 import type { BotMessage, TelegramEmulator } from './telegram/emulator.js';
 import type { TelegramPerson } from './telegram/person.js';
@@ -99,4 +101,14 @@ export async function beginReport(v: TelegramPerson, category: string, words: st
   await v.waitForText('请说一说是什么事');
   await v.say(words);
   await v.waitForText('收到了（文字 1 段）');
+}
+
+let reportSeq = 0;
+
+/** A report straight through intake, as if the villager had sent it; waits until the running bot routed it. */
+export async function reportedThroughIntake(bot: BotUnderTest, store: TestStore, villagerTg: string, text: string, category: 'dispute' | 'help' | 'hazard' = 'help') {
+  const r = await intake(bot.runtime.ctx, { eventId: `test:${++reportSeq}:${Date.now()}`, platform: 'telegram', externalUserId: villagerTg, kind: 'report', category, text, receivedAt: bot.clock.now().toISOString() });
+  if (r.status !== 'created') throw new Error(r.status);
+  bot.runtime.ctx.outboxWritten();
+  return waitForMatter(store, r.matter.ref, (m) => m.step === 'dispatch', 'routing');
 }

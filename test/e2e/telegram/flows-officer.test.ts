@@ -13,6 +13,7 @@ import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
 import { matterByRef, refIn, resetStore, saw, waitForMatter } from '../../support/telegram-flows.js';
+import { reportedThroughIntake } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
 
 let store: TestStore;
@@ -28,11 +29,8 @@ const press = (p: TelegramPerson, message: { buttons: Array<Array<{ label: strin
   p.pressData(message.buttons.flat().find((b) => b.label === label)!.data, message);
 
 /** A report straight through intake, as if the villager had sent it; routed by the running bot. */
-async function reported(villagerTg: string, text: string, category: 'dispute' | 'help' | 'hazard' = 'help') {
-  const r = await intake(bot.runtime.ctx, { eventId: `test:${++nextEvent}:${Date.now()}`, platform: 'telegram', externalUserId: villagerTg, kind: 'report', category, text, receivedAt: bot.clock.now().toISOString() });
-  if (r.status !== 'created') throw new Error(r.status);
-  bot.runtime.ctx.outboxWritten();
-  return waitForMatter(store, r.matter.ref, (m) => m.step === 'dispatch', 'routing');
+function reported(villagerTg: string, text: string, category: 'dispute' | 'help' | 'hazard' = 'help') {
+  return reportedThroughIntake(bot, store, villagerTg, text, category);
 }
 
 beforeAll(async () => {

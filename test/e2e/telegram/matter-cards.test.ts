@@ -2,13 +2,12 @@
 // is edited to say where it stands now (who holds it) and to offer only what he may do now, and a
 // settled matter's card says so and carries no buttons. The card he pressed also keeps what he did.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { intake } from '../../../src/services/intake-service.js';
 import { newGridLeader, newOfficer, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { resetStore, saw, waitForMatter } from '../../support/telegram-flows.js';
+import { reportedThroughIntake, resetStore, saw, waitForMatter } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
 
 let store: TestStore;
@@ -16,7 +15,6 @@ let emulator: TelegramEmulator;
 let bot: BotUnderTest;
 let tree: Tree;
 let nextUser = 860_000;
-let nextEvent = 0;
 
 const tg = (firstName: string) => new TelegramPerson(emulator, { userId: nextUser++, firstName, languageCode: 'zh-hans' });
 const labels = (m: { buttons: Array<Array<{ label: string }>> }) => m.buttons.flat().map((b) => b.label);
@@ -53,10 +51,7 @@ describe('matter cards on Telegram', () => {
     await newGridLeader(store.db, tree.village, '张国华', { telegram: String(leaderTg.userId) });
     const v = tg('罗秀英');
     await newVillager(store.db, tree.unit, '罗秀英', { telegram: String(v.userId) });
-    const r = await intake(bot.runtime.ctx, { eventId: `test:${++nextEvent}:${Date.now()}`, platform: 'telegram', externalUserId: String(v.userId), kind: 'report', category: 'help', text: '村口的路灯坏了三天了。', receivedAt: bot.clock.now().toISOString() });
-    if (r.status !== 'created') throw new Error(r.status);
-    bot.runtime.ctx.outboxWritten();
-    const m = await waitForMatter(store, r.matter.ref, (x) => x.step === 'dispatch', 'routing');
+    const m = await reportedThroughIntake(bot, store, String(v.userId), '村口的路灯坏了三天了。');
 
     // The officer takes it from his card: the card says he handles it, and 接单 is gone.
     const card = await saw(o, `【新事项】${m.ref}`);
