@@ -84,6 +84,9 @@ export class QueueSystem {
       // lock, so processes started at once on an empty database take turns.
       const pool = new pg.Pool({ connectionString: target.url, max: JOB_NAMES.length + 12, options: `-c search_path=${DEFAULT_SCHEMA},public` });
       pool.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue database connection error'));
+      // BullMQ adds an error listener to the pool for each queue and each worker built on it: one
+      // queue and one worker a job name, and ours. More than that would be a leak worth the warning.
+      pool.setMaxListeners(2 * JOB_NAMES.length + 1);
       system.pgPool = pool;
       try {
         await withStartLock({ kind: 'postgres', url: target.url }, 'migrate', async () => {
