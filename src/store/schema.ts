@@ -304,7 +304,7 @@ export const inbox = gridline.table(
   {
     id: text('id').primaryKey(),
     platform: platform('platform').notNull(),
-    /** The queue that works it (chat, slack). */
+    /** The queue that works it (chat). */
     queue: text('queue').notNull(),
     /** The normalised update (a ChatUpdate); null when it could not be stored as given. */
     payload: jsonb('payload').$type<Record<string, unknown>>(),
@@ -315,7 +315,12 @@ export const inbox = gridline.table(
     receivedAt: ts('received_at').notNull().defaultNow(),
     doneAt: ts('done_at'),
   },
-  (t) => [index('inbox_pending_idx').on(t.receivedAt).where(sql`${t.status} = 'pending'`), index('inbox_failed_idx').on(t.receivedAt).where(sql`${t.status} = 'failed'`)],
+  (t) => [
+    index('inbox_pending_idx').on(t.receivedAt).where(sql`${t.status} = 'pending'`),
+    index('inbox_failed_idx').on(t.receivedAt).where(sql`${t.status} = 'failed'`),
+    // The retention sweep deletes handled rows oldest first; without it every pass reads the whole table.
+    index('inbox_handled_idx').on(t.doneAt).where(sql`${t.status} = 'handled'`),
+  ],
 );
 
 /**

@@ -1,0 +1,1 @@
+CREATE INDEX "inbox_handled_idx" ON "gridline"."inbox" USING btree ("done_at") WHERE "gridline"."inbox"."status" = 'handled';
