@@ -13,7 +13,7 @@ import { intake } from '../services/intake-service.js';
 import { createLinkCode, LINK_CODE_TTL_MINUTES } from '../services/link-codes.js';
 import { gridStats, isCalendarDate, statsNode } from '../services/stats-service.js';
 import { forgetPolicies } from '../services/policy-cache.js';
-import { allNodes, findNodeByCode, staffCountsByNode } from '../store/repositories/grid-repository.js';
+import { allNodes, findNodeNamed, staffCountsByNode } from '../store/repositories/grid-repository.js';
 import { deliveriesOf, findMatterByRef, listMatters, matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
 import { findPersonByCode, placementsOf, setOnLeave } from '../store/repositories/people-repository.js';
 import { summonsOf } from '../store/repositories/summons-repository.js';
@@ -91,7 +91,7 @@ const handlers: Record<OpName, Handler> = {
   async matters(ctx, a: z.infer<typeof opArgs.matters>) {
     let gridPath: string | undefined;
     if (a.grid) {
-      const node = await findNodeByCode(ctx.db, a.grid);
+      const node = await findNodeNamed(ctx.db, a.grid);
       if (!node) throw new OpError('cli:errors.unknown_grid', { grid: a.grid });
       gridPath = node.path;
     }
@@ -137,7 +137,7 @@ const handlers: Record<OpName, Handler> = {
 
   async joincodes(ctx, a: z.infer<typeof opArgs.joincodes>) {
     const nodes = await allNodes(ctx.db);
-    const under = a.grid ? nodes.find((n) => n.code === a.grid) : undefined;
+    const under = a.grid ? await findNodeNamed(ctx.db, a.grid) : undefined;
     if (a.grid && !under) throw new OpError('cli:errors.unknown_grid', { grid: a.grid });
     const byId = new Map(nodes.map((n) => [n.id, n]));
     return nodes

@@ -4,7 +4,7 @@
 import { staffPlaces, within } from '../domain/roles.js';
 import { CATEGORIES, MATTER_LEVELS, type Category, type MatterLevel } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
-import { findNodeByCode } from '../store/repositories/grid-repository.js';
+import { findNodeByCode, findNodeNamed } from '../store/repositories/grid-repository.js';
 import { listTopics } from '../store/repositories/matter-defaults-repository.js';
 import { listMatters } from '../store/repositories/matter-repository.js';
 import { placementsOf } from '../store/repositories/people-repository.js';
@@ -93,7 +93,7 @@ export function isCalendarDate(value: string): boolean {
 /** The node named by `code`, or the root of the tree when none is named. */
 export async function statsNode(db: Executor, code?: string): Promise<StatsNode> {
   if (code) {
-    const node = await findNodeByCode(db, code);
+    const node = await findNodeNamed(db, code);
     return node ? { ok: true, node } : { ok: false, reason: 'unknown_grid' };
   }
   const roots = await rootNodes(db);

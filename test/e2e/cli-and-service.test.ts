@@ -109,6 +109,13 @@ describe('the CLI on Postgres', () => {
     const codes = await cli(env, 'joincodes', '--grid', 'shuichuan-g03', '--json');
     expect(json<Array<{ code: string; joinCode: string }>>(codes)).toEqual([{ code: 'shuichuan-g03', name: '第三组', village: '水川村', joinCode: 'SC03' }]);
     expect(codes.stderr).toContain('数据库：postgres://');
+    // The join code on the poster names the same grid, in any case.
+    const byPoster = await cli(env, 'joincodes', '--grid', 'sc03', '--json');
+    expect(json<Array<{ code: string }>>(byPoster).map((r) => r.code)).toEqual(['shuichuan-g03']);
+    expect((await cli(env, 'matters', '--grid', 'SC03')).code).toBe(0);
+    const unknown = await cli(env, 'joincodes', '--grid', 'SC99');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('没有编号或登记码为 SC99 的网格');
   }, 120_000);
 
   it('refuses leave for a villager, in the reader’s language', async () => {

@@ -15,6 +15,16 @@ export async function findNodeByCode(db: Executor, code: string): Promise<GridNo
   return row;
 }
 
+/**
+ * The node a person names: by its code (shuichuan-g03), or, failing that, by the join code printed
+ * on its poster (SC03, any case), which is what people see and type.
+ */
+export async function findNodeNamed(db: Executor, name: string): Promise<GridNodeRow | undefined> {
+  const wanted = name.trim();
+  if (!wanted) return undefined;
+  return (await findNodeByCode(db, wanted)) ?? (await db.select().from(gridNodes).where(eq(gridNodes.joinCode, wanted.toUpperCase())))[0];
+}
+
 /** The node and every node above it, nearest first. */
 export async function ancestry(db: Executor, node: GridNodeRow): Promise<GridNodeRow[]> {
   const codes = node.path.split('/');
