@@ -92,7 +92,7 @@ describe('the CLI on Postgres', () => {
     expect(badRef.code).toBe(1);
     expect(badRef.stderr).toContain('不是有效的受理编号');
     const en = await cli({ ...env, GRIDLINE_LANG: 'en' }, 'matters', '--grid', 'nowhere');
-    expect(en.stderr).toContain('There is no grid with the code nowhere');
+    expect(en.stderr).toContain('There is no grid with the code or join code nowhere');
     const stranger = await cli(env, 'report', '--as', 'p-nobody', '--text', '有事');
     expect(stranger.stderr).toContain('还没有找到您的登记信息');
     const bogus = await cli({ ...env, DATABASE_URL: 'mysql://x' }, 'grids');
