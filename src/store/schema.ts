@@ -318,7 +318,7 @@ export const inbox = gridline.table(
   (t) => [
     index('inbox_pending_idx').on(t.receivedAt).where(sql`${t.status} = 'pending'`),
     index('inbox_failed_idx').on(t.receivedAt).where(sql`${t.status} = 'failed'`),
-    // The retention sweep deletes handled rows oldest first; without it every pass reads the whole table.
+    // The retention sweep deletes handled rows done before its cut-off; without this it reads the whole table.
     index('inbox_handled_idx').on(t.doneAt).where(sql`${t.status} = 'handled'`),
   ],
 );
