@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// Service processes the tests start (bin/gridline.js) run the TypeScript source, not a dist/ that
+// may be older than it.
+process.env.GRIDLINE_FROM_SOURCE = '1';
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

@@ -203,6 +203,7 @@ describe('two service processes on one bot token', () => {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      GRIDLINE_FROM_SOURCE: process.env.GRIDLINE_FROM_SOURCE,
       LOG_LEVEL: 'warn',
       DATABASE_URL: db.url,
       REDIS_URL: TEST_REDIS_URL,
@@ -287,6 +288,7 @@ describe('two service processes on one bot token', () => {
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
+        GRIDLINE_FROM_SOURCE: process.env.GRIDLINE_FROM_SOURCE,
         LOG_LEVEL: 'warn',
         DATABASE_URL: fresh.url,
         GRIDLINE_ROSTER: path.join(dir, 'roster.yaml'),
@@ -328,6 +330,7 @@ describe('two service processes on one bot token', () => {
     const s = startService(await freePort(), {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      GRIDLINE_FROM_SOURCE: process.env.GRIDLINE_FROM_SOURCE,
       LOG_LEVEL: 'silent',
       GRIDLINE_LANG: 'en',
       DATABASE_URL: db.url,
