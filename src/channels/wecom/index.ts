@@ -1,6 +1,7 @@
 // WeCom (企业微信) for staff and WeChat Customer Service (微信客服) for villagers: the platform
 // code, not yet wired (the port is being finished, issue 16 §1). See docs/wecom.md.
 export { CallbackCrypto, MemoryNonceStore, WecomCallbackError, checkEncodingAESKey, type CallbackRefusal, type NonceStore, type OpenedCallback, type SignedQuery } from './callback-crypto.js';
+export { wecomCallbackHandler, type CallbackHandlerOptions, type CallbackRequest, type CallbackResponse } from './callback-handler.js';
 export { CallbackXmlError, buildEnvelope, buildXml, dedupeKey, parseEnvelope, parseMessage, type CallbackEnvelope, type WecomMessage } from './callback-xml.js';
 export { MEDIA_LIMITS, WECOM_API_URL, WecomApi, type WecomApiOptions } from './wecom-api.js';
 export { MemoryTokenCache, TokenSource, type CachedToken, type TokenCache } from './token-cache.js';
