@@ -68,6 +68,12 @@ describe('WeCom app callbacks → ChatUpdate', () => {
     expect(app({ MsgType: 'text', Content: '\u200B\u200B', MsgId: '11' }).content).toEqual({ kind: 'text', text: '' });
   });
 
+  it('keeps text that holds XML: a "]]>" inside CDATA survives the round trip; declared entities are not expanded', () => {
+    expect(app({ MsgType: 'text', Content: 'a]]>b<c>&amp;', MsgId: '12' }).content).toEqual({ kind: 'text', text: 'a]]>b<c>&amp;' });
+    const bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><MsgType>text</MsgType><Content>&b;</Content></xml>';
+    expect(parseMessage(bomb)).toMatchObject({ type: 'text', content: '&b;' });
+  });
+
   it('refuses a body that is not a callback', () => {
     expect(() => parseMessage('not xml at all')).toThrow(CallbackXmlError);
     expect(() => parseMessage('<xml><Content>x</Content></xml>')).toThrow(CallbackXmlError);
