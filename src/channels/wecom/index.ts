@@ -4,6 +4,7 @@ export { CallbackCrypto, MemoryNonceStore, WecomCallbackError, checkEncodingAESK
 export { wecomCallbackHandler, type CallbackHandlerOptions, type CallbackRequest, type CallbackResponse } from './callback-handler.js';
 export { CallbackXmlError, buildEnvelope, buildXml, dedupeKey, parseEnvelope, parseMessage, type CallbackEnvelope, type WecomMessage } from './callback-xml.js';
 export { MEDIA_LIMITS, WECOM_API_URL, WecomApi, type WecomApiOptions } from './wecom-api.js';
+export { RedisNonceStore, RedisTokenCache, type RedisSharedOptions } from './redis-shared-state.js';
 export { MemoryTokenCache, TokenSource, type CachedToken, type TokenCache } from './token-cache.js';
 export { RATE_LIMIT_CODES, SendingWindowClosedError, TOKEN_EXPIRED_CODES, UNREACHABLE_CODES, WINDOW_CODES, WecomApiError, WecomHttpError, convertWecomError } from './wecom-errors.js';
 export { KF_CHAT, KF_ORIGIN, WECOM, fromAppCallback, fromKfMessage, kfChatId, parseKfChatId, type CallbackAction, type WecomChatUpdate } from './to-chat-update.js';
