@@ -22,6 +22,7 @@ const HINTS: Record<number, string> = {
   40013: 'the corp id is wrong: copy 企业ID from 我的企业 → 企业信息 into WECOM_CORP_ID',
   40014: 'the access_token is invalid: it is fetched again once',
   42001: 'the access_token expired: it is fetched again once',
+  45002: 'the text is over 2048 bytes: split it (splitText)',
   45009: 'WeCom refused: too many calls; wait a minute (per-member limits are per minute and per hour)',
   45033: 'WeCom refused: too many calls at the same time; send fewer at once',
   48002: 'the app may not call this API: for 微信客服, add the app under 微信客服 → API → 可调用接口的应用, or use the 微信客服 Secret',

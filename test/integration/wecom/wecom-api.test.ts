@@ -9,6 +9,7 @@ import { MemoryTokenCache } from '../../../src/channels/wecom/token-cache.js';
 import { WecomApi } from '../../../src/channels/wecom/wecom-api.js';
 import { SendingWindowClosedError, WecomApiError, convertWecomError } from '../../../src/channels/wecom/wecom-errors.js';
 import type { ButtonInteractionCard } from '../../../src/channels/wecom/wecom-types.js';
+import { splitText } from '../../../src/channels/wecom/split-text.js';
 import { FakeWecom, LIMITS, TEST_CORP } from '../../support/wecom/fake-wecom.js';
 
 let clockMs = Date.parse('2026-06-03T02:00:00Z');
@@ -105,6 +106,15 @@ describe('WeCom API client against the stand-in', () => {
     await api.sendAppMessage(TEST_CORP.agentId, 'other-officer', { msgtype: 'text', text: { content: '通知' } });
     clockMs += 61_000;
     await api.sendAppMessage(TEST_CORP.agentId, 'busy-officer', { msgtype: 'text', text: { content: '一分钟后' } });
+  });
+
+  it('a text over 2048 bytes is refused (45002); split, it goes out in parts', async () => {
+    const api = appApi();
+    const long = '村口的路灯已经坏了三天，晚上老人孩子走路很不方便。'.repeat(30);
+    expect(((await caught(api.sendAppMessage(TEST_CORP.agentId, 'long-officer', { msgtype: 'text', text: { content: long } }))) as WecomApiError).errcode).toBe(45002);
+    const parts = splitText(long);
+    for (const content of parts) await api.sendAppMessage(TEST_CORP.agentId, 'long-officer', { msgtype: 'text', text: { content } });
+    expect(fake.sent.filter((s) => s.touser === 'long-officer').map((s) => s.body.text.content).join('')).toBe(long);
   });
 
   it('a member outside the app is unreachable (81013)', async () => {

@@ -36,6 +36,8 @@ export const LIMITS = {
   syncTokenMs: 10 * 60_000,
   syncLimit: 1000,
   cardButtons: 6,
+  /** A text or markdown message (45002 above it). */
+  textBytes: 2048,
   menuItems: 10,
   mediaBytes: { image: 10 * 1024 * 1024, voice: 2 * 1024 * 1024, video: 10 * 1024 * 1024, file: 20 * 1024 * 1024 } as Record<string, number>,
 } as const;
@@ -110,6 +112,7 @@ const ERRMSG: Record<number, string> = {
   41001: 'access_token missing',
   42001: 'access_token expired',
   44004: 'empty content',
+  45002: 'content size out of limit',
   45009: 'api freq out of limit',
   81013: 'user & party & tag all invalid',
   95000: 'invalid open_kfid',
@@ -326,6 +329,7 @@ export class FakeWecom {
     const msgtype = String(b.msgtype ?? '');
     if (!['text', 'markdown', 'image', 'voice', 'video', 'file', 'template_card'].includes(msgtype)) return { errcode: 40008 };
     if ((msgtype === 'text' || msgtype === 'markdown') && !String(b[msgtype]?.content ?? '').trim()) return { errcode: 44004 };
+    if ((msgtype === 'text' || msgtype === 'markdown') && Buffer.byteLength(String(b[msgtype].content)) > LIMITS.textBytes) return { errcode: 45002 };
     if (['image', 'voice', 'video', 'file'].includes(msgtype) && !this.media.has(String(b[msgtype]?.media_id))) return { errcode: 40007 };
     if (msgtype === 'template_card') {
       const card = b.template_card ?? {};
@@ -446,6 +450,7 @@ export class FakeWecom {
     const msgtype = String(b.msgtype ?? '');
     if (!['text', 'image', 'voice', 'video', 'file', 'msgmenu'].includes(msgtype)) return { errcode: 40008 };
     if (msgtype === 'text' && !String(b.text?.content ?? '').trim()) return { errcode: 44004 };
+    if (msgtype === 'text' && Buffer.byteLength(String(b.text.content)) > LIMITS.textBytes) return { errcode: 45002 };
     if (msgtype === 'msgmenu' && (!Array.isArray(b.msgmenu?.list) || b.msgmenu.list.length > LIMITS.menuItems)) return { errcode: 95008 };
     if (['image', 'voice', 'video', 'file'].includes(msgtype) && !this.media.has(String(b[msgtype]?.media_id))) return { errcode: 40007 };
     return null;
