@@ -8,5 +8,6 @@ export { MEDIA_LIMITS, WECOM_API_URL, WecomApi, type WecomApiOptions } from './w
 export { RedisNonceStore, RedisTokenCache, type RedisSharedOptions } from './redis-shared-state.js';
 export { MemoryTokenCache, TokenSource, type CachedToken, type TokenCache } from './token-cache.js';
 export { RATE_LIMIT_CODES, SendingWindowClosedError, TOKEN_EXPIRED_CODES, UNREACHABLE_CODES, WINDOW_CODES, WecomApiError, WecomHttpError, convertWecomError } from './wecom-errors.js';
+export { drainKf, type DrainOptions, type DrainResult, type KfPage } from './kf-sync.js';
 export { KF_CHAT, KF_ORIGIN, WECOM, fromAppCallback, fromKfMessage, kfChatId, parseKfChatId, type CallbackAction, type WecomChatUpdate } from './to-chat-update.js';
 export type * from './wecom-types.js';
