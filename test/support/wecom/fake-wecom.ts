@@ -193,6 +193,11 @@ export class FakeWecom {
     this.faults.set(path, [...(this.faults.get(path) ?? []), ...Array(times).fill(errcode)]);
   }
 
+  /** Which secret a token was issued for (to see which side made a call). */
+  secretOf(token: string | null): string | undefined {
+    return token ? this.tokens.get(token)?.secret : undefined;
+  }
+
   /** A file someone sent on WeCom; returns its media_id. */
   putMedia(type: string, bytes: Buffer, name: string, mimeType: string): string {
     const id = `media-${++this.seq}-${randomBytes(4).toString('hex')}`;
