@@ -108,7 +108,8 @@ export class CallbackCrypto {
   /** The URL check (GET with echostr): the plaintext echostr to answer with, after the same checks. */
   async verifyUrl(query: SignedQuery): Promise<string> {
     if (!query.echostr) throw new WecomCallbackError('malformed', 'no echostr');
-    return (await this.open(query, query.echostr)).plaintext;
+    // Base64 holds no spaces: a '+' that reached us unencoded was decoded as a space on the way.
+    return (await this.open(query, query.echostr.replace(/ /g, '+'))).plaintext;
   }
 
   /**

@@ -27,6 +27,8 @@ export interface CallbackHandlerOptions {
   onRefused?: (err: WecomCallbackError | CallbackXmlError) => void;
 }
 
+const MAX_BODY_CHARS = 256 * 1024;
+
 const STATUS: Record<WecomCallbackError['reason'], number> = {
   bad_signature: 401,
   stale_timestamp: 401,
@@ -40,6 +42,8 @@ export function wecomCallbackHandler(opts: CallbackHandlerOptions): (req: Callba
     try {
       if (req.method === 'GET') return { status: 200, body: await opts.crypto.verifyUrl(req.query) };
       if (req.method !== 'POST') return { status: 405, body: '' };
+      // A callback is a few kilobytes (a text is at most 2048 bytes); nothing larger is parsed.
+      if ((req.body?.length ?? 0) > MAX_BODY_CHARS) return { status: 413, body: '' };
       const envelope = parseEnvelope(req.body ?? '');
       const opened = await opts.crypto.open(req.query, envelope.encrypt);
       const message = parseMessage(opened.plaintext);

@@ -98,6 +98,9 @@ describe('the WeCom callback URL', () => {
     expect([...inbox.updates.values()].map((u) => u.content)).toEqual([{ kind: 'text', text: '真的' }]);
     const garbage = await fetch(`${url}?msg_signature=x&timestamp=1&nonce=1`, { method: 'POST', body: '<not-xml' });
     expect(garbage.status).toBe(400);
+    const huge = await fetch(`${url}?msg_signature=x&timestamp=1&nonce=1`, { method: 'POST', body: `<xml><Encrypt>${'A'.repeat(300_000)}</Encrypt></xml>` });
+    expect(huge.status).toBe(413);
+    expect(inbox.admitted).toBe(1);
   });
 
   it('a callback that could not be committed gets 500, and WeCom retrying the same request gets in', async () => {

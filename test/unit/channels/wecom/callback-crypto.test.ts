@@ -40,6 +40,12 @@ describe('WeCom callback crypto', () => {
     expect(await c.verifyUrl(SAMPLE.verify.query)).toBe(SAMPLE.verify.plaintext);
   });
 
+  it("answers it too when the echostr's '+' arrived unencoded and was read as a space", async () => {
+    const c = sampleCrypto(1409659589);
+    expect(SAMPLE.verify.query.echostr).toContain('+');
+    expect(await c.verifyUrl({ ...SAMPLE.verify.query, echostr: SAMPLE.verify.query.echostr.replace(/\+/g, ' ') })).toBe(SAMPLE.verify.plaintext);
+  });
+
   it('opens the official message vector and reads it', async () => {
     const c = sampleCrypto(1409659813);
     const env = parseEnvelope(SAMPLE.post.body);
