@@ -5,6 +5,7 @@ export { wecomCallbackHandler, type CallbackHandlerOptions, type CallbackRequest
 export { CallbackXmlError, buildEnvelope, buildXml, dedupeKey, parseEnvelope, parseMessage, type CallbackEnvelope, type WecomMessage } from './callback-xml.js';
 export { CARD_LIMITS, MENU_LIMITS, WecomShapeError, buttonCard, menuMessage, taskIdOf, type PlainButton, type PlainCard } from './draw.js';
 export { WecomFileFetchError, WecomFiles, mediaTypeFor, parseFileRef } from './wecom-files.js';
+export { APP_SEND_LIMITS, KF_SENDING_WINDOW, appDayBucket, memberBuckets } from './send-budget.js';
 export { WECOM_TEXT_BYTES, splitText } from './split-text.js';
 export { MEDIA_LIMITS, WECOM_API_URL, WecomApi, type WecomApiOptions } from './wecom-api.js';
 export { RedisNonceStore, RedisTokenCache, type RedisSharedOptions } from './redis-shared-state.js';

@@ -10,6 +10,8 @@ import { WecomApi } from '../../../src/channels/wecom/wecom-api.js';
 import { SendingWindowClosedError, WecomApiError, convertWecomError } from '../../../src/channels/wecom/wecom-errors.js';
 import type { ButtonInteractionCard } from '../../../src/channels/wecom/wecom-types.js';
 import { splitText } from '../../../src/channels/wecom/split-text.js';
+import { memberBuckets } from '../../../src/channels/wecom/send-budget.js';
+import { MemoryRateBuckets } from '../../../src/ports/rate-buckets.js';
 import { FakeWecom, LIMITS, TEST_CORP } from '../../support/wecom/fake-wecom.js';
 
 let clockMs = Date.parse('2026-06-03T02:00:00Z');
@@ -115,6 +117,23 @@ describe('WeCom API client against the stand-in', () => {
     const parts = splitText(long);
     for (const content of parts) await api.sendAppMessage(TEST_CORP.agentId, 'long-officer', { msgtype: 'text', text: { content } });
     expect(fake.sent.filter((s) => s.touser === 'long-officer').map((s) => s.body.text.content).join('')).toBe(long);
+  });
+
+  it('paced by the member budgets, 70 messages to one officer go out with no refusal', async () => {
+    const api = appApi();
+    const buckets = new MemoryRateBuckets(now);
+    const refusedBefore = fake.calls.filter((c) => c.errcode === 45009).length;
+    for (let i = 0; i < 70; i++) {
+      let wait = 0;
+      for (const b of memberBuckets(TEST_CORP.corpId, TEST_CORP.agentId, 'paced-officer')) {
+        const slot = await buckets.reserve(b);
+        if ('waitMs' in slot) wait = Math.max(wait, slot.waitMs);
+      }
+      clockMs += wait;
+      await api.sendAppMessage(TEST_CORP.agentId, 'paced-officer', { msgtype: 'text', text: { content: `通知${i}` } });
+    }
+    expect(fake.calls.filter((c) => c.errcode === 45009).length).toBe(refusedBefore);
+    expect(fake.sent.filter((s) => s.touser === 'paced-officer')).toHaveLength(70);
   });
 
   it('a member outside the app is unreachable (81013)', async () => {
