@@ -8,6 +8,7 @@ import { home, stats, status } from './desk-commands.js';
 import { edited, idle, triageFlow } from './inbox.js';
 import { matterButtons } from './matter-buttons.js';
 import { mineFlow } from './mine-flow.js';
+import { nodeButtons } from './node-buttons.js';
 import { done, say, startFlow } from './next.js';
 import {
   deskFlow,
@@ -60,7 +61,7 @@ export const matterModule: FlowModule = {
   flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, rateDepartmentFlow, patrolFlow, markSizeFlow, setTopicFlow],
   commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false), status, stats, home },
   menu: { report, ask, mine },
-  callbacks: { mx: matterButtons },
+  callbacks: { mx: matterButtons, nx: nodeButtons },
   idle,
   edited,
 };
