@@ -114,7 +114,7 @@ export function disputeList(disputes: readonly OpenDispute[], words: (d: OpenDis
   return { items, more: disputes.length - items.length, refs: disputes.map((d) => d.ref) };
 }
 
-/** Open disputes per village under `node`, in the tree's order; those not under a village count for the node itself. */
+/** Open disputes per village under `node`, most first (then the one with the oldest dispute); those under no village count for the node itself. */
 async function villageCounts(db: Executor, node: GridNodeRow, disputes: readonly OpenDispute[]): Promise<Array<{ village: string; count: number }>> {
   const depth = node.path.split('/').length;
   const counts = new Map<string, number>();
@@ -122,12 +122,9 @@ async function villageCounts(db: Executor, node: GridNodeRow, disputes: readonly
     const code = d.gridPath.split('/')[depth] ?? '';
     counts.set(code, (counts.get(code) ?? 0) + 1);
   }
-  const out: Array<{ village: string; count: number; path: string }> = [];
-  for (const [code, count] of counts) {
-    const village = code ? await findNodeByCode(db, code) : undefined;
-    out.push({ village: village?.name ?? node.name, count, path: village?.path ?? node.path });
-  }
-  return out.sort((a, b) => a.path.localeCompare(b.path)).map(({ village, count }) => ({ village, count }));
+  const out: Array<{ village: string; count: number }> = [];
+  for (const [code, count] of counts) out.push({ village: (code ? await findNodeByCode(db, code) : undefined)?.name ?? node.name, count });
+  return out.sort((a, b) => b.count - a.count);
 }
 
 /**
