@@ -1,0 +1,85 @@
+// The cadres' side in Slack: the morning digest names `/grid stats` (the command as Slack writes
+// it), to a cadre's DM and to a node's channel; `/grid leave` answers with `/grid back`, an unknown
+// word with `/grid help`; and the evening sweep in a node's channel carries no villager's words.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eveningSweep, morningDigest } from '../../../src/services/daily-alerts.js';
+import { intake } from '../../../src/services/intake-service.js';
+import { setAlerts } from '../../support/alert-factories.js';
+import { newGridLeader, newOfficer, newTree, newVillager, type Tree } from '../../support/factories.js';
+import { FakeSlackApi } from '../../support/slack/fake-slack-api.js';
+import { slashCommand } from '../../support/slack/signed-requests.js';
+import { linkSlack, startSlackHarness, type SlackHarness } from '../../support/slack/slack-harness.js';
+import { SlackPerson } from '../../support/slack/slack-person.js';
+import { openTestStore, type TestStore } from '../../support/store.js';
+import { waitFor } from '../../support/wait.js';
+
+const SH = 'Asia/Shanghai';
+const OFFICER = 'U0OFFICER1';
+const TOWN = 'U0TOWN0001';
+const VILLAGE_CHANNEL = 'C0SHUICHUAN';
+
+describe('commands named as Slack writes them', () => {
+  let store: TestStore;
+  let api: FakeSlackApi;
+  let h: SlackHarness;
+  let tree: Tree;
+  let responses = 0;
+
+  beforeAll(async () => {
+    store = await openTestStore('postgres');
+    api = await FakeSlackApi.start();
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await store?.close();
+  });
+  beforeEach(async () => {
+    await store.reset();
+    api.reset();
+    h = await startSlackHarness(store, api);
+    tree = await newTree(store.db);
+    await linkSlack(store.db, (await newOfficer(store.db, tree.unit, '李冬梅')).id, OFFICER);
+    await linkSlack(store.db, (await newGridLeader(store.db, tree.township, '何建军')).id, TOWN);
+    await newVillager(store.db, tree.unit, '罗秀英', { telegram: '1001' });
+    await setAlerts(store.db, tree.village, { slackChannel: VILLAGE_CHANNEL, dm: false });
+  });
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  /** Whatever the bot said anywhere (a DM, a channel, a response_url) that contains `marker`. */
+  const said = (marker: string) => waitFor(() => api.calls.map((c) => FakeSlackApi.textOf(c)).find((t) => t.includes(marker)) ?? null, `a message with "${marker}"`);
+  const inChannel = (channel: string, marker: string) =>
+    waitFor(() => api.called('chat.postMessage').find((c) => c.args.channel === channel && String(c.args.text).includes(marker)) ?? null, `"${marker}" in ${channel}`);
+
+  it('the morning digest says /grid stats, to a cadre and in a node’s channel', async () => {
+    await morningDigest(h.runtime.ctx, SH);
+    const town = await waitFor(() => new SlackPerson(h, TOWN).messages().find((m) => m.text.includes('【每日简报】湖泽镇')) ?? null, 'the township digest in the cadre’s DM');
+    expect(town.text).toContain('完整的数字：发送 /grid stats 查看');
+    const channel = await inChannel(VILLAGE_CHANNEL, '【每日简报】水川村');
+    expect(String(channel.args.text)).toContain('发送 /grid stats 查看');
+    for (const text of [town.text, String(channel.args.text)]) expect(text).not.toMatch(/(^|[^d] )\/stats/);
+  });
+
+  it('/grid leave answers with /grid back; an unknown word with /grid help', async () => {
+    await h.send(slashCommand({ user: OFFICER, channel: FakeSlackApi.dmOf(OFFICER), text: 'leave', responseUrl: `${api.url}/respond/${++responses}` }));
+    expect(await said('已为您登记请假')).toContain('回来后发 /grid back。');
+    await h.send(slashCommand({ user: OFFICER, channel: FakeSlackApi.dmOf(OFFICER), text: 'nosuch', responseUrl: `${api.url}/respond/${++responses}` }));
+    expect(await said('这个指令')).toContain('我不认识 /grid nosuch 这个指令。发送 /grid help 看看我能做什么。');
+  });
+
+  it('the evening sweep in a node’s channel carries no villager’s words', async () => {
+    const words = '两家为排水沟争执，要动手了';
+    const r = await intake(h.runtime.ctx, { eventId: 'telegram:update:cmdnames1', platform: 'telegram', externalUserId: '1001', kind: 'report', category: 'dispute', text: words, receivedAt: h.runtime.ctx.now().toISOString() });
+    if (r.status !== 'created') throw new Error(r.status);
+    await h.idle();
+    await eveningSweep(h.runtime.ctx, SH);
+    const sweep = await inChannel(VILLAGE_CHANNEL, '【纠纷不过夜】');
+    expect(String(sweep.args.text)).toContain(r.matter.ref);
+    const town = await waitFor(() => new SlackPerson(h, TOWN).messages().find((m) => m.text.includes('【纠纷不过夜】湖泽镇')) ?? null, 'the township sweep');
+    expect(town.text).toContain('· 水川村 1 件');
+    await h.idle();
+    for (const c of api.called('chat.postMessage').filter((x) => x.args.channel === VILLAGE_CHANNEL)) expect(FakeSlackApi.textOf(c)).not.toContain(words);
+    expect(town.text).not.toContain(words);
+  });
+});
