@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eveningSweep, morningDigest } from '../../../src/services/daily-alerts.js';
 import { intake } from '../../../src/services/intake-service.js';
+import { performAction } from '../../../src/services/matter-actions.js';
 import { setAlerts } from '../../support/alert-factories.js';
 import { newGridLeader, newOfficer, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { FakeSlackApi } from '../../support/slack/fake-slack-api.js';
@@ -24,6 +25,7 @@ describe('commands named as Slack writes them', () => {
   let h: SlackHarness;
   let tree: Tree;
   let responses = 0;
+  let officerId = '';
 
   beforeAll(async () => {
     store = await openTestStore('postgres');
@@ -38,7 +40,8 @@ describe('commands named as Slack writes them', () => {
     api.reset();
     h = await startSlackHarness(store, api);
     tree = await newTree(store.db);
-    await linkSlack(store.db, (await newOfficer(store.db, tree.unit, '李冬梅')).id, OFFICER);
+    officerId = (await newOfficer(store.db, tree.unit, '李冬梅')).id;
+    await linkSlack(store.db, officerId, OFFICER);
     await linkSlack(store.db, (await newGridLeader(store.db, tree.township, '何建军')).id, TOWN);
     await newVillager(store.db, tree.unit, '罗秀英', { telegram: '1001' });
     await setAlerts(store.db, tree.village, { slackChannel: VILLAGE_CHANNEL, dm: false });
@@ -81,5 +84,25 @@ describe('commands named as Slack writes them', () => {
     await h.idle();
     for (const c of api.called('chat.postMessage').filter((x) => x.args.channel === VILLAGE_CHANNEL)) expect(FakeSlackApi.textOf(c)).not.toContain(words);
     expect(town.text).not.toContain(words);
+  });
+
+  it('a matter’s card in a node’s channel shows neither the villager’s words nor the result’s, before or after it is settled', async () => {
+    const words = '隔壁把猪圈搭到了我家门口';
+    const result = '已协调罗秀英家和邻居，猪圈三天内拆除';
+    const r = await intake(h.runtime.ctx, { eventId: 'telegram:update:cmdnames2', platform: 'telegram', externalUserId: '1001', kind: 'report', category: 'dispute', text: words, receivedAt: h.runtime.ctx.now().toISOString() });
+    if (r.status !== 'created') throw new Error(r.status);
+    await h.idle();
+    expect((await performAction(h.runtime.ctx, { matter: r.matter.ref, actorId: officerId, request: { action: 'take' } })).ok).toBe(true);
+    expect((await performAction(h.runtime.ctx, { matter: r.matter.ref, actorId: officerId, request: { action: 'escalate', reason: '两家都不听劝' } })).ok).toBe(true);
+    await inChannel(VILLAGE_CHANNEL, r.matter.ref);
+    await h.idle();
+    expect((await performAction(h.runtime.ctx, { matter: r.matter.ref, actorId: officerId, request: { action: 'settle', result } })).ok).toBe(true);
+    await waitFor(() => api.called('chat.update').find((c) => c.args.channel === VILLAGE_CHANNEL) ?? null, 'the channel card redrawn');
+    await h.idle();
+    const inVillage = api.calls.filter((c) => c.args.channel === VILLAGE_CHANNEL).map((c) => FakeSlackApi.textOf(c));
+    expect(inVillage.length).toBeGreaterThan(1);
+    for (const t of inVillage) for (const secret of [words, result, '两家都不听劝', '罗秀英']) expect(t).not.toContain(secret);
+    // The officer's own card does show them (the test would see a leak).
+    expect(api.calls.filter((c) => c.args.channel === OFFICER || c.args.channel === FakeSlackApi.dmOf(OFFICER)).map((c) => FakeSlackApi.textOf(c)).join('\n')).toContain(words);
   });
 });
