@@ -38,6 +38,12 @@ const privately =
     return entry(c);
   };
 
+/** A matter's detail and a desk show the villagers' words: never said in a group. */
+const notInGroups =
+  (entry: Entry): Entry =>
+  (c) =>
+    c.update.chatType === 'group' ? done({ say: [say('flows:act.private_only')] }) : entry(c);
+
 /** What a person had already sent (a message the bot asked about) goes into the report. */
 const keptParts = (c: FlowContext) => (Array.isArray(c.data.parts) ? { parts: c.data.parts } : {});
 
@@ -59,7 +65,7 @@ const duty =
 
 export const matterModule: FlowModule = {
   flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, rateDepartmentFlow, patrolFlow, markSizeFlow, setTopicFlow],
-  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false), status, stats, home },
+  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false), status: notInGroups(status), stats, home: notInGroups(home) },
   menu: { report, ask, mine },
   callbacks: { mx: matterButtons, nx: nodeButtons },
   idle,

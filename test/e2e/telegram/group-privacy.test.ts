@@ -105,6 +105,15 @@ describe('group messages carry no villager’s words', () => {
     await secretaryTg.pressData('nx:disputes:00000000-0000-4000-8000-000000000000', villageSweep);
     await bot.idle();
     expect(secretaryDm.messages().filter((m) => m.text.includes('【纠纷清单】'))).toHaveLength(1);
+
+    // Asked in the group for a matter's detail (typed, or a forged button), the bot answers: privately.
+    townTg.mark();
+    await townTg.command(`/status ${a.ref}`);
+    await saw(townTg, '这件事请私聊我办理。');
+    await townTg.pressData(`mx:open:${a.ref}`, townSweep);
+    await townTg.command('/home');
+    await bot.idle();
+    for (const m of [...secretaryTg.messages(), ...townTg.messages()]) for (const w of [...words, '罗秀英', '邹秀英']) expect(m.text).not.toContain(w);
   });
 });
 
