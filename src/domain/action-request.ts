@@ -55,3 +55,14 @@ export function parseActionData(data: string): { action: string; ref: string; ar
   const ref = parseRef(m[2]!);
   return ref ? { action: m[1]!, ref, arg: m[3] } : null;
 }
+
+/** Button data for an action on a whole grid node (its open disputes, 查看清单): `nx:<action>:<node id>`. */
+export function nodeActionData(action: string, nodeId: string): string {
+  return `nx:${action}:${nodeId}`;
+}
+
+/** Reads node button data back; null for anything else. It proves nothing: check rights. */
+export function parseNodeActionData(data: string): { action: string; nodeId: string } | null {
+  const m = /^nx:([a-z_]{2,20}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(data);
+  return m ? { action: m[1]!, nodeId: m[2]! } : null;
+}

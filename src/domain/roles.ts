@@ -72,6 +72,16 @@ export function isCadreOf(places: readonly RolePlace[], line: readonly { id: str
   return places.some((p) => CADRE_ROLES.includes(p.role) && ids.has(p.node.id) && atOrAbove(p.node.level, atLeast));
 }
 
+/**
+ * Who may read the open matters of a whole node (the evening sweep's 查看清单: every dispute of a
+ * township, with the villagers' words): a cadre of the node or of a node above it, at its level or
+ * higher. `line`: the node and its ancestors. A village's cadre does not read the township's list.
+ */
+export function mayReadNodeMatters(places: readonly RolePlace[], line: readonly { id: string; level: GridLevel }[]): boolean {
+  const node = line[0];
+  return node !== undefined && isCadreOf(places, line, node.level);
+}
+
 /** An officer (full- or part-time) of exactly this grid. */
 export function isOfficerOf(places: readonly RolePlace[], nodeId: string): boolean {
   return places.some((p) => OFFICER_ROLES.includes(p.role) && p.node.id === nodeId);

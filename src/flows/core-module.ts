@@ -30,14 +30,11 @@ const start: Entry = async (c) => {
   return done({ say: [say('flows:start.no_grid', { name: person.name })] });
 };
 
-/** How a command is typed where the person is: Slack reaches the flows' commands through `/grid <word>`. */
-export const commandPrefix = (c: FlowContext): string => (c.update.platform === 'slack' ? '/grid ' : '/');
-
 function helpText(c: FlowContext): Say {
   if (c.update.chatType === 'group') return say('flows:help.group');
-  const cmd = commandPrefix(c);
-  if (!c.sender) return say('flows:help.stranger', { cmd });
-  return holdsPost(c.sender.placements) ? say('flows:help.staff', { cmd }) : say('flows:help.villager', { cmd });
+  // `{{cmd}}` in each: the command as the person's platform writes it (the engine fills it in).
+  if (!c.sender) return say('flows:help.stranger');
+  return holdsPost(c.sender.placements) ? say('flows:help.staff') : say('flows:help.villager');
 }
 
 /** Help leaves a flow where it is and asks its step again. */

@@ -5,7 +5,6 @@ import { parseRef } from '../domain/index.js';
 import { openMatter } from '../services/desk-service.js';
 import { deskStats, type GridStats } from '../services/stats-service.js';
 import { failureWords } from './act.js';
-import { commandPrefix } from './core-module.js';
 import { listPrompt } from './mine-flow.js';
 import { done, literal, say, startFlow } from './next.js';
 import { deskSummary } from './officer-flows.js';
@@ -13,7 +12,7 @@ import { renderSay } from './render.js';
 import type { Entry, FlowContext, Say } from './types.js';
 
 /** Someone the roster does not know: Slack says how to link an account; elsewhere, how to register. */
-const notKnown = (c: FlowContext): Say => (c.update.platform === 'slack' ? say('flows:not_linked.slack') : say('flows:help.stranger', { cmd: commandPrefix(c) }));
+const notKnown = (c: FlowContext): Say => (c.update.platform === 'slack' ? say('flows:not_linked.slack') : say('flows:help.stranger'));
 
 const pct = (r: number | null, none: string) => (r === null ? none : `${Math.round(r * 1000) / 10}%`);
 

@@ -2,7 +2,7 @@
 // Knows nothing of the platform (the update is already normalised) nor of storage (the chat
 // service loads and saves the state around it, in the same transaction as any change).
 import { randomBytes } from 'node:crypto';
-import type { ChatButton, ChatOutput, ReplyKeyboard } from '../ports/channel.js';
+import { commandParams, type ChatButton, type ChatOutput, type ReplyKeyboard } from '../ports/channel.js';
 import type { ChatContent, ChatUpdate } from '../ports/chat-update.js';
 import type { Locale } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
@@ -117,7 +117,14 @@ class Turn {
     this.active = this.state && this.state.chatId === this.update.chatId ? this.state : null;
     const personal = this.sender?.person.locale;
     this.locale = isLocale(personal) ? personal : (input.state?.locale ?? localeFromLanguageCode(this.update.languageCode, input.defaultLocale));
-    this.t = translator(this.locale);
+    this.t = this.translatorFor(this.locale);
+  }
+
+  /** Every text names commands as the update's platform writes them (`{{cmd}}help`). */
+  private translatorFor(locale: Locale): Translate {
+    const tr = translator(locale);
+    const cmd = commandParams(this.input.commandPrefix);
+    return (key, params) => tr(key, { ...cmd, ...params });
   }
 
   result(): TurnResult {
@@ -182,7 +189,7 @@ class Turn {
   private async onCommand(command: string): Promise<void> {
     const entry = this.engine.commands.get(command.toLowerCase());
     if (!entry) {
-      this.say({ key: 'flows:common.unknown_command', params: { command: `/${command}` } });
+      this.say({ key: 'flows:common.unknown_command', params: { command: `${commandParams(this.input.commandPrefix).cmd}${command}` } });
       return;
     }
     await this.apply(await entry(this.context()));
@@ -510,7 +517,7 @@ class Turn {
       setLocale(locale: Locale) {
         self.locale = locale;
         self.chosenLocale = locale;
-        self.t = translator(locale);
+        self.t = self.translatorFor(locale);
       },
       async refreshSender() {
         const found = await senderOf(self.input.svc.db, self.update.platform, self.update.userId);

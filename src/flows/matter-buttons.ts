@@ -40,7 +40,8 @@ export const matterButtons: CallbackHandler = async (data, c) => {
     case 'evaluate':
       return rate(c, ref, arg);
     case 'open':
-      return open(c, ref);
+      // A matter's detail shows the villager's words: in a private chat only.
+      return group ? { notice: say('flows:act.private_only') } : open(c, ref);
     case 'view':
       // The words go to the presser privately (a group never sees them); performAction authorises it.
       return { notice: (await act(c, ref, { action: 'view' })).said };

@@ -8,6 +8,7 @@ import { home, stats, status } from './desk-commands.js';
 import { edited, idle, triageFlow } from './inbox.js';
 import { matterButtons } from './matter-buttons.js';
 import { mineFlow } from './mine-flow.js';
+import { nodeButtons } from './node-buttons.js';
 import { done, say, startFlow } from './next.js';
 import {
   deskFlow,
@@ -37,6 +38,12 @@ const privately =
     return entry(c);
   };
 
+/** A matter's detail and a desk show the villagers' words: never said in a group. */
+const notInGroups =
+  (entry: Entry): Entry =>
+  (c) =>
+    c.update.chatType === 'group' ? done({ say: [say('flows:act.private_only')] }) : entry(c);
+
 /** What a person had already sent (a message the bot asked about) goes into the report. */
 const keptParts = (c: FlowContext) => (Array.isArray(c.data.parts) ? { parts: c.data.parts } : {});
 
@@ -58,9 +65,9 @@ const duty =
 
 export const matterModule: FlowModule = {
   flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, rateDepartmentFlow, patrolFlow, markSizeFlow, setTopicFlow],
-  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false), status, stats, home },
+  commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false), status: notInGroups(status), stats, home: notInGroups(home) },
   menu: { report, ask, mine },
-  callbacks: { mx: matterButtons },
+  callbacks: { mx: matterButtons, nx: nodeButtons },
   idle,
   edited,
 };

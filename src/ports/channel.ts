@@ -73,12 +73,26 @@ export interface ChatTarget {
  */
 export interface Channel {
   readonly name: Platform | 'console';
+  /**
+   * How people on this platform type one of our commands, before its name: Telegram `/` (`/stats`),
+   * Slack `/grid ` (`/grid stats`). Every message that names a command names it this way
+   * (`{{cmd}}stats` in locales/). Default DEFAULT_COMMAND_PREFIX.
+   */
+  readonly commandPrefix?: string;
   deliver(target: ChatTarget, message: OutboundMessage): Promise<{ messageRef?: string }>;
   /**
    * Brings the matter cards this channel posted up to date after the matter moved; returns how
    * many. `eventId`: the platform event that moved it, when a person did.
    */
   refreshMatter?(matterId: string, eventId?: string): Promise<number>;
+}
+
+/** How a command is written where no channel says otherwise (`/help`). */
+export const DEFAULT_COMMAND_PREFIX = '/';
+
+/** The parameter every rendered text gets: `{{cmd}}help` reads `/help` on Telegram, `/grid help` on Slack. */
+export function commandParams(prefix: string | undefined): { cmd: string } {
+  return { cmd: prefix ?? DEFAULT_COMMAND_PREFIX };
 }
 
 /** The person blocked the bot or left: do not retry, mark the identity unreachable. */

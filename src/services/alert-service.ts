@@ -3,6 +3,7 @@
 // urgent hazards never wait). Callers write the deliveries in their own transaction.
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_QUIET_HOURS, holdAlert, type QuietHours } from '../domain/alert-policy.js';
+import { groupView } from '../domain/group-view.js';
 import { CADRE_ROLES } from '../domain/roles.js';
 import type { Category, Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
@@ -70,21 +71,9 @@ export async function alertDeliveries(db: Executor, spec: AlertSpec): Promise<Ne
     status: held ? 'held' : 'pending',
     ...(t.kind === 'person'
       ? { personId: t.personId, params }
-      : { personId: null, chatPlatform: t.platform, chatId: t.chatId, params: { ...groupParams(params), locale: spec.node.alertLocale } }),
+      : // A group's row keeps only what a group may read (groupView; the renderer applies it again).
+        { personId: null, chatPlatform: t.platform, chatId: t.chatId, params: { ...groupView(params).params, locale: spec.node.alertLocale } }),
   }));
-}
-
-/** Marks a group alert's words as left out: the renderer puts a "see the words" button in their place. */
-export const WORDS_HIDDEN_KEY = 'notify:words_hidden';
-
-/**
- * What a group (node chat or channel) is shown: the category, grid, reference and level, never
- * the villager's words or name; those are one tap away for staff (the 'view' action).
- */
-function groupParams(params: Record<string, unknown>): Record<string, unknown> {
-  if (!('summary' in params)) return params;
-  const { summary: _words, ...rest } = params;
-  return { ...rest, summaryKey: WORDS_HIDDEN_KEY };
 }
 
 /** Writes deliveries and the send jobs for those not held; true when an outbox row was written. */

@@ -2,7 +2,7 @@
 // stands, the buttons its viewer may press now, worked out like every press), and the cards a
 // platform has posted, so it can update them in place. The Slack adapter is handed one by the
 // composition root.
-import { decide, type Action } from '../domain/index.js';
+import { decide, groupView, type Action } from '../domain/index.js';
 import type { Attachment } from '../domain/types.js';
 import type { ServiceContext } from '../ports/context.js';
 import type { Executor } from '../store/db.js';
@@ -71,7 +71,7 @@ export async function loadCardModel(db: Executor, matterId: string, viewerId: st
   // A settlement before a reopening is history, not the result.
   const reopened = events.filter((e) => e.action === 'reopen').at(-1);
   const current = settle && (!reopened || settle.id > reopened.id) ? settle : undefined;
-  return {
+  const model: CardModel = {
     matter,
     grid: node?.name ?? '',
     reporter: reporter?.name ?? null,
@@ -82,6 +82,26 @@ export async function loadCardModel(db: Executor, matterId: string, viewerId: st
     rating: current && evaluate && evaluate.id > current.id ? String((evaluate.data as { rating?: string } | null)?.rating ?? '') || null : null,
     buttons: await cardButtons(db, matter, viewerId),
     ...(await cardFacts(db, matter, viewerId)),
+  };
+  return viewerId ? model : channelCard(model);
+}
+
+/**
+ * A grid node's channel is a group: its card carries what groupView lets a group read (category,
+ * grid, reference, level, who answers for it), never the villager's words or name, the result's
+ * words or the files' captions; 'view' sends the words privately.
+ */
+function channelCard(model: CardModel): CardModel {
+  const kept = groupView({ summary: model.words, reporter: model.reporter, result: model.result, phone: model.phone, attachments: model.attachments }).params;
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    ...model,
+    matter: { ...model.matter, summary: text(groupView({ summary: model.matter.summary }).params.summary) ?? '' },
+    words: text(kept.summary) ?? '',
+    reporter: text(kept.reporter),
+    result: text(kept.result),
+    phone: text(kept.phone),
+    attachments: Array.isArray(kept.attachments) ? (kept.attachments as Attachment[]) : [],
   };
 }
 

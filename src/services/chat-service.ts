@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatOutput } from '../ports/channel.js';
 import { describeUpdate, type ChatUpdate } from '../ports/chat-update.js';
-import type { Locale } from '../domain/types.js';
+import type { Locale, Platform } from '../domain/types.js';
 import { isLocale, localeFromLanguageCode } from '../domain/language.js';
 import type { ConversationEngine, FlowState } from './conversation.js';
 import { t } from '../i18n/index.js';
@@ -26,6 +26,8 @@ export interface ChatOptions {
   engine: ConversationEngine;
   /** For people whose platform gives no language code (default zh-CN). */
   defaultLocale?: Locale;
+  /** How a platform writes a command: its channel's capability (default '/'). */
+  commandPrefix?: (platform: Platform) => string | undefined;
 }
 
 /** From this attempt on, a turn that keeps failing is answered with an apology and let go. */
@@ -72,7 +74,7 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   const row = await loadFlowState(tx, platform, userId);
   // Flows get the transaction as their store: whatever they change commits with the turn.
   const svc: ServiceContext = { ...ctx, db: tx as unknown as Db };
-  const result = await opts.engine.turn({ svc, update, sender, state: row ? stateOf(row) : null, defaultLocale: opts.defaultLocale });
+  const result = await opts.engine.turn({ svc, update, sender, state: row ? stateOf(row) : null, defaultLocale: opts.defaultLocale, commandPrefix: opts.commandPrefix?.(update.platform) });
 
   if (result.state) {
     const s = result.state;

@@ -30,6 +30,8 @@ export interface TurnInput {
   state: FlowState | null;
   /** The language for someone the platform gave no language code for. */
   defaultLocale?: Locale;
+  /** How the update's platform writes a command (its channel's `commandPrefix`; default '/'). */
+  commandPrefix?: string;
 }
 
 export interface TurnResult {

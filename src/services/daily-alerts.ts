@@ -16,10 +16,12 @@ import {
   nodesInZone,
   openDisputesUnder,
   zonesInUse,
+  type OpenDispute,
   takeHeldAlerts,
   type GridNodeRow,
 } from '../store/repositories/alert-repository.js';
 import type { NewDelivery } from '../store/repositories/delivery-repository.js';
+import { findNodeByCode } from '../store/repositories/grid-repository.js';
 import { alertDeliveries, alertTargets, targetKey, writeDeliveries } from './alert-service.js';
 import type { ServiceContext } from '../ports/context.js';
 import { gridStats } from './stats-service.js';
@@ -81,23 +83,48 @@ export async function eveningSweep(ctx: ServiceContext, zone: string, at?: strin
     const disputes = await openDisputesUnder(tx, node.path);
     if (!disputes.length) return 'none_open';
     if (!(await claimAlertRun(tx, 'sweep', node.id, day, now))) return 'already_sent';
-    const items = disputes.slice(0, SWEEP_LIST_MAX).map((d) => ({
-      ref: d.ref,
-      grid: d.gridName,
-      summary: d.summary,
-      assignee: d.assignee ?? '',
-      reportedAt: d.createdAt.toISOString(),
-    }));
-    const rows = await alertDeliveries(tx, {
-      node,
-      template: 'sweep',
-      params: { grid: node.name, count: disputes.length, items, more: disputes.length - items.length, refs: disputes.map((d) => d.ref) },
-      atOnce: true,
-      now,
-    });
+    const rows = await alertDeliveries(tx, { node, ...(await sweepMessage(tx, node, disputes)), atOnce: true, now });
     await writeDeliveries(tx, rows);
     return rows.length ? 'sent' : 'no_one_to_tell';
   }, only);
+}
+
+/**
+ * What a node's sweep says. A village: its open disputes one by one (a group reads them without
+ * the villagers' words). A township (or any node above the villages): how many in each village,
+ * and 查看清单, which sends the list privately to a cadre who may read it.
+ */
+async function sweepMessage(db: Executor, node: GridNodeRow, disputes: OpenDispute[]): Promise<{ template: string; params: Record<string, unknown> }> {
+  const base = { grid: node.name, count: disputes.length, nodeId: node.id };
+  if (node.level === 'village') return { template: 'sweep', params: { ...base, ...disputeList(disputes) } };
+  return { template: 'sweep_villages', params: { ...base, villages: await villageCounts(db, node, disputes) } };
+}
+
+/** The disputes as a notification lists them (the first SWEEP_LIST_MAX; the rest counted), with their references. */
+export function disputeList(disputes: readonly OpenDispute[], words: (d: OpenDispute) => boolean = () => true): { items: Array<Record<string, unknown>>; more: number; refs: string[] } {
+  const items = disputes.slice(0, SWEEP_LIST_MAX).map((d) => ({
+    ref: d.ref,
+    grid: d.gridName,
+    category: 'dispute',
+    // Someone who may not read a matter's words sees where to read them instead.
+    ...(words(d) ? { summary: d.summary } : { summaryKey: 'notify:words_hidden' }),
+    assignee: d.assignee ?? '',
+    reportedAt: d.createdAt.toISOString(),
+  }));
+  return { items, more: disputes.length - items.length, refs: disputes.map((d) => d.ref) };
+}
+
+/** Open disputes per village under `node`, most first (then the one with the oldest dispute); those under no village count for the node itself. */
+async function villageCounts(db: Executor, node: GridNodeRow, disputes: readonly OpenDispute[]): Promise<Array<{ village: string; count: number }>> {
+  const depth = node.path.split('/').length;
+  const counts = new Map<string, number>();
+  for (const d of disputes) {
+    const code = d.gridPath.split('/')[depth] ?? '';
+    counts.set(code, (counts.get(code) ?? 0) + 1);
+  }
+  const out: Array<{ village: string; count: number }> = [];
+  for (const [code, count] of counts) out.push({ village: (code ? await findNodeByCode(db, code) : undefined)?.name ?? node.name, count });
+  return out.sort((a, b) => b.count - a.count);
 }
 
 /**

@@ -1,12 +1,12 @@
 // What a notification says: its template rendered in the reader's language, with its buttons.
 // Sending is send-service.ts's.
-import type { OutboundText } from '../ports/channel.js';
+import { commandParams, type OutboundText } from '../ports/channel.js';
+import { groupView, nodeActionData } from '../domain/index.js';
 import type { Attachment } from '../domain/types.js';
 import { actionData, RATINGS } from './matter-actions.js';
 import { menuKeyboard } from './main-menu.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { DeliveryRow } from '../store/repositories/delivery-repository.js';
-import { WORDS_HIDDEN_KEY } from './alert-service.js';
 
 /**
  * The buttons each kind of notification carries. Pressing one is authorised again. `argParam`
@@ -45,11 +45,47 @@ const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; arg
 };
 
 /** Notifications that list matters (params.refs) carry one button per matter, up to LIST_BUTTONS_MAX. */
-const LIST_ACTIONS: Record<string, string> = { sweep: 'supervise' };
+const LIST_ACTIONS: Record<string, string> = { sweep: 'supervise', open_disputes: 'supervise' };
+/**
+ * Notifications about a whole node (params.nodeId) and the button that sends its list privately to
+ * a cadre who may read it: always (`always`), or where the words were left out (a group).
+ */
+const NODE_ACTIONS: Record<string, { action: string; label: string; always: boolean }> = {
+  sweep: { action: 'disputes', label: 'view_list', always: false },
+  sweep_villages: { action: 'disputes', label: 'view_list', always: true },
+};
 const LIST_BUTTONS_MAX = 10;
 const ARG_RE = /^[a-z0-9_-]{1,30}$/;
 
 type Translate = ReturnType<typeof translator>;
+
+export interface RenderOptions {
+  /**
+   * Read by a group (a node's chat or channel), not one person: it carries only what groupView
+   * lets through, with 查看内容 for staff. Default: a row addressed to a chat and to no person.
+   */
+  group?: boolean;
+  /** How the reader's platform writes a command (its channel's `commandPrefix`; default '/'). */
+  commandPrefix?: string;
+}
+
+/** A delivery addressed to a chat and to nobody in particular: a node's group or channel. */
+export function isGroupAddressed(d: { personId?: string | null; chatId?: string | null }): boolean {
+  return !d.personId && Boolean(d.chatId);
+}
+
+/**
+ * The translator a notification is written with: commands as the reader's platform writes them
+ * (`{{cmd}}stats`); for a group, the `_group` wording of a text where there is one (i18next's
+ * context), and "see it privately" wherever a text expects something the group may not read.
+ */
+function notifyTranslator(locale: string, opts: { group: boolean; commandPrefix?: string }): Translate {
+  const tr = translator(locale);
+  const cmd = commandParams(opts.commandPrefix);
+  if (!opts.group) return (key, params) => tr(key, { ...cmd, ...params });
+  const hidden = tr('notify:words_hidden');
+  return (key, params) => tr(key, { ...cmd, ...params, context: 'group', missingInterpolationHandler: () => hidden });
+}
 
 /** Codes and times in parameters become words in the reader's language. */
 function localise(params: Record<string, unknown>, tr: Translate, locale: string, timezone: string): Record<string, unknown> {
@@ -80,7 +116,7 @@ function receivedWords(r: Record<string, unknown>, tr: Translate): string {
 }
 
 /** Lists in a notification's parameters (the sweep's disputes, the digest's held alerts) as text. */
-function expandLists(template: string, p: Record<string, unknown>, tr: Translate, locale: string, timezone: string): void {
+function expandLists(template: string, p: Record<string, unknown>, tr: Translate, locale: string, timezone: string, opts: RenderOptions): void {
   if (Array.isArray(p.items)) {
     const lines = (p.items as Array<Record<string, unknown>>).map((item) => {
       const q = localise(item, tr, locale, timezone);
@@ -92,24 +128,39 @@ function expandLists(template: string, p: Record<string, unknown>, tr: Translate
   }
   if (Array.isArray(p.held)) {
     const held = p.held as Array<{ template: string; params: Record<string, unknown> }>;
-    const lines = held.map((h) => `· ${renderDelivery(h, locale, timezone).text.replace(/\n/g, ' ')}`);
+    const lines = held.map((h) => `· ${renderDelivery(h, locale, timezone, opts).text.replace(/\n/g, ' ')}`);
     p.held = held.length ? `\n${tr(`notify:${template}_held`, { count: held.length, alerts: lines.join('\n') })}` : '';
+  }
+  // Where a node's open matters are (the township's sweep): each village and how many.
+  if (Array.isArray(p.villages)) {
+    p.villages = (p.villages as Array<Record<string, unknown>>).map((v) => tr(`notify:${template}_item`, v)).join('\n');
   }
 }
 
 /** Renders a delivery's template for one locale. Codes in the parameters become words. */
-export function renderDelivery(delivery: Pick<DeliveryRow, 'template' | 'params'> & { matterId?: string | null }, locale: string, timezone: string): OutboundText {
-  const tr = translator(locale);
-  const p = localise(delivery.params, tr, locale, timezone);
-  expandLists(delivery.template, p, tr, locale, timezone);
+export function renderDelivery(
+  delivery: Pick<DeliveryRow, 'template' | 'params'> & { matterId?: string | null; personId?: string | null; chatId?: string | null },
+  locale: string,
+  timezone: string,
+  options: RenderOptions = {},
+): OutboundText {
+  const group = options.group ?? isGroupAddressed(delivery);
+  const opts: RenderOptions = { ...options, group };
+  const tr = notifyTranslator(locale, { group, commandPrefix: options.commandPrefix });
+  // The one rule for what a group reads: whatever the template and whoever wrote the row.
+  const params = group ? groupView(delivery.params).params : delivery.params;
+  const p = localise(params, tr, locale, timezone);
+  expandLists(delivery.template, p, tr, locale, timezone, opts);
   const ref = typeof p.ref === 'string' ? p.ref : null;
   const argOf = (b: { arg?: string; argParam?: string }) => {
     const v = b.argParam ? p[b.argParam] : b.arg;
     return typeof v === 'string' && ARG_RE.test(v) ? v : undefined;
   };
   const buttons = ref ? (TEMPLATE_ACTIONS[delivery.template] ?? []).map((b) => ({ label: tr(`notify:actions.${b.label}`, p), data: actionData(b.action, ref, argOf(b)) })) : [];
-  // A group alert leaves the villager's words out; staff get them privately with one tap.
-  if (ref && delivery.params.summaryKey === WORDS_HIDDEN_KEY) buttons.unshift({ label: tr('notify:actions.view'), data: actionData('view', ref) });
+  // A group reads no one's words; staff get them privately with one tap.
+  if (ref && group) buttons.unshift({ label: tr('notify:actions.view'), data: actionData('view', ref) });
+  const nodeAction = NODE_ACTIONS[delivery.template];
+  if (nodeAction && (nodeAction.always || group) && typeof p.nodeId === 'string') buttons.unshift({ label: tr(`notify:actions.${nodeAction.label}`), data: nodeActionData(nodeAction.action, p.nodeId) });
   const listAction = LIST_ACTIONS[delivery.template];
   if (listAction && Array.isArray(p.refs)) {
     for (const r of (p.refs as unknown[]).slice(0, LIST_BUTTONS_MAX)) {

@@ -134,9 +134,13 @@ async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: De
   }
   const { person } = who;
   // Every time shown in the reader's own zone (set with /tz or in the roster), else the service's.
-  const message = renderDelivery(delivery, person.locale, person.timezone ?? opts.timezone);
   const phone = await holderPhone(ctx, delivery);
-  if (phone) message.text += `\n${translator(person.locale)('notify:phone_line', { phone })}`;
+  // Rendered for the channel that carries it: a command is named as that platform writes it.
+  const render = (channel: Channel) => {
+    const message = renderDelivery(delivery, person.locale, person.timezone ?? opts.timezone, { group: false, commandPrefix: channel.commandPrefix });
+    if (phone) message.text += `\n${translator(person.locale)('notify:phone_line', { phone })}`;
+    return message;
+  };
   // Where they chose to be reached, else where they last wrote from; the others if that one is closed.
   const usable = reachOrder(who.identities.filter((i) => !i.unreachableAt), person.preferredPlatform).filter((i) => opts.channels.has(i.platform));
   for (const identity of usable) {
@@ -144,7 +148,7 @@ async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: De
     const chatId = identity.chatId ?? identity.externalId;
     let out: { messageRef?: string };
     try {
-      out = await channel.deliver({ chatId, userId: identity.externalId, personId: person.id, locale: person.locale }, message);
+      out = await channel.deliver({ chatId, userId: identity.externalId, personId: person.id, locale: person.locale }, render(channel));
     } catch (err) {
       if (err instanceof RecipientUnreachableError) {
         await markIdentityUnreachable(ctx.db, identity.id, ctx.now());
@@ -162,7 +166,7 @@ async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: De
     return 'unreachable';
   }
   // No adapter runs for this person's platforms (or they have none): the log is the channel.
-  await opts.fallback.deliver({ chatId: '', userId: '', personId: person.id, locale: person.locale }, message);
+  await opts.fallback.deliver({ chatId: '', userId: '', personId: person.id, locale: person.locale }, render(opts.fallback));
   await finishDeliveries(ctx.db, [delivery.id], { status: 'sent', channel: opts.fallback.name, sentAt: ctx.now(), error: null });
   return 'sent';
 }
@@ -177,8 +181,9 @@ async function sendToGroup(ctx: ServiceContext, opts: SendOptions, delivery: Del
     return 'missing_target';
   }
   const locale = typeof delivery.params.locale === 'string' ? delivery.params.locale : 'zh-CN';
-  const message = renderDelivery(delivery, locale, opts.timezone);
   const channel = opts.channels.get(delivery.chatPlatform) ?? opts.fallback;
+  // Every message to a group passes groupView there, whatever its template.
+  const message = renderDelivery(delivery, locale, opts.timezone, { group: true, commandPrefix: channel.commandPrefix });
   const target: ChatTarget = { chatId: delivery.chatId, userId: '', locale, group: true };
   let out: { messageRef?: string };
   try {

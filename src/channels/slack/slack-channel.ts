@@ -16,6 +16,8 @@ import { SLACK_UPLOAD_LIMIT } from './slack-files.js';
 
 export class SlackChannel implements Channel {
   readonly name = 'slack' as const;
+  /** Our commands are words after the app's one slash command (slack/manifest.yaml): `/grid stats`. */
+  readonly commandPrefix = '/grid ';
 
   constructor(
     private readonly ctx: ServiceContext,

@@ -68,6 +68,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class TelegramChannel implements Channel {
   readonly name = 'telegram' as const;
+  /** Bot commands: `/stats`. */
+  readonly commandPrefix = '/';
   readonly bot: Telegraf;
   readonly webhookSecret: string;
   /** The webhook's path on the HTTP server; null in polling mode. */

@@ -46,6 +46,9 @@ export interface OpenDispute {
   ref: string;
   summary: string;
   gridName: string;
+  /** The path of the matter's grid (to tell which village it is in). */
+  gridPath: string;
+  level: GridLevel;
   assignee: string | null;
   createdAt: Date;
   dueAt: Date | null;
@@ -59,6 +62,8 @@ export async function openDisputesUnder(db: Executor, path: string): Promise<Ope
       ref: matters.ref,
       summary: matters.summary,
       gridName: gridNodes.name,
+      gridPath: gridNodes.path,
+      level: matters.level,
       assignee: people.name,
       createdAt: matters.createdAt,
       dueAt: matters.dueAt,

@@ -145,7 +145,10 @@ describe('climbing never orphans a matter', () => {
     const gained = await saw(l, `【上报事项】${m.ref}`);
     expect(gained.text).toContain('由李冬梅上报，原因：需要村里协调挖掘机。');
     const alert = await saw(secretary, '【督办提醒】');
-    expect(alert.text).toContain('原因：李冬梅上报：需要村里协调挖掘机。');
+    // The group reads who, not the officer's words (they may carry the villager's).
+    expect(alert.text).toContain('原因：李冬梅上报（理由不在群里显示）');
+    expect(alert.text).not.toContain('需要村里协调挖掘机');
+    expect(alert.text).not.toContain('河边护栏断了一截');
     expect(alert.text).not.toContain('超时');
 
     // The officer helps on it: /mine shows it apart from what he holds.

@@ -167,17 +167,25 @@ describe.each(STORE_KINDS)('cadre alerts on %s', (kind) => {
     expect(refsTo(p.leader.id)).toEqual([open1.ref]);
     expect(refsTo(p.villageCadre.id)).toEqual([open1.ref]);
     expect(refsTo(xfLeader.id)).toEqual([open2.ref]);
-    expect(refsTo(p.townCadre.id)).toEqual([open1.ref, open2.ref]);
     expect(sweeps.every((d) => d.status === 'pending')).toBe(true);
-    const shown = renderDelivery(sweeps.find((d) => d.personId === p.townCadre.id)!, 'zh-CN', SH);
+    const shown = renderDelivery(sweeps.find((d) => d.personId === p.leader.id)!, 'zh-CN', SH);
     expect(shown.text).toContain('纠纷不过夜');
     expect(shown.text).toContain('宅基地界址纠纷');
     expect(shown.text).toContain('李冬梅');
     expect(shown.text).not.toContain('鸡跑进菜地');
-    expect(shown.buttons?.flat().map((a) => a.label)).toEqual([`督办 ${open1.ref}`, `督办 ${open2.ref}`]);
+    expect(shown.buttons?.flat().map((a) => a.label)).toEqual([`督办 ${open1.ref}`]);
+    // The township is told how many, in which village, and may ask for the list privately: no words.
+    const [town] = await alertsOf('sweep_villages');
+    expect(town).toMatchObject({ personId: p.townCadre.id, status: 'pending', params: { count: 2, villages: [{ village: '水川村', count: 1 }, { village: '下坊村', count: 1 }] } });
+    const townShown = renderDelivery(town!, 'zh-CN', SH);
+    expect(townShown.text).toContain('· 水川村 1 件\n· 下坊村 1 件');
+    expect(townShown.text).not.toContain('宅基地界址纠纷');
+    expect(townShown.text).not.toContain('放水灌田争执');
+    expect(townShown.buttons?.flat()).toEqual([{ label: '查看清单', data: `nx:disputes:${tree.township.id}` }]);
 
     expect(await eveningSweep(ctx, SH)).toMatchObject({ already_sent: 3 });
     expect((await alertsOf('sweep')).length).toBe(sweeps.length);
+    expect(await alertsOf('sweep_villages')).toHaveLength(1);
   });
 
   it('sweeps each village and township at its own dispute cut-off', async () => {
@@ -189,11 +197,12 @@ describe.each(STORE_KINDS)('cadre alerts on %s', (kind) => {
 
     clock = local('2026-11-27', '20:00');
     expect(await eveningSweep(ctx, SH, '20:00')).toMatchObject({ outcome: 'done', sent: 1 });
-    expect((await alertsOf('sweep')).map((d) => d.personId)).toEqual([p.townCadre.id]);
+    expect((await alertsOf('sweep_villages')).map((d) => d.personId)).toEqual([p.townCadre.id]);
+    expect(await alertsOf('sweep')).toEqual([]);
     clock = local('2026-11-27', '21:00');
     expect(await eveningSweep(ctx, SH, '21:00')).toMatchObject({ outcome: 'done', sent: 1 });
     const sweeps = await alertsOf('sweep');
-    expect(sweeps.map((d) => d.personId).sort()).toEqual([p.townCadre.id, p.leader.id, p.villageCadre.id].sort());
+    expect(sweeps.map((d) => d.personId).sort()).toEqual([p.leader.id, p.villageCadre.id].sort());
     expect(sweeps.every((d) => (d.params.refs as string[]).includes(open.ref))).toBe(true);
   });
 

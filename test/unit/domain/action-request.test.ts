@@ -1,6 +1,6 @@
 // Button data for an action on a matter: written by us, read back without trusting it.
 import { describe, expect, it } from 'vitest';
-import { actionData, formatRef, isRating, parseActionData, RATINGS } from '../../../src/domain/index.js';
+import { actionData, formatRef, isRating, nodeActionData, parseActionData, parseNodeActionData, RATINGS } from '../../../src/domain/index.js';
 
 const ref = formatRef(18);
 
@@ -30,5 +30,19 @@ describe('ratings', () => {
     expect(isRating('unsatisfied')).toBe(true);
     expect(isRating('very_unsatisfied')).toBe(false);
     expect(isRating(undefined)).toBe(false);
+  });
+});
+
+describe('node buttons (查看清单)', () => {
+  it('reads back what it wrote, and nothing forged or foreign', () => {
+    const id = '5b7c1c7e-3c1a-4d2e-9f57-0d5b2f7a9c11';
+    expect(nodeActionData('disputes', id)).toBe(`nx:disputes:${id}`);
+    expect(nodeActionData('disputes', id).length).toBeLessThanOrEqual(64);
+    expect(parseNodeActionData(nodeActionData('disputes', id))).toEqual({ action: 'disputes', nodeId: id });
+    expect(parseNodeActionData(`nx:disputes:${id}x`)).toBeNull();
+    expect(parseNodeActionData(`nx:disputes:${id.toUpperCase()}`)).toBeNull();
+    expect(parseNodeActionData(`mx:disputes:${id}`)).toBeNull();
+    expect(parseNodeActionData('nx:disputes:../../etc')).toBeNull();
+    expect(parseNodeActionData('x'.repeat(500))).toBeNull();
   });
 });

@@ -17,6 +17,7 @@ import {
   isStaff,
   levelRank,
   mayGoOnLeave,
+  mayReadNodeMatters,
   patrolsAUnit,
   staffPlaces,
   titleOn,
@@ -115,6 +116,23 @@ describe('isCadreOf', () => {
 
   it('does not count an officer of the grid itself as its cadre', () => {
     expect(isCadreOf([at('officer_full', u1)], lineU1, 'unit')).toBe(false);
+  });
+});
+
+describe('mayReadNodeMatters (查看清单 of a sweep)', () => {
+  const lineT = [township, county];
+  it('lets a cadre of the node or above read its list', () => {
+    expect(mayReadNodeMatters([at('grid_leader', township)], lineT)).toBe(true);
+    expect(mayReadNodeMatters([at('cadre', county)], lineT)).toBe(true);
+    expect(mayReadNodeMatters([at('cadre', v1)], [v1, township, county])).toBe(true);
+  });
+
+  it('refuses a village cadre the township’s list, an officer, a villager, and an empty line', () => {
+    expect(mayReadNodeMatters([at('grid_leader', v1)], lineT)).toBe(false);
+    expect(mayReadNodeMatters([at('cadre', v10)], [v1, township, county])).toBe(false);
+    expect(mayReadNodeMatters([at('officer_full', township)], lineT)).toBe(false);
+    expect(mayReadNodeMatters([at('villager', u1)], lineT)).toBe(false);
+    expect(mayReadNodeMatters([at('cadre', township)], [])).toBe(false);
   });
 });
 
