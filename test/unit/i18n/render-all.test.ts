@@ -53,6 +53,24 @@ const CLI_COMMAND = /\bgridline\s|\bnpx\s|\bnpm\s/;
 // A run of three or more Chinese characters said twice in a row ("县司法局县司法局").
 // zh-TW as Taiwan writes it: 傳送, 聯絡, 儲存, 執行, 追蹤, 回饋, 私訊, 訊息, 民眾.
 const MAINLAND = ['發送', '聯繫', '保存', '運行', '跟蹤', '反饋', '私聊', '信息', '群眾', '在崗', '視頻', '短信', '默認', '網絡', '軟件'];
+// One word per idea in each language (the issue's list): 辦結 not 結案, 期限 not 時限, 綁定 not 連結;
+// Taiwan's 群組, 推播, 統計. "chat:" ones hold in what people read in chat, not the admin's CLI.
+const ONE_TERM: Record<string, Array<[RegExp, string]>> = {
+  'zh-TW': [
+    [/結案/, '辦結, not 結案'],
+    [/時限/, '期限, not 時限'],
+    [/連結帳號|關聯/, '綁定 an account'],
+    [/推送/, '推播 or 傳送, not 推送'],
+    [/群(?![組眾])/, '群組, not 群'],
+    [/數字/, 'chat: 統計, not 數字'],
+    [/公共安全/, 'the topic is 安全生產'],
+  ],
+  'zh-CN': [
+    [/结案/, '办结, not 结案'],
+    [/关联/, '绑定 an account'],
+    [/的数字/, 'chat: 统计数据, not 数字'],
+  ],
+};
 const DOUBLED_HAN = /(\p{Script=Han}{3,})\1/u;
 
 function problems(ns: string, key: string, rendered: string, lng = 'zh-CN'): string[] {
@@ -65,6 +83,7 @@ function problems(ns: string, key: string, rendered: string, lng = 'zh-CN'): str
   // The command line's own output may name its commands; nothing said to a person in chat may.
   if (ns !== 'cli' && CLI_COMMAND.test(rendered)) found.push('CLI command');
   if (lng === 'zh-TW') for (const w of MAINLAND) if (rendered.includes(w)) found.push(`mainland term: ${w}`);
+  for (const [pattern, why] of ONE_TERM[lng] ?? []) if ((ns !== 'roster' && ns !== 'cli') || !why.startsWith('chat:')) if (pattern.test(rendered)) found.push(`term: ${why}`);
   if (DOUBLED_HAN.test(rendered)) found.push(`doubled: ${DOUBLED_HAN.exec(rendered)![1]}`);
   for (const n of [PERSON, ...OTHERS]) if (rendered.split(n).length > 2) found.push(`name twice: ${n}`);
   return found;
