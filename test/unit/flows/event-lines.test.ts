@@ -81,4 +81,10 @@ describe('the timeline in words', () => {
     expect(old).toMatch(/李冬梅办理了一步$/);
     expect(i18n().exists('flows:event.other', { lng: 'en' })).toBe(true);
   });
+
+  it.each(LOCALES)('%s: the administrator’s timeline (gridline show) names every kind too', (lng) => {
+    const has = (key: string) => written(lng, key);
+    const missing = EVENT_KINDS.filter((k) => !has(`cli:show.action.${k}`) && !has(`alerts:events.${k}`) && !has(`ladder:events.${k}`));
+    expect(missing).toEqual([]);
+  });
 });
