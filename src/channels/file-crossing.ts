@@ -76,7 +76,8 @@ export function crossingNote(a: Attachment, reason: CrossingFailure, locale: str
   const name = a.fileName ?? '';
   const params = {
     kind,
-    name: name ? t(locale, 'notify:file_note.named', { name }) : '',
+    // A file's name is not roster text: it keeps its own characters (see ROSTER_PARAMS).
+    fileName: name ? t(locale, 'notify:file_note.named', { fileName: name }) : '',
     size: a.sizeBytes !== undefined ? Math.max(0.1, Math.round((a.sizeBytes / MB) * 10) / 10) : '?',
     limit: limitBytes !== undefined ? Math.round(limitBytes / MB) : '?',
     platform: a.platform === 'telegram' ? 'Telegram' : a.platform === 'slack' ? 'Slack' : a.platform,

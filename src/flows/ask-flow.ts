@@ -4,7 +4,7 @@
 import type { Attachment } from '../domain/types.js';
 import { askFaq, faqEntry } from '../services/faq-service.js';
 import { intake } from '../services/intake-service.js';
-import { done, goto, literal, say, startFlow, stay } from './next.js';
+import { done, goto, literal, rosterText, say, startFlow, stay } from './next.js';
 import type { Choice, Expect, Flow, FlowContext, FlowData, Next } from './types.js';
 
 export interface AskData extends FlowData {
@@ -91,7 +91,7 @@ export const askFlow: Flow<AskData> = {
           const out: Choice[] = [];
           for (const code of c.data.codes ?? []) {
             const e = await faqEntry(c.db, code);
-            if (e) out.push({ value: code, label: literal(e.question) });
+            if (e) out.push({ value: code, label: rosterText(e.question) });
           }
           out.push({ value: NONE, label: say('flows:ask.none_of_these') });
           return out;
@@ -111,7 +111,7 @@ export const askFlow: Flow<AskData> = {
       prompt: async (c) => {
         const e = c.data.code ? await faqEntry(c.db, c.data.code) : undefined;
         if (!e) return say('flows:ask.gone');
-        return [say('flows:ask.answer', { question: e.question, answer: e.answer }), say('flows:ask.helpful')];
+        return [say('flows:ask.answer', { faq: e.question, answer: e.answer }), say('flows:ask.helpful')];
       },
       expect: yesNo('flows:ask.yes', 'flows:ask.no'),
       next: (input, c) => {

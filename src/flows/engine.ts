@@ -133,6 +133,9 @@ class Turn {
       if (plain && plain.kind === 'message') plain.keyboard = 'remove';
     }
     if (this.state && this.chosenLocale) this.state.locale = this.chosenLocale;
+    // The last message of a private answer says whose language it is in (an adapter may match its menu to it).
+    const last = this.update.chatType === 'private' ? this.outputs.findLast((o) => o.kind === 'message') : undefined;
+    if (last?.kind === 'message') last.reader = { locale: this.locale, ...(this.chosenLocale ? { chosen: true } : {}) };
     return { outputs: this.outputs, state: this.state, locale: this.locale };
   }
 

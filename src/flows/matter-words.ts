@@ -1,5 +1,6 @@
 // Matters put into words for a chat: a line per matter, a timeline, what a draft holds, times in
 // the person's zone. Text only; the flows decide what to show to whom.
+import { EVENT_KINDS } from '../domain/lifecycle.js';
 import type { Attachment } from '../domain/types.js';
 import { formatTime } from '../i18n/index.js';
 import type { DeskMatter, Matter, TimelineEvent } from '../services/desk-service.js';
@@ -61,27 +62,36 @@ export function isOverdue(m: Pick<Matter, 'dueAt' | 'state'>, now: Date): boolea
   return m.state === 'open' && Boolean(m.dueAt && m.dueAt.getTime() < now.getTime());
 }
 
-/** Events with words of their own in flows:event; any other is told as flows:event.other. */
-export const EVENT_WORDS = new Set([
-  'report', 'receive', 'route', 'route_failed', 'take', 'reply', 'add_info', 'note', 'transfer', 'escalate', 'supervise',
-  'settle', 'evaluate', 'reopen', 'withdraw', 'urge', 'whistle', 'report_in', 'sign_off', 'rate_department',
-  'mark_size', 'set_topic', 'view',
-]);
+/** Events whose line carries the note when there is one (`<kind>_plain` when there is none). */
+const NOTED = new Set(['reply', 'add_info', 'supervise', 'escalate']);
+
+/** The locale key of an event's line: every kind in EVENT_KINDS has one (a test holds to it). */
+export function eventKey(e: Pick<TimelineEvent, 'action' | 'levelTo' | 'note' | 'actorId'>): string {
+  if (!(EVENT_KINDS as readonly string[]).includes(e.action)) return 'flows:event.other';
+  if (e.action === 'escalate' && !e.levelTo) return 'flows:event.escalate_stays';
+  if (e.action === 'escalate' && !e.actorId) return 'flows:event.escalate_timer';
+  if (NOTED.has(e.action) && !e.note) return `flows:event.${e.action}_plain`;
+  return `flows:event.${e.action}`;
+}
 
 /** One event of the timeline as a line. */
 export function eventLine(c: FlowContext, e: TimelineEvent, viewerId: string): string {
   const who = e.actorId && e.actorId === viewerId ? c.t('flows:matter.you') : (e.actorName ?? c.t('flows:matter.system'));
   const data = (e.data ?? {}) as Record<string, unknown>;
+  const alerted = typeof data.alerted === 'string' && !e.levelTo ? data.alerted : null;
   const params: Record<string, unknown> = {
     who,
-    assignee: e.assigneeName ?? '',
+    assignee: e.assigneeName ?? c.t('flows:matter.nobody'),
     note: e.note ? clip(e.note, 60) : '',
-    level: e.levelTo ? c.t(`notify:level_names.${e.levelTo}`) : '',
+    level: e.levelTo ? c.t(`notify:level_names.${e.levelTo}`) : alerted ? c.t(`notify:level_names.${alerted}`) : '',
     rating: typeof data.rating === 'string' ? c.t(`flows:rate.${data.rating}`) : '',
+    score: typeof data.rating === 'number' ? data.rating : '',
     size: typeof data.size === 'string' ? c.t(`common:size.${data.size}`) : '',
     topic: typeof data.name === 'string' ? data.name : typeof data.topic === 'string' ? data.topic : '',
+    department: e.departmentName ?? c.t('flows:matter.a_department'),
+    limit: typeof data.limit === 'string' ? c.t(`ladder:limit.${data.limit}`) : c.t('flows:matter.a_limit'),
+    due: typeof data.dueAt === 'string' ? when(c, data.dueAt) : '',
+    count: typeof data.pausedMinutes === 'number' ? data.pausedMinutes : 0,
   };
-  const key = EVENT_WORDS.has(e.action) ? `flows:event.${e.action}` : 'flows:event.other';
-  const line = c.t(key, { ...params, action: e.action });
-  return `${when(c, e.at)} ${line}`;
+  return `${when(c, e.at)} ${c.t(eventKey(e), params)}`;
 }

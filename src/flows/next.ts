@@ -7,6 +7,9 @@ export const say = (key: string, params?: Record<string, unknown>): LocaleText =
 /** Text already in the person's language (names, lists put together from data). */
 export const literal = (text: string): Say => ({ text });
 
+/** Text from the roster (a grid's or department's name, a title, an FAQ question): shown in the reader's script. */
+export const rosterText = (text: string): LocaleText => ({ key: 'flows:matter.roster_text', params: { name: text } });
+
 export const goto = (step: string, opts: { data?: FlowData; say?: Say[] } = {}): Next => ({ to: 'step', step, ...opts });
 export const stay = (opts: { data?: FlowData; say?: Say[]; quiet?: boolean } = {}): Next => ({ to: 'stay', ...opts });
 export const done = (opts: { say?: Say[]; menu?: boolean } = {}): Next => ({ to: 'done', ...opts });

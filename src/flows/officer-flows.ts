@@ -14,7 +14,7 @@ import { cardActions } from './card-buttons.js';
 import type { DraftPart } from './draft.js';
 import { matterDetail } from './matter-detail.js';
 import { isOverdue, matterButton, matterLine, when } from './matter-words.js';
-import { done, goto, literal, say, startFlow, stay } from './next.js';
+import { done, goto, literal, rosterText, say, startFlow, stay } from './next.js';
 import type { Choice, Flow, FlowContext, FlowData, Next, Say, Sender } from './types.js';
 
 export interface ActionData extends FlowData {
@@ -185,7 +185,7 @@ export const transferFlow: Flow<ActionData> = {
           const staff = await transferTargets(c.db, matter);
           return staff
             .filter((s) => s.personId !== c.sender?.person.id || !matter.assigneeId)
-            .map((s) => ({ value: s.personId, label: literal(`${s.name}${s.title ? `（${s.title}）` : ''}${s.onLeave ? c.t('flows:transfer.on_leave') : ''}`) }));
+            .map((s) => ({ value: s.personId, label: rosterText(`${s.name}${s.title ? `（${s.title}）` : ''}${s.onLeave ? c.t('flows:transfer.on_leave') : ''}`) }));
         },
         columns: 1,
       },
@@ -284,7 +284,7 @@ export const whistleFlow: Flow<ActionData> = {
       expect: {
         choices: async (c) => {
           const matter = await matterOf(c);
-          return (matter ? await departmentsAbove(c.db, matter.gridNodeId) : []).map((d) => ({ value: d.code, label: literal(d.name) }));
+          return (matter ? await departmentsAbove(c.db, matter.gridNodeId) : []).map((d) => ({ value: d.code, label: rosterText(d.name) }));
         },
         columns: 1,
       },
@@ -391,7 +391,7 @@ export const patrolFlow: Flow<PatrolData> = {
     villager: {
       prompt: () => say('flows:patrol.villager'),
       expect: {
-        choices: async (c) => (await villagersUnder(c.db, staffPaths(c.sender))).map((r) => ({ value: r.personId, label: literal(`${r.name}（${r.unitName}）`) })),
+        choices: async (c) => (await villagersUnder(c.db, staffPaths(c.sender))).map((r) => ({ value: r.personId, label: rosterText(`${r.name}（${r.unitName}）`) })),
         columns: 2,
       },
       next: async (input, c) => {

@@ -12,7 +12,7 @@ import {
 } from '../services/registration-service.js';
 import { gridPlace } from '../services/directory-service.js';
 import { isLocale } from '../domain/language.js';
-import { done, goto, literal, say, stay } from './next.js';
+import { done, goto, literal, rosterText, say, stay } from './next.js';
 import type { Choice, Flow, FlowContext, Say } from './types.js';
 
 export interface RegistrationData extends Record<string, unknown> {
@@ -72,7 +72,7 @@ export const registrationFlow: Flow<RegistrationData> = {
       expect: {
         choices: async (c) => {
           const menu = await gridMenu(c.db, c.data.parentId ?? null);
-          const options: Choice[] = menu.children.map((n) => ({ value: n.id, label: literal(n.name) }));
+          const options: Choice[] = menu.children.map((n) => ({ value: n.id, label: rosterText(n.name) }));
           if (c.data.trail?.length) options.push({ value: BACK, label: say('flows:register.back') });
           return options;
         },

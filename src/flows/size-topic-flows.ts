@@ -5,7 +5,7 @@ import type { Size } from '../domain/types.js';
 import { openMatter } from '../services/desk-service.js';
 import { topicChoices } from '../services/matter-defaults.js';
 import { act } from './act.js';
-import { done, goto, literal, say, stay } from './next.js';
+import { done, goto, literal, rosterText, say, stay } from './next.js';
 import type { Choice, Flow, FlowContext, FlowData, Say } from './types.js';
 
 export interface SizeData extends FlowData {
@@ -92,7 +92,7 @@ export const setTopicFlow: Flow<TopicData> = {
         return say('flows:topic.pick', { ref: c.data.ref ?? '', topic: current });
       },
       expect: {
-        choices: async (c) => (await topicChoices(c.db)).map((t) => ({ value: t.code, label: literal(topicLabel(c, t.code, t.name)) })),
+        choices: async (c) => (await topicChoices(c.db)).map((t) => ({ value: t.code, label: rosterText(topicLabel(c, t.code, t.name)) })),
         columns: 2,
       },
       next: async (input, c) => {

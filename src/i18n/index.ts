@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import i18next, { type i18n as I18n } from 'i18next';
+import { Converter } from 'opencc-js/cn2t';
 import { LOCALES, type Locale } from '../domain/types.js';
 
 export const LOCALES_DIR = fileURLToPath(new URL('../../locales', import.meta.url));
@@ -40,6 +41,9 @@ function init(): I18n {
     interpolation: { escapeValue: false },
     returnNull: false,
   });
+  // "marked it a {{size, lower}}": a name that starts a line (a button, a heading) is written
+  // capitalised once in the locale; mid-sentence it is lower-cased here.
+  inst.services.formatter?.add('lower', (value: unknown, lng?: string) => (typeof value === 'string' ? value.toLocaleLowerCase(lng) : String(value)));
   return inst;
 }
 
@@ -58,15 +62,51 @@ export function toLocale(code: string | null | undefined, fallback: Locale = 'zh
   return (LOCALES as readonly string[]).includes(code) ? (code as Locale) : fallback;
 }
 
+/**
+ * Parameters that carry text from the roster (grid and place names, titles, people's names,
+ * departments, topics, FAQ entries), never a person's own words. The roster is written in
+ * simplified characters; a zh-TW reader sees these in traditional ones (see readerScript).
+ */
+export const ROSTER_PARAMS: ReadonlySet<string> = new Set([
+  'grid', 'place', 'node', 'title', 'titles', 'department', 'departments', 'topic', 'faq', 'answer',
+  'who', 'name', 'to', 'from', 'by', 'byName', 'previous', 'assignee', 'holder', 'carer', 'person',
+]);
+
+const SCRIPT_CACHE_MAX = 5000;
+const toTraditional = new Map<string, string>();
+let cn2tw: ((text: string) => string) | null = null;
+
+/** Roster text in the reader's script: converted to traditional characters (Taiwan) for zh-TW, kept. */
+export function readerScript(locale: string, text: string): string {
+  if (toLocale(locale) !== 'zh-TW' || !/\p{Script=Han}/u.test(text)) return text;
+  const known = toTraditional.get(text);
+  if (known !== undefined) return known;
+  const convert = (cn2tw ??= Converter({ from: 'cn', to: 'tw' }));
+  const out = convert(text);
+  if (toTraditional.size >= SCRIPT_CACHE_MAX) toTraditional.clear();
+  toTraditional.set(text, out);
+  return out;
+}
+
+/** The one place roster text enters a rendered message: its parameters, in the reader's script. */
+function forReader(lng: Locale, params: Record<string, unknown>): Record<string, unknown> {
+  if (lng !== 'zh-TW') return params;
+  const out: Record<string, unknown> = { ...params };
+  for (const k of Object.keys(params)) if (ROSTER_PARAMS.has(k) && typeof params[k] === 'string') out[k] = readerScript(lng, params[k]);
+  return out;
+}
+
 /** Translates `key` (`namespace:key`) for one person. */
 export function t(locale: string, key: string, params: Record<string, unknown> = {}): string {
-  return i18n().t(key, { ...params, lng: toLocale(locale) });
+  const lng = toLocale(locale);
+  return i18n().t(key, { ...forReader(lng, params), lng });
 }
 
 /** A translator bound to one locale. */
 export function translator(locale: string): (key: string, params?: Record<string, unknown>) => string {
-  const fixed = i18n().getFixedT(toLocale(locale));
-  return (key, params = {}) => fixed(key, params);
+  const lng = toLocale(locale);
+  const fixed = i18n().getFixedT(lng);
+  return (key, params = {}) => fixed(key, forReader(lng, params));
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

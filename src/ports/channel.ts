@@ -41,6 +41,11 @@ export type OutboundMessage =
       about?: NoticeHint;
       /** The step takes free text, asked in `locale`: a channel may offer a way to write it (Slack: a modal). */
       expectsText?: { locale: string };
+      /**
+       * The language the reader is answered in (`chosen`: they picked it this turn): an adapter may
+       * show its own words to match (Telegram: the command menu of a zh-TW reader's chat).
+       */
+      reader?: { locale: string; chosen?: boolean };
     }
   /** Changes a message the bot sent: new text, new buttons, or its buttons taken away. */
   | { kind: 'edit'; messageRef: string; text?: string; buttons?: ChatButton[][]; clearButtons?: boolean }

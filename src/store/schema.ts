@@ -29,6 +29,7 @@ import {
   STEPS,
   type Attachment,
 } from '../domain/types.js';
+import type { EventKind } from '../domain/lifecycle.js';
 
 export const gridline = pgSchema('gridline');
 
@@ -252,7 +253,7 @@ export const matterEvents = gridline.table(
     at: ts('at').notNull().defaultNow(),
     /** Null when the system acted (routing, timers). */
     actorId: uuid('actor_id').references(() => people.id),
-    action: text('action').notNull(),
+    action: text('action').$type<EventKind>().notNull(),
     stepFrom: step('step_from'),
     stepTo: step('step_to'),
     levelFrom: matterLevel('level_from'),

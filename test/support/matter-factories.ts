@@ -3,6 +3,7 @@
 import type { Db } from '../../src/store/db.js';
 import { departments, matterEvents, matters } from '../../src/store/schema.js';
 import type { Category, MatterLevel, MatterState, Step } from '../../src/domain/types.js';
+import type { EventKind } from '../../src/domain/lifecycle.js';
 import type { NodeRow, PersonRow } from './factories.js';
 
 export type MatterRow = typeof matters.$inferSelect;
@@ -17,7 +18,7 @@ export async function newDepartment(db: Db, opts: { code: string; name: string; 
 }
 
 export interface EventSpec {
-  action: string;
+  action: EventKind;
   /** Minutes after the report. */
   after: number;
   by?: PersonRow | null;

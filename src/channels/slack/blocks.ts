@@ -92,12 +92,14 @@ export function cardButtons(model: CardModel, locale: string): Button[] {
 /** The card: what the villager said, where the matter stands, and what the viewer may do now. */
 export function matterCard(model: CardModel, o: CardOptions): { text: string; blocks: Block[] } {
   const tr = translator(o.locale);
+  // Names from the roster, in the reader's script (a zh-TW reader: traditional characters).
+  const roster = (text: string) => tr('flows:matter.roster_text', { name: text });
   const m = model.matter;
   const category = tr(`common:category.${m.category}`);
   const step = tr(`common:step.${m.step}`);
   const overdue = m.state === 'open' && m.dueAt !== null && m.dueAt < o.now;
   const due = m.dueAt ? `${formatTime(m.dueAt, o.locale, o.timezone)}${overdue ? ` :warning: ${tr('slack:card.overdue')}` : ''}` : tr('slack:card.no_due');
-  const who = model.assignee ? (model.assignee.title ? tr('notify:who_with_title', { title: model.assignee.title, name: model.assignee.name }) : model.assignee.name) : tr('slack:card.nobody');
+  const who = model.assignee ? (model.assignee.title ? tr('notify:who_with_title', { title: model.assignee.title, name: model.assignee.name }) : roster(model.assignee.name)) : tr('slack:card.nobody');
   const reason = tr(`slack:card.reason.${CARD_REASONS.has(o.template) ? o.template : 'other'}`);
   const quoted = escapeMrkdwn(model.words)
     .split(/\r?\n/)
@@ -112,14 +114,14 @@ export function matterCard(model: CardModel, o: CardOptions): { text: string; bl
     {
       type: 'section',
       fields: [
-        mrkdwn(`*${tr('slack:card.field.grid')}*\n${escapeMrkdwn(model.grid)}`),
-        ...(o.personal ? [mrkdwn(`*${tr('slack:card.field.reporter')}*\n${escapeMrkdwn(model.reporter ?? tr('slack:card.nobody'))}`)] : []),
+        mrkdwn(`*${tr('slack:card.field.grid')}*\n${escapeMrkdwn(roster(model.grid))}`),
+        ...(o.personal ? [mrkdwn(`*${tr('slack:card.field.reporter')}*\n${escapeMrkdwn(model.reporter ? roster(model.reporter) : tr('slack:card.nobody'))}`)] : []),
         mrkdwn(`*${tr('slack:card.field.step')}*\n${escapeMrkdwn(step)}`),
         mrkdwn(`*${tr('slack:card.field.level')}*\n${escapeMrkdwn(tr(`common:matter_level.${m.level}`))}`),
         mrkdwn(`*${tr('slack:card.field.assignee')}*\n${escapeMrkdwn(who)}`),
         mrkdwn(`*${tr('slack:card.field.due')}*\n${due}`),
         mrkdwn(`*${tr('slack:card.field.size')}*\n${escapeMrkdwn(tr(`common:size.${m.size}`))}${m.urgent ? ` :rotating_light: ${escapeMrkdwn(tr('slack:card.urgent'))}` : ''}`),
-        mrkdwn(`*${tr('slack:card.field.topic')}*\n${escapeMrkdwn(model.topicName ?? topicWord(tr, m.topic))}`),
+        mrkdwn(`*${tr('slack:card.field.topic')}*\n${escapeMrkdwn(model.topicName ? roster(model.topicName) : topicWord(tr, m.topic))}`),
         // The holder may need to call: a tel: link, on their card only.
         ...(model.phone ? [mrkdwn(`*${tr('slack:card.field.phone')}*\n<tel:${model.phone.replace(/[^+0-9]/g, '')}|${escapeMrkdwn(model.phone)}>`)] : []),
       ],

@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { Telegraf } from 'telegraf';
 import type { InlineKeyboardMarkup, Update } from 'telegraf/types';
 import type { Attachment } from '../../domain/types.js';
-import { t } from '../../i18n/index.js';
+import { t, toLocale } from '../../i18n/index.js';
 import type { Logger } from '../../logger.js';
-import { RecipientUnreachableError, RetryAfterError, type Channel, type ChatTarget, type OutboundMessage } from '../../ports/channel.js';
+import { RecipientUnreachableError, RetryAfterError, type Channel, type ChatTarget, type OutboundMessage, type OutboundText } from '../../ports/channel.js';
 import type { ChatUpdate } from '../../ports/chat-update.js';
 import { FloodGuard, type FloodLimits } from '../flood-guard.js';
 import { normalizeUpdate, TELEGRAM_FILE_LIMIT } from './normalize-update.js';
@@ -79,6 +79,8 @@ export class TelegramChannel implements Channel {
   private readonly scheduler: SendLimiter;
   private readonly flood: FloodGuard;
   private readonly maxWaitMs: number;
+  /** A private chat's command menu as this process set it: 'zh-TW', or 'default' (the bot-wide lists). */
+  private readonly chatMenus = new Map<string, 'zh-TW' | 'default'>();
   private readonly logger: Logger;
   private sink: UpdateSink | null = null;
   private poller: Poller | null = null;
@@ -215,6 +217,7 @@ export class TelegramChannel implements Channel {
         const markup = buttons?.length ? inlineKeyboard(buttons) : keyboard ? replyKeyboard(keyboard) : undefined;
         const messageRef = await this.sendText(chatId, output.text, markup);
         for (const a of output.attachments ?? []) await this.sendAttachment(chatId, a, target.locale ?? 'zh-CN');
+        await this.matchMenu(target, output);
         return { messageRef };
       }
       case 'edit': {
@@ -341,10 +344,34 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  private async setCommands(): Promise<void> {
-    const commands = (locale: string) => (['start', 'report', 'ask', 'mine', 'patrol', 'leave', 'back', 'help', 'lang', 'tz', 'reach', 'cancel'] as const).map((c) => ({ command: c, description: t(locale, `telegram:commands.${c}`) }));
+  /**
+   * Telegram tells languages apart by two letters only (zh-CN and zh-TW are both "zh"), so a zh-TW
+   * reader's private chat gets a menu of its own, set when we first answer them in zh-TW; it is
+   * taken away when they change to another language (the default lists serve them again).
+   */
+  private async matchMenu(target: ChatTarget, output: OutboundText): Promise<void> {
+    const locale = output.reader?.locale ?? target.locale;
+    if (target.group || !locale || isGroupChat(target.chatId)) return;
+    const wanted = toLocale(locale) === 'zh-TW' ? 'zh-TW' : 'default';
+    const known = this.chatMenus.get(target.chatId);
+    if (known === wanted) return;
+    // A chat we know nothing of in a default language needs nothing, unless they just changed from zh-TW.
+    if (known === undefined && wanted === 'default' && !output.reader?.chosen) return void this.chatMenus.set(target.chatId, wanted);
+    const scope = { type: 'chat' as const, chat_id: Number(target.chatId) };
     try {
-      // Telegram tells languages apart by two letters only: zh-TW readers get the default (zh-CN) list.
+      if (wanted === 'zh-TW') await this.bot.telegram.setMyCommands(menuCommands('zh-TW'), { scope });
+      else await this.bot.telegram.deleteMyCommands({ scope });
+      if (this.chatMenus.size >= CHAT_MENUS_MAX) this.chatMenus.clear();
+      this.chatMenus.set(target.chatId, wanted);
+    } catch (err) {
+      this.logger.warn({ err: { message: (err as Error).message }, wanted }, 'telegram chat command menu not set; the reader sees the default one');
+    }
+  }
+
+  private async setCommands(): Promise<void> {
+    const commands = menuCommands;
+    try {
+      // Telegram tells languages apart by two letters only: zh-TW readers get theirs per chat (matchMenu).
       await this.bot.telegram.setMyCommands(commands('zh-CN'));
       await this.bot.telegram.setMyCommands(commands('en'), { language_code: 'en' });
     } catch (err) {
@@ -352,6 +379,14 @@ export class TelegramChannel implements Channel {
     }
   }
 }
+
+/** The command menu in one language. */
+function menuCommands(locale: string): Array<{ command: string; description: string }> {
+  return (['start', 'report', 'ask', 'mine', 'patrol', 'leave', 'back', 'help', 'lang', 'tz', 'reach', 'cancel'] as const).map((c) => ({ command: c, description: t(locale, `telegram:commands.${c}`) }));
+}
+
+/** Chats whose menu this process set or knows, at most (then it forgets and sets again when needed). */
+const CHAT_MENUS_MAX = 10_000;
 
 /** Texts for an edit cannot be split: an over-long one is cut with an ellipsis. */
 function clip(text: string): string {

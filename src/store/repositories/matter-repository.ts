@@ -1,8 +1,9 @@
 // Every query on matters, their events and messages. No business rules here.
 import { and, asc, desc, eq, gt, inArray, is, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import { alias, PgTransaction } from 'drizzle-orm/pg-core';
+import type { EventKind } from '../../domain/lifecycle.js';
 import type { Executor } from '../db.js';
-import { deliveries, gridNodes, matterEvents, matters, messages, people, processedEvents, refCounters } from '../schema.js';
+import { deliveries, departments, gridNodes, matterEvents, matters, messages, people, processedEvents, refCounters } from '../schema.js';
 
 export type MatterRow = typeof matters.$inferSelect;
 export type NewMatter = typeof matters.$inferInsert;
@@ -80,17 +81,19 @@ export async function updateMatter(db: Executor, id: string, patch: Partial<NewM
   await db.update(matters).set({ ...patch, updatedAt: new Date() }).where(eq(matters.id, id));
 }
 
-export async function matterEventsOf(db: Executor, matterId: string): Promise<Array<MatterEventRow & { actorName: string | null; assigneeName: string | null }>> {
+/** The matter's events, oldest first, with the names of the actor, the assignee and the department a department's event is about. */
+export async function matterEventsOf(db: Executor, matterId: string): Promise<Array<MatterEventRow & { actorName: string | null; assigneeName: string | null; departmentName: string | null }>> {
   const actor = alias(people, 'actor');
   const assignee = alias(people, 'assignee');
   const rows = await db
-    .select({ e: matterEvents, actorName: actor.name, assigneeName: assignee.name })
+    .select({ e: matterEvents, actorName: actor.name, assigneeName: assignee.name, departmentName: departments.name })
     .from(matterEvents)
     .leftJoin(actor, eq(actor.id, matterEvents.actorId))
     .leftJoin(assignee, eq(assignee.id, matterEvents.assigneeId))
+    .leftJoin(departments, sql`${departments.id}::text = ${matterEvents.data}->>'departmentId'`)
     .where(eq(matterEvents.matterId, matterId))
     .orderBy(asc(matterEvents.id));
-  return rows.map((r) => ({ ...r.e, actorName: r.actorName, assigneeName: r.assigneeName }));
+  return rows.map((r) => ({ ...r.e, actorName: r.actorName, assigneeName: r.assigneeName, departmentName: r.departmentName }));
 }
 
 export async function messagesOf(db: Executor, matterId: string) {
@@ -185,7 +188,7 @@ export async function listMatters(db: Executor, filter: MatterListFilter = {}): 
 }
 
 /** When the matter last saw this action, if ever. */
-export async function lastEventAt(db: Executor, matterId: string, action: string): Promise<Date | null> {
+export async function lastEventAt(db: Executor, matterId: string, action: EventKind): Promise<Date | null> {
   const [row] = await db
     .select({ at: matterEvents.at })
     .from(matterEvents)

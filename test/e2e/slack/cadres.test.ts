@@ -212,17 +212,17 @@ describe('cadres and officers in Slack', () => {
     await h.send(eventRequest({ type: 'app_home_opened', user: OFFICER, channel: OFFICER_DM, tab: 'home' }));
     const home = await h.waitCall('views.publish', (c) => c.args.user_id === OFFICER);
     const sections = (home.args.view as { blocks: Array<{ text?: { text: string } }> }).blocks.map((b) => b.text?.text ?? '');
-    const figuresOf = (grid: string) => sections.find((t) => t.includes(`${grid}的数字`));
+    const figuresOf = (grid: string) => sections.find((t) => t.includes(`${grid}的统计数据`));
     expect(figuresOf('第三组')).toContain('受理 1 件');
     expect(figuresOf('第四组')).toContain('受理 1 件');
     expect(figuresOf('第五组')).toContain('受理 1 件');
     expect(figuresOf('水川村')).toBeUndefined();
 
     const stats = await command(OFFICER, 'stats');
-    for (const grid of ['第三组', '第四组', '第五组']) expect(stats).toContain(`${grid}的数字`);
+    for (const grid of ['第三组', '第四组', '第五组']) expect(stats).toContain(`${grid}的统计数据`);
     // The village's grid leader covers all three inside one node: one set of figures.
     const leaders = await command(LEADER, 'stats');
-    expect(leaders).toContain('水川村的数字');
+    expect(leaders).toContain('水川村的统计数据');
     expect(leaders).toContain('受理 3 件');
     expect(leaders).not.toContain('第三组的数字');
   });

@@ -130,7 +130,7 @@ describe('matter cards in Slack', () => {
     // The backup officer of the same grid forges the officer's 接单 button.
     await h.send(buttonPress({ user: BACKUP, channel: FakeSlackApi.dmOf(BACKUP), messageTs: card.ts, value: `mx:take:${matter.ref}` }));
     const refusal = await h.waitCall('chat.postEphemeral', (c) => c.args.user === BACKUP, 'the refusal');
-    expect(String(refusal.args.text)).toContain('不归您办理');
+    expect(String(refusal.args.text)).toContain('这一步您没有权限操作');
     // Someone unknown to the roster learns nothing.
     await h.send(buttonPress({ user: 'U0STRANGER', channel: 'D0STRANGER', messageTs: '1.1', value: `mx:settle:${matter.ref}` }));
     const stranger = await h.waitCall('chat.postEphemeral', (c) => c.args.user === 'U0STRANGER', 'the stranger refusal');

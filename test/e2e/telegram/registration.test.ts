@@ -95,20 +95,21 @@ describe('registering through Telegram', () => {
     expect(welcome!.text).toContain('歡迎來到網格服務');
     await v.press('繁體中文');
     // One county: its level is passed through; the townships come first.
+    // The roster's names, in simplified characters, reach a zh-TW reader in traditional ones.
     const townships = await v.waitForText('鄉鎮');
-    expect(townships.buttons.flat().map((b) => b.label).sort()).toEqual(['分宜镇', '湖泽镇']);
-    await v.press('湖泽镇');
+    expect(townships.buttons.flat().map((b) => b.label).sort()).toEqual(['分宜鎮', '湖澤鎮']);
+    await v.press('湖澤鎮');
     const villages = await v.waitForText('村（社區）');
     expect(villages.buttons.flat().map((b) => b.label).sort()).toEqual(['‹ 返回上一級', '下坊村', '水川村'].sort());
     await v.press('‹ 返回上一級');
     await v.waitForText('鄉鎮');
-    await v.press('湖泽镇');
+    await v.press('湖澤鎮');
     await v.waitForText('村（社區）');
     await v.press('水川村');
     const groups = await v.waitForText('村民小組');
-    expect(groups.buttons.flat().map((b) => b.label).sort()).toEqual(['‹ 返回上一級', '第三组', '第四组'].sort());
-    await v.press('第四组');
-    await v.waitForText('湖泽镇水川村第四组');
+    expect(groups.buttons.flat().map((b) => b.label).sort()).toEqual(['‹ 返回上一級', '第三組', '第四組'].sort());
+    await v.press('第四組');
+    await v.waitForText('湖澤鎮水川村第四組');
     await v.press('對，就是這裡');
     await v.waitForText('怎麼稱呼您');
     await v.say('李华');

@@ -10,7 +10,9 @@ function flatten(obj: Record<string, unknown>, prefix = ''): string[] {
 }
 
 const resources = loadResources();
-const keysOf = (lng: string) => new Set(Object.entries(resources[lng] ?? {}).flatMap(([ns, tree]) => flatten(tree).map((k) => `${ns}:${k}`)));
+// i18next's plural forms (en: texts_one / texts_other) are one key; Chinese writes it once.
+const PLURAL = /_(zero|one|two|few|many|other)$/;
+const keysOf = (lng: string) => new Set(Object.entries(resources[lng] ?? {}).flatMap(([ns, tree]) => flatten(tree).map((k) => `${ns}:${k.replace(PLURAL, '')}`)));
 const all = new Set(LOCALES.flatMap((l) => [...keysOf(l)]));
 
 function sourceFiles(dir: string): string[] {
@@ -27,14 +29,28 @@ describe('locales', () => {
   });
 
   it.each(LOCALES)('%s has no empty text and keeps every placeholder of zh-CN', (lng) => {
-    const placeholders = (s: string) => [...new Set([...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]))].sort();
+    // {{size, lower}} is the placeholder size with a formatter.
+    const placeholders = (s: string) => [...new Set([...s.matchAll(/\{\{(\w+)(?:\s*,[^}]*)?\}\}/g)].map((m) => m[1]))].sort();
+    const lookup = (l: string, ns: string, k: string): string[] => {
+      const parts = k.split('.');
+      const parent = parts.slice(0, -1).reduce<any>((o, part) => o?.[part], resources[l]?.[ns]);
+      const last = parts[parts.length - 1]!;
+      return Object.entries(parent ?? {}).filter(([name]) => name === last || name.replace(PLURAL, '') === last).map(([, v]) => v as string);
+    };
     for (const key of all) {
       const [ns, k] = key.split(':') as [string, string];
-      const text = k.split('.').reduce<any>((o, part) => o?.[part], resources[lng]?.[ns]);
-      expect(typeof text === 'string' && text.trim().length > 0, `${lng} ${key}`).toBe(true);
-      const base = k.split('.').reduce<any>((o, part) => o?.[part], resources['zh-CN']?.[ns]);
-      expect(placeholders(text), `${lng} ${key}`).toEqual(placeholders(base));
+      const texts = lookup(lng, ns, k);
+      expect(texts.length > 0 && texts.every((text) => typeof text === 'string' && text.trim().length > 0), `${lng} ${key}`).toBe(true);
+      const base = lookup('zh-CN', ns, k)[0]!;
+      for (const text of texts) expect(placeholders(text), `${lng} ${key}`).toEqual(placeholders(base));
     }
+  });
+
+  it('writes each English plural in both forms', () => {
+    const en = Object.entries(resources.en ?? {}).flatMap(([ns, tree]) => flatten(tree).map((k) => `${ns}:${k}`));
+    for (const k of en.filter((x) => x.endsWith('_one'))) expect(en, k).toContain(k.replace(/_one$/, '_other'));
+    for (const k of en.filter((x) => x.endsWith('_other'))) expect(en, k).toContain(k.replace(/_other$/, '_one'));
+    expect(en.filter((x) => x.endsWith('_one')).length).toBeGreaterThan(5);
   });
 
   it('has every literal key the code uses', () => {

@@ -9,7 +9,7 @@ describe('a Telegram card brought up to date', () => {
   it('says where the matter stands in the reader’s language', () => {
     expect(cardStatusLine(model({}), 'zh-CN')).toBe('—— 现状：处置中 · 李冬梅办理 · 村级');
     expect(cardStatusLine(model({}, { assignee: { name: '張國華', title: '網格長' } }), 'zh-TW')).toBe('—— 目前：處理中 · 由網格長張國華承辦 · 村級');
-    expect(cardStatusLine(model({ step: 'dispatch' }, { assignee: null }), 'en')).toBe('— Now: sent, waiting to be taken · waiting for someone to take it · Village level');
+    expect(cardStatusLine(model({ step: 'dispatch' }, { assignee: null }), 'en')).toBe('— Now: sent, waiting to be taken · nobody holds it yet · village level');
     expect(cardStatusLine(model({ state: 'settled', step: 'evaluate' }), 'zh-CN')).toBe('—— 已办结');
   });
 

@@ -99,6 +99,14 @@ describe('matter cards', () => {
     expect(holder).toContain('安全生产');
   });
 
+  it('show a zh-TW reader the roster’s names in traditional characters, and the villager’s words as written', () => {
+    const json = JSON.stringify(matterCard({ ...model(), topicName: '安全生产' }, { locale: 'zh-TW', timezone: 'Asia/Shanghai', now, template: 'assigned', personal: true }).blocks);
+    expect(json).toContain('第三組專職網格員李冬梅');
+    expect(json).toContain('安全生產');
+    expect(json).not.toMatch(/第三组|专职|安全生产/);
+    expect(json).toContain('邻居在我家田边堆柴草');
+  });
+
   it('escape markup a villager typed', () => {
     expect(escapeMrkdwn('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
   });
