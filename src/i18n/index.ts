@@ -69,7 +69,7 @@ export function toLocale(code: string | null | undefined, fallback: Locale = 'zh
  */
 export const ROSTER_PARAMS: ReadonlySet<string> = new Set([
   'grid', 'place', 'node', 'title', 'titles', 'department', 'departments', 'topic', 'faq', 'answer',
-  'who', 'name', 'to', 'from', 'by', 'byName', 'previous', 'assignee', 'holder', 'carer', 'person',
+  'who', 'name', 'to', 'from', 'by', 'byName', 'previous', 'assignee', 'holder', 'carer', 'person', 'village',
 ]);
 
 const SCRIPT_CACHE_MAX = 5000;
