@@ -17,3 +17,4 @@ export * from './urge.js';
 export * from './action-request.js';
 export * from './reach.js';
 export * from './language.js';
+export * from './period.js';
