@@ -61,7 +61,10 @@ export function periodDays(period: Period, today: string): DayRange {
   }
 }
 
-export type PeriodParse = { ok: true; period: Period } | { ok: false; reason: 'no_date' | 'bad_date' | 'reversed'; value?: string };
+export type PeriodParse =
+  | { ok: true; period: Period }
+  | { ok: false; reason: 'no_date' | 'bad_date'; value: string }
+  | { ok: false; reason: 'reversed'; value: string; from: string; to: string };
 
 // Words a cadre may type instead of pressing a button, in the three languages the bot speaks.
 const WORDS: Array<[RegExp, PeriodName]> = [
@@ -89,7 +92,7 @@ function day(y: number, m: number, d: number): string | null {
  */
 export function parsePeriod(input: string, today: string): PeriodParse {
   const text = input.normalize('NFKC').trim();
-  if (!text) return { ok: false, reason: 'no_date' };
+  if (!text) return { ok: false, reason: 'no_date', value: '' };
   for (const [re, kind] of WORDS) if (re.test(text)) return { ok: true, period: { kind } };
 
   const month = MONTH.exec(text);
@@ -128,6 +131,6 @@ export function parsePeriod(input: string, today: string): PeriodParse {
   if (!days.length) return { ok: false, reason: /\d/.test(text) ? 'bad_date' : 'no_date', value: text };
   if (days.length > 2) return { ok: false, reason: 'bad_date', value: text };
   const [from, to] = [days[0]!, days[1] ?? days[0]!];
-  if (from > to) return { ok: false, reason: 'reversed', value: `${from} > ${to}` };
+  if (from > to) return { ok: false, reason: 'reversed', value: text, from, to };
   return { ok: true, period: { kind: 'dates', from, to } };
 }

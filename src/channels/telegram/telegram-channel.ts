@@ -340,7 +340,7 @@ export class TelegramChannel implements Channel {
   }
 
   private async setCommands(): Promise<void> {
-    const commands = (locale: string) => (['start', 'report', 'ask', 'mine', 'patrol', 'leave', 'back', 'help', 'lang', 'tz', 'reach', 'cancel'] as const).map((c) => ({ command: c, description: t(locale, `telegram:commands.${c}`) }));
+    const commands = (locale: string) => (['start', 'report', 'ask', 'mine', 'patrol', 'leave', 'back', 'stats', 'help', 'lang', 'tz', 'reach', 'cancel'] as const).map((c) => ({ command: c, description: t(locale, `telegram:commands.${c}`) }));
     try {
       // Telegram tells languages apart by two letters only: zh-TW readers get the default (zh-CN) list.
       await this.bot.telegram.setMyCommands(commands('zh-CN'));
