@@ -142,7 +142,7 @@ function renderStats(s: GridStats, tr: ReturnType<typeof translator>): string {
   const { from, to } = s.range;
   const days = from && to ? tr('stats:range.between', { from, to }) : from ? tr('stats:range.since', { from }) : to ? tr('stats:range.until', { to }) : tr('stats:range.all');
   const named = s.period && s.period.kind !== 'dates' && s.period.kind !== 'all';
-  const range = named ? `${tr(`stats:range.${s.period.kind}`)}（${days}）` : days;
+  const range = named ? tr('stats:range.named', { period: tr(`stats:range.${s.period.kind}`), days }) : days;
   const title = [tr('stats:title', { name: s.grid.name, level: tr(`common:level.${s.grid.level}`) }), range, from || to ? tr('stats:range.note', { zone: s.grid.timezone }) : ''];
   const sat = s.satisfaction;
   const dm = s.deadlinesMissed;

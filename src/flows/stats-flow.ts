@@ -24,7 +24,7 @@ const today = (c: FlowContext) => wallClock(c.now, c.sender?.placements[0]?.node
 function rangeWords(c: FlowContext, s: GridStats): string {
   const { from, to } = s.range;
   const days = from && to ? c.t('stats:range.between', { from, to }) : from ? c.t('stats:range.since', { from }) : to ? c.t('stats:range.until', { to }) : c.t('stats:range.all');
-  return s.period.kind === 'dates' || s.period.kind === 'all' ? days : `${c.t(`flows:stats.period.${s.period.kind}`)}（${days}）`;
+  return s.period.kind === 'dates' || s.period.kind === 'all' ? days : c.t('flows:stats.period_days', { period: c.t(`flows:stats.period.${s.period.kind}`), days });
 }
 
 const ratio = (c: FlowContext, x: Share, none: string) => (x.rate === null ? none : c.t('stats:ratio', { rate: percent(x.rate), n: x.count, of: x.of }));
