@@ -269,6 +269,17 @@ describe.each(STORE_KINDS)('stats on %s', (kind) => {
     expect(await fail({ from: '2025/03/01' })).toMatchObject({ key: 'cli:errors.bad_date' });
     expect(await fail({ from: '2025-04-01', to: '2025-03-01' })).toEqual({ key: 'cli:errors.bad_date_range', params: { from: '2025-04-01', to: '2025-03-01' } });
     expect(await fail({ grid: 'no-such-grid' })).toEqual({ key: 'cli:errors.unknown_grid', params: { grid: 'no-such-grid' } });
+    expect(await fail({ period: 'this_month', from: '2025-03-01' })).toMatchObject({ key: 'cli:errors.period_and_dates' });
+  });
+
+  it('takes --period: this month read on the service clock’s day, in the grid’s zone', async () => {
+    const onDay = { ...ctx, now: () => DAY };
+    const june = (await runOp(onDay, 'stats', { grid: v1.code, period: 'this_month' })) as GridStats;
+    expect(june.period).toEqual({ kind: 'this_month' });
+    expect(june.range).toEqual({ from: '2025-06-01', to: '2025-06-30' });
+    expect(june.accepted).toBe(10);
+    expect(((await runOp(onDay, 'stats', { grid: v1.code, period: 'last_month' })) as GridStats).accepted).toBe(0);
+    expect(render('stats', june, 'zh-CN', 'Asia/Shanghai')).toContain('本月（2025-06-01 至 2025-06-30）');
   });
 
   it('renders the headline first, in the reader’s language', async () => {
@@ -331,7 +342,10 @@ describe.each(STORE_KINDS)('stats on %s', (kind) => {
     expect(june!.range).toEqual({ from: '2025-06-01', to: '2025-06-30' });
     expect(june).toMatchObject({ accepted: 4, settled: 1, open: 3, overdue: 1, supervised: 1, errands: 1, faqAnswers: 1 });
     expect(june!.settledByWeek).toEqual([{ week: '2025-06-16', settled: 1 }]);
-    expect(june!.children.map((c) => [c.grid.name, c.accepted, c.settled, c.overdue, c.faqAnswers, c.errands, c.settlementRate.rate])).toEqual([
+    // In tree order (codes); compared by name here.
+    const children = ['坪上村第一组', '坪上村第二组'].map((name) => june!.children.find((c) => c.grid.name === name)!);
+    expect(june!.children).toHaveLength(2);
+    expect(children.map((c) => [c.grid.name, c.accepted, c.settled, c.overdue, c.faqAnswers, c.errands, c.settlementRate.rate])).toEqual([
       ['坪上村第一组', 3, 0, 1, 1, 1, 0],
       ['坪上村第二组', 1, 1, 0, 0, 0, 1],
     ]);
