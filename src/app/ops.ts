@@ -3,7 +3,7 @@
 // JSON; the CLI renders it.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { CATEGORIES, cleanDeep, mayGoOnLeave, parseRef, SIZES, TOPICS } from '../domain/index.js';
+import { CATEGORIES, cleanDeep, mayGoOnLeave, parseRef, PERIOD_NAMES, SIZES, TOPICS, type Period } from '../domain/index.js';
 import { importRoster } from '../roster/import-roster.js';
 import { parseRoster } from '../roster/parse-roster.js';
 import type { ServiceContext } from '../ports/context.js';
@@ -11,7 +11,7 @@ import { reconcileDeadlines } from '../services/deadline-timers.js';
 import { inboxReport } from '../services/inbox-service.js';
 import { intake } from '../services/intake-service.js';
 import { createLinkCode, LINK_CODE_TTL_MINUTES } from '../services/link-codes.js';
-import { gridStats, isCalendarDate, statsNode } from '../services/stats-service.js';
+import { isCalendarDate, statsFor, statsNode } from '../services/stats-service.js';
 import { forgetPolicies } from '../services/policy-cache.js';
 import { allNodes, findNodeNamed, staffCountsByNode } from '../store/repositories/grid-repository.js';
 import { deliveriesOf, findMatterByRef, listMatters, matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
@@ -46,7 +46,7 @@ export const opArgs = {
   }),
   joincodes: z.object({ grid: z.string().optional() }),
   duty: z.object({ person: z.string(), onLeave: z.boolean() }),
-  stats: z.object({ grid: z.string().optional(), from: z.string().optional(), to: z.string().optional() }),
+  stats: z.object({ grid: z.string().optional(), from: z.string().optional(), to: z.string().optional(), period: z.enum(PERIOD_NAMES).optional() }),
   linkcode: z.object({ person: z.string(), minutes: z.number().int().min(1).max(1440).optional() }),
   inbox: z.object({ limit: z.number().int().min(1).max(10_000).optional() }),
 };
@@ -163,7 +163,10 @@ const handlers: Record<OpName, Handler> = {
       if (found.reason === 'many_roots') throw new OpError('cli:errors.stats_many_roots', { roots: found.roots.join(', ') });
       throw new OpError(found.reason === 'unknown_grid' ? 'cli:errors.unknown_grid' : 'cli:errors.stats_no_grid', { grid: a.grid });
     }
-    return gridStats(ctx.db, found.node, { from: a.from, to: a.to });
+    if (a.period && (a.from || a.to)) throw new OpError('cli:errors.period_and_dates', { period: a.period });
+    const period: Period = a.period ? { kind: a.period } : a.from || a.to ? { kind: 'dates', from: a.from ?? null, to: a.to ?? null } : { kind: 'all' };
+    const [figures] = await statsFor(ctx.db, [found.node], period, ctx.now());
+    return figures!;
   },
 
   /** A one-time code linking a chat account (e.g. Slack: `/grid link CODE`) to a person of the roster. */

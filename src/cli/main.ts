@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { readServiceAddress, lockDataFolder, DataFolderBusyError } from '../app/data-lock.js';
 import { OpError, runOp, type OpName } from '../app/ops.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import { PERIOD_NAMES } from '../domain/period.js';
 import { CATEGORIES, SIZES, TOPICS } from '../domain/types.js';
 import { t, toLocale } from '../i18n/index.js';
 import { createLogger } from '../logger.js';
@@ -16,6 +17,9 @@ import { openStore, StoreDatabaseMissingError, StoreLoginRefusedError, StoreUnre
 import { holdsStore } from '../config/data-dir.js';
 import { redactUrl } from '../util/redact-url.js';
 import { render } from './render.js';
+
+/** --period: this-month, last-month, this-year, all (the chat's buttons, as a shell writes them). */
+const PERIOD_OPTIONS = PERIOD_NAMES.map((p) => p.replace('_', '-'));
 
 const lang = toLocale(process.env.GRIDLINE_LANG ?? process.env.DEFAULT_LOCALE ?? 'zh-CN');
 const say = (key: string, params: Record<string, unknown> = {}) => t(lang, key, params);
@@ -218,10 +222,11 @@ export function buildCli(): Command {
     .option('--grid <code>', say('cli:options.grid'))
     .option('--from <date>', say('stats:options.from'))
     .option('--to <date>', say('stats:options.to'))
+    .addOption(new Option('--period <name>', say('stats:options.period')).choices(PERIOD_OPTIONS).conflicts(['from', 'to']))
     .option('--json', say('cli:options.json'))
     .action(
-      withConfig(async (config, o: { grid?: string; from?: string; to?: string; json?: boolean }) =>
-        print(Boolean(o.json), 'stats', await op(config, 'stats', { grid: o.grid, from: o.from, to: o.to }), config),
+      withConfig(async (config, o: { grid?: string; from?: string; to?: string; period?: string; json?: boolean }) =>
+        print(Boolean(o.json), 'stats', await op(config, 'stats', { grid: o.grid, from: o.from, to: o.to, ...(o.period ? { period: o.period.replace('-', '_') } : {}) }), config),
       ),
     );
 

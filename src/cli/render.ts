@@ -140,7 +140,9 @@ function renderStats(s: GridStats, tr: ReturnType<typeof translator>): string {
   const round1 = (x: number) => String(Math.round(x * 10) / 10);
   const duration = (min: number | null) => (min === null ? none : min < 60 ? tr('stats:minutes', { value: round1(min) }) : tr('stats:hours', { value: round1(min / 60) }));
   const { from, to } = s.range;
-  const range = from && to ? tr('stats:range.between', { from, to }) : from ? tr('stats:range.since', { from }) : to ? tr('stats:range.until', { to }) : tr('stats:range.all');
+  const days = from && to ? tr('stats:range.between', { from, to }) : from ? tr('stats:range.since', { from }) : to ? tr('stats:range.until', { to }) : tr('stats:range.all');
+  const named = s.period && s.period.kind !== 'dates' && s.period.kind !== 'all';
+  const range = named ? tr('stats:range.named', { period: tr(`stats:range.${s.period.kind}`), days }) : days;
   const title = [tr('stats:title', { name: s.grid.name, level: tr(`common:level.${s.grid.level}`) }), range, from || to ? tr('stats:range.note', { zone: s.grid.timezone }) : ''];
   const sat = s.satisfaction;
   const dm = s.deadlinesMissed;
@@ -159,6 +161,10 @@ function renderStats(s: GridStats, tr: ReturnType<typeof translator>): string {
     [tr('stats:median_accept'), duration(s.medianMinutes.accept)],
     [tr('stats:median_settle'), duration(s.medianMinutes.settle)],
     [tr('stats:deadlines_missed'), tr('stats:deadlines_detail', { total: dm.total, accept: dm.accept, reply: dm.reply, settle: dm.settle })],
+    [tr('stats:overdue'), String(s.overdue)],
+    [tr('stats:supervised'), String(s.supervised)],
+    [tr('stats:faq_answers'), String(s.faqAnswers)],
+    [tr('stats:errands'), String(s.errands)],
   );
 
   const levels = table([tr('stats:levels.level'), tr('stats:levels.count'), tr('stats:levels.share')]);
@@ -183,6 +189,14 @@ function renderStats(s: GridStats, tr: ReturnType<typeof translator>): string {
     whistles = t.toString();
   }
 
+  const weeks = s.settledByWeek.length ? s.settledByWeek.map((w) => tr('stats:weeks.item', { week: w.week, count: w.settled })).join(' · ') : tr('stats:weeks.none');
+  let children = '';
+  if (s.children.length) {
+    const t = table([tr('stats:children.grid'), tr('stats:children.accepted'), tr('stats:children.settled'), tr('stats:children.open'), tr('stats:children.overdue'), tr('stats:children.rate'), tr('stats:children.faq'), tr('stats:children.errands')]);
+    for (const c of s.children) t.push([c.grid.name, String(c.accepted), String(c.settled), String(c.open), String(c.overdue), pct(c.settlementRate.rate), String(c.faqAnswers), String(c.errands)]);
+    children = ['', tr('stats:children.title'), t.toString()].join('\n');
+  }
+
   return [
     title.filter(Boolean).join(' · '),
     tr('stats:headline.village', { value: ratio(s.withinVillage) }),
@@ -201,5 +215,8 @@ function renderStats(s: GridStats, tr: ReturnType<typeof translator>): string {
     '',
     tr('stats:departments.title'),
     whistles,
-  ].join('\n');
+    '',
+    tr('stats:weeks.title'),
+    weeks,
+  ].join('\n') + children;
 }

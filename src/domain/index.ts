@@ -18,3 +18,4 @@ export * from './action-request.js';
 export * from './reach.js';
 export * from './language.js';
 export * from './group-view.js';
+export * from './period.js';

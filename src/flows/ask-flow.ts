@@ -1,8 +1,9 @@
 // 咨询: a question in the villager's words is matched against the roster's FAQ. An answer comes
 // with "did this help?"; "no" (or no answer at all) passes the question to the grid officer as a
 // consultation matter, so nobody is left with a machine's guess.
+import { homeOf } from '../domain/roles.js';
 import type { Attachment } from '../domain/types.js';
-import { askFaq, faqEntry } from '../services/faq-service.js';
+import { askFaq, faqAnswerBecameMatter, faqEntry, noteFaqAnswered } from '../services/faq-service.js';
 import { intake } from '../services/intake-service.js';
 import { done, goto, literal, rosterText, say, startFlow, stay } from './next.js';
 import type { Choice, Expect, Flow, FlowContext, FlowData, Next } from './types.js';
@@ -15,6 +16,8 @@ export interface AskData extends FlowData {
   codes?: string[];
   /** The entry whose answer was shown. */
   code?: string;
+  /** The record of that answer (答疑), marked if the question still goes to the officer. */
+  answerId?: string;
 }
 
 type C = FlowContext<AskData>;
@@ -38,10 +41,16 @@ function yesNo(yes: string, no: string): Expect<AskData> {
 /** Where a question leads: straight to an answer, to a choice of likely ones, or to the officer. */
 async function placeOf(c: FlowContext, question: string): Promise<{ step: string; data: AskData }> {
   const verdict = await askFaq(c.db, question);
-  const data: AskData = { question, voice: undefined, code: undefined, codes: undefined };
-  if (verdict.kind === 'answer') return { step: 'answered', data: { ...data, code: verdict.match.entry.code } };
+  const data: AskData = { question, voice: undefined, code: undefined, codes: undefined, answerId: undefined };
+  if (verdict.kind === 'answer') return { step: 'answered', data: { ...data, ...(await answered(c, verdict.match.entry.code)) } };
   if (verdict.kind === 'choose') return { step: 'pick', data: { ...data, codes: verdict.matches.map((m) => m.entry.code) } };
   return { step: 'forward', data };
+}
+
+/** An answer is about to be shown: counted (答疑) at the asker's unit grid. */
+async function answered(c: FlowContext, code: string): Promise<AskData> {
+  const answerId = await noteFaqAnswered(c.db, { gridNodeId: homeOf(c.sender?.placements ?? [])?.node.id ?? null, code, at: c.now });
+  return { code, answerId };
 }
 
 async function answerOrOffer(c: C, question: string): Promise<Next> {
@@ -65,6 +74,8 @@ async function forward(c: C): Promise<Next> {
     receivedAt: c.now.toISOString(),
   });
   if (result.status === 'rejected') return done({ say: [say(`intake:rejected.${result.reason}`)], menu: true });
+  // The answer shown did not settle it: the question is a matter now, not an answer of the FAQ.
+  if (c.data.answerId) await faqAnswerBecameMatter(c.db, c.data.answerId, result.matter.id);
   // 四个一: the one receipt (reference, the officer who will answer, by when) comes once routing is done.
   return done();
 }
@@ -100,10 +111,13 @@ export const askFlow: Flow<AskData> = {
         accepts: ['text'],
         maxChars: MAX_QUESTION,
       },
-      next: (input, c) => {
+      next: async (input, c) => {
         if (input.kind === 'text') return answerOrOffer(c, input.text);
         if (input.kind !== 'choice') return stay();
-        return input.value === NONE ? goto('forward') : goto('answered', { data: { code: input.value } });
+        if (input.value === NONE) return goto('forward');
+        // Button data is the client's: only an entry that exists is shown (and counted).
+        if (!(await faqEntry(c.db, input.value))) return stay();
+        return goto('answered', { data: await answered(c, input.value) });
       },
     },
 

@@ -1,6 +1,6 @@
 // A cadre's desk as commands, the same on every platform: /status <ref> (a matter's detail, for
-// whoever has a part in it), /stats (the figures of her grids) and /home (what she holds, helps
-// on and reported, with the figures: Slack shows it as the App Home).
+// whoever has a part in it) and /home (what she holds, helps on and reported, with the figures:
+// Slack shows it as the App Home). /stats, with its periods, is stats-flow.ts.
 import { parseRef } from '../domain/index.js';
 import { openMatter } from '../services/desk-service.js';
 import { deskStats, type GridStats } from '../services/stats-service.js';
@@ -42,12 +42,6 @@ async function statsSaid(c: FlowContext): Promise<Say[]> {
   const all = c.sender ? await deskStats(c.db, c.sender.person.id) : [];
   return all.map((s) => literal(figures(c, s)));
 }
-
-export const stats: Entry = async (c) => {
-  if (!c.sender) return done({ say: [notKnown(c)] });
-  const said = await statsSaid(c);
-  return done({ say: said.length ? [literal(said.map((s) => renderSay(s, c.t)).join('\n\n'))] : [say('flows:stats.none')] });
-};
 
 export const status: Entry = async (c) => {
   if (!c.sender) return done({ say: [notKnown(c)] });

@@ -4,7 +4,7 @@ import { homeOf } from '../services/registration-service.js';
 import { setPersonOnLeave } from '../services/directory-service.js';
 import { askFlow, startAsk } from './ask-flow.js';
 import { coreModule } from './core-module.js';
-import { home, stats, status } from './desk-commands.js';
+import { home, status } from './desk-commands.js';
 import { edited, idle, triageFlow } from './inbox.js';
 import { matterButtons } from './matter-buttons.js';
 import { mineFlow } from './mine-flow.js';
@@ -27,6 +27,7 @@ import {
 } from './officer-flows.js';
 import { reportFlow } from './report-flow.js';
 import { markSizeFlow, setTopicFlow } from './size-topic-flows.js';
+import { stats, statsFlow } from './stats-flow.js';
 import type { Entry, FlowContext, FlowModule, Next } from './types.js';
 
 /** Villagers' matters are theirs alone: these never run in a group. */
@@ -64,7 +65,7 @@ const duty =
     setDuty(c, onLeave, (personId, value) => setPersonOnLeave(c.db, personId, value));
 
 export const matterModule: FlowModule = {
-  flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, rateDepartmentFlow, patrolFlow, markSizeFlow, setTopicFlow],
+  flows: [reportFlow, askFlow, mineFlow, triageFlow, deskFlow, replyFlow, transferFlow, escalateFlow, settleFlow, superviseFlow, whistleFlow, signOffFlow, rateDepartmentFlow, patrolFlow, markSizeFlow, setTopicFlow, statsFlow],
   commands: { report, ask, mine, patrol, leave: duty(true), back: duty(false), status: notInGroups(status), stats, home: notInGroups(home) },
   menu: { report, ask, mine },
   callbacks: { mx: matterButtons, nx: nodeButtons },

@@ -140,7 +140,7 @@ export function morningDigest(ctx: ServiceContext, zone: string): Promise<JobOut
     const yesterday = previousDay(day);
     const counts = await nodeCounts(tx, node.path, now, yesterday, zone);
     const from = new Date(now.getTime() - DIGEST_RATE_DAYS * 86_400_000);
-    const stats = await gridStats(tx, node, { from: wallClock(from, zone).day, to: day });
+    const stats = await gridStats(tx, node, { from: wallClock(from, zone).day, to: day }, now);
     const figures = { ...counts, settlementRate: stats.settlementRate.rate, days: DIGEST_RATE_DAYS };
     const held = await takeHeldAlerts(tx, node.id);
     const byTarget = new Map<string, Array<{ template: string; params: Record<string, unknown> }>>();

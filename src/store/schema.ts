@@ -435,6 +435,21 @@ export const faqEntries = gridline.table(
   (t) => [uniqueIndex('faq_entries_code_uq').on(t.code)],
 );
 
+/** 答疑: a question the FAQ answered in chat; counted, the villager's words are not kept. */
+export const faqAnswers = gridline.table(
+  'faq_answers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The asker's unit grid (null: someone with none). */
+    gridNodeId: uuid('grid_node_id').references(() => gridNodes.id),
+    faqCode: text('faq_code').notNull(),
+    answeredAt: ts('answered_at').notNull(),
+    /** Set when the villager still wanted the officer: the consultation matter it became. */
+    matterId: uuid('matter_id').references(() => matters.id),
+  },
+  (t) => [index('faq_answers_grid_idx').on(t.gridNodeId, t.answeredAt)],
+);
+
 /** 网格吹哨、部门报到: one department summoned on one matter, and what it did. */
 export const summons = gridline.table(
   'summons',

@@ -13,6 +13,7 @@ export type StoreKind = 'postgres' | 'pglite';
 
 export interface TestStore extends Store {
   /** The Postgres URL of the throwaway database (null on PGlite). */
+  url: string | null;
   /** Empties every gridline table (keeps migrations). */
   reset(): Promise<void>;
 }
@@ -38,15 +39,18 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
 export async function openTestStore(kind: StoreKind): Promise<TestStore> {
   let store: Store;
   let drop: () => Promise<void> = async () => {};
+  let url: string | null = null;
   if (kind === 'postgres') {
     const created = await createTestDatabase();
     drop = created.drop;
+    url = created.url;
     store = await openStore({ kind: 'postgres', url: created.url, poolSize: 5 });
   } else {
     store = await openStore({ kind: 'pglite', dataDir: null });
   }
   return {
     ...store,
+    url,
     async reset() {
       const rows = await queryRows<{ tablename: string }>(
         store.db,

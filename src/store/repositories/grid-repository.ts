@@ -25,6 +25,12 @@ export async function findNodeNamed(db: Executor, name: string): Promise<GridNod
   return (await findNodeByCode(db, wanted)) ?? (await db.select().from(gridNodes).where(eq(gridNodes.joinCode, wanted.toUpperCase())))[0];
 }
 
+/** The nodes with these codes (in one query), in tree order. */
+export async function findNodesByCodes(db: Executor, codes: readonly string[]): Promise<GridNodeRow[]> {
+  if (!codes.length) return [];
+  return db.select().from(gridNodes).where(inArray(gridNodes.code, [...codes])).orderBy(asc(gridNodes.path));
+}
+
 /** The node and every node above it, nearest first. */
 export async function ancestry(db: Executor, node: GridNodeRow): Promise<GridNodeRow[]> {
   const codes = node.path.split('/');

@@ -556,6 +556,21 @@ describe.each(['telegram', 'slack'] as const)('officer and cadre work through th
     const m = await waitFor(async () => (await store.db.select().from(matters).where(eq(matters.reporterId, v.villagerRow.id)))[0], 'the matter filed for the villager');
     expect(m.summary).toContain('水缸漏了');
   });
+
+  it('stats: a cadre picks a period with a button, and types days', async () => {
+    const v = await newVillage(platform);
+    const l = v.leader;
+    l.mark();
+    await l.command('stats');
+    const all = await l.waitForText('全部时间');
+    expect(all.labels).toEqual(expect.arrayContaining(['本月', '上月', '今年', '📅 自选日期']));
+    await l.press('上月');
+    await l.waitForText('上月（2026-05-01 至 2026-05-31）');
+    await l.command('stats', '2026-02-30');
+    await l.waitForText('“2026-02-30”不是有效的日期');
+    await l.command('stats', '2026-3-1 至 2026-3-31');
+    await l.waitForText('2026-03-01 至 2026-03-31');
+  });
 });
 
 describe.each(ADAPTERS)('triage through the $name adapter', ({ make }) => {
@@ -582,7 +597,7 @@ describe('the conformance suite', () => {
   });
 
   it('covers every flow in the engine: villagers’, officers’ and cadres’', async () => {
-    const covered = new Set(['register', 'language', 'timezone', 'reach', 'report', 'ask', 'mine', 'triage', 'desk', 'reply', 'transfer', 'escalate', 'settle', 'supervise', 'whistle', 'sign_off', 'rate_department', 'patrol', 'mark_size', 'set_topic']);
+    const covered = new Set(['register', 'language', 'timezone', 'reach', 'report', 'ask', 'mine', 'triage', 'desk', 'reply', 'transfer', 'escalate', 'settle', 'supervise', 'whistle', 'sign_off', 'rate_department', 'patrol', 'mark_size', 'set_topic', 'stats']);
     expect([...h.runtime.engine.flows.keys()].filter((f) => !covered.has(f))).toEqual([]);
   });
 });

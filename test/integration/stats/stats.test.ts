@@ -1,9 +1,11 @@
 // `gridline stats`: every figure checked against a count made by hand.
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpError, runOp } from '../../../src/app/ops.js';
 import { render } from '../../../src/cli/render.js';
 import type { ServiceContext } from '../../../src/ports/context.js';
-import { gridStats, statsNode, type GridStats } from '../../../src/services/stats-service.js';
+import { gridStats, statsFor, statsNode, type GridStats } from '../../../src/services/stats-service.js';
+import { faqAnswers, matters } from '../../../src/store/schema.js';
 import { newNode, newOfficer, newPerson, newVillager, type NodeRow, type PersonRow } from '../../support/factories.js';
 import { addEvents, newDepartment, reportedMatter } from '../../support/matter-factories.js';
 import { testLogger } from '../../support/runtime.js';
@@ -267,6 +269,17 @@ describe.each(STORE_KINDS)('stats on %s', (kind) => {
     expect(await fail({ from: '2025/03/01' })).toMatchObject({ key: 'cli:errors.bad_date' });
     expect(await fail({ from: '2025-04-01', to: '2025-03-01' })).toEqual({ key: 'cli:errors.bad_date_range', params: { from: '2025-04-01', to: '2025-03-01' } });
     expect(await fail({ grid: 'no-such-grid' })).toEqual({ key: 'cli:errors.unknown_grid', params: { grid: 'no-such-grid' } });
+    expect(await fail({ period: 'this_month', from: '2025-03-01' })).toMatchObject({ key: 'cli:errors.period_and_dates' });
+  });
+
+  it('takes --period: this month read on the service clock’s day, in the grid’s zone', async () => {
+    const onDay = { ...ctx, now: () => DAY };
+    const june = (await runOp(onDay, 'stats', { grid: v1.code, period: 'this_month' })) as GridStats;
+    expect(june.period).toEqual({ kind: 'this_month' });
+    expect(june.range).toEqual({ from: '2025-06-01', to: '2025-06-30' });
+    expect(june.accepted).toBe(10);
+    expect(((await runOp(onDay, 'stats', { grid: v1.code, period: 'last_month' })) as GridStats).accepted).toBe(0);
+    expect(render('stats', june, 'zh-CN', 'Asia/Shanghai')).toContain('本月（2025-06-01 至 2025-06-30）');
   });
 
   it('renders the headline first, in the reader’s language', async () => {
@@ -290,5 +303,62 @@ describe.each(STORE_KINDS)('stats on %s', (kind) => {
     expect(err).toMatchObject({ key: 'cli:errors.stats_many_roots' });
     expect(String((err as OpError).params.roots).split(', ').sort()).toEqual([county.code, other.code].sort());
     expect(((await runOp(ctx, 'stats', { grid: other.code })) as GridStats).accepted).toBe(0);
+  });
+  it('counts overdue, 督办, 代办 and 答疑, settles per week and compares the grids below, every grid in one go', async () => {
+    const db = store.db;
+    const v4 = await newNode(db, { name: '坪上村', level: 'village', parent: township });
+    const u5 = await newNode(db, { name: '坪上村第一组', level: 'unit', parent: v4 });
+    const u6 = await newNode(db, { name: '坪上村第二组', level: 'unit', parent: v4 });
+    const villager = await newVillager(db, u5, '钟桂英');
+    const officer = await newOfficer(db, u5, '钟建华');
+    /** 2025-06-20 10:00 in Beijing. */
+    const NOW = new Date('2025-06-20T02:00:00Z');
+    const at = (s: string) => new Date(`${s}+08:00`);
+
+    // 代办: filed by the officer for the villager; open and past its limit.
+    const errand = await reportedMatter(db, { grid: u5, reporter: villager, category: 'help', at: at('2025-06-16T10:00:00'), firstAssignee: officer });
+    await db.update(matters).set({ recordedById: officer.id, dueAt: at('2025-06-19T10:00:00') }).where(eq(matters.id, errand.id));
+    // Open, due tomorrow: not overdue.
+    const open = await reportedMatter(db, { grid: u5, reporter: villager, category: 'consult', at: at('2025-06-18T10:00:00'), firstAssignee: officer });
+    await db.update(matters).set({ dueAt: at('2025-06-21T10:00:00') }).where(eq(matters.id, open.id));
+    // 发现: the officer's own patrol record has no reporter: not an errand.
+    const patrol = await reportedMatter(db, { grid: u5, reporter: villager, category: 'hazard', at: at('2025-06-18T11:00:00'), firstAssignee: officer });
+    await db.update(matters).set({ reporterId: null, recordedById: officer.id }).where(eq(matters.id, patrol.id));
+    // 督办, then settled a week later (the week of Monday 2025-06-16).
+    const supervised = await reportedMatter(db, { grid: u6, reporter: villager, category: 'dispute', at: at('2025-06-09T10:00:00'), state: 'settled', step: 'feedback', firstAssignee: officer });
+    await addEvents(db, supervised, [
+      { action: 'supervise', after: 60, by: officer },
+      { action: 'settle', after: 7 * 24 * 60, by: officer, levelFrom: 'unit', levelTo: 'unit' },
+    ]);
+    // 答疑: one answer that settled it, one that became the errand's matter, one in May at 第二组.
+    await db.insert(faqAnswers).values([
+      { gridNodeId: u5.id, faqCode: 'dibao', answeredAt: at('2025-06-18T09:00:00') },
+      { gridNodeId: u5.id, faqCode: 'dibao', answeredAt: at('2025-06-16T09:59:00'), matterId: errand.id },
+      { gridNodeId: u6.id, faqCode: 'jiegan', answeredAt: at('2025-05-31T23:30:00') },
+    ]);
+
+    const [june] = await statsFor(db, [v4], { kind: 'this_month' }, NOW);
+    expect(june!.period).toEqual({ kind: 'this_month' });
+    expect(june!.range).toEqual({ from: '2025-06-01', to: '2025-06-30' });
+    expect(june).toMatchObject({ accepted: 4, settled: 1, open: 3, overdue: 1, supervised: 1, errands: 1, faqAnswers: 1 });
+    expect(june!.settledByWeek).toEqual([{ week: '2025-06-16', settled: 1 }]);
+    // In tree order (codes); compared by name here.
+    const children = ['坪上村第一组', '坪上村第二组'].map((name) => june!.children.find((c) => c.grid.name === name)!);
+    expect(june!.children).toHaveLength(2);
+    expect(children.map((c) => [c.grid.name, c.accepted, c.settled, c.overdue, c.faqAnswers, c.errands, c.settlementRate.rate])).toEqual([
+      ['坪上村第一组', 3, 0, 1, 1, 1, 0],
+      ['坪上村第二组', 1, 1, 0, 0, 0, 1],
+    ]);
+    const [may] = await statsFor(db, [v4], { kind: 'last_month' }, NOW);
+    expect(may).toMatchObject({ accepted: 0, faqAnswers: 1, settlementRate: { rate: null } });
+    expect((await statsFor(db, [v4], { kind: 'all' }, NOW))[0]!.faqAnswers).toBe(2);
+
+    // Several grids at once (a desk, the grids below) are each exactly what they are alone.
+    const nodes = [v1, v4, township, county];
+    const together = await statsFor(db, nodes, { kind: 'all' }, NOW);
+    const alone = await Promise.all(nodes.map(async (n) => (await statsFor(db, [n], { kind: 'all' }, NOW))[0]));
+    expect(together).toEqual(alone);
+    expect(together[2]!.children.map((c) => c.grid.name)).toEqual(expect.arrayContaining(['水川村', '湖泽村', '下坊村', '坪上村']));
+    expect(together[2]!.children.find((c) => c.grid.name === '坪上村')).toMatchObject({ accepted: 4, errands: 1, faqAnswers: 2 });
   });
 });
