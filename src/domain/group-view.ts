@@ -65,8 +65,9 @@ export function groupView(params: Readonly<Record<string, unknown>>): GroupView 
   const out: Record<string, unknown> = {};
   const withheld: string[] = [];
   for (const [key, value] of Object.entries(params)) {
-    if (value === null || value === undefined) continue;
-    if (typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+    if (value === undefined) continue;
+    // null carries no words (a rate with nothing to divide by is null, and is shown as —).
+    if (value === null || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
     else if (key.length > 3 && key.endsWith('Key') && isLocaleKey(value)) out[key] = value;
     else if (SAFE_FIELDS[key]?.(value)) out[key] = value;
     else if (key === 'refs' && Array.isArray(value)) out[key] = value.filter(isRef);

@@ -224,7 +224,7 @@ describe('cadres and officers in Slack', () => {
     const leaders = await command(LEADER, 'stats');
     expect(leaders).toContain('水川村的统计数据');
     expect(leaders).toContain('受理 3 件');
-    expect(leaders).not.toContain('第三组的数字');
+    expect(leaders).not.toContain('第三组的统计数据');
   });
 
   it('links a Slack account with a one-time code made by the administrator, once', async () => {

@@ -58,7 +58,7 @@ describe('commands named as Slack writes them', () => {
   it('the morning digest says /grid stats, to a cadre and in a node’s channel', async () => {
     await morningDigest(h.runtime.ctx, SH);
     const town = await waitFor(() => new SlackPerson(h, TOWN).messages().find((m) => m.text.includes('【每日简报】湖泽镇')) ?? null, 'the township digest in the cadre’s DM');
-    expect(town.text).toContain('完整的数字：发送 /grid stats 查看');
+    expect(town.text).toContain('完整的统计数据：发送 /grid stats 查看');
     const channel = await inChannel(VILLAGE_CHANNEL, '【每日简报】水川村');
     expect(String(channel.args.text)).toContain('发送 /grid stats 查看');
     for (const text of [town.text, String(channel.args.text)]) expect(text).not.toMatch(/(^|[^d] )\/stats/);

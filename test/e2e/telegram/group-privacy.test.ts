@@ -128,7 +128,7 @@ describe('commands named as Telegram writes them', () => {
 
     await morningDigest(bot.runtime.ctx, SH);
     const inGroup = await saw(secretaryTg, '【每日简报】水川村');
-    expect(inGroup.text).toContain('完整的数字：发送 /stats 查看');
+    expect(inGroup.text).toContain('完整的统计数据：发送 /stats 查看');
     const toCadre = await saw(townTg, '【每日简报】湖泽镇');
     expect(toCadre.text).toContain('发送 /stats 查看');
     for (const m of [inGroup, toCadre]) expect(m.text).not.toContain('/grid');

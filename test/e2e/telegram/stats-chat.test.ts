@@ -95,7 +95,7 @@ describe('/stats on Telegram', () => {
     // The cadre: /stats shows all time at once, with the periods as buttons.
     c.mark();
     await c.command('/stats');
-    const all = await c.waitForText('湖泽镇的数字');
+    const all = await c.waitForText('湖泽镇的统计数据');
     expect(all.text).toContain('全部时间');
     expect(all.buttons.flat().map((b) => b.label)).toEqual(['本月', '上月', '今年', '全部时间', '📅 自选日期']);
     expect(missingLines(all.text, await cliStats(store.url!, '--grid', tree.township.code))).toEqual([]);
