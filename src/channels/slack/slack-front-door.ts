@@ -45,6 +45,22 @@ export function fromTheFuture(header: unknown, nowMs: number): boolean {
   return Number.isFinite(ts) && ts - Math.floor(nowMs / 1000) > SLACK_CLOCK_SKEW_SECONDS;
 }
 
+/**
+ * Which response_url a slash command may be answered through: Slack's own (hooks.slack.com), or
+ * one on the host of another Web API root (a stand-in). Any other address is not posted to.
+ */
+export function respondableOn(apiUrl: string | undefined): (url: string) => boolean {
+  const origins = new Set(['https://hooks.slack.com']);
+  if (apiUrl) origins.add(new URL(apiUrl).origin);
+  return (url) => {
+    try {
+      return origins.has(new URL(url).origin);
+    } catch {
+      return false;
+    }
+  };
+}
+
 export class SlackConfigError extends Error {
   override readonly name = 'SlackConfigError';
 }
@@ -101,7 +117,17 @@ export class SlackFrontDoor {
     };
     this.receiver =
       this.mode === 'http'
-        ? new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: this.path, processBeforeResponse: true, logger })
+        ? new HTTPReceiver({
+            signingSecret: settings.signingSecret,
+            endpoints: this.path,
+            processBeforeResponse: true,
+            logger,
+            // A signed request no listener takes (a kind Slack does not send us) is someone else's doing: a warning, and 404.
+            unhandledRequestHandler: ({ response }) => {
+              ctx.logger.warn({ channel: 'slack' }, 'slack: a request was not answered within 3 s (of no kind we take, or the inbox too slow)');
+              if (!response.headersSent) response.writeHead(404).end();
+            },
+          })
         : null;
     const receiver = this.receiver ?? new SocketModeReceiver({ appToken: settings.appToken!, logger, installerOptions: { clientOptions } });
     this.app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true });
@@ -114,6 +140,8 @@ export class SlackFrontDoor {
       openView: (triggerId, view) => this.api.openView(triggerId, view),
       now: () => ctx.now(),
       defaultLocale: deps.defaultLocale ?? 'zh-CN',
+      respondable: respondableOn(settings.apiUrl),
+      logger: ctx.logger.child({ channel: 'slack' }),
     });
   }
 
