@@ -4,7 +4,7 @@
 // the flows and the notify worker say.
 import type { FileSource } from '../../ports/files.js';
 import { SlackFileFetcher } from './slack-files.js';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import type { Locale } from '../../domain/types.js';
 import type { Logger } from '../../logger.js';
@@ -123,6 +123,15 @@ export class SlackFrontDoor {
             processBeforeResponse: true,
             logger,
             // A signed request no listener takes (a kind Slack does not send us) is someone else's doing: a warning, and 404.
+            // Bolt reads fields Slack always sends (an interaction's user, a view) before any listener:
+            // a signed request without them fails there with a TypeError. That is the request's
+            // fault, not ours: a warning and 400. Anything else keeps Bolt's answer (an error, 500).
+            processEventErrorHandler: async (args) => {
+              if (!(args.error instanceof TypeError) || args.response.headersSent) return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+              ctx.logger.warn({ channel: 'slack', err: { name: args.error.name } }, 'slack: a request lacking what Slack always sends was refused');
+              args.response.writeHead(400).end();
+              return true;
+            },
             unhandledRequestHandler: ({ response }) => {
               ctx.logger.warn({ channel: 'slack' }, 'slack: a request was not answered within 3 s (of no kind we take, or the inbox too slow)');
               if (!response.headersSent) response.writeHead(404).end();
