@@ -155,6 +155,12 @@ describe('Slack: what a person sees of their own doing', () => {
     expect(take).toBeTruthy();
     await h.send(buttonPress({ user: OFFICER, channel: CHANNEL, messageTs: '1700000000.999999', value: take!.data, ephemeral: true, responseUrl: `${api.url}/respond/press-1` }));
     await waitFor(async () => (await store.db.select().from(matters).where(eq(matters.id, matter.id)))[0]!.step === 'handle', 'the matter taken from the ephemeral');
+    // What the press answers is shown in the channel, to the officer alone.
+    await waitFor(
+      () => api.responses(`${api.url}/respond/press-1`).length > 0 || api.called('chat.postEphemeral').some((c) => c.args.channel === CHANNEL && c.args.user === OFFICER),
+      'the answer to the press, in the channel',
+    );
+    expect(api.called('chat.postMessage').some((c) => c.args.channel === CHANNEL)).toBe(false);
   });
 
   it('sends to the DM, and says so there, an answer that asks the person to write; a lapsed response_url means the DM', async () => {
