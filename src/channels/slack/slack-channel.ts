@@ -57,7 +57,8 @@ export class SlackChannel implements Channel {
     const toDm = long || continues;
     if (live && !toDm && (await this.respond(live.url, { text: output.text, blocks: outputBlocks(message) }))) return {};
     const posted = await deliverOutput(this.api, target, message);
-    if (live && toDm) await this.respond(live.url, { text: translator(to.locale)(long ? 'slack:answer.long' : 'slack:answer.continues') });
+    // Where it went, said where it was asked; the answer is already out, so a failure here is let go.
+    if (live && toDm) await this.respond(live.url, { text: translator(to.locale)(long ? 'slack:answer.long' : 'slack:answer.continues') }).catch(() => false);
     return posted;
   }
 

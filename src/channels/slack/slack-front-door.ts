@@ -122,7 +122,6 @@ export class SlackFrontDoor {
             endpoints: this.path,
             processBeforeResponse: true,
             logger,
-            // A signed request no listener takes (a kind Slack does not send us) is someone else's doing: a warning, and 404.
             // Bolt reads fields Slack always sends (an interaction's user, a view) before any listener:
             // a signed request without them fails there with a TypeError. That is the request's
             // fault, not ours: a warning and 400. Anything else keeps Bolt's answer (an error, 500).
@@ -132,6 +131,7 @@ export class SlackFrontDoor {
               args.response.writeHead(400).end();
               return true;
             },
+            // A signed request no listener takes (a kind Slack does not send us) is someone else's doing: a warning, and 404.
             unhandledRequestHandler: ({ response }) => {
               ctx.logger.warn({ channel: 'slack' }, 'slack: a request was not answered within 3 s (of no kind we take, or the inbox too slow)');
               if (!response.headersSent) response.writeHead(404).end();
