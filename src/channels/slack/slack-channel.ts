@@ -53,7 +53,8 @@ export class SlackChannel implements Channel {
     const now = this.ctx.now().getTime();
     const live = ref && now - ref.at < RESPONSE_URL_TTL_MS && (this.used.get(ref.url)?.uses ?? 0) < RESPONSE_URL_USES ? ref : null;
     const long = [...output.text].length > EPHEMERAL_CHARS;
-    const continues = Boolean(output.expectsText) || (output.keyboard !== undefined && output.keyboard !== 'remove');
+    // A step that takes typed text goes on in the DM, where the person types (buttons work anywhere).
+    const continues = Boolean(output.expectsText);
     const toDm = long || continues;
     if (live && !toDm && (await this.respond(live.url, { text: output.text, blocks: outputBlocks(message) }))) return {};
     const posted = await deliverOutput(this.api, target, message);

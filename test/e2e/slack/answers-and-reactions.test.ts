@@ -81,7 +81,7 @@ describe('Slack: what a person sees of their own doing', () => {
     return { matter: r.matter, card: card! };
   }
 
-  it('marks a relayed thread reply ✅ and a note 🔒; the villager gets the reply and never the note', async () => {
+  it('marks a relayed thread reply ✅ and a note 🔒; the villager gets the reply and never the note', { timeout: 90_000 }, async () => {
     const { matter, card } = await reportedWithCard();
     await h.send(buttonPress({ user: OFFICER, channel: OFFICER_DM, messageTs: card.ts, value: `mx:take:${matter.ref}` }));
     await waitFor(async () => (await store.db.select().from(matters).where(eq(matters.id, matter.id)))[0]!.step === 'handle', 'the matter taken');
@@ -118,7 +118,7 @@ describe('Slack: what a person sees of their own doing', () => {
     expect(h.telegram.to('1001').some((t) => t.includes('还有一件事要说'))).toBe(false);
   });
 
-  it('answers /grid status REF, stats and help typed in a channel there, to the person alone', async () => {
+  it('answers /grid status REF, stats and help typed in a channel there, to the person alone', { timeout: 90_000 }, async () => {
     const { matter } = await reportedWithCard('村口的路灯坏了三天了。');
     const o = new SlackPerson(h, OFFICER);
     const leader = new SlackPerson(h, LEADER);
@@ -163,7 +163,7 @@ describe('Slack: what a person sees of their own doing', () => {
     expect(api.called('chat.postMessage').some((c) => c.args.channel === CHANNEL)).toBe(false);
   });
 
-  it('sends to the DM, and says so there, an answer that asks the person to write; a lapsed response_url means the DM', async () => {
+  it('sends to the DM, and says so there, an answer that asks the person to write; a lapsed response_url means the DM', { timeout: 90_000 }, async () => {
     const v = new SlackPerson(h, VILLAGER).mark();
     // /grid report starts a conversation: the first question goes to the DM, the channel is told where.
     const url = await v.commandIn(CHANNEL, 'report');
