@@ -138,7 +138,7 @@ class Turn {
     if (last?.kind === 'message') last.reader = { locale: this.locale, ...(this.chosenLocale ? { chosen: true } : {}) };
     // A request the channel can answer where it was made (a slash command in a channel): every message answers it.
     const answerRef = this.update.answerRef;
-    if (answerRef) for (const o of this.outputs) if (o.kind === 'message') o.answerTo = { ref: answerRef, locale: this.locale };
+    if (answerRef) for (const o of this.outputs) if (o.kind === 'message' || o.kind === 'answer') o.answerTo = { ref: answerRef, locale: this.locale };
     return { outputs: this.outputs, state: this.state, locale: this.locale };
   }
 

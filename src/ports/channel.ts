@@ -66,7 +66,7 @@ export type OutboundMessage =
   /** Changes a message the bot sent: new text, new buttons, or its buttons taken away. */
   | { kind: 'edit'; messageRef: string; text?: string; buttons?: ChatButton[][]; clearButtons?: boolean }
   /** Acknowledges a button press (stops the spinner); `text` shows as a short notice. */
-  | { kind: 'answer'; callbackRef: string; text?: string }
+  | { kind: 'answer'; callbackRef: string; text?: string; answerTo?: AnswerTo }
   /**
    * Marks the person's own message (`messageRef`, as the update named it) as taken: Slack reacts
    * to it (✅ relayed, 🔒 a note). A channel without reactions draws nothing: the turn's words say it.

@@ -37,6 +37,8 @@ export class SlackChannel implements Channel {
   async deliver(target: ChatTarget, output: OutboundMessage): Promise<{ messageRef?: string }> {
     if (output.kind === 'message' && output.about) return this.notice(target, { ...output, about: output.about });
     if (output.kind === 'message' && output.answerTo) return this.answerInPlace(target, output, output.answerTo);
+    // A press on an ephemeral answer (possibly in a channel the app is not in): its notice goes back the same way.
+    if (output.kind === 'answer' && output.answerTo && output.text) return this.answerInPlace(target, { kind: 'message', text: output.text }, output.answerTo);
     return deliverOutput(this.api, target, output);
   }
 
