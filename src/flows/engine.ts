@@ -136,6 +136,9 @@ class Turn {
     // The last message of a private answer says whose language it is in (an adapter may match its menu to it).
     const last = this.update.chatType === 'private' ? this.outputs.findLast((o) => o.kind === 'message') : undefined;
     if (last?.kind === 'message') last.reader = { locale: this.locale, ...(this.chosenLocale ? { chosen: true } : {}) };
+    // A request the channel can answer where it was made (a slash command in a channel): every message answers it.
+    const answerRef = this.update.answerRef;
+    if (answerRef) for (const o of this.outputs) if (o.kind === 'message' || o.kind === 'answer') o.answerTo = { ref: answerRef, locale: this.locale };
     return { outputs: this.outputs, state: this.state, locale: this.locale };
   }
 
@@ -380,6 +383,7 @@ class Turn {
         return;
       }
       case 'done': {
+        if (next.ack && this.update.messageRef) this.outputs.push({ kind: 'ack', messageRef: this.update.messageRef, mark: next.ack });
         if (this.active) this.state = this.active = null;
         if (next.menu) this.offerMenu();
         return;

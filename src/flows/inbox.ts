@@ -54,12 +54,16 @@ async function answerToMatter(c: FlowContext, input: FlowInput): Promise<Next | 
   const request = { text: draftText(parts), attachments: draftAttachments(parts) };
   // `note:` / `备注：` from staff stays inside: a note on the matter, never sent to the villager.
   const note = reply && input.kind === 'text' ? splitNote(input.text) : null;
-  if (note?.note) return done({ say: [(await act(c, matter.ref, { action: 'note', text: note.text })).said] });
+  if (note?.note) {
+    const noted = await act(c, matter.ref, { action: 'note', text: note.text });
+    return done({ say: [noted.said], ...(noted.ok ? { ack: 'noted' as const } : {}) });
+  }
   const r = await act(c, matter.ref, reply ? { action: 'reply', ...request } : { action: 'add_info', ...request });
   if (r.ok && part.messageRef) {
     await linkPersonMessages(c.db, { platform: c.update.platform, chatId: c.update.chatId, personId: c.sender.person.id, matterId: matter.id, refs: [part.messageRef] });
   }
-  return done({ say: [r.said] });
+  // The officer's own message in the card's thread shows it went to the villager (Slack: ✅).
+  return done({ say: [r.said], ...(r.ok && reply ? { ack: 'relayed' as const } : {}) });
 }
 
 /** `note:` / `备注：` (either colon) keeps a staff answer internal. */

@@ -1,4 +1,5 @@
 // Small builders for where a step leads, so flows read as sentences.
+import type { AckMark } from '../ports/channel.js';
 import type { FlowData, LocaleText, Next, Say } from './types.js';
 
 /** Locale text: `say('flows:register.done', { name })`. */
@@ -12,5 +13,5 @@ export const rosterText = (text: string): LocaleText => ({ key: 'flows:matter.ro
 
 export const goto = (step: string, opts: { data?: FlowData; say?: Say[] } = {}): Next => ({ to: 'step', step, ...opts });
 export const stay = (opts: { data?: FlowData; say?: Say[]; quiet?: boolean } = {}): Next => ({ to: 'stay', ...opts });
-export const done = (opts: { say?: Say[]; menu?: boolean } = {}): Next => ({ to: 'done', ...opts });
+export const done = (opts: { say?: Say[]; menu?: boolean; ack?: AckMark } = {}): Next => ({ to: 'done', ...opts });
 export const startFlow = (flow: string, opts: { data?: FlowData; say?: Say[]; step?: string } = {}): Next => ({ to: 'flow', flow, ...opts });

@@ -1,6 +1,7 @@
 // The shape of a conversation, written once for every channel. A flow is a set of named steps;
 // each step says what to ask (a locale key), what answer it expects, how to check it, and where
 // to go next. Where a person stands is kept in the store (flow_states), so a restart resumes it.
+import type { AckMark } from '../ports/channel.js';
 import type { ChatUpdate } from '../ports/chat-update.js';
 import type { Attachment, Locale } from '../domain/types.js';
 import type { ServiceContext } from '../ports/context.js';
@@ -76,8 +77,8 @@ export type Next =
   | { to: 'step'; step: string; data?: FlowData; say?: Say[] }
   /** Stays on the step: asks again unless `quiet` (an album's later photos need no new prompt). */
   | { to: 'stay'; data?: FlowData; say?: Say[]; quiet?: boolean }
-  /** Ends the flow; `menu` shows the main menu with the last message. */
-  | { to: 'done'; say?: Say[]; menu?: boolean }
+  /** Ends the flow; `menu` shows the main menu with the last message; `ack` marks the person's message as taken. */
+  | { to: 'done'; say?: Say[]; menu?: boolean; ack?: AckMark }
   /** Starts a flow, at `step` when given (a button that opens a matter's detail), else at its first. */
   | { to: 'flow'; flow: string; step?: string; data?: FlowData; say?: Say[] };
 

@@ -28,6 +28,20 @@ export interface NoticeHint {
   matterId?: string;
 }
 
+/** How a person's message was taken: relayed to whoever it was for, or kept as an internal note. */
+export type AckMark = 'relayed' | 'noted';
+
+/**
+ * Answers the very request a person made, where they made it (a Slack slash command typed in a
+ * channel: an ephemeral reply there). `ref` is the adapter's own, handed over on the update
+ * (ChatUpdate.answerRef) and back unchanged; `locale` is for the adapter's own words (e.g. "sent
+ * to your DM instead"). A channel that cannot answer there any more sends it to the chat as usual.
+ */
+export interface AnswerTo {
+  ref: string;
+  locale: string;
+}
+
 export type OutboundMessage =
   | {
       kind: 'message';
@@ -46,11 +60,18 @@ export type OutboundMessage =
        * show its own words to match (Telegram: the command menu of a zh-TW reader's chat).
        */
       reader?: { locale: string; chosen?: boolean };
+      /** Said in answer to the request the turn came from: shown where the person made it, when the channel can. */
+      answerTo?: AnswerTo;
     }
   /** Changes a message the bot sent: new text, new buttons, or its buttons taken away. */
   | { kind: 'edit'; messageRef: string; text?: string; buttons?: ChatButton[][]; clearButtons?: boolean }
   /** Acknowledges a button press (stops the spinner); `text` shows as a short notice. */
-  | { kind: 'answer'; callbackRef: string; text?: string };
+  | { kind: 'answer'; callbackRef: string; text?: string; answerTo?: AnswerTo }
+  /**
+   * Marks the person's own message (`messageRef`, as the update named it) as taken: Slack reacts
+   * to it (✅ relayed, 🔒 a note). A channel without reactions draws nothing: the turn's words say it.
+   */
+  | { kind: 'ack'; messageRef: string; mark: AckMark };
 
 /** A message proper (not an edit or an answer to a press). */
 export type OutboundText = Extract<OutboundMessage, { kind: 'message' }>;

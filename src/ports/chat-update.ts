@@ -29,6 +29,11 @@ export interface ChatUpdate {
   /** The chat that message is in, when not `chatId` (a Slack channel's card answered in its thread). */
   replyToChat?: string;
   content: ChatContent;
+  /**
+   * The adapter's handle for answering this request where it was made (a Slack slash command typed
+   * in a channel). Opaque: the flows hand it back on what they say (OutboundMessage `answerTo`).
+   */
+  answerRef?: string;
   /** Its row in the inbox (set when it was admitted there): the turn marks it handled. */
   inboxId?: string;
 }

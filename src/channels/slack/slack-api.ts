@@ -189,9 +189,16 @@ export class SlackApi {
     await this.call('views.publish', () => this.client.views.publish({ user_id: user, view: view as never }));
   }
 
-  /** A small sign that a reply was taken (relayed or kept as a note); failures do not matter. */
+  /**
+   * A small sign that a person's message was taken (relayed, or kept as a note). A 429 waits like
+   * any call; Slack refusing it (already reacted, the message gone) does not matter.
+   */
   async react(channel: string, ts: string, name: string): Promise<void> {
-    await this.client.reactions.add({ channel, timestamp: ts, name }).catch(() => {});
+    try {
+      await this.call('reactions.add', () => this.client.reactions.add({ channel, timestamp: ts, name }), channel);
+    } catch (err) {
+      if (err instanceof RetryAfterError) throw err;
+    }
   }
 
   /** Answers a slash command or a button through its response_url (ephemeral by default). */
@@ -200,7 +207,9 @@ export class SlackApi {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, ...body }),
+      signal: AbortSignal.timeout(15_000),
     });
+    await res.arrayBuffer().catch(() => undefined);
     if (res.status === 429) throw new RetryAfterError(Number(res.headers.get('retry-after') ?? 1) * 1000, 'slack');
     if (!res.ok) throw new SlackApiError('response_url', `http_${res.status}`);
   }

@@ -2,7 +2,9 @@
 // button that opens a modal (typing in the DM works too). Slack has no reply keyboard: its labels
 // become buttons that send the label as text, and contact/location requests are left out (no such
 // thing in Slack). What /home says is published as the App Home.
-import type { ChatButton, ChatOutput, ChatTarget, ReplyKeyboard } from '../../ports/channel.js';
+import type { AckMark, ChatButton, ChatOutput, ChatTarget, ReplyKeyboard } from '../../ports/channel.js';
+import { isLocale } from '../../domain/language.js';
+import type { Locale } from '../../domain/types.js';
 import { translator } from '../../i18n/index.js';
 import { actionsBlock, escapeMrkdwn } from './blocks.js';
 import type { Block, SlackApi, View } from './slack-api.js';
@@ -20,6 +22,47 @@ export const messageRef = (channel: string, ts: string) => `${channel}:${ts}`;
 function splitRef(ref: string): { channel: string; ts: string } | null {
   const [channel, ts] = ref.split(':');
   return channel && ts ? { channel, ts } : null;
+}
+
+/** How a person's message was taken, as the reaction Slack shows on it. */
+export const ACK_REACTION: Record<AckMark, string> = { relayed: 'white_check_mark', noted: 'lock' };
+
+/**
+ * A response_url lives 30 minutes and takes 5 posts (Slack's rule); a minute is kept in hand
+ * for the queue. Past either, the answer goes to the DM.
+ */
+export const RESPONSE_URL_TTL_MS = 29 * 60_000;
+export const RESPONSE_URL_USES = 5;
+
+/** The handle a slash command (or a press on its answer) is answered through: when it came, and its response_url. */
+export const answerRefOf = (at: Date, responseUrl: string) => `${at.getTime()} ${responseUrl}`;
+
+export function readAnswerRef(ref: string): { at: number; url: string } | null {
+  const cut = ref.indexOf(' ');
+  const at = Number(ref.slice(0, cut));
+  const url = ref.slice(cut + 1);
+  return cut > 0 && Number.isFinite(at) && /^https?:\/\//.test(url) ? { at, url } : null;
+}
+
+/** What the free-text modal carries back: the channel it was opened from, the reader's language, whom it was opened for. */
+export interface ModalMeta {
+  c: string;
+  l: Locale;
+  u: string;
+}
+
+/** The modal's metadata as we wrote it, or null when it is not (tampered, stale, someone else's shape). */
+export function readModalMeta(raw: unknown): ModalMeta | null {
+  if (typeof raw !== 'string' || !raw || raw.length > 500) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const m = v as Partial<ModalMeta> | null;
+  if (!m || typeof m !== 'object' || typeof m.c !== 'string' || typeof m.u !== 'string' || !m.u || !isLocale(m.l)) return null;
+  return { c: m.c, l: m.l, u: m.u };
 }
 
 /** Rows of buttons as actions blocks; `prefix` keeps action ids unique within the message. */
@@ -47,12 +90,13 @@ export function outputBlocks(output: Extract<ChatOutput, { kind: 'message' }>): 
 }
 
 /** The modal a free-text step opens. */
-export function answerModal(locale: string, channel: string | undefined): View {
+export function answerModal(locale: Locale, channel: string | undefined, user: string): View {
   const tr = translator(locale);
+  const meta: ModalMeta = { c: channel ?? '', l: locale, u: user };
   return {
     type: 'modal',
     callback_id: FLOW_MODAL_CALLBACK,
-    private_metadata: JSON.stringify({ c: channel ?? '', l: locale }),
+    private_metadata: JSON.stringify(meta),
     title: { type: 'plain_text', text: tr('slack:flow.answer_title').slice(0, 24) },
     submit: { type: 'plain_text', text: tr('slack:modal.submit').slice(0, 24) },
     close: { type: 'plain_text', text: tr('slack:modal.cancel').slice(0, 24) },
@@ -81,6 +125,11 @@ export async function deliverOutput(api: SlackApi, target: ChatTarget, output: C
     case 'answer': {
       const at = splitRef(output.callbackRef);
       if (output.text) await api.ephemeral({ channel: at?.channel ?? output.callbackRef, user: target.userId, text: output.text });
+      return {};
+    }
+    case 'ack': {
+      const at = splitRef(output.messageRef);
+      if (at) await api.react(at.channel, at.ts, ACK_REACTION[output.mark]);
       return {};
     }
   }

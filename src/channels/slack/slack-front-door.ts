@@ -4,7 +4,7 @@
 // the flows and the notify worker say.
 import type { FileSource } from '../../ports/files.js';
 import { SlackFileFetcher } from './slack-files.js';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
 import type { Locale } from '../../domain/types.js';
 import type { Logger } from '../../logger.js';
@@ -43,6 +43,22 @@ export const SLACK_CLOCK_SKEW_SECONDS = 5 * 60;
 export function fromTheFuture(header: unknown, nowMs: number): boolean {
   const ts = Number(Array.isArray(header) ? header[0] : header);
   return Number.isFinite(ts) && ts - Math.floor(nowMs / 1000) > SLACK_CLOCK_SKEW_SECONDS;
+}
+
+/**
+ * Which response_url a slash command may be answered through: Slack's own (hooks.slack.com), or
+ * one on the host of another Web API root (a stand-in). Any other address is not posted to.
+ */
+export function respondableOn(apiUrl: string | undefined): (url: string) => boolean {
+  const origins = new Set(['https://hooks.slack.com']);
+  if (apiUrl) origins.add(new URL(apiUrl).origin);
+  return (url) => {
+    try {
+      return origins.has(new URL(url).origin);
+    } catch {
+      return false;
+    }
+  };
 }
 
 export class SlackConfigError extends Error {
@@ -101,7 +117,26 @@ export class SlackFrontDoor {
     };
     this.receiver =
       this.mode === 'http'
-        ? new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: this.path, processBeforeResponse: true, logger })
+        ? new HTTPReceiver({
+            signingSecret: settings.signingSecret,
+            endpoints: this.path,
+            processBeforeResponse: true,
+            logger,
+            // Bolt reads fields Slack always sends (an interaction's user, a view) before any listener:
+            // a signed request without them fails there with a TypeError. That is the request's
+            // fault, not ours: a warning and 400. Anything else keeps Bolt's answer (an error, 500).
+            processEventErrorHandler: async (args) => {
+              if (!(args.error instanceof TypeError) || args.response.headersSent) return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+              ctx.logger.warn({ channel: 'slack', err: { name: args.error.name } }, 'slack: a request lacking what Slack always sends was refused');
+              args.response.writeHead(400).end();
+              return true;
+            },
+            // A signed request no listener takes (a kind Slack does not send us) is someone else's doing: a warning, and 404.
+            unhandledRequestHandler: ({ response }) => {
+              ctx.logger.warn({ channel: 'slack' }, 'slack: a request was not answered within 3 s (of no kind we take, or the inbox too slow)');
+              if (!response.headersSent) response.writeHead(404).end();
+            },
+          })
         : null;
     const receiver = this.receiver ?? new SocketModeReceiver({ appToken: settings.appToken!, logger, installerOptions: { clientOptions } });
     this.app = new App({ token: settings.botToken, receiver, logger, clientOptions, deferInitialization: true });
@@ -114,6 +149,8 @@ export class SlackFrontDoor {
       openView: (triggerId, view) => this.api.openView(triggerId, view),
       now: () => ctx.now(),
       defaultLocale: deps.defaultLocale ?? 'zh-CN',
+      respondable: respondableOn(settings.apiUrl),
+      logger: ctx.logger.child({ channel: 'slack' }),
     });
   }
 

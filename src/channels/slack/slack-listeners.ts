@@ -4,9 +4,11 @@
 // the free-text modal: its trigger_id lapses after 3 seconds, too soon to wait for a queue.
 import type { App } from '@slack/bolt';
 import { cleanText } from '../../domain/clean-text.js';
+import { isLocale } from '../../domain/language.js';
 import type { Locale } from '../../domain/types.js';
+import type { Logger } from '../../logger.js';
 import { cleanChatUpdate, type ChatContent, type ChatUpdate } from '../../ports/chat-update.js';
-import { ANSWER_VALUE, answerModal, FLOW_MODAL_CALLBACK, HOME_CHAT, KEYBOARD_PREFIX, messageRef } from './slack-conversation.js';
+import { ANSWER_VALUE, answerModal, answerRefOf, FLOW_MODAL_CALLBACK, HOME_CHAT, KEYBOARD_PREFIX, messageRef, readModalMeta } from './slack-conversation.js';
 import { attachmentsOf, type SlackFileRef } from './slack-files.js';
 import type { View } from './slack-api.js';
 import { translator } from '../../i18n/index.js';
@@ -17,6 +19,9 @@ export interface ListenerDeps {
   openView(triggerId: string, view: View): Promise<void>;
   now(): Date;
   defaultLocale: Locale;
+  /** Whether a response_url may be posted to (Slack's own hooks host, or the stand-in's). */
+  respondable(url: string): boolean;
+  logger: Logger;
 }
 
 interface LooseMessage {
@@ -72,47 +77,86 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     if (body.type !== 'block_actions') return ack();
     const a = action as { action_id: string; action_ts?: string; block_id?: string; value?: string; selected_option?: { value: string } };
     const b = body as {
-      user: { id: string };
+      user?: { id?: string };
       trigger_id?: string;
       channel?: { id: string };
       message?: { ts: string; text?: string };
+      container?: { is_ephemeral?: boolean };
+      response_url?: string;
     };
+    const user = b.user?.id;
+    if (!user) {
+      deps.logger.warn({ kind: 'block_actions' }, 'slack: a press without a user; refused');
+      return ack();
+    }
     // Forgeable: the flows check every press again.
     const value = cleanText(a.value ?? a.selected_option?.value ?? '').text;
     const channel = b.channel?.id;
     if (value.startsWith(ANSWER_VALUE) && b.trigger_id) {
       await ack();
-      await deps.openView(b.trigger_id, answerModal(value.slice(ANSWER_VALUE.length + 1) || deps.defaultLocale, channel));
+      const asked = value.slice(ANSWER_VALUE.length + 1);
+      try {
+        await deps.openView(b.trigger_id, answerModal(isLocale(asked) ? asked : deps.defaultLocale, channel, user));
+      } catch (err) {
+        // The trigger lapsed (3 s) or Slack refused: the person presses again; nothing of ours is wrong.
+        deps.logger.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'slack: the answer modal could not be opened');
+      }
       return;
     }
-    const id = `${b.user.id}-${a.action_ts ?? b.trigger_id ?? deps.now().getTime()}`.replace(/[^\w.-]/g, '-');
+    const id = `${user}-${a.action_ts ?? b.trigger_id ?? deps.now().getTime()}`.replace(/[^\w.-]/g, '-').slice(0, 200);
     const where = channel && b.message?.ts ? messageRef(channel, b.message.ts) : undefined;
     // A matter card is redrawn from the store after every action: the flows do not edit it.
     const card = a.block_id?.startsWith('card_');
     const content: ChatContent = value.startsWith(KEYBOARD_PREFIX)
       ? { kind: 'text', text: value.slice(KEYBOARD_PREFIX.length) }
-      : { kind: 'callback', data: value, callbackRef: where ?? channel ?? b.user.id, ...(b.message?.text && !card ? { messageText: b.message.text } : {}) };
-    await admit([{ ...base(id, b.user.id), ...(where && !card ? { messageRef: where } : {}), content }], `slack:action:${id}`);
+      : { kind: 'callback', data: value, callbackRef: where ?? channel ?? user, ...(b.message?.text && !card ? { messageText: b.message.text } : {}) };
+    // A press on an answer shown only to this person (an ephemeral reply to /grid) is answered there too.
+    const answerRef = b.container?.is_ephemeral && b.response_url && deps.respondable(b.response_url) ? answerRefOf(deps.now(), b.response_url) : undefined;
+    await admit([{ ...base(id, user), ...(where && !card ? { messageRef: where } : {}), ...(answerRef ? { answerRef } : {}), content }], `slack:action:${id}`);
     await ack();
   });
 
-  app.view({ type: 'view_submission', callback_id: FLOW_MODAL_CALLBACK }, async ({ ack, body, view }) => {
-    const input = view.state.values.text ? (Object.values(view.state.values.text)[0] as { value?: string | null }) : undefined;
+  // Every modal submission is answered at once: our own modal is checked (its metadata is ours,
+  // echoed by Slack, so anything off means a forgery or a stale form) and anything else refused
+  // in the modal, never left to Bolt's 3-second timeout.
+  app.view({ type: 'view_submission', callback_id: /.*/ }, async ({ ack, body, view }) => {
+    const user = (body as { user?: { id?: string } }).user?.id;
+    const meta = readModalMeta(view.private_metadata);
+    const locale = meta?.l ?? deps.defaultLocale;
+    const refuse = async (why: string) => {
+      deps.logger.warn({ callbackId: String(view.callback_id ?? '').slice(0, 64), why }, 'slack: a modal submission was refused');
+      // An error must name one of the view's input blocks; a view with none is closed instead.
+      const block = Object.keys(view.state?.values ?? {})[0];
+      await ack(block ? { response_action: 'errors', errors: { [block]: translator(locale)('slack:refuse.stale_form') } } : { response_action: 'clear' });
+    };
+    if (view.callback_id !== FLOW_MODAL_CALLBACK) return refuse('unknown_view');
+    if (!user || !meta) return refuse('bad_metadata');
+    if (meta.u !== user) return refuse('other_user');
+    const values = view.state?.values?.text;
+    const input = values && typeof values === 'object' ? (Object.values(values)[0] as { value?: unknown } | undefined) : undefined;
     // Cleaned before the check: a field with nothing visible is as empty as a blank one.
-    const text = cleanText(input?.value ?? '').text;
+    const text = cleanText(typeof input?.value === 'string' ? input.value : '').text;
     if (!text.trim()) {
-      const locale = (JSON.parse(view.private_metadata || '{}') as { l?: string }).l ?? deps.defaultLocale;
       await ack({ response_action: 'errors', errors: { text: translator(locale)('slack:refuse.empty') } });
       return;
     }
-    await admit([{ ...base(`view-${view.id}`, body.user.id), content: { kind: 'text', text } }], `slack:view:${view.id}`);
+    const viewId = String(view.id ?? '').replace(/[^\w.-]/g, '-').slice(0, 64) || `${deps.now().getTime()}`;
+    await admit([{ ...base(`view-${viewId}`, user), content: { kind: 'text', text } }], `slack:view:${viewId}`);
     await ack();
   });
+  app.view({ type: 'view_closed', callback_id: /.*/ }, async ({ ack }) => ack());
+  // The app offers no shortcuts and no external selects: such a request is answered, and nothing follows.
+  app.shortcut(/.*/, async ({ ack }) => ack());
+  app.options(/.*/, async ({ ack }) => ack({ options: [] }));
 
   app.command('/grid', async ({ ack, command }) => {
     const [word = '', ...args] = (command.text ?? '').trim().split(/\s+/);
     const name = COMMAND_ALIASES[word.toLowerCase()] ?? word.toLowerCase();
-    await admit([{ ...base(`cmd-${command.trigger_id}`, command.user_id), content: { kind: 'command', command: name, args: args.join(' ') } }], `slack:command:${command.trigger_id}`);
+    // Typed in a channel: answered there, to this person only (response_url). In the DM, the DM is the answer's place.
+    const inChannel = Boolean(command.channel_id) && !command.channel_id.startsWith('D');
+    const answerRef = inChannel && command.response_url && deps.respondable(command.response_url) ? answerRefOf(deps.now(), command.response_url) : undefined;
+    const id = String(command.trigger_id ?? deps.now().getTime()).replace(/[^\w.-]/g, '-').slice(0, 200);
+    await admit([{ ...base(`cmd-${id}`, command.user_id), ...(answerRef ? { answerRef } : {}), content: { kind: 'command', command: name.slice(0, 64), args: args.join(' ') } }], `slack:command:${id}`);
     await ack();
   });
 }

@@ -236,6 +236,9 @@ export class TelegramChannel implements Channel {
           if (!isHarmlessBadRequest(err)) throw convertTelegramError(err);
         });
         return {};
+      case 'ack':
+        // Telegram's reactions have no ✅ or 🔒, and the turn's own words already say it was taken.
+        return {};
     }
   }
 

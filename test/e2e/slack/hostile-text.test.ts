@@ -116,8 +116,10 @@ describe.each(QUEUE_KINDS)('hostile text through Slack (queues on %s)', (queue) 
         const opened = () => api.called('views.open').filter((v) => v.args.view && JSON.stringify(v.args).includes('gl_flow'));
         const before = opened().length;
         await p.press('填写', WAIT);
-        // Presses of several villagers interleave: take the newest modal opened after this press.
-        const call = await waitFor(() => opened().slice(before).at(-1) ?? null, 'the answer modal', WAIT);
+        // Presses of several villagers interleave: take the newest modal opened for this villager after this press
+        // (a modal submitted by someone it was not opened for is refused).
+        const mine = (v: { args: Record<string, any> }) => String(v.args.view?.private_metadata ?? '').includes(`"u":"${p.userId}"`);
+        const call = await waitFor(() => opened().slice(before).filter(mine).at(-1) ?? null, 'the answer modal', WAIT);
         const res = await send(viewSubmission({ user: p.userId, view: call.args.view as Record<string, any>, values: { text: c.raw } }));
         if (c.outcome.kind === 'blank') {
           // Slack shows the error under the field; the modal stays open and nothing is queued.

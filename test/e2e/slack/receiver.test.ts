@@ -92,12 +92,15 @@ describe('the Slack receiver', () => {
     expect(cmd.status).toBe(200);
     expect(api.called('views.publish')).toHaveLength(0);
     expect(api.called('chat.postMessage')).toHaveLength(0);
-    // The work is done by the flows afterwards: App Home says how to link; the command, in the DM, greets a newcomer.
+    expect(api.called('response_url')).toHaveLength(0);
+    // The work is done by the flows afterwards: App Home says how to link; the command, typed in a
+    // channel, greets a newcomer there, to them alone.
     hold.release();
     const home = await h.waitCall('views.publish', (c) => c.args.user_id === 'U0SOMEONE');
     expect(JSON.stringify(home.args.view)).toContain('/grid link');
-    const answered = await h.waitCall('chat.postMessage', (c) => c.args.channel === 'U0SOMEONE');
+    const answered = await h.waitCall('response_url', (c) => c.args.url === `${api.url}/respond/1`);
     expect(String(answered.args.text)).toContain('先选一下语言');
+    expect(answered.args.response_type).toBe('ephemeral');
   });
 
   it('fails the job when a Web API call fails, and the queue retries it', async () => {

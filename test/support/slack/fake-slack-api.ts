@@ -1,5 +1,6 @@
 // A stand-in for Slack's Web API on loopback that records every call. Calls arrive form-encoded
-// (or JSON) with a Bearer token; Block Kit fields come back parsed. response_url posts land here too.
+// (or JSON) with a Bearer token; Block Kit fields come back parsed. response_url posts land here too
+// (method 'response_url', with Slack's 5-post limit and expiry); reactions.add refuses a repeat.
 // Files: shared files (putFile) answer files.info and download from url_private with the bot's
 // token; the external upload flow (files.getUploadURLExternal, the upload URL,
 // files.completeUploadExternal) keeps what was uploaded in `uploads`.
@@ -67,6 +68,7 @@ export class FakeSlackApi {
         const auth = req.headers.authorization;
         if (path.startsWith('/files-pri/') || path.startsWith('/upload/')) return api.fileRoute(path, auth ?? null, Buffer.concat(chunks), res);
         const raw = Buffer.concat(chunks).toString('utf8');
+        if (path.startsWith('/respond/')) return api.responseRoute(req, path, raw, res);
         const method = path.startsWith('/api/') ? path.slice(5) : path;
         const args = parseBody(req, raw);
         const call: SlackCall = { method, token: auth?.replace(/^Bearer\s+/, '') ?? null, args, at: Date.now() };
@@ -131,6 +133,12 @@ export class FakeSlackApi {
         if (files.some((f: { id: string }) => !this.uploads.has(f.id))) return { ok: false, error: 'file_upload_not_found' };
         return { ok: true, files: files.map((f: { id: string; title?: string }) => ({ id: f.id, title: f.title })) };
       }
+      case 'reactions.add': {
+        const key = `${args.channel}:${args.timestamp}:${args.name}`;
+        if (this.reactions.has(key)) return { ok: false, error: 'already_reacted' };
+        this.reactions.add(key);
+        return { ok: true };
+      }
       case 'conversations.open':
         return { ok: true, channel: { id: FakeSlackApi.dmOf(String(args.users)) } };
       default:
@@ -139,6 +147,42 @@ export class FakeSlackApi {
   }
 
   private readonly pendingUploads = new Map<string, string>();
+  private readonly reactions = new Set<string>();
+  /** Posts taken by each response_url (Slack takes 5 within 30 minutes of the command). */
+  private readonly responseUses = new Map<string, number>();
+  private readonly expiredUrls = new Set<string>();
+
+  /**
+   * A post to a response_url (`<url>/respond/…`), recorded as method 'response_url' with the
+   * url in `args.url`: the sixth post to one url, or one to a url marked expired, answers 404 as
+   * Slack does ('used_url', 'expired_url').
+   */
+  private responseRoute(req: IncomingMessage, path: string, raw: string, res: import('node:http').ServerResponse): void {
+    const url = `${this.url}${path}`;
+    let args: Record<string, any>;
+    try {
+      args = { ...parseBody(req, raw), url };
+    } catch {
+      args = { url, invalid: raw.slice(0, 200) };
+    }
+    const call: SlackCall = { method: 'response_url', token: req.headers.authorization ?? null, args, at: Date.now() };
+    this.calls.push(call);
+    const uses = (this.responseUses.get(url) ?? 0) + 1;
+    this.responseUses.set(url, uses);
+    const error = this.expiredUrls.has(url) ? 'expired_url' : uses > 5 ? 'used_url' : null;
+    call.result = error ? { ok: false, error } : { ok: true };
+    res.writeHead(error ? 404 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(call.result));
+  }
+
+  /** The response_url answers 'expired_url' from now on (Slack's 30 minutes have passed). */
+  expireResponseUrl(url: string): void {
+    this.expiredUrls.add(url);
+  }
+
+  /** The ephemeral answers that reached a response_url (the ones Slack took), in order. */
+  responses(url?: string): SlackCall[] {
+    return this.called('response_url').filter((c) => c.result?.ok && (url === undefined || c.args.url === url));
+  }
 
   /** url_private downloads (with the bot token) and the upload URLs. */
   private fileRoute(path: string, auth: string | null, body: Buffer, res: import('node:http').ServerResponse): void {
@@ -214,6 +258,9 @@ export class FakeSlackApi {
     this.downloadFaults = 0;
     this.limited.clear();
     this.failing.clear();
+    this.reactions.clear();
+    this.responseUses.clear();
+    this.expiredUrls.clear();
   }
 
   async stop(): Promise<void> {

@@ -72,7 +72,7 @@ export function interactionRequest(payload: Record<string, unknown>): SlackReque
 }
 
 /** A press on a button of a message the bot posted. */
-export function buttonPress(a: { user: string; channel: string; messageTs: string; value: string; actionId?: string; blockId?: string; responseUrl?: string; messageText?: string }): SlackRequest & { triggerId: string } {
+export function buttonPress(a: { user: string; channel: string; messageTs: string; value: string; actionId?: string; blockId?: string; responseUrl?: string; messageText?: string; ephemeral?: boolean }): SlackRequest & { triggerId: string } {
   const triggerId = `${Date.now()}.${randomBytes(4).toString('hex')}`;
   return {
     triggerId,
@@ -82,9 +82,10 @@ export function buttonPress(a: { user: string; channel: string; messageTs: strin
       user: { id: a.user, team_id: BOT.team_id },
       api_app_id: 'A0GRID01',
       trigger_id: triggerId,
-      container: { type: 'message', message_ts: a.messageTs, channel_id: a.channel },
+      // An ephemeral message (an answer to /grid in a channel) comes back without the message itself.
+      container: { type: 'message', message_ts: a.messageTs, channel_id: a.channel, ...(a.ephemeral ? { is_ephemeral: true } : {}) },
       channel: { id: a.channel },
-      message: { ts: a.messageTs, text: a.messageText ?? '', type: 'message' },
+      ...(a.ephemeral ? {} : { message: { ts: a.messageTs, text: a.messageText ?? '', type: 'message' } }),
       response_url: a.responseUrl ?? 'http://127.0.0.1:1/none',
       actions: [{ type: 'button', action_id: a.actionId ?? 'mx_btn', block_id: a.blockId ?? 'b', value: a.value, action_ts: `${Date.now() / 1000}${++n}` }],
     }),

@@ -93,6 +93,32 @@ export class SlackPerson {
     await this.h.send(slashCommand({ user: this.userId, channel: this.dm, text, responseUrl: `${this.h.api.url}/respond/${this.userId}-${++this.responses}` }));
   }
 
+  /**
+   * `/grid <text>` typed in a channel (not the DM): returns its response_url, where Slack shows
+   * the answers to this person alone (FakeSlackApi.responses).
+   */
+  async commandIn(channel: string, text: string): Promise<string> {
+    const url = `${this.h.api.url}/respond/${this.userId}-${channel}-${++this.responses}`;
+    await this.h.send(slashCommand({ user: this.userId, channel, text, responseUrl: url }));
+    return url;
+  }
+
+  /** The ephemeral answers shown through one response_url, as their text. */
+  answersAt(url: string): string[] {
+    return this.h.api.responses(url).map((c) => String(c.args.text ?? ''));
+  }
+
+  /** Waits for an ephemeral answer through `url` whose text matches. */
+  async waitForAnswer(url: string, pattern: string | RegExp, timeoutMs = 15_000): Promise<{ text: string; buttons: SlackMessage['buttons'] }> {
+    const test = (t: string) => (typeof pattern === 'string' ? t.includes(pattern) : pattern.test(t));
+    const call = await waitFor(
+      () => this.h.api.responses(url).find((c) => test(String(c.args.text ?? ''))) ?? null,
+      `an ephemeral answer matching ${pattern} (saw: ${this.answersAt(url).join(' | ') || 'nothing'})`,
+      timeoutMs,
+    );
+    return { text: String(call.args.text ?? ''), buttons: buttonsOf(call.args.blocks) };
+  }
+
   /** Presses the newest button whose label matches, waiting for it to arrive (a card's thread included). */
   async press(label: string | RegExp, timeoutMs = 15_000): Promise<SlackMessage> {
     const matches = (l: string) => (typeof label === 'string' ? l === label : label.test(l));
