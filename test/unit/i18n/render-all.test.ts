@@ -68,7 +68,7 @@ const ONE_TERM: Record<string, Array<[RegExp, string]>> = {
   'zh-CN': [
     [/结案/, '办结, not 结案'],
     [/关联/, '绑定 an account'],
-    [/的统计数据/, 'chat: 统计数据, not 数字'],
+    [/的数字/, 'chat: 统计数据, not 数字'],
   ],
 };
 const DOUBLED_HAN = /(\p{Script=Han}{3,})\1/u;
