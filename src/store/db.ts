@@ -90,6 +90,20 @@ function connectError(url: string, err: unknown): Error {
   return new StoreUnreachableError(redactUrl(url), err);
 }
 
+/**
+ * How a pool gets its connections back after the database went away. postgres-js waits before
+ * each new connection by a backoff it counts across the whole pool and resets only on a success
+ * (3^n/100 s, up to 20 s): every connection of a busy pool failing while Postgres restarted pushed
+ * the wait to 10–20 s, paid again by each connection, so the service answered 503 for ~50 s after
+ * Postgres was back. Here a connection is tried again within half a second, and one that hangs
+ * (a host gone from the network) is given up after CONNECT_TIMEOUT_S.
+ */
+export const CONNECT_TIMEOUT_S = 5;
+export const RECONNECT = {
+  connect_timeout: CONNECT_TIMEOUT_S,
+  backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5) * (0.5 + Math.random() / 2),
+} as const;
+
 /** Opens the store and applies the committed migrations. */
 export async function openStore(target: StoreTarget, opts: { migrate?: boolean } = {}): Promise<Store> {
   const migrate = opts.migrate ?? true;
@@ -104,7 +118,7 @@ export async function openStore(target: StoreTarget, opts: { migrate?: boolean }
   const client = postgres(target.url, {
     max: target.poolSize ?? 10,
     onnotice: () => {},
-    connect_timeout: 10,
+    ...RECONNECT,
   });
   try {
     await client`select 1`;
@@ -137,7 +151,7 @@ export async function withStartLock<T>(store: Pick<Store, 'kind' | 'url'>, key: 
 }
 
 async function holdingLock<T>(url: string, key: number, fn: () => Promise<T>): Promise<T> {
-  const lock = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  const lock = postgres(url, { max: 1, onnotice: () => {}, ...RECONNECT });
   try {
     await lock`select pg_advisory_lock(${key})`;
     return await fn();
