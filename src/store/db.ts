@@ -39,6 +39,12 @@ export interface Store {
   pglite: PGlite | null;
   /** The Postgres URL, when the store is Postgres. */
   url: string | null;
+  /**
+   * Calls `onNotice` for each NOTIFY on `channel`, and `onListening` each time the listen starts
+   * or starts again after a lost connection (notices sent meanwhile are lost: look again then).
+   * Resolves to a function that stops listening.
+   */
+  listen(channel: string, onNotice: (payload: string) => void, onListening?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -113,7 +119,13 @@ export async function openStore(target: StoreTarget, opts: { migrate?: boolean }
     await pglite.waitReady;
     const db = drizzlePglite({ client: pglite, schema }) as unknown as Db;
     if (migrate) await migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
-    return { kind: 'pglite', db, pglite, url: null, close: () => pglite.close() };
+    const listen: Store['listen'] = async (channel, onNotice, onListening) => {
+      const stop = await pglite.listen(channel, onNotice);
+      // One process, one instance: no connection to lose.
+      onListening?.();
+      return () => stop();
+    };
+    return { kind: 'pglite', db, pglite, url: null, listen, close: () => pglite.close() };
   }
   const client = postgres(target.url, {
     max: target.poolSize ?? 10,
@@ -133,7 +145,12 @@ export async function openStore(target: StoreTarget, opts: { migrate?: boolean }
     await client.end({ timeout: 1 }).catch(() => {});
     throw err;
   }
-  return { kind: 'postgres', db, pglite: null, url: target.url, close: () => client.end({ timeout: 5 }) };
+  const listen: Store['listen'] = async (channel, onNotice, onListening) => {
+    // postgres-js keeps a connection of its own for it and listens again after losing it.
+    const { unlisten } = await client.listen(channel, onNotice, onListening);
+    return unlisten;
+  };
+  return { kind: 'postgres', db, pglite: null, url: target.url, listen, close: () => client.end({ timeout: 5 }) };
 }
 
 /** Advisory lock keys: one per kind of start-up work, per database. */
