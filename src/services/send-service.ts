@@ -18,7 +18,7 @@ import { markUnreachable } from '../store/repositories/registration-repository.j
 import { errorSummary, isConnectionError } from '../util/error-summary.js';
 import type { ServiceContext } from '../ports/context.js';
 import { renderDelivery } from './notify-service.js';
-import { leaseExpiredBefore, recordSent } from './send-lease.js';
+import { BOOKKEEPING_WAIT_MS, leaseExpiredBefore, recordSent } from './send-lease.js';
 import { checkWaitingReceipt } from './waiting-receipt.js';
 import { reachOrder } from '../domain/reach.js';
 
@@ -212,6 +212,3 @@ async function linkSent(ctx: ServiceContext, delivery: DeliveryRow, platform: Pl
     ctx.logger.warn({ deliveryId: delivery.id, err: errorSummary(err) }, 'sent, but its card could not be linked to its matter');
   }
 }
-
-/** How long the bookkeeping after a send waits for a database that went away. */
-export const BOOKKEEPING_WAIT_MS = 10_000;
