@@ -3,9 +3,9 @@
 // it claims the head (a lease, SEND_LEASE_MS) just before sending and records it just after, so a
 // message goes twice only when a process died between the two. Once the platform has accepted a
 // message, 'sent' is recorded first, in a statement of its own; what is written after it (which
-// card is about which matter) may fail without making the message sendable again. A later message never overtakes an
-// earlier one: while the head is being sent, or waits out a 429, the job stops and leaves the
-// queue to the job that holds the head.
+// card is about which matter) may fail without making the message sendable again. A later
+// message never overtakes an earlier one: while the head is being sent, or waits out a 429, the
+// job stops and leaves the queue to the job that holds the head.
 import { RecipientUnreachableError, RetryAfterError, type Channel, type ChatTarget, type OutboundMessage } from '../ports/channel.js';
 import type { Platform } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
