@@ -5,14 +5,12 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { importRoster, loadRosterFile } from '../roster/import-roster.js';
-import { scheduleDailyJobs } from '../queue/daily-schedule.js';
-import { sweepSlots } from '../services/daily-alerts.js';
-import { zonesInUse } from '../store/repositories/alert-repository.js';
 import { allNodes } from '../store/repositories/grid-repository.js';
 import { createAppServer, type HttpServer } from './http.js';
 import { withStartLock } from '../store/db.js';
 import { lockDataFolder, removeServiceAddress, writeServiceAddress } from './data-lock.js';
 import { installProcessGuards } from './process-guard.js';
+import { planDailyJobs, watchRoster, type RosterWatch } from './roster-watch.js';
 import { createRuntime, runtimeOptionsFromConfig, type Runtime, type RuntimeOptions } from './runtime.js';
 import { randomBytes } from 'node:crypto';
 
@@ -36,6 +34,7 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
   const releaseLock = config.store.kind === 'pglite' ? lockDataFolder(config.dataDir) : () => {};
   let runtime: Runtime | null = null;
   let http: HttpServer | null = null;
+  let rosterWatch: RosterWatch | null = null;
   try {
     runtime = await createRuntime({ ...runtimeOptionsFromConfig(config, logger), ...overrides });
     const store = runtime.store;
@@ -51,7 +50,9 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     await runtime.slack?.start();
     runtime.startWorkers({ concurrency: config.workerConcurrency });
     // The morning digest: one cron per zone of the tree; the evening sweep at each node's dispute cut-off.
-    if (runtime.queues) await scheduleDailyJobs(runtime.queues, await zonesInUse(runtime.store.db), undefined, await sweepSlots(runtime.store.db));
+    await planDailyJobs(runtime);
+    // Planned again, with the caches dropped, whenever a roster is imported while this runs.
+    rosterWatch = await watchRoster(runtime, logger);
     const adminToken = randomBytes(24).toString('hex');
     http = createAppServer({ runtime, logger, adminToken });
     await http.listen({ host: config.http.host, port: config.http.port });
@@ -66,6 +67,7 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     logger.info({ url, store: runtime.store.kind, queue: runtime.queues?.target.kind }, 'gridline is running');
     const rt = runtime;
     const server = http;
+    const watch = rosterWatch;
     let stopping: Promise<void> | null = null;
     return {
       runtime: rt,
@@ -75,6 +77,7 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
         (stopping ??= (async () => {
           if (config.store.kind === 'pglite') removeServiceAddress(config.dataDir);
           await rt.telegram?.stop();
+          await watch?.stop();
           await server.close();
           await rt.close();
           releaseLock();
@@ -82,6 +85,7 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     };
   } catch (err) {
     // A failed start leaves nothing open (no listener, no connection), so the process can exit.
+    await rosterWatch?.stop().catch(() => {});
     await http?.close().catch(() => {});
     await runtime?.close().catch(() => {});
     releaseLock();

@@ -95,7 +95,9 @@ export interface ChatTarget {
 
 /**
  * An outbound channel. `deliver` throws RetryAfterError before anything was sent when the platform
- * asks us to wait, and RecipientUnreachableError when the person blocked the bot.
+ * asks us to wait, and RecipientUnreachableError when the person blocked the bot. Once the platform
+ * has accepted the message it does not throw (its caller would send it again): what it keeps after
+ * that is best effort.
  */
 export interface Channel {
   readonly name: Platform | 'console';

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { JOB_NAMES, type JobHandlers, type JobMap, type JobMeta, type JobName, type JobOutcome } from '../ports/jobs.js';
 import { pgliteBackendConnection } from './pglite-pool.js';
 import { redactUrl } from '../util/redact-url.js';
-import { withStartLock } from '../store/db.js';
+import { CONNECT_TIMEOUT_S, withStartLock } from '../store/db.js';
 
 export type QueueTarget =
   | { kind: 'redis'; url: string; prefix?: string }
@@ -82,7 +82,7 @@ export class QueueSystem {
       // would hold dozens of connections). BullMQ pins search_path and migrates only on pools it
       // builds itself, so this one does both; its migrations run under our migrations' advisory
       // lock, so processes started at once on an empty database take turns.
-      const pool = new pg.Pool({ connectionString: target.url, max: JOB_NAMES.length + 12, options: `-c search_path=${DEFAULT_SCHEMA},public` });
+      const pool = new pg.Pool({ connectionString: target.url, max: JOB_NAMES.length + 12, connectionTimeoutMillis: CONNECT_TIMEOUT_S * 1000, options: `-c search_path=${DEFAULT_SCHEMA},public` });
       pool.on('error', (err) => logger.warn({ err: { message: err.message } }, 'queue database connection error'));
       // BullMQ adds an error listener to the pool for each queue and each worker built on it: one
       // queue and one worker a job name, and ours. More than that would be a leak worth the warning.

@@ -87,6 +87,8 @@ export async function importRoster(db: Db, roster: Roster, opts: ImportOptions =
       if (roster.matter_defaults) await syncMatterDefaults(tx, roster.matter_defaults, summary);
       summary.changed = SUMMARY_KINDS.some((k) => summary.counts[k].created + summary.counts[k].updated + summary.counts[k].removed > 0);
       if (dryRun) throw new DryRunRollback(summary);
+      // A service running on this database reloads its cut-offs, sweep times and limits at once.
+      if (summary.changed) await repo.announceRosterChange(tx, new Date());
       return summary;
     });
   } catch (err) {

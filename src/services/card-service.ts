@@ -12,6 +12,8 @@ import { findPerson, titleOf } from '../store/repositories/people-repository.js'
 import { cardsOfMatter, dropCard, insertSlackCard, latestCard, touchCard, type NewSlackCard, type SlackCardRow } from '../store/repositories/slack-card-repository.js';
 import { relationsOf } from './matter-actions.js';
 import { cardFacts } from './matter-defaults.js';
+import { BOOKKEEPING_WAIT_MS, recordSent } from './send-lease.js';
+import { errorSummary, isConnectionError } from '../util/error-summary.js';
 
 export type { NewSlackCard as NewCard, SlackCardRow as PostedCard };
 
@@ -107,7 +109,7 @@ function channelCard(model: CardModel): CardModel {
 
 /** The cards of one service context: their content, and where they were posted. */
 export class CardService {
-  constructor(private readonly ctx: Pick<ServiceContext, 'db'>) {}
+  constructor(private readonly ctx: Pick<ServiceContext, 'db'> & Partial<Pick<ServiceContext, 'logger'>>) {}
 
   /** What the card shows to `viewerId` (null: a channel); null when the matter is gone. */
   model(matterId: string, viewerId: string | null): Promise<CardModel | null> {
@@ -119,8 +121,18 @@ export class CardService {
     return (await findPerson(this.ctx.db, personId))?.timezone ?? null;
   }
 
-  record(card: NewSlackCard): Promise<SlackCardRow> {
-    return insertSlackCard(this.ctx.db, card);
+  /**
+   * Keeps a card just posted. Slack has the message already: a database away is waited for a
+   * short while and then the card is left unkept (logged; it is not redrawn in place), never an
+   * error that would have the notice sent again.
+   */
+  async record(card: NewSlackCard): Promise<SlackCardRow | null> {
+    try {
+      return await recordSent(() => insertSlackCard(this.ctx.db, card), isConnectionError, BOOKKEEPING_WAIT_MS);
+    } catch (err) {
+      this.ctx.logger?.warn({ matterId: card.matterId, err: errorSummary(err) }, 'card posted, but it could not be kept');
+      return null;
+    }
   }
 
   postedFor(matterId: string): Promise<SlackCardRow[]> {

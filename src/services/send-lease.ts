@@ -11,11 +11,14 @@ export function leaseExpiredBefore(now: Date, leaseMs: number | undefined): Date
   return new Date(now.getTime() - (leaseMs ?? SEND_LEASE_MS));
 }
 
+/** How long the bookkeeping after a send (which card is about which matter) waits for a database that went away. */
+export const BOOKKEEPING_WAIT_MS = 10_000;
+
 /**
  * Records what was just sent. The platform has the message: if the database is away this waits
  * for it (up to `forMs`) rather than failing the job, whose retry would send the message again.
  */
-export async function recordSent(record: () => Promise<void>, isTransient: (err: unknown) => boolean, forMs = 120_000): Promise<void> {
+export async function recordSent<T>(record: () => Promise<T>, isTransient: (err: unknown) => boolean, forMs = 120_000): Promise<T> {
   const until = Date.now() + forMs;
   for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
     try {

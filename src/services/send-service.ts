@@ -1,22 +1,24 @@
 // The one way out. Every message to send (a notification, a conversation's output) waits in its
 // recipient's queue (deliveries.recipient) and one `send` job drains that queue in written order:
 // it claims the head (a lease, SEND_LEASE_MS) just before sending and records it just after, so a
-// message goes twice only when a process died between the two. A later message never overtakes an
-// earlier one: while the head is being sent, or waits out a 429, the job stops and leaves the
-// queue to the job that holds the head.
+// message goes twice only when a process died between the two. Once the platform has accepted a
+// message, 'sent' is recorded first, in a statement of its own; what is written after it (which
+// card is about which matter) may fail without making the message sendable again. A later
+// message never overtakes an earlier one: while the head is being sent, or waits out a 429, the
+// job stops and leaves the queue to the job that holds the head.
 import { RecipientUnreachableError, RetryAfterError, type Channel, type ChatTarget, type OutboundMessage } from '../ports/channel.js';
 import type { Platform } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
 import type { JobOutcome } from '../ports/jobs.js';
-import { claimDelivery, finishDeliveries, queueHead, releaseDelivery, type DeliveryRow } from '../store/repositories/delivery-repository.js';
+import { claimDelivery, failClaimedDelivery, finishDeliveries, queueHead, releaseDelivery, type DeliveryRow } from '../store/repositories/delivery-repository.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { findMatter } from '../store/repositories/matter-repository.js';
 import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
 import { markUnreachable } from '../store/repositories/registration-repository.js';
-import { isConnectionError } from '../util/error-summary.js';
+import { errorSummary, isConnectionError } from '../util/error-summary.js';
 import type { ServiceContext } from '../ports/context.js';
 import { renderDelivery } from './notify-service.js';
-import { leaseExpiredBefore, recordSent } from './send-lease.js';
+import { BOOKKEEPING_WAIT_MS, leaseExpiredBefore, recordSent } from './send-lease.js';
 import { checkWaitingReceipt } from './waiting-receipt.js';
 import { reachOrder } from '../domain/reach.js';
 
@@ -52,11 +54,8 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
     const now = ctx.now();
     const head = await queueHead(ctx.db, recipient, new Date(Math.max(now.getTime(), at)));
     if (!head) return { outcome: Object.keys(counts).length ? 'done' : 'nothing_due', ...counts };
-    // A waiting receipt put back after a restart: taken back if routing answered meanwhile.
-    if ((await checkWaitingReceipt(ctx, head)) === 'superseded') {
-      count('superseded');
-      continue;
-    }
+    // A waiting receipt put back early (a restart) waits out its wait for routing.
+    await checkWaitingReceipt(ctx, head);
     const row = await claimDelivery(ctx.db, head.id, attempt.claimer, now, leaseExpiredBefore(now, ctx.sendLeaseMs));
     // Another job sends it or waits to: that job goes on with the queue.
     if (!row) return { outcome: 'queue_busy', ...counts };
@@ -64,16 +63,17 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
       count(row.output ? await sendOutput(ctx, opts, row, refused) : row.personId ? await sendToPerson(ctx, opts, row) : await sendToGroup(ctx, opts, row));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      // Given back only while still ours and unsent: a row recorded as sent stays sent.
       if (err instanceof RetryAfterError) {
-        await releaseDelivery(ctx.db, row.id, message, new Date(ctx.now().getTime() + err.retryAfterMs));
+        await releaseDelivery(ctx.db, row.id, attempt.claimer, message, new Date(ctx.now().getTime() + err.retryAfterMs));
         throw err;
       }
       if (!attempt.final) {
-        await releaseDelivery(ctx.db, row.id, message);
+        await releaseDelivery(ctx.db, row.id, attempt.claimer, message);
         throw err;
       }
       // Given up: the rest of the queue is not held back by it.
-      await finishDeliveries(ctx.db, [row.id], { status: 'failed', error: message.slice(0, 500) });
+      await failClaimedDelivery(ctx.db, row.id, attempt.claimer, message);
       ctx.logger.warn({ deliveryId: row.id, output: Boolean(row.output), err: { name: (err as Error).name } }, 'message given up after its last attempt');
       count('failed');
     }
@@ -202,8 +202,18 @@ async function sendToGroup(ctx: ServiceContext, opts: SendOptions, delivery: Del
   return 'sent';
 }
 
-/** Remembers which matter a sent card is about: a reply-to on it in the chat answers that matter. */
+/**
+ * Remembers which matter a sent card is about: a reply-to on it in the chat answers that matter.
+ * Written after the message is recorded as sent: a database away is waited for a short while
+ * (BOOKKEEPING_WAIT_MS), and then the link is given up (logged; a reply-to on that card is not
+ * tied to the matter) rather than failing the job, whose retry must not send it again.
+ */
 async function linkSent(ctx: ServiceContext, delivery: DeliveryRow, platform: Platform, chatId: string, messageRef: string | undefined): Promise<void> {
   if (!messageRef || !delivery.matterId) return;
-  await linkMessages(ctx.db, [{ platform, chatId, messageRef, matterId: delivery.matterId, personId: delivery.personId, kind: 'card', deliveryId: delivery.id }]);
+  const link = { platform, chatId, messageRef, matterId: delivery.matterId, personId: delivery.personId, kind: 'card' as const, deliveryId: delivery.id };
+  try {
+    await recordSent(() => linkMessages(ctx.db, [link]), isConnectionError, BOOKKEEPING_WAIT_MS);
+  } catch (err) {
+    ctx.logger.warn({ deliveryId: delivery.id, err: errorSummary(err) }, 'sent, but its card could not be linked to its matter');
+  }
 }

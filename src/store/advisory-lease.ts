@@ -2,6 +2,7 @@
 // connection lives, so a process that dies (or loses the database) frees it at once. It has the
 // shape of the channels' Lease without importing it: the store depends on no channel code.
 import postgres from 'postgres';
+import { RECONNECT } from './db.js';
 
 export class AdvisoryLease {
   private sql: postgres.Sql | null = null;
@@ -13,7 +14,7 @@ export class AdvisoryLease {
   ) {}
 
   async acquire(): Promise<boolean> {
-    this.sql ??= postgres(this.url, { max: 1, onnotice: () => {}, connect_timeout: 10, idle_timeout: 0 });
+    this.sql ??= postgres(this.url, { max: 1, onnotice: () => {}, ...RECONNECT, idle_timeout: 0 });
     try {
       const [row] = await this.sql<Array<{ held: boolean }>>`select pg_try_advisory_lock(hashtext(${this.name})) as held`;
       return Boolean(row?.held);

@@ -39,6 +39,12 @@ export interface Store {
   pglite: PGlite | null;
   /** The Postgres URL, when the store is Postgres. */
   url: string | null;
+  /**
+   * Calls `onNotice` for each NOTIFY on `channel`, and `onListening` each time the listen starts
+   * or starts again after a lost connection (notices sent meanwhile are lost: look again then).
+   * Resolves to a function that stops listening.
+   */
+  listen(channel: string, onNotice: (payload: string) => void, onListening?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -90,6 +96,20 @@ function connectError(url: string, err: unknown): Error {
   return new StoreUnreachableError(redactUrl(url), err);
 }
 
+/**
+ * How a pool gets its connections back after the database went away. postgres-js waits before
+ * each new connection by a backoff it counts across the whole pool and resets only on a success
+ * (3^n/100 s, up to 20 s): every connection of a busy pool failing while Postgres restarted pushed
+ * the wait to 10–20 s, paid again by each connection, so the service answered 503 for ~50 s after
+ * Postgres was back. Here a connection is tried again within half a second, and one that hangs
+ * (a host gone from the network) is given up after CONNECT_TIMEOUT_S.
+ */
+export const CONNECT_TIMEOUT_S = 5;
+export const RECONNECT = {
+  connect_timeout: CONNECT_TIMEOUT_S,
+  backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5) * (0.5 + Math.random() / 2),
+} as const;
+
 /** Opens the store and applies the committed migrations. */
 export async function openStore(target: StoreTarget, opts: { migrate?: boolean } = {}): Promise<Store> {
   const migrate = opts.migrate ?? true;
@@ -99,12 +119,18 @@ export async function openStore(target: StoreTarget, opts: { migrate?: boolean }
     await pglite.waitReady;
     const db = drizzlePglite({ client: pglite, schema }) as unknown as Db;
     if (migrate) await migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
-    return { kind: 'pglite', db, pglite, url: null, close: () => pglite.close() };
+    const listen: Store['listen'] = async (channel, onNotice, onListening) => {
+      const stop = await pglite.listen(channel, onNotice);
+      // One process, one instance: no connection to lose.
+      onListening?.();
+      return () => stop();
+    };
+    return { kind: 'pglite', db, pglite, url: null, listen, close: () => pglite.close() };
   }
   const client = postgres(target.url, {
     max: target.poolSize ?? 10,
     onnotice: () => {},
-    connect_timeout: 10,
+    ...RECONNECT,
   });
   try {
     await client`select 1`;
@@ -119,7 +145,12 @@ export async function openStore(target: StoreTarget, opts: { migrate?: boolean }
     await client.end({ timeout: 1 }).catch(() => {});
     throw err;
   }
-  return { kind: 'postgres', db, pglite: null, url: target.url, close: () => client.end({ timeout: 5 }) };
+  const listen: Store['listen'] = async (channel, onNotice, onListening) => {
+    // postgres-js keeps a connection of its own for it and listens again after losing it.
+    const { unlisten } = await client.listen(channel, onNotice, onListening);
+    return unlisten;
+  };
+  return { kind: 'postgres', db, pglite: null, url: target.url, listen, close: () => client.end({ timeout: 5 }) };
 }
 
 /** Advisory lock keys: one per kind of start-up work, per database. */
@@ -137,7 +168,7 @@ export async function withStartLock<T>(store: Pick<Store, 'kind' | 'url'>, key: 
 }
 
 async function holdingLock<T>(url: string, key: number, fn: () => Promise<T>): Promise<T> {
-  const lock = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  const lock = postgres(url, { max: 1, onnotice: () => {}, ...RECONNECT });
   try {
     await lock`select pg_advisory_lock(${key})`;
     return await fn();

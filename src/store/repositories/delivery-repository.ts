@@ -67,13 +67,14 @@ export async function findDelivery(db: Executor, id: string): Promise<DeliveryRo
 
 /**
  * The first row of a recipient's queue not yet done (pending or being sent), in written order. A
- * row set for later (`dueAt`) is not in the queue until `now` reaches it.
+ * row set for later (`dueAt`) is not in the queue until `now` reaches it, unless a sender has
+ * claimed it already: what was written after it waits for it.
  */
 export async function queueHead(db: Executor, recipient: string, now: Date): Promise<DeliveryRow | undefined> {
   const [row] = await db
     .select()
     .from(deliveries)
-    .where(and(eq(deliveries.recipient, recipient), inArray(deliveries.status, ['pending', 'sending']), or(isNull(deliveries.dueAt), lte(deliveries.dueAt, now))))
+    .where(and(eq(deliveries.recipient, recipient), or(eq(deliveries.status, 'sending'), and(eq(deliveries.status, 'pending'), or(isNull(deliveries.dueAt), lte(deliveries.dueAt, now))))))
     .orderBy(asc(deliveries.seq))
     .limit(1);
   return row;
@@ -117,9 +118,12 @@ export async function finishDeliveries(
 /**
  * Gives a claimed row back after a failed attempt. With `retryAt` (the platform asked us to wait)
  * the claimer stays named: that job takes it again when its wait is over; others wait until then.
+ * Only a row still being sent under this claimer's claim is given back: one recorded as sent (the
+ * platform has it) or taken over by another job after the lease ran out stays as it is. Returns
+ * whether it was given back.
  */
-export async function releaseDelivery(db: Executor, id: string, error: string, retryAt: Date | null = null): Promise<void> {
-  await db
+export async function releaseDelivery(db: Executor, id: string, claimer: string, error: string, retryAt: Date | null = null): Promise<boolean> {
+  const rows = await db
     .update(deliveries)
     .set({
       status: 'pending',
@@ -129,18 +133,34 @@ export async function releaseDelivery(db: Executor, id: string, error: string, r
       attempts: sql`${deliveries.attempts} + 1`,
       error: error.slice(0, 500),
     })
-    .where(eq(deliveries.id, id));
+    .where(and(eq(deliveries.id, id), eq(deliveries.status, 'sending'), eq(deliveries.claimedBy, claimer)))
+    .returning({ id: deliveries.id });
+  return rows.length > 0;
+}
+
+/** Gives a claimed row up after its last attempt: only while still being sent under this claim (a row recorded as sent stays sent). */
+export async function failClaimedDelivery(db: Executor, id: string, claimer: string, error: string): Promise<boolean> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: 'failed', error: error.slice(0, 500), retryAt: null, attempts: sql`${deliveries.attempts} + 1` })
+    .where(and(eq(deliveries.id, id), eq(deliveries.status, 'sending'), eq(deliveries.claimedBy, claimer)))
+    .returning({ id: deliveries.id });
+  return rows.length > 0;
 }
 
 /**
  * Takes back a matter's receipt that is still waiting to be sent (status 'superseded'): the
- * caller sends a fuller one instead. Returns false when it went out or is going out already.
+ * caller sends a fuller one instead. Returns false when it went out or is going out already
+ * (claimed by a sender, even one whose lease ran out, or given back after a failed attempt: it
+ * may have reached the platform, and is sent again rather than withdrawn). This and the sender's
+ * claim (claimDelivery) are each one statement on the same row, so exactly one of them wins: a
+ * receipt is either taken back before any sender touched it, or it is sent.
  */
 export async function supersedeWaiting(db: Executor, matterId: string, template: string): Promise<boolean> {
   const rows = await db
     .update(deliveries)
     .set({ status: 'superseded' })
-    .where(and(eq(deliveries.matterId, matterId), eq(deliveries.template, template), eq(deliveries.status, 'pending')))
+    .where(and(eq(deliveries.matterId, matterId), eq(deliveries.template, template), eq(deliveries.status, 'pending'), eq(deliveries.attempts, 0)))
     .returning({ id: deliveries.id });
   return rows.length > 0;
 }
@@ -180,24 +200,4 @@ export async function chatOutputsOf(db: Executor, eventId: string): Promise<Deli
 export async function deliveriesByIds(db: Executor, ids: string[]): Promise<DeliveryRow[]> {
   if (!ids.length) return [];
   return db.select().from(deliveries).where(inArray(deliveries.id, ids));
-}
-
-/** True when the person was already given one of these notices about the matter (written, whatever its state). */
-export async function hasNoticeOf(db: Executor, matterId: string, personId: string, templates: readonly string[]): Promise<boolean> {
-  const [row] = await db
-    .select({ id: deliveries.id })
-    .from(deliveries)
-    .where(and(eq(deliveries.matterId, matterId), eq(deliveries.personId, personId), inArray(deliveries.template, [...templates])))
-    .limit(1);
-  return Boolean(row);
-}
-
-/** Takes back one delivery not sent (pending, or claimed by a sender whose lease ran out before `staleBefore`). */
-export async function supersedeDelivery(db: Executor, id: string, staleBefore: Date): Promise<boolean> {
-  const rows = await db
-    .update(deliveries)
-    .set({ status: 'superseded', claimedBy: null, claimedAt: null })
-    .where(and(eq(deliveries.id, id), or(eq(deliveries.status, 'pending'), and(eq(deliveries.status, 'sending'), lt(deliveries.claimedAt, staleBefore)))))
-    .returning({ id: deliveries.id });
-  return rows.length > 0;
 }

@@ -33,6 +33,14 @@ export async function lockRosterImport(ex: Executor): Promise<void> {
   await ex.execute(sql`select pg_advisory_xact_lock(${ROSTER_LOCK})`);
 }
 
+/** The channel a roster change is announced on (Store.listen): running services reload what they hold of it. */
+export const ROSTER_CHANGED = 'gridline_roster_changed';
+
+/** Announces a roster change to every process listening; sent when the import's transaction commits. */
+export async function announceRosterChange(ex: Executor, at: Date): Promise<void> {
+  await ex.execute(sql`select pg_notify(${ROSTER_CHANGED}, ${at.toISOString()})`);
+}
+
 export function listGridNodes(ex: Executor): Promise<GridNodeRow[]> {
   return ex.select().from(gridNodes);
 }
