@@ -53,7 +53,8 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     // The morning digest: one cron per zone of the tree; the evening sweep at each node's dispute cut-off.
     if (runtime.queues) await scheduleDailyJobs(runtime.queues, await zonesInUse(runtime.store.db), undefined, await sweepSlots(runtime.store.db));
     const adminToken = randomBytes(24).toString('hex');
-    http = createAppServer({ runtime, logger, adminToken });
+    if (!config.desk.cookieSecret) logger.warn('DESK_COOKIE_SECRET is not set: desk sign-ins end when the service restarts, and each process signs its own (set it to share sign-ins)');
+    http = createAppServer({ runtime, logger, adminToken, desk: { baseUrl: config.desk.baseUrl, cookieSecret: config.desk.cookieSecret ?? randomBytes(32).toString('hex') } });
     await http.listen({ host: config.http.host, port: config.http.port });
     // After listening, so that Telegram's first webhook call finds the route. A wrong token stops the start.
     const chatRuntime = runtime;
