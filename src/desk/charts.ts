@@ -2,8 +2,11 @@
 // the browser, nothing from a CDN, and Chinese set in a CJK font family the phone has.
 import * as echarts from 'echarts';
 
-/** CJK first: Noto Sans CJK (Linux, Android), PingFang (iOS), Microsoft YaHei (Windows). */
-export const CJK_FONTS = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
+/**
+ * CJK first: Noto Sans CJK (Linux, Android), PingFang (iOS), Microsoft YaHei (Windows). Single
+ * quotes: ECharts writes the family into a double-quoted style attribute.
+ */
+export const CJK_FONTS = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif";
 
 const COLORS = ['#2f6f4f', '#c0843a', '#3a6ea5', '#a54a3a', '#6b5b95', '#4f8a8b', '#8a7f4f'];
 

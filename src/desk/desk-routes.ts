@@ -86,7 +86,8 @@ export function mountDesk(app: FastifyInstance<any, any, any, any, any>, opts: D
     await desk.register(fastifyCookie, { secret: opts.cookieSecret });
     await desk.register(fastifyCsrf, { cookieOpts: { path: '/desk', httpOnly: true, sameSite: 'strict', secure, signed: true } });
     await desk.register(fastifyFormbody);
-    await desk.register(fastifyView, { engine: { eta: new Eta({ views: VIEWS, cache: true, autoEscape: true }) }, root: VIEWS });
+    const eta = new Eta({ views: VIEWS, cache: true, autoEscape: true });
+    await desk.register(fastifyView, { engine: { eta }, root: VIEWS });
     await desk.register(fastifyStatic, { root: ASSETS, prefix: '/desk/assets/', decorateReply: false, maxAge: '1d' });
     await desk.register(fastifyStatic, { root: HTMX_DIST, prefix: '/desk/vendor/', decorateReply: false, maxAge: '1d', allowedPath: (p) => p === '/htmx.min.js' });
 
@@ -103,10 +104,10 @@ export function mountDesk(app: FastifyInstance<any, any, any, any, any>, opts: D
       const t = translator(locale);
       const csrf = reply.generateCsrf();
       const tops = viewer ? deskTops(viewer) : [];
-      return reply
-        .code(status)
-        .type('text/html; charset=utf-8')
-        .view(view, { t, locale, viewer, csrf, tops, queues: Boolean(viewer && opts.queues && mayWatchQueues(viewer)), htmx: request.headers['hx-request'] === 'true', ...data });
+      const model = { t, locale, viewer, csrf, tops, queues: Boolean(viewer && opts.queues && mayWatchQueues(viewer)), htmx: request.headers['hx-request'] === 'true', ...data };
+      reply.code(status).type('text/html; charset=utf-8');
+      // Routes of a plugin with its own views (bull-board's) get the page from the engine itself.
+      return request.url.startsWith('/desk/queues') ? reply.send(eta.render(view, model)) : reply.view(view, model);
     };
 
     /** Every page below needs a signed-in staff member; anyone else is told how to get a link. */
@@ -124,14 +125,14 @@ export function mountDesk(app: FastifyInstance<any, any, any, any, any>, opts: D
       return page(reply, request, null, 'confirm', { live, token: request.params.token }, live ? 200 : 410);
     });
 
-    desk.post<{ Params: { token: string } }>('/desk/in/:token', { onRequest: desk.csrfProtection }, async (request, reply) => {
+    desk.post<{ Params: { token: string } }>('/desk/in/:token', { preValidation: desk.csrfProtection }, async (request, reply) => {
       const session = await redeemDeskLink(ctx, request.params.token);
       if (!session) return page(reply, request, null, 'confirm', { live: false, token: '' }, 410);
       reply.setCookie(SESSION_COOKIE, session.sessionToken, { path: '/desk', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: DESK_SESSION_HOURS * 3600 });
       return reply.redirect('/desk', 303);
     });
 
-    desk.post<{ Body: { all?: string } }>('/desk/out', { onRequest: desk.csrfProtection }, async (request, reply) => {
+    desk.post<{ Body: { all?: string } }>('/desk/out', { preValidation: desk.csrfProtection }, async (request, reply) => {
       const viewer = await sessions.viewer(request);
       const token = sessions.tokenOf(request);
       if (viewer && request.body?.all === '1') await endAllDeskSessions(ctx, viewer.person.id);
@@ -231,7 +232,7 @@ export function mountDesk(app: FastifyInstance<any, any, any, any, any>, opts: D
       });
     });
 
-    desk.post<{ Params: { ref: string }; Body: Record<string, string | string[] | undefined> }>('/desk/m/:ref/act', { onRequest: desk.csrfProtection }, async (request, reply) => {
+    desk.post<{ Params: { ref: string }; Body: Record<string, string | string[] | undefined> }>('/desk/m/:ref/act', { preValidation: desk.csrfProtection }, async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
       const ref = parseRef(request.params.ref);
