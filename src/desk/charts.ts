@@ -10,7 +10,8 @@ export const CJK_FONTS = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans S
 
 const COLORS = ['#2f6f4f', '#c0843a', '#3a6ea5', '#a54a3a', '#6b5b95', '#4f8a8b', '#8a7f4f'];
 
-function render(option: echarts.EChartsOption, width = 560, height = 300): string {
+/** Drawn narrow (a phone's width) so that its words stay readable when a wide screen scales it up. */
+function render(option: echarts.EChartsOption, width = 440, height = 300): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ animation: false, color: COLORS, textStyle: { fontFamily: CJK_FONTS }, ...option });
@@ -30,7 +31,7 @@ export function barChart(title: string, bars: readonly Bar[], opts: { width?: nu
   return render(
     {
       title: { text: title, left: 'center', textStyle: { fontSize: 15, fontFamily: CJK_FONTS } },
-      grid: { left: 40, right: 16, top: 44, bottom: bars.length > 5 ? 70 : 36 },
+      grid: { left: 36, right: 12, top: 56, bottom: bars.length > 5 ? 64 : 36 },
       xAxis: { type: 'category', data: bars.map((b) => b.label), axisLabel: { interval: 0, rotate: bars.length > 5 ? 35 : 0, fontFamily: CJK_FONTS } },
       yAxis: { type: 'value', minInterval: 1 },
       series: [{ type: 'bar', data: bars.map((b) => b.value), label: { show: true, position: 'top' }, barMaxWidth: 36 }],
@@ -45,8 +46,8 @@ export function groupedBarChart(title: string, categories: readonly string[], se
   return render(
     {
       title: { text: title, left: 'center', textStyle: { fontSize: 15, fontFamily: CJK_FONTS } },
-      legend: { top: 24, textStyle: { fontFamily: CJK_FONTS } },
-      grid: { left: 40, right: 16, top: 60, bottom: categories.length > 5 ? 70 : 36 },
+      legend: { top: 30, textStyle: { fontFamily: CJK_FONTS } },
+      grid: { left: 36, right: 12, top: 72, bottom: categories.length > 5 ? 70 : 36 },
       xAxis: { type: 'category', data: [...categories], axisLabel: { interval: 0, rotate: categories.length > 5 ? 35 : 0, fontFamily: CJK_FONTS } },
       yAxis: { type: 'value', minInterval: 1 },
       series: series.map((s) => ({ type: 'bar' as const, name: s.name, data: s.values, barMaxWidth: 28 })),
@@ -73,7 +74,7 @@ export function lineChart(title: string, points: readonly Bar[], opts: { width?:
   return render(
     {
       title: { text: title, left: 'center', textStyle: { fontSize: 15, fontFamily: CJK_FONTS } },
-      grid: { left: 40, right: 16, top: 44, bottom: 36 },
+      grid: { left: 36, right: 12, top: 56, bottom: 36 },
       xAxis: { type: 'category', data: points.map((p) => p.label), axisLabel: { fontFamily: CJK_FONTS } },
       yAxis: { type: 'value', minInterval: 1 },
       series: [{ type: 'line', data: points.map((p) => p.value), label: { show: true } }],
