@@ -53,7 +53,7 @@ describe.each(['redis', 'postgres'] as QueueKind[])('the desk with queues on %s'
 
   const base = () => `http://127.0.0.1:${bot.port}`;
 
-  async function signedIn(who: TelegramPerson, words: RegExp, viewport = { width: 390, height: 844 }): Promise<Page> {
+  async function signedIn(who: TelegramPerson, words: string | RegExp, viewport = { width: 390, height: 844 }): Promise<Page> {
     who.mark();
     await who.command('/desk');
     const msg = await who.waitForText(words);
