@@ -22,11 +22,11 @@ import { formatTime, toLocale, translator } from '../i18n/index.js';
 import type { ServiceContext } from '../ports/context.js';
 import { deskLinkLive, endAllDeskSessions, endDeskSession, redeemDeskLink, DESK_SESSION_HOURS, type DeskViewer } from '../services/desk-sign-in.js';
 import { performAction, type ActionRequest, type ActionResult } from '../services/matter-actions.js';
-import { isCalendarDate } from '../services/stats-service.js';
 import { deskChildren, deskMatter, deskMatters, deskNode, deskRoster, deskTopics, deskTops, deskTrail, mayWatchQueues, type DeskPlace, type MatterFilter } from '../services/web-desk.js';
 import { barChart, groupedBarChart, lineChart, pieChart } from './charts.js';
 import { figuresFor, type DeskFigures } from './figures.js';
 import { qrSvg } from './poster.js';
+import { matterFilterOf, periodOf, type Query } from './query.js';
 import { deskSessions, SESSION_COOKIE, type DeskSessions } from './session.js';
 import { mountQueueBoard, type BoardQueue } from './queue-board.js';
 
@@ -59,11 +59,9 @@ const isDeskAction = (v: unknown): v is DeskAction => (DESK_ACTIONS as readonly 
 const FAILURES = new Set(['not_found', 'not_permitted', 'not_now', 'too_soon', 'invalid_target', 'empty', 'too_long', 'departments_pending', 'invalid_rating']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type Query = Record<string, string | undefined>;
 type T = (key: string, params?: Record<string, unknown>) => string;
 
 const pct = (r: number | null | undefined, none: string) => (r === null || r === undefined ? none : `${Math.round(r * 1000) / 10}%`);
-const pick = <V extends string>(list: readonly V[], v: string | undefined): V | undefined => (v && (list as readonly string[]).includes(v) ? (v as V) : undefined);
 
 /** The language of a page: the person's stored one, else what the browser asks for. */
 function localeOf(viewer: DeskViewer | null, request: FastifyRequest): string {
@@ -322,46 +320,6 @@ function saidOf(t: T, q: Query, m: { ref: string; level: string }): { ok: boolea
   if (isDeskAction(q.done)) return { ok: true, text: t(`flows:act.done.${q.done}`, params) };
   if (q.failed && FAILURES.has(q.failed)) return { ok: false, text: t(`flows:act.failed.${q.failed}`, { ...params, state: '', time: '', departments: '' }) };
   return null;
-}
-
-interface Period {
-  from?: string;
-  to?: string;
-  /** A date given that is not a calendar day (or from after to): told, and the default used. */
-  bad: boolean;
-}
-
-/** The period of the overview: as chosen, else the current month so far in the node's zone. */
-function periodOf(q: Query, node: DeskPlace, now: Date): Period {
-  const from = q.from?.trim();
-  const to = q.to?.trim();
-  const ok = (d: string | undefined) => !d || isCalendarDate(d);
-  if ((from || to) && ok(from) && ok(to) && !(from && to && from > to)) return { from: from || undefined, to: to || undefined, bad: false };
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: node.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-  return { from: `${today.slice(0, 8)}01`, to: today, bad: Boolean(from || to) };
-}
-
-function matterFilterOf(q: Query): MatterFilter & { bad: boolean } {
-  const search = q.q?.trim().slice(0, 100) ?? '';
-  const ref = search ? parseRef(search) : null;
-  const dates = [q.from, q.to].map((d) => d?.trim() || undefined);
-  const bad = dates.some((d) => d !== undefined && !isCalendarDate(d));
-  const page = Number.parseInt(q.page ?? '1', 10);
-  return {
-    category: pick(CATEGORIES, q.category),
-    topic: q.topic && /^[\w-]{1,40}$/.test(q.topic) ? q.topic : undefined,
-    state: pick(MATTER_STATES, q.state),
-    level: pick(MATTER_LEVELS, q.level),
-    size: pick(SIZES, q.size),
-    supervised: q.supervised === '1' ? true : undefined,
-    overdue: q.overdue === '1' ? true : undefined,
-    from: bad ? undefined : dates[0],
-    to: bad ? undefined : dates[1],
-    ref: ref ?? undefined,
-    words: search && !ref ? search : undefined,
-    page: Number.isFinite(page) && page > 0 ? Math.min(page, 100_000) : 1,
-    bad,
-  };
 }
 
 function figureRows(t: T, f: DeskFigures, extra: { supervised: number; overdue: number }): Array<{ label: string; value: string; note?: string }> {
