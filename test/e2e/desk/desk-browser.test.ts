@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { matters } from '../../../src/store/schema.js';
+import { matterEvents, matters } from '../../../src/store/schema.js';
 import { newNode, newOfficer, newPerson, newTree, newVillager, type NodeRow, type Tree } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
@@ -51,7 +51,7 @@ interface World {
   cadre: TelegramPerson;
   officer: TelegramPerson;
   dispute: { ref: string; id: string };
-  help: { ref: string };
+  help: { ref: string; id: string };
   elsewhere: { ref: string; id: string };
 }
 
@@ -224,6 +224,50 @@ describe('the desk in Chromium', { timeout: 120_000 }, () => {
     await page.request.post(`${base()}/desk/out`, { form: { _csrf: csrf!, all: '1' } });
     const after = await context.newPage();
     expect((await after.goto(`${base()}/desk/n/${tree.township.code}`))!.status()).toBe(401);
+    await context.close();
+  });
+
+  it('shows a villager’s hostile words as words, answers odd searches and bad dates kindly, and takes a matter over', async () => {
+    const w = await world();
+    const v = tg('王秀英');
+    await newVillager(store.db, tree.unit, '王秀英', { telegram: String(v.userId) });
+    const hostile = await reportedThroughIntake(bot, store, String(v.userId), '<img src=x onerror="window.pwned=1">田埂塌了 100% 要修_快', 'hazard');
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await signIn(context, await linkFor(w.cadre));
+
+    await page.goto(`${base()}/desk/n/${tree.township.code}/matters`);
+    expect(await page.locator(`.matter-row[data-ref="${hostile.ref}"] .summary`).textContent()).toContain('<img src=x onerror="window.pwned=1">');
+    await page.goto(`${base()}/desk/m/${hostile.ref}`);
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.evaluate("typeof window.pwned")).toBe("undefined");
+
+    // LIKE's wildcards are searched for as themselves; quotes and brackets are just words.
+    for (const [q, n] of [['100%', 1], ['修_快', 1], ['%', 1], ['_', 1], ["' or 1=1 --", 0], ['<script>', 0]] as const) {
+      const r = await page.goto(`${base()}/desk/n/${tree.township.code}/matters?q=${encodeURIComponent(q)}`);
+      expect(r!.status(), q).toBe(200);
+      expect(await page.textContent('#matter-count'), q).toContain(`共 ${n} 件`);
+    }
+    await page.goto(`${base()}/desk/n/${tree.township.code}/matters?from=2026-02-30`);
+    expect(await page.textContent('#results')).toContain('日期不对');
+    expect(await page.textContent('#matter-count')).toContain('共 3 件');
+    await page.goto(`${base()}/desk/n/${tree.township.code}?from=2026-99-01`);
+    expect(await page.textContent('main')).toContain('日期不对');
+
+    // 我来接手: the cadre holds it now; the officer is told in chat.
+    await page.goto(`${base()}/desk/m/${w.help.ref}`);
+    const form = { _csrf: (await page.getAttribute('#act-takeover input[name=_csrf]', 'value'))!, nonce: (await page.getAttribute('#act-takeover input[name=nonce]', 'value'))!, action: 'takeover' };
+    w.officer.mark();
+    await page.click('#act-takeover button');
+    await expect.poll(() => page.textContent('#said')).toContain('由您接手办理');
+    const cadreId = (await matterByRef(store, w.help.ref))!.assigneeId;
+    expect(cadreId).not.toBeNull();
+    await saw(w.officer, new RegExp(`${w.help.ref}`));
+    // The same form sent again (a double submit) does not act twice.
+    expect(await page.locator('#act-takeover').count()).toBe(0);
+    const transfers = async () => (await store.db.select().from(matterEvents).where(eq(matterEvents.matterId, w.help.id))).filter((e) => e.action === 'transfer').length;
+    expect(await transfers()).toBe(1);
+    await page.request.post(`${base()}/desk/m/${w.help.ref}/act`, { form, maxRedirects: 0 });
+    expect(await transfers()).toBe(1);
     await context.close();
   });
 });
