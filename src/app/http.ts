@@ -40,7 +40,8 @@ export function createAppServer(opts: { runtime: Runtime; logger: Logger; adminT
       runtime.slack?.mount(app);
       // Telegram's webhook (webhook mode), refused with 401 without the secret token.
       runtime.telegram?.registerRoutes(app);
-      // The cadre's web desk under /desk; its viewerOf tells routes beside it (the ledger export) who is signed in.
+      // The cadre's web desk under /desk. Routes beside it that need the desk's sign-in (the ledger
+      // export) ask the viewerOf(request) of the handle mountDesk returns: the person's id, or null.
       if (opts.desk) {
         const queues = runtime.queues;
         mountDesk(app, {
