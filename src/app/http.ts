@@ -22,8 +22,8 @@ export function opErrorBody(err: unknown): { status: number; body: { error: { ke
 }
 
 export interface AppDeskOptions {
-  /** The desk's public address (the sign-in links point there). */
-  baseUrl: string;
+  /** The desk's public address (the sign-in links point there); a function when known only once the server listens. */
+  baseUrl: string | (() => string);
   /** Signs the desk's cookies (at least 32 characters). */
   cookieSecret: string;
 }
@@ -46,7 +46,7 @@ export function createAppServer(opts: { runtime: Runtime; logger: Logger; adminT
         const queues = runtime.queues;
         mountDesk(app, {
           ctx: runtime.ctx,
-          baseUrl: opts.desk.baseUrl,
+          baseUrl: typeof opts.desk.baseUrl === 'function' ? opts.desk.baseUrl() : opts.desk.baseUrl,
           cookieSecret: opts.desk.cookieSecret,
           joinLink: (code) => (runtime.telegram?.username ? `https://t.me/${runtime.telegram.username}?start=${encodeURIComponent(code)}` : null),
           ...(queues ? { queues: () => JOB_NAMES.map((name) => queues.queue(name)) } : {}),

@@ -57,7 +57,7 @@ export interface RuntimeOptions {
   /** How long a send's claim holds (default SEND_LEASE_MS) and how many days handled inbox rows are kept (default 30). */
   recovery?: { sendLeaseMs?: number; inboxRetentionDays?: number };
   /** The web desk: `/desk` in chat sends sign-in links to `baseUrl` (no desk command without it). */
-  desk?: { baseUrl: string };
+  desk?: { baseUrl: string | (() => string) };
 }
 
 export interface Runtime {
@@ -282,7 +282,7 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
     timezone: config.defaultTimezone,
     chat: { defaultLocale: config.defaultLocale },
     recovery: config.recovery,
-    desk: { baseUrl: config.desk.baseUrl },
+    desk: { baseUrl: config.desk.baseUrl ?? `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}` },
     ...(config.slack ? { slack: config.slack } : {}),
     ...(config.telegram ? { telegram: config.telegram } : {}),
   };

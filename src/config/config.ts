@@ -102,8 +102,8 @@ export interface Config {
   /** `limits.globalPerSecond`: messages a second over all chats, shared by every process on the token. */
   telegram: { token: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string; limits: { globalPerSecond: number } } | null;
   slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string } | null;
-  /** The web desk: its public address and the secret its cookies are signed with (null: a random one per start). */
-  desk: { baseUrl: string; cookieSecret: string | null };
+  /** The web desk: its public address (null: the HTTP server's own) and the secret its cookies are signed with (null: a random one per start). */
+  desk: { baseUrl: string | null; cookieSecret: string | null };
 }
 
 export class ConfigError extends Error {
@@ -161,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultTimezone: e.DEFAULT_TIMEZONE,
     rosterFile: e.GRIDLINE_ROSTER,
     workerConcurrency: e.WORKER_CONCURRENCY,
-    desk: { baseUrl: e.DESK_BASE_URL ?? `http://${e.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : e.HTTP_HOST}:${e.HTTP_PORT}`, cookieSecret: e.DESK_COOKIE_SECRET ?? null },
+    desk: { baseUrl: e.DESK_BASE_URL ?? null, cookieSecret: e.DESK_COOKIE_SECRET ?? null },
     recovery: { sendLeaseMs: e.SEND_LEASE_SECONDS * 1000, inboxRetentionDays: e.INBOX_RETENTION_DAYS },
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {

@@ -6,9 +6,9 @@ import { commandPrefix, coreModule } from './core-module.js';
 import { done, say } from './next.js';
 import type { FlowModule } from './types.js';
 
-/** `/desk` answered with links to `${baseUrl}/desk/in/<token>`. */
-export function deskLinkModule(baseUrl: string): FlowModule {
-  const root = baseUrl.replace(/\/+$/, '');
+/** `/desk` answered with links to `${baseUrl}/desk/in/<token>` (a function: an address known only once the server listens). */
+export function deskLinkModule(baseUrl: string | (() => string)): FlowModule {
+  const root = () => (typeof baseUrl === 'function' ? baseUrl() : baseUrl).replace(/\/+$/, '');
   return {
     commands: {
       desk: async (c) => {
@@ -16,7 +16,7 @@ export function deskLinkModule(baseUrl: string): FlowModule {
         if (!c.sender) return coreModule.stranger ? coreModule.stranger(c) : done();
         const issued = await issueDeskLink(c.svc, c.sender.person.id, c.sender.placements);
         if (!issued.ok) return done({ say: [say('flows:desk_link.not_staff')] });
-        return done({ say: [say('flows:desk_link.sent', { url: `${root}/desk/in/${issued.token}`, minutes: DESK_LINK_MINUTES })] });
+        return done({ say: [say('flows:desk_link.sent', { url: `${root()}/desk/in/${issued.token}`, minutes: DESK_LINK_MINUTES })] });
       },
     },
   };
