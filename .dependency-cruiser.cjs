@@ -37,6 +37,19 @@ module.exports = {
       to: { path: '^src/store/' },
     },
     {
+      name: 'the-desk-is-an-adapter',
+      comment: 'The web desk, like a channel, calls services and never the store, the queues or a chat adapter; only the composition root mounts it.',
+      severity: 'error',
+      from: { path: '^src/desk/' },
+      to: { path: '^src/(store|queue|channels|app|cli)/' },
+    },
+    {
+      name: 'only-the-composition-root-mounts-the-desk',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(app|desk)/' },
+      to: { path: '^src/desk/' },
+    },
+    {
       name: 'only-the-composition-root-imports-an-adapter',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/(app|channels)/' },

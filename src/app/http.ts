@@ -1,6 +1,8 @@
 // The app's one HTTP server, wired: health, the administrator's operations (for the CLI while the
 // service holds the data folder), and the platforms' webhooks.
+import { mountDesk } from '../desk/index.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
+import { JOB_NAMES } from '../ports/jobs.js';
 import type { Logger } from '../logger.js';
 import { RosterImportError } from '../roster/import-roster.js';
 import { RosterError } from '../roster/parse-roster.js';
@@ -19,7 +21,14 @@ export function opErrorBody(err: unknown): { status: number; body: { error: { ke
   return null;
 }
 
-export function createAppServer(opts: { runtime: Runtime; logger: Logger; adminToken: string }): HttpServer {
+export interface AppDeskOptions {
+  /** The desk's public address (the sign-in links point there); a function when known only once the server listens. */
+  baseUrl: string | (() => string);
+  /** Signs the desk's cookies (at least 32 characters). */
+  cookieSecret: string;
+}
+
+export function createAppServer(opts: { runtime: Runtime; logger: Logger; adminToken: string; desk?: AppDeskOptions }): HttpServer {
   const { runtime } = opts;
   return createHttpServer({
     logger: opts.logger,
@@ -31,6 +40,18 @@ export function createAppServer(opts: { runtime: Runtime; logger: Logger; adminT
       runtime.slack?.mount(app);
       // Telegram's webhook (webhook mode), refused with 401 without the secret token.
       runtime.telegram?.registerRoutes(app);
+      // The cadre's web desk under /desk. Routes beside it that need the desk's sign-in (the ledger
+      // export) ask the viewerOf(request) of the handle mountDesk returns: the person's id, or null.
+      if (opts.desk) {
+        const queues = runtime.queues;
+        mountDesk(app, {
+          ctx: runtime.ctx,
+          baseUrl: typeof opts.desk.baseUrl === 'function' ? opts.desk.baseUrl() : opts.desk.baseUrl,
+          cookieSecret: opts.desk.cookieSecret,
+          joinLink: (code) => (runtime.telegram?.username ? `https://t.me/${runtime.telegram.username}?start=${encodeURIComponent(code)}` : null),
+          ...(queues ? { queues: () => JOB_NAMES.map((name) => queues.queue(name)) } : {}),
+        });
+      }
     },
   });
 }

@@ -10,6 +10,7 @@ import { fileSourceOf, type FileSource } from '../ports/files.js';
 import type { Locale, Platform } from '../domain/types.js';
 import { createFlowEngine, defaultModules, type FlowEngine } from '../flows/index.js';
 import { linkModule } from '../flows/link-module.js';
+import { deskLinkModule } from '../flows/desk-link-module.js';
 import type { Logger } from '../logger.js';
 import { deadlineJobId, JOB_NAMES, type JobHandlers, type JobName, type JobOutcome } from '../ports/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
@@ -55,6 +56,8 @@ export interface RuntimeOptions {
   telegram?: Omit<TelegramChannelOptions, 'logger'>;
   /** How long a send's claim holds (default SEND_LEASE_MS) and how many days handled inbox rows are kept (default 30). */
   recovery?: { sendLeaseMs?: number; inboxRetentionDays?: number };
+  /** The web desk: `/desk` in chat sends sign-in links to `baseUrl` (no desk command without it). */
+  desk?: { baseUrl: string | (() => string) };
 }
 
 export interface Runtime {
@@ -121,7 +124,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const channels = opts.channels ?? new Map<Platform, Channel>();
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
-  const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule]);
+  const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule, ...(opts.desk ? [deskLinkModule(opts.desk.baseUrl)] : [])]);
   // The platforms' send limits, shared by every process on a token: in Redis when the queues are
   // there, else in a Postgres store; the embedded store is one process, whose memory is enough.
   const channelsOn = Boolean(opts.slack || opts.telegram);
@@ -279,6 +282,7 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
     timezone: config.defaultTimezone,
     chat: { defaultLocale: config.defaultLocale },
     recovery: config.recovery,
+    desk: { baseUrl: config.desk.baseUrl ?? `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}` },
     ...(config.slack ? { slack: config.slack } : {}),
     ...(config.telegram ? { telegram: config.telegram } : {}),
   };

@@ -36,7 +36,10 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
   let http: HttpServer | null = null;
   let rosterWatch: RosterWatch | null = null;
   try {
-    runtime = await createRuntime({ ...runtimeOptionsFromConfig(config, logger), ...overrides });
+    // Without DESK_BASE_URL the sign-in links point at the address the server listens on, known once it does.
+    let listening = '';
+    const deskUrl = () => config.desk.baseUrl ?? listening;
+    runtime = await createRuntime({ ...runtimeOptionsFromConfig(config, logger), desk: { baseUrl: deskUrl }, ...overrides });
     const store = runtime.store;
     // Processes started at once take turns, so the demo roster goes into an empty store once.
     await withStartLock(store, 'roster', async () => {
@@ -54,7 +57,8 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     // Planned again, with the caches dropped, whenever a roster is imported while this runs.
     rosterWatch = await watchRoster(runtime, logger);
     const adminToken = randomBytes(24).toString('hex');
-    http = createAppServer({ runtime, logger, adminToken });
+    if (!config.desk.cookieSecret) logger.warn('DESK_COOKIE_SECRET is not set: desk sign-ins end when the service restarts, and each process signs its own (set it to share sign-ins)');
+    http = createAppServer({ runtime, logger, adminToken, desk: { baseUrl: deskUrl, cookieSecret: config.desk.cookieSecret ?? randomBytes(32).toString('hex') } });
     await http.listen({ host: config.http.host, port: config.http.port });
     // After listening, so that Telegram's first webhook call finds the route. A wrong token stops the start.
     const chatRuntime = runtime;
@@ -63,6 +67,7 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    listening = url;
     if (config.store.kind === 'pglite') writeServiceAddress(config.dataDir, url, adminToken);
     logger.info({ url, store: runtime.store.kind, queue: runtime.queues?.target.kind }, 'gridline is running');
     const rt = runtime;

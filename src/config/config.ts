@@ -74,6 +74,10 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must start with xapp-').optional(),
   SLACK_API_URL: optionalUrl(['http:', 'https:']),
+  /** Where people reach the web desk (the sign-in links point there); default http://HTTP_HOST:HTTP_PORT. */
+  DESK_BASE_URL: optionalUrl(['https:', 'http:']),
+  /** Signs the desk's cookies; unset, a random one per start (everyone signs in again after a restart). */
+  DESK_COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -98,6 +102,8 @@ export interface Config {
   /** `limits.globalPerSecond`: messages a second over all chats, shared by every process on the token. */
   telegram: { token: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string; limits: { globalPerSecond: number } } | null;
   slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string } | null;
+  /** The web desk: its public address (null: the HTTP server's own) and the secret its cookies are signed with (null: a random one per start). */
+  desk: { baseUrl: string | null; cookieSecret: string | null };
 }
 
 export class ConfigError extends Error {
@@ -155,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultTimezone: e.DEFAULT_TIMEZONE,
     rosterFile: e.GRIDLINE_ROSTER,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    desk: { baseUrl: e.DESK_BASE_URL ?? null, cookieSecret: e.DESK_COOKIE_SECRET ?? null },
     recovery: { sendLeaseMs: e.SEND_LEASE_SECONDS * 1000, inboxRetentionDays: e.INBOX_RETENTION_DAYS },
     telegram: e.TELEGRAM_BOT_TOKEN
       ? {

@@ -535,6 +535,33 @@ export const linkCodes = gridline.table('link_codes', {
   createdAt: createdAt(),
 });
 
+/** One-time sign-in links to the web desk, sent in chat; only the token's sha256 is kept. */
+export const deskLinks = gridline.table('desk_links', {
+  tokenHash: text('token_hash').primaryKey(),
+  personId: uuid('person_id')
+    .notNull()
+    .references(() => people.id, { onDelete: 'cascade' }),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+  createdAt: createdAt(),
+});
+
+/** Signed-in web desk sessions; the cookie carries a random token whose sha256 is kept here. Revoked rows stay revoked. */
+export const deskSessions = gridline.table(
+  'desk_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tokenHash: text('token_hash').notNull(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id, { onDelete: 'cascade' }),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('desk_sessions_token_uq').on(t.tokenHash), index('desk_sessions_person_idx').on(t.personId)],
+);
+
 /**
  * Chat messages that belong to a matter: the bot's cards and notices (a person answering one with
  * the platform's reply-to answers the matter) and a person's own messages that made up a report

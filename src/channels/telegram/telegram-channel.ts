@@ -131,6 +131,11 @@ export class TelegramChannel implements Channel {
   }
 
   /** True while this process polls (polling mode, lease held). */
+  /** The bot's username once started (its deep links are t.me/<username>?start=…), else undefined. */
+  get username(): string | undefined {
+    return this.bot.botInfo?.username;
+  }
+
   get polling(): boolean {
     return this.poller !== null;
   }

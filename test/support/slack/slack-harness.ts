@@ -55,6 +55,8 @@ export async function startSlackHarness(
     queue?: QueueKind;
     /** Default: the silent test logger. */
     logger?: Logger;
+    /** `/grid desk` sends sign-in links to this address. */
+    desk?: { baseUrl: string };
   } = {},
 ): Promise<SlackHarness> {
   const telegram = new RecordingChannel('telegram');
@@ -67,6 +69,7 @@ export async function startSlackHarness(
     channels: new Map<Platform, ChannelPort>([...(opts.emulator ? [] : ([['telegram', telegram]] as Array<[Platform, ChannelPort]>)), ...(opts.channels ?? [])]),
     relayIntervalMs: 200,
     now: opts.now ?? clock!.now,
+    ...(opts.desk ? { desk: opts.desk } : {}),
     slack: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, apiUrl: `${api.url}/api/`, perChannelIntervalMs: 0, apiRetries: 0, ...opts.slack },
     ...(opts.emulator
       ? {

@@ -43,7 +43,12 @@ export interface BotOptions {
   clock?: TestClock;
   /** Wraps each job handler (e.g. to record what a handler decided). */
   wrap?: StartWorkersOptions['wrap'];
+  /** Serves the web desk at the bot's port, and `/desk` in chat sends links to it. */
+  desk?: boolean;
 }
+
+/** The desk's cookie secret in tests. */
+export const DESK_COOKIE_SECRET = 'test-desk-cookie-secret-0123456789abcdef';
 
 export async function startBot(store: TestStore, emulator: TelegramEmulator, opts: BotOptions = {}): Promise<BotUnderTest> {
   const port = opts.port ?? (await freePort());
@@ -57,11 +62,17 @@ export async function startBot(store: TestStore, emulator: TelegramEmulator, opt
     relayIntervalMs: 200,
     now: opts.now ?? clock.now,
     ...(opts.chat ? { chat: opts.chat } : {}),
+    ...(opts.desk ? { desk: { baseUrl: `http://127.0.0.1:${port}` } } : {}),
     // Per-chat send limits and the flood guard relaxed (a test presses faster than a person); their unit tests cover the real ones.
     telegram: { token: emulator.token, apiRoot: emulator.apiRoot, webhookUrl, webhookSecret: WEBHOOK_SECRET, limits: { chatPerSecond: 50, chatBurst: 10 }, flood: { burst: 60, perMinute: 240 }, ...opts.telegram },
   });
   runtime.startWorkers({ concurrency: 4, wrap: opts.wrap });
-  const http = createAppServer({ runtime, logger: opts.logger ?? testLogger, adminToken: 'test-admin-token' });
+  const http = createAppServer({
+    runtime,
+    logger: opts.logger ?? testLogger,
+    adminToken: 'test-admin-token',
+    ...(opts.desk ? { desk: { baseUrl: `http://127.0.0.1:${port}`, cookieSecret: DESK_COOKIE_SECRET } } : {}),
+  });
   await http.listen({ host: '127.0.0.1', port });
   await runtime.telegram!.start((u) => runtime.submitChat(u));
   let stopped = false;
