@@ -2,7 +2,7 @@
 // sign-in link, privately. The link opens a confirm page; only its button uses the link, so a
 // chat's link preview cannot (the channels send with previews off anyway).
 import { DESK_LINK_MINUTES, issueDeskLink } from '../services/desk-sign-in.js';
-import { commandPrefix, coreModule } from './core-module.js';
+import { coreModule } from './core-module.js';
 import { done, say } from './next.js';
 import type { FlowModule } from './types.js';
 
@@ -12,7 +12,7 @@ export function deskLinkModule(baseUrl: string | (() => string)): FlowModule {
   return {
     commands: {
       desk: async (c) => {
-        if (c.update.chatType === 'group') return done({ say: [say('flows:desk_link.private_only', { cmd: commandPrefix(c) })] });
+        if (c.update.chatType === 'group') return done({ say: [say('flows:desk_link.private_only')] });
         if (!c.sender) return coreModule.stranger ? coreModule.stranger(c) : done();
         const issued = await issueDeskLink(c.svc, c.sender.person.id, c.sender.placements);
         if (!issued.ok) return done({ say: [say('flows:desk_link.not_staff')] });
