@@ -9,7 +9,7 @@ import { scheduleDailyJobs } from '../queue/daily-schedule.js';
 import { sweepSlots } from '../services/daily-alerts.js';
 import { zonesInUse } from '../store/repositories/alert-repository.js';
 import { allNodes } from '../store/repositories/grid-repository.js';
-import { createAppServer, type HttpServer } from './http.js';
+import { createAppServer, type HttpServer, type ServiceState } from './http.js';
 import { withStartLock } from '../store/db.js';
 import { lockDataFolder, removeServiceAddress, writeServiceAddress } from './data-lock.js';
 import { installProcessGuards } from './process-guard.js';
@@ -36,6 +36,8 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
   const releaseLock = config.store.kind === 'pglite' ? lockDataFolder(config.dataDir) : () => {};
   let runtime: Runtime | null = null;
   let http: HttpServer | null = null;
+  // /readyz: not ready until the bots are started, and again from the moment shutdown begins.
+  const state: ServiceState = { botsStarted: false, draining: false };
   try {
     runtime = await createRuntime({ ...runtimeOptionsFromConfig(config, logger), ...overrides });
     const store = runtime.store;
@@ -53,11 +55,12 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     // The morning digest: one cron per zone of the tree; the evening sweep at each node's dispute cut-off.
     if (runtime.queues) await scheduleDailyJobs(runtime.queues, await zonesInUse(runtime.store.db), undefined, await sweepSlots(runtime.store.db));
     const adminToken = randomBytes(24).toString('hex');
-    http = createAppServer({ runtime, logger, adminToken });
+    http = createAppServer({ runtime, logger, adminToken, state });
     await http.listen({ host: config.http.host, port: config.http.port });
     // After listening, so that Telegram's first webhook call finds the route. A wrong token stops the start.
     const chatRuntime = runtime;
     await chatRuntime.telegram?.start((update) => chatRuntime.submitChat(update));
+    state.botsStarted = true;
     const addr = http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
@@ -71,13 +74,21 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
       runtime: rt,
       http: server,
       url,
+      // Graceful: /readyz turns 503 and new requests are refused (the platforms retry them), the
+      // bots stop taking updates, the workers finish the jobs in hand; then the listener, the
+      // store and the data folder's lock are let go.
       stop: () =>
         (stopping ??= (async () => {
+          state.draining = true;
           if (config.store.kind === 'pglite') removeServiceAddress(config.dataDir);
-          await rt.telegram?.stop();
-          await server.close();
-          await rt.close();
-          releaseLock();
+          try {
+            await rt.drain();
+            await server.close();
+            await rt.close();
+          } finally {
+            releaseLock();
+          }
+          logger.info('gridline stopped');
         })()),
     };
   } catch (err) {
