@@ -22,7 +22,7 @@ export const LEDGER_FORMATS: readonly LedgerFormat[] = ['csv', 'xlsx'];
 export const LEDGER_SHEETS: readonly LedgerSheet[] = ['matters', 'events'];
 
 /** The CLI: the administrator, who holds the roster (phones included) and sees every node. */
-export const ADMINISTRATOR = Symbol('administrator');
+export const ADMINISTRATOR = Object.freeze({ administrator: true } as const);
 export type LedgerViewer = string | typeof ADMINISTRATOR;
 
 export interface LedgerRequest {
@@ -81,7 +81,7 @@ export class LedgerExport {
     const node = await findNodeNamed(this.ctx.db, req.node);
     let phones = true;
     let lang: Locale = locale ?? 'zh-CN';
-    if (viewer !== ADMINISTRATOR) {
+    if (typeof viewer === 'string') {
       const places = await placementsOf(this.ctx.db, viewer);
       // An unknown node and a node of another township answer alike: a URL reveals nothing.
       if (!node || !mayReadLedger(places, node.path)) return refuse(403, 'forbidden');
