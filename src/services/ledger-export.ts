@@ -144,8 +144,9 @@ export class LedgerExport {
   private matterTable(job: LedgerJob): { headers: Array<{ key: string; header: string }>; rows: AsyncIterable<Array<Record<string, Cell>>> } {
     const say = translator(job.locale);
     const columns = MATTER_COLUMNS.filter((c) => c !== 'reporter_phone' || job.scope.phones);
-    const yes = (b: boolean) => say(b ? 'ledger:yes' : 'ledger:no');
-    const label = (ns: string, v: string | null) => (v ? say(`common:${ns}.${v}`, { defaultValue: v }) : null);
+    const [yesText, noText] = [say('ledger:yes'), say('ledger:no')];
+    const yes = (b: boolean) => (b ? yesText : noText);
+    const label = labels(say);
     const db = this.ctx.db;
     async function* rows() {
       for await (const batch of ledgerMatters(db, job.scope)) {
@@ -169,7 +170,7 @@ export class LedgerExport {
           due_at: m.dueAt,
           accepted_at: m.acceptedAt,
           settled_at: m.settledAt,
-          rating: m.rating ? say(`flows:rate.${m.rating}`, { defaultValue: m.rating }) : null,
+          rating: label('flows:rate', m.rating),
           summary: m.summary,
         }));
       }
@@ -179,15 +180,16 @@ export class LedgerExport {
 
   private eventTable(job: LedgerJob): { headers: Array<{ key: string; header: string }>; rows: AsyncIterable<Array<Record<string, Cell>>> } {
     const say = translator(job.locale);
-    const label = (ns: string, v: string | null) => (v ? say(`common:${ns}.${v}`, { defaultValue: v }) : null);
+    const label = labels(say);
+    const system = say('ledger:system');
     const db = this.ctx.db;
     async function* rows() {
       for await (const batch of ledgerEvents(db, job.scope)) {
         yield batch.map((e: LedgerEventRow) => ({
           ref: e.ref,
           at: e.at,
-          action: say(`cli:show.action.${e.action}`, { defaultValue: e.action }),
-          actor: e.actor ?? say('ledger:system'),
+          action: label('cli:show.action', e.action),
+          actor: e.actor ?? system,
           step_from: label('step', e.stepFrom),
           step_to: label('step', e.stepTo),
           level_from: label('matter_level', e.levelFrom),
@@ -199,6 +201,21 @@ export class LedgerExport {
     }
     return { headers: EVENT_COLUMNS.map((key) => ({ key, header: say(`ledger:events.${key}`) })), rows: rows() };
   }
+}
+
+/**
+ * Codes turned into words (`common:category.help` → 求助), each looked up once per file: a county's
+ * year asks for the same few hundred thousand times. `ns` without a colon is under common:.
+ */
+function labels(say: (key: string, params?: Record<string, unknown>) => string): (ns: string, v: string | null) => string | null {
+  const seen = new Map<string, string>();
+  return (ns, v) => {
+    if (!v) return null;
+    const key = `${ns.includes(':') ? ns : `common:${ns}`}.${v}`;
+    let text = seen.get(key);
+    if (text === undefined) seen.set(key, (text = say(key, { defaultValue: v })));
+    return text;
+  };
 }
 
 async function* flatten<T>(batches: AsyncIterable<T[]>): AsyncGenerator<T> {
