@@ -2,6 +2,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts ./scripts
 # `npm ci` compiles src/ into dist/ through `prepare`; the dev dependencies are then dropped.
 RUN npm ci && npm prune --omit=dev
 
@@ -15,5 +16,13 @@ COPY locales ./locales
 COPY drizzle ./drizzle
 COPY roster ./roster
 ENV NODE_ENV=production HTTP_HOST=0.0.0.0 HTTP_PORT=8080
+# The embedded store's default folder, writable by the service's own user.
+RUN mkdir -p /app/data && chown node:node /app/data
+# Not root: the image's `node` user (uid 1000) runs the service.
+USER node
 EXPOSE 8080
+# Docker's own check (compose names the same): ready means store, queues and bots answer; 503 while draining.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# SIGTERM (docker stop) drains: no new work, jobs in hand finished. Give it time before SIGKILL (compose: stop_grace_period).
+STOPSIGNAL SIGTERM
 CMD ["node", "bin/gridline.js", "serve"]

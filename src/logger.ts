@@ -26,10 +26,13 @@ const REDACT = [
 
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
-/** Readable lines for a person at a terminal in development; JSON for everything else (files, collectors). */
+/**
+ * Readable lines for a person: at a terminal outside production, and whenever NODE_ENV=development
+ * (a developer piping through tee or a watcher); JSON for everything else (files, collectors).
+ */
 export function wantsPretty(format: LogFormat, env: { isTTY: boolean; nodeEnv: string | undefined }): boolean {
   if (format !== 'auto') return format === 'pretty';
-  return env.isTTY && env.nodeEnv !== 'production';
+  return env.nodeEnv === 'development' || (env.isTTY && env.nodeEnv !== 'production');
 }
 
 /** pino-pretty as a synchronous stream, or null when it is not installed (JSON is written then). */

@@ -38,6 +38,7 @@ import { CardService } from '../services/card-service.js';
 import { ChatCardEdits } from '../services/card-edits.js';
 import { openStore, type Store, type StoreTarget } from '../store/db.js';
 import { isConnectionError } from '../util/error-summary.js';
+import { ServiceMetrics } from './metrics.js';
 
 export interface RuntimeOptions {
   store: StoreTarget | Store;
@@ -84,6 +85,10 @@ export interface Runtime {
   startWorkers(options?: StartWorkersOptions): void;
   /** Deletes handled inbox rows past their retention; startWorkers runs it at once and then daily. */
   pruneInbox(): Promise<number>;
+  /** What /metrics shows: sends and job times counted here, the store and queues read when scraped. */
+  metrics: ServiceMetrics;
+  /** Stops taking work (relay, reconciler, bots) and lets the workers finish the jobs they hold; the store stays open. */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -124,6 +129,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const channels = opts.channels ?? new Map<Platform, Channel>();
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
+  const metrics = new ServiceMetrics();
+  metrics.attach({ db: store.db, queues });
+  const sendChannels = metrics.instrumentChannels(channels);
   const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule, ...(opts.desk ? [deskLinkModule(opts.desk.baseUrl)] : [])]);
   // The platforms' send limits, shared by every process on a token: in Redis when the queues are
   // there, else in a Postgres store; the embedded store is one process, whose memory is enough.
@@ -167,6 +175,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   };
   let deadlineRepair: Promise<unknown> | null = null;
   let closed = false;
+  let draining: Promise<void> | null = null;
+  let closing: Promise<void> | null = null;
   let pruning: Promise<number> | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
   const prune = (): Promise<number> =>
@@ -193,7 +203,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         : { outcome: result.status, matterId: result.matter.id, ref: result.matter.ref };
     },
     route: async ({ matterId }) => routeMatter(ctx, matterId),
-    send: async ({ recipient, at }, meta) => sendQueued(ctx, { channels, fallback, timezone }, recipient, { claimer: meta.jobId, final: meta.final, at }),
+    send: async ({ recipient, at }, meta) => sendQueued(ctx, { channels: sendChannels, fallback, timezone }, recipient, { claimer: meta.jobId, final: meta.final, at }),
     chat: async (update, meta) => handleChatUpdate(ctx, { engine, defaultLocale: opts.chat?.defaultLocale, commandPrefix: (p) => channels.get(p)?.commandPrefix }, update, meta),
     report_in_due: async ({ summonsId }) => reportInDue(ctx, summonsId),
     sweep: async ({ zone, at }) => eveningSweep(ctx, zone, at),
@@ -205,6 +215,20 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       return { outcome: 'refreshed', cards };
     },
   };
+
+  const drain = (): Promise<void> =>
+    (draining ??= (async () => {
+      closed = true;
+      if (pruneTimer) clearInterval(pruneTimer);
+      await pruning;
+      await relay?.stop();
+      await reconciler?.stop();
+      await deadlineRepair;
+      await slack?.stop();
+      await telegram?.stop();
+      // Workers finish the jobs they hold before their connections close.
+      await queues?.close();
+    })());
 
   return {
     store,
@@ -228,9 +252,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       if (!queues || !relay) throw new Error('this runtime has no queues');
       const c = options.concurrency ?? 10;
       const wrap = options.wrap;
-      const wrapped: JobHandlers = wrap
-        ? (Object.fromEntries(JOB_NAMES.map((name) => [name, wrap(name, handlers[name] as never)])) as unknown as JobHandlers)
-        : handlers;
+      // Every job is timed for /metrics, around whatever the caller wraps it in.
+      const wrapped = Object.fromEntries(
+        JOB_NAMES.map((name) => [name, metrics.wrapJob(name, (wrap ? wrap(name, handlers[name] as never) : handlers[name]) as never)]),
+      ) as unknown as JobHandlers;
       queues.startWorkers(wrapped, {
         inbound: { concurrency: c },
         route: { concurrency: c },
@@ -255,20 +280,14 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         restoreTimedJobs(ctx, queues).catch((err: Error) => logger.warn({ err: { message: err.message } }, 'report-in and card-refresh jobs could not be put back')),
       ]);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (pruneTimer) clearInterval(pruneTimer);
-      await pruning;
-      await relay?.stop();
-      await reconciler?.stop();
-      await deadlineRepair;
-      await slack?.stop();
-      await telegram?.stop();
-      await queues?.close();
-      await rateBuckets?.close?.();
-      if (ownsStore) await store.close();
-    },
+    metrics,
+    drain,
+    close: () =>
+      (closing ??= (async () => {
+        await drain();
+        await rateBuckets?.close?.();
+        if (ownsStore) await store.close();
+      })()),
   };
 }
 

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { importRoster, loadRosterFile } from '../roster/import-roster.js';
 import { allNodes } from '../store/repositories/grid-repository.js';
-import { createAppServer, type HttpServer } from './http.js';
+import { createAppServer, type HttpServer, type ServiceState } from './http.js';
 import { withStartLock } from '../store/db.js';
 import { lockDataFolder, removeServiceAddress, writeServiceAddress } from './data-lock.js';
 import { installProcessGuards } from './process-guard.js';
@@ -35,6 +35,8 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
   let runtime: Runtime | null = null;
   let http: HttpServer | null = null;
   let rosterWatch: RosterWatch | null = null;
+  // /readyz: not ready until the bots are started, and again from the moment shutdown begins.
+  const state: ServiceState = { botsStarted: false, draining: false };
   try {
     // Without DESK_BASE_URL the sign-in links point at the address the server listens on, known once it does.
     let listening = '';
@@ -58,11 +60,12 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     rosterWatch = await watchRoster(runtime, logger);
     const adminToken = randomBytes(24).toString('hex');
     if (!config.desk.cookieSecret) logger.warn('DESK_COOKIE_SECRET is not set: desk sign-ins end when the service restarts, and each process signs its own (set it to share sign-ins)');
-    http = createAppServer({ runtime, logger, adminToken, desk: { baseUrl: deskUrl, cookieSecret: config.desk.cookieSecret ?? randomBytes(32).toString('hex') } });
+    http = createAppServer({ runtime, logger, adminToken, state, desk: { baseUrl: deskUrl, cookieSecret: config.desk.cookieSecret ?? randomBytes(32).toString('hex') } });
     await http.listen({ host: config.http.host, port: config.http.port });
     // After listening, so that Telegram's first webhook call finds the route. A wrong token stops the start.
     const chatRuntime = runtime;
     await chatRuntime.telegram?.start((update) => chatRuntime.submitChat(update));
+    state.botsStarted = true;
     const addr = http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
@@ -78,14 +81,22 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
       runtime: rt,
       http: server,
       url,
+      // Graceful: /readyz turns 503 and new requests are refused (the platforms retry them), the
+      // bots stop taking updates, the workers finish the jobs in hand; then the listener, the
+      // store and the data folder's lock are let go.
       stop: () =>
         (stopping ??= (async () => {
+          state.draining = true;
           if (config.store.kind === 'pglite') removeServiceAddress(config.dataDir);
-          await rt.telegram?.stop();
-          await watch?.stop();
-          await server.close();
-          await rt.close();
-          releaseLock();
+          try {
+            await watch?.stop();
+            await rt.drain();
+            await server.close();
+            await rt.close();
+          } finally {
+            releaseLock();
+          }
+          logger.info('gridline stopped');
         })()),
     };
   } catch (err) {

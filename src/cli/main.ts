@@ -1,5 +1,7 @@
 // gridline: the administrator's command line.
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { readServiceAddress, lockDataFolder, DataFolderBusyError } from '../app/data-lock.js';
@@ -64,6 +66,80 @@ async function op(config: Config, name: OpName, args: Record<string, unknown>): 
     }
   } finally {
     release();
+  }
+}
+
+interface ExportOptions {
+  grid: string;
+  from?: string;
+  to?: string;
+  format: 'csv' | 'xlsx';
+  sheet: 'matters' | 'events';
+  out?: string;
+}
+
+/**
+ * `gridline export`: the ledger streamed to a file (written under another name and renamed when
+ * complete, so a failed export leaves no half file) or, for CSV, to stdout. From the running
+ * service when it holds the embedded data folder, else from the store itself.
+ */
+async function exportLedger(config: Config, o: ExportOptions): Promise<void> {
+  if (o.format === 'xlsx' && !o.out && process.stdout.isTTY) throw new OpError('ledger:errors.xlsx_needs_file');
+  const source = await ledgerSource(config, o);
+  try {
+    if (!o.out) {
+      await pipeline(source.stream, process.stdout);
+      return;
+    }
+    const partial = `${o.out}.part`;
+    try {
+      await pipeline(source.stream, createWriteStream(partial));
+      renameSync(partial, o.out);
+    } catch (err) {
+      rmSync(partial, { force: true });
+      throw err;
+    }
+    tell('ledger:cli.written', { file: o.out });
+  } finally {
+    await source.close();
+  }
+}
+
+async function ledgerSource(config: Config, o: ExportOptions): Promise<{ stream: NodeJS.ReadableStream; close: () => Promise<void> }> {
+  const request = { node: o.grid, from: o.from, to: o.to };
+  if (config.store.kind === 'pglite') {
+    const service = readServiceAddress(config.dataDir);
+    if (!service && !holdsStore(config.dataDir)) throw new OpError('cli:errors.no_store', { dir: config.dataDir });
+    tell(service ? 'cli:store.service' : 'cli:store.embedded', { dir: config.dataDir, how: say(`cli:store.source.${config.dataDirSource}`) });
+    if (service) {
+      const query = new URLSearchParams({ node: o.grid, sheet: o.sheet, lang, ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}) });
+      const res = await fetch(`${service.url}/admin/export.${o.format}?${query}`, { headers: { authorization: `Bearer ${service.token}` } });
+      if (!res.ok || !res.body) throw new RemoteOpError('ledger:errors.remote', { message: await res.text() });
+      return { stream: Readable.fromWeb(res.body as never), close: async () => {} };
+    }
+  } else tell('cli:store.postgres', { target: redactUrl(config.store.url) });
+  // Loaded here: the spreadsheet writer is for this command only.
+  const { ADMINISTRATOR, LedgerExport, xlsxStream } = await import('../services/ledger-export.js');
+  const release = config.store.kind === 'pglite' ? lockDataFolder(config.dataDir) : () => {};
+  try {
+    const store = await openStore(config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url, poolSize: 3 } : config.store);
+    const ledger = new LedgerExport({ db: store.db, now: () => new Date(), logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }), outboxWritten: () => {} });
+    const access = await ledger.prepare(ADMINISTRATOR, request, lang);
+    if (!access.ok) {
+      await store.close();
+      throw new OpError(access.refusal.key, access.refusal.params);
+    }
+    const stream = o.format === 'csv' ? ledger.csv(access.job, o.sheet) : xlsxStream(ledger, access.job);
+    return {
+      stream,
+      close: async () => {
+        await store.close();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
   }
 }
 
@@ -134,13 +210,25 @@ export function buildCli(): Command {
         // Loaded here: the service pulls in every channel SDK, which the other commands never need.
         const { startService } = await import('../app/service.js');
         const service = await startService(config, logger);
+        let stopping = false;
         const stop = async (signal: string) => {
+          // A second signal while draining means "now": the supervisor or the person has waited enough.
+          if (stopping) {
+            logger.warn({ signal }, 'stopping at once: jobs in hand are taken up again at the next start');
+            process.exit(1);
+          }
+          stopping = true;
           logger.info({ signal }, 'stopping: finishing the jobs in hand');
-          await service.stop();
-          process.exit(0);
+          try {
+            await service.stop();
+            process.exit(0);
+          } catch (err) {
+            logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'stopping failed');
+            process.exit(1);
+          }
         };
-        process.once('SIGINT', () => void stop('SIGINT'));
-        process.once('SIGTERM', () => void stop('SIGTERM'));
+        process.on('SIGINT', () => void stop('SIGINT'));
+        process.on('SIGTERM', () => void stop('SIGTERM'));
       }),
     );
 
@@ -229,6 +317,17 @@ export function buildCli(): Command {
         print(Boolean(o.json), 'stats', await op(config, 'stats', { grid: o.grid, from: o.from, to: o.to, ...(o.period ? { period: o.period.replace('-', '_') } : {}) }), config),
       ),
     );
+
+  program
+    .command('export')
+    .description(say('ledger:cli.command'))
+    .requiredOption('--grid <code>', say('cli:options.grid'))
+    .option('--from <date>', say('stats:options.from'))
+    .option('--to <date>', say('stats:options.to'))
+    .addOption(new Option('--format <format>', say('ledger:cli.format')).choices(['csv', 'xlsx']).default('csv'))
+    .addOption(new Option('--sheet <sheet>', say('ledger:cli.sheet')).choices(['matters', 'events']).default('matters'))
+    .option('--out <file>', say('ledger:cli.out'))
+    .action(withConfig(async (config, o: ExportOptions) => exportLedger(config, o)));
 
   program
     .command('linkcode')

@@ -130,3 +130,23 @@ export function patrolsAUnit(places: readonly RolePlace[]): boolean {
 export function carerAmong<S extends { role: Role; onLeave: boolean }>(officers: readonly S[]): S | undefined {
   return officers.find((s) => s.role === 'officer_full' && !s.onLeave) ?? officers.find((s) => OFFICER_ROLES.includes(s.role) && !s.onLeave) ?? officers.find((s) => OFFICER_ROLES.includes(s.role));
 }
+
+/** Who may take the ledger (民情帐) of the node at `path` as a file: staff who cover it, as for the desk. */
+export function mayReadLedger(places: readonly RolePlace[], path: string): boolean {
+  return coversPath(places, path);
+}
+
+/**
+ * Whether the ledger of the node at `path` carries villagers' phone numbers for this reader: staff
+ * covering it from the village or below (they are the ones who call the villagers); above the
+ * village, only a role the roster lists in `phone_access` at the node where it is held.
+ */
+export function mayReadResidentPhones(places: readonly (RolePlace & { node: { phoneRoles?: readonly string[] | null } })[], path: string): boolean {
+  return places.some(
+    (p) =>
+      STAFF_ROLES.includes(p.role) &&
+      p.node.path !== undefined &&
+      within(path, p.node.path) &&
+      (!atOrAbove(p.node.level, 'township') || (p.node.phoneRoles ?? []).includes(p.role)),
+  );
+}

@@ -187,6 +187,7 @@ async function syncGridNodes(tx: Tx, roster: Roster, summary: ImportSummary): Pr
       alertLocale: n.alerts?.locale ?? 'zh-CN',
       quietFrom: n.quietHours.from,
       quietTo: n.quietHours.to,
+      phoneRoles: n.phoneRoles,
     };
     const row = existing.get(n.code);
     if (!row) {

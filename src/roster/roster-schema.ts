@@ -102,6 +102,8 @@ export const GridNodeSchema = z.strictObject({
   quiet_hours: QuietHoursSchema.optional(),
   /** Defaults to the parent's, then to the roster's `dispute_cutoff`, then 20:00 / 09:00. */
   dispute_cutoff: DisputeCutoffSchema.optional(),
+  /** Roles held here whose ledger export carries villagers' phones (above the village none does unless listed). */
+  phone_access: z.array(z.enum(ROLES)).optional(),
   get children(): z.ZodOptional<z.ZodArray<typeof GridNodeSchema>> {
     return z.array(GridNodeSchema).optional();
   },
@@ -255,6 +257,8 @@ export interface FlatGridNode {
   quietHours: { from: string; to: string };
   /** The node's, its parent's or the roster's; null: the default. */
   disputeCutoff: { evening: string; morning: string } | null;
+  /** The node's own `phone_access` (not inherited). */
+  phoneRoles: Role[] | null;
   yamlPath: PathSegment[];
 }
 
@@ -277,6 +281,7 @@ export function flattenGrid(roster: Roster): FlatGridNode[] {
       alerts: node.alerts ?? null,
       quietHours: node.quiet_hours ?? parent?.quietHours ?? roster.quiet_hours ?? { ...DEFAULT_QUIET_HOURS },
       disputeCutoff: node.dispute_cutoff ?? parent?.disputeCutoff ?? roster.dispute_cutoff ?? null,
+      phoneRoles: node.phone_access?.length ? [...new Set(node.phone_access)].sort() : null,
       yamlPath,
     };
     out.push(flat);

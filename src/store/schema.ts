@@ -74,6 +74,8 @@ export const gridNodes = gridline.table(
     /** Cadres' quiet hours, local 'HH:MM' in `timezone`; equal values mean none. */
     quietFrom: text('quiet_from').notNull().default('22:00'),
     quietTo: text('quiet_to').notNull().default('07:00'),
+    /** Roles held at this node whose ledger export carries residents' phones (roster `phone_access`); see mayReadResidentPhones. */
+    phoneRoles: text('phone_roles').array(),
   },
   (t) => [
     uniqueIndex('grid_nodes_code_uq').on(t.code),

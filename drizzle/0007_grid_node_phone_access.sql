@@ -1,0 +1,1 @@
+ALTER TABLE "gridline"."grid_nodes" ADD COLUMN "phone_roles" text[];
