@@ -25,6 +25,7 @@ import { performAction, type ActionRequest, type ActionResult } from '../service
 import { deskChildren, deskMatter, deskMatters, deskNode, deskRoster, deskTopics, deskTops, deskTrail, mayWatchQueues, type DeskPlace, type MatterFilter } from '../services/web-desk.js';
 import { barChart, groupedBarChart, lineChart, pieChart } from './charts.js';
 import { figuresFor, type DeskFigures } from './figures.js';
+import type { ChildFigures } from '../services/stats-service.js';
 import { qrSvg } from './poster.js';
 import { matterFilterOf, periodOf, type Query } from './query.js';
 import { deskSessions, SESSION_COOKIE, type DeskSessions } from './session.js';
@@ -156,18 +157,18 @@ export function mountDesk(app: FastifyInstance<any, any, any, any, any>, opts: D
       const t = translator(localeOf(viewer, request));
       const range = periodOf(request.query, node, ctx.now());
       const figures = await figuresFor(ctx, node, range);
-      const children = (await deskChildren(ctx, node)).slice(0, 40);
-      const childFigures = await Promise.all(children.map(async (c) => ({ node: c, figures: await figuresFor(ctx, c, range) })));
-      const [supervised, overdue] = await Promise.all([
-        deskMatters(ctx, node, { supervised: true, from: range.from, to: range.to, page: 1 }),
-        deskMatters(ctx, node, { overdue: true, from: range.from, to: range.to, page: 1 }),
-      ]);
+      // The grids below that this person may open, in the stats service's figures (one call for all).
+      const below = new Map((await deskChildren(ctx, node)).map((c) => [c.code, c]));
+      const childFigures = figures.children.flatMap((c) => {
+        const place = below.get(c.grid.code);
+        return place ? [{ node: place, figures: c }] : [];
+      });
       return page(reply, request, viewer, 'overview', {
         node,
         trail: await deskTrail(ctx, viewer, node),
         range,
         badRange: range.bad,
-        rows: figureRows(t, figures, { supervised: supervised.total, overdue: overdue.total }),
+        rows: figureRows(t, figures),
         departments: figures.departments,
         charts: chartsOf(t, figures, childFigures),
         children: childFigures.map((c) => ({ node: c.node, accepted: c.figures.accepted, settled: c.figures.settled, open: c.figures.open, rate: pct(c.figures.settlementRate.rate, t('desk:none')) })),
@@ -322,7 +323,7 @@ function saidOf(t: T, q: Query, m: { ref: string; level: string }): { ok: boolea
   return null;
 }
 
-function figureRows(t: T, f: DeskFigures, extra: { supervised: number; overdue: number }): Array<{ label: string; value: string; note?: string }> {
+function figureRows(t: T, f: DeskFigures): Array<{ label: string; value: string; note?: string }> {
   const none = t('desk:none');
   const share = (s: { count: number; of: number; rate: number | null }) => ({ value: pct(s.rate, none), note: t('desk:figures.of', { count: s.count, of: s.of }) });
   return [
@@ -335,17 +336,19 @@ function figureRows(t: T, f: DeskFigures, extra: { supervised: number; overdue: 
     { label: t('desk:figures.within_township'), ...share(f.withinTownship) },
     { label: t('desk:figures.response'), ...share(f.response) },
     { label: t('desk:figures.satisfaction'), value: pct(f.satisfaction.rate, none), note: t('desk:figures.evaluated', { count: f.satisfaction.evaluated }) },
-    { label: t('desk:figures.overdue'), value: String(extra.overdue) },
+    { label: t('desk:figures.overdue'), value: String(f.overdue) },
     { label: t('desk:figures.missed'), value: String(f.deadlinesMissed.total) },
-    { label: t('desk:figures.supervised'), value: String(extra.supervised) },
+    { label: t('desk:figures.supervised'), value: String(f.supervised) },
+    { label: t('desk:figures.faq_answers'), value: String(f.faqAnswers) },
+    { label: t('desk:figures.errands'), value: String(f.errands) },
   ];
 }
 
-function chartsOf(t: T, f: DeskFigures, children: Array<{ node: DeskPlace; figures: DeskFigures }>): Array<{ id: string; svg: string }> {
+function chartsOf(t: T, f: DeskFigures, children: Array<{ node: DeskPlace; figures: ChildFigures }>): Array<{ id: string; svg: string }> {
   const charts: Array<{ id: string; svg: string }> = [];
   charts.push({ id: 'by-category', svg: barChart(t('desk:charts.by_category'), CATEGORIES.map((c) => ({ label: t(`common:category.${c}`), value: f.byCategory[c].accepted }))) });
   charts.push({ id: 'by-level', svg: pieChart(t('desk:charts.by_level'), MATTER_LEVELS.map((l) => ({ label: t(`notify:level_names.${l}`), value: f.settledAt[l].count })).filter((s) => s.value > 0)) });
-  if (f.settledPerWeek?.length) charts.push({ id: 'per-week', svg: lineChart(t('desk:charts.per_week'), f.settledPerWeek.map((w) => ({ label: w.week.slice(5), value: w.settled }))) });
+  if (f.settledByWeek.length) charts.push({ id: 'per-week', svg: lineChart(t('desk:charts.per_week'), f.settledByWeek.map((w) => ({ label: w.week.slice(5), value: w.settled }))) });
   if (children.length) {
     charts.push({
       id: 'per-grid',

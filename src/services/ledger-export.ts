@@ -170,7 +170,7 @@ export class LedgerExport {
           due_at: m.dueAt,
           accepted_at: m.acceptedAt,
           settled_at: m.settledAt,
-          rating: label('flows:rate', m.rating),
+          rating: label('rate', m.rating, 'flows'),
           summary: m.summary,
         }));
       }
@@ -188,7 +188,7 @@ export class LedgerExport {
         yield batch.map((e: LedgerEventRow) => ({
           ref: e.ref,
           at: e.at,
-          action: label('cli:show.action', e.action),
+          action: label('show.action', e.action, 'cli'),
           actor: e.actor ?? system,
           step_from: label('step', e.stepFrom),
           step_to: label('step', e.stepTo),
@@ -207,11 +207,12 @@ export class LedgerExport {
  * Codes turned into words (`common:category.help` → 求助), each looked up once per file: a county's
  * year asks for the same few hundred thousand times. `ns` without a colon is under common:.
  */
-function labels(say: (key: string, params?: Record<string, unknown>) => string): (ns: string, v: string | null) => string | null {
+/** Words for a code, looked up once per file: `group` of namespace `ns` (default common), e.g. ('step', 'handle'). */
+function labels(say: (key: string, params?: Record<string, unknown>) => string): (group: string, v: string | null, ns?: string) => string | null {
   const seen = new Map<string, string>();
-  return (ns, v) => {
+  return (group, v, ns = 'common') => {
     if (!v) return null;
-    const key = `${ns.includes(':') ? ns : `common:${ns}`}.${v}`;
+    const key = `${ns}:${group}.${v}`;
     let text = seen.get(key);
     if (text === undefined) seen.set(key, (text = say(key, { defaultValue: v })));
     return text;

@@ -104,7 +104,7 @@ describe('the desk in Chromium', { timeout: 120_000 }, () => {
     const page = await signIn(context, await linkFor(w.cadre));
 
     // The overview of 湖泽镇 for this month, with its figures and charts drawn as SVG on the server.
-    await expect.poll(() => page.textContent('h1')).toContain('湖泽镇的数字');
+    await expect.poll(() => page.textContent('h1')).toContain('湖泽镇的统计数据');
     const figures = await page.locator('.figure').allTextContents();
     // 双林镇's matter is not 湖泽镇's.
     expect(figures.join(' ')).toContain('受理2');
