@@ -5,6 +5,7 @@
 // reaching for another township's matter by editing the URL.
 import { mkdirSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
+import ExcelJS from 'exceljs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { matterEvents, matters } from '../../../src/store/schema.js';
@@ -50,6 +51,7 @@ async function signIn(context: BrowserContext, link: string): Promise<Page> {
 interface World {
   cadre: TelegramPerson;
   officer: TelegramPerson;
+  villager: TelegramPerson;
   dispute: { ref: string; id: string };
   help: { ref: string; id: string };
   elsewhere: { ref: string; id: string };
@@ -72,7 +74,7 @@ async function world(): Promise<World> {
   const dispute = await reportedThroughIntake(bot, store, String(v.userId), '邻居在我家田边堆柴火，说了几次不听。', 'dispute');
   const help = await reportedThroughIntake(bot, store, String(v.userId), '低保的钱这个月没到账。', 'help');
   const elsewhere = await reportedThroughIntake(bot, store, String(v2.userId), '桥头的路灯坏了一个月。', 'hazard');
-  return { cadre, officer, dispute, help, elsewhere };
+  return { cadre, officer, villager: v, dispute, help, elsewhere };
 }
 
 beforeAll(async () => {
@@ -121,9 +123,32 @@ describe('the desk in Chromium', { timeout: 120_000 }, () => {
     expect(new URL((await page.getAttribute('#export-xlsx', 'href'))!, base()).pathname).toBe('/desk/export.xlsx');
     await page.screenshot({ path: `${SHOTS}/overview-phone.png`, fullPage: true });
 
+    // The ledger itself, downloaded with the cadre's sign-in: a CSV Excel on Chinese Windows reads
+    // (BOM, Chinese intact), a cell a spreadsheet would take for a formula neutralised, only 湖泽镇's
+    // matters; and the XLSX with its three sheets.
+    await reportedThroughIntake(bot, store, String(w.villager.userId), '=HYPERLINK("http://x","点我")水渠堵了', 'hazard');
+    const csvFile = await page.request.get(csv.href);
+    expect(csvFile.status()).toBe(200);
+    const bytes = await csvFile.body();
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const ledger = bytes.toString('utf8');
+    expect(ledger).toContain('邻居在我家田边堆柴火，说了几次不听。');
+    expect(ledger).toContain(`"'=HYPERLINK(""http://x"",""点我"")水渠堵了"`);
+    expect(ledger).not.toContain('桥头的路灯');
+    const xlsxFile = await page.request.get(new URL((await page.getAttribute('#export-xlsx', 'href'))!, base()).href);
+    expect(xlsxFile.status()).toBe(200);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await xlsxFile.body()) as unknown as ArrayBuffer);
+    expect(book.worksheets).toHaveLength(3);
+    const cells = book.worksheets[0]!.getSheetValues().flat().map(String);
+    expect(cells).toContain('低保的钱这个月没到账。');
+    expect(cells.some((c) => c.startsWith('=HYPERLINK'))).toBe(true);
+    // …signed out, the same link answers 401.
+    expect((await (await browser.newContext()).request.get(csv.href)).status()).toBe(401);
+
     // Matters: filtered to disputes (htmx swaps the list in place), then opened.
     await page.click('header nav a:has-text("事项")');
-    await expect.poll(() => page.textContent('#matter-count')).toContain('共 2 件');
+    await expect.poll(() => page.textContent('#matter-count')).toContain('共 3 件');
     await page.selectOption('select[name=category]', 'dispute');
     await expect.poll(() => page.textContent('#matter-count')).toContain('共 1 件');
     expect(await page.locator('.matter-row').getAttribute('data-ref')).toBe(w.dispute.ref);
