@@ -441,7 +441,7 @@ class Turn {
       }
     }
     if (expect.skippable) buttons.push([{ label: this.t('flows:common.skip'), data: data(SKIP) }]);
-    const free = (expect.accepts ?? []).includes('text') ? { expectsText: { locale: this.locale } } : {};
+    const free = (expect.accepts ?? []).includes('text') && !expect.textOptional ? { expectsText: { locale: this.locale } } : {};
     return buttons.length ? { kind: 'message', text, buttons, ...free } : { kind: 'message', text, ...free };
   }
 

@@ -102,6 +102,7 @@ export const statsFlow: Flow<StatsData> = {
         columns: 2,
         accepts: ['text'],
         maxChars: 100,
+        textOptional: true,
       },
       validate: (input, c) => {
         if (input.kind !== 'text') return null;

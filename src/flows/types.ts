@@ -42,6 +42,11 @@ export interface Expect<D extends FlowData = FlowData> {
   skippable?: boolean;
   /** Longest text taken (default 1000 characters). */
   maxChars?: number;
+  /**
+   * Text is taken too, but the buttons answer the step (figures for a period: typed days are a
+   * shortcut). A platform need not move the conversation to where the person can type.
+   */
+  textOptional?: boolean;
 }
 
 export type FlowInput =
