@@ -25,4 +25,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||8080)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM (docker stop) drains: no new work, jobs in hand finished. Give it time before SIGKILL (compose: stop_grace_period).
 STOPSIGNAL SIGTERM
-CMD ["node", "bin/gridline.js", "serve"]
+# The same V8 flags as `npm start`: a bounded heap, collected as it goes (the ledger bench measures it).
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=4", "bin/gridline.js", "serve"]

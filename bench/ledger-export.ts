@@ -19,6 +19,8 @@ const { values } = parseArgs({
   },
 });
 const N = Number(values.matters);
+// The service runs with the V8 flags `npm start` gives it (a bounded heap that is collected as it goes).
+const SERVICE_FLAGS = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string).split(' ').filter((a) => a.startsWith('--'));
 const LIMIT_MB = 300;
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
@@ -81,7 +83,7 @@ try {
   const copyRate = copied / ((Date.now() - t) / 1000);
   await rawCopy.end();
 
-  const child = fork('bench/ledger-export-server.ts', [], { execArgv: ['--import', 'tsx', '--expose-gc'], env: { ...process.env, BENCH_DB: url.toString() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork('bench/ledger-export-server.mjs', [], { execArgv: ['--expose-gc', ...SERVICE_FLAGS], env: { ...process.env, BENCH_DB: url.toString() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = (what: string) => new Promise<{ rss: number; port?: number }>((resolve) => { child.once('message', resolve as never); if (what !== 'hello') child.send({ ask: what }); });
   const { port, rss: startRss } = await ask('hello');
   const results: Array<{ what: string; rows: number; bytes: number; seconds: number; peak: number; base: number }> = [];
