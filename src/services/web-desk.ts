@@ -2,11 +2,11 @@
 // rule as the chat: coversPath), its matters found by filters, one matter with what the person may
 // do to it (openMatter and the domain's step table, as in chat), and its roster. Actions go through
 // performAction (matter-actions.ts), which authorises every one again.
-import { coversPath, OFFICER_ROLES, STAFF_ROLES, CADRE_ROLES, staffPlaces, within, atOrAbove, type Relation } from '../domain/index.js';
+import { coversPath, mayReadLedger, OFFICER_ROLES, STAFF_ROLES, CADRE_ROLES, parseRef, staffPlaces, within, atOrAbove, type Relation } from '../domain/index.js';
 import type { Category, MatterLevel, MatterState, Size } from '../domain/types.js';
 import type { ServiceContext } from '../ports/context.js';
 import { ancestry, findNode, findNodeByCode, type GridNodeRow } from '../store/repositories/grid-repository.js';
-import { matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
+import { findMatterByRef, matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
 import { childNodes, nodesUnder, peopleUnder, searchMatters, type FoundMatter, type PlacedPerson } from '../store/repositories/web-desk-repository.js';
 import { listTopics } from '../store/repositories/matter-defaults-repository.js';
 import { holderOf, openMatter, type Matter, type TimelineEvent } from './desk-service.js';
@@ -98,9 +98,20 @@ export interface DeskMatterPage {
 /** One matter for the person, or null when it is none of their business (as in chat: not found). */
 export async function deskMatter(ctx: ServiceContext, viewer: DeskViewer, ref: string): Promise<DeskMatterPage | null> {
   const access = await openMatter(ctx.db, viewer.person.id, ref, viewer.placements);
+  let m: Matter;
+  let relations: Relation[];
   // The desk is the staff's: a matter the person only reported is not shown here.
-  if (!access.ok || !access.relations.some((r) => r !== 'reporter')) return null;
-  const m = access.matter;
+  if (access.ok && access.relations.some((r) => r !== 'reporter')) ({ matter: m, relations } = access);
+  else {
+    // What the person's matter list and ledger hold (their subtree) they may read here too, even a
+    // matter that climbed above them; what they may do with it stays the chat's rule (no relation, no button).
+    const canonical = parseRef(ref);
+    const found = canonical ? await findMatterByRef(ctx.db, canonical) : undefined;
+    const grid = found ? await findNode(ctx.db, found.gridNodeId) : undefined;
+    if (!found || !grid || !mayReadLedger(staffPlaces(viewer.placements), grid.path)) return null;
+    m = found;
+    relations = [];
+  }
   const [grid, holder, events, messages, targets, departments] = await Promise.all([
     findGrid(ctx, m.gridNodeId),
     holderOf(ctx.db, m),
@@ -109,7 +120,7 @@ export async function deskMatter(ctx: ServiceContext, viewer: DeskViewer, ref: s
     transferTargets(ctx.db, m),
     summonableDepartments(ctx.db, m),
   ]);
-  return { matter: m, relations: access.relations, grid, holder, events, messages, transferTargets: targets, departments };
+  return { matter: m, relations, grid, holder, events, messages, transferTargets: targets, departments };
 }
 
 const findGrid = (ctx: ServiceContext, id: string): Promise<GridNodeRow | undefined> => findNode(ctx.db, id);

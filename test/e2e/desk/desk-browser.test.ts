@@ -203,6 +203,21 @@ describe('the desk in Chromium', { timeout: 120_000 }, () => {
     // Nor does the queue dashboard open for a township cadre.
     expect((await page.goto(`${base()}/desk/queues`))!.status()).toBe(404);
     await context.close();
+
+    // A village cadre reads a matter of the village that climbed to the township (it is in the
+    // village's list and ledger too), and is offered nothing to do with it there.
+    const secretary = tg('王建国');
+    await newPerson(store.db, { name: '王建国', role: 'cadre', at: tree.village, title: '水川村党支部书记', telegram: String(secretary.userId) });
+    await store.db.update(matters).set({ level: 'township' }).where(eq(matters.id, w.dispute.id));
+    const village = await browser.newContext({ locale: 'zh-CN' });
+    const vpage = await signIn(village, await linkFor(secretary));
+    await vpage.goto(`${base()}/desk/n/${tree.village.code}/matters?q=${w.dispute.ref}`);
+    expect(await vpage.textContent('#matter-count')).toContain('共 1 件');
+    expect((await vpage.goto(`${base()}/desk/m/${w.dispute.ref}`))!.status()).toBe(200);
+    expect(await vpage.content()).toContain('邻居在我家田边堆柴火');
+    expect(await vpage.locator('form.action').count()).toBe(0);
+    expect((await vpage.goto(`${base()}/desk/m/${w.elsewhere.ref}`))!.status()).toBe(404);
+    await village.close();
   });
 
   it('refuses a link used twice, an expired link, a forged cookie and a form without its CSRF token', async () => {
