@@ -3,11 +3,10 @@
 // do to it (openMatter and the domain's step table, as in chat), and its roster. Actions go through
 // performAction (matter-actions.ts), which authorises every one again.
 import { coversPath, mayReadLedger, OFFICER_ROLES, STAFF_ROLES, CADRE_ROLES, parseRef, staffPlaces, within, atOrAbove, type Relation } from '../domain/index.js';
-import type { Category, MatterLevel, MatterState, Size } from '../domain/types.js';
 import type { ServiceContext } from '../ports/context.js';
 import { ancestry, findNode, findNodeByCode, type GridNodeRow } from '../store/repositories/grid-repository.js';
 import { findMatterByRef, matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
-import { childNodes, nodesUnder, peopleUnder, searchMatters, type FoundMatter, type PlacedPerson } from '../store/repositories/web-desk-repository.js';
+import { childNodes, nodesUnder, peopleUnder, searchMatters, type FoundMatter, type MatterSearch, type PlacedPerson } from '../store/repositories/web-desk-repository.js';
 import { listTopics } from '../store/repositories/matter-defaults-repository.js';
 import { holderOf, openMatter, type Matter, type TimelineEvent } from './desk-service.js';
 import type { DeskViewer } from './desk-sign-in.js';
@@ -42,20 +41,8 @@ export function mayWatchQueues(viewer: DeskViewer): boolean {
   return viewer.placements.some((p) => CADRE_ROLES.includes(p.role) && atOrAbove(p.node.level, 'county'));
 }
 
-export interface MatterFilter {
-  category?: Category;
-  topic?: string;
-  state?: MatterState;
-  level?: MatterLevel;
-  size?: Size;
-  supervised?: boolean;
-  overdue?: boolean;
-  from?: string;
-  to?: string;
-  ref?: string;
-  words?: string;
-  page: number;
-}
+/** What the desk's matter list is filtered by: the search's own fields, with overdue as a yes/no and a page. */
+export type MatterFilter = Omit<MatterSearch, 'gridPath' | 'overdueAt' | 'timezone' | 'offset' | 'limit'> & { overdue?: boolean; page: number };
 
 export const DESK_PAGE_SIZE = 20;
 

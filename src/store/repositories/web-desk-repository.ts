@@ -6,6 +6,7 @@ import type { Category, GridLevel, MatterLevel, MatterState, Role, Size } from '
 import type { Executor } from '../db.js';
 import { gridNodes, identities, matters, messages, people, roles } from '../schema.js';
 import type { GridNodeRow } from './grid-repository.js';
+import type { StaffMember } from './people-repository.js';
 
 const under = (path: string): SQL => or(eq(gridNodes.path, path), sql`${gridNodes.path} like ${`${path.replace(/[\\%_]/g, '\\$&')}/%`}`)!;
 
@@ -19,16 +20,8 @@ export async function childNodes(db: Executor, nodeId: string): Promise<GridNode
   return db.select().from(gridNodes).where(eq(gridNodes.parentId, nodeId)).orderBy(asc(gridNodes.path));
 }
 
-export interface PlacedPerson {
-  nodeId: string;
-  personId: string;
-  name: string;
-  role: Role;
-  title: string | null;
-  onLeave: boolean;
-  /** Some identity still reaches them (or they have none yet). */
-  reachable: boolean;
-}
+/** A member of staff with the node they are placed at. */
+export type PlacedPerson = StaffMember & { nodeId: string };
 
 /** Everyone holding a role among `roleList` at the node or below. */
 export async function peopleUnder(db: Executor, path: string, roleList: readonly Role[]): Promise<PlacedPerson[]> {
