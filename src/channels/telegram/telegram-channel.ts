@@ -193,7 +193,7 @@ export class TelegramChannel implements Channel {
     if (update.content.kind === 'ignored' || !update.userId) return 'ignored';
     if (update.content.kind !== 'membership') {
       // Where the budgets are kept being away must not refuse what people say: let it through.
-      const verdict = await this.flood.check(update.userId).catch((err: Error) => {
+      const verdict = await this.flood.check(update.userId, String(raw.update_id)).catch((err: Error) => {
         this.logger.warn({ err: { name: err.name, message: err.message } }, 'flood guard unavailable; update let through');
         return 'pass' as const;
       });

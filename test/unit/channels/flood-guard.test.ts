@@ -30,4 +30,18 @@ describe('FloodGuard', () => {
     for (let i = 0; i < 6; i++) verdicts.push(await (i % 2 ? a : b).check('u'));
     expect(verdicts).toEqual(['pass', 'pass', 'pass', 'pass', 'warn', 'drop']);
   });
+
+  it('counts a delivery once however often the platform sends it again', async () => {
+    let now = 0;
+    const g = new FloodGuard({ burst: 3, perMinute: 6 }, new MemoryRateBuckets(() => now));
+    // Update 7 refused twenty-five times (the database was away): one slot spent, still passing.
+    for (let i = 0; i < 25; i++) expect(await g.check('u', '7', now)).toBe('pass');
+    expect(await g.check('u', '8', now)).toBe('pass');
+    expect(await g.check('u', '9', now)).toBe('pass');
+    expect(await g.check('u', '10', now)).toBe('warn');
+    // Delivered again, the warned update is warned again (its notice may not have been queued).
+    expect(await g.check('u', '10', now)).toBe('warn');
+    expect(await g.check('u', '11', now)).toBe('drop');
+    expect(await g.check('u', '11', now)).toBe('drop');
+  });
 });
