@@ -94,6 +94,19 @@ export interface ChatTarget {
 }
 
 /**
+ * A platform that may write to a person only for a while after they last wrote (WeChat Customer
+ * Service: 5 messages within 48 hours; WhatsApp: 24 hours). The send service never sends past it:
+ * what cannot go out is held and goes out, merged into one short message, when the person next
+ * writes. Counted per person on the platform, from their last message.
+ */
+export interface SendingWindow {
+  /** At most this many messages after the person last wrote… */
+  messages: number;
+  /** …and only within this long of it. */
+  withinMs: number;
+}
+
+/**
  * An outbound channel. `deliver` throws RetryAfterError before anything was sent when the platform
  * asks us to wait, and RecipientUnreachableError when the person blocked the bot. Once the platform
  * has accepted the message it does not throw (its caller would send it again): what it keeps after
@@ -108,6 +121,11 @@ export interface Channel {
    */
   readonly commandPrefix?: string;
   deliver(target: ChatTarget, message: OutboundMessage): Promise<{ messageRef?: string }>;
+  /**
+   * The window this chat is under, or null when the platform lets the bot write at any time
+   * (absent: never). A WeCom member's chat has none; a 微信客服 villager's has one.
+   */
+  sendingWindow?(target: ChatTarget): SendingWindow | null;
   /**
    * Brings the matter cards this channel posted up to date after the matter moved; returns how
    * many. `eventId`: the platform event that moved it, when a person did.
