@@ -9,47 +9,57 @@
 import { outboxJob, type JobMap } from '../ports/jobs.js';
 import type { ChatUpdate } from '../ports/chat-update.js';
 import type { InboundItem } from '../ports/inbound-item.js';
+import type { AdmitOutcome, CursorAdvance } from '../ports/admission.js';
 
 export type { InboundItem, InboxQueue } from '../ports/inbound-item.js';
 import type { Locale, Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { failedInbox, inboxCounts, inboxStatus, insertInbox, markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
+import { advanceCursor, readCursor } from '../store/repositories/cursor-repository.js';
 import { errorLabel, isDataError } from '../util/error-summary.js';
 import { answerUnreadable } from './chat-service.js';
 import type { ServiceContext } from '../ports/context.js';
 
-export interface AdmitResult {
-  /** Ids committed now (the others were there already: a redelivery). */
-  fresh: string[];
-  /** Ids refused by the database as given, kept as failed rows. */
-  unreadable: string[];
-}
+export type AdmitResult = AdmitOutcome;
 
 /** The inbox id of a Telegram update: per bot (the token's numeric prefix), then the update_id. */
 export function telegramInboxId(botId: string, updateId: string): string {
   return `telegram:${botId}:update:${updateId}`;
 }
 
+/** Thrown inside the admitting transaction to undo it: another process moved the cursor first. */
+class CursorMoved extends Error {}
+
 /**
- * Commits the items and their jobs. Throws only when the database could not be reached (the
- * platform should then deliver again); an item the database refuses is set aside as unreadable.
+ * Commits the items and their jobs, and moves the platform's reading cursor with them when one is
+ * given (compare-and-set: when another process moved it first, nothing is kept and the result says
+ * `moved`). Throws only when the database could not be reached (the platform should then deliver
+ * again); an item the database refuses is set aside as unreadable.
  */
-export async function admitInbound(ctx: ServiceContext, items: InboundItem[], opts: { defaultLocale?: Locale } = {}): Promise<AdmitResult> {
-  if (!items.length) return { fresh: [], unreadable: [] };
+export async function admitInbound(ctx: ServiceContext, items: InboundItem[], opts: { defaultLocale?: Locale; cursor?: CursorAdvance } = {}): Promise<AdmitResult> {
+  const cursor = opts.cursor;
+  if (!items.length && !cursor) return { fresh: [], unreadable: [] };
   try {
-    const fresh = await ctx.db.transaction(async (tx) => admitIn(tx, items));
+    const fresh = await ctx.db.transaction(async (tx) => {
+      const fresh = await admitIn(tx, items);
+      if (cursor && !(await advanceCursor(tx, cursor, ctx.now()))) throw new CursorMoved();
+      return fresh;
+    });
     if (fresh.length) ctx.outboxWritten();
     return { fresh, unreadable: [] };
   } catch (err) {
+    if (err instanceof CursorMoved) return { fresh: [], unreadable: [], moved: true };
     if (!isDataError(err)) throw err;
-    if (items.length > 1) {
+    if (items.length > 1 || cursor) {
+      // One by one, each committed (or kept as failed); the cursor after all of them.
       const out: AdmitResult = { fresh: [], unreadable: [] };
       for (const item of items) {
-        const r = await admitInbound(ctx, [item], opts);
+        const r = await admitInbound(ctx, [item], { defaultLocale: opts.defaultLocale });
         out.fresh.push(...r.fresh);
         out.unreadable.push(...r.unreadable);
       }
+      if (cursor && !(await ctx.db.transaction((tx) => advanceCursor(tx, cursor, ctx.now())))) out.moved = true;
       return out;
     }
     const item = items[0]!;
@@ -63,6 +73,11 @@ export async function admitInbound(ctx: ServiceContext, items: InboundItem[], op
     if (added) ctx.logger.warn({ inboxId: item.id, platform: item.platform, kind: item.kind, error: summary.error }, 'inbound update refused by the database; kept as failed and answered');
     return { fresh: [], unreadable: added ? [item.id] : [] };
   }
+}
+
+/** A platform's stored reading position (see admitInbound's `cursor`), or null before the first. */
+export function platformCursor(ctx: Pick<ServiceContext, 'db'>, key: string): Promise<string | null> {
+  return readCursor(ctx.db, key);
 }
 
 async function admitIn(tx: Executor, items: InboundItem[]): Promise<string[]> {

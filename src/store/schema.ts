@@ -327,6 +327,17 @@ export const inbox = gridline.table(
 );
 
 /**
+ * A platform's reading position (WeCom's kf/sync_msg cursor), written in the same transaction as
+ * the inbox rows of the page it follows: it never moves past what was not committed. Keyed by the
+ * adapter (`wecom:kf:<open_kfid>`); compared and set, so two processes reading one page store it once.
+ */
+export const platformCursors = gridline.table('platform_cursors', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/**
  * Every message to send, in one queue per recipient: notifications (a locale key and its
  * parameters, rendered when sent in the recipient's language) and what the bot says in a
  * conversation (`output`, already in the person's language). The send job sends a recipient's
