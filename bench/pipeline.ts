@@ -256,7 +256,7 @@ async function throughTelegram(url: string, reports: number): Promise<Run> {
     const users = await seed(runtime.store.db, reports);
     runtime.startWorkers({ concurrency: CONCURRENCY });
     await http.listen({ host: '127.0.0.1', port });
-    await runtime.telegram!.start((u) => runtime.submitChat(u));
+    await runtime.startAdapters();
     let updateId = 1;
     const post = async (update: Record<string, unknown>) => {
       const r = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify({ update_id: updateId++, ...update }) });
@@ -279,7 +279,7 @@ async function throughTelegram(url: string, reports: number): Promise<Run> {
     const seconds = (Math.max(...api.sent.map((m) => m.at)) - t0) / 1000;
     return { reports: filed.length, seconds, receipt: [...receipts.values()], notice: [...notice.values()] };
   } finally {
-    await runtime.telegram?.stop();
+    await runtime.adapter('telegram')?.stop?.();
     await http.close();
     await runtime.close();
     await api.close();

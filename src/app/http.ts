@@ -87,10 +87,8 @@ export function createAppServer(opts: {
     health: async () => ({ store: runtime.store.kind, queue: runtime.queues?.target.kind ?? null, outboxBacklog: await outboxBacklog(runtime.store.db) }),
     ops: { has: isOpName, run: (name, args) => runOp(runtime.ctx, name as Parameters<typeof runOp>[1], args), errorBody: opErrorBody },
     routes: (app) => {
-      // Slack's events, interactions and slash command (HTTP mode), signature checked by Bolt.
-      runtime.slack?.mount(app);
-      // Telegram's webhook (webhook mode), refused with 401 without the secret token.
-      runtime.telegram?.registerRoutes(app);
+      // Each platform's webhook or events route (each checks its own signature or secret).
+      for (const adapter of runtime.adapters.values()) adapter.mount?.(app);
       // The cadre's web desk under /desk. The ledger export beside it asks the desk's sign-in who is asking.
       let viewerOf = opts.viewerOf;
       if (opts.desk) {
@@ -99,7 +97,8 @@ export function createAppServer(opts: {
           ctx: runtime.ctx,
           baseUrl: typeof opts.desk.baseUrl === 'function' ? opts.desk.baseUrl() : opts.desk.baseUrl,
           cookieSecret: opts.desk.cookieSecret,
-          joinLink: (code) => (runtime.telegram?.username ? `https://t.me/${runtime.telegram.username}?start=${encodeURIComponent(code)}` : null),
+          // The first platform that can open a chat with the bot carrying the code (Telegram's t.me link).
+          joinLink: (code) => [...runtime.adapters.values()].reduce<string | null>((link, a) => link ?? a.joinLink?.(code) ?? null, null),
           ...(queues ? { queues: () => JOB_NAMES.map((name) => queues.queue(name)) } : {}),
         });
         viewerOf ??= desk.viewerOf;

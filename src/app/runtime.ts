@@ -3,8 +3,6 @@
 import type { Channel } from '../ports/channel.js';
 import type { ChatUpdate } from '../ports/chat-update.js';
 import { ConsoleChannel } from '../channels/console-channel.js';
-import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
-import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram/index.js';
 import type { Config } from '../config/config.js';
 import { fileSourceOf, type FileSource } from '../ports/files.js';
 import type { Locale, Platform } from '../domain/types.js';
@@ -20,7 +18,6 @@ import { AdvisoryLease } from '../store/advisory-lease.js';
 import { DbRateBuckets } from '../store/db-rate-buckets.js';
 import type { RateBuckets } from '../ports/rate-buckets.js';
 import type { Lease } from '../ports/lease.js';
-import { botIdOf } from '../channels/telegram/shared-send-scheduler.js';
 import { Reconciler } from '../queue/reconciler.js';
 import { restoreTimedJobs } from '../queue/restore-timed-jobs.js';
 import { QueueSystem, type QueueTarget, type WorkerOptions } from '../queue/queue-system.js';
@@ -28,7 +25,6 @@ import { APOLOGY_ATTEMPT, handleChatUpdate } from '../services/chat-service.js';
 import type { ServiceContext } from '../ports/context.js';
 import { eveningSweep, morningDigest } from '../services/daily-alerts.js';
 import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type TimerQueue } from '../services/deadline-timers.js';
-import { admitInbound, chatInboxItem, giveUpInbound, inboxHandled, inboxPending, telegramInboxId } from '../services/inbox-service.js';
 import { intake } from '../services/intake-service.js';
 import { sendQueued } from '../services/send-service.js';
 import { pruneInbox } from '../services/inbox-retention.js';
@@ -39,8 +35,13 @@ import { ChatCardEdits } from '../services/card-edits.js';
 import { openStore, type Store, type StoreTarget } from '../store/db.js';
 import { isConnectionError } from '../util/error-summary.js';
 import { ServiceMetrics } from './metrics.js';
+import type { Admission } from '../ports/admission.js';
+import type { PlatformAdapter, PlatformDeps } from '../ports/platform.js';
+import { createAdmission } from './admission.js';
+import { platformFactories, type AdapterOf, type PlatformSettings, type RegisteredPlatform } from './platforms.js';
 
-export interface RuntimeOptions {
+/** Each registered platform's settings sit under its name (`slack`, `telegram`…): see src/app/platforms.ts. */
+export interface RuntimeOptions extends PlatformSettings {
   store: StoreTarget | Store;
   /** Null: no queues (the CLI writing to a store whose service is stopped). */
   queue: { kind: 'redis'; url: string; prefix?: string } | { kind: 'postgres' } | null;
@@ -51,10 +52,6 @@ export interface RuntimeOptions {
   relayIntervalMs?: number;
   /** Conversations: the flows to run (default: createFlowEngine()) and the language for people whose platform gives none. */
   chat?: { engine?: FlowEngine; defaultLocale?: Locale };
-  /** The Slack front door (SLACK_BOT_TOKEN set): its channel, its `slack` jobs, its HTTP route. */
-  slack?: SlackSettings;
-  /** The Telegram adapter (TELEGRAM_BOT_TOKEN set): its channel and webhook route; the service starts it. */
-  telegram?: Omit<TelegramChannelOptions, 'logger'>;
   /** How long a send's claim holds (default SEND_LEASE_MS) and how many days handled inbox rows are kept (default 30). */
   recovery?: { sendLeaseMs?: number; inboxRetentionDays?: number };
   /** The web desk: `/desk` in chat sends sign-in links to `baseUrl` (no desk command without it). */
@@ -70,15 +67,21 @@ export interface Runtime {
   channels: Map<Platform, Channel>;
   /** The conversation flows the `chat` worker runs. */
   engine: FlowEngine;
+  /** The one way in, as every adapter was given it. */
+  admission: Admission;
   /**
-   * Commits a normalised chat update to the inbox and queues it; the same update twice is queued
-   * (and handled) once. Throws only when the database could not take it (the platform retries).
+   * Admits one normalised chat update (tests, the bench): `deliveryId` defaults to its eventId; the
+   * same id twice is queued (and handled) once. Throws only when the database could not take it.
    */
-  submitChat(update: ChatUpdate): Promise<void>;
-  /** Null unless Slack is configured; the HTTP server mounts its route, the service starts it. */
-  slack: SlackFrontDoor | null;
-  /** Null unless Telegram is configured; the HTTP server mounts its webhook, the service starts it. */
-  telegram: TelegramChannel | null;
+  submitChat(update: ChatUpdate, deliveryId?: string): Promise<void>;
+  /** The configured platforms' adapters, by name: the HTTP server mounts their routes, the service starts them. */
+  adapters: ReadonlyMap<Platform, PlatformAdapter>;
+  /** A configured platform's adapter, typed as its own; undefined when it is not configured. */
+  adapter<N extends RegisteredPlatform>(name: N): AdapterOf<N> | undefined;
+  /** Every adapter's check before anything listens (a wrong token stops the start here). */
+  prepareAdapters(): Promise<void>;
+  /** Every adapter starts taking updates (once the HTTP server listens). */
+  startAdapters(): Promise<void>;
   /** Gives open matters their missing deadline clocks and puts back timers the queue lost; startWorkers runs one pass. */
   reconcileDeadlines(): Promise<ReconcileSummary>;
   /** Starts the route, notify and inbound workers and the relay. */
@@ -133,21 +136,32 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   metrics.attach({ db: store.db, queues });
   const sendChannels = metrics.instrumentChannels(channels);
   const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule, ...(opts.desk ? [deskLinkModule(opts.desk.baseUrl)] : [])]);
+  const admission = createAdmission(ctx, { defaultLocale: opts.chat?.defaultLocale });
+  // The registered platforms that have settings here.
+  const configured = platformFactories.flatMap((f) => (opts[f.name] ? [{ factory: f, settings: opts[f.name] }] : []));
   // The platforms' send limits, shared by every process on a token: in Redis when the queues are
   // there, else in a Postgres store; the embedded store is one process, whose memory is enough.
-  const channelsOn = Boolean(opts.slack || opts.telegram);
-  const rateBuckets: RateBuckets | undefined = !channelsOn ? undefined : opts.queue?.kind === 'redis' ? new RedisRateBuckets(opts.queue.url, logger) : store.kind === 'postgres' ? new DbRateBuckets(store.db) : undefined;
-  // The flood guard per person: with the send limits, else in the database.
-  const floodBuckets = rateBuckets ?? (opts.telegram ? new DbRateBuckets(store.db) : undefined);
-  let slack: SlackFrontDoor | null = null;
-  let telegram: TelegramChannel | null = null;
+  const rateBuckets: RateBuckets | undefined = !configured.length ? undefined : opts.queue?.kind === 'redis' ? new RedisRateBuckets(opts.queue.url, logger) : store.kind === 'postgres' ? new DbRateBuckets(store.db) : undefined;
+  // A flood guard's budgets per person: with the send limits, else in the database.
+  const floodBuckets = rateBuckets ?? (configured.length ? new DbRateBuckets(store.db) : undefined);
+  const adapters = new Map<Platform, PlatformAdapter>();
   // Files cross platforms: an adapter sending a file of another platform asks that platform's fetcher for it.
   let fileSource: FileSource = fileSourceOf([]);
-  const files: FileSource = (a, o) => fileSource(a, o);
+  const deps: PlatformDeps = {
+    ctx,
+    logger,
+    admission,
+    timezone,
+    defaultLocale: opts.chat?.defaultLocale,
+    rateBuckets,
+    floodBuckets,
+    files: (a, o) => fileSource(a, o),
+    cards: { store: new CardService(ctx), edits: new ChatCardEdits(ctx, timezone) },
+    lease: (name) => leaseFor(store, opts, name),
+  };
   try {
-    slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, cards: new CardService(ctx), timezone, defaultLocale: opts.chat?.defaultLocale, rateBuckets, files }) : null;
-    telegram = opts.telegram ? new TelegramChannel({ rateBuckets, floodBuckets, pollLease: pollLeaseFor(store, opts), files, cards: new ChatCardEdits(ctx, timezone), ...opts.telegram, logger }) : null;
-    fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : [])]);
+    for (const { factory, settings } of configured) adapters.set(factory.name, factory.create(settings as never, deps));
+    fileSource = fileSourceOf([...adapters.values()].flatMap((a) => (a.fetcher ? [a.fetcher] : [])));
   } catch (err) {
     // A bad setting found here must not leave connections open: the process could not exit.
     await rateBuckets?.close?.();
@@ -155,10 +169,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (ownsStore) await store.close();
     throw err;
   }
-  if (slack) channels.set('slack', slack.channel);
-  // A bot's id is its token's numeric prefix: update ids are unique per bot.
-  const telegramBot = opts.telegram?.token.split(':')[0] || 'bot';
-  if (telegram) channels.set('telegram', telegram);
+  for (const [name, adapter] of adapters) channels.set(name, adapter.channel);
 
   const q = queues;
   const timers: TimerQueue = {
@@ -224,8 +235,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await relay?.stop();
       await reconciler?.stop();
       await deadlineRepair;
-      await slack?.stop();
-      await telegram?.stop();
+      for (const adapter of adapters.values()) await adapter.stop?.();
       // Workers finish the jobs they hold before their connections close.
       await queues?.close();
     })());
@@ -238,15 +248,20 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     ctx,
     channels,
     engine,
-    slack,
-    telegram,
+    admission,
+    adapters,
+    adapter: <N extends RegisteredPlatform>(name: N) => adapters.get(name) as AdapterOf<N> | undefined,
+    async prepareAdapters() {
+      for (const adapter of adapters.values()) await adapter.prepare?.();
+    },
+    async startAdapters() {
+      for (const adapter of adapters.values()) await adapter.start?.();
+    },
     reconcileDeadlines: () => reconcileDeadlines(ctx, { queue: q ? timers : undefined, stopped: () => closed }),
     pruneInbox: prune,
-    async submitChat(update) {
+    async submitChat(update, deliveryId) {
       if (!queues) throw new Error('this runtime has no queues');
-      // Committed to the inbox (with the outbox row that queues it) before the platform hears "received".
-      const id = update.platform === 'telegram' ? telegramInboxId(telegramBot, update.updateId) : update.eventId;
-      await admitInbound(ctx, [chatInboxItem(update, id)], { defaultLocale: opts.chat?.defaultLocale });
+      await admission.admit([{ deliveryId: deliveryId ?? update.eventId, update }]);
     },
     startWorkers(options = {}) {
       if (!queues || !relay) throw new Error('this runtime has no queues');
@@ -313,12 +328,10 @@ export function storePoolSize(concurrency: number): number {
 }
 
 /**
- * Long polling, by one process of the deployment at a time: the lease is in Redis when the queues
- * are, else a Postgres session lock; the embedded store is one process already.
+ * What one process of the deployment does at a time (long polling): the lease is in Redis when the
+ * queues are, else a Postgres session lock; the embedded store is one process already.
  */
-function pollLeaseFor(store: Store, opts: RuntimeOptions): Lease | undefined {
-  if (!opts.telegram || opts.telegram.webhookUrl) return undefined;
-  const name = `gridline:poll:telegram:${botIdOf(opts.telegram.token)}`;
+function leaseFor(store: Store, opts: RuntimeOptions, name: string): Lease | undefined {
   if (opts.queue?.kind === 'redis') return new RedisLease(opts.queue.url, name, opts.logger);
   if (store.kind === 'postgres' && store.url) return new AdvisoryLease(store.url, name);
   return undefined;

@@ -51,8 +51,8 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
       const summary = await importRoster(store.db, await loadRosterFile(rosterFile));
       logger.info({ roster: path.relative(process.cwd(), rosterFile), summary }, 'roster applied');
     });
-    // A wrong Slack token stops the start here, before anything listens.
-    await runtime.slack?.start();
+    // A wrong token (Slack's auth.test) stops the start here, before anything listens.
+    await runtime.prepareAdapters();
     runtime.startWorkers({ concurrency: config.workerConcurrency });
     // The morning digest: one cron per zone of the tree; the evening sweep at each node's dispute cut-off.
     await planDailyJobs(runtime);
@@ -62,9 +62,8 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     if (!config.desk.cookieSecret) logger.warn('DESK_COOKIE_SECRET is not set: desk sign-ins end when the service restarts, and each process signs its own (set it to share sign-ins)');
     http = createAppServer({ runtime, logger, adminToken, state, desk: { baseUrl: deskUrl, cookieSecret: config.desk.cookieSecret ?? randomBytes(32).toString('hex') } });
     await http.listen({ host: config.http.host, port: config.http.port });
-    // After listening, so that Telegram's first webhook call finds the route. A wrong token stops the start.
-    const chatRuntime = runtime;
-    await chatRuntime.telegram?.start((update) => chatRuntime.submitChat(update));
+    // After listening, so that a webhook's first call finds its route. A wrong token stops the start.
+    await runtime.startAdapters();
     state.botsStarted = true;
     const addr = http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;

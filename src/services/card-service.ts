@@ -5,6 +5,7 @@
 import { decide, groupView, type Action } from '../domain/index.js';
 import type { Attachment } from '../domain/types.js';
 import type { ServiceContext } from '../ports/context.js';
+import { CARD_ACTIONS, CARD_TEMPLATES, type CardAction, type CardModel as PortCardModel } from '../ports/cards.js';
 import type { Executor } from '../store/db.js';
 import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { findMatter, matterEventsOf, messagesOf, type MatterRow } from '../store/repositories/matter-repository.js';
@@ -17,31 +18,14 @@ import { errorSummary, isConnectionError } from '../util/error-summary.js';
 
 export type { NewSlackCard as NewCard, SlackCardRow as PostedCard };
 
-/** Notifications that put a matter in someone's hands: a card on every platform, kept up to date. */
-export const CARD_TEMPLATES: ReadonlySet<string> = new Set(['assigned', 'escalated', 'escalated_away', 'reopened', 'escalation_alert', 'unassigned']);
-
-/** Card buttons, in the order shown. `takeover` is a cadre's transfer to themself. */
-export const CARD_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle', 'supervise', 'takeover', 'mark_size', 'set_topic', 'view'] as const;
-export type CardAction = (typeof CARD_ACTIONS)[number];
+// The templates, the buttons and the card's shape are the port's (src/ports/cards.ts): the adapter draws them.
+export { CARD_ACTIONS, CARD_TEMPLATES, type CardAction };
 
 /** Buttons a grid node's channel shows; whoever presses is checked then. 'view' sends the words privately. */
 const CHANNEL_ACTIONS: readonly CardAction[] = ['view', 'takeover', 'transfer', 'escalate', 'whistle', 'supervise', 'mark_size'];
 
-export interface CardModel {
-  matter: MatterRow;
-  grid: string;
-  reporter: string | null;
-  assignee: { name: string; title: string | null } | null;
-  words: string;
-  attachments: Attachment[];
-  result: string | null;
-  rating: string | null;
-  buttons: CardAction[];
-  /** The topic's roster name (null: use the locale's). */
-  topicName: string | null;
-  /** The villager's phone: only on the card of the one who holds the matter. */
-  phone: string | null;
-}
+/** A card's content, with the matter as stored. */
+export type CardModel = PortCardModel<MatterRow>;
 
 const domainAction = (a: CardAction): Action => (a === 'takeover' ? 'transfer' : a);
 

@@ -23,11 +23,6 @@ import type { ServiceContext } from '../ports/context.js';
 
 export type AdmitResult = AdmitOutcome;
 
-/** The inbox id of a Telegram update: per bot (the token's numeric prefix), then the update_id. */
-export function telegramInboxId(botId: string, updateId: string): string {
-  return `telegram:${botId}:update:${updateId}`;
-}
-
 /** Thrown inside the admitting transaction to undo it: another process moved the cursor first. */
 class CursorMoved extends Error {}
 

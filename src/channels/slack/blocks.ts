@@ -1,9 +1,9 @@
 // Block Kit for gridline's messages: matter cards and plain notices with buttons. Pure functions
 // of what to show; every text comes from locales/.
-import { actionData } from '../../services/matter-actions.js';
+import { actionData } from '../../domain/index.js';
 import { formatTime, translator } from '../../i18n/index.js';
 import type { Attachment } from '../../domain/types.js';
-import type { CardAction, CardModel } from '../../services/card-service.js';
+import type { CardAction, CardModel } from '../../ports/cards.js';
 import type { Block, View } from './slack-api.js';
 
 /** Slack's limits: section text 3000, button text 75, button value 2000, header 150, modal title 24. */

@@ -4,3 +4,4 @@ export type { SlackFileRef } from './slack-files.js';
 export { SlackChannel } from './slack-channel.js';
 export { CARD_TEMPLATES } from './slack-cards.js';
 export { SlackApiError, isSlackApiError } from './slack-api.js';
+export { slackPlatform, type SlackAdapter } from './platform.js';

@@ -1,7 +1,7 @@
 // Matter cards in Slack: posted once per notification that hands a matter to someone, kept in the
 // store, and updated in place (chat.update) whenever the matter moves, so a channel always shows
 // the truth.
-import { CARD_TEMPLATES, type CardService, type PostedCard } from '../../services/card-service.js';
+import { CARD_TEMPLATES, type CardStore, type PostedCard } from '../../ports/cards.js';
 import { matterCard } from './blocks.js';
 import { isSlackApiError, type PostResult, type SlackApi } from './slack-api.js';
 
@@ -13,7 +13,7 @@ const GONE = new Set(['message_not_found', 'channel_not_found', 'is_archived', '
 
 export class SlackCards {
   constructor(
-    private readonly store: CardService,
+    private readonly store: CardStore,
     private readonly now: () => Date,
     private readonly api: SlackApi,
     private readonly timezone: string,

@@ -9,8 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Locale } from '../../domain/types.js';
 import type { Logger } from '../../logger.js';
 import type { ServiceContext } from '../../ports/context.js';
-import type { CardService } from '../../services/card-service.js';
-import { admitInbound, chatInboxItem } from '../../services/inbox-service.js';
+import type { Admission } from '../../ports/admission.js';
+import type { CardStore } from '../../ports/cards.js';
 import type { ChatUpdate } from '../../ports/chat-update.js';
 import type { RateBuckets } from '../../ports/rate-buckets.js';
 import { ChannelPacer, SlackApi } from './slack-api.js';
@@ -101,7 +101,7 @@ export class SlackFrontDoor {
 
   constructor(
     settings: SlackSettings,
-    private readonly deps: { ctx: ServiceContext; cards: CardService; timezone: string; defaultLocale?: Locale; rateBuckets?: RateBuckets; files?: FileSource },
+    private readonly deps: { ctx: ServiceContext; admission: Admission; cards: CardStore; timezone: string; defaultLocale?: Locale; rateBuckets?: RateBuckets; files?: FileSource },
   ) {
     const { ctx } = deps;
     this.mode = settings.appToken ? 'socket' : 'http';
@@ -155,13 +155,11 @@ export class SlackFrontDoor {
   }
 
   /**
-   * Commits the updates to the inbox, keyed by the request's receipt (a retried Slack delivery
-   * adds nothing), before the listener acknowledges; the outbox row committed with them queues
-   * the `chat` jobs.
+   * Admits the updates, keyed by the request's receipt (a retried Slack delivery adds nothing),
+   * before the listener acknowledges: once this resolves they are committed and their work queued.
    */
   private async admit(updates: ChatUpdate[], receiptId: string): Promise<void> {
-    const items = updates.map((u, i) => chatInboxItem(u, i ? `${receiptId}:${i}` : receiptId));
-    await admitInbound(this.deps.ctx, items, { defaultLocale: this.deps.defaultLocale });
+    await this.deps.admission.admit(updates.map((update, i) => ({ deliveryId: i ? `${receiptId}:${i}` : receiptId, update })));
   }
 
   /**

@@ -9,6 +9,7 @@ import { t, toLocale } from '../../i18n/index.js';
 import type { Logger } from '../../logger.js';
 import { RecipientUnreachableError, RetryAfterError, type Channel, type ChatTarget, type OutboundMessage, type OutboundText } from '../../ports/channel.js';
 import type { ChatUpdate } from '../../ports/chat-update.js';
+import type { Admission } from '../../ports/admission.js';
 import { FloodGuard, type FloodLimits } from '../flood-guard.js';
 import { normalizeUpdate, TELEGRAM_FILE_LIMIT } from './normalize-update.js';
 import { Poller } from './polling.js';
@@ -55,11 +56,16 @@ export interface TelegramChannelOptions {
   files?: FileSource;
   /** Brings the card messages about a matter up to date when it moves (the composition root wires it). */
   cards?: CardEdits;
+  /** Where updates go once started: committed (and queued) before Telegram hears "received". */
+  admission: Admission;
+}
+
+/** The delivery id of a Telegram update: per bot (the token's numeric prefix), then the update_id. */
+export function telegramInboxId(botId: string, updateId: string): string {
+  return `telegram:${botId}:update:${updateId}`;
 }
 
 export type ReceiveResult = 'queued' | 'throttled' | 'dropped' | 'ignored';
-
-type UpdateSink = (update: ChatUpdate) => Promise<void>;
 
 /** Waits for one 429 on a later part of a message at most this many times before giving up. */
 const MAX_INLINE_RETRIES = 3;
@@ -82,7 +88,9 @@ export class TelegramChannel implements Channel {
   /** A private chat's command menu as this process set it: 'zh-TW', or 'default' (the bot-wide lists). */
   private readonly chatMenus = new Map<string, 'zh-TW' | 'default'>();
   private readonly logger: Logger;
-  private sink: UpdateSink | null = null;
+  private receiving = false;
+  /** A bot's id is its token's numeric prefix: update ids are unique per bot. */
+  private readonly botId: string;
   private poller: Poller | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
   private leaseCheck: Promise<void> | null = null;
@@ -97,6 +105,7 @@ export class TelegramChannel implements Channel {
     this.flood = new FloodGuard(opts.flood, opts.floodBuckets, `telegram:${botIdOf(opts.token)}`);
     this.maxWaitMs = opts.maxWaitMs ?? 5000;
     this.logger = opts.logger.child({ channel: 'telegram' });
+    this.botId = botIdOf(opts.token);
   }
 
   /** Adds the webhook route to the app's HTTP server (webhook mode only); call before it listens. */
@@ -107,10 +116,10 @@ export class TelegramChannel implements Channel {
 
   /**
    * Checks the token, registers the commands, then sets the webhook (with its secret) or starts
-   * polling. Updates go to `sink` (the runtime's chat queue).
+   * polling. Updates go to the admission the channel was given.
    */
-  async start(sink: UpdateSink): Promise<void> {
-    this.sink = sink;
+  async start(): Promise<void> {
+    this.receiving = true;
     try {
       this.bot.botInfo = await this.bot.telegram.getMe();
     } catch (err) {
@@ -175,13 +184,15 @@ export class TelegramChannel implements Channel {
     await this.poller?.stop();
     this.poller = null;
     await this.opts.pollLease?.release();
-    this.sink = null;
+    this.receiving = false;
   }
 
   /** One raw update from the webhook or the poller. Throws only when it could not be queued. */
   async receive(raw: Update): Promise<ReceiveResult> {
-    const sink = this.sink;
-    if (!sink) throw new Error('the Telegram channel is not started');
+    if (!this.receiving) throw new Error('the Telegram channel is not started');
+    // Per bot: two bots' update_ids may meet; the same update delivered again is admitted once.
+    const deliveryId = telegramInboxId(this.botId, String(raw.update_id));
+    const admit = (u: ChatUpdate) => this.opts.admission.admit([{ deliveryId, update: u }]);
     let update: ChatUpdate;
     try {
       update = normalizeUpdate(raw, { botUsername: this.bot.botInfo?.username, fileLimitBytes: TELEGRAM_FILE_LIMIT });
@@ -199,11 +210,11 @@ export class TelegramChannel implements Channel {
       });
       if (verdict === 'drop') return 'dropped';
       if (verdict === 'warn') {
-        await sink({ ...update, content: { kind: 'throttled' } });
+        await admit({ ...update, content: { kind: 'throttled' } });
         return 'throttled';
       }
     }
-    await sink(update);
+    await admit(update);
     return 'queued';
   }
 

@@ -2,6 +2,7 @@
 // forged requests get 401, and every request is acknowledged at once (the work is queued).
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { SlackFrontDoor } from '../../../src/channels/slack/index.js';
+import { createAdmission } from '../../../src/app/admission.js';
 import type { StartWorkersOptions } from '../../../src/app/runtime.js';
 import { loadConfig } from '../../../src/config/config.js';
 import type { JobOutcome } from '../../../src/ports/jobs.js';
@@ -118,9 +119,9 @@ describe('Slack settings', () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-3' })).toThrow(/SLACK_SIGNING_SECRET/);
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_APP_TOKEN: 'xapp-1-2' }).slack?.appToken).toBe('xapp-1-2');
     const ctx = { db: null as never, now: () => new Date(), logger: testLogger, outboxWritten: () => {} };
-    expect(() => new SlackFrontDoor({ botToken: 'xoxb-1', signingSecret: '' }, { ctx, cards: new CardService(ctx), timezone: 'Asia/Shanghai' })).toThrow(/SLACK_SIGNING_SECRET/);
+    expect(() => new SlackFrontDoor({ botToken: 'xoxb-1', signingSecret: '' }, { ctx, admission: createAdmission(ctx), cards: new CardService(ctx), timezone: 'Asia/Shanghai' })).toThrow(/SLACK_SIGNING_SECRET/);
     // Socket Mode needs no HTTP route.
-    const socket = new SlackFrontDoor({ botToken: 'xoxb-1', signingSecret: '', appToken: 'xapp-1' }, { ctx, cards: new CardService(ctx), timezone: 'Asia/Shanghai' });
+    const socket = new SlackFrontDoor({ botToken: 'xoxb-1', signingSecret: '', appToken: 'xapp-1' }, { ctx, admission: createAdmission(ctx), cards: new CardService(ctx), timezone: 'Asia/Shanghai' });
     expect(socket.mode).toBe('socket');
     expect(SIGNING_SECRET.length).toBeGreaterThan(8);
   });
@@ -130,7 +131,7 @@ describe('Slack settings', () => {
     try {
       api.failNext('auth.test', 'invalid_auth');
       const ctx = { db: null as never, now: () => new Date(), logger: testLogger, outboxWritten: () => {} };
-      const door = new SlackFrontDoor({ botToken: 'xoxb-wrong', signingSecret: SIGNING_SECRET, apiUrl: `${api.url}/api/`, apiRetries: 0 }, { ctx, cards: new CardService(ctx), timezone: 'Asia/Shanghai' });
+      const door = new SlackFrontDoor({ botToken: 'xoxb-wrong', signingSecret: SIGNING_SECRET, apiUrl: `${api.url}/api/`, apiRetries: 0 }, { ctx, admission: createAdmission(ctx), cards: new CardService(ctx), timezone: 'Asia/Shanghai' });
       await expect(door.start()).rejects.toThrow(/invalid_auth.*Bot User OAuth Token/);
     } finally {
       await api.stop();

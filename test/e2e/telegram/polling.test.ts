@@ -42,12 +42,12 @@ describe('long polling', () => {
   it('polls from one process only: a second one on the token does not poll, and takes over when the first stops', async () => {
     const second = await startBot(store, emulator, { telegram: { webhookUrl: undefined } });
     try {
-      expect(bot.runtime.telegram!.polling).toBe(true);
-      expect(second.runtime.telegram!.polling).toBe(false);
+      expect(bot.runtime.adapter('telegram')!.channel.polling).toBe(true);
+      expect(second.runtime.adapter('telegram')!.channel.polling).toBe(false);
       // It never dropped the first one's webhook setting nor started a poller.
       expect(emulator.callsOf('deleteWebhook')).toHaveLength(1);
       await bot.stop();
-      await waitFor(() => second.runtime.telegram!.polling, 'the second process polling', 20_000);
+      await waitFor(() => second.runtime.adapter('telegram')!.channel.polling, 'the second process polling', 20_000);
       const v = new TelegramPerson(emulator, { userId: 810_002, firstName: '李明', languageCode: 'zh' }).mark();
       await v.command('/start');
       expect(await v.next(1)).toHaveLength(1);

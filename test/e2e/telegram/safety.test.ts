@@ -207,7 +207,7 @@ describe('texts over Telegram’s limit', () => {
     const paragraph = (i: number) => `第${i}段：${'村里的路灯坏了好几盏，晚上出门不方便。'.repeat(12)}`;
     const text = Array.from({ length: 40 }, (_, i) => paragraph(i + 1)).join('\n\n');
     expect(text.length).toBeGreaterThan(8192);
-    await bot.runtime.telegram!.deliver(
+    await bot.runtime.adapter('telegram')!.channel.deliver(
       { userId: String(v.userId), chatId: String(v.chatId), locale: 'zh-CN' },
       { kind: 'message', text, buttons: [[{ label: '受理', data: 'm:take:0000-0018' }]], about: { template: 'receipt' } },
     );

@@ -83,11 +83,11 @@ export async function startSlackHarness(
         }
       : {}),
   });
-  await runtime.slack!.start();
+  await runtime.prepareAdapters();
   runtime.startWorkers({ concurrency: 4, wrap: opts.wrap });
   const http = createAppServer({ runtime, logger: opts.logger ?? testLogger, adminToken: randomBytes(8).toString('hex') });
   await http.listen({ host: '127.0.0.1', port });
-  if (opts.emulator) await runtime.telegram!.start((u) => runtime.submitChat(u));
+  await runtime.startAdapters();
   const addr = http.server.address();
   const endpoint = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/slack/events`;
   return {
@@ -101,7 +101,7 @@ export async function startSlackHarness(
     clock,
     idle: (o) => waitIdle(runtime, o),
     async close() {
-      await runtime.telegram?.stop();
+      await runtime.adapter('telegram')?.stop?.();
       await http.close();
       await runtime.close();
     },

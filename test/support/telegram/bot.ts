@@ -74,7 +74,7 @@ export async function startBot(store: TestStore, emulator: TelegramEmulator, opt
     ...(opts.desk ? { desk: { baseUrl: `http://127.0.0.1:${port}`, cookieSecret: DESK_COOKIE_SECRET } } : {}),
   });
   await http.listen({ host: '127.0.0.1', port });
-  await runtime.telegram!.start((u) => runtime.submitChat(u));
+  await runtime.startAdapters();
   let stopped = false;
   return {
     runtime,
@@ -87,7 +87,7 @@ export async function startBot(store: TestStore, emulator: TelegramEmulator, opt
     async stop() {
       if (stopped) return;
       stopped = true;
-      await runtime.telegram?.stop();
+      await runtime.adapter('telegram')?.stop?.();
       await http.close();
       await runtime.close();
     },
