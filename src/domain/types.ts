@@ -48,7 +48,12 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PLATFORMS = ['telegram', 'slack', 'cli'] as const;
+/**
+ * The platforms a person may be reached on. 'wecom' is one platform for both WeCom's self-built
+ * app (staff) and 微信客服 (villagers, whose chat id starts `kf:`). Stored as text: a new platform
+ * is a word here and an adapter folder, never a migration.
+ */
+export const PLATFORMS = ['telegram', 'slack', 'wecom', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 export const LOCALES = ['zh-CN', 'zh-TW', 'en'] as const;

@@ -12,15 +12,10 @@ import type { KfSyncedMessage } from './wecom-types.js';
 
 export const WECOM = 'wecom' as const;
 
-/**
- * 'wecom' is not yet a registered Platform (issue 16 §1 replaces the enumeration with a registry).
- * Until it is, an update of this adapter is a ChatUpdate whose platform (and its attachments') is
- * 'wecom'; once registered, these types collapse into ChatUpdate.
- */
-export type WecomAttachment = Omit<Attachment, 'platform'> & { platform: typeof WECOM };
-type Rehome<C> = C extends { attachment: Attachment } ? Omit<C, 'attachment'> & { attachment: WecomAttachment } : C;
-export type WecomChatContent = Rehome<ChatContent>;
-export type WecomChatUpdate = Omit<ChatUpdate, 'platform' | 'content'> & { platform: typeof WECOM; content: WecomChatContent };
+/** 'wecom' is a Platform: this adapter's updates are the port's ChatUpdate (the names stay for its callers). */
+export type WecomAttachment = Attachment;
+export type WecomChatContent = ChatContent;
+export type WecomChatUpdate = ChatUpdate;
 
 /** What a callback asks for: an update to admit, or a 微信客服 fetch (kf/sync_msg with this token). */
 export type CallbackAction = { kind: 'update'; update: WecomChatUpdate } | { kind: 'sync'; token: string; openKfId?: string };
@@ -176,5 +171,5 @@ function decodeSceneParam(p: string): string {
 
 /** cleanChatUpdate reads only strings and kinds, never the platform: the one cast until 'wecom' is registered. */
 function clean(u: WecomChatUpdate): WecomChatUpdate {
-  return cleanChatUpdate(u as unknown as ChatUpdate) as unknown as WecomChatUpdate;
+  return cleanChatUpdate(u);
 }
