@@ -1,6 +1,7 @@
 // Folder boundaries of src/, checked in `npm test` (npm run check:deps). One rule per boundary
 // issue 10 set: no file or folder cycles; domain imports only domain; ports only domain and ports;
 // flows and channels never the store; nothing but the composition root (app) imports an adapter.
+// Issue 16: channels call no service, and one adapter folder never imports another.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -54,6 +55,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/(app|channels)/' },
       to: { path: '^src/channels/' },
+    },
+    {
+      name: 'channels-never-call-services',
+      comment: 'An adapter gets what it needs through ports (Admission, CardStore, CardEdits…) from the composition root; it never calls a service itself.',
+      severity: 'error',
+      from: { path: '^src/channels/' },
+      to: { path: '^src/services/' },
+    },
+    {
+      name: 'adapters-keep-to-their-folder',
+      comment: 'One platform never imports another: src/channels/X/ may use the shared files directly in src/channels/, never src/channels/Y/.',
+      severity: 'error',
+      from: { path: '^src/channels/([^/]+)/' },
+      to: { path: '^src/channels/[^/]+/', pathNot: '^src/channels/$1/' },
     },
   ],
   options: {

@@ -11,8 +11,8 @@ import { deskSummary } from './officer-flows.js';
 import { renderSay } from './render.js';
 import type { Entry, FlowContext, Say } from './types.js';
 
-/** Someone the roster does not know: Slack says how to link an account; elsewhere, how to register. */
-const notKnown = (c: FlowContext): Say => (c.update.platform === 'slack' ? say('flows:not_linked.slack') : say('flows:help.stranger'));
+/** Someone the roster does not know: where accounts are linked (Slack), how to link one; elsewhere, how to register. */
+const notKnown = (c: FlowContext): Say => (c.strangers === 'link' ? say('flows:not_linked.slack') : say('flows:help.stranger'));
 
 const pct = (r: number | null, none: string) => (r === null ? none : `${Math.round(r * 1000) / 10}%`);
 

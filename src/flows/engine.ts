@@ -512,6 +512,7 @@ class Turn {
       db: this.input.svc.db,
       now: this.now,
       update: this.update,
+      strangers: this.input.strangers ?? 'register',
       get sender() {
         return self.sender;
       },

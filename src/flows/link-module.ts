@@ -17,8 +17,8 @@ export const linkModule: FlowModule = {
       }
       if (!c.sender) return done({ say: [say('flows:link.need_register')] });
       const fresh = await createLinkCode(c.svc, c.sender.person.id);
-      // The code is typed on the other platform: its words name where.
-      return done({ say: [say(c.update.platform === 'slack' ? 'flows:link.code_telegram' : 'flows:link.code', { code: fresh.code, minutes: LINK_CODE_TTL_MINUTES })] });
+      // The code is typed on the other side: asked where accounts are linked, it goes where people register (and the other way).
+      return done({ say: [say(c.strangers === 'link' ? 'flows:link.code_telegram' : 'flows:link.code', { code: fresh.code, minutes: LINK_CODE_TTL_MINUTES })] });
     },
   },
 };

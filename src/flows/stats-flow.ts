@@ -142,7 +142,7 @@ export const statsFlow: Flow<StatsData> = {
 
 /** /stats [period]: the figures of the person's grids, for all time or the period typed after it. */
 export const stats: Entry = async (c) => {
-  if (!c.sender) return done({ say: [c.update.platform === 'slack' ? say('flows:not_linked.slack') : say('flows:help.stranger')] });
+  if (!c.sender) return done({ say: [c.strangers === 'link' ? say('flows:not_linked.slack') : say('flows:help.stranger')] });
   if (!(await deskGrids(c.db, c.sender.person.id)).length) return done({ say: [say('flows:stats.none')] });
   const args = c.update.content.kind === 'command' ? c.update.content.args.trim() : '';
   if (!args) return startFlow('stats', { data: { period: { kind: 'all' } } });

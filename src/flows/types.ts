@@ -1,7 +1,7 @@
 // The shape of a conversation, written once for every channel. A flow is a set of named steps;
 // each step says what to ask (a locale key), what answer it expects, how to check it, and where
 // to go next. Where a person stands is kept in the store (flow_states), so a restart resumes it.
-import type { AckMark } from '../ports/channel.js';
+import type { AckMark, Strangers } from '../ports/channel.js';
 import type { ChatUpdate } from '../ports/chat-update.js';
 import type { Attachment, Locale } from '../domain/types.js';
 import type { ServiceContext } from '../ports/context.js';
@@ -96,6 +96,8 @@ export interface FlowContext<D extends FlowData = FlowData> {
   db: ServiceContext['db'];
   now: Date;
   update: ChatUpdate;
+  /** How someone unknown becomes known on this update's platform (its channel says): register, or link an account. */
+  strangers: Strangers;
   /** Null until the person registers. */
   sender: Sender | null;
   locale: Locale;

@@ -120,6 +120,12 @@ export interface Channel {
    * (`{{cmd}}stats` in locales/). Default DEFAULT_COMMAND_PREFIX.
    */
   readonly commandPrefix?: string;
+  /**
+   * How someone the roster does not know becomes known here: they `register` themselves (Telegram:
+   * /start), or their account is `link`ed (the roster names it, or a link code asked for on another
+   * platform: Slack's staff). The flows pick their words by it. Default 'register'.
+   */
+  readonly strangers?: Strangers;
   deliver(target: ChatTarget, message: OutboundMessage): Promise<{ messageRef?: string }>;
   /**
    * The window this chat is under, or null when the platform lets the bot write at any time
@@ -132,6 +138,9 @@ export interface Channel {
    */
   refreshMatter?(matterId: string, eventId?: string): Promise<number>;
 }
+
+/** See Channel.strangers. */
+export type Strangers = 'register' | 'link';
 
 /** How a command is written where no channel says otherwise (`/help`). */
 export const DEFAULT_COMMAND_PREFIX = '/';

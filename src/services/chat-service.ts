@@ -2,7 +2,7 @@
 // update's id, the person's new place in the flow, any change the flow made and the messages to
 // send are written in one transaction; the messages join the chat's send queue (send-service.ts).
 import { randomUUID } from 'node:crypto';
-import type { ChatOutput } from '../ports/channel.js';
+import type { ChatOutput, Strangers } from '../ports/channel.js';
 import { describeUpdate, type ChatUpdate } from '../ports/chat-update.js';
 import type { Locale, Platform } from '../domain/types.js';
 import { isLocale, localeFromLanguageCode } from '../domain/language.js';
@@ -28,6 +28,8 @@ export interface ChatOptions {
   defaultLocale?: Locale;
   /** How a platform writes a command: its channel's capability (default '/'). */
   commandPrefix?: (platform: Platform) => string | undefined;
+  /** How someone unknown becomes known on a platform: its channel's trait (default 'register'). */
+  strangers?: (platform: Platform) => Strangers | undefined;
 }
 
 /** From this attempt on, a turn that keeps failing is answered with an apology and let go. */
@@ -74,7 +76,7 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   const row = await loadFlowState(tx, platform, userId);
   // Flows get the transaction as their store: whatever they change commits with the turn.
   const svc: ServiceContext = { ...ctx, db: tx as unknown as Db };
-  const result = await opts.engine.turn({ svc, update, sender, state: row ? stateOf(row) : null, defaultLocale: opts.defaultLocale, commandPrefix: opts.commandPrefix?.(update.platform) });
+  const result = await opts.engine.turn({ svc, update, sender, state: row ? stateOf(row) : null, defaultLocale: opts.defaultLocale, commandPrefix: opts.commandPrefix?.(update.platform), strangers: opts.strangers?.(update.platform) });
 
   if (result.state) {
     const s = result.state;

@@ -2,7 +2,7 @@
 // the person's place, hands it to a ConversationEngine, and saves what comes back. The flow engine
 // (src/flows/engine.ts) implements it; the composition root wires the two together.
 import type { Locale } from '../domain/types.js';
-import type { ChatOutput } from '../ports/channel.js';
+import type { ChatOutput, Strangers } from '../ports/channel.js';
 import type { ChatUpdate } from '../ports/chat-update.js';
 import type { ServiceContext } from '../ports/context.js';
 import type { Sender } from './directory-service.js';
@@ -32,6 +32,8 @@ export interface TurnInput {
   defaultLocale?: Locale;
   /** How the update's platform writes a command (its channel's `commandPrefix`; default '/'). */
   commandPrefix?: string;
+  /** How someone unknown becomes known on the update's platform (its channel's `strangers`; default 'register'). */
+  strangers?: Strangers;
 }
 
 export interface TurnResult {

@@ -22,6 +22,8 @@ export class SlackChannel implements Channel {
   readonly name = 'slack' as const;
   /** Our commands are words after the app's one slash command (slack/manifest.yaml): `/grid stats`. */
   readonly commandPrefix = '/grid ';
+  /** Staff, linked by the roster or a code from another platform; nobody registers here. */
+  readonly strangers = 'link' as const;
   /** Posts made through each response_url by this process (Slack takes 5); a refusal from Slack says the same across processes. */
   private readonly used = new Map<string, { uses: number; at: number }>();
 
