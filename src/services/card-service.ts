@@ -1,8 +1,8 @@
 // Matter cards: what a card shows, read from the store (the villager's words, where the matter
-// stands, the buttons its viewer may press now, worked out like every press), and the cards a
-// platform has posted, so it can update them in place. The Slack adapter is handed one by the
-// composition root.
-import { decide, groupView, type Action } from '../domain/index.js';
+// stands, the buttons its viewer may press now: the domain's one rule, cardActionsFor), and the
+// cards a platform has posted, so it can update them in place. The Slack adapter is handed one by
+// the composition root.
+import { CARD_ACTIONS, cardActionsFor, groupView, type CardAction } from '../domain/index.js';
 import type { Attachment } from '../domain/types.js';
 import type { ServiceContext } from '../ports/context.js';
 import type { Executor } from '../store/db.js';
@@ -10,7 +10,8 @@ import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { findMatter, matterEventsOf, messagesOf, type MatterRow } from '../store/repositories/matter-repository.js';
 import { findPerson, titleOf } from '../store/repositories/people-repository.js';
 import { cardsOfMatter, dropCard, insertSlackCard, latestCard, touchCard, type NewSlackCard, type SlackCardRow } from '../store/repositories/slack-card-repository.js';
-import { relationsOf } from './matter-actions.js';
+import type { NewDelivery } from '../store/repositories/delivery-repository.js';
+import { relationsOf } from './relations.js';
 import { cardFacts } from './matter-defaults.js';
 import { BOOKKEEPING_WAIT_MS, recordSent } from './send-lease.js';
 import { errorSummary, isConnectionError } from '../util/error-summary.js';
@@ -20,12 +21,8 @@ export type { NewSlackCard as NewCard, SlackCardRow as PostedCard };
 /** Notifications that put a matter in someone's hands: a card on every platform, kept up to date. */
 export const CARD_TEMPLATES: ReadonlySet<string> = new Set(['assigned', 'escalated', 'escalated_away', 'reopened', 'escalation_alert', 'unassigned']);
 
-/** Card buttons, in the order shown. `takeover` is a cadre's transfer to themself. */
-export const CARD_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle', 'supervise', 'takeover', 'mark_size', 'set_topic', 'view'] as const;
-export type CardAction = (typeof CARD_ACTIONS)[number];
-
-/** Buttons a grid node's channel shows; whoever presses is checked then. 'view' sends the words privately. */
-const CHANNEL_ACTIONS: readonly CardAction[] = ['view', 'takeover', 'transfer', 'escalate', 'whistle', 'supervise', 'mark_size'];
+/** Card buttons, in the order shown (the domain's list). `takeover` is a cadre's transfer to themself. */
+export { CARD_ACTIONS, type CardAction };
 
 export interface CardModel {
   matter: MatterRow;
@@ -43,18 +40,23 @@ export interface CardModel {
   phone: string | null;
 }
 
-const domainAction = (a: CardAction): Action => (a === 'takeover' ? 'transfer' : a);
-
-/** The buttons `viewerId` (null: a channel) may press on the matter now. */
+/** The buttons `viewerId` (null: a group or channel, where whoever presses is checked then) may press on the matter now. */
 export async function cardButtons(db: Executor, matter: MatterRow, viewerId: string | null): Promise<CardAction[]> {
-  if (!viewerId) return CHANNEL_ACTIONS.filter((a) => decide(matter, domainAction(a), ['cadre_above']).ok);
-  const rel = await relationsOf(db, viewerId, matter);
-  return CARD_ACTIONS.filter((a) => {
-    if (a === 'takeover') return rel.includes('cadre_above') && matter.assigneeId !== viewerId && decide(matter, 'transfer', rel).ok;
-    // A personal card shows the words already.
-    if (a === 'view') return false;
-    return decide(matter, a, rel).ok;
-  });
+  if (!viewerId) return cardActionsFor(matter, [], 'group');
+  return cardActionsFor(matter, await relationsOf(db, viewerId, matter), 'private');
+}
+
+/**
+ * Puts on each card notice about `matter` (CARD_TEMPLATES) the buttons its reader gets as the
+ * matter stands after this write (`params.actions`): the notice is drawn with them when it is
+ * sent, as the card will be redrawn with them when the matter moves. Call it with the matter as
+ * the same transaction leaves it.
+ */
+export async function withCardActions(db: Executor, matter: MatterRow, rows: NewDelivery[]): Promise<void> {
+  for (const row of rows) {
+    if (row.matterId !== matter.id || !CARD_TEMPLATES.has(row.template)) continue;
+    row.params = { ...row.params, actions: await cardButtons(db, matter, row.personId ?? null) };
+  }
 }
 
 export async function loadCardModel(db: Executor, matterId: string, viewerId: string | null): Promise<CardModel | null> {
