@@ -10,7 +10,7 @@ import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { findMatter, matterEventsOf, messagesOf, type MatterRow } from '../store/repositories/matter-repository.js';
 import { findPerson, titleOf } from '../store/repositories/people-repository.js';
 import { cardsOfMatter, dropCard, insertSlackCard, latestCard, touchCard, type NewSlackCard, type SlackCardRow } from '../store/repositories/slack-card-repository.js';
-import type { NewDelivery } from '../store/repositories/delivery-repository.js';
+import { rewriteWaitingParams, waitingNoticesOf, type NewDelivery } from '../store/repositories/delivery-repository.js';
 import { relationsOf } from './relations.js';
 import { cardFacts } from './matter-defaults.js';
 import { BOOKKEEPING_WAIT_MS, recordSent } from './send-lease.js';
@@ -57,6 +57,23 @@ export async function withCardActions(db: Executor, matter: MatterRow, rows: New
     if (row.matterId !== matter.id || !CARD_TEMPLATES.has(row.template)) continue;
     row.params = { ...row.params, actions: await cardButtons(db, matter, row.personId ?? null) };
   }
+}
+
+/**
+ * Card notices about the matter still waiting in their queues get the buttons as the matter stands
+ * now: written before it moved, and no card yet that could be edited, one would otherwise arrive
+ * offering what no longer applies. Returns how many were rewritten.
+ */
+export async function refreshWaitingCards(db: Executor, matterId: string): Promise<number> {
+  const matter = await findMatter(db, matterId);
+  if (!matter) return 0;
+  let n = 0;
+  for (const row of await waitingNoticesOf(db, matterId, [...CARD_TEMPLATES])) {
+    const actions = await cardButtons(db, matter, row.personId ?? null);
+    if (JSON.stringify(actions) === JSON.stringify(row.params.actions)) continue;
+    if (await rewriteWaitingParams(db, row.id, { ...row.params, actions })) n++;
+  }
+  return n;
 }
 
 export async function loadCardModel(db: Executor, matterId: string, viewerId: string | null): Promise<CardModel | null> {
