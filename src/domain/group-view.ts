@@ -58,9 +58,9 @@ export interface GroupView {
 /**
  * The part of a message's parameters a group may read: numbers and yes/no, fields known safe whose
  * value has the expected shape, locale keys (`…Key`), lists of such entries (`items`, `villages`),
- * the matters listed (`refs`), a card's buttons (`actions`) and held alerts (`held`: each read by this rule). Everything else —
- * summary, text, note, reason, comment, result, a villager's name, a phone, whatever is added
- * later — is withheld.
+ * the matters listed (`refs`), a card's buttons (`actions`) and held alerts (`held`: each read by
+ * this rule). Everything else — summary, text, note, reason, comment, result, a villager's name, a
+ * phone, whatever is added later — is withheld.
  */
 export function groupView(params: Readonly<Record<string, unknown>>): GroupView {
   const out: Record<string, unknown> = {};
