@@ -43,7 +43,7 @@ afterAll(async () => {
 type Markup = { inline_keyboard?: Array<Array<{ callback_data: string }>> } | undefined;
 
 /** The actions of `mx:<action>:<ref>` buttons, in the order shown. */
-const actionsOf = (data: string[]) => data.filter((d) => d.startsWith('mx:')).map((d) => d.split(':')[1]);
+const actionsOf = (data: string[]): string[] => data.filter((d) => d.startsWith('mx:')).map((d) => d.split(':')[1] ?? '');
 const slackActions = (call: SlackCall): string[] => {
   const blocks = (typeof call.args.blocks === 'string' ? JSON.parse(call.args.blocks) : call.args.blocks) as Array<{ type: string; elements?: Array<{ value?: string }> }>;
   return actionsOf(blocks.filter((b) => b.type === 'actions').flatMap((b) => (b.elements ?? []).map((e) => String(e.value ?? ''))));
