@@ -48,6 +48,12 @@ const slackActions = (call: SlackCall): string[] => {
   const blocks = (typeof call.args.blocks === 'string' ? JSON.parse(call.args.blocks) : call.args.blocks) as Array<{ type: string; elements?: Array<{ value?: string }> }>;
   return actionsOf(blocks.filter((b) => b.type === 'actions').flatMap((b) => (b.elements ?? []).map((e) => String(e.value ?? ''))));
 };
+/** A field of the Slack card ("*步骤*\n处置" → 处置). */
+const slackField = (call: SlackCall, label: string): string => {
+  const blocks = (typeof call.args.blocks === 'string' ? JSON.parse(call.args.blocks) : call.args.blocks) as Array<{ fields?: Array<{ text: string }> }>;
+  const field = blocks.flatMap((b) => b.fields ?? []).find((f) => f.text.startsWith(`*${label}*\n`));
+  return field?.text.slice(label.length + 3) ?? '';
+};
 const telegramActions = (body: Record<string, unknown>): string[] => {
   const markup = (typeof body.reply_markup === 'string' ? JSON.parse(body.reply_markup) : body.reply_markup) as Markup;
   return actionsOf((markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data));
@@ -109,9 +115,9 @@ describe('one card rule, on every platform and every path', () => {
     expect(moved.ok).toBe(true);
     const dispatched = cardActionsFor({ step: 'dispatch', state: 'open' }, ['cadre_above'], 'private');
     expect(dispatched).not.toContain('whistle');
-    const redrawn = await waitFor(() => edits().find((e) => String(e.body.text).includes('刘建国')) ?? null, 'the Telegram card naming the backup');
+    const redrawn = await waitFor(() => edits().find((e) => String(e.body.text).includes('—— 现状：已派单待接单') && String(e.body.text).includes('刘建国')) ?? null, 'the Telegram card naming the backup');
     expect(telegramActions(redrawn.body)).toEqual(dispatched);
-    expect(slackActions(await slackNow((c) => FakeSlackApi.textOf(c).includes('刘建国'), 'the Slack card naming the backup'))).toEqual(dispatched);
+    expect(slackActions(await slackNow((c) => slackField(c, '步骤') === '分流' && slackField(c, '承办人').includes('刘建国'), 'the Slack card naming the backup'))).toEqual(dispatched);
 
     // 3. He presses 接管 on his Telegram card: the card he pressed says so and offers what the
     // holder may do; the redraw that follows, and his Slack card, offer the same.
@@ -124,9 +130,10 @@ describe('one card rule, on every platform and every path', () => {
     // The pressed card's own edit ends with what he did; the redraw adds where the matter stands under it.
     const lastLine = (e: { body: Record<string, unknown> }) => String(e.body.text).split('\n').at(-1) ?? '';
     const pressed = await waitFor(() => edits().slice(before).find((e) => lastLine(e).startsWith('✅')) ?? null, () => `the pressed card’s edit (edits: ${JSON.stringify(edits().slice(before).map(lastLine))})`);
-    const refreshed = await waitFor(() => edits().slice(before).find((e) => String(e.body.text).includes('✅') && String(e.body.text).includes('何建军办理')) ?? null, 'the redraw after the takeover');
+    // (Taking over is a transfer to himself, then 接单: the redraw wanted is the one after both.)
+    const refreshed = await waitFor(() => edits().slice(before).find((e) => String(e.body.text).includes('✅') && lastLine(e).startsWith('—— 现状：处置中') && lastLine(e).includes('何建军办理')) ?? null, 'the redraw after the takeover');
     expect(telegramActions(pressed.body)).toEqual(holderSet);
     expect(telegramActions(refreshed.body)).toEqual(holderSet);
-    expect(slackActions(await slackNow((c) => FakeSlackApi.textOf(c).includes('何建军') && !FakeSlackApi.textOf(c).includes('刘建国'), 'the Slack card naming him'))).toEqual(holderSet);
+    expect(slackActions(await slackNow((c) => slackField(c, '步骤') === '处置' && slackField(c, '承办人').includes('何建军'), 'the Slack card naming him, handling it'))).toEqual(holderSet);
   }, 120_000);
 });
