@@ -3,7 +3,7 @@
 // one line saying where the matter stands now, and the buttons its reader may press now (none when
 // nothing is left to do; the same rule as every card, cardActionsFor). The edits join each reader's
 // send queue, so they follow whatever was written there before (the pressed card's own edit), and
-// go out within the platform's limits. A card notice still waiting to be sent gets the buttons of now.
+// go out within the platform's limits.
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
@@ -16,7 +16,7 @@ import { chatOutputsOf, createChatOutputs, findDelivery, type DeliveryRow } from
 import { cardLinksOf } from '../store/repositories/message-link-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { findPerson } from '../store/repositories/people-repository.js';
-import { CARD_TEMPLATES, loadCardModel, refreshWaitingCards, type CardModel } from './card-service.js';
+import { CARD_TEMPLATES, loadCardModel, type CardModel } from './card-service.js';
 import { actionData } from './matter-actions.js';
 import { renderDelivery } from './notify-service.js';
 import { HOLDER_TEMPLATES } from './send-service.js';
@@ -63,8 +63,6 @@ export class ChatCardEdits implements CardEdits {
   }
 
   private async write(tx: Executor, platform: Platform, matterId: string, eventId?: string): Promise<number> {
-    // A card notice not sent yet is no message to edit: it goes out with the buttons of now instead.
-    await refreshWaitingCards(tx, matterId);
     const links = await cardLinksOf(tx, platform, matterId);
     const turnEdits = eventId ? await editsOfTurn(tx, platform, eventId) : [];
     const models = new Map<string, CardModel | null>();

@@ -60,15 +60,14 @@ export async function withCardActions(db: Executor, matter: MatterRow, rows: New
 }
 
 /**
- * Card notices about the matter still waiting in their queues get the buttons as the matter stands
- * now: written before it moved, and no card yet that could be edited, one would otherwise arrive
- * offering what no longer applies. Returns how many were rewritten.
+ * Card notices about `matter` still waiting in their queues get the buttons as it stands now
+ * (`matter` as the caller's transaction leaves it): written before it moved, and no card yet that
+ * could be edited, one would otherwise arrive offering what no longer applies. A notice a sender
+ * has claimed keeps what it was claimed with (its card is redrawn once sent). Returns how many.
  */
-export async function refreshWaitingCards(db: Executor, matterId: string): Promise<number> {
-  const matter = await findMatter(db, matterId);
-  if (!matter) return 0;
+export async function refreshWaitingCards(db: Executor, matter: MatterRow): Promise<number> {
   let n = 0;
-  for (const row of await waitingNoticesOf(db, matterId, [...CARD_TEMPLATES])) {
+  for (const row of await waitingNoticesOf(db, matter.id, [...CARD_TEMPLATES])) {
     const actions = await cardButtons(db, matter, row.personId ?? null);
     if (JSON.stringify(actions) === JSON.stringify(row.params.actions)) continue;
     if (await rewriteWaitingParams(db, row.id, { ...row.params, actions })) n++;

@@ -12,7 +12,7 @@ import { outboxJob } from '../ports/jobs.js';
 import { sendJobs } from './send-jobs.js';
 import { findPerson, placementsOf } from '../store/repositories/people-repository.js';
 import { ancestryOf, relationsOf } from './relations.js';
-import { withCardActions } from './card-service.js';
+import { refreshWaitingCards, withCardActions } from './card-service.js';
 import { Refused, Work, type ActionFailure, type AnyHandler } from './actions/handler.js';
 import { ACTION_HANDLERS } from './actions/registry.js';
 import type { ServiceContext } from '../ports/context.js';
@@ -95,8 +95,11 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     // The deadline clocks follow the matter: new timers, and the removal of superseded ones, commit with it.
     const clocks = await syncDeadlines(tx, { ...matter, ...w.patch } as MatterRow, { now, policies: limits, rules, pausedSince: pause.pausedSince, restart: w.restartClocks });
     if (clocks.settleDue) w.patch.dueAt = clocks.settleDue;
-    // A card notice carries the buttons its reader gets as the matter stands after this action.
-    await withCardActions(tx, { ...matter, ...w.patch } as MatterRow, w.deliveries);
+    // A card notice carries the buttons its reader gets as the matter stands after this action;
+    // those written before and still waiting follow it (sent, a card is redrawn by card_refresh).
+    const after = { ...matter, ...w.patch } as MatterRow;
+    await refreshWaitingCards(tx, after);
+    await withCardActions(tx, after, w.deliveries);
     // Cards posted on chat platforms (Slack) are redrawn to show where the matter stands now.
     if (!handler.keepsCard) w.outbox.push(outboxJob('card_refresh', { matterId: matter.id, ...(input.eventId ? { eventId: input.eventId } : {}) }));
     const writes: Array<Promise<unknown>> = [updateMatter(tx, matter.id, w.patch), appendEvents(tx, w.events)];

@@ -4,7 +4,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ServiceContext } from '../../../src/ports/context.js';
-import { ChatCardEdits } from '../../../src/services/card-edits.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { performAction } from '../../../src/services/matter-actions.js';
 import { renderDelivery } from '../../../src/services/notify-service.js';
@@ -66,11 +65,11 @@ describe.each(STORE_KINDS)('card notices on %s', (kind) => {
     expect(cadre.params.actions).toEqual(['takeover', 'transfer', 'supervise', 'whistle', 'mark_size', 'set_topic']);
 
     // None of them sent yet (no sender runs here), but the group's is being sent. The officer hands
-    // the matter to his backup: it waits at dispatch again, and the waiting cards follow.
+    // the matter to his backup: it waits at dispatch again, and the waiting cards follow in the
+    // same transaction.
     await store.db.update(deliveries).set({ status: 'sending' }).where(eq(deliveries.id, group.id));
     expect((await performAction(ctx, { matter: id, actorId: officer.id, request: { action: 'transfer', toPersonId: backup.id, reason: '我明天去县里开会' } })).ok).toBe(true);
     expect((await store.db.select().from(matters).where(eq(matters.id, id)))[0]!.step).toBe('dispatch');
-    await new ChatCardEdits(ctx, SH).queueEdits('telegram', id);
     const now = async (rowId: string) => (await store.db.select().from(deliveries).where(eq(deliveries.id, rowId)))[0]!;
     // No longer his: nothing left on his card. The cadre's loses 吹哨 until someone handles it.
     expect((await now(assigned!.id)).params.actions).toEqual([]);
