@@ -3,6 +3,7 @@
 // staff and departments named by the roster), never anyone's words or a villager's name. One rule
 // for every kind of group message, old or new: a field is shown only when it is known safe; what
 // is not known is left out (staff read the words privately with 查看内容).
+import { cardActionList } from './card-actions.js';
 import { parseRef } from './reference.js';
 import { CATEGORIES, GRID_LEVELS, LOCALES, SIZES } from './types.js';
 
@@ -57,9 +58,9 @@ export interface GroupView {
 /**
  * The part of a message's parameters a group may read: numbers and yes/no, fields known safe whose
  * value has the expected shape, locale keys (`…Key`), lists of such entries (`items`, `villages`),
- * the matters listed (`refs`) and held alerts (`held`: each read by this rule). Everything else —
- * summary, text, note, reason, comment, result, a villager's name, a phone, whatever is added
- * later — is withheld.
+ * the matters listed (`refs`), a card's buttons (`actions`) and held alerts (`held`: each read by
+ * this rule). Everything else — summary, text, note, reason, comment, result, a villager's name, a
+ * phone, whatever is added later — is withheld.
  */
 export function groupView(params: Readonly<Record<string, unknown>>): GroupView {
   const out: Record<string, unknown> = {};
@@ -71,6 +72,8 @@ export function groupView(params: Readonly<Record<string, unknown>>): GroupView 
     else if (key.length > 3 && key.endsWith('Key') && isLocaleKey(value)) out[key] = value;
     else if (SAFE_FIELDS[key]?.(value)) out[key] = value;
     else if (key === 'refs' && Array.isArray(value)) out[key] = value.filter(isRef);
+    // A card's buttons (cardActionsFor): names of actions, no one's words.
+    else if (key === 'actions' && Array.isArray(value)) out[key] = cardActionList(value);
     else if (LIST_FIELDS.has(key) && Array.isArray(value)) out[key] = value.filter(isRecord).map((entry) => groupView(entry).params);
     else if (key === 'held' && Array.isArray(value)) out[key] = value.filter(isRecord).map((h) => ({ template: isCode(h.template) ? h.template : 'unknown', params: isRecord(h.params) ? groupView(h.params).params : {} }));
     else withheld.push(key);

@@ -18,4 +18,5 @@ export * from './action-request.js';
 export * from './reach.js';
 export * from './language.js';
 export * from './group-view.js';
+export * from './card-actions.js';
 export * from './period.js';

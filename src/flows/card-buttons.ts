@@ -1,23 +1,13 @@
-// The buttons a matter card carries for the person looking at it, from what they may do now.
+// The buttons a matter card carries for the person looking at it: the domain's one rule for every
+// card (cardActionsFor), read in the person's own chat.
 import { actionData } from '../services/matter-actions.js';
-import { actionsFor, type Matter } from '../services/desk-service.js';
-import type { Relation } from '../domain/index.js';
+import type { Matter } from '../services/desk-service.js';
+import { cardActionsFor, type CardAction, type Relation } from '../domain/index.js';
 import type { FlowContext, PressedEdit } from './types.js';
 
-/** What an officer's card offers, in this order. */
-const OFFICER_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle', 'mark_size', 'set_topic'] as const;
-/** What a cadre above the matter's level is offered on an alert. */
-const CADRE_ACTIONS = ['takeover', 'transfer', 'supervise', 'whistle', 'mark_size', 'set_topic'] as const;
-
-/** Card actions the person may take on the matter now ('takeover' for a cadre who does not hold it). */
-export function cardActions(matter: Matter, relations: readonly Relation[]): string[] {
-  const allowed = new Set<string>(actionsFor(matter, relations));
-  if (relations.includes('assignee')) return OFFICER_ACTIONS.filter((a) => allowed.has(a));
-  if (relations.includes('cadre_above') && matter.state === 'open') {
-    if (allowed.has('transfer')) allowed.add('takeover');
-    return CADRE_ACTIONS.filter((a) => allowed.has(a));
-  }
-  return OFFICER_ACTIONS.filter((a) => allowed.has(a) && a !== 'take');
+/** Card actions the person may take on the matter now, as their own card offers them ('takeover' for a cadre who does not hold it). */
+export function cardActions(matter: Matter, relations: readonly Relation[]): CardAction[] {
+  return cardActionsFor(matter, relations, 'private');
 }
 
 export function cardButtonRows(c: FlowContext, ref: string, actions: readonly string[], arg?: string): Array<Array<{ label: string; data: string }>> {

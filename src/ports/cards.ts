@@ -19,9 +19,9 @@ export interface CardEdits {
 /** Notifications that put a matter in someone's hands: a card on every platform, kept up to date. */
 export const CARD_TEMPLATES: ReadonlySet<string> = new Set(['assigned', 'escalated', 'escalated_away', 'reopened', 'escalation_alert', 'unassigned']);
 
-/** Card buttons, in the order shown. `takeover` is a cadre's transfer to themself. */
-export const CARD_ACTIONS = ['take', 'reply', 'transfer', 'escalate', 'whistle', 'settle', 'supervise', 'takeover', 'mark_size', 'set_topic', 'view'] as const;
-export type CardAction = (typeof CARD_ACTIONS)[number];
+/** Card buttons, in the order shown (the domain's one list; `takeover` is a cadre's transfer to themself). */
+export { CARD_ACTIONS, type CardAction } from '../domain/card-actions.js';
+import type { CardAction } from '../domain/card-actions.js';
 
 /** What a card shows of its matter (a stored matter has all this and more). */
 export interface CardMatter {

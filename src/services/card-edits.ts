@@ -1,8 +1,9 @@
 // Cards on a platform that edits its messages (Telegram). When a matter moves, every card message
 // sent about it (a notification that put it in someone's hands) is edited: the words it carried,
 // one line saying where the matter stands now, and the buttons its reader may press now (none when
-// nothing is left to do). The edits join each reader's send queue, so they follow whatever was
-// written there before (the pressed card's own edit), and go out within the platform's limits.
+// nothing is left to do; the same rule as every card, cardActionsFor). The edits join each reader's
+// send queue, so they follow whatever was written there before (the pressed card's own edit), and
+// go out within the platform's limits.
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../domain/types.js';
 import { translator } from '../i18n/index.js';

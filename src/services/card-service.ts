@@ -1,8 +1,8 @@
 // Matter cards: what a card shows, read from the store (the villager's words, where the matter
-// stands, the buttons its viewer may press now, worked out like every press), and the cards a
-// platform has posted, so it can update them in place. The Slack adapter is handed one by the
-// composition root.
-import { decide, groupView, type Action } from '../domain/index.js';
+// stands, the buttons its viewer may press now: the domain's one rule, cardActionsFor), and the
+// cards a platform has posted, so it can update them in place. The Slack adapter is handed one by
+// the composition root.
+import { cardActionsFor, groupView } from '../domain/index.js';
 import type { Attachment } from '../domain/types.js';
 import type { ServiceContext } from '../ports/context.js';
 import { CARD_ACTIONS, CARD_TEMPLATES, type CardAction, type CardModel as PortCardModel } from '../ports/cards.js';
@@ -11,7 +11,8 @@ import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { findMatter, matterEventsOf, messagesOf, type MatterRow } from '../store/repositories/matter-repository.js';
 import { findPerson, titleOf } from '../store/repositories/people-repository.js';
 import { cardsOfMatter, dropCard, insertSlackCard, latestCard, touchCard, type NewSlackCard, type SlackCardRow } from '../store/repositories/slack-card-repository.js';
-import { relationsOf } from './matter-actions.js';
+import { rewriteWaitingParams, waitingNoticesOf, type NewDelivery } from '../store/repositories/delivery-repository.js';
+import { relationsOf } from './relations.js';
 import { cardFacts } from './matter-defaults.js';
 import { BOOKKEEPING_WAIT_MS, recordSent } from './send-lease.js';
 import { errorSummary, isConnectionError } from '../util/error-summary.js';
@@ -21,24 +22,42 @@ export type { NewSlackCard as NewCard, SlackCardRow as PostedCard };
 // The templates, the buttons and the card's shape are the port's (src/ports/cards.ts): the adapter draws them.
 export { CARD_ACTIONS, CARD_TEMPLATES, type CardAction };
 
-/** Buttons a grid node's channel shows; whoever presses is checked then. 'view' sends the words privately. */
-const CHANNEL_ACTIONS: readonly CardAction[] = ['view', 'takeover', 'transfer', 'escalate', 'whistle', 'supervise', 'mark_size'];
-
 /** A card's content, with the matter as stored. */
 export type CardModel = PortCardModel<MatterRow>;
 
-const domainAction = (a: CardAction): Action => (a === 'takeover' ? 'transfer' : a);
-
-/** The buttons `viewerId` (null: a channel) may press on the matter now. */
+/** The buttons `viewerId` (null: a group or channel, where whoever presses is checked then) may press on the matter now. */
 export async function cardButtons(db: Executor, matter: MatterRow, viewerId: string | null): Promise<CardAction[]> {
-  if (!viewerId) return CHANNEL_ACTIONS.filter((a) => decide(matter, domainAction(a), ['cadre_above']).ok);
-  const rel = await relationsOf(db, viewerId, matter);
-  return CARD_ACTIONS.filter((a) => {
-    if (a === 'takeover') return rel.includes('cadre_above') && matter.assigneeId !== viewerId && decide(matter, 'transfer', rel).ok;
-    // A personal card shows the words already.
-    if (a === 'view') return false;
-    return decide(matter, a, rel).ok;
-  });
+  if (!viewerId) return cardActionsFor(matter, [], 'group');
+  return cardActionsFor(matter, await relationsOf(db, viewerId, matter), 'private');
+}
+
+/**
+ * Puts on each card notice about `matter` (CARD_TEMPLATES) the buttons its reader gets as the
+ * matter stands after this write (`params.actions`): the notice is drawn with them when it is
+ * sent, as the card will be redrawn with them when the matter moves. Call it with the matter as
+ * the same transaction leaves it.
+ */
+export async function withCardActions(db: Executor, matter: MatterRow, rows: NewDelivery[]): Promise<void> {
+  for (const row of rows) {
+    if (row.matterId !== matter.id || !CARD_TEMPLATES.has(row.template)) continue;
+    row.params = { ...row.params, actions: await cardButtons(db, matter, row.personId ?? null) };
+  }
+}
+
+/**
+ * Card notices about `matter` still waiting in their queues get the buttons as it stands now
+ * (`matter` as the caller's transaction leaves it): written before it moved, and no card yet that
+ * could be edited, one would otherwise arrive offering what no longer applies. A notice a sender
+ * has claimed keeps what it was claimed with (its card is redrawn once sent). Returns how many.
+ */
+export async function refreshWaitingCards(db: Executor, matter: MatterRow): Promise<number> {
+  let n = 0;
+  for (const row of await waitingNoticesOf(db, matter.id, [...CARD_TEMPLATES])) {
+    const actions = await cardButtons(db, matter, row.personId ?? null);
+    if (JSON.stringify(actions) === JSON.stringify(row.params.actions)) continue;
+    if (await rewriteWaitingParams(db, row.id, { ...row.params, actions })) n++;
+  }
+  return n;
 }
 
 export async function loadCardModel(db: Executor, matterId: string, viewerId: string | null): Promise<CardModel | null> {

@@ -15,6 +15,7 @@ import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { appendEvents, findMatter, lockMatter, type MatterRow } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { alertDeliveries, writeDeliveries } from './alert-service.js';
+import { withCardActions } from './card-service.js';
 import type { ServiceContext } from '../ports/context.js';
 import { clockRow, missedLimitParams, syncDeadlines, timerOutbox, timerPayload, toClock } from './deadline-sync.js';
 import { performAction } from './matter-actions.js';
@@ -120,6 +121,7 @@ async function missWithoutClimb(ctx: ServiceContext, job: DeadlineTimer, now: Da
     if (alertNode) {
       const { reasonKey } = missedLimitParams(job.limit, matter.category);
       const rows = await alertDeliveries(tx, { node: alertNode, template: 'escalation_alert', params: { grid: unit?.name ?? '', level: matter.level, reason: t('zh-CN', reasonKey), reasonKey }, matter, now });
+      await withCardActions(tx, matter, rows);
       wrote = (await writeDeliveries(tx, rows)) || wrote;
     }
     return { outcome: { outcome: 'missed', limit: job.limit, alerted: alertNode?.level ?? null }, wrote };

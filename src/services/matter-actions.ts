@@ -3,17 +3,16 @@
 // the store on every call (button data is written by the client and can be forged) and decided
 // here, once, by the domain's step table; then the action's own handler (actions/) does its part.
 // State, events, messages and notifications are written in one transaction.
-import { decide, isCadreOf, isOfficerOf, parseRef, titleOn, type Action, type ActionRequest, type Relation } from '../domain/index.js';
+import { decide, parseRef, titleOn, type Action, type ActionRequest, type Relation } from '../domain/index.js';
 import type { Executor } from '../store/db.js';
 import { createDeliveries } from '../store/repositories/delivery-repository.js';
-import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
 import { appendEvents, findMatter, findMatterByRef, lockMatter, recordEvent, updateMatter, type MatterRow } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { outboxJob } from '../ports/jobs.js';
 import { sendJobs } from './send-jobs.js';
-import { findPerson, placementsOf, type Placement } from '../store/repositories/people-repository.js';
-import { relievedOn } from '../store/repositories/desk-repository.js';
-import { liaisonDepartmentsOn } from '../store/repositories/summons-repository.js';
+import { findPerson, placementsOf } from '../store/repositories/people-repository.js';
+import { ancestryOf, relationsOf } from './relations.js';
+import { refreshWaitingCards, withCardActions } from './card-service.js';
 import { Refused, Work, type ActionFailure, type AnyHandler } from './actions/handler.js';
 import { ACTION_HANDLERS } from './actions/registry.js';
 import type { ServiceContext } from '../ports/context.js';
@@ -23,6 +22,7 @@ import { policies } from './policy-cache.js';
 // The request and its button encoding are domain rules; re-exported for the callers that import them here.
 export { actionData, parseActionData, RATINGS, type ActionRequest, type Rating } from '../domain/index.js';
 export type { ActionFailure } from './actions/handler.js';
+export { relationsOf } from './relations.js';
 
 export type ActionResult =
   /** `holder`: the name of whoever holds the matter after an escalation. */
@@ -43,29 +43,6 @@ export interface ActionInput {
 }
 
 const MAX_TEXT = 8000;
-
-/** How the person stands to the matter, from their roles in the tree. */
-export async function relationsOf(db: Executor, personId: string, matter: MatterRow, placements?: Placement[], chain?: GridNodeRow[]): Promise<Relation[]> {
-  const rel: Relation[] = [];
-  if (matter.reporterId === personId) rel.push('reporter');
-  if (matter.recordedById === personId) rel.push('recorder');
-  if (matter.assigneeId === personId) rel.push('assignee');
-  const places = placements ?? (await placementsOf(db, personId));
-  if (!places.length) return rel;
-  const line = chain ?? (await ancestryOf(db, matter.gridNodeId));
-  if (isOfficerOf(places, matter.gridNodeId)) rel.push('grid_officer');
-  // A cadre at the matter's level or above, in its line of the tree.
-  if (isCadreOf(places, line, matter.level)) rel.push('cadre_above');
-  // The liaison of a department summoned on this matter (吹哨报到).
-  if (places.some((p) => p.role === 'liaison') && (await liaisonDepartmentsOn(db, personId, matter.id)).length) rel.push('liaison');
-  if (!rel.some((r) => r !== 'reporter' && r !== 'recorder') && (await relievedOn(db, personId, matter.id))) rel.push('helper');
-  return rel;
-}
-
-async function ancestryOf(db: Executor, nodeId: string): Promise<GridNodeRow[]> {
-  const node = await findNode(db, nodeId);
-  return node ? ancestry(db, node) : [];
-}
 
 async function loadMatter(db: Executor, key: string): Promise<MatterRow | undefined> {
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(key)) return findMatter(db, key);
@@ -118,6 +95,11 @@ export async function performAction(ctx: ServiceContext, input: ActionInput): Pr
     // The deadline clocks follow the matter: new timers, and the removal of superseded ones, commit with it.
     const clocks = await syncDeadlines(tx, { ...matter, ...w.patch } as MatterRow, { now, policies: limits, rules, pausedSince: pause.pausedSince, restart: w.restartClocks });
     if (clocks.settleDue) w.patch.dueAt = clocks.settleDue;
+    // A card notice carries the buttons its reader gets as the matter stands after this action;
+    // those written before and still waiting follow it (sent, a card is redrawn by card_refresh).
+    const after = { ...matter, ...w.patch } as MatterRow;
+    await refreshWaitingCards(tx, after);
+    await withCardActions(tx, after, w.deliveries);
     // Cards posted on chat platforms (Slack) are redrawn to show where the matter stands now.
     if (!handler.keepsCard) w.outbox.push(outboxJob('card_refresh', { matterId: matter.id, ...(input.eventId ? { eventId: input.eventId } : {}) }));
     const writes: Array<Promise<unknown>> = [updateMatter(tx, matter.id, w.patch), appendEvents(tx, w.events)];

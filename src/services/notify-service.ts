@@ -1,8 +1,9 @@
 // What a notification says: its template rendered in the reader's language, with its buttons.
 // Sending is send-service.ts's.
 import { commandParams, type OutboundText } from '../ports/channel.js';
-import { groupView, nodeActionData } from '../domain/index.js';
+import { cardActionList, groupView, nodeActionData } from '../domain/index.js';
 import type { Attachment } from '../domain/types.js';
+import { CARD_TEMPLATES } from './card-service.js';
 import { actionData, RATINGS } from './matter-actions.js';
 import { menuKeyboard } from './main-menu.js';
 import { formatTime, translator } from '../i18n/index.js';
@@ -10,18 +11,15 @@ import type { DeliveryRow } from '../store/repositories/delivery-repository.js';
 
 /**
  * The buttons each kind of notification carries. Pressing one is authorised again. `argParam`
- * takes the button's arg from the delivery's params (a department code).
+ * takes the button's arg from the delivery's params (a department code). A card notice
+ * (CARD_TEMPLATES) carries the card's own buttons instead, put on it when it was written
+ * (withCardActions: the one rule, cardActionsFor, for its reader).
  */
-const TEMPLATE_ACTIONS: Record<string, Array<{ action: string; arg?: string; argParam?: string; label: string }>> = {
-  assigned: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
-  escalated: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
-  escalated_away: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
+type ButtonSpec = { action: string; arg?: string; argParam?: string; label: string };
+const TEMPLATE_ACTIONS: Record<string, ButtonSpec[]> = {
   // The holder keeps a climbed matter: he works on, and may settle it.
   kept_after_climb: ['reply', 'whistle', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
   kept_alerted: ['reply', 'whistle', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
-  reopened: ['take', 'reply', 'transfer', 'escalate', 'settle', 'mark_size', 'set_topic'].map((a) => ({ action: a, label: a })),
-  unassigned: [{ action: 'takeover', label: 'takeover' }],
-  escalation_alert: ['takeover', 'transfer', 'supervise', 'whistle', 'mark_size'].map((a) => ({ action: a, label: a })),
   villager_added: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   urged: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   supervised: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
@@ -156,9 +154,13 @@ export function renderDelivery(
     const v = b.argParam ? p[b.argParam] : b.arg;
     return typeof v === 'string' && ARG_RE.test(v) ? v : undefined;
   };
-  const buttons = ref ? (TEMPLATE_ACTIONS[delivery.template] ?? []).map((b) => ({ label: tr(`notify:actions.${b.label}`, p), data: actionData(b.action, ref, argOf(b)) })) : [];
-  // A group reads no one's words; staff get them privately with one tap.
-  if (ref && group) buttons.unshift({ label: tr('notify:actions.view'), data: actionData('view', ref) });
+  const card = CARD_TEMPLATES.has(delivery.template);
+  // A card row written without its buttons (before they were put on it) still lets a group's staff read the words.
+  const stored = Array.isArray(p.actions) ? cardActionList(p.actions) : group ? ['view'] : [];
+  const actions: ButtonSpec[] = card ? stored.map((a) => ({ action: a, label: a })) : (TEMPLATE_ACTIONS[delivery.template] ?? []);
+  const buttons = ref ? actions.map((b) => ({ label: tr(`notify:actions.${b.label}`, p), data: actionData(b.action, ref, argOf(b)) })) : [];
+  // A group reads no one's words; staff get them privately with one tap (a card's rule offers it first).
+  if (ref && group && !card) buttons.unshift({ label: tr('notify:actions.view'), data: actionData('view', ref) });
   const nodeAction = NODE_ACTIONS[delivery.template];
   if (nodeAction && (nodeAction.always || group) && typeof p.nodeId === 'string') buttons.unshift({ label: tr(`notify:actions.${nodeAction.label}`), data: nodeActionData(nodeAction.action, p.nodeId) });
   const listAction = LIST_ACTIONS[delivery.template];

@@ -10,6 +10,7 @@ import { appendEvents, lockMatter, messagesOf, updateMatter } from '../store/rep
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { routingStaff, staffAt } from '../store/repositories/people-repository.js';
 import { alertDeliveries } from './alert-service.js';
+import { withCardActions } from './card-service.js';
 import type { ServiceContext } from '../ports/context.js';
 import { deadlineRules, syncDeadlines } from './deadline-sync.js';
 import { receivedOf, WAITING_RECEIPT } from './intake-service.js';
@@ -69,6 +70,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
       ]);
       // The village's alert destination; in its quiet hours only what cannot wait goes at once.
       if (village) deliveries.push(...(await alertDeliveries(tx, { node: village, template: 'unassigned', params: { grid: unit.name }, matter, now })));
+      await withCardActions(tx, { ...matter, level: 'village' }, deliveries);
     } else {
       const next = transition(matter, 'route', ['system']);
       const chosen = staff.find((s) => s.personId === decision.assigneeId)!;
@@ -116,6 +118,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
         // The receipt went out before routing finished: the officer's name follows it.
         deliveries.push({ id: randomUUID(), personId: told, matterId: matter.id, template: 'routed', params: { ref: matter.ref, ...who } });
       }
+      await withCardActions(tx, routed, deliveries);
     }
     // Issued together: postgres-js pipelines them on the transaction's connection.
     await Promise.all([

@@ -165,6 +165,28 @@ export async function supersedeWaiting(db: Executor, matterId: string, template:
   return rows.length > 0;
 }
 
+/** A matter's notices of `templates` still waiting in their queues, not yet claimed by a sender. */
+export async function waitingNoticesOf(db: Executor, matterId: string, templates: readonly string[]): Promise<DeliveryRow[]> {
+  if (!templates.length) return [];
+  return db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.matterId, matterId), inArray(deliveries.template, [...templates]), eq(deliveries.status, 'pending')));
+}
+
+/**
+ * New parameters for a notice while it still waits: one statement, as the sender's claim
+ * (claimDelivery) is, so a notice being sent keeps what it was claimed with. False when it was not waiting.
+ */
+export async function rewriteWaitingParams(db: Executor, id: string, params: Record<string, unknown>): Promise<boolean> {
+  const rows = await db
+    .update(deliveries)
+    .set({ params })
+    .where(and(eq(deliveries.id, id), eq(deliveries.status, 'pending')))
+    .returning({ id: deliveries.id });
+  return rows.length > 0;
+}
+
 export interface StrandedRow {
   id: string;
   recipient: string;

@@ -83,7 +83,8 @@ describe('a dispute from report to a poor rating and supervision above', () => {
     // The officer's card: the villager's words, the photo and the place, and the buttons.
     const card = await saw(o, `【新事项】${ref}`);
     expect(card.text).toContain('邻居在我家田边堆柴草，说了不听。');
-    expect(labels(card)).toEqual(expect.arrayContaining(['接单', '回复', '转办', '上报', '办结']));
+    // What the holder may do while it waits to be taken (the card rule): 办结 comes once he handles it.
+    expect(labels(card)).toEqual(['接单', '回复', '转办', '上报', '定大小事', '选专题']);
     await waitFor(() => o.messages().some((m) => m.method === 'sendPhoto') && o.messages().some((m) => m.method === 'sendLocation'), 'the photo and the location');
 
     await o.pressData(card.buttons.flat().find((b) => b.label === '接单')!.data, card);
@@ -91,6 +92,7 @@ describe('a dispute from report to a poor rating and supervision above', () => {
     await saw(v, `${ref} 已由第三组专职网格员李冬梅接手办理`);
     const taken = o.messages().find((m) => m.messageId === card.messageId)!;
     expect(labels(taken)).not.toContain('接单');
+    expect(labels(taken)).toContain('办结');
 
     // A reply through the card's button.
     o.mark();
