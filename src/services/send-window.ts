@@ -116,10 +116,11 @@ export async function releaseHeld(tx: Executor, personId: string | null, chat: {
   return news.length;
 }
 
-const oneLine = (text: string, max: number): string => {
-  const flat = text.replace(/\s*\n\s*/g, ' ').trim();
-  return [...flat].length > max ? `${[...flat].slice(0, max - 1).join('')}…` : flat;
-};
+/** At most `max` characters (not UTF-16 units: a Chinese text is cut between characters). */
+const cut = (text: string, max: number): string => ([...text].length > max ? `${[...text].slice(0, max - 1).join('')}…` : text);
+const oneLine = (text: string, max: number): string => cut(text.replace(/\s*\n\s*/g, ' ').trim(), max);
+/** The news without its own 【0000-0018】: the merged message names the matter already. */
+const withoutRef = (text: string, ref: string | undefined): string => (ref && (text.startsWith(`【${ref}】`) || text.startsWith(`[${ref}]`)) ? text.slice(ref.length + 2).trimStart() : text);
 
 /**
  * The merged message: with one matter, "您的事项 0000-0018 有 3 条新进展：" and its newest news;
@@ -146,15 +147,15 @@ export function renderMerged(delivery: Pick<DeliveryRow, 'params' | 'matterId' |
     const latest = only[only.length - 1]!.message;
     return {
       kind: 'message',
-      text: tr('notify:window_merged', { ref: refOf(only), count: only.length, latest: oneLine(latest.text, ONE_MATTER_CHARS) }),
+      text: tr('notify:window_merged', { ref: refOf(only), count: only.length, latest: cut(withoutRef(latest.text, refOf(only)).trim(), ONE_MATTER_CHARS) }),
       // The newest news's buttons (rate the settled matter, add what was asked for).
       ...(latest.buttons?.length ? { buttons: latest.buttons } : {}),
       about,
     };
   }
   const lines = newestFirst.slice(0, MERGED_LINES).map((g) => {
-    const latest = oneLine(g[g.length - 1]!.message.text, LINE_CHARS);
     const ref = refOf(g);
+    const latest = oneLine(withoutRef(g[g.length - 1]!.message.text, ref), LINE_CHARS);
     return ref ? tr('notify:window_merged_line', { ref, count: g.length, latest }) : tr('notify:window_merged_plain', { latest });
   });
   const more = newestFirst.length - MERGED_LINES;
