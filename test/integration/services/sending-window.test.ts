@@ -11,6 +11,9 @@ import { intake } from '../../../src/services/intake-service.js';
 import { performAction } from '../../../src/services/matter-actions.js';
 import { noteSeen } from '../../../src/services/reach-service.js';
 import { MERGED_TEMPLATE, releaseHeld } from '../../../src/services/send-window.js';
+import { createChatOutputs } from '../../../src/store/repositories/delivery-repository.js';
+import { enqueue } from '../../../src/store/repositories/outbox-repository.js';
+import { outboxJob } from '../../../src/ports/jobs.js';
 import { deliveries } from '../../../src/store/schema.js';
 import type { InboundEvent } from '../../../src/ports/inbound-event.js';
 import { daytimeClock, type TestClock } from '../../support/clock.js';
@@ -51,8 +54,8 @@ describe('the sending window (Postgres, Redis)', () => {
     await runtime?.close();
   });
 
-  /** The person's notifications of one template, by status. */
-  const rowsOf = async (personId: string) => store.db.select().from(deliveries).where(eq(deliveries.personId, personId));
+  /** What waits or went in the person's queue (notifications, and the answers in their chat), by template. */
+  const rowsOf = async (personId: string) => store.db.select().from(deliveries).where(eq(deliveries.recipient, `person:${personId}`));
   const statusesOf = async (personId: string, template: string) => (await rowsOf(personId)).filter((r) => r.template === template).map((r) => r.status).sort();
 
   let update = 0;
@@ -164,6 +167,30 @@ describe('the sending window (Postgres, Redis)', () => {
     await waitIdle(runtime);
     expect(channel.to(VILLAGER).filter((t) => t.includes('新进展'))).toHaveLength(1);
     expect(await statusesOf(villager.id, MERGED_TEMPLATE)).toEqual(['sent']);
+    expect(channel.pastWindow).toEqual([]);
+  }, 90_000);
+
+  it('holds a conversation answer past the window, and drops it when the villager writes again: the new turn answers', async () => {
+    const { villager, reply } = await matterWithOfficer();
+    channel.wrote(VILLAGER, clock.now());
+    await noteSeen(store.db, 'telegram', VILLAGER, clock.now(), { exact: true });
+    await reply('答复一');
+    await reply('答复二');
+    await waitFor(async () => (await statusesOf(villager.id, 'reply')).join() === 'sent,sent', 'the window used up');
+    // An answer of the conversation's, late (its turn's send waited): past the window now.
+    await store.db.transaction(async (tx) => {
+      await createChatOutputs(tx, [{ id: crypto.randomUUID(), platform: 'telegram', chatId: VILLAGER, userId: VILLAGER, eventId: 'telegram:update:late', personId: villager.id, output: { kind: 'message', text: '迟到的回答' } }]);
+      await enqueue(tx, [outboxJob('send', { recipient: `person:${villager.id}` })]);
+    });
+    runtime.ctx.outboxWritten();
+    await waitFor(async () => (await statusesOf(villager.id, 'chat')).join() === 'window_held', 'the late answer held');
+
+    await villagerWrites('你好');
+    await waitFor(async () => (await statusesOf(villager.id, 'chat')).includes('superseded'), 'the late answer dropped');
+    await waitIdle(runtime);
+    expect(channel.to(VILLAGER)).toHaveLength(3);
+    expect(channel.to(VILLAGER).join('\n')).not.toContain('迟到的回答');
+    expect(await statusesOf(villager.id, MERGED_TEMPLATE)).toEqual([]);
     expect(channel.pastWindow).toEqual([]);
   }, 90_000);
 
