@@ -1,6 +1,6 @@
 // The service's figures for Prometheus (/metrics): the process (prom-client defaults), HTTP time by
 // route pattern, matters by state and level, messages sent and 429s by platform, job time by
-// queue, the outbox backlog and the queues' counts. The store and the queues are read when
+// queue, the outbox backlog, the messages held and the queues' counts. The store and the queues are read when
 // scraped, each within a short time limit, so a scrape during an outage answers (without them).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RetryAfterError, type Channel } from '../ports/channel.js';
@@ -8,6 +8,7 @@ import { JOB_NAMES, type JobHandlers, type JobName } from '../ports/jobs.js';
 import type { Db } from '../store/db.js';
 import { mattersByStateAndLevel } from '../store/repositories/ops-repository.js';
 import { outboxBacklog } from '../store/repositories/outbox-repository.js';
+import { heldCounts } from '../store/repositories/window-repository.js';
 import type { QueueSystem } from '../queue/queue-system.js';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
@@ -53,6 +54,19 @@ export class ServiceMetrics {
         if (!src) return;
         const n = await within(SCRAPE_LIMIT_MS, outboxBacklog(src.db)).catch(() => null);
         if (n !== null) this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'gridline_deliveries_held',
+      help: 'Messages held: until the person writes again (reason window: a closed sending window), or for the morning digest (reason digest)',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const src = metrics.source;
+        if (!src) return;
+        const n = await within(SCRAPE_LIMIT_MS, heldCounts(src.db)).catch(() => null);
+        if (n) for (const reason of ['window', 'digest'] as const) this.set({ reason }, n[reason]);
       },
     });
     new Gauge({

@@ -215,7 +215,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
     route: async ({ matterId }) => routeMatter(ctx, matterId),
     send: async ({ recipient, at }, meta) => sendQueued(ctx, { channels: sendChannels, fallback, timezone }, recipient, { claimer: meta.jobId, final: meta.final, at }),
-    chat: async (update, meta) => handleChatUpdate(ctx, { engine, defaultLocale: opts.chat?.defaultLocale, commandPrefix: (p) => channels.get(p)?.commandPrefix, strangers: (p) => channels.get(p)?.strangers }, update, meta),
+    chat: async (update, meta) => handleChatUpdate(ctx, { engine, defaultLocale: opts.chat?.defaultLocale, commandPrefix: (p) => channels.get(p)?.commandPrefix, strangers: (p) => channels.get(p)?.strangers, sendingWindow: (p, target) => channels.get(p)?.sendingWindow?.(target) ?? null }, update, meta),
     report_in_due: async ({ summonsId }) => reportInDue(ctx, summonsId),
     sweep: async ({ zone, at }) => eveningSweep(ctx, zone, at),
     digest: async ({ zone }) => morningDigest(ctx, zone),

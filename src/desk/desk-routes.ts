@@ -22,7 +22,7 @@ import { formatTime, toLocale, translator } from '../i18n/index.js';
 import type { ServiceContext } from '../ports/context.js';
 import { deskLinkLive, endAllDeskSessions, endDeskSession, redeemDeskLink, DESK_SESSION_HOURS, type DeskViewer } from '../services/desk-sign-in.js';
 import { performAction, type ActionRequest, type ActionResult } from '../services/matter-actions.js';
-import { deskChildren, deskMatter, deskMatters, deskNode, deskRoster, deskTopics, deskTops, deskTrail, mayWatchQueues, type DeskPlace, type MatterFilter } from '../services/web-desk.js';
+import { deskChildren, deskHeldMessages, deskMatter, deskMatters, deskNode, deskRoster, deskTopics, deskTops, deskTrail, mayWatchQueues, type DeskPlace, type MatterFilter } from '../services/web-desk.js';
 import { barChart, groupedBarChart, lineChart, pieChart } from './charts.js';
 import { figuresFor, type DeskFigures } from './figures.js';
 import type { ChildFigures } from '../services/stats-service.js';
@@ -156,7 +156,7 @@ export function mountDesk(app: FastifyInstance<any, any, any, any, any>, opts: D
       if (!node) return notFound(reply, request, viewer);
       const t = translator(localeOf(viewer, request));
       const range = periodOf(request.query, node, ctx.now());
-      const figures = await figuresFor(ctx, node, range);
+      const [figures, held] = await Promise.all([figuresFor(ctx, node, range), deskHeldMessages(ctx, node)]);
       // The grids below that this person may open, in the stats service's figures (one call for all).
       const below = new Map((await deskChildren(ctx, node)).map((c) => [c.code, c]));
       const childFigures = figures.children.flatMap((c) => {
@@ -168,7 +168,7 @@ export function mountDesk(app: FastifyInstance<any, any, any, any, any>, opts: D
         trail: await deskTrail(ctx, viewer, node),
         range,
         badRange: range.bad,
-        rows: figureRows(t, figures),
+        rows: [...figureRows(t, figures), heldRow(t, held)],
         departments: figures.departments,
         charts: chartsOf(t, figures, childFigures),
         children: childFigures.map((c) => ({ node: c.node, accepted: c.figures.accepted, settled: c.figures.settled, open: c.figures.open, rate: pct(c.figures.settlementRate.rate, t('desk:none')) })),
@@ -342,6 +342,11 @@ function figureRows(t: T, f: DeskFigures): Array<{ label: string; value: string;
     { label: t('desk:figures.faq_answers'), value: String(f.faqAnswers) },
     { label: t('desk:figures.errands'), value: String(f.errands) },
   ];
+}
+
+/** News held for villagers until they write again (a closed sending window): now, not for the period. */
+function heldRow(t: T, held: { messages: number; people: number }): { label: string; value: string; note?: string } {
+  return { label: t('desk:figures.held'), value: String(held.messages), ...(held.messages ? { note: t('desk:figures.held_people', { count: held.people }) } : {}) };
 }
 
 function chartsOf(t: T, f: DeskFigures, children: Array<{ node: DeskPlace; figures: ChildFigures }>): Array<{ id: string; svg: string }> {

@@ -20,3 +20,4 @@ export * from './language.js';
 export * from './group-view.js';
 export * from './card-actions.js';
 export * from './period.js';
+export * from './sending-window.js';

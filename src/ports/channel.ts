@@ -165,3 +165,16 @@ export class RetryAfterError extends Error {
     super(`${channel} asked to retry after ${retryAfterMs} ms`);
   }
 }
+
+/**
+ * The platform refused the message because the person's sending window is closed (WeChat Customer
+ * Service 95001/95002/95018), before anything was sent. The send service holds it like one it
+ * held itself: it goes out, merged, when the person next writes. An adapter's own window error
+ * extends this one.
+ */
+export class WindowClosedError extends Error {
+  override readonly name: string = 'WindowClosedError';
+  constructor(readonly channel: string, message = 'the sending window is closed') {
+    super(message);
+  }
+}

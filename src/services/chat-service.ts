@@ -2,7 +2,7 @@
 // update's id, the person's new place in the flow, any change the flow made and the messages to
 // send are written in one transaction; the messages join the chat's send queue (send-service.ts).
 import { randomUUID } from 'node:crypto';
-import type { ChatOutput, Strangers } from '../ports/channel.js';
+import type { ChatOutput, ChatTarget, SendingWindow, Strangers } from '../ports/channel.js';
 import { describeUpdate, type ChatUpdate } from '../ports/chat-update.js';
 import type { Locale, Platform } from '../domain/types.js';
 import { isLocale, localeFromLanguageCode } from '../domain/language.js';
@@ -21,6 +21,7 @@ import { outboxJob } from '../ports/jobs.js';
 import type { ServiceContext } from '../ports/context.js';
 import { errorLabel, errorSummary, isConnectionError } from '../util/error-summary.js';
 import { noteSeen } from './reach-service.js';
+import { releaseHeld } from './send-window.js';
 
 export interface ChatOptions {
   engine: ConversationEngine;
@@ -30,6 +31,8 @@ export interface ChatOptions {
   commandPrefix?: (platform: Platform) => string | undefined;
   /** How someone unknown becomes known on a platform: its channel's trait (default 'register'). */
   strangers?: (platform: Platform) => Strangers | undefined;
+  /** The sending window a chat is under (its channel's capability); none: the bot may write at any time. */
+  sendingWindow?: (platform: Platform, target: ChatTarget) => SendingWindow | null;
 }
 
 /** From this attempt on, a turn that keeps failing is answered with an apology and let go. */
@@ -51,11 +54,11 @@ export async function handleChatUpdate(ctx: ServiceContext, opts: ChatOptions, u
     ctx.logger.error({ err: errorSummary(err), update: describeUpdate(update), inboxId: update.inboxId, attempts: meta.attempt }, 'chat turn failed again and again; apologising and giving the update up');
     outcome = await ctx.db.transaction((tx) => apologise(ctx, tx, opts, update, { kind: update.content.kind, error: errorLabel(err), attempts: meta.attempt }));
   }
-  if (outcome.outputs) ctx.outboxWritten();
+  if (outcome.outputs || outcome.merged) ctx.outboxWritten();
   return outcome;
 }
 
-async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate): Promise<JobOutcome & { outputs?: number }> {
+async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate): Promise<JobOutcome & { outputs?: number; merged?: number }> {
   if (update.inboxId) await markInboxHandled(tx, update.inboxId, ctx.now());
   if (!(await recordEvent(tx, update.eventId))) return { outcome: 'duplicate' };
   if (!update.userId) return { outcome: 'ignored' };
@@ -70,7 +73,9 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   // Someone writing to us privately can be written to again.
   if (update.chatType === 'private' && content.kind !== 'ignored') await markReachable(tx, platform, userId);
   // Notifications follow a person to the platform they last wrote from.
-  if (content.kind !== 'ignored' && content.kind !== 'throttled') await noteSeen(tx, platform, userId, ctx.now());
+  // Under a sending window the time is kept exactly: the window counts from this very message.
+  const wrote = content.kind !== 'ignored' && content.kind !== 'throttled';
+  if (wrote) await noteSeen(tx, platform, userId, ctx.now(), { exact: Boolean(opts.sendingWindow?.(platform, { chatId: update.chatId, userId, group: update.chatType === 'group' })) });
 
   const sender = (await senderByIdentity(tx, platform, userId)) ?? null;
   const row = await loadFlowState(tx, platform, userId);
@@ -96,7 +101,9 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
     await clearFlowState(tx, platform, userId);
   }
   await writeOutputs(tx, update, result.outputs);
-  return { outcome: 'handled', outputs: result.outputs.length, flow: result.state?.flow ?? null, step: result.state?.step ?? null };
+  // What waited for them to write (a closed sending window) follows the answers, merged in one message.
+  const merged = wrote ? await releaseWaiting(tx, update, sender?.person.id ?? null) : 0;
+  return { outcome: 'handled', outputs: result.outputs.length, flow: result.state?.flow ?? null, step: result.state?.step ?? null, ...(merged ? { merged } : {}) };
 }
 
 async function apologise(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate, summary: InboxSummary): Promise<JobOutcome & { outputs?: number }> {
@@ -154,6 +161,17 @@ async function writeOutputs(tx: Executor, update: Pick<ChatUpdate, 'platform' | 
   }));
   const queues = await createChatOutputs(tx, rows);
   await enqueue(tx, queues.map((recipient) => outboxJob('send', { recipient })));
+}
+
+/**
+ * The person wrote: what was held for them while their sending window was closed goes out now
+ * (send-window.ts). In a private chat, what the conversation held for the chat goes too (it is
+ * superseded by this turn's answers).
+ */
+async function releaseWaiting(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'chatId' | 'userId' | 'chatType'>, personId: string | null): Promise<number> {
+  const privateChat = update.chatType === 'private' && update.chatId === update.userId;
+  if (!personId && !privateChat) return 0;
+  return releaseHeld(tx, personId, privateChat ? { platform: update.platform, chatId: update.chatId } : null);
 }
 
 function stateOf(row: FlowStateRow): FlowState {

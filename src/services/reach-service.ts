@@ -5,9 +5,13 @@ import type { Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { reachOf, setPreferredPlatform, touchIdentity } from '../store/repositories/reach-repository.js';
 
-/** Someone wrote from this identity: notifications follow them here (unless they chose otherwise). */
-export async function noteSeen(db: Executor, platform: Platform, externalId: string, now: Date): Promise<void> {
-  await touchIdentity(db, platform, externalId, now, new Date(now.getTime() - LAST_SEEN_GRAIN_MS));
+/**
+ * Someone wrote from this identity: notifications follow them here (unless they chose otherwise).
+ * `exact`: written on every message, not once a minute — a chat under a sending window counts
+ * the window from the person's last message (send-window.ts).
+ */
+export async function noteSeen(db: Executor, platform: Platform, externalId: string, now: Date, opts: { exact?: boolean } = {}): Promise<void> {
+  await touchIdentity(db, platform, externalId, now, new Date(now.getTime() - (opts.exact ? 0 : LAST_SEEN_GRAIN_MS)));
 }
 
 /** The platforms a person can be reached on and the one they chose (null: the one last used). */

@@ -6,7 +6,7 @@
 // card is about which matter) may fail without making the message sendable again. A later
 // message never overtakes an earlier one: while the head is being sent, or waits out a 429, the
 // job stops and leaves the queue to the job that holds the head.
-import { RecipientUnreachableError, RetryAfterError, type Channel, type ChatTarget, type OutboundMessage } from '../ports/channel.js';
+import { RecipientUnreachableError, RetryAfterError, WindowClosedError, type Channel, type ChatTarget, type OutboundMessage, type SendingWindow } from '../ports/channel.js';
 import type { Platform } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
 import type { JobOutcome } from '../ports/jobs.js';
@@ -20,6 +20,7 @@ import type { ServiceContext } from '../ports/context.js';
 import { renderDelivery } from './notify-service.js';
 import { BOOKKEEPING_WAIT_MS, leaseExpiredBefore, recordSent } from './send-lease.js';
 import { checkWaitingReceipt } from './waiting-receipt.js';
+import { holdForWindow, MERGED_TEMPLATE, outputWindowOf, renderMerged, windowNote, windowOf } from './send-window.js';
 import { reachOrder } from '../domain/reach.js';
 
 export interface SendOptions {
@@ -98,11 +99,18 @@ async function sendOutput(ctx: ServiceContext, opts: SendOptions, row: DeliveryR
     return 'unreachable';
   }
   const userId = row.userId ?? '';
+  const output = row.output as unknown as OutboundMessage;
+  // A chat under a sending window: past it, the output waits for the person's next message (send-window.ts).
+  if (output.kind === 'message' || output.kind === 'edit') {
+    const window = await outputWindowOf(ctx, channel, platform, { chatId, userId });
+    if (window && !window.state.open) return holdForWindow(ctx, row, window.state.reason);
+  }
   try {
-    const out = await channel.deliver({ chatId, userId }, row.output as unknown as OutboundMessage);
+    const out = await channel.deliver({ chatId, userId }, output);
     await sent(ctx, row, channel.name, out.messageRef);
     return 'sent';
   } catch (err) {
+    if (err instanceof WindowClosedError) return holdForWindow(ctx, row, 'refused');
     if (!(err instanceof RecipientUnreachableError)) throw err;
     refused.add(chatId);
     await finishDeliveries(ctx.db, [row.id], { status: 'unreachable', error: err.message.slice(0, 500) });
@@ -136,20 +144,38 @@ async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: De
   // Every time shown in the reader's own zone (set with /tz or in the roster), else the service's.
   const phone = await holderPhone(ctx, delivery);
   // Rendered for the channel that carries it: a command is named as that platform writes it.
-  const render = (channel: Channel) => {
-    const message = renderDelivery(delivery, person.locale, person.timezone ?? opts.timezone, { group: false, commandPrefix: channel.commandPrefix });
+  const render = (channel: Channel, window: SendingWindow | null = null) => {
+    const zone = person.timezone ?? opts.timezone;
+    const message =
+      delivery.template === MERGED_TEMPLATE ? renderMerged(delivery, person.locale, zone, channel.commandPrefix) : renderDelivery(delivery, person.locale, zone, { group: false, commandPrefix: channel.commandPrefix });
     if (phone) message.text += `\n${translator(person.locale)('notify:phone_line', { phone })}`;
+    // A receipt tells a reader under a sending window how news will reach them.
+    const note = windowNote(delivery.template, window, person.locale);
+    if (note) message.text += `\n${note}`;
     return message;
   };
   // Where they chose to be reached, else where they last wrote from; the others if that one is closed.
   const usable = reachOrder(who.identities.filter((i) => !i.unreachableAt), person.preferredPlatform).filter((i) => opts.channels.has(i.platform));
+  // A platform whose sending window is closed for them is passed over like one that refuses; if no
+  // other takes the message, it is held until they write again (send-window.ts).
+  let windowClosed: string | null = null;
   for (const identity of usable) {
     const channel = opts.channels.get(identity.platform)!;
     const chatId = identity.chatId ?? identity.externalId;
+    const target: ChatTarget = { chatId, userId: identity.externalId, personId: person.id, locale: person.locale };
+    const window = await windowOf(ctx, channel, identity.platform, target, identity.lastSeenAt);
+    if (window && !window.state.open) {
+      windowClosed = window.state.reason;
+      continue;
+    }
     let out: { messageRef?: string };
     try {
-      out = await channel.deliver({ chatId, userId: identity.externalId, personId: person.id, locale: person.locale }, render(channel));
+      out = await channel.deliver(target, render(channel, window?.limits));
     } catch (err) {
+      if (err instanceof WindowClosedError) {
+        windowClosed = 'refused';
+        continue;
+      }
       if (err instanceof RecipientUnreachableError) {
         await markIdentityUnreachable(ctx.db, identity.id, ctx.now());
         ctx.logger.info({ deliveryId: delivery.id, personId: person.id, platform: identity.platform }, 'identity unreachable; trying the next one');
@@ -161,6 +187,7 @@ async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: De
     await linkSent(ctx, delivery, identity.platform, chatId, out.messageRef);
     return 'sent';
   }
+  if (windowClosed) return holdForWindow(ctx, delivery, windowClosed);
   if (usable.length > 0) {
     await finishDeliveries(ctx.db, [delivery.id], { status: 'unreachable', error: 'every identity is unreachable' });
     return 'unreachable';

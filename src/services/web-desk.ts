@@ -8,6 +8,7 @@ import { ancestry, findNode, findNodeByCode, type GridNodeRow } from '../store/r
 import { findMatterByRef, matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
 import { childNodes, nodesUnder, peopleUnder, searchMatters, type FoundMatter, type MatterSearch, type PlacedPerson } from '../store/repositories/web-desk-repository.js';
 import { listTopics } from '../store/repositories/matter-defaults-repository.js';
+import { windowHeldUnder } from '../store/repositories/window-repository.js';
 import { holderOf, openMatter, type Matter, type TimelineEvent } from './desk-service.js';
 import type { DeskViewer } from './desk-sign-in.js';
 import { summonableDepartments, transferTargets } from './transfer-targets.js';
@@ -35,6 +36,12 @@ export async function deskTrail(ctx: ServiceContext, viewer: DeskViewer, node: G
 }
 
 export const deskChildren = (ctx: ServiceContext, node: GridNodeRow): Promise<GridNodeRow[]> => childNodes(ctx.db, node.id);
+
+/**
+ * News about the node's matters held for villagers whose sending window is closed (they get it,
+ * merged, when they next write), and how many villagers: a cadre sees who has not heard yet.
+ */
+export const deskHeldMessages = (ctx: ServiceContext, node: GridNodeRow): Promise<{ messages: number; people: number }> => windowHeldUnder(ctx.db, node.path);
 
 /** Whether the person may watch the queues (bull-board): a cadre at a county node, the county's administrators. */
 export function mayWatchQueues(viewer: DeskViewer): boolean {

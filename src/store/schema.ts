@@ -360,7 +360,7 @@ export const deliveries = gridline.table(
     params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
     /** Set for a conversation's output (an OutboundMessage, src/ports/channel.ts), already in the person's language; null for a notification. */
     output: jsonb('output').$type<Record<string, unknown>>(),
-    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one); held → digested. */
+    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one); held → digested; sending → window_held (a sending window is closed) → merged (gone out in one message when the person wrote again, services/send-window.ts). */
     status: text('status').notNull().default('pending'),
     /** The job that is sending it, so a duplicate job never sends the same delivery at once. */
     claimedBy: text('claimed_by'),
@@ -390,6 +390,10 @@ export const deliveries = gridline.table(
     index('deliveries_status_idx').on(t.status),
     index('deliveries_queue_idx').on(t.recipient, t.seq).where(sql`${t.status} in ('pending', 'sending')`),
     index('deliveries_held_idx').on(t.gridNodeId).where(sql`${t.status} = 'held'`),
+    // What waits for a person to write again (a closed sending window), taken when they do.
+    index('deliveries_window_held_idx').on(t.recipient, t.seq).where(sql`${t.status} = 'window_held'`),
+    // How many messages went to a person since they last wrote: counted before each send to someone under a window.
+    index('deliveries_sent_to_idx').on(t.recipient, t.sentAt).where(sql`${t.status} = 'sent'`),
     check('deliveries_target_ck', sql`${t.personId} is not null or (${t.chatPlatform} is not null and ${t.chatId} is not null)`),
   ],
 );

@@ -23,6 +23,7 @@ describe('src/domain/index', () => {
       'mayReceiveTransfer',
       'mayUrge',
       'parseActionData',
+      'windowState',
     ]) {
       expect(domain, name).toHaveProperty(name);
     }

@@ -1,0 +1,2 @@
+CREATE INDEX "deliveries_window_held_idx" ON "gridline"."deliveries" USING btree ("recipient","seq") WHERE "gridline"."deliveries"."status" = 'window_held';--> statement-breakpoint
+CREATE INDEX "deliveries_sent_to_idx" ON "gridline"."deliveries" USING btree ("recipient","sent_at") WHERE "gridline"."deliveries"."status" = 'sent';

@@ -1,0 +1,104 @@
+// Queries behind the sending window: how many messages went to a person since they last wrote,
+// the rows held while their window is closed, and how many wait. The rules live in
+// services/send-window.ts and domain/sending-window.ts.
+import { and, asc, countDistinct, count, eq, gte, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { Platform } from '../../domain/types.js';
+import type { Executor } from '../db.js';
+import { deliveries, gridNodes, identities, matters } from '../schema.js';
+import type { DeliveryRow } from './delivery-repository.js';
+
+/** A row held because the person's sending window was closed. */
+export const WINDOW_HELD = 'window_held';
+/** A held notification that went out inside the merged message. */
+export const MERGED = 'merged';
+
+/**
+ * How many messages went to the person on `platform` at or after `since`, in any of their queues
+ * (`recipients`: their own, and their private chat's while we did not know them yet). A
+ * conversation's button answers and reactions are not messages; an edit is counted (a platform
+ * that cannot edit sends it anew).
+ */
+export async function sentSince(db: Executor, recipients: string[], platform: Platform, since: Date): Promise<number> {
+  if (!recipients.length) return 0;
+  const [row] = await db
+    .select({ n: count() })
+    .from(deliveries)
+    .where(
+      and(
+        inArray(deliveries.recipient, recipients),
+        eq(deliveries.status, 'sent'),
+        gte(deliveries.sentAt, since),
+        eq(deliveries.channel, platform),
+        or(isNull(deliveries.output), sql`${deliveries.output}->>'kind' in ('message', 'edit')`),
+      ),
+    );
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Holds a claimed row: the window is closed. Only while it is still being sent under this claim
+ * (like releaseDelivery); it leaves the queue, so what follows it is not held back by it.
+ */
+export async function holdClaimed(db: Executor, id: string, claimer: string, reason: string): Promise<boolean> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: WINDOW_HELD, claimedBy: null, claimedAt: null, retryAt: null, error: reason.slice(0, 500) })
+    .where(and(eq(deliveries.id, id), eq(deliveries.status, 'sending'), eq(deliveries.claimedBy, claimer)))
+    .returning({ id: deliveries.id });
+  return rows.length > 0;
+}
+
+/**
+ * Takes everything held for a recipient, oldest first: notifications are marked 'merged' (the
+ * caller writes the one message carrying them), a conversation's answers 'superseded' (the
+ * conversation answers what the person wrote now instead). One statement: of two callers at
+ * once, each row goes to exactly one, like a sender's claim.
+ */
+export async function takeHeld(db: Executor, recipient: string): Promise<DeliveryRow[]> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: sql`case when ${deliveries.output} is null then ${MERGED} else 'superseded' end` })
+    .where(and(eq(deliveries.recipient, recipient), eq(deliveries.status, WINDOW_HELD)))
+    .returning();
+  return rows.sort((a, b) => a.seq - b.seq);
+}
+
+/** Rows held for a recipient, oldest first (what the person will get when they write). */
+export async function heldFor(db: Executor, recipient: string): Promise<DeliveryRow[]> {
+  return db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.recipient, recipient), eq(deliveries.status, WINDOW_HELD)))
+    .orderBy(asc(deliveries.seq));
+}
+
+/** Rows held now, for /metrics: the window's, and cadre alerts held for the morning digest. */
+export async function heldCounts(db: Executor): Promise<{ window: number; digest: number }> {
+  const rows = await db
+    .select({ status: deliveries.status, n: count() })
+    .from(deliveries)
+    .where(inArray(deliveries.status, [WINDOW_HELD, 'held']))
+    .groupBy(deliveries.status);
+  const of = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0);
+  return { window: of(WINDOW_HELD), digest: of('held') };
+}
+
+/** Messages held for closed windows about matters at or under `path`, and how many people they wait for. */
+export async function windowHeldUnder(db: Executor, path: string): Promise<{ messages: number; people: number }> {
+  const [row] = await db
+    .select({ messages: count(), people: countDistinct(deliveries.recipient) })
+    .from(deliveries)
+    .innerJoin(matters, eq(matters.id, deliveries.matterId))
+    .innerJoin(gridNodes, eq(gridNodes.id, matters.gridNodeId))
+    .where(and(eq(deliveries.status, WINDOW_HELD), or(eq(gridNodes.path, path), sql`starts_with(${gridNodes.path}, ${`${path}/`})`)));
+  return { messages: Number(row?.messages ?? 0), people: Number(row?.people ?? 0) };
+}
+
+/** Whose identity this is on the platform, and when they last wrote from it; undefined for someone we do not know. */
+export async function lastWrote(db: Executor, platform: Platform, externalId: string): Promise<{ personId: string; lastSeenAt: Date | null } | undefined> {
+  const [row] = await db
+    .select({ personId: identities.personId, lastSeenAt: identities.lastSeenAt })
+    .from(identities)
+    .where(and(eq(identities.platform, platform), eq(identities.externalId, externalId)));
+  return row;
+}
