@@ -48,7 +48,7 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PLATFORMS = ['telegram', 'slack', 'cli'] as const;
+export const PLATFORMS = ['telegram', 'slack', 'cli', 'wecom'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 export const LOCALES = ['zh-CN', 'zh-TW', 'en'] as const;

@@ -9,6 +9,8 @@
 import { outboxJob, type JobMap } from '../ports/jobs.js';
 import type { ChatUpdate } from '../ports/chat-update.js';
 import type { InboundItem } from '../ports/inbound-item.js';
+import type { CursorAdvance } from '../ports/admission.js';
+import { advanceCursor, readCursor } from '../store/repositories/cursor-repository.js';
 
 export type { InboundItem, InboxQueue } from '../ports/inbound-item.js';
 import type { Locale, Platform } from '../domain/types.js';
@@ -24,6 +26,8 @@ export interface AdmitResult {
   fresh: string[];
   /** Ids refused by the database as given, kept as failed rows. */
   unreadable: string[];
+  /** The cursor was not where the caller read from: another process committed that page; nothing was stored. */
+  moved?: boolean;
 }
 
 /** The inbox id of a Telegram update: per bot (the token's numeric prefix), then the update_id. */
@@ -35,21 +39,28 @@ export function telegramInboxId(botId: string, updateId: string): string {
  * Commits the items and their jobs. Throws only when the database could not be reached (the
  * platform should then deliver again); an item the database refuses is set aside as unreadable.
  */
-export async function admitInbound(ctx: ServiceContext, items: InboundItem[], opts: { defaultLocale?: Locale } = {}): Promise<AdmitResult> {
-  if (!items.length) return { fresh: [], unreadable: [] };
+export async function admitInbound(ctx: ServiceContext, items: InboundItem[], opts: { defaultLocale?: Locale; cursor?: CursorAdvance } = {}): Promise<AdmitResult> {
+  const cursor = opts.cursor;
+  if (!items.length && !cursor) return { fresh: [], unreadable: [] };
   try {
-    const fresh = await ctx.db.transaction(async (tx) => admitIn(tx, items));
-    if (fresh.length) ctx.outboxWritten();
-    return { fresh, unreadable: [] };
+    const out = await ctx.db.transaction(async (tx) => {
+      // The reading position first: when another process moved it, this page is theirs already.
+      if (cursor && !(await advanceCursor(tx, cursor.key, cursor.expected, cursor.next, ctx.now()))) return { fresh: [] as string[], moved: true };
+      return { fresh: await admitIn(tx, items), moved: false };
+    });
+    if (out.fresh.length) ctx.outboxWritten();
+    return { fresh: out.fresh, unreadable: [], ...(out.moved ? { moved: true } : {}) };
   } catch (err) {
     if (!isDataError(err)) throw err;
-    if (items.length > 1) {
+    if (items.length > 1 || cursor) {
+      // One by one, each kept (or set aside as unreadable); then the position, which now follows only committed rows.
       const out: AdmitResult = { fresh: [], unreadable: [] };
       for (const item of items) {
-        const r = await admitInbound(ctx, [item], opts);
+        const r = await admitInbound(ctx, [item], { defaultLocale: opts.defaultLocale });
         out.fresh.push(...r.fresh);
         out.unreadable.push(...r.unreadable);
       }
+      if (cursor && !(await advanceCursor(ctx.db, cursor.key, cursor.expected, cursor.next, ctx.now()))) out.moved = true;
       return out;
     }
     const item = items[0]!;
@@ -89,6 +100,11 @@ export function chatInboxItem(update: ChatUpdate, id: string): InboundItem {
     kind: update.content.kind,
     answer: update,
   };
+}
+
+/** A platform's stored reading position (see CursorAdvance), or null before the first. */
+export function storedCursor(ctx: Pick<ServiceContext, 'db'>, key: string): Promise<string | null> {
+  return readCursor(ctx.db, key);
 }
 
 /** Whether a row still waits to be handled (a job run again after it was handled does nothing). */

@@ -327,6 +327,16 @@ export const inbox = gridline.table(
 );
 
 /**
+ * A platform's reading position (WeCom 微信客服's kf/sync_msg cursor), stored in the transaction
+ * that commits the messages read before it: it never moves past what the inbox does not hold.
+ */
+export const platformCursors = gridline.table('platform_cursors', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/**
  * Every message to send, in one queue per recipient: notifications (a locale key and its
  * parameters, rendered when sent in the recipient's language) and what the bot says in a
  * conversation (`output`, already in the person's language). The send job sends a recipient's
