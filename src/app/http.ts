@@ -91,6 +91,8 @@ export function createAppServer(opts: {
       runtime.slack?.mount(app);
       // Telegram's webhook (webhook mode), refused with 401 without the secret token.
       runtime.telegram?.registerRoutes(app);
+      // WeCom's callback URL (/wecom/callback): signed and encrypted, answered 200 once committed.
+      runtime.wecom?.inbound.mount(app);
       // The cadre's web desk under /desk. The ledger export beside it asks the desk's sign-in who is asking.
       let viewerOf = opts.viewerOf;
       if (opts.desk) {

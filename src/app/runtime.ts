@@ -5,6 +5,8 @@ import type { ChatUpdate } from '../ports/chat-update.js';
 import { ConsoleChannel } from '../channels/console-channel.js';
 import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
 import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram/index.js';
+import { WecomFrontDoor, type WecomSettings } from '../channels/wecom/index.js';
+import { inboxAdmission } from './admission.js';
 import type { Config } from '../config/config.js';
 import { fileSourceOf, type FileSource } from '../ports/files.js';
 import type { Locale, Platform } from '../domain/types.js';
@@ -55,6 +57,8 @@ export interface RuntimeOptions {
   slack?: SlackSettings;
   /** The Telegram adapter (TELEGRAM_BOT_TOKEN set): its channel and webhook route; the service starts it. */
   telegram?: Omit<TelegramChannelOptions, 'logger'>;
+  /** WeCom (WECOM_* set): the app for staff, 微信客服 for villagers; its channel and callback route. */
+  wecom?: WecomSettings & { maxWaitMs?: number };
   /** How long a send's claim holds (default SEND_LEASE_MS) and how many days handled inbox rows are kept (default 30). */
   recovery?: { sendLeaseMs?: number; inboxRetentionDays?: number };
   /** The web desk: `/desk` in chat sends sign-in links to `baseUrl` (no desk command without it). */
@@ -79,6 +83,8 @@ export interface Runtime {
   slack: SlackFrontDoor | null;
   /** Null unless Telegram is configured; the HTTP server mounts its webhook, the service starts it. */
   telegram: TelegramChannel | null;
+  /** Null unless WeCom is configured; the HTTP server mounts its callback route. */
+  wecom: WecomFrontDoor | null;
   /** Gives open matters their missing deadline clocks and puts back timers the queue lost; startWorkers runs one pass. */
   reconcileDeadlines(): Promise<ReconcileSummary>;
   /** Starts the route, notify and inbound workers and the relay. */
@@ -135,22 +141,38 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule, ...(opts.desk ? [deskLinkModule(opts.desk.baseUrl)] : [])]);
   // The platforms' send limits, shared by every process on a token: in Redis when the queues are
   // there, else in a Postgres store; the embedded store is one process, whose memory is enough.
-  const channelsOn = Boolean(opts.slack || opts.telegram);
+  const channelsOn = Boolean(opts.slack || opts.telegram || opts.wecom);
   const rateBuckets: RateBuckets | undefined = !channelsOn ? undefined : opts.queue?.kind === 'redis' ? new RedisRateBuckets(opts.queue.url, logger) : store.kind === 'postgres' ? new DbRateBuckets(store.db) : undefined;
   // The flood guard per person: with the send limits, else in the database.
   const floodBuckets = rateBuckets ?? (opts.telegram ? new DbRateBuckets(store.db) : undefined);
   let slack: SlackFrontDoor | null = null;
   let telegram: TelegramChannel | null = null;
+  let wecom: WecomFrontDoor | null = null;
   // Files cross platforms: an adapter sending a file of another platform asks that platform's fetcher for it.
   let fileSource: FileSource = fileSourceOf([]);
   const files: FileSource = (a, o) => fileSource(a, o);
   try {
     slack = opts.slack ? new SlackFrontDoor(opts.slack, { ctx, cards: new CardService(ctx), timezone, defaultLocale: opts.chat?.defaultLocale, rateBuckets, files }) : null;
     telegram = opts.telegram ? new TelegramChannel({ rateBuckets, floodBuckets, pollLease: pollLeaseFor(store, opts), files, cards: new ChatCardEdits(ctx, timezone), ...opts.telegram, logger }) : null;
-    fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : [])]);
+    // ── WeCom (the lead moves this into the platform registry) ──
+    // Updates are committed through the Admission before WeCom hears 200; tokens and nonces are
+    // shared in Redis when the queues are there.
+    wecom = opts.wecom
+      ? new WecomFrontDoor(opts.wecom, {
+          logger,
+          admission: inboxAdmission(ctx, { defaultLocale: opts.chat?.defaultLocale }),
+          ...(opts.queue?.kind === 'redis' ? { redisUrl: opts.queue.url } : {}),
+          ...(rateBuckets ? { rateBuckets } : {}),
+          files,
+          cards: new ChatCardEdits(ctx, timezone),
+          ...(opts.wecom.maxWaitMs !== undefined ? { maxWaitMs: opts.wecom.maxWaitMs } : {}),
+        })
+      : null;
+    fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : []), ...(wecom ? [wecom.channel.fetcher] : [])]);
   } catch (err) {
     // A bad setting found here must not leave connections open: the process could not exit.
     await rateBuckets?.close?.();
+    await wecom?.close();
     await queues?.close();
     if (ownsStore) await store.close();
     throw err;
@@ -159,6 +181,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // A bot's id is its token's numeric prefix: update ids are unique per bot.
   const telegramBot = opts.telegram?.token.split(':')[0] || 'bot';
   if (telegram) channels.set('telegram', telegram);
+  if (wecom) channels.set('wecom', wecom.channel);
 
   const q = queues;
   const timers: TimerQueue = {
@@ -240,6 +263,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     engine,
     slack,
     telegram,
+    wecom,
     reconcileDeadlines: () => reconcileDeadlines(ctx, { queue: q ? timers : undefined, stopped: () => closed }),
     pruneInbox: prune,
     async submitChat(update) {
@@ -286,6 +310,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       (closing ??= (async () => {
         await drain();
         await rateBuckets?.close?.();
+        await wecom?.close();
         if (ownsStore) await store.close();
       })()),
   };
@@ -304,6 +329,7 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
     desk: { baseUrl: config.desk.baseUrl ?? `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}` },
     ...(config.slack ? { slack: config.slack } : {}),
     ...(config.telegram ? { telegram: config.telegram } : {}),
+    ...(config.wecom ? { wecom: config.wecom } : {}),
   };
 }
 
