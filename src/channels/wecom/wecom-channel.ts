@@ -19,7 +19,7 @@ import type { WelcomeCodes } from './wecom-inbound.js';
 import { MEDIA_LIMITS, WecomApi } from './wecom-api.js';
 import { RATE_LIMIT_CODES, WecomApiError, convertWecomError } from './wecom-errors.js';
 import { WecomFileFetchError, WecomFiles } from './wecom-files.js';
-import type { AppMessage, ButtonInteractionCard, KfMessage } from './wecom-types.js';
+import type { AppMessage, CardUpdate, KfMessage } from './wecom-types.js';
 import { randomBytes } from 'node:crypto';
 
 export interface WecomChannelOptions {
@@ -73,6 +73,8 @@ export class WecomChannel implements Channel {
   private readonly maxWaitMs: number;
   private readonly logger: Logger;
   private seq = 0;
+  /** The words of the cards this process sent or redrew, by task id: an edit of buttons alone redraws them with these. */
+  private readonly cardTexts = new Map<string, string>();
 
   constructor(private readonly opts: WecomChannelOptions) {
     const base = { corpId: opts.corpId, baseUrl: opts.apiUrl, tokenCache: opts.tokenCache };
@@ -141,6 +143,7 @@ export class WecomChannel implements Channel {
         const taskId = this.newTaskId();
         const card = buttonCard({ title, ...(body && i === 0 ? { body } : {}), buttons: buttons.slice(i, i + 6).map(plain) }, taskId);
         const sent = await this.appSend(userId, { msgtype: 'template_card', template_card: card }, first);
+        this.remember(taskId, output.text);
         first = false;
         ref ??= cardRef(taskId, sent.response_code);
       }
@@ -165,11 +168,14 @@ export class WecomChannel implements Channel {
     const card = parseKfChatId(chatId) ? null : parseCardRef(output.messageRef);
     if (!card) return {};
     const buttons = (output.buttons ?? []).flat();
-    const { title, body } = cardText(output.text ?? '');
-    const update =
-      buttons.length && buttons.length <= 6 && output.text !== undefined
-        ? { template_card: buttonCard({ title, ...(body ? { body } : {}), buttons: buttons.map(plain) }, card.taskId) as ButtonInteractionCard }
-        : { button: { replace_name: clipChars(firstLine(output.text ?? '') || '✓', 20) } };
+    const text = output.text ?? this.cardTexts.get(card.taskId);
+    if (buttons.length > 6) this.logger.info({ buttons: buttons.length }, 'a wecom card is redrawn with its first 6 buttons (a card holds no more)');
+    const update: CardUpdate =
+      buttons.length && text !== undefined
+        ? { template_card: buttonCard({ ...redrawFace(text), buttons: buttons.slice(0, 6).map(plain) }, card.taskId) }
+        : // No buttons left: they become one label, the status the edit ends with (`✅ 已接单`).
+          { button: { replace_name: clipChars(lastParagraph(text ?? '') || '✓', 20) } };
+    if (text !== undefined) this.remember(card.taskId, text);
     try {
       await this.app.updateTemplateCard(this.opts.agentId, [chatId], card.responseCode, update);
     } catch (err) {
@@ -276,6 +282,11 @@ export class WecomChannel implements Channel {
     await send({ msgtype: 'text', text: { content: crossingNote(a, 'send_failed', locale) } });
   }
 
+  private remember(taskId: string, text: string): void {
+    if (this.cardTexts.size >= 5000) this.cardTexts.delete(this.cardTexts.keys().next().value!);
+    this.cardTexts.set(taskId, text);
+  }
+
   private newTaskId(): string {
     return taskIdOf('gl', Date.now().toString(36), randomBytes(4).toString('hex'), ++this.seq);
   }
@@ -299,6 +310,19 @@ function cardText(text: string): { title: string; body?: string; before?: string
   const rest = text.slice(text.indexOf(title) + title.length).trim();
   if (chars(title).length <= TITLE_CHARS && chars(rest).length <= BODY_CHARS) return { title: title || ' ', ...(rest ? { body: rest } : {}) };
   return { title: clipChars(title, TITLE_CHARS), before: text };
+}
+
+function lastParagraph(text: string): string {
+  const paras = text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+  return firstLine(paras.at(-1) ?? '');
+}
+
+/** A redrawn card's face: the title, and under it the rest, or (too long) its last paragraph — where an edit says what changed. */
+function redrawFace(text: string): { title: string; body?: string } {
+  const face = cardText(text);
+  if (!face.before) return face;
+  const last = text.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean).at(-1) ?? '';
+  return { title: face.title, ...(last && last !== face.title ? { body: clipChars(last, BODY_CHARS) } : {}) };
 }
 
 /** A villager's choices as menu items: the buttons, else the reply keyboard's (whose labels come back as text). */
