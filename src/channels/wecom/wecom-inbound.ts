@@ -32,6 +32,8 @@ export interface WecomInboundOptions {
   path?: string;
   /** Where a poster scan's welcome code is left for the answer (the channel's). */
   welcomes?: WelcomeCodes;
+  /** Messages per kf/sync_msg page (default and maximum 1000). */
+  syncLimit?: number;
 }
 
 /**
@@ -65,8 +67,12 @@ class CursorMovedError extends Error {
   override readonly name = 'CursorMovedError';
 }
 
-/** How many times a drain starts again after another process moved the cursor. */
-const MOVED_RETRIES = 3;
+/**
+ * How many times a drain starts again after another process moved the cursor. Each time, that
+ * process committed a page (progress), so two drains side by side both end; the bound is a guard.
+ * Stopping at the first move instead could leave messages written after the other's last read.
+ */
+const MOVED_RETRIES = 100;
 
 export class WecomInbound {
   readonly path: string;
@@ -155,6 +161,7 @@ export class WecomInbound {
           cursor,
           token,
           ...(openKfId ? { openKfId } : {}),
+          ...(this.opts.syncLimit ? { limit: this.opts.syncLimit } : {}),
           // A page's updates and the cursor after it, in one transaction. What nobody answers (a
           // servicer's message, a session event without a join code) moves the cursor and nothing else.
           commit: (page: KfPage) => this.admit(page.updates.filter((u) => u.content.kind !== 'ignored' && u.userId), { key, expected: page.from ?? null, next: page.next }),
