@@ -74,6 +74,9 @@ class CursorMovedError extends Error {
  */
 const MOVED_RETRIES = 100;
 
+/** The first read of an account takes no message older than the 微信客服 window (48 hours). */
+const FIRST_READ_MS = 48 * 3600_000;
+
 export class WecomInbound {
   readonly path: string;
   readonly handle: (req: CallbackRequest) => Promise<CallbackResponse>;
@@ -164,7 +167,9 @@ export class WecomInbound {
           ...(this.opts.syncLimit ? { limit: this.opts.syncLimit } : {}),
           // A page's updates and the cursor after it, in one transaction. What nobody answers (a
           // servicer's message, a session event without a join code) moves the cursor and nothing else.
-          commit: (page: KfPage) => this.admit(page.updates.filter((u) => u.content.kind !== 'ignored' && u.userId), { key, expected: page.from ?? null, next: page.next }),
+          // On the very first read (no cursor yet: gridline was not reading), what was written more
+          // than 48 hours ago is history no answer could reach (the window is closed): skipped.
+          commit: (page: KfPage) => this.admit(page.updates.filter((u) => u.content.kind !== 'ignored' && u.userId && (cursor !== undefined || !(Date.parse(u.at) < Date.now() - FIRST_READ_MS))), { key, expected: page.from ?? null, next: page.next }),
         });
         if (result.more) this.logger.info({ pages: result.pages }, 'wecom 微信客服 has more messages; the next callback reads on');
         return;

@@ -83,6 +83,17 @@ describe('the 微信客服 cursor on Postgres', () => {
     expect(await storedCursor()).not.toBe(afterFailure);
   });
 
+  it('takes nothing older than the window on the very first read (gridline was not reading then)', async () => {
+    // Earlier tests' messages are in the stand-in's log too: all minutes old, all taken on a first read.
+    const old = await fake.villagerWrites(`wmOld${++n}`, { msgtype: 'text', text: { content: '三天前的话' }, send_time: Math.floor(Date.now() / 1000) - 3 * 86_400 }, { callback: false });
+    const fresh = await villagersWrite(1);
+    await inboundWith(failing(null)).sync(TEST_CORP.openKfId);
+    const rows = await kfRows();
+    expect(rows).toEqual(expect.arrayContaining(fresh));
+    expect(rows).not.toContain(`wecom:kf:msg:${old.msgid}`);
+    expect(await storedCursor()).not.toBeNull();
+  });
+
   it('commits each message once when two processes drain at once', async () => {
     const ids = await villagersWrite(7);
     const a = inboundWith(failing(null));
