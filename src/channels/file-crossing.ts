@@ -80,7 +80,7 @@ export function crossingNote(a: Attachment, reason: CrossingFailure, locale: str
     fileName: name ? t(locale, 'notify:file_note.named', { fileName: name }) : '',
     size: a.sizeBytes !== undefined ? Math.max(0.1, Math.round((a.sizeBytes / MB) * 10) / 10) : '?',
     limit: limitBytes !== undefined ? Math.round(limitBytes / MB) : '?',
-    platform: a.platform === 'telegram' ? 'Telegram' : a.platform === 'slack' ? 'Slack' : a.platform,
+    platform: a.platform === 'telegram' ? 'Telegram' : a.platform === 'slack' ? 'Slack' : a.platform === 'wecom' ? 'WeCom' : a.platform,
   };
   return t(locale, reason === 'too_large' && a.sizeBytes === undefined ? 'notify:file_note.too_large_unknown' : `notify:file_note.${reason}`, params);
 }

@@ -68,7 +68,7 @@ export function attachmentLine(a: Attachment, locale: string): string {
   if (a.kind === 'location' && a.latitude !== undefined && a.longitude !== undefined) {
     return `:round_pushpin: <https://www.openstreetmap.org/?mlat=${a.latitude}&mlon=${a.longitude}#map=17/${a.latitude}/${a.longitude}|${kind} ${a.latitude.toFixed(5)}, ${a.longitude.toFixed(5)}>`;
   }
-  const label = a.platform === 'slack' ? kind : tr('slack:card.attachment.elsewhere', { kind, platform: a.platform === 'telegram' ? 'Telegram' : a.platform });
+  const label = a.platform === 'slack' ? kind : tr('slack:card.attachment.elsewhere', { kind, platform: a.platform === 'telegram' ? 'Telegram' : a.platform === 'wecom' ? 'WeCom' : a.platform });
   return `:paperclip: ${escapeMrkdwn(label)}${a.caption ? ` — ${escapeMrkdwn(a.caption)}` : ''}`;
 }
 
