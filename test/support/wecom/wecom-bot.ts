@@ -124,12 +124,12 @@ function kfSeen(m: SentKfMessage): Seen {
 
 const matches = (pattern: string | RegExp, text: string) => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
 
-/** An officer (or any member) in the app. */
+/** An officer (or any member) in the app. `bot`: where their callbacks go (a harness, or a spawned service's client). */
 export class AppMember {
   private from = 0;
   constructor(
     readonly fake: FakeWecom,
-    readonly bot: WecomBot,
+    readonly bot: Pick<WecomBot, 'client'>,
     readonly userId: string,
   ) {}
 
