@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WecomChannel } from '../../../src/channels/wecom/wecom-channel.js';
 import { SendingWindowClosedError } from '../../../src/channels/wecom/wecom-errors.js';
 import { RecipientUnreachableError, RetryAfterError } from '../../../src/ports/channel.js';
+import { FileFetchError } from '../../../src/ports/files.js';
 import { MemoryRateBuckets } from '../../../src/ports/rate-buckets.js';
 import { testLogger } from '../../support/runtime.js';
 import { FakeWecom, TEST_CORP } from '../../support/wecom/fake-wecom.js';
@@ -81,6 +82,13 @@ describe('WecomChannel', () => {
     expect(sent.map((s) => s.msgtype)).toEqual(['msgmenu', 'image']);
     expect(sent[0]!.body.msgmenu).toEqual({ head_content: '是哪方面的事？', list: [{ type: 'click', click: { id: 'cat:dispute', content: '🤝 邻里纠纷' } }, { type: 'click', click: { id: 'cat:hazard', content: '⚠️ 安全隐患' } }] });
     expect(fake.mediaOf(sent[1]!.body.image.media_id)?.bytes.length).toBe(2048);
+  });
+
+  it('hands a file a villager sent on WeChat to another platform, and says why when it is gone', async () => {
+    const mediaId = fake.putMedia('image', Buffer.alloc(4096, 3), '田边.jpg', 'image/jpeg');
+    const got = await channel.fetcher.fetch({ kind: 'photo', platform: 'wecom', fileRef: `kf:${mediaId}` }, { maxBytes: 50 * 1024 * 1024 });
+    expect(got).toMatchObject({ name: '田边.jpg', mimeType: 'image/jpeg', sizeBytes: 4096 });
+    await expect(channel.fetcher.fetch({ kind: 'photo', platform: 'wecom', fileRef: 'kf:media-expired' }, { maxBytes: 1024 })).rejects.toBeInstanceOf(FileFetchError);
   });
 
   it('says plainly when WeCom refuses: the window closed, a wait, a member out of reach', async () => {
