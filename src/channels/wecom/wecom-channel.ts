@@ -282,6 +282,11 @@ export class WecomChannel implements Channel {
     await send({ msgtype: 'text', text: { content: crossingNote(a, 'send_failed', locale) } });
   }
 
+  /** The words of a card this process sent or redrew (a press carries none: the inbound side adds them, as Telegram's callback does). */
+  cardTextOf(taskId: string): string | undefined {
+    return this.cardTexts.get(taskId);
+  }
+
   private remember(taskId: string, text: string): void {
     if (this.cardTexts.size >= 5000) this.cardTexts.delete(this.cardTexts.keys().next().value!);
     this.cardTexts.set(taskId, text);

@@ -67,6 +67,7 @@ export class WecomFrontDoor {
       logger: deps.logger,
       ...(this.redis ? { nonces: new RedisNonceStore(this.redis) } : {}),
       welcomes,
+      cardText: (taskId) => this.channel.cardTextOf(taskId),
     });
   }
 

@@ -10,7 +10,7 @@ import type { ChatUpdate } from '../../ports/chat-update.js';
 import { CallbackCrypto, type NonceStore } from './callback-crypto.js';
 import { wecomCallbackHandler, type CallbackRequest, type CallbackResponse } from './callback-handler.js';
 import { drainKf, type KfPage } from './kf-sync.js';
-import type { WecomChatUpdate } from './to-chat-update.js';
+import { parseCardRef, type WecomChatUpdate } from './to-chat-update.js';
 import type { WecomApi } from './wecom-api.js';
 
 export const WECOM_CALLBACK_PATH = '/wecom/callback';
@@ -34,6 +34,8 @@ export interface WecomInboundOptions {
   welcomes?: WelcomeCodes;
   /** Messages per kf/sync_msg page (default and maximum 1000). */
   syncLimit?: number;
+  /** The words of a card this process drew, by task id: a press carries them on (as Telegram's does), so its redraw can say what was done. */
+  cardText?: (taskId: string) => string | undefined;
 }
 
 /**
@@ -74,6 +76,14 @@ class CursorMovedError extends Error {
  */
 const MOVED_RETRIES = 100;
 
+/** A card press with the words of the card pressed, when this process drew it. */
+function withCardText(u: WecomChatUpdate, cardText: WecomInboundOptions['cardText']): WecomChatUpdate {
+  const c = u.content;
+  if (c.kind !== 'callback' || c.messageText !== undefined || !cardText || !u.messageRef) return u;
+  const text = cardText(parseCardRef(u.messageRef)?.taskId ?? u.messageRef);
+  return text === undefined ? u : { ...u, content: { ...c, messageText: text } };
+}
+
 /** The first read of an account takes no message older than the 微信客服 window (48 hours). */
 const FIRST_READ_MS = 48 * 3600_000;
 
@@ -92,7 +102,7 @@ export class WecomInbound {
       crypto,
       admit: async (action) => {
         if (action.kind === 'sync') return this.sync(action.openKfId ?? opts.kfAccount, action.token);
-        const u = action.update;
+        const u = withCardText(action.update, opts.cardText);
         if (u.content.kind === 'ignored' || !u.userId) return;
         await this.admit([u]);
       },

@@ -64,9 +64,9 @@ describe('a matter from WeChat to the officer in WeCom and back', () => {
     expect(card.buttons.map((b) => b.label)).toEqual(expect.arrayContaining(['接单', '回复']));
     expect(o.messages().some((m) => m.text.includes(ref))).toBe(true);
     await o.press(card, '接单');
-    // The press redraws the card in place (its response code, once) and the villager is told.
+    // The press redraws the card in place (its response code, once), saying what was done, and the villager is told.
     await v.waitFor(`${ref} 已由第三组专职网格员李冬梅接手办理`);
-    const redraw = await waitFor(() => fake.cardUpdates.find((u) => u.body.template_card?.task_id === card.card!.taskId && JSON.stringify(u.body).includes('李冬梅办理')), () => `the card redrawn (updates: ${JSON.stringify(fake.cardUpdates.map((u) => u.body))})`);
+    const redraw = await waitFor(() => fake.cardUpdates.find((u) => u.body.template_card?.task_id === card.card!.taskId && JSON.stringify(u.body).includes('李冬梅已接单')), () => `the card redrawn (updates: ${JSON.stringify(fake.cardUpdates.map((u) => u.body))})`);
     expect(redraw.body.template_card.button_list.map((b: { text: string }) => b.text)).not.toContain('接单');
 
     // 回复 through the card, answered in the app's chat.
