@@ -47,28 +47,34 @@ export class WecomFrontDoor {
     // A Redis that is away is logged by the queues already; the error event must have a listener.
     this.redis?.on('error', () => {});
     const welcomes = new WelcomeCodes();
-    this.channel = new WecomChannel({
-      ...settings,
-      logger: deps.logger,
-      ...(this.redis ? { tokenCache: new RedisTokenCache(this.redis) } : {}),
-      ...(deps.rateBuckets ? { rateBuckets: deps.rateBuckets } : {}),
-      ...(deps.files ? { files: deps.files } : {}),
-      ...(deps.cards ? { cards: deps.cards } : {}),
-      ...(deps.maxWaitMs !== undefined ? { maxWaitMs: deps.maxWaitMs } : {}),
-      welcomes,
-    });
-    this.inbound = new WecomInbound({
-      corpId: settings.corpId,
-      token: settings.token,
-      encodingAESKey: settings.encodingAESKey,
-      kf: this.channel.kf,
-      ...(settings.kfAccount ? { kfAccount: settings.kfAccount } : {}),
-      admission: deps.admission,
-      logger: deps.logger,
-      ...(this.redis ? { nonces: new RedisNonceStore(this.redis) } : {}),
-      welcomes,
-      cardText: (taskId) => this.channel.cardTextOf(taskId),
-    });
+    try {
+      this.channel = new WecomChannel({
+        ...settings,
+        logger: deps.logger,
+        ...(this.redis ? { tokenCache: new RedisTokenCache(this.redis) } : {}),
+        ...(deps.rateBuckets ? { rateBuckets: deps.rateBuckets } : {}),
+        ...(deps.files ? { files: deps.files } : {}),
+        ...(deps.cards ? { cards: deps.cards } : {}),
+        ...(deps.maxWaitMs !== undefined ? { maxWaitMs: deps.maxWaitMs } : {}),
+        welcomes,
+      });
+      this.inbound = new WecomInbound({
+        corpId: settings.corpId,
+        token: settings.token,
+        encodingAESKey: settings.encodingAESKey,
+        kf: this.channel.kf,
+        ...(settings.kfAccount ? { kfAccount: settings.kfAccount } : {}),
+        admission: deps.admission,
+        logger: deps.logger,
+        ...(this.redis ? { nonces: new RedisNonceStore(this.redis) } : {}),
+        welcomes,
+        cardText: (taskId) => this.channel.cardTextOf(taskId),
+      });
+    } catch (err) {
+      // A bad setting (an AES key that is not 43 characters) must not leave the connection open.
+      this.redis?.disconnect();
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
