@@ -305,6 +305,17 @@ function plain(b: ChatButton): PlainButton {
   return { label: b.label, data: b.data };
 }
 
+/** A menu item's text within its 128 bytes (a matter's line in a list can be longer): cut at a character, with an ellipsis. */
+function menuItem(b: PlainButton): PlainButton {
+  if (Buffer.byteLength(b.label) <= 128) return b;
+  let label = '';
+  for (const ch of b.label) {
+    if (Buffer.byteLength(label + ch) > 125) break;
+    label += ch;
+  }
+  return { ...b, label: `${label}…` };
+}
+
 function firstLine(text: string): string {
   return (text.split('\n').find((l) => l.trim()) ?? '').trim();
 }
@@ -333,9 +344,9 @@ function redrawFace(text: string): { title: string; body?: string } {
 /** A villager's choices as menu items: the buttons, else the reply keyboard's (whose labels come back as text). */
 function kfChoices(output: OutboundText): PlainButton[] {
   const buttons = (output.buttons ?? []).flat();
-  if (buttons.length) return buttons.map(plain);
+  if (buttons.length) return buttons.map(plain).map(menuItem);
   if (!output.keyboard || output.keyboard === 'remove') return [];
   // Sharing a contact or a location is not a menu item: the villager sends those from WeChat's own menu.
   const labels = output.keyboard.rows.flat().filter((b) => !b.request).map((b) => b.label);
-  return labels.map((label, i) => ({ label, data: `${KEYBOARD_ITEM}${i}` }));
+  return labels.map((label, i) => menuItem({ label, data: `${KEYBOARD_ITEM}${i}` }));
 }

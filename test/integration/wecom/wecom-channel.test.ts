@@ -82,6 +82,11 @@ describe('WecomChannel', () => {
     expect(sent.map((s) => s.msgtype)).toEqual(['msgmenu', 'image']);
     expect(sent[0]!.body.msgmenu).toEqual({ head_content: '是哪方面的事？', list: [{ type: 'click', click: { id: 'cat:dispute', content: '🤝 邻里纠纷' } }, { type: 'click', click: { id: 'cat:hazard', content: '⚠️ 安全隐患' } }] });
     expect(fake.mediaOf(sent[1]!.body.image.media_id)?.bytes.length).toBe(2048);
+    // A matter's line longer than a menu item holds (128 bytes) is cut, not refused.
+    await channel.deliver(kfTarget(ext), { kind: 'message', text: '您的事项', buttons: [[{ label: `2612-0001 ${'村口的电线杆歪了'.repeat(8)}`, data: 'mine:1' }]] });
+    const item = fake.kfSent.filter((x) => x.touser === ext).at(-1)!.body.msgmenu.list[0].click.content as string;
+    expect(Buffer.byteLength(item)).toBeLessThanOrEqual(128);
+    expect(item).toMatch(/^2612-0001 村口.*…$/);
   });
 
   it('hands a file a villager sent on WeChat to another platform, and says why when it is gone', async () => {
