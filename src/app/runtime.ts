@@ -6,6 +6,7 @@ import { ConsoleChannel } from '../channels/console-channel.js';
 import { SlackFrontDoor, type SlackSettings } from '../channels/slack/index.js';
 import { TelegramChannel, type TelegramChannelOptions } from '../channels/telegram/index.js';
 import { WecomFrontDoor, type WecomSettings } from '../channels/wecom/index.js';
+import type { FloodLimits } from '../channels/flood-guard.js';
 import { inboxAdmission } from './admission.js';
 import type { Config } from '../config/config.js';
 import { fileSourceOf, type FileSource } from '../ports/files.js';
@@ -58,7 +59,7 @@ export interface RuntimeOptions {
   /** The Telegram adapter (TELEGRAM_BOT_TOKEN set): its channel and webhook route; the service starts it. */
   telegram?: Omit<TelegramChannelOptions, 'logger'>;
   /** WeCom (WECOM_* set): the app for staff, 微信客服 for villagers; its channel and callback route. */
-  wecom?: WecomSettings & { maxWaitMs?: number };
+  wecom?: WecomSettings & { maxWaitMs?: number; flood?: FloodLimits };
   /** How long a send's claim holds (default SEND_LEASE_MS) and how many days handled inbox rows are kept (default 30). */
   recovery?: { sendLeaseMs?: number; inboxRetentionDays?: number };
   /** The web desk: `/desk` in chat sends sign-in links to `baseUrl` (no desk command without it). */
@@ -144,7 +145,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const channelsOn = Boolean(opts.slack || opts.telegram || opts.wecom);
   const rateBuckets: RateBuckets | undefined = !channelsOn ? undefined : opts.queue?.kind === 'redis' ? new RedisRateBuckets(opts.queue.url, logger) : store.kind === 'postgres' ? new DbRateBuckets(store.db) : undefined;
   // The flood guard per person: with the send limits, else in the database.
-  const floodBuckets = rateBuckets ?? (opts.telegram ? new DbRateBuckets(store.db) : undefined);
+  const floodBuckets = rateBuckets ?? (opts.telegram || opts.wecom ? new DbRateBuckets(store.db) : undefined);
   let slack: SlackFrontDoor | null = null;
   let telegram: TelegramChannel | null = null;
   let wecom: WecomFrontDoor | null = null;
@@ -166,6 +167,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
           files,
           cards: new ChatCardEdits(ctx, timezone),
           ...(opts.wecom.maxWaitMs !== undefined ? { maxWaitMs: opts.wecom.maxWaitMs } : {}),
+          ...(floodBuckets ? { floodBuckets } : {}),
+          ...(opts.wecom.flood ? { flood: opts.wecom.flood } : {}),
         })
       : null;
     fileSource = fileSourceOf([...(slack ? [slack.fetcher] : []), ...(telegram ? [telegram.fetcher] : []), ...(wecom ? [wecom.channel.fetcher] : [])]);

@@ -8,6 +8,7 @@ import type { Admission } from '../../ports/admission.js';
 import type { CardEdits } from '../../ports/cards.js';
 import type { FileSource } from '../../ports/files.js';
 import type { RateBuckets } from '../../ports/rate-buckets.js';
+import { FloodGuard, type FloodLimits } from '../flood-guard.js';
 import { RedisNonceStore, RedisTokenCache } from './redis-shared-state.js';
 import { WecomChannel } from './wecom-channel.js';
 import { WecomInbound, WelcomeCodes } from './wecom-inbound.js';
@@ -35,6 +36,9 @@ export interface WecomDeps {
   cards?: CardEdits;
   /** Longest a send waits for its slot before handing the job back (default 5 s). */
   maxWaitMs?: number;
+  /** Where the flood guard keeps its budgets per person (shared: Redis or the database); this process when absent. */
+  floodBuckets?: RateBuckets;
+  flood?: FloodLimits;
 }
 
 export class WecomFrontDoor {
@@ -69,6 +73,7 @@ export class WecomFrontDoor {
         ...(this.redis ? { nonces: new RedisNonceStore(this.redis) } : {}),
         welcomes,
         cardText: (taskId) => this.channel.cardTextOf(taskId),
+        flood: new FloodGuard(deps.flood, deps.floodBuckets, `wecom:${settings.corpId}`),
       });
     } catch (err) {
       // A bad setting (an AES key that is not 43 characters) must not leave the connection open.

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../logger.js';
 import type { Admission, Delivery } from '../../ports/admission.js';
 import type { ChatUpdate } from '../../ports/chat-update.js';
+import type { FloodGuard } from '../flood-guard.js';
 import { CallbackCrypto, type NonceStore } from './callback-crypto.js';
 import { wecomCallbackHandler, type CallbackRequest, type CallbackResponse } from './callback-handler.js';
 import { drainKf, type KfPage } from './kf-sync.js';
@@ -34,6 +35,8 @@ export interface WecomInboundOptions {
   welcomes?: WelcomeCodes;
   /** Messages per kf/sync_msg page (default and maximum 1000). */
   syncLimit?: number;
+  /** Flood control per person (as on Telegram): a stream beyond the rate is dropped, the person told once a minute. */
+  flood?: FloodGuard;
   /** The words of a card this process drew, by task id: a press carries them on (as Telegram's does), so its redraw can say what was done. */
   cardText?: (taskId: string) => string | undefined;
 }
@@ -128,11 +131,30 @@ export class WecomInbound {
     });
   }
 
-  private async admit(updates: WecomChatUpdate[], cursor?: { key: string; expected: string | null; next: string }): Promise<void> {
+  private async admit(all: WecomChatUpdate[], cursor?: { key: string; expected: string | null; next: string }): Promise<void> {
+    const updates = await this.throttle(all);
     const deliveries: Delivery[] = updates.map((u) => ({ deliveryId: u.eventId, update: u as ChatUpdate }));
     const out = await this.opts.admission.admit(deliveries, cursor);
     if (out.moved) throw new CursorMovedError('the 微信客服 cursor moved meanwhile');
     for (const u of updates) if (u.messageRef?.startsWith('welcome:') && out.fresh.includes(u.eventId)) this.opts.welcomes?.put(u.chatId, u.messageRef.slice('welcome:'.length), Date.parse(u.at) || undefined);
+  }
+
+  /** The flood guard's verdicts: dropped updates left out, the first past the limit turned into "slow down". */
+  private async throttle(updates: WecomChatUpdate[]): Promise<WecomChatUpdate[]> {
+    const flood = this.opts.flood;
+    if (!flood) return updates;
+    const out: WecomChatUpdate[] = [];
+    for (const u of updates) {
+      if (u.content.kind === 'membership') {
+        out.push(u);
+        continue;
+      }
+      // Where the budgets are kept being away must not refuse what people say: let it through.
+      const verdict = await flood.check(u.userId, u.eventId).catch(() => 'pass' as const);
+      if (verdict === 'pass') out.push(u);
+      else if (verdict === 'warn') out.push({ ...u, content: { kind: 'throttled' } });
+    }
+    return out;
   }
 
   /**

@@ -187,3 +187,25 @@ describe('a villager scanning a poster', () => {
     expect(fake.windowRefusals).toEqual([]);
   });
 });
+
+describe('a member writing faster than the flood limit', () => {
+  it('is told once to slow down and the rest is dropped, not queued', async () => {
+    const slow = await startWecomBot(store, fake, { wecom: { flood: { burst: 3, perMinute: 2 } } });
+    try {
+      const userId = `Flooder${++n}`;
+      const p = await newOfficer(store.db, tree.unit, '李冬梅');
+      await linkWecom(store.db, p.id, { userId });
+      const o = new AppMember(fake, slow, userId);
+      for (let i = 0; i < 8; i++) await o.say(`/help`);
+      await o.waitFor('您发得有点快');
+      await slow.idle();
+      expect(o.messages().filter((m) => m.text.includes('您发得有点快'))).toHaveLength(1);
+      // Three within the burst, and the one that said "slow down": the other four were never kept.
+      expect((await wecomRows()).filter((r) => (r.payload as { userId?: string } | null)?.userId === userId)).toHaveLength(4);
+    } finally {
+      await slow.stop();
+      // The file's own harness takes the stand-in's callbacks again.
+      fake.callbackUrl = bot.callbackUrl;
+    }
+  });
+});
