@@ -4,10 +4,12 @@
 import type { PlatformFactory } from '../ports/platform.js';
 import { slackPlatform } from '../channels/slack/index.js';
 import { telegramPlatform } from '../channels/telegram/index.js';
+import { wecomPlatform } from '../channels/wecom/index.js';
 
 export const PLATFORM_FACTORIES = [
   slackPlatform,
   telegramPlatform,
+  wecomPlatform,
 ] as const;
 
 type Registered = (typeof PLATFORM_FACTORIES)[number];

@@ -158,6 +158,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     files: (a, o) => fileSource(a, o),
     cards: { store: new CardService(ctx), edits: new ChatCardEdits(ctx, timezone) },
     lease: (name) => leaseFor(store, opts, name),
+    ...(opts.queue?.kind === 'redis' ? { redisUrl: opts.queue.url } : {}),
   };
   try {
     for (const { factory, settings } of configured) adapters.set(factory.name, factory.create(settings as never, deps));
@@ -319,6 +320,7 @@ export function runtimeOptionsFromConfig(config: Config, logger: Logger): Runtim
     desk: { baseUrl: config.desk.baseUrl ?? `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}` },
     ...(config.slack ? { slack: config.slack } : {}),
     ...(config.telegram ? { telegram: config.telegram } : {}),
+    ...(config.wecom ? { wecom: config.wecom } : {}),
   };
 }
 

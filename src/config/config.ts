@@ -74,6 +74,17 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must start with xapp-').optional(),
   SLACK_API_URL: optionalUrl(['http:', 'https:']),
+  /** WeCom (企业微信) for staff and 微信客服 for villagers: docs/wecom.md says where each value is found. */
+  WECOM_CORP_ID: z.string().trim().regex(/^[A-Za-z0-9]{6,64}$/, 'must be the corp id (企业ID, ww…) from 我的企业 → 企业信息').optional(),
+  WECOM_AGENT_ID: z.coerce.number().int('must be the app\'s AgentId (a number)').min(1).optional(),
+  WECOM_SECRET: z.string().trim().min(8, 'must be the app\'s Secret').optional(),
+  WECOM_TOKEN: z.string().trim().regex(/^[A-Za-z0-9]{1,32}$/, 'must be the Token of the app\'s 接收消息 setting (letters and digits, at most 32)').optional(),
+  WECOM_AES_KEY: z.string().trim().optional(),
+  WECOM_KF_SECRET: z.string().trim().min(8, 'must be the 微信客服 Secret').optional(),
+  WECOM_KF_ACCOUNT: z.string().trim().regex(/^wk[A-Za-z0-9_-]{1,62}$/, 'must be the 微信客服 account id (wk…)').optional(),
+  WECOM_API_URL: optionalUrl(['http:', 'https:']),
+  /** The corp's licensed accounts: the app may send accounts × 200 messages a day (发送应用消息). */
+  WECOM_LICENSED_ACCOUNTS: z.coerce.number().int().min(1).max(1_000_000).default(100),
   /** Where people reach the web desk (the sign-in links point there); default http://HTTP_HOST:HTTP_PORT. */
   DESK_BASE_URL: optionalUrl(['https:', 'http:']),
   /** Signs the desk's cookies; unset, a random one per start (everyone signs in again after a restart). */
@@ -102,8 +113,34 @@ export interface Config {
   /** `limits.globalPerSecond`: messages a second over all chats, shared by every process on the token. */
   telegram: { token: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string; limits: { globalPerSecond: number } } | null;
   slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string } | null;
+  /** WeCom's app (staff) and, when `kfAccount` is set, 微信客服 (villagers). */
+  wecom: WecomConfig | null;
   /** The web desk: its public address (null: the HTTP server's own) and the secret its cookies are signed with (null: a random one per start). */
   desk: { baseUrl: string | null; cookieSecret: string | null };
+}
+
+export interface WecomConfig {
+  corpId: string;
+  agentId: number;
+  secret: string;
+  token: string;
+  encodingAESKey: string;
+  /** The 微信客服 Secret; absent: the app's (granted the 微信客服 API). */
+  kfSecret?: string;
+  kfAccount?: string;
+  apiUrl?: string;
+  licensedAccounts: number;
+}
+
+/** The WeCom settings that must come together: with any of them, all of these. */
+const WECOM_REQUIRED = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY'] as const;
+const WECOM_ANY = [...WECOM_REQUIRED, 'WECOM_KF_SECRET', 'WECOM_KF_ACCOUNT', 'WECOM_API_URL'] as const;
+
+/** What is wrong with an EncodingAESKey (43 base64 characters, 32 bytes), or null. */
+export function encodingAESKeyProblem(key: string): string | null {
+  if (!/^[A-Za-z0-9+/]{43}$/.test(key)) return `must be the 43 characters of the EncodingAESKey (got ${key.length})`;
+  if (Buffer.from(`${key}=`, 'base64').length !== 32) return 'does not decode to 32 bytes: copy the EncodingAESKey again';
+  return null;
 }
 
 export class ConfigError extends Error {
@@ -143,6 +180,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if ((e.TELEGRAM_WEBHOOK_URL || e.TELEGRAM_API_ROOT) && !e.TELEGRAM_BOT_TOKEN) {
       problems.push({ variable: 'TELEGRAM_BOT_TOKEN', message: 'required when other TELEGRAM_ settings are given' });
     }
+    // WeCom's partners: a secret without the corp id, a token without the AES key, are errors, never a skipped check.
+    if (WECOM_ANY.some((k) => e[k])) {
+      for (const k of WECOM_REQUIRED) if (!e[k]) problems.push({ variable: k, message: `required when other WECOM_ settings are given (${WECOM_REQUIRED.join(', ')} come together)` });
+    }
+    const aes = e.WECOM_AES_KEY?.trim();
+    const aesProblem = aes ? encodingAESKeyProblem(aes) : null;
+    if (aesProblem) problems.push({ variable: 'WECOM_AES_KEY', message: aesProblem });
   }
   const e = parsed.success ? parsed.data : undefined;
   if (problems.length || !e) throw new ConfigError(problems);
@@ -180,5 +224,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           apiUrl: e.SLACK_API_URL,
         }
       : null,
+    wecom:
+      e.WECOM_CORP_ID && e.WECOM_AGENT_ID && e.WECOM_SECRET && e.WECOM_TOKEN && e.WECOM_AES_KEY
+        ? {
+            corpId: e.WECOM_CORP_ID,
+            agentId: e.WECOM_AGENT_ID,
+            secret: e.WECOM_SECRET,
+            token: e.WECOM_TOKEN,
+            encodingAESKey: e.WECOM_AES_KEY,
+            ...(e.WECOM_KF_SECRET ? { kfSecret: e.WECOM_KF_SECRET } : {}),
+            ...(e.WECOM_KF_ACCOUNT ? { kfAccount: e.WECOM_KF_ACCOUNT } : {}),
+            ...(e.WECOM_API_URL ? { apiUrl: e.WECOM_API_URL } : {}),
+            licensedAccounts: e.WECOM_LICENSED_ACCOUNTS,
+          }
+        : null,
   };
 }

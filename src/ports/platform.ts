@@ -34,6 +34,8 @@ export interface PlatformDeps {
   files: FileSource;
   /** Matter cards: their content and where they were posted (Slack), and edits of card messages (Telegram). */
   cards: { store: CardStore; edits: CardEdits };
+  /** Where the deployment's processes share small state (tokens, nonces): the queues' Redis, when they are on Redis. */
+  redisUrl?: string;
   /** A lease one process of the deployment holds at a time (long polling), by name; none when the process is alone. */
   lease(name: string): Lease | undefined;
 }

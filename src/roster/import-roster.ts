@@ -246,6 +246,7 @@ function platformIds(person: Roster['people'][number]): Array<{ platform: Platfo
   const out: Array<{ platform: Platform; externalId: string }> = [];
   if (person.telegram) out.push({ platform: 'telegram', externalId: person.telegram });
   if (person.slack) out.push({ platform: 'slack', externalId: person.slack });
+  if (person.wecom) out.push({ platform: 'wecom', externalId: person.wecom });
   return out;
 }
 

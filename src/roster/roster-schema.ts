@@ -26,6 +26,8 @@ export const CODE_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const JOIN_CODE_RE = /^[A-Z0-9]{4,16}$/;
 const TELEGRAM_ID_RE = /^[1-9][0-9]{0,19}$/;
 const SLACK_ID_RE = /^[UW][A-Z0-9]{2,}$/;
+/** A WeCom member's UserID (通讯录): 1–64 of letters, digits and _-@. */
+const WECOM_ID_RE = /^[A-Za-z0-9_\-@.]{1,64}$/;
 const PHONE_RE = /^\+?[0-9][0-9 -]{4,19}$/;
 
 const code = (what: 'grid' | 'department' | 'person' | 'faq' | 'topic', example: string) =>
@@ -144,6 +146,8 @@ export const PersonSchema = z.strictObject({
   on_leave: z.boolean().optional(),
   telegram: numericText(packed('telegram_user'), TELEGRAM_ID_RE).optional(),
   slack: z.string().regex(SLACK_ID_RE, packed('slack_user')).optional(),
+  /** The member's WeCom UserID (企业微信 通讯录), as the app's messages and callbacks name them. */
+  wecom: z.string().regex(WECOM_ID_RE, packed('wecom_user')).optional(),
   roles: z.array(RoleAssignmentSchema).default([]),
 });
 
@@ -420,6 +424,7 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
   const uniquePerson = seen();
   const uniqueTelegram = seen();
   const uniqueSlack = seen();
+  const uniqueWecom = seen();
   asArray(root.people).forEach((raw, i) => {
     const person = asObject(raw);
     if (!person) return;
@@ -427,6 +432,7 @@ export function checkRosterReferences(data: unknown): RosterIssue[] {
     uniquePerson(asCode(person.code), [...base, 'code'], 'person_code');
     uniqueTelegram(asId(person.telegram), [...base, 'telegram'], 'telegram_id');
     uniqueSlack(typeof person.slack === 'string' ? person.slack : undefined, [...base, 'slack'], 'slack_id');
+    uniqueWecom(typeof person.wecom === 'string' ? person.wecom : undefined, [...base, 'wecom'], 'wecom_id');
     const roleKeys = new Map<string, PathSegment[]>();
     let residentAt: PathSegment[] | undefined;
     asArray(person.roles).forEach((rawRole, j) => {
@@ -511,7 +517,7 @@ export function rosterWarnings(roster: Roster): Array<Said & { message: string }
       if (r.role === 'liaison' && r.department) liaisons.add(r.department);
     }
     const staff = holdsPost(person.roles);
-    if (staff && !person.telegram && !person.slack)
+    if (staff && !person.telegram && !person.slack && !person.wecom)
       warnings.push(said('warn.unreachable_staff', { code: person.code, name: person.name }));
   }
   for (const node of nodes) {

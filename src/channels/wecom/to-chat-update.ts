@@ -20,6 +20,20 @@ export type WecomChatUpdate = ChatUpdate;
 /** What a callback asks for: an update to admit, or a 微信客服 fetch (kf/sync_msg with this token). */
 export type CallbackAction = { kind: 'update'; update: WecomChatUpdate } | { kind: 'sync'; token: string; openKfId?: string };
 
+/** A card message's reference: its task id and the response code that may redraw it (once). */
+export function cardRef(taskId: string, responseCode?: string): string {
+  return responseCode ? `${taskId}:${responseCode}` : taskId;
+}
+
+/** `<task_id>:<response_code>` → its parts; null for a reference that is not a card's with a code. */
+export function parseCardRef(ref: string): { taskId: string; responseCode: string } | null {
+  const i = ref.indexOf(':');
+  return i > 0 && i < ref.length - 1 ? { taskId: ref.slice(0, i), responseCode: ref.slice(i + 1) } : null;
+}
+
+/** The id prefix of a 微信客服 menu item that stands for a reply keyboard's button (its label comes back as text). */
+export const KEYBOARD_ITEM = 'kb:';
+
 /** The prefix of a 微信客服 chat id. */
 export const KF_CHAT = 'kf:';
 
@@ -78,8 +92,9 @@ export function fromAppCallback(m: WecomMessage): CallbackAction {
     case 'link':
       return u({ kind: 'unknown', what: 'link' }, { messageRef: m.msgId });
     case 'template_card_event':
-      // The card is named by its task id (messageRef); the press by its response code, which a redraw consumes.
-      return u({ kind: 'callback', data: m.eventKey, callbackRef: m.responseCode ?? '' }, { messageRef: m.taskId });
+      // The card is named by its task id and the press's response code (messageRef `<task_id>:<response_code>`,
+      // what an edit of it hands back): the redraw consumes that code, once.
+      return u({ kind: 'callback', data: m.eventKey, callbackRef: m.responseCode ?? '' }, { messageRef: cardRef(m.taskId, m.responseCode) });
     case 'enter_agent':
       return u({ kind: 'ignored', what: 'enter_agent' });
     case 'subscribe':
@@ -133,6 +148,8 @@ function kfContent(m: KfSyncedMessage): Pick<WecomChatUpdate, 'content' | 'messa
     const ref = { messageRef: m.msgid };
     switch (m.msgtype) {
       case 'text':
+        // A menu item drawn for a reply keyboard says its label, as a typed answer would.
+        if (m.text?.menu_id?.startsWith(KEYBOARD_ITEM)) return { content: textContent(m.text.content ?? ''), ...ref };
         if (m.text?.menu_id) return { content: { kind: 'callback', data: m.text.menu_id, callbackRef: m.msgid, messageText: m.text.content }, ...ref };
         return { content: textContent(m.text?.content ?? ''), ...ref };
       case 'image':

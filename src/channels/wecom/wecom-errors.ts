@@ -1,7 +1,7 @@
 // WeCom's refusals as named errors carrying errcode/errmsg (as grammY's GrammyError carries
 // error_code), each with a hint that says what to do; and the conversion to the port's errors.
 // Codes and their meanings: the global error code page, https://developer.work.weixin.qq.com/document/path/90313
-import { RecipientUnreachableError, RetryAfterError } from '../../ports/channel.js';
+import { RecipientUnreachableError, RetryAfterError, WindowClosedError } from '../../ports/channel.js';
 
 /** The access_token was refused as expired (42001) or invalid (40014): fetch a new one and retry once. */
 export const TOKEN_EXPIRED_CODES: ReadonlySet<number> = new Set([40014, 42001]);
@@ -63,16 +63,16 @@ export class WecomHttpError extends Error {
 }
 
 /**
- * A 微信客服 message refused by the sending window. Plain for now: the port will carry the window
- * as a capability (issue 16 §3) and hold what waits; until then the adapter throws this.
+ * A 微信客服 message refused by the sending window: the port's WindowClosedError, so the send
+ * service holds it until the villager writes, as it holds what it kept back itself.
  */
-export class SendingWindowClosedError extends Error {
+export class SendingWindowClosedError extends WindowClosedError {
   override readonly name = 'SendingWindowClosedError';
   constructor(
     readonly errcode: number,
     readonly reason: 'count' | 'time' | 'state',
   ) {
-    super(`the customer's sending window is closed (${errcode}, ${reason}): hold the message until they write`);
+    super('wecom', `the customer's sending window is closed (${errcode}, ${reason}): hold the message until they write`);
   }
 }
 

@@ -83,7 +83,7 @@ describe('the WeCom callback URL', () => {
 
   it('admits a template card press with its task id and response code', async () => {
     expect((await client.pressButton('ZhangWei', { taskId: 'matter-m1-1', eventKey: 'take:m1', responseCode: 'rc-1' })).status).toBe(200);
-    expect([...inbox.updates.values()][0]).toMatchObject({ messageRef: 'matter-m1-1', content: { kind: 'callback', data: 'take:m1', callbackRef: 'rc-1' } });
+    expect([...inbox.updates.values()][0]).toMatchObject({ messageRef: 'matter-m1-1:rc-1', content: { kind: 'callback', data: 'take:m1', callbackRef: 'rc-1' } });
   });
 
   it('refuses forgeries — bad signature, another corp inside, stale timestamp, replayed nonce — and admits nothing from them', async () => {

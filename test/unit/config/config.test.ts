@@ -29,6 +29,30 @@ describe('config', () => {
     expect((err as ConfigError).message).toContain('DATABASE_URL');
   });
 
+  it('reads the WeCom settings together, and lists a partner missing or a bad AES key with the other bad variables', () => {
+    const wecom = { WECOM_CORP_ID: 'ww0gridline0test01', WECOM_AGENT_ID: '1000002', WECOM_SECRET: 'app-secret-0001', WECOM_TOKEN: 'QDG6eK', WECOM_AES_KEY: 'gridlineWecomTestKey0123456789abcdefABCDEFG' };
+    expect(loadConfig({}).wecom).toBeNull();
+    expect(loadConfig({ ...wecom, WECOM_KF_ACCOUNT: 'wkABC123' }).wecom).toEqual({
+      corpId: 'ww0gridline0test01',
+      agentId: 1000002,
+      secret: 'app-secret-0001',
+      token: 'QDG6eK',
+      encodingAESKey: wecom.WECOM_AES_KEY,
+      kfAccount: 'wkABC123',
+      licensedAccounts: 100,
+    });
+    let err: unknown;
+    try {
+      loadConfig({ WECOM_SECRET: 'app-secret-0001', WECOM_AES_KEY: 'short', HTTP_PORT: '99999' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const vars = (err as ConfigError).problems.map((p) => p.variable).sort();
+    expect(vars).toEqual(['HTTP_PORT', 'WECOM_AES_KEY', 'WECOM_AGENT_ID', 'WECOM_CORP_ID', 'WECOM_TOKEN']);
+    expect((err as ConfigError).message).toMatch(/WECOM_AES_KEY: must be the 43 characters/);
+  });
+
   it('never skips the Slack signature check: a bot token needs a signing secret', () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-123' })).toThrow(/SLACK_SIGNING_SECRET/);
   });

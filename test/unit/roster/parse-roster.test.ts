@@ -77,6 +77,13 @@ describe('parseRoster', () => {
     expect(deriveJoinCode('shuichuan-g03')).toBe(unit.joinCode);
   });
 
+  it('reads a person\'s WeCom UserID, refusing one WeCom would not take and one used twice', () => {
+    const roster = parseRoster(MINIMAL.replace('name: 李冬梅', 'name: 李冬梅\n    wecom: LiDongMei'), 'wecom.yaml');
+    expect(roster.people[0]!.wecom).toBe('LiDongMei');
+    const bad = MINIMAL.replace('name: 李冬梅', 'name: 李冬梅\n    wecom: 李冬梅');
+    expect(problemsOf(bad)).toEqual([expect.objectContaining({ line: lineOf(bad, 'wecom: 李冬梅'), message: expect.stringContaining('UserID') })]);
+  });
+
   it('reads a person\'s own time zone, and refuses one that does not exist', () => {
     const roster = parseRoster(MINIMAL.replace('name: 李冬梅', 'name: 李冬梅\n    timezone: Europe/London'), 'tz.yaml');
     expect(roster.people[0]!.timezone).toBe('Europe/London');

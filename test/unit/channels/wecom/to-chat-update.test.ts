@@ -44,7 +44,7 @@ describe('WeCom app callbacks → ChatUpdate', () => {
   it('a template card press is a callback naming the card (TaskId) and the press (ResponseCode)', () => {
     const u = app({ MsgType: 'event', Event: 'template_card_event', EventKey: 'take:m1', TaskId: 'matter-m1-3', CardType: 'button_interaction', ResponseCode: 'rc-9' });
     expect(u.content).toEqual({ kind: 'callback', data: 'take:m1', callbackRef: 'rc-9' });
-    expect(u.messageRef).toBe('matter-m1-3');
+    expect(u.messageRef).toBe('matter-m1-3:rc-9');
     expect(u.eventId).toBe('wecom:app:event:ZhangWei:1780000000:matter-m1-3:take:m1');
   });
 
@@ -92,6 +92,8 @@ describe('微信客服 messages → ChatUpdate', () => {
 
   it('a menu item clicked is a callback with the item id', () => {
     expect(kf({ text: { content: '满意', menu_id: 'rate:m1:5' } }).content).toEqual({ kind: 'callback', data: 'rate:m1:5', callbackRef: 'from_msgid_1', messageText: '满意' });
+    // A reply keyboard's item says its label, as if typed.
+    expect(kf({ text: { content: '反映问题', menu_id: 'kb:2' } }).content).toEqual({ kind: 'text', text: '反映问题' });
   });
 
   it('files carry the kf media id; a location its coordinates', () => {
