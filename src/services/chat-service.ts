@@ -75,7 +75,8 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   // Notifications follow a person to the platform they last wrote from.
   // Under a sending window the time is kept exactly: the window counts from this very message.
   const wrote = content.kind !== 'ignored' && content.kind !== 'throttled';
-  if (wrote) await noteSeen(tx, platform, userId, ctx.now(), { exact: Boolean(opts.sendingWindow?.(platform, { chatId: update.chatId, userId, group: update.chatType === 'group' })) });
+  const seen = () => noteSeen(tx, platform, userId, ctx.now(), { exact: Boolean(opts.sendingWindow?.(platform, { chatId: update.chatId, userId, group: update.chatType === 'group' })) });
+  if (wrote) await seen();
 
   const sender = (await senderByIdentity(tx, platform, userId)) ?? null;
   const row = await loadFlowState(tx, platform, userId);
@@ -100,6 +101,8 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   } else if (row) {
     await clearFlowState(tx, platform, userId);
   }
+  // Someone this very turn made known (they registered): they wrote now, and their window opens now.
+  if (wrote && !sender) await seen();
   await writeOutputs(tx, update, result.outputs);
   // What waited for them to write (a closed sending window) follows the answers, merged in one message.
   const merged = wrote ? await releaseWaiting(tx, update, sender?.person.id ?? null) : 0;

@@ -83,7 +83,7 @@ export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, o
 async function forgetSharedState(): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL);
   try {
-    for (const pattern of [`gridline:rate:wecom:${TEST_CORP.corpId}:*`, `gridline:rate:flood:wecom:${TEST_CORP.corpId}:*`, `gridline:wecom:wecom:token:${TEST_CORP.corpId}:*`]) {
+    for (const pattern of [`gridline:rate:wecom:${TEST_CORP.corpId}:*`, `gridline:rate:flood:wecom:${TEST_CORP.corpId}:*`, `gridline:rate:flood-warned:wecom:${TEST_CORP.corpId}:*`, `gridline:wecom:wecom:token:${TEST_CORP.corpId}:*`]) {
       const keys = await redis.keys(pattern);
       if (keys.length) await redis.del(...keys);
     }
