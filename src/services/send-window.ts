@@ -142,6 +142,8 @@ export function renderMerged(delivery: Pick<DeliveryRow, 'params' | 'matterId' |
   const newestFirst = [...groups.values()].reverse();
   const refOf = (g: typeof rendered) => g.map((r) => r.n.params.ref).find((x): x is string => typeof x === 'string');
   const about = { template: MERGED_TEMPLATE, ...(delivery.matterId ? { matterId: delivery.matterId } : {}) };
+  // One piece of news alone is simply that news, as it would have gone (its words and buttons).
+  if (rendered.length === 1) return { ...rendered[0]!.message, about };
   const only = newestFirst.length === 1 ? newestFirst[0]! : null;
   if (only && refOf(only)) {
     const latest = only[only.length - 1]!.message;

@@ -16,6 +16,7 @@ export const wecomPlatform = {
     // shared in Redis when the queues are there.
     const door = new WecomFrontDoor(wecom, {
       logger: deps.logger,
+      now: () => deps.ctx.now().getTime(),
       admission: deps.admission,
       ...(deps.redisUrl ? { redisUrl: deps.redisUrl } : {}),
       ...(deps.rateBuckets ? { rateBuckets: deps.rateBuckets } : {}),

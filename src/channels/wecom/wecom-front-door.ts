@@ -39,6 +39,8 @@ export interface WecomDeps {
   /** Where the flood guard keeps its budgets per person (shared: Redis or the database); this process when absent. */
   floodBuckets?: RateBuckets;
   flood?: FloodLimits;
+  /** The service's clock; default the wall clock. */
+  now?: () => number;
 }
 
 export class WecomFrontDoor {
@@ -50,7 +52,7 @@ export class WecomFrontDoor {
     this.redis = deps.redisUrl ? new Redis(deps.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false }) : null;
     // A Redis that is away is logged by the queues already; the error event must have a listener.
     this.redis?.on('error', () => {});
-    const welcomes = new WelcomeCodes();
+    const welcomes = new WelcomeCodes(deps.now);
     try {
       this.channel = new WecomChannel({
         ...settings,
@@ -74,6 +76,7 @@ export class WecomFrontDoor {
         welcomes,
         cardText: (taskId) => this.channel.cardTextOf(taskId),
         flood: new FloodGuard(deps.flood, deps.floodBuckets, `wecom:${settings.corpId}`),
+        ...(deps.now ? { now: deps.now } : {}),
       });
     } catch (err) {
       // A bad setting (an AES key that is not 43 characters) must not leave the connection open.

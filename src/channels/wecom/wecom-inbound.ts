@@ -39,6 +39,8 @@ export interface WecomInboundOptions {
   flood?: FloodGuard;
   /** The words of a card this process drew, by task id: a press carries them on (as Telegram's does), so its redraw can say what was done. */
   cardText?: (taskId: string) => string | undefined;
+  /** The service's clock (a message's age on the first read); default the wall clock. */
+  now?: () => number;
 }
 
 /**
@@ -201,7 +203,7 @@ export class WecomInbound {
           // servicer's message, a session event without a join code) moves the cursor and nothing else.
           // On the very first read (no cursor yet: gridline was not reading), what was written more
           // than 48 hours ago is history no answer could reach (the window is closed): skipped.
-          commit: (page: KfPage) => this.admit(page.updates.filter((u) => u.content.kind !== 'ignored' && u.userId && (cursor !== undefined || !(Date.parse(u.at) < Date.now() - FIRST_READ_MS))), { key, expected: page.from ?? null, next: page.next }),
+          commit: (page: KfPage) => this.admit(page.updates.filter((u) => u.content.kind !== 'ignored' && u.userId && (cursor !== undefined || !(Date.parse(u.at) < (this.opts.now ?? Date.now)() - FIRST_READ_MS))), { key, expected: page.from ?? null, next: page.next }),
         });
         if (result.more) this.logger.info({ pages: result.pages }, 'wecom 微信客服 has more messages; the next callback reads on');
         return;

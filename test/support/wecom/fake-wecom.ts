@@ -251,6 +251,11 @@ export class FakeWecom {
     return t;
   }
 
+  /** Time passes for a villager's window (the test's service clock moved on by `ms`): they wrote that much longer ago. */
+  windowAges(externalUserId: string, ms: number, openKfId: string = TEST_CORP.openKfId): void {
+    this.villager(openKfId, externalUserId).lastWroteAt -= ms;
+  }
+
   /** The window of a villager as the stand-in holds it. */
   windowOf(externalUserId: string, openKfId: string = TEST_CORP.openKfId): { open: boolean; left: number; closesAt: number | null } {
     const v = this.villagers.get(`${openKfId}/${externalUserId}`);

@@ -15,8 +15,10 @@ describe('renderMerged', () => {
     expect(m.text).toContain('已办结');
     expect(m.text).toContain('路灯已经换新');
     // The matter is named up front, not again as its news's 【heading】.
+    expect(m.text).not.toContain('【0000-0018】');
+    // One piece of news alone goes as it would have: no count, no second heading.
     const one = renderMerged(merged([reply('0000-0018', 'm1', '明天来修')], 'm1'), 'zh-CN', TZ).text;
-    expect(one).toBe('您的事项 0000-0018 有 1 条新进展，最新的是：\n第三组专职网格员李冬梅回复您：\n明天来修');
+    expect(one).toBe('【0000-0018】第三组专职网格员李冬梅回复您：\n明天来修');
     expect(m.text).not.toContain('明天来修');
     // The settled notice's rating buttons come with it.
     expect(m.buttons?.flat().map((b) => b.data)).toEqual(['mx:evaluate:0000-0018:satisfied', 'mx:evaluate:0000-0018:basically_satisfied', 'mx:evaluate:0000-0018:unsatisfied']);
@@ -52,7 +54,7 @@ describe('renderMerged', () => {
     expect(renderMerged(two, 'zh-TW', TZ).text).toContain('您反映的事項有 2 則新進展');
     expect(renderMerged(two, 'zh-TW', TZ).text).toContain('「我的事項」');
     expect(renderMerged(two, 'en', TZ).text).toContain('Your matters have 2 new updates');
-    expect(renderMerged(merged([reply('0000-0018', 'm1', 'x')], 'm1'), 'en', TZ).text).toMatch(/^Your matter 0000-0018 has 1 new update:\n/);
+    expect(renderMerged(merged([reply('0000-0018', 'm1', 'x'), reply('0000-0018', 'm1', 'y')], 'm1'), 'en', TZ).text).toMatch(/^Your matter 0000-0018 has 2 new updates; the latest:\n/);
   });
 });
 
