@@ -253,7 +253,8 @@ export class FakeWecom {
 
   /** Time passes for a villager's window (the test's service clock moved on by `ms`): they wrote that much longer ago. */
   windowAges(externalUserId: string, ms: number, openKfId: string = TEST_CORP.openKfId): void {
-    this.villager(openKfId, externalUserId).lastWroteAt -= ms;
+    const v = this.villager(openKfId, externalUserId);
+    if (v.lastWroteAt !== null) v.lastWroteAt -= ms;
   }
 
   /** The window of a villager as the stand-in holds it. */
