@@ -31,6 +31,7 @@ import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type Time
 import { admitInbound, chatInboxItem, giveUpInbound, inboxHandled, inboxPending, telegramInboxId } from '../services/inbox-service.js';
 import { intake } from '../services/intake-service.js';
 import { sendQueued } from '../services/send-service.js';
+import { handleBroadcastJob } from '../services/broadcast-service.js';
 import { pruneInbox } from '../services/inbox-retention.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
@@ -214,6 +215,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       for (const channel of channels.values()) cards += (await channel.refreshMatter?.(matterId, eventId)) ?? 0;
       return { outcome: 'refreshed', cards };
     },
+    broadcast: (data) => handleBroadcastJob(ctx, data),
   };
 
   const drain = (): Promise<void> =>
@@ -266,6 +268,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         digest: { concurrency: 1 },
         card_refresh: { concurrency: c },
         deadline: { concurrency: c },
+        broadcast: { concurrency: 2 },
         ...options.perQueue,
       });
       relay.start();

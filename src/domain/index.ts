@@ -19,3 +19,4 @@ export * from './reach.js';
 export * from './language.js';
 export * from './group-view.js';
 export * from './period.js';
+export * from './broadcast.js';

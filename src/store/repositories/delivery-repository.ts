@@ -66,7 +66,8 @@ export async function findDelivery(db: Executor, id: string): Promise<DeliveryRo
 }
 
 /**
- * The first row of a recipient's queue not yet done (pending or being sent), in written order. A
+ * The first row of a recipient's queue not yet done (pending or being sent), in written order
+ * (a broadcast's copy after the matters' messages written later; see broadcast-service.ts). A
  * row set for later (`dueAt`) is not in the queue until `now` reaches it, unless a sender has
  * claimed it already: what was written after it waits for it.
  */
@@ -75,7 +76,8 @@ export async function queueHead(db: Executor, recipient: string, now: Date): Pro
     .select()
     .from(deliveries)
     .where(and(eq(deliveries.recipient, recipient), or(eq(deliveries.status, 'sending'), and(eq(deliveries.status, 'pending'), or(isNull(deliveries.dueAt), lte(deliveries.dueAt, now))))))
-    .orderBy(asc(deliveries.seq))
+    // A row being sent first (nobody overtakes it); then a matter's messages before a broadcast's copy.
+    .orderBy(sql`${deliveries.status} <> 'sending'`, sql`${deliveries.broadcastId} is not null`, asc(deliveries.seq))
     .limit(1);
   return row;
 }
