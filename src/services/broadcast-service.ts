@@ -15,6 +15,7 @@ import {
   audienceOf,
   audienceSize,
   broadcastCounts,
+  childNodes,
   findBroadcast,
   insertBroadcast,
   moveBroadcast,
@@ -76,6 +77,13 @@ const audienceFor = (node: GridNodeRow, d: Pick<BroadcastDraft, 'roles' | 'local
 export function broadcastNodes(sender: Sender): GridNodeRow[] {
   const nodes = sender.placements.filter((p) => mayBroadcastTo([p], p.node)).map((p) => p.node);
   return [...new Map(nodes.map((n) => [n.id, n])).values()].sort((a, b) => a.path.length - b.path.length || a.path.localeCompare(b.path));
+}
+
+/** The places offered in chat: the sender's own nodes and the ones directly under them, top first. */
+export async function broadcastPlaces(db: Executor, sender: Sender): Promise<GridNodeRow[]> {
+  const own = broadcastNodes(sender);
+  const children = (await childNodes(db, own.filter((n) => n.level !== 'unit').map((n) => n.id))).filter((n) => n.level !== 'household');
+  return [...new Map([...own, ...children].map((n) => [n.id, n])).values()];
 }
 
 /** Whether the sender may broadcast to the node; `null` author: the administrator at the CLI. */

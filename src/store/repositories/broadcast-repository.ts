@@ -208,3 +208,9 @@ export async function holdClaimedCopy(db: Executor, id: string, claimer: string,
     .returning({ id: deliveries.id });
   return rows.length > 0;
 }
+
+/** The nodes directly under these, in code order (a cadre's villages, a village's unit grids). */
+export async function childNodes(db: Executor, parentIds: readonly string[]) {
+  if (!parentIds.length) return [];
+  return db.select().from(gridNodes).where(inArray(gridNodes.parentId, [...parentIds])).orderBy(asc(gridNodes.path));
+}
