@@ -3,6 +3,7 @@
 import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Role } from '../../domain/types.js';
 import type { Executor } from '../db.js';
+import { queryRows } from '../raw.js';
 import { broadcastEvents, broadcastResponses, broadcasts, deliveries, gridNodes, identities, people, roles } from '../schema.js';
 import { recipientKey } from './delivery-repository.js';
 
@@ -111,7 +112,7 @@ export async function writeBroadcastDeliveries(
 export async function broadcastCounts(db: Executor, id: string, now: Date): Promise<Record<string, number>> {
   const rows = await db
     .select({
-      status: sql<string>`case when ${deliveries.status} = 'pending' and ${deliveries.dueAt} > ${now} then 'waiting' else ${deliveries.status} end`,
+      status: sql<string>`case when ${deliveries.status} = 'pending' and ${deliveries.dueAt} > ${now.toISOString()}::timestamptz then 'waiting' else ${deliveries.status} end`.as('state'),
       n: sql<number>`count(*)::int`,
     })
     .from(deliveries)
@@ -182,10 +183,12 @@ export async function approversOf(db: Executor, ancestorIds: readonly string[], 
 
 /** Whether a person said /stop, and the zone their quiet hours are read in (theirs, else their grid's). */
 export async function recipientState(db: Executor, personId: string): Promise<{ stopped: boolean; zone: string | null }> {
-  const [row] = await db
-    .select({ stopped: people.broadcastsStoppedAt, zone: sql<string | null>`coalesce(${people.timezone}, (select ${gridNodes.timezone} from ${roles} join ${gridNodes} on ${gridNodes.id} = ${roles.gridNodeId} where ${roles.personId} = ${people.id} limit 1))` })
-    .from(people)
-    .where(eq(people.id, personId));
+  const [row] = await queryRows<{ stopped: unknown; zone: string | null }>(
+    db,
+    sql`select p.broadcasts_stopped_at as stopped,
+          coalesce(p.timezone, (select n.timezone from gridline.roles r join gridline.grid_nodes n on n.id = r.grid_node_id where r.person_id = p.id order by n.path limit 1)) as zone
+        from gridline.people p where p.id = ${personId}`,
+  );
   return { stopped: Boolean(row?.stopped), zone: row?.zone ?? null };
 }
 
