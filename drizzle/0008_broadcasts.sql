@@ -37,6 +37,7 @@ CREATE TABLE "gridline"."broadcasts" (
 );
 --> statement-breakpoint
 ALTER TABLE "gridline"."deliveries" ADD COLUMN "broadcast_id" uuid;--> statement-breakpoint
+ALTER TABLE "gridline"."grid_nodes" ADD COLUMN "broadcast_approval_size" integer;--> statement-breakpoint
 ALTER TABLE "gridline"."people" ADD COLUMN "broadcasts_stopped_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "gridline"."broadcast_events" ADD CONSTRAINT "broadcast_events_broadcast_id_broadcasts_id_fk" FOREIGN KEY ("broadcast_id") REFERENCES "gridline"."broadcasts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "gridline"."broadcast_events" ADD CONSTRAINT "broadcast_events_actor_id_people_id_fk" FOREIGN KEY ("actor_id") REFERENCES "gridline"."people"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

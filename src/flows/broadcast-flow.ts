@@ -3,9 +3,10 @@
 // many will get it → confirm; then one message counts up as it goes out. /stop (and the button
 // under every notice) stops notices for a person, never their own matters' news; /start resumes.
 // Buttons under a notice: 我要参加 / 收到 are counted, 同意 / 不发 decide a large one.
-import { AUDIENCE_GROUPS, BROADCAST_BUTTONS, DEFAULT_APPROVAL_SIZE, isStaff, needsApproval, type AudienceGroup, type BroadcastButton } from '../domain/index.js';
+import { AUDIENCE_GROUPS, BROADCAST_BUTTONS, isStaff, needsApproval, type AudienceGroup, type BroadcastButton } from '../domain/index.js';
 import {
   answerBroadcast,
+  approvalSizeOf,
   broadcastPlaces,
   composeBroadcast,
   decideBroadcast,
@@ -82,7 +83,7 @@ export const broadcastFlow: Flow<BroadcastData> = {
       prompt: async (c) => {
         const { node, count } = await counted(c);
         if (!node || !count) return say('broadcast:compose.nobody', { node: node?.name ?? '' });
-        const approval = needsApproval(count) ? c.t('broadcast:compose.preview_approval', { limit: DEFAULT_APPROVAL_SIZE }) : '';
+        const approval = needsApproval(count, approvalSizeOf(node)) ? c.t('broadcast:compose.preview_approval', { limit: approvalSizeOf(node) }) : '';
         return say('broadcast:compose.preview', { text: c.data.text, node: node.name, who: c.t(`broadcast:compose.who_${c.data.group ?? 'all'}`), count, approval });
       },
       expect: { choices: () => ['send', 'cancel'].map((v) => ({ value: v, label: say(v === 'send' ? 'broadcast:compose.confirm' : 'broadcast:compose.cancel') })), columns: 2 },

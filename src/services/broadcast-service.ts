@@ -79,6 +79,9 @@ export function broadcastNodes(sender: Sender): GridNodeRow[] {
   return [...new Map(nodes.map((n) => [n.id, n])).values()].sort((a, b) => a.path.length - b.path.length || a.path.localeCompare(b.path));
 }
 
+/** Above how many recipients a broadcast to the node needs a second cadre (the roster's, else 500). */
+export const approvalSizeOf = (node: Pick<GridNodeRow, 'broadcastApprovalSize'>): number => node.broadcastApprovalSize ?? DEFAULT_APPROVAL_SIZE;
+
 /** The places offered in chat: the sender's own nodes and the ones directly under them, top first. */
 export async function broadcastPlaces(db: Executor, sender: Sender): Promise<GridNodeRow[]> {
   const own = broadcastNodes(sender);
@@ -117,7 +120,7 @@ export async function composeBroadcast(
   const recipients = await previewCount(db, node, draft, authorId);
   if (!recipients) return { ok: false, code: 'no_audience' };
   // The administrator at the CLI answers for what they send; a cadre's large notice waits for a second.
-  const approval = author !== null && needsApproval(recipients, opts.approvalSize ?? DEFAULT_APPROVAL_SIZE);
+  const approval = author !== null && needsApproval(recipients, opts.approvalSize ?? approvalSizeOf(node));
   const now = ctx.now();
   const later = draft.scheduledAt && draft.scheduledAt.getTime() > now.getTime() ? draft.scheduledAt : null;
   let row = await insertBroadcast(db, {

@@ -76,6 +76,8 @@ export const gridNodes = gridline.table(
     quietTo: text('quiet_to').notNull().default('07:00'),
     /** Roles held at this node whose ledger export carries residents' phones (roster `phone_access`); see mayReadResidentPhones. */
     phoneRoles: text('phone_roles').array(),
+    /** A broadcast to more people than this waits for a second cadre (roster `broadcast_approval_size`, inherited); null: 500. */
+    broadcastApprovalSize: integer('broadcast_approval_size'),
   },
   (t) => [
     uniqueIndex('grid_nodes_code_uq').on(t.code),

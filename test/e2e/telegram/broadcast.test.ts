@@ -2,14 +2,15 @@
 // the place, the people, a 我要参加 button), sees the preview with how many will get it, confirms,
 // and watches one message count up to the end, then gets the report; villagers get it with its
 // buttons; one says /stop and gets no second notice (her own matter's news still comes), then
-// /start brings notices back. At 06:59 a notice waits for 07:00 (quiet hours).
+// /start brings notices back. Above the roster's size a second cadre approves it in chat. A
+// villager who blocked the bot is marked and left out. At 06:59 a notice waits for 07:00.
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { broadcastResponses, broadcasts, deliveries, people } from '../../../src/store/schema.js';
+import { broadcastEvents, broadcastResponses, broadcasts, deliveries, gridNodes, identities, people } from '../../../src/store/schema.js';
 import { newOfficer, newPerson, newTree, newVillager, type PersonRow, type Tree } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
-import { TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
+import { fault403, TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
 import { reportedThroughIntake, resetStore } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
@@ -138,6 +139,47 @@ describe('broadcasts on Telegram', () => {
     const [back] = await store.db.select().from(people).where(eq(people.id, villagers[1]!.id));
     expect(back!.broadcastsStoppedAt).toBeNull();
   }, 180_000);
+
+  it('above the roster’s size waits for a second cadre, who approves it in chat', async () => {
+    await store.db.update(gridNodes).set({ broadcastApprovalSize: 2 }).where(eq(gridNodes.id, tree.village.id));
+    const second = tg('刘建国');
+    await newPerson(store.db, { name: '刘建国', role: 'cadre', at: tree.township, title: '湖泽镇党委副书记', telegram: String(second.userId) });
+    const preview = await composeToVillage(cadre, '下周一开始秋季征兵报名，适龄青年请到村委会登记。', '👌 收到');
+    expect(preview.text).toContain('人数超过 2，要请另一位干部审核后才发');
+    await cadre.press('✅ 确认发送');
+    const progress = await cadre.waitForText('已请另一位干部审核');
+
+    // The township's cadre is asked; the villagers get nothing yet.
+    const ask = await second.waitForText('周文华想给水川村的 3 人发一条通知');
+    expect(ask.text).toContain('秋季征兵报名');
+    expect(v1.messages().some((m) => m.text.includes('秋季征兵'))).toBe(false);
+    // The author may not approve their own.
+    await cadre.pressData(ask.buttons.flat()[0]!.data, progress);
+    await waitFor(() => emulator.callsOf('answerCallbackQuery').some((c) => String(c.body.text ?? '').includes('要请另一位干部审核')), 'the author refused');
+
+    await second.press('✅ 同意发送');
+    await cadre.waitForText('刘建国同意了您的通知');
+    for (const v of [v1, v2, v3]) await v.waitForText('秋季征兵报名');
+    await waitFor(() => current(cadre, progress).includes('发送完毕：已送到 3 / 3 人'), () => `the progress finished (reads: ${current(cadre, progress)})`, 30_000);
+    const [row] = await store.db.select().from(broadcasts);
+    expect(row).toMatchObject({ status: 'done', audienceSize: 3 });
+    const ledger = await store.db.select().from(broadcastEvents).where(eq(broadcastEvents.broadcastId, row!.id));
+    expect(ledger.map((e) => e.action)).toEqual(['composed', 'approval_asked', 'approved', 'released', 'finished']);
+  }, 120_000);
+
+  it('marks a villager who blocked the bot and leaves her out of the next notice', async () => {
+    emulator.failNext({ method: 'sendMessage', chatId: String(v3.userId), ...fault403() });
+    await composeToVillage(cadre, '村里自来水管道检修，明天停水半天。', '不加按钮');
+    await cadre.press('✅ 确认发送');
+    const progress = await cadre.waitForText('📢 通知开始发送，共 3 人');
+    await waitFor(() => current(cadre, progress).includes('发送完毕：已送到 2 / 3 人'), () => `the progress finished (reads: ${current(cadre, progress)})`, 30_000);
+    expect(current(cadre, progress)).toContain('没送到 1 人');
+    const [blocked] = await store.db.select().from(identities).where(eq(identities.personId, villagers[2]!.id));
+    expect(blocked!.unreachableAt).not.toBeNull();
+
+    const preview = await composeToVillage(cadre, '停水检修已经结束，谢谢大家。', '不加按钮');
+    expect(preview.text).toContain('共 2 人');
+  }, 120_000);
 
   it('holds a notice composed at 06:59 until 07:00 in the villagers’ zone', async () => {
     await composeToVillage(cadre, '今天上午村里组织义诊，请带好医保卡。', '不加按钮');
