@@ -9,6 +9,9 @@ import { translator } from '../i18n/index.js';
 export const BROADCAST_BUTTON_PREFIX = 'bc';
 export const broadcastButtonData = (verb: 'a' | 'ok' | 'no' | 'stop', id: string, answer?: string) => [BROADCAST_BUTTON_PREFIX, verb, id, ...(answer ? [answer] : [])].join(':');
 
+/** The templates rendered here from `broadcast:*` (not notify.json); always to one person, never a group. */
+export const BROADCAST_TEMPLATES: ReadonlySet<string> = new Set(['broadcast', 'broadcast_approval', 'broadcast_approved', 'broadcast_rejected', 'broadcast_report']);
+
 /** A broadcast template rendered for one reader, or null when the template is not a broadcast's. */
 export function renderBroadcast(delivery: { template: string; params: Record<string, unknown> }, locale: string): OutboundText | null {
   const p = delivery.params;
