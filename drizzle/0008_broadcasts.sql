@@ -32,6 +32,7 @@ CREATE TABLE "gridline"."broadcasts" (
 	"released_at" timestamp with time zone,
 	"finished_at" timestamp with time zone,
 	"progress_delivery_id" uuid,
+	"progress_at" timestamp with time zone,
 	"counts" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );

@@ -24,6 +24,8 @@ import {
   recordResponse,
   responseCounts,
   setBroadcastsStopped,
+  takeProgressTurn,
+  broadcastsInFlight,
   wasSentTo,
   writeBroadcastDeliveries,
   type Audience,
@@ -286,6 +288,8 @@ export async function handleBroadcastJob(ctx: ServiceContext, data: { broadcastI
     const row = await findBroadcast(tx, data.broadcastId);
     if (!row || row.status !== 'sending') return { outcome: 'not_sending' };
     const now = ctx.now();
+    // One chain of progress jobs per broadcast: one put back beside a surviving one stops here.
+    if (!(await takeProgressTurn(tx, row.id, now, PROGRESS_EVERY_MS * 0.9))) return { outcome: 'another_chain' };
     const p = await progressOf(tx, row, now);
     const finished = p.queued === 0 && p.waiting === 0;
     const author = row.authorId ? await findPerson(tx, row.authorId) : undefined;
@@ -304,6 +308,19 @@ export async function handleBroadcastJob(ctx: ServiceContext, data: { broadcastI
   });
   ctx.outboxWritten();
   return out as JobOutcome;
+}
+
+/**
+ * The broadcast jobs a queue that lost its data should hold again: a progress job for each one
+ * sending (a second chain stops itself), a release for each scheduled one whose time has come
+ * (one still to come waits in the outbox, or its job was lost: released now or at its time).
+ */
+export async function lostBroadcastJobs(ctx: Pick<ServiceContext, 'db' | 'now'>): Promise<Array<{ data: { broadcastId: string; op: 'release' | 'progress' }; delay: number }>> {
+  const now = ctx.now().getTime();
+  return (await broadcastsInFlight(ctx.db)).map((b) => ({
+    data: { broadcastId: b.id, op: b.status === 'sending' ? ('progress' as const) : ('release' as const) },
+    delay: b.status === 'scheduled' && b.scheduledAt ? Math.max(0, b.scheduledAt.getTime() - now) : 0,
+  }));
 }
 
 /** Edits the author's progress message once it went out (before that there is nothing to edit). */

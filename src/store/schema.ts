@@ -719,6 +719,8 @@ export const broadcasts = gridline.table(
     finishedAt: ts('finished_at'),
     /** Where the author watches it go: a message edited in place (a conversation's output row). */
     progressDeliveryId: uuid('progress_delivery_id'),
+    /** When its progress was last looked at: a second chain of progress jobs (one put back after a restart) stops itself. */
+    progressAt: ts('progress_at'),
     /** The counts at the end: sent, waiting, stopped, unreachable, failed. */
     counts: jsonb('counts').$type<Record<string, number>>(),
     createdAt: createdAt(),

@@ -121,6 +121,27 @@ export async function broadcastCounts(db: Executor, id: string, now: Date): Prom
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
+/**
+ * Takes the turn to look at a broadcast's progress: false when another progress job looked less
+ * than `minGapMs` ago (two chains of them after a restart: the later one stops).
+ */
+export async function takeProgressTurn(db: Executor, id: string, now: Date, minGapMs: number): Promise<boolean> {
+  const rows = await db
+    .update(broadcasts)
+    .set({ progressAt: now })
+    .where(and(eq(broadcasts.id, id), sql`(${broadcasts.progressAt} is null or ${broadcasts.progressAt} <= ${new Date(now.getTime() - minGapMs).toISOString()}::timestamptz)`))
+    .returning({ id: broadcasts.id });
+  return rows.length > 0;
+}
+
+/** Broadcasts whose jobs only a queue holds: those sending (their progress) and those scheduled and approved (their release). */
+export async function broadcastsInFlight(db: Executor): Promise<Array<{ id: string; status: string; scheduledAt: Date | null }>> {
+  return db
+    .select({ id: broadcasts.id, status: broadcasts.status, scheduledAt: broadcasts.scheduledAt })
+    .from(broadcasts)
+    .where(inArray(broadcasts.status, ['sending', 'scheduled']));
+}
+
 /** The earliest time a copy still waiting is due (quiet hours), or null. */
 export async function nextBroadcastDue(db: Executor, id: string): Promise<Date | null> {
   const [row] = await db

@@ -174,6 +174,8 @@ export interface StrandedRow {
   claimedAt: Date | null;
   dueAt: Date | null;
   retryAt: Date | null;
+  /** A broadcast's copy: queued again in the broadcast lane, behind the matters' messages. */
+  broadcastId: string | null;
 }
 
 /**
@@ -182,7 +184,7 @@ export interface StrandedRow {
  */
 export async function strandedDeliveries(db: Executor, o: { pendingBefore: Date; leaseBefore: Date; afterId: string | null; limit: number }): Promise<StrandedRow[]> {
   return db
-    .select({ id: deliveries.id, recipient: deliveries.recipient, attempts: deliveries.attempts, claimedAt: deliveries.claimedAt, dueAt: deliveries.dueAt, retryAt: deliveries.retryAt })
+    .select({ id: deliveries.id, recipient: deliveries.recipient, attempts: deliveries.attempts, claimedAt: deliveries.claimedAt, dueAt: deliveries.dueAt, retryAt: deliveries.retryAt, broadcastId: deliveries.broadcastId })
     .from(deliveries)
     .where(
       and(
