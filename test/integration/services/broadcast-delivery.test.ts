@@ -7,7 +7,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../src/domain/types.js';
 import type { Channel, ChatTarget, OutboundMessage } from '../../../src/ports/channel.js';
-import { composeBroadcast, senderById } from '../../../src/services/broadcast-service.js';
+import { composeBroadcast, releaseBroadcast, senderById } from '../../../src/services/broadcast-service.js';
 import { sendJobs } from '../../../src/services/send-jobs.js';
 import { createDeliveries } from '../../../src/store/repositories/delivery-repository.js';
 import { enqueue } from '../../../src/store/repositories/outbox-repository.js';
@@ -110,6 +110,30 @@ describe.each(QUEUE_KINDS)('a broadcast on the way out (queues on %s)', (kind) =
     expect(row).toMatchObject({ status: 'done', counts: expect.objectContaining({ sent: 40, total: 40 }) });
     const ledger = await store.db.select().from(broadcastEvents).where(eq(broadcastEvents.broadcastId, id));
     expect(ledger.map((e) => e.action)).toEqual(['composed', 'released', 'finished']);
+  }, 120_000);
+
+  it('two processes sending one broadcast together deliver each copy once', async () => {
+    const prefix = uniquePrefix();
+    const a = new SlowChannel(10);
+    const b = new SlowChannel(10);
+    runtime = await openTestRuntime(store, kind, { channels: new Map<Platform, Channel>([['telegram', a]]), prefix });
+    const other = await openTestRuntime(store, kind, { channels: new Map<Platform, Channel>([['telegram', b]]), prefix });
+    try {
+      runtime.startWorkers({ concurrency: 3 });
+      other.startWorkers({ concurrency: 3 });
+      const id = await compose();
+      // Released twice (a job run again): no second copy is written.
+      expect(await store.db.transaction((tx) => releaseBroadcast(runtime.ctx, tx, id))).toBe(0);
+      await waitFor(async () => (await store.db.select().from(broadcasts).where(and(eq(broadcasts.id, id), eq(broadcasts.status, 'done'))))[0], 'the broadcast closed', 60_000);
+      const copies = [...a.calls, ...b.calls].filter((c) => isCopy(c.text));
+      expect(copies).toHaveLength(40);
+      expect(new Set(copies.map((c) => c.chatId)).size).toBe(40);
+      // Both took part (not one process doing it all while the other watched).
+      expect(a.calls.filter((c) => isCopy(c.text)).length).toBeGreaterThan(0);
+      expect(b.calls.filter((c) => isCopy(c.text)).length).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+    }
   }, 120_000);
 
   it('resumes after a restart whose queue lost its jobs: every villager gets it exactly once', async () => {
