@@ -32,6 +32,7 @@ import { admitInbound, chatInboxItem, giveUpInbound, inboxHandled, inboxPending,
 import { intake } from '../services/intake-service.js';
 import { sendQueued } from '../services/send-service.js';
 import { handleBroadcastJob } from '../services/broadcast-service.js';
+import { followUpDue } from '../services/follow-up.js';
 import { pruneInbox } from '../services/inbox-retention.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
@@ -215,7 +216,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       for (const channel of channels.values()) cards += (await channel.refreshMatter?.(matterId, eventId)) ?? 0;
       return { outcome: 'refreshed', cards };
     },
-    broadcast: (data) => handleBroadcastJob(ctx, data),
+    broadcast: (data) => (data.op === 'follow_up' ? followUpDue(ctx, data) : handleBroadcastJob(ctx, data)),
   };
 
   const drain = (): Promise<void> =>

@@ -22,6 +22,20 @@ export type AudienceGroup = keyof typeof AUDIENCE_GROUPS;
 export const BROADCAST_STATUSES = ['draft', 'awaiting_approval', 'scheduled', 'sending', 'done', 'rejected', 'cancelled'] as const;
 export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
 
+/** 回访: days after a matter is settled that its officer is reminded to go back, when it needs it. */
+export const DEFAULT_FOLLOW_UP_DAYS = 3;
+
+/**
+ * 回访: whether a settled matter needs its officer to go back — the villager has not rated it, or
+ * rated it 不满意 at some point (it was reopened and settled again). Not a matter being worked
+ * again, withdrawn, or rated 满意/基本满意 at every turn.
+ */
+export function followUpReason(m: { state: string; evaluatedAt: Date | null }, ratings: readonly string[]): 'unrated' | 'unsatisfied' | null {
+  if (m.state !== 'settled' && m.state !== 'closed') return null;
+  if (ratings.includes('unsatisfied')) return 'unsatisfied';
+  return m.state === 'settled' && !m.evaluatedAt ? 'unrated' : null;
+}
+
 /** Whether a broadcast to this many people waits for a second cadre. */
 export function needsApproval(recipients: number, limit: number = DEFAULT_APPROVAL_SIZE): boolean {
   return recipients > limit;

@@ -31,7 +31,8 @@ export interface JobMap {
   /** `eventId`: the platform event that moved it (a card the person pressed was edited in the same turn). */
   card_refresh: { matterId: string; eventId?: string };
   /** 主动服务: release a broadcast (its scheduled time came, or it was approved), or show its author how it goes. */
-  broadcast: { broadcastId: string; op: 'release' | 'progress' };
+  /** 回访 (`follow_up`): a matter settled days ago, looked at again: its officer is reminded when it needs it. */
+  broadcast: { broadcastId: string; op: 'release' | 'progress' } | { op: 'follow_up'; matterId: string; settledAt: string };
 }
 
 export type JobName = keyof JobMap;

@@ -4,7 +4,7 @@ import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Role } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { queryRows } from '../raw.js';
-import { broadcastEvents, broadcastResponses, broadcasts, deliveries, gridNodes, identities, people, roles } from '../schema.js';
+import { broadcastEvents, broadcastResponses, broadcasts, deliveries, gridNodes, identities, matterEvents, people, roles } from '../schema.js';
 import { recipientKey } from './delivery-repository.js';
 
 export type BroadcastRow = typeof broadcasts.$inferSelect;
@@ -237,4 +237,24 @@ export async function holdClaimedCopy(db: Executor, id: string, claimer: string,
 export async function childNodes(db: Executor, parentIds: readonly string[]) {
   if (!parentIds.length) return [];
   return db.select().from(gridNodes).where(inArray(gridNodes.parentId, [...parentIds])).orderBy(asc(gridNodes.path));
+}
+
+/** The ratings a matter was given (评价), oldest first. */
+export async function ratingsOf(db: Executor, matterId: string): Promise<string[]> {
+  const rows = await db
+    .select({ data: matterEvents.data })
+    .from(matterEvents)
+    .where(and(eq(matterEvents.matterId, matterId), eq(matterEvents.action, 'evaluate')))
+    .orderBy(asc(matterEvents.id));
+  return rows.map((r) => (typeof r.data?.rating === 'string' ? r.data.rating : '')).filter(Boolean);
+}
+
+/** Whether this settlement's follow-up reminder was written already (a job run twice). */
+export async function followUpWritten(db: Executor, matterId: string, settledAt: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(and(eq(deliveries.matterId, matterId), eq(deliveries.template, 'follow_up'), sql`${deliveries.params}->>'settledAt' = ${settledAt}`))
+    .limit(1);
+  return Boolean(row);
 }

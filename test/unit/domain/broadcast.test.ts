@@ -1,7 +1,7 @@
 // 主动服务's rules: who may send a notice where, when a second cadre approves it, which version a
 // reader gets, and when quiet hours let a notice through.
 import { describe, expect, it } from 'vitest';
-import { broadcastDueAt, mayApproveBroadcast, mayBroadcastTo, needsApproval, textFor, type GridLevel, type Role, type RolePlace } from '../../../src/domain/index.js';
+import { broadcastDueAt, followUpReason, mayApproveBroadcast, mayBroadcastTo, needsApproval, textFor, type GridLevel, type Role, type RolePlace } from '../../../src/domain/index.js';
 
 const node = (id: string, level: GridLevel, path: string) => ({ id, level, path });
 const county = node('C', 'county', 'C');
@@ -83,5 +83,20 @@ describe('broadcastDueAt', () => {
   it('follows the quiet hours given', () => {
     expect(broadcastDueAt(shanghai('21:30'), 'Asia/Shanghai', { from: '21:00', to: '06:30' })).toEqual(shanghai('06:30', '2026-06-11'));
     expect(broadcastDueAt(shanghai('23:30'), 'Asia/Shanghai', { from: '00:00', to: '00:00' })).toEqual(shanghai('23:30'));
+  });
+});
+
+describe('followUpReason (回访)', () => {
+  const at = new Date('2026-11-27T02:00:00Z');
+  it('asks for a visit when the villager is silent or was ever not satisfied', () => {
+    expect(followUpReason({ state: 'settled', evaluatedAt: null }, [])).toBe('unrated');
+    expect(followUpReason({ state: 'closed', evaluatedAt: at }, ['unsatisfied', 'satisfied'])).toBe('unsatisfied');
+    expect(followUpReason({ state: 'settled', evaluatedAt: at }, ['unsatisfied'])).toBe('unsatisfied');
+  });
+  it('leaves alone one rated content, one being worked again, and one withdrawn', () => {
+    expect(followUpReason({ state: 'closed', evaluatedAt: at }, ['satisfied'])).toBeNull();
+    expect(followUpReason({ state: 'closed', evaluatedAt: at }, ['basically_satisfied'])).toBeNull();
+    expect(followUpReason({ state: 'open', evaluatedAt: at }, ['unsatisfied'])).toBeNull();
+    expect(followUpReason({ state: 'withdrawn', evaluatedAt: null }, [])).toBeNull();
   });
 });
