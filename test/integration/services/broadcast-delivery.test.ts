@@ -7,7 +7,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../src/domain/types.js';
 import type { Channel, ChatTarget, OutboundMessage } from '../../../src/ports/channel.js';
-import { composeBroadcast, releaseBroadcast, senderById } from '../../../src/services/broadcast-service.js';
+import { composeBroadcast, releaseBroadcast, senderById, stopBroadcasts } from '../../../src/services/broadcast-service.js';
 import { sendJobs } from '../../../src/services/send-jobs.js';
 import { createDeliveries } from '../../../src/store/repositories/delivery-repository.js';
 import { enqueue } from '../../../src/store/repositories/outbox-repository.js';
@@ -17,6 +17,7 @@ import { waitIdle } from '../../support/idle.js';
 import { openTestRuntime, QUEUE_KINDS, uniquePrefix, type TestRuntime } from '../../support/runtime.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { waitFor } from '../../support/wait.js';
+import { TestClock } from '../../support/clock.js';
 
 /** A platform that takes a little while per message, noting each in the order it was taken. */
 class SlowChannel implements Channel {
@@ -110,6 +111,38 @@ describe.each(QUEUE_KINDS)('a broadcast on the way out (queues on %s)', (kind) =
     expect(row).toMatchObject({ status: 'done', counts: expect.objectContaining({ sent: 40, total: 40 }) });
     const ledger = await store.db.select().from(broadcastEvents).where(eq(broadcastEvents.broadcastId, id));
     expect(ledger.map((e) => e.action)).toEqual(['composed', 'released', 'finished']);
+  }, 120_000);
+
+  it('checks again just before sending: a /stop since leaves her copy unsent, and 22:00 holds the rest for the morning', async () => {
+    const channel = new SlowChannel(60);
+    const clock = new TestClock('2026-06-03T21:59:57+08:00');
+    runtime = await openTestRuntime(store, kind, { channels: new Map<Platform, Channel>([['telegram', channel]]), clock });
+    runtime.startWorkers({ concurrency: 1 });
+    const id = await compose();
+    // The copy last in line: its villager says /stop while the first ones go out.
+    const [lastCopy] = await store.db.select().from(deliveries).where(and(eq(deliveries.broadcastId, id), eq(deliveries.status, 'pending'))).orderBy(desc(deliveries.seq)).limit(1);
+    await store.db.transaction((tx) => stopBroadcasts(runtime.ctx, tx, lastCopy!.personId!));
+    // 22:00 comes before the 40 copies are out: what is left waits for 07:00.
+    const morning = new Date('2026-06-04T07:00:00+08:00');
+    // Every copy looked at: sent before 22:00, stopped, or held for the morning.
+    await waitFor(
+      async () => (await store.db.select().from(deliveries).where(eq(deliveries.broadcastId, id))).every((d) => d.status === 'sent' || d.status === 'stopped' || (d.status === 'pending' && d.dueAt?.getTime() === morning.getTime())),
+      'every copy sent, stopped or held',
+      60_000,
+    );
+    const rows = await store.db.select().from(deliveries).where(eq(deliveries.broadcastId, id));
+    const sent = rows.filter((r) => r.status === 'sent');
+    const held = rows.filter((r) => r.status === 'pending');
+    expect(sent.length).toBeGreaterThan(0);
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.every((r) => r.dueAt?.getTime() === morning.getTime())).toBe(true);
+    // Nothing went out after 22:00.
+    const ten = new Date('2026-06-03T22:00:00+08:00').getTime();
+    expect(sent.every((r) => r.sentAt!.getTime() < ten + 1000)).toBe(true);
+    // Hers was not sent, now or in the morning.
+    const hers = rows.find((r) => r.personId === lastCopy!.personId)!;
+    expect(hers.status).toBe('stopped');
+    expect(channel.calls.some((c) => c.chatId === String(1000 + villagers.findIndex((v) => v.id === hers.personId)))).toBe(false);
   }, 120_000);
 
   it('two processes sending one broadcast together deliver each copy once', async () => {
