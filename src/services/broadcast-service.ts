@@ -236,7 +236,10 @@ export async function releaseBroadcast(ctx: ServiceContext, db: Executor, broadc
     return outboxJob('send', { recipient, lane: 'broadcast', ...(at ? { at: at.toISOString() } : {}) });
   });
   await enqueue(db, [...jobs, outboxJob('broadcast', { broadcastId: row.id, op: 'progress' }, { runAt: new Date(now.getTime() + PROGRESS_EVERY_MS) })]);
-  await recordBroadcastEvent(db, { broadcastId: row.id, actorId: null, action: 'released', at: now, data: { copies: queues.length, waiting: rows.filter((r) => r.dueAt).length } });
+  const waiting = rows.filter((r) => r.dueAt).length;
+  await recordBroadcastEvent(db, { broadcastId: row.id, actorId: null, action: 'released', at: now, data: { copies: queues.length, waiting } });
+  // Counts only: never the notice's words.
+  ctx.logger.info({ broadcastId: row.id, node: node.code, copies: queues.length, waiting }, 'broadcast released');
   return queues.length;
 }
 
