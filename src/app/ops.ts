@@ -3,7 +3,7 @@
 // JSON; the CLI renders it.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AUDIENCE_GROUPS, zonedInstant } from '../domain/index.js';
+import { AUDIENCE_GROUPS, LOCALES, zonedInstant } from '../domain/index.js';
 import { composeBroadcast, previewCount, progressOf } from '../services/broadcast-service.js';
 import { listBroadcasts } from '../store/repositories/broadcast-repository.js';
 import { findNode } from '../store/repositories/grid-repository.js';
@@ -59,6 +59,8 @@ export const opArgs = {
     text: z.string().min(1),
     texts: z.object({ 'zh-TW': z.string().optional(), en: z.string().optional() }).optional(),
     to: z.enum(['all', 'residents', 'households', 'staff']).default('all'),
+    /** Only people reading this language. */
+    lang: z.enum(LOCALES).optional(),
     /** 'YYYY-MM-DD HH:MM' in the node's zone. */
     at: z.string().optional(),
     dryRun: z.boolean().default(false),
@@ -196,10 +198,10 @@ const handlers: Record<OpName, Handler> = {
       if (scheduledAt.getTime() <= ctx.now().getTime()) throw new OpError('cli:errors.past_time', { value: a.at });
     }
     const roles = a.to === 'all' ? null : AUDIENCE_GROUPS[a.to];
-    const recipients = await previewCount(ctx.db, node, { roles }, null);
+    const recipients = await previewCount(ctx.db, node, { roles, locale: a.lang ?? null }, null);
     const base = { grid: node.code, name: node.name, recipients, scheduledAt: scheduledAt?.toISOString() ?? null };
     if (a.dryRun) return { ...base, dryRun: true, id: null, status: null };
-    const draft = { nodeId: node.id, roles, texts: { ...a.texts, 'zh-CN': a.text }, defaultLocale: 'zh-CN' as const, scheduledAt };
+    const draft = { nodeId: node.id, roles, locale: a.lang ?? null, texts: { ...a.texts, 'zh-CN': a.text }, defaultLocale: 'zh-CN' as const, scheduledAt };
     const r = await ctx.db.transaction((tx) => composeBroadcast(ctx, tx, null, draft));
     ctx.outboxWritten();
     if (!r.ok) throw new OpError(r.code === 'no_audience' ? 'cli:errors.no_audience' : 'cli:errors.unknown_grid', { grid: a.grid });

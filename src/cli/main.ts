@@ -326,13 +326,14 @@ export function buildCli(): Command {
     .option('--text-en <text>', say('cli:options.broadcast_text_en'))
     .option('--text-zh-tw <text>', say('cli:options.broadcast_text_zh_tw'))
     .addOption(new Option('--to <who>', say('cli:options.broadcast_to')).choices(['all', 'residents', 'households', 'staff']).default('all'))
+    .addOption(new Option('--lang <locale>', say('cli:options.broadcast_lang')).choices(['zh-CN', 'zh-TW', 'en']))
     .option('--at <time>', say('cli:options.broadcast_at'))
     .option('--dry-run', say('cli:options.dry_run'))
     .option('--json', say('cli:options.json'))
     .action(
-      withConfig(async (config, o: { grid: string; text: string; textEn?: string; textZhTw?: string; to: string; at?: string; dryRun?: boolean; json?: boolean }) => {
+      withConfig(async (config, o: { grid: string; text: string; textEn?: string; textZhTw?: string; to: string; lang?: string; at?: string; dryRun?: boolean; json?: boolean }) => {
         const texts = { ...(o.textEn ? { en: o.textEn } : {}), ...(o.textZhTw ? { 'zh-TW': o.textZhTw } : {}) };
-        print(Boolean(o.json), 'broadcast', await op(config, 'broadcast', { grid: o.grid, text: o.text, texts, to: o.to, at: o.at, dryRun: Boolean(o.dryRun) }), config);
+        print(Boolean(o.json), 'broadcast', await op(config, 'broadcast', { grid: o.grid, text: o.text, texts, to: o.to, lang: o.lang, at: o.at, dryRun: Boolean(o.dryRun) }), config);
       }),
     );
 

@@ -105,6 +105,7 @@ export const broadcastFlow: Flow<BroadcastData> = {
         );
         if (r.ok) return done();
         const node = await gridPlace(c.db, c.data.nodeId!);
+        if (r.code === 'no_approver') return done({ say: [say('broadcast:compose.no_approver', { limit: r.limit })] });
         return done({ say: [r.code === 'no_audience' ? say('broadcast:compose.nobody', { node: node?.name ?? '' }) : say('broadcast:compose.not_permitted')] });
       },
     },

@@ -66,7 +66,9 @@ export interface BroadcastDraft {
 
 export type ComposeResult =
   | { ok: true; broadcast: BroadcastRow; recipients: number; approval: boolean }
-  | { ok: false; code: 'not_permitted' | 'no_such_node' | 'empty_text' | 'no_audience' };
+  | { ok: false; code: 'not_permitted' | 'no_such_node' | 'empty_text' | 'no_audience' }
+  /** Large enough to need a second cadre, and no other cadre covers the node. */
+  | { ok: false; code: 'no_approver'; limit: number };
 
 const audienceFor = (node: GridNodeRow, d: Pick<BroadcastDraft, 'roles' | 'locale'>, authorId: string | null): Audience => ({
   path: node.path,
@@ -122,7 +124,10 @@ export async function composeBroadcast(
   const recipients = await previewCount(db, node, draft, authorId);
   if (!recipients) return { ok: false, code: 'no_audience' };
   // The administrator at the CLI answers for what they send; a cadre's large notice waits for a second.
-  const approval = author !== null && needsApproval(recipients, opts.approvalSize ?? approvalSizeOf(node));
+  const limit = opts.approvalSize ?? approvalSizeOf(node);
+  const approval = author !== null && needsApproval(recipients, limit);
+  const approvers = approval ? await approversOf(db, (await ancestry(db, node)).map((n) => n.id), authorId) : [];
+  if (approval && !approvers.length) return { ok: false, code: 'no_approver', limit };
   const now = ctx.now();
   const later = draft.scheduledAt && draft.scheduledAt.getTime() > now.getTime() ? draft.scheduledAt : null;
   let row = await insertBroadcast(db, {
@@ -145,7 +150,7 @@ export async function composeBroadcast(
     data: { node: node.code, roles: row.roles, locale: row.locale, texts, buttons: row.buttons, recipients, scheduledAt: later?.toISOString() ?? null },
   });
   if (opts.chat) row = await openProgress(ctx, db, row, opts.chat, author, approval ? 'broadcast:progress.awaiting_approval' : later ? 'broadcast:progress.scheduled' : 'broadcast:progress.starting');
-  if (approval) await askApproval(ctx, db, row, node, author!);
+  if (approval) await askApproval(ctx, db, row, node, author!, approvers);
   else if (later) await enqueue(db, [outboxJob('broadcast', { broadcastId: row.id, op: 'release' }, { runAt: later })]);
   else await releaseBroadcast(ctx, db, row.id);
   return { ok: true, broadcast: (await findBroadcast(db, row.id))!, recipients, approval };
@@ -162,9 +167,7 @@ async function openProgress(ctx: ServiceContext, db: Executor, row: BroadcastRow
 }
 
 /** 审核: the cadres above who may approve it get it with two buttons; the first to press decides. */
-async function askApproval(ctx: ServiceContext, db: Executor, row: BroadcastRow, node: GridNodeRow, author: Sender): Promise<void> {
-  const line = await ancestry(db, node);
-  const approvers = await approversOf(db, line.map((n) => n.id), author.person.id);
+async function askApproval(ctx: ServiceContext, db: Executor, row: BroadcastRow, node: GridNodeRow, author: Sender, approvers: readonly string[]): Promise<void> {
   const rows = approvers.map((personId) => ({
     id: randomUUID(),
     personId,

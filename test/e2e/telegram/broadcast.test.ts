@@ -167,6 +167,14 @@ describe('broadcasts on Telegram', () => {
     expect(ledger.map((e) => e.action)).toEqual(['composed', 'approval_asked', 'approved', 'released', 'finished']);
   }, 120_000);
 
+  it('tells the author when a notice needs approval and no other cadre could give it', async () => {
+    await store.db.update(gridNodes).set({ broadcastApprovalSize: 2 }).where(eq(gridNodes.id, tree.village.id));
+    await composeToVillage(cadre, '下周一开始秋季征兵报名。', '不加按钮');
+    await cadre.press('✅ 确认发送');
+    await cadre.waitForText('请把范围缩小到 2 人以内再发');
+    expect(await store.db.select().from(broadcasts)).toHaveLength(0);
+  }, 60_000);
+
   it('marks a villager who blocked the bot and leaves her out of the next notice', async () => {
     emulator.failNext({ method: 'sendMessage', chatId: String(v3.userId), ...fault403() });
     await composeToVillage(cadre, '村里自来水管道检修，明天停水半天。', '不加按钮');

@@ -44,6 +44,7 @@ describe('broadcasts from the command line', () => {
     const dry = await runOp(runtime.ctx, 'broadcast', { grid: tree.village.code, text: '国庆节快乐！', to: 'residents', dryRun: true });
     expect(dry).toMatchObject({ recipients: 3, dryRun: true, id: null });
     expect(await store.db.select().from(broadcasts)).toHaveLength(0);
+    expect(await runOp(runtime.ctx, 'broadcast', { grid: tree.village.code, text: '国庆节快乐！', lang: 'en', dryRun: true })).toMatchObject({ recipients: 1 });
 
     // Now, to everyone under the village (the officer too), in each reader's language where given.
     const now = (await runOp(runtime.ctx, 'broadcast', { grid: tree.village.code, text: '国庆节快乐！', texts: { en: 'Happy National Day!' } })) as { id: string; recipients: number };
