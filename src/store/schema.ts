@@ -352,7 +352,7 @@ export const deliveries = gridline.table(
     params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
     /** Set for a conversation's output (an OutboundMessage, src/ports/channel.ts), already in the person's language; null for a notification. */
     output: jsonb('output').$type<Record<string, unknown>>(),
-    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one); held → digested. */
+    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one); held → digested; sending → stopped (a broadcast's copy to someone who said /stop since). */
     status: text('status').notNull().default('pending'),
     /** The job that is sending it, so a duplicate job never sends the same delivery at once. */
     claimedBy: text('claimed_by'),
