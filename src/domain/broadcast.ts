@@ -2,6 +2,8 @@
 // where is in roles.ts (mayBroadcastTo); here: when it needs a second cadre, which text a person
 // reads, and when their quiet hours end. Pure.
 import { clockMinutes, DEFAULT_QUIET_HOURS, inQuietHours, wallClock, type QuietHours } from './alert-policy.js';
+import { dayAfter, zonedInstant } from './deadlines.js';
+import { isCalendarDate } from './period.js';
 import type { Role } from './types.js';
 
 /** Above this many recipients a second cadre approves it first (the roster may set another). */
@@ -34,6 +36,25 @@ export function followUpReason(m: { state: string; evaluatedAt: Date | null }, r
   if (m.state !== 'settled' && m.state !== 'closed') return null;
   if (ratings.includes('unsatisfied')) return 'unsatisfied';
   return m.state === 'settled' && !m.evaluatedAt ? 'unrated' : null;
+}
+
+/**
+ * A time to send, as a cadre types it, read in the node's zone: 'YYYY-MM-DD HH:MM', or 'HH:MM'
+ * (today, or tomorrow once that time has passed). Null when it is neither, or already past.
+ */
+export function parseSendTime(input: string, now: Date, zone: string): Date | null {
+  const text = input.trim().replace('：', ':');
+  const full = /^(\d{4}-\d{2}-\d{2})[ T]+([01]?\d|2[0-3]):([0-5]\d)$/.exec(text);
+  const clock = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(text);
+  const hhmm = (h: string, m: string) => `${h.padStart(2, '0')}:${m}`;
+  let at: Date | null = null;
+  if (full && isCalendarDate(full[1]!)) at = zonedInstant(full[1]!, hhmm(full[2]!, full[3]!), zone);
+  else if (clock) {
+    const today = wallClock(now, zone).day;
+    at = zonedInstant(today, hhmm(clock[1]!, clock[2]!), zone);
+    if (at.getTime() <= now.getTime()) at = zonedInstant(dayAfter(today), hhmm(clock[1]!, clock[2]!), zone);
+  }
+  return at && at.getTime() > now.getTime() ? at : null;
 }
 
 /** Whether a broadcast to this many people waits for a second cadre. */

@@ -3,7 +3,7 @@
 // many will get it → confirm; then one message counts up as it goes out. /stop (and the button
 // under every notice) stops notices for a person, never their own matters' news; /start resumes.
 // Buttons under a notice: 我要参加 / 收到 are counted, 同意 / 不发 decide a large one.
-import { AUDIENCE_GROUPS, BROADCAST_BUTTONS, isStaff, needsApproval, type AudienceGroup, type BroadcastButton } from '../domain/index.js';
+import { AUDIENCE_GROUPS, BROADCAST_BUTTONS, dayAfter, isStaff, parseSendTime, wallClock, zonedInstant, needsApproval, type AudienceGroup, type BroadcastButton } from '../domain/index.js';
 import {
   answerBroadcast,
   approvalSizeOf,
@@ -15,6 +15,7 @@ import {
   stopBroadcasts,
 } from '../services/broadcast-service.js';
 import { gridPlace } from '../services/directory-service.js';
+import { formatTime } from '../i18n/index.js';
 import { coreModule } from './core-module.js';
 import { done, goto, rosterText, say, startFlow } from './next.js';
 import type { CallbackHandler, Entry, Flow, FlowContext, FlowData, FlowModule, Next } from './types.js';
@@ -24,6 +25,8 @@ export interface BroadcastData extends FlowData {
   nodeId?: string;
   group?: AudienceGroup | 'all';
   button?: BroadcastButton | 'none';
+  /** When to send it (ISO); '' or absent: now. */
+  at?: string;
 }
 
 type C = FlowContext<BroadcastData>;
@@ -31,6 +34,11 @@ type C = FlowContext<BroadcastData>;
 /** Longest notice taken in chat (a platform's message holds more; a notice read on a phone should not). */
 export const MAX_NOTICE_CHARS = 1500;
 const GROUPS = ['all', 'residents', 'households', 'staff'] as const;
+/** 现在发, 明天早上八点; or a typed time. */
+const WHEN = ['now', 'morning'] as const;
+
+/** The zone of the place chosen: times are typed and shown in it. */
+const zoneOf = async (c: C) => (await gridPlace(c.db, c.data.nodeId!))?.timezone ?? 'Asia/Shanghai';
 
 const rolesOf = (group: BroadcastData['group']) => (group && group !== 'all' ? AUDIENCE_GROUPS[group] : null);
 
@@ -76,7 +84,29 @@ export const broadcastFlow: Flow<BroadcastData> = {
       expect: { choices: () => (['none', ...BROADCAST_BUTTONS] as const).map((b) => ({ value: b, label: say(`broadcast:compose.buttons_${b}`) })), columns: 3 },
       next: (input) => {
         const button = (['none', ...BROADCAST_BUTTONS] as const).find((b) => input.kind === 'choice' && b === input.value);
-        return button ? goto('confirm', { data: { button } }) : { to: 'stay' };
+        return button ? goto('when', { data: { button } }) : { to: 'stay' };
+      },
+    },
+    when: {
+      prompt: () => say('broadcast:compose.when'),
+      expect: {
+        choices: () => WHEN.map((w) => ({ value: w, label: say(`broadcast:compose.when_${w}`) })),
+        columns: 2,
+        accepts: ['text'],
+        maxChars: 40,
+        textOptional: true,
+      },
+      validate: async (input, c) => (input.kind === 'text' && !parseSendTime(input.text, c.now, await zoneOf(c)) ? say('broadcast:compose.bad_time') : null),
+      next: async (input, c) => {
+        const zone = await zoneOf(c);
+        if (input.kind === 'text') {
+          const at = parseSendTime(input.text, c.now, zone);
+          return at ? goto('confirm', { data: { at: at.toISOString() } }) : { to: 'stay' };
+        }
+        if (input.kind !== 'choice') return { to: 'stay' };
+        if (input.value === 'now') return goto('confirm', { data: { at: '' } });
+        if (input.value === 'morning') return goto('confirm', { data: { at: zonedInstant(dayAfter(wallClock(c.now, zone).day), '08:00', zone).toISOString() } });
+        return { to: 'stay' };
       },
     },
     confirm: {
@@ -84,7 +114,8 @@ export const broadcastFlow: Flow<BroadcastData> = {
         const { node, count } = await counted(c);
         if (!node || !count) return say('broadcast:compose.nobody', { node: node?.name ?? '' });
         const approval = needsApproval(count, approvalSizeOf(node)) ? c.t('broadcast:compose.preview_approval', { limit: approvalSizeOf(node) }) : '';
-        return say('broadcast:compose.preview', { text: c.data.text, node: node.name, who: c.t(`broadcast:compose.who_${c.data.group ?? 'all'}`), count, approval });
+        const when = c.data.at ? c.t('broadcast:compose.at', { at: formatTime(new Date(c.data.at), c.locale, node.timezone) }) : c.t('broadcast:compose.at_once');
+        return say('broadcast:compose.preview', { text: c.data.text, node: node.name, who: c.t(`broadcast:compose.who_${c.data.group ?? 'all'}`), count, when, approval });
       },
       expect: { choices: () => ['send', 'cancel'].map((v) => ({ value: v, label: say(v === 'send' ? 'broadcast:compose.confirm' : 'broadcast:compose.cancel') })), columns: 2 },
       next: async (input, c): Promise<Next> => {
@@ -100,6 +131,7 @@ export const broadcastFlow: Flow<BroadcastData> = {
             texts: { [c.locale]: c.data.text! },
             defaultLocale: c.locale,
             buttons: c.data.button && c.data.button !== 'none' ? [c.data.button] : [],
+            scheduledAt: c.data.at ? new Date(c.data.at) : null,
           },
           { chat: { platform: update.platform, chatId: update.chatId, userId: update.userId, eventId: update.eventId } },
         );

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { broadcastDueAt, DEFAULT_APPROVAL_SIZE, mayApproveBroadcast, mayBroadcastTo, needsApproval, type BroadcastButton } from '../domain/index.js';
 import type { Locale, Platform, Role } from '../domain/types.js';
-import { translator } from '../i18n/index.js';
+import { formatTime, translator } from '../i18n/index.js';
 import { outboxJob, type JobOutcome, type OutboxJob } from '../ports/jobs.js';
 import type { ServiceContext } from '../ports/context.js';
 import type { Executor } from '../store/db.js';
@@ -149,7 +149,7 @@ export async function composeBroadcast(
     at: now,
     data: { node: node.code, roles: row.roles, locale: row.locale, texts, buttons: row.buttons, recipients, scheduledAt: later?.toISOString() ?? null },
   });
-  if (opts.chat) row = await openProgress(ctx, db, row, opts.chat, author, approval ? 'broadcast:progress.awaiting_approval' : later ? 'broadcast:progress.scheduled' : 'broadcast:progress.starting');
+  if (opts.chat) row = await openProgress(ctx, db, row, opts.chat, author, node.timezone, approval ? 'broadcast:progress.awaiting_approval' : later ? 'broadcast:progress.scheduled' : 'broadcast:progress.starting');
   if (approval) await askApproval(ctx, db, row, node, author!, approvers);
   else if (later) await enqueue(db, [outboxJob('broadcast', { broadcastId: row.id, op: 'release' }, { runAt: later })]);
   else await releaseBroadcast(ctx, db, row.id);
@@ -157,10 +157,10 @@ export async function composeBroadcast(
 }
 
 /** The author's progress message: written now, edited in place as copies go out. */
-async function openProgress(ctx: ServiceContext, db: Executor, row: BroadcastRow, chat: AuthorChat, author: Sender | null, key: string): Promise<BroadcastRow> {
+async function openProgress(ctx: ServiceContext, db: Executor, row: BroadcastRow, chat: AuthorChat, author: Sender | null, zone: string, key: string): Promise<BroadcastRow> {
   const id = randomUUID();
-  const t = translator(author?.person.locale ?? 'zh-CN');
-  const text = t(key, { total: row.audienceSize, at: row.scheduledAt?.toISOString().slice(0, 16).replace('T', ' ') ?? '' });
+  const locale = author?.person.locale ?? 'zh-CN';
+  const text = translator(locale)(key, { total: row.audienceSize, at: row.scheduledAt ? formatTime(row.scheduledAt, locale, zone) : '' });
   const queues = await createChatOutputs(db, [{ id, ...chat, personId: author?.person.id ?? null, output: { kind: 'message', text } }]);
   await enqueue(db, queues.map((recipient) => outboxJob('send', { recipient })));
   return (await moveBroadcast(db, row.id, [row.status], { progressDeliveryId: id })) ?? row;

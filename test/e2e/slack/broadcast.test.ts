@@ -46,6 +46,8 @@ describe('/grid broadcast in Slack', () => {
     await c.press('村民');
     await c.waitForText('要不要加个按钮');
     await c.press('👌 收到');
+    await c.waitForText('什么时候发');
+    await c.press('⚡ 现在就发');
     await c.waitForText('请再看一遍');
     await c.press('✅ 确认发送');
   }

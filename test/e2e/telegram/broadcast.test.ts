@@ -45,7 +45,7 @@ afterAll(async () => {
 const current = (p: TelegramPerson, m: BotMessage) => p.messages().find((x) => x.messageId === m.messageId)?.text ?? '';
 
 /** Composes a notice to 水川村's villagers in chat, up to the preview; returns the preview. */
-async function composeToVillage(c: TelegramPerson, words: string, button: string): Promise<BotMessage> {
+async function composeToVillage(c: TelegramPerson, words: string, button: string, when?: (c: TelegramPerson) => Promise<void>): Promise<BotMessage> {
   c.mark();
   await c.command('/broadcast');
   await c.waitForText('请把要发的通知写下来');
@@ -60,6 +60,8 @@ async function composeToVillage(c: TelegramPerson, words: string, button: string
   await c.press('村民');
   await c.waitForText('要不要加个按钮');
   await c.press(button);
+  await c.waitForText('什么时候发');
+  await (when ? when(c) : c.press('⚡ 现在就发'));
   return c.waitForText('请再看一遍');
 }
 
@@ -188,6 +190,23 @@ describe('broadcasts on Telegram', () => {
     const preview = await composeToVillage(cadre, '停水检修已经结束，谢谢大家。', '不加按钮');
     expect(preview.text).toContain('共 2 人');
   }, 120_000);
+
+  it('sends at the time the cadre typed, in the grid’s zone, and not before', async () => {
+    const preview = await composeToVillage(cadre, '今天上午十点零一分试一下村里的广播喇叭。', '不加按钮', async (c) => {
+      await c.say('明天吧');
+      await c.waitForText('没看懂这个时间');
+      // A few seconds before 10:01 on the bot's clock (Shanghai, the village's zone).
+      bot.clock.set('2026-06-03T10:00:56+08:00');
+      await c.say('10:01');
+    });
+    expect(preview.text).toContain('发送时间：6月3日 10:01。');
+    await cadre.press('✅ 确认发送');
+    await cadre.waitForText('通知已安排好，6月3日 10:01 发送，共 3 人');
+    await v1.waitForText('试一下村里的广播喇叭', 30_000);
+    const [row] = await store.db.select().from(broadcasts);
+    expect(row!.scheduledAt!.toISOString()).toBe(new Date('2026-06-03T10:01:00+08:00').toISOString());
+    expect(row!.releasedAt!.getTime()).toBeGreaterThanOrEqual(row!.scheduledAt!.getTime());
+  }, 90_000);
 
   it('holds a notice composed at 06:59 until 07:00 in the villagers’ zone', async () => {
     await composeToVillage(cadre, '今天上午村里组织义诊，请带好医保卡。', '不加按钮');

@@ -1,7 +1,7 @@
 // 主动服务's rules: who may send a notice where, when a second cadre approves it, which version a
 // reader gets, and when quiet hours let a notice through.
 import { describe, expect, it } from 'vitest';
-import { broadcastDueAt, followUpReason, mayApproveBroadcast, mayBroadcastTo, needsApproval, textFor, type GridLevel, type Role, type RolePlace } from '../../../src/domain/index.js';
+import { broadcastDueAt, followUpReason, mayApproveBroadcast, parseSendTime, mayBroadcastTo, needsApproval, textFor, type GridLevel, type Role, type RolePlace } from '../../../src/domain/index.js';
 
 const node = (id: string, level: GridLevel, path: string) => ({ id, level, path });
 const county = node('C', 'county', 'C');
@@ -98,5 +98,19 @@ describe('followUpReason (回访)', () => {
     expect(followUpReason({ state: 'closed', evaluatedAt: at }, ['basically_satisfied'])).toBeNull();
     expect(followUpReason({ state: 'open', evaluatedAt: at }, ['unsatisfied'])).toBeNull();
     expect(followUpReason({ state: 'withdrawn', evaluatedAt: null }, [])).toBeNull();
+  });
+});
+
+describe('parseSendTime', () => {
+  const now = new Date('2026-06-03T10:00:00+08:00');
+  it('reads a full time or a time of day in the node’s zone; a time of day already past is tomorrow’s', () => {
+    expect(parseSendTime('2026-10-01 08:00', now, 'Asia/Shanghai')).toEqual(new Date('2026-10-01T08:00:00+08:00'));
+    expect(parseSendTime('19:30', now, 'Asia/Shanghai')).toEqual(new Date('2026-06-03T19:30:00+08:00'));
+    expect(parseSendTime('8：05', now, 'Asia/Shanghai')).toEqual(new Date('2026-06-04T08:05:00+08:00'));
+    // 22:00 on the 2nd in New York: 19:30 there has passed, so it is the 3rd's.
+    expect(parseSendTime('19:30', now, 'America/New_York')).toEqual(new Date('2026-06-03T19:30:00-04:00'));
+  });
+  it('refuses what is not a time, a day that does not exist, and a time past', () => {
+    for (const bad of ['明天吧', '25:00', '2026-02-30 08:00', '2026-06-03 09:00', '']) expect(parseSendTime(bad, now, 'Asia/Shanghai')).toBeNull();
   });
 });
