@@ -32,7 +32,7 @@ import {
   type BroadcastRow,
 } from '../store/repositories/broadcast-repository.js';
 import { createChatOutputs, createDeliveries, findDelivery } from '../store/repositories/delivery-repository.js';
-import { ancestry, findNode, findNodeByCode } from '../store/repositories/grid-repository.js';
+import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { findPerson, placementsOf, type GridNodeRow } from '../store/repositories/people-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import type { Sender } from './directory-service.js';
@@ -302,7 +302,9 @@ export async function handleBroadcastJob(ctx: ServiceContext, data: { broadcastI
     const locale = author?.locale ?? 'zh-CN';
     await editProgress(tx, row, progressText(locale, p, finished));
     if (finished) {
-      await moveBroadcast(tx, row.id, ['sending'], { status: 'done', finishedAt: now, counts: { ...p, ...Object.fromEntries(Object.entries(p.responses).map(([k, v]) => [`answer_${k}`, v])), responses: undefined } as never });
+      const { responses, ...counts } = p;
+      const answers = Object.fromEntries(Object.entries(responses).map(([k, v]) => [`answer_${k}`, v]));
+      await moveBroadcast(tx, row.id, ['sending'], { status: 'done', finishedAt: now, counts: { ...counts, ...answers } });
       await recordBroadcastEvent(tx, { broadcastId: row.id, actorId: null, action: 'finished', at: now, data: { ...p } });
       if (row.authorId) await tellAuthor(tx, row, 'broadcast:report', { sent: p.sent, total: p.total, stopped: p.stopped, failed: p.failed, attend: p.responses.attend ?? 0, ack: p.responses.ack ?? 0 });
       return { outcome: 'finished', ...p };
@@ -340,7 +342,7 @@ async function editProgress(db: Executor, row: BroadcastRow, text: string): Prom
       platform: shown.chatPlatform,
       chatId: shown.chatId,
       userId: shown.userId ?? shown.chatId,
-      eventId: `broadcast:${row.id}:${Date.now()}`,
+      eventId: `broadcast:${row.id}:${randomUUID()}`,
       personId: shown.personId,
       output: { kind: 'edit', messageRef: shown.messageRef, text },
     },
@@ -363,11 +365,6 @@ export async function answerBroadcast(ctx: ServiceContext, db: Executor, personI
   if (!(await wasSentTo(db, broadcastId, personId))) return false;
   await recordResponse(db, broadcastId, personId, answer, ctx.now());
   return true;
-}
-
-/** The node a CLI names by code, and the author the CLI may act as (none: the administrator). */
-export async function nodeByCode(db: Executor, code: string): Promise<GridNodeRow | undefined> {
-  return findNodeByCode(db, code);
 }
 
 /** A sender for a person by id (the approver pressing in chat is looked up by the engine already). */
