@@ -3,6 +3,10 @@
 // JSON; the CLI renders it.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { AUDIENCE_GROUPS, LOCALES, zonedInstant } from '../domain/index.js';
+import { composeBroadcast, previewCount, progressOf } from '../services/broadcast-service.js';
+import { listBroadcasts } from '../store/repositories/broadcast-repository.js';
+import { findNode } from '../store/repositories/grid-repository.js';
 import { CATEGORIES, cleanDeep, mayGoOnLeave, parseRef, PERIOD_NAMES, SIZES, TOPICS, type Period } from '../domain/index.js';
 import { importRoster } from '../roster/import-roster.js';
 import { parseRoster } from '../roster/parse-roster.js';
@@ -49,6 +53,19 @@ export const opArgs = {
   stats: z.object({ grid: z.string().optional(), from: z.string().optional(), to: z.string().optional(), period: z.enum(PERIOD_NAMES).optional() }),
   linkcode: z.object({ person: z.string(), minutes: z.number().int().min(1).max(1440).optional() }),
   inbox: z.object({ limit: z.number().int().min(1).max(10_000).optional() }),
+  broadcast: z.object({
+    grid: z.string().min(1),
+    /** The default (zh-CN) text, and versions in other languages. */
+    text: z.string().min(1),
+    texts: z.object({ 'zh-TW': z.string().optional(), en: z.string().optional() }).optional(),
+    to: z.enum(['all', 'residents', 'households', 'staff']).default('all'),
+    /** Only people reading this language. */
+    lang: z.enum(LOCALES).optional(),
+    /** 'YYYY-MM-DD HH:MM' in the node's zone. */
+    at: z.string().optional(),
+    dryRun: z.boolean().default(false),
+  }),
+  broadcasts: z.object({ limit: z.number().int().min(1).max(1000).optional() }),
 };
 export type OpName = keyof typeof opArgs;
 export type OpArgs<N extends OpName> = z.input<(typeof opArgs)[N]>;
@@ -167,6 +184,44 @@ const handlers: Record<OpName, Handler> = {
     const period: Period = a.period ? { kind: a.period } : a.from || a.to ? { kind: 'dates', from: a.from ?? null, to: a.to ?? null } : { kind: 'all' };
     const [figures] = await statsFor(ctx.db, [found.node], period, ctx.now());
     return figures!;
+  },
+
+  /** 主动服务 from the command line: the administrator's notice to a node (no approval asked), now or at a time. */
+  async broadcast(ctx, a: z.infer<typeof opArgs.broadcast>) {
+    const node = await findNodeNamed(ctx.db, a.grid);
+    if (!node) throw new OpError('cli:errors.unknown_grid', { grid: a.grid });
+    let scheduledAt: Date | null = null;
+    if (a.at) {
+      const m = /^(\d{4}-\d{2}-\d{2})[ T]([01]\d|2[0-3]):([0-5]\d)$/.exec(a.at.trim());
+      if (!m || !isCalendarDate(m[1]!)) throw new OpError('cli:errors.bad_time', { value: a.at });
+      scheduledAt = zonedInstant(m[1]!, `${m[2]}:${m[3]}`, node.timezone);
+      if (scheduledAt.getTime() <= ctx.now().getTime()) throw new OpError('cli:errors.past_time', { value: a.at });
+    }
+    const roles = a.to === 'all' ? null : AUDIENCE_GROUPS[a.to];
+    const recipients = await previewCount(ctx.db, node, { roles, locale: a.lang ?? null }, null);
+    const base = { grid: node.code, name: node.name, recipients, scheduledAt: scheduledAt?.toISOString() ?? null };
+    if (a.dryRun) return { ...base, dryRun: true, id: null, status: null };
+    const draft = { nodeId: node.id, roles, locale: a.lang ?? null, texts: { ...a.texts, 'zh-CN': a.text }, defaultLocale: 'zh-CN' as const, scheduledAt };
+    const r = await ctx.db.transaction((tx) => composeBroadcast(ctx, tx, null, draft));
+    ctx.outboxWritten();
+    if (!r.ok) throw new OpError(r.code === 'no_audience' ? 'cli:errors.no_audience' : 'cli:errors.unknown_grid', { grid: a.grid });
+    return { ...base, dryRun: false, id: r.broadcast.id, status: r.broadcast.status };
+  },
+
+  /** The broadcasts, newest first, with how their copies stand. */
+  async broadcasts(ctx, a: z.infer<typeof opArgs.broadcasts>) {
+    const rows = await listBroadcasts(ctx.db, a.limit ?? 50);
+    return Promise.all(
+      rows.map(async (b) => ({
+        id: b.id,
+        grid: (await findNode(ctx.db, b.gridNodeId))?.code ?? null,
+        status: b.status,
+        createdAt: b.createdAt.toISOString(),
+        scheduledAt: b.scheduledAt?.toISOString() ?? null,
+        text: b.texts[b.defaultLocale] ?? '',
+        ...(await progressOf(ctx.db, b, ctx.now())),
+      })),
+    );
   },
 
   /** A one-time code linking a chat account (e.g. Slack: `/grid link CODE`) to a person of the roster. */

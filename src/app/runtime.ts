@@ -27,6 +27,8 @@ import { eveningSweep, morningDigest } from '../services/daily-alerts.js';
 import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type TimerQueue } from '../services/deadline-timers.js';
 import { intake } from '../services/intake-service.js';
 import { sendQueued } from '../services/send-service.js';
+import { handleBroadcastJob } from '../services/broadcast-service.js';
+import { followUpDue } from '../services/follow-up.js';
 import { pruneInbox } from '../services/inbox-retention.js';
 import { routeMatter } from '../services/routing-service.js';
 import { reportInDue } from '../services/whistle-service.js';
@@ -226,6 +228,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       for (const channel of channels.values()) cards += (await channel.refreshMatter?.(matterId, eventId)) ?? 0;
       return { outcome: 'refreshed', cards };
     },
+    broadcast: (data) => (data.op === 'follow_up' ? followUpDue(ctx, data) : handleBroadcastJob(ctx, data)),
   };
 
   const drain = (): Promise<void> =>
@@ -282,6 +285,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         digest: { concurrency: 1 },
         card_refresh: { concurrency: c },
         deadline: { concurrency: c },
+        broadcast: { concurrency: 2 },
         ...options.perQueue,
       });
       relay.start();

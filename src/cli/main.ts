@@ -319,6 +319,32 @@ export function buildCli(): Command {
     );
 
   program
+    .command('broadcast')
+    .description(say('cli:commands.broadcast'))
+    .requiredOption('--grid <code>', say('cli:options.grid'))
+    .requiredOption('--text <text>', say('cli:options.broadcast_text'))
+    .option('--text-en <text>', say('cli:options.broadcast_text_en'))
+    .option('--text-zh-tw <text>', say('cli:options.broadcast_text_zh_tw'))
+    .addOption(new Option('--to <who>', say('cli:options.broadcast_to')).choices(['all', 'residents', 'households', 'staff']).default('all'))
+    .addOption(new Option('--lang <locale>', say('cli:options.broadcast_lang')).choices(['zh-CN', 'zh-TW', 'en']))
+    .option('--at <time>', say('cli:options.broadcast_at'))
+    .option('--dry-run', say('cli:options.dry_run'))
+    .option('--json', say('cli:options.json'))
+    .action(
+      withConfig(async (config, o: { grid: string; text: string; textEn?: string; textZhTw?: string; to: string; lang?: string; at?: string; dryRun?: boolean; json?: boolean }) => {
+        const texts = { ...(o.textEn ? { en: o.textEn } : {}), ...(o.textZhTw ? { 'zh-TW': o.textZhTw } : {}) };
+        print(Boolean(o.json), 'broadcast', await op(config, 'broadcast', { grid: o.grid, text: o.text, texts, to: o.to, lang: o.lang, at: o.at, dryRun: Boolean(o.dryRun) }), config);
+      }),
+    );
+
+  program
+    .command('broadcasts')
+    .description(say('cli:commands.broadcasts'))
+    .option('--limit <n>', say('cli:options.limit'), (v) => Number.parseInt(v, 10))
+    .option('--json', say('cli:options.json'))
+    .action(withConfig(async (config, o: { limit?: number; json?: boolean }) => print(Boolean(o.json), 'broadcasts', await op(config, 'broadcasts', { limit: o.limit }), config)));
+
+  program
     .command('export')
     .description(say('ledger:cli.command'))
     .requiredOption('--grid <code>', say('cli:options.grid'))

@@ -5,7 +5,7 @@ import { formatTime, translator } from '../i18n/index.js';
 import { sayRoster, type Said } from '../roster/said.js';
 import type { GridStats, Share } from '../services/stats-service.js';
 
-type Kind = 'import' | 'grids' | 'matters' | 'show' | 'report' | 'joincodes' | 'duty' | 'stats' | 'inbox';
+type Kind = 'import' | 'grids' | 'matters' | 'show' | 'report' | 'joincodes' | 'duty' | 'stats' | 'inbox' | 'broadcast' | 'broadcasts';
 
 interface GridTree {
   code: string;
@@ -120,6 +120,27 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
     }
     case 'stats':
       return renderStats(data as GridStats, tr);
+    case 'broadcast': {
+      const d = data as { name: string; grid: string; recipients: number; scheduledAt: string | null; dryRun: boolean; id: string | null; status: string | null };
+      const when = d.scheduledAt ? tr('cli:broadcast.at', { at: time(d.scheduledAt) }) : tr('cli:broadcast.now');
+      return d.dryRun ? tr('cli:broadcast.dry_run', { name: d.name, grid: d.grid, recipients: d.recipients, when }) : tr('cli:broadcast.written', { name: d.name, grid: d.grid, recipients: d.recipients, when, id: d.id });
+    }
+    case 'broadcasts': {
+      const rows = data as Array<{ id: string; grid: string | null; status: string; createdAt: string; text: string; total: number; sent: number; waiting: number; queued: number; stopped: number; failed: number; responses: Record<string, number> }>;
+      if (!rows.length) return tr('cli:broadcasts.none');
+      const t = table(['', tr('cli:broadcasts.head.grid'), tr('cli:broadcasts.head.status'), tr('cli:broadcasts.head.counts'), tr('cli:broadcasts.head.answers'), tr('cli:broadcasts.head.text')]);
+      for (const r of rows) {
+        t.push([
+          time(r.createdAt),
+          r.grid ?? '—',
+          tr(`cli:broadcasts.status.${r.status}`),
+          tr('cli:broadcasts.counts', { sent: r.sent, total: r.total, waiting: r.waiting + r.queued, stopped: r.stopped, failed: r.failed }),
+          tr('cli:broadcasts.answers', { attend: r.responses.attend ?? 0, ack: r.responses.ack ?? 0 }),
+          r.text.length > 30 ? `${r.text.slice(0, 30)}…` : r.text,
+        ]);
+      }
+      return t.toString();
+    }
     case 'inbox': {
       const d = data as { counts: Record<string, number>; failed: Array<{ id: string; platform: string; summary: { kind?: string; error?: string; attempts?: number } | null; receivedAt: string }> };
       const lines = [tr('cli:inbox.counts', { pending: d.counts.pending ?? 0, handled: d.counts.handled ?? 0, failed: d.counts.failed ?? 0 })];

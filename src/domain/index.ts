@@ -21,3 +21,4 @@ export * from './group-view.js';
 export * from './card-actions.js';
 export * from './period.js';
 export * from './sending-window.js';
+export * from './broadcast.js';

@@ -82,6 +82,24 @@ export function mayReadNodeMatters(places: readonly RolePlace[], line: readonly 
   return node !== undefined && isCadreOf(places, line, node.level);
 }
 
+/**
+ * 主动服务: who may send a broadcast to everyone under `target`: a cadre to their node's subtree,
+ * an officer to their own unit grid, staff of the county to all.
+ */
+export function mayBroadcastTo(places: readonly RolePlace[], target: { id: string; path: string }): boolean {
+  return places.some(
+    (p) =>
+      (CADRE_ROLES.includes(p.role) && p.node.path !== undefined && within(target.path, p.node.path)) ||
+      (OFFICER_ROLES.includes(p.role) && p.node.id === target.id) ||
+      (STAFF_ROLES.includes(p.role) && p.node.level === 'county'),
+  );
+}
+
+/** A second cadre who may approve a large broadcast to `target`: a cadre covering it, not its author. */
+export function mayApproveBroadcast(places: readonly RolePlace[], target: { id: string; path: string }): boolean {
+  return places.some((p) => CADRE_ROLES.includes(p.role) && p.node.path !== undefined && within(target.path, p.node.path));
+}
+
 /** An officer (full- or part-time) of exactly this grid. */
 export function isOfficerOf(places: readonly RolePlace[], nodeId: string): boolean {
   return places.some((p) => OFFICER_ROLES.includes(p.role) && p.node.id === nodeId);

@@ -1,5 +1,6 @@
 // Conversations written once for every channel. Add a feature as a FlowModule to
 // `defaultModules()`; a later module's commands and menu items replace an earlier one's.
+import { broadcastModule } from './broadcast-flow.js';
 import { coreModule } from './core-module.js';
 import { FlowEngine } from './engine.js';
 import { matterModule } from './matter-module.js';
@@ -13,7 +14,7 @@ export type * from './types.js';
 
 /** The modules every deployment runs, in order. */
 export function defaultModules(): FlowModule[] {
-  return [coreModule, matterModule];
+  return [coreModule, matterModule, broadcastModule];
 }
 
 export function createFlowEngine(modules: readonly FlowModule[] = defaultModules()): FlowEngine {

@@ -9,7 +9,13 @@ export interface JobMap {
   /** Pick the officer for a matter that has been received. */
   route: { matterId: string };
   /** Send what waits in one recipient's queue (notifications and conversation outputs), in written order. */
-  send: { recipient: string; /** Not before this time (ISO): a receipt that waits for routing. */ at?: string };
+  send: {
+    recipient: string;
+    /** Not before this time (ISO): a receipt that waits for routing. */
+    at?: string;
+    /** 'broadcast': a broadcast's copy; its job waits behind every matter's message (a lower priority). */
+    lane?: 'broadcast';
+  };
   /** A chat update (message, command, button press), normalised; the flow engine answers it. */
   chat: ChatUpdate;
   /** A summoned department's report-in limit has passed (delayed through the outbox's runAt). */
@@ -24,10 +30,13 @@ export interface JobMap {
   /** Update the matter cards posted on the chat platforms after the matter moved. */
   /** `eventId`: the platform event that moved it (a card the person pressed was edited in the same turn). */
   card_refresh: { matterId: string; eventId?: string };
+  /** 主动服务: release a broadcast (its scheduled time came, or it was approved), or show its author how it goes. */
+  /** 回访 (`follow_up`): a matter settled days ago, looked at again: its officer is reminded when it needs it. */
+  broadcast: { broadcastId: string; op: 'release' | 'progress' } | { op: 'follow_up'; matterId: string; settledAt: string };
 }
 
 export type JobName = keyof JobMap;
-export const JOB_NAMES = ['inbound', 'route', 'send', 'chat', 'report_in_due', 'sweep', 'digest', 'deadline', 'card_refresh'] as const satisfies readonly JobName[];
+export const JOB_NAMES = ['inbound', 'route', 'send', 'chat', 'report_in_due', 'sweep', 'digest', 'deadline', 'card_refresh', 'broadcast'] as const satisfies readonly JobName[];
 
 /** What a handler reports back; kept in the job's return value for inspection. */
 export interface JobOutcome {
@@ -72,6 +81,13 @@ export const JOB_PLACEMENT: { [N in JobName]?: (data: JobMap[N]) => { jobId: str
   deadline: (d) => (d.op === 'fire' ? { jobId: deadlineJobId(d), runAt: new Date(d.at) } : null),
   send: (d) => (d.at ? { jobId: `later-${d.recipient.replace(/[^\w.-]/g, '_')}-${Date.parse(d.at)}`, runAt: new Date(d.at) } : null),
 };
+
+/** BullMQ priority of a job (1 first; a job without one goes before every job with one). */
+export const JOB_PRIORITY: { [N in JobName]?: (data: JobMap[N]) => number | undefined } = {
+  // A broadcast of thousands never holds up a villager's receipt or an officer's new matter.
+  send: (d) => (d.lane === 'broadcast' ? BROADCAST_PRIORITY : undefined),
+};
+export const BROADCAST_PRIORITY = 10;
 
 declare const typedRow: unique symbol;
 

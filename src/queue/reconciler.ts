@@ -160,7 +160,10 @@ export class Reconciler {
         const when = Math.max(r.dueAt?.getTime() ?? 0, r.retryAt?.getTime() ?? 0);
         const delay = when > now ? when - now : 0;
         const jobId = `rc-send-${safe(r.recipient)}-${delay ? when : `${r.attempts}-${r.claimedAt?.getTime() ?? 0}`}-${tag}`;
-        jobs.set(jobId, { data: { recipient: r.recipient, ...(delay ? { at: new Date(when).toISOString() } : {}) }, jobId, ...(delay ? { delay } : {}) });
+        // A queue with a matter's message in it is drained at the matters' priority; one holding only broadcast copies, behind them.
+        const prev = jobs.get(jobId);
+        const broadcastOnly = Boolean(r.broadcastId) && (!prev || prev.data.lane === 'broadcast');
+        jobs.set(jobId, { data: { recipient: r.recipient, ...(delay ? { at: new Date(when).toISOString() } : {}), ...(broadcastOnly ? { lane: 'broadcast' as const } : {}) }, jobId, ...(delay ? { delay } : {}) });
       }
       await this.queues.addBulk('send', [...jobs.values()]);
       s.deliveries += rows.length;

@@ -188,6 +188,7 @@ async function syncGridNodes(tx: Tx, roster: Roster, summary: ImportSummary): Pr
       quietFrom: n.quietHours.from,
       quietTo: n.quietHours.to,
       phoneRoles: n.phoneRoles,
+      broadcastApprovalSize: n.broadcastApprovalSize,
     };
     const row = existing.get(n.code);
     if (!row) {

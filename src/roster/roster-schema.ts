@@ -106,6 +106,8 @@ export const GridNodeSchema = z.strictObject({
   dispute_cutoff: DisputeCutoffSchema.optional(),
   /** Roles held here whose ledger export carries villagers' phones (above the village none does unless listed). */
   phone_access: z.array(z.enum(ROLES)).optional(),
+  /** A broadcast (通知) to more people than this needs a second cadre's approval; defaults to the parent's, then 500. */
+  broadcast_approval_size: count.optional(),
   get children(): z.ZodOptional<z.ZodArray<typeof GridNodeSchema>> {
     return z.array(GridNodeSchema).optional();
   },
@@ -263,6 +265,8 @@ export interface FlatGridNode {
   disputeCutoff: { evening: string; morning: string } | null;
   /** The node's own `phone_access` (not inherited). */
   phoneRoles: Role[] | null;
+  /** The node's or its parent's; null: the default (500). */
+  broadcastApprovalSize: number | null;
   yamlPath: PathSegment[];
 }
 
@@ -286,6 +290,7 @@ export function flattenGrid(roster: Roster): FlatGridNode[] {
       quietHours: node.quiet_hours ?? parent?.quietHours ?? roster.quiet_hours ?? { ...DEFAULT_QUIET_HOURS },
       disputeCutoff: node.dispute_cutoff ?? parent?.disputeCutoff ?? roster.dispute_cutoff ?? null,
       phoneRoles: node.phone_access?.length ? [...new Set(node.phone_access)].sort() : null,
+      broadcastApprovalSize: node.broadcast_approval_size ?? parent?.broadcastApprovalSize ?? null,
       yamlPath,
     };
     out.push(flat);

@@ -5,6 +5,7 @@ import { cardActionList, groupView, nodeActionData } from '../domain/index.js';
 import type { Attachment } from '../domain/types.js';
 import { CARD_TEMPLATES } from './card-service.js';
 import { actionData, RATINGS } from './matter-actions.js';
+import { renderBroadcast } from './broadcast-render.js';
 import { menuKeyboard } from './main-menu.js';
 import { formatTime, translator } from '../i18n/index.js';
 import type { DeliveryRow } from '../store/repositories/delivery-repository.js';
@@ -142,6 +143,9 @@ export function renderDelivery(
   timezone: string,
   options: RenderOptions = {},
 ): OutboundText {
+  // A broadcast is the author's words, not a matter's notice: rendered on its own.
+  const broadcast = renderBroadcast(delivery, locale);
+  if (broadcast) return broadcast;
   const group = options.group ?? isGroupAddressed(delivery);
   const opts: RenderOptions = { ...options, group };
   const tr = notifyTranslator(locale, { group, commandPrefix: options.commandPrefix });

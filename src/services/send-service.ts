@@ -21,6 +21,7 @@ import { renderDelivery } from './notify-service.js';
 import { BOOKKEEPING_WAIT_MS, leaseExpiredBefore, recordSent } from './send-lease.js';
 import { checkWaitingReceipt } from './waiting-receipt.js';
 import { holdForWindow, MERGED_TEMPLATE, outputWindowOf, renderMerged, windowNote, windowOf } from './send-window.js';
+import { broadcastGate } from './broadcast-gate.js';
 import { reachOrder } from '../domain/reach.js';
 
 export interface SendOptions {
@@ -60,6 +61,12 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
     const row = await claimDelivery(ctx.db, head.id, attempt.claimer, now, leaseExpiredBefore(now, ctx.sendLeaseMs));
     // Another job sends it or waits to: that job goes on with the queue.
     if (!row) return { outcome: 'queue_busy', ...counts };
+    // A broadcast's copy is checked once more just before it goes (/stop, quiet hours).
+    const gate = await broadcastGate(ctx, row, attempt.claimer, opts.timezone);
+    if (gate) {
+      count(gate);
+      continue;
+    }
     try {
       count(row.output ? await sendOutput(ctx, opts, row, refused) : row.personId ? await sendToPerson(ctx, opts, row) : await sendToGroup(ctx, opts, row));
     } catch (err) {

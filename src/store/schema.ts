@@ -77,6 +77,8 @@ export const gridNodes = gridline.table(
     quietTo: text('quiet_to').notNull().default('07:00'),
     /** Roles held at this node whose ledger export carries residents' phones (roster `phone_access`); see mayReadResidentPhones. */
     phoneRoles: text('phone_roles').array(),
+    /** A broadcast to more people than this waits for a second cadre (roster `broadcast_approval_size`, inherited); null: 500. */
+    broadcastApprovalSize: integer('broadcast_approval_size'),
   },
   (t) => [
     uniqueIndex('grid_nodes_code_uq').on(t.code),
@@ -102,6 +104,8 @@ export const people = gridline.table(
     onLeave: boolean('on_leave').notNull().default(false),
     /** The platform this person chose to be reached on (/reach); null: the one they last wrote from. */
     preferredPlatform: platform('preferred_platform'),
+    /** Set by /stop: no more broadcasts (通知) until /start; a person's own matters still reach them. */
+    broadcastsStoppedAt: ts('broadcasts_stopped_at'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('people_code_uq').on(t.code)],
@@ -360,7 +364,7 @@ export const deliveries = gridline.table(
     params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
     /** Set for a conversation's output (an OutboundMessage, src/ports/channel.ts), already in the person's language; null for a notification. */
     output: jsonb('output').$type<Record<string, unknown>>(),
-    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one); held → digested; sending → window_held (a sending window is closed) → merged (gone out in one message when the person wrote again, services/send-window.ts). */
+    /** pending → sending → sent | unreachable | failed; sending → pending when an attempt fails; pending → superseded (a receipt replaced by a fuller one); held → digested; sending → window_held (a sending window is closed) → merged (gone out in one message when the person wrote again, services/send-window.ts); sending → stopped (a broadcast's copy to someone who said /stop since). */
     status: text('status').notNull().default('pending'),
     /** The job that is sending it, so a duplicate job never sends the same delivery at once. */
     claimedBy: text('claimed_by'),
@@ -384,9 +388,12 @@ export const deliveries = gridline.table(
     messageRef: text('message_ref'),
     /** For cadre alerts: the node alerted. A 'held' alert waits for that node's morning digest. */
     gridNodeId: uuid('grid_node_id').references(() => gridNodes.id),
+    /** A broadcast's copy for one person: sent after the matters' messages in the same queue, never in their quiet hours. */
+    broadcastId: uuid('broadcast_id').references((): AnyPgColumn => broadcasts.id),
   },
   (t) => [
     index('deliveries_matter_idx').on(t.matterId),
+    uniqueIndex('deliveries_broadcast_person_uq').on(t.broadcastId, t.personId),
     index('deliveries_status_idx').on(t.status),
     index('deliveries_queue_idx').on(t.recipient, t.seq).where(sql`${t.status} in ('pending', 'sending')`),
     index('deliveries_held_idx').on(t.gridNodeId).where(sql`${t.status} = 'held'`),
@@ -694,3 +701,77 @@ export const rateBuckets = gridline.table('rate_buckets', {
   /** The wait the last reservation was given (ms): what an upsert can return. */
   waitMs: doublePrecision('wait_ms').notNull().default(0),
 });
+
+/**
+ * 主动服务: a message from a cadre to everyone under a node of the tree (narrowed by role and
+ * language), one delivery per person (deliveries.broadcast_id). Above the roster's size it waits
+ * for a second cadre's approval. Its history is in broadcast_events.
+ */
+export const broadcasts = gridline.table(
+  'broadcasts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    authorId: uuid('author_id').references(() => people.id),
+    gridNodeId: uuid('grid_node_id')
+      .notNull()
+      .references(() => gridNodes.id),
+    /** Only these roles (null: everyone placed under the node). */
+    roles: text('roles').array(),
+    /** Only people reading this language (null: all). */
+    locale: text('locale'),
+    /** The text in each language the author gave; `defaultLocale`'s is used for the rest. */
+    texts: jsonb('texts').$type<Record<string, string>>().notNull(),
+    defaultLocale: text('default_locale').notNull().default('zh-CN'),
+    /** Reply buttons under it: 'attend' (我要参加), 'ack' (收到). */
+    buttons: text('buttons').array().notNull().default([]),
+    /** draft → awaiting_approval → scheduled → sending → done; rejected; cancelled. */
+    status: text('status').notNull().default('draft'),
+    /** Recipients counted when it was composed, and when it was released. */
+    audienceSize: integer('audience_size').notNull().default(0),
+    scheduledAt: ts('scheduled_at'),
+    approvedById: uuid('approved_by_id').references(() => people.id),
+    approvedAt: ts('approved_at'),
+    releasedAt: ts('released_at'),
+    finishedAt: ts('finished_at'),
+    /** Where the author watches it go: a message edited in place (a conversation's output row). */
+    progressDeliveryId: uuid('progress_delivery_id'),
+    /** When its progress was last looked at: a second chain of progress jobs (one put back after a restart) stops itself. */
+    progressAt: ts('progress_at'),
+    /** The counts at the end: sent, waiting, stopped, unreachable, failed. */
+    counts: jsonb('counts').$type<Record<string, number>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('broadcasts_status_idx').on(t.status)],
+);
+
+/** The ledger of broadcasts: composed, approval asked, approved, released, finished, replies. */
+export const broadcastEvents = gridline.table(
+  'broadcast_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    broadcastId: uuid('broadcast_id')
+      .notNull()
+      .references(() => broadcasts.id),
+    at: ts('at').notNull().defaultNow(),
+    actorId: uuid('actor_id').references(() => people.id),
+    action: text('action').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('broadcast_events_idx').on(t.broadcastId, t.id)],
+);
+
+/** A recipient's answer to a broadcast's button (我要参加 / 收到): one per person, the last pressed. */
+export const broadcastResponses = gridline.table(
+  'broadcast_responses',
+  {
+    broadcastId: uuid('broadcast_id')
+      .notNull()
+      .references(() => broadcasts.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    answer: text('answer').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.broadcastId, t.personId] })],
+);

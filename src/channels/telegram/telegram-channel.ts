@@ -401,7 +401,7 @@ export class TelegramChannel implements Channel {
 
 /** The command menu in one language. */
 function menuCommands(locale: string): Array<{ command: string; description: string }> {
-  return (['start', 'report', 'ask', 'mine', 'patrol', 'leave', 'back', 'stats', 'help', 'lang', 'tz', 'reach', 'cancel'] as const).map((c) => ({ command: c, description: t(locale, `telegram:commands.${c}`) }));
+  return (['start', 'report', 'ask', 'mine', 'patrol', 'leave', 'back', 'stats', 'broadcast', 'stop', 'help', 'lang', 'tz', 'reach', 'cancel'] as const).map((c) => ({ command: c, description: t(locale, `telegram:commands.${c}`) }));
 }
 
 /** Chats whose menu this process set or knows, at most (then it forgets and sets again when needed). */

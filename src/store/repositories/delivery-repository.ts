@@ -66,7 +66,8 @@ export async function findDelivery(db: Executor, id: string): Promise<DeliveryRo
 }
 
 /**
- * The first row of a recipient's queue not yet done (pending or being sent), in written order. A
+ * The first row of a recipient's queue not yet done (pending or being sent), in written order
+ * (a broadcast's copy after the matters' messages written later; see broadcast-service.ts). A
  * row set for later (`dueAt`) is not in the queue until `now` reaches it, unless a sender has
  * claimed it already: what was written after it waits for it.
  */
@@ -75,7 +76,8 @@ export async function queueHead(db: Executor, recipient: string, now: Date): Pro
     .select()
     .from(deliveries)
     .where(and(eq(deliveries.recipient, recipient), or(eq(deliveries.status, 'sending'), and(eq(deliveries.status, 'pending'), or(isNull(deliveries.dueAt), lte(deliveries.dueAt, now))))))
-    .orderBy(asc(deliveries.seq))
+    // A row being sent first (nobody overtakes it); then a matter's messages before a broadcast's copy.
+    .orderBy(sql`${deliveries.status} <> 'sending'`, sql`${deliveries.broadcastId} is not null`, asc(deliveries.seq))
     .limit(1);
   return row;
 }
@@ -194,6 +196,8 @@ export interface StrandedRow {
   claimedAt: Date | null;
   dueAt: Date | null;
   retryAt: Date | null;
+  /** A broadcast's copy: queued again in the broadcast lane, behind the matters' messages. */
+  broadcastId: string | null;
 }
 
 /**
@@ -202,7 +206,7 @@ export interface StrandedRow {
  */
 export async function strandedDeliveries(db: Executor, o: { pendingBefore: Date; leaseBefore: Date; afterId: string | null; limit: number }): Promise<StrandedRow[]> {
   return db
-    .select({ id: deliveries.id, recipient: deliveries.recipient, attempts: deliveries.attempts, claimedAt: deliveries.claimedAt, dueAt: deliveries.dueAt, retryAt: deliveries.retryAt })
+    .select({ id: deliveries.id, recipient: deliveries.recipient, attempts: deliveries.attempts, claimedAt: deliveries.claimedAt, dueAt: deliveries.dueAt, retryAt: deliveries.retryAt, broadcastId: deliveries.broadcastId })
     .from(deliveries)
     .where(
       and(

@@ -571,6 +571,29 @@ describe.each(['telegram', 'slack'] as const)('officer and cadre work through th
     await l.command('stats', '2026-3-1 至 2026-3-31');
     await l.waitForText('2026-03-01 至 2026-03-31');
   });
+
+  it('broadcast: a grid leader sends a notice to the staff of the village, who get it', async () => {
+    const v = await newVillage(platform);
+    const l = v.leader;
+    l.mark();
+    await l.command('broadcast');
+    await l.waitForText('请把要发的通知写下来');
+    await l.say('明早八点村委会开网格员例会。');
+    await l.waitForText('发给哪里的人');
+    await l.press(v.village.name);
+    await l.waitForText('发给哪些人');
+    await l.press('网格员和干部');
+    await l.waitForText('要不要加个按钮');
+    await l.press('👌 收到');
+    await l.waitForText('什么时候发');
+    await l.press('⚡ 现在就发');
+    // The officer is the one reachable on this platform (the backup and the villager have no account here).
+    await l.waitForText('共 1 人');
+    v.officer.mark();
+    await l.press('✅ 确认发送');
+    await l.waitForText('通知开始发送，共 1 人');
+    await v.officer.waitForText('明早八点村委会开网格员例会');
+  });
 });
 
 describe.each(ADAPTERS)('triage through the $name adapter', ({ make }) => {
@@ -597,7 +620,7 @@ describe('the conformance suite', () => {
   });
 
   it('covers every flow in the engine: villagers’, officers’ and cadres’', async () => {
-    const covered = new Set(['register', 'language', 'timezone', 'reach', 'report', 'ask', 'mine', 'triage', 'desk', 'reply', 'transfer', 'escalate', 'settle', 'supervise', 'whistle', 'sign_off', 'rate_department', 'patrol', 'mark_size', 'set_topic', 'stats']);
+    const covered = new Set(['register', 'language', 'timezone', 'reach', 'report', 'ask', 'mine', 'triage', 'desk', 'reply', 'transfer', 'escalate', 'settle', 'supervise', 'whistle', 'sign_off', 'rate_department', 'patrol', 'mark_size', 'set_topic', 'stats', 'broadcast']);
     expect([...h.runtime.engine.flows.keys()].filter((f) => !covered.has(f))).toEqual([]);
   });
 });

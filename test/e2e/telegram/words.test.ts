@@ -21,7 +21,7 @@ let tree: Tree;
 let nextUser = 870_000;
 
 const person = (firstName: string, languageCode: string) => new TelegramPerson(emulator, { userId: nextUser++, firstName, languageCode });
-const MENU = ['start', 'report', 'ask', 'mine', 'patrol', 'leave', 'back', 'stats', 'help', 'lang', 'tz', 'reach', 'cancel'];
+const MENU = ['start', 'report', 'ask', 'mine', 'patrol', 'leave', 'back', 'stats', 'broadcast', 'stop', 'help', 'lang', 'tz', 'reach', 'cancel'];
 // A code word where words belong (deadline_missed, report_in_overdue); /status and the like are commands.
 const RAW_CODE = /(?<![\w/])[a-z]+(?:_[a-z]+)+(?!\w)/;
 

@@ -1,0 +1,198 @@
+// 主动服务 in chat. /broadcast (cadres and officers): the words → which place (the cadre's own
+// nodes and the ones under them) → which people → a reply button or none → a preview with how
+// many will get it → confirm; then one message counts up as it goes out. /stop (and the button
+// under every notice) stops notices for a person, never their own matters' news; /start resumes.
+// Buttons under a notice: 我要参加 / 收到 are counted, 同意 / 不发 decide a large one.
+import { AUDIENCE_GROUPS, BROADCAST_BUTTONS, dayAfter, isStaff, parseSendTime, wallClock, zonedInstant, needsApproval, type AudienceGroup, type BroadcastButton } from '../domain/index.js';
+import {
+  answerBroadcast,
+  approvalSizeOf,
+  broadcastPlaces,
+  composeBroadcast,
+  decideBroadcast,
+  previewCount,
+  resumeBroadcasts,
+  stopBroadcasts,
+} from '../services/broadcast-service.js';
+import { gridPlace } from '../services/directory-service.js';
+import { formatTime } from '../i18n/index.js';
+import { coreModule } from './core-module.js';
+import { done, goto, rosterText, say, startFlow } from './next.js';
+import type { CallbackHandler, Entry, Flow, FlowContext, FlowData, FlowModule, Next } from './types.js';
+
+export interface BroadcastData extends FlowData {
+  text?: string;
+  nodeId?: string;
+  group?: AudienceGroup | 'all';
+  button?: BroadcastButton | 'none';
+  /** When to send it (ISO); '' or absent: now. */
+  at?: string;
+}
+
+type C = FlowContext<BroadcastData>;
+
+/** Longest notice taken in chat (a platform's message holds more; a notice read on a phone should not). */
+export const MAX_NOTICE_CHARS = 1500;
+const GROUPS = ['all', 'residents', 'households', 'staff'] as const;
+/** 现在发, 明天早上八点; or a typed time. */
+const WHEN = ['now', 'morning'] as const;
+
+/** The zone of the place chosen: times are typed and shown in it. */
+const zoneOf = async (c: C) => (await gridPlace(c.db, c.data.nodeId!))?.timezone ?? 'Asia/Shanghai';
+
+const rolesOf = (group: BroadcastData['group']) => (group && group !== 'all' ? AUDIENCE_GROUPS[group] : null);
+
+async function counted(c: C) {
+  const node = await gridPlace(c.db, c.data.nodeId!);
+  const count = node ? await previewCount(c.db, node, { roles: rolesOf(c.data.group) }, c.sender!.person.id) : 0;
+  return { node, count };
+}
+
+export const broadcastFlow: Flow<BroadcastData> = {
+  name: 'broadcast',
+  first: 'text',
+  timeoutMinutes: 30,
+  steps: {
+    text: {
+      prompt: () => say('broadcast:compose.text'),
+      expect: { accepts: ['text'], maxChars: MAX_NOTICE_CHARS },
+      next: (input) => (input.kind === 'text' && input.text.trim() ? goto('where', { data: { text: input.text.trim() } }) : { to: 'stay' }),
+    },
+    where: {
+      prompt: () => say('broadcast:compose.where'),
+      expect: {
+        // The value is the place's position in the list: short enough for any platform's button data.
+        choices: async (c) => (await broadcastPlaces(c.db, c.sender!)).map((n, i) => ({ value: String(i), label: rosterText(n.name) })),
+        columns: 2,
+      },
+      next: async (input, c) => {
+        if (input.kind !== 'choice') return { to: 'stay' };
+        const node = (await broadcastPlaces(c.db, c.sender!))[Number(input.value)];
+        return node ? goto('who', { data: { nodeId: node.id } }) : { to: 'stay' };
+      },
+    },
+    who: {
+      prompt: () => say('broadcast:compose.who'),
+      expect: { choices: () => GROUPS.map((g) => ({ value: g, label: say(`broadcast:compose.who_${g}`) })), columns: 2 },
+      next: (input) => {
+        const group = GROUPS.find((g) => input.kind === 'choice' && g === input.value);
+        return group ? goto('buttons', { data: { group } }) : { to: 'stay' };
+      },
+    },
+    buttons: {
+      prompt: () => say('broadcast:compose.buttons'),
+      expect: { choices: () => (['none', ...BROADCAST_BUTTONS] as const).map((b) => ({ value: b, label: say(`broadcast:compose.buttons_${b}`) })), columns: 3 },
+      next: (input) => {
+        const button = (['none', ...BROADCAST_BUTTONS] as const).find((b) => input.kind === 'choice' && b === input.value);
+        return button ? goto('when', { data: { button } }) : { to: 'stay' };
+      },
+    },
+    when: {
+      prompt: () => say('broadcast:compose.when'),
+      expect: {
+        choices: () => WHEN.map((w) => ({ value: w, label: say(`broadcast:compose.when_${w}`) })),
+        columns: 2,
+        accepts: ['text'],
+        maxChars: 40,
+        textOptional: true,
+      },
+      validate: async (input, c) => (input.kind === 'text' && !parseSendTime(input.text, c.now, await zoneOf(c)) ? say('broadcast:compose.bad_time') : null),
+      next: async (input, c) => {
+        const zone = await zoneOf(c);
+        if (input.kind === 'text') {
+          const at = parseSendTime(input.text, c.now, zone);
+          return at ? goto('confirm', { data: { at: at.toISOString() } }) : { to: 'stay' };
+        }
+        if (input.kind !== 'choice') return { to: 'stay' };
+        if (input.value === 'now') return goto('confirm', { data: { at: '' } });
+        if (input.value === 'morning') return goto('confirm', { data: { at: zonedInstant(dayAfter(wallClock(c.now, zone).day), '08:00', zone).toISOString() } });
+        return { to: 'stay' };
+      },
+    },
+    confirm: {
+      prompt: async (c) => {
+        const { node, count } = await counted(c);
+        if (!node || !count) return say('broadcast:compose.nobody', { node: node?.name ?? '' });
+        const approval = needsApproval(count, approvalSizeOf(node)) ? c.t('broadcast:compose.preview_approval', { limit: approvalSizeOf(node) }) : '';
+        const when = c.data.at ? c.t('broadcast:compose.at', { at: formatTime(new Date(c.data.at), c.locale, node.timezone) }) : c.t('broadcast:compose.at_once');
+        return say('broadcast:compose.preview', { text: c.data.text, node: node.name, who: c.t(`broadcast:compose.who_${c.data.group ?? 'all'}`), count, when, approval });
+      },
+      expect: { choices: () => ['send', 'cancel'].map((v) => ({ value: v, label: say(v === 'send' ? 'broadcast:compose.confirm' : 'broadcast:compose.cancel') })), columns: 2 },
+      next: async (input, c): Promise<Next> => {
+        if (input.kind !== 'choice' || input.value !== 'send') return done({ say: [say('broadcast:compose.cancelled')] });
+        const { update } = c;
+        const r = await composeBroadcast(
+          c.svc,
+          c.db,
+          c.sender,
+          {
+            nodeId: c.data.nodeId!,
+            roles: rolesOf(c.data.group),
+            texts: { [c.locale]: c.data.text! },
+            defaultLocale: c.locale,
+            buttons: c.data.button && c.data.button !== 'none' ? [c.data.button] : [],
+            scheduledAt: c.data.at ? new Date(c.data.at) : null,
+          },
+          { chat: { platform: update.platform, chatId: update.chatId, userId: update.userId, eventId: update.eventId } },
+        );
+        if (r.ok) return done();
+        const node = await gridPlace(c.db, c.data.nodeId!);
+        if (r.code === 'no_approver') return done({ say: [say('broadcast:compose.no_approver', { limit: r.limit })] });
+        return done({ say: [r.code === 'no_audience' ? say('broadcast:compose.nobody', { node: node?.name ?? '' }) : say('broadcast:compose.not_permitted')] });
+      },
+    },
+  },
+};
+
+/** /broadcast: staff who may send somewhere; the words may follow the command. */
+const broadcast: Entry = async (c) => {
+  if (c.update.chatType === 'group') return done({ say: [say('flows:act.private_only')] });
+  if (!c.sender) return coreModule.stranger ? coreModule.stranger(c) : done();
+  if (!isStaff(c.sender.placements) || !(await broadcastPlaces(c.db, c.sender)).length) return done({ say: [say('broadcast:compose.not_staff')] });
+  const words = c.update.content.kind === 'command' ? c.update.content.args.trim() : '';
+  return words && words.length <= MAX_NOTICE_CHARS ? startFlow('broadcast', { step: 'where', data: { text: words } }) : startFlow('broadcast');
+};
+
+/** /stop: no more notices; a person's own matters still reach them. */
+const stop: Entry = async (c) => {
+  if (c.update.chatType === 'group') return done({ say: [say('flows:help.group')] });
+  if (!c.sender) return coreModule.stranger ? coreModule.stranger(c) : done();
+  const stopped = await stopBroadcasts(c.svc, c.db, c.sender.person.id);
+  return done({ say: [say(stopped ? 'broadcast:stop.done' : 'broadcast:stop.already')] });
+};
+
+/** /start: as ever (register, or be greeted), and notices resume for someone who had stopped them. */
+const start: Entry = async (c) => {
+  const core = coreModule.commands!.start!;
+  if (c.update.chatType === 'group' || !c.sender || !(await resumeBroadcasts(c.db, c.sender.person.id))) return core(c);
+  const next = await core(c);
+  return { ...next, say: [say('broadcast:resumed'), ...(next.say ?? [])] } as Next;
+};
+
+/** `bc:…` under a notice or an approval request. Button data is forgeable: each is checked again. */
+const buttons: CallbackHandler = async (data, c) => {
+  const [, verb, id, answer] = data.split(':');
+  if (!c.sender || !id) return { notice: say('broadcast:answered.unknown') };
+  const person = c.sender.person.id;
+  if (verb === 'stop') {
+    const stopped = await stopBroadcasts(c.svc, c.db, person);
+    return { notice: say(stopped ? 'broadcast:stop.done' : 'broadcast:stop.already') };
+  }
+  if (verb === 'a') {
+    const button = BROADCAST_BUTTONS.find((b) => b === answer);
+    const ok = button ? await answerBroadcast(c.svc, c.db, person, id, button) : false;
+    return { notice: ok ? say(`broadcast:answered.${button}`) : say('broadcast:answered.unknown') };
+  }
+  if (verb === 'ok' || verb === 'no') {
+    const r = await decideBroadcast(c.svc, c.db, c.sender, id, verb === 'ok');
+    if (!r.ok) return { notice: say(r.code === 'not_found' ? 'broadcast:answered.unknown' : `broadcast:approval.${r.code}`) };
+    return { notice: say(verb === 'ok' ? 'broadcast:approval.approved' : 'broadcast:approval.rejected'), edit: { clearButtons: true } };
+  }
+  return { notice: say('broadcast:answered.unknown') };
+};
+
+export const broadcastModule: FlowModule = {
+  flows: [broadcastFlow],
+  commands: { broadcast, stop, start },
+  callbacks: { bc: buttons },
+};

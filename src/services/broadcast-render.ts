@@ -1,0 +1,41 @@
+// What a broadcast's copy and the notices about it look like: the author's words in the reader's
+// language (their own version, else the default), its reply buttons and 不再接收. Button data is
+// checked again when pressed (answerBroadcast, decideBroadcast).
+import { BROADCAST_BUTTONS, textFor } from '../domain/index.js';
+import type { OutboundText } from '../ports/channel.js';
+import { translator } from '../i18n/index.js';
+
+/** Button data: `bc:<verb>:<broadcast id>[:<answer>]`, well under Telegram's 64 bytes. */
+export const BROADCAST_BUTTON_PREFIX = 'bc';
+export const broadcastButtonData = (verb: 'a' | 'ok' | 'no' | 'stop', id: string, answer?: string) => [BROADCAST_BUTTON_PREFIX, verb, id, ...(answer ? [answer] : [])].join(':');
+
+/** The templates rendered here from `broadcast:*` (not notify.json); always to one person, never a group. */
+export const BROADCAST_TEMPLATES: ReadonlySet<string> = new Set(['broadcast', 'broadcast_approval', 'broadcast_approved', 'broadcast_rejected', 'broadcast_report']);
+
+/** A broadcast template rendered for one reader, or null when the template is not a broadcast's. */
+export function renderBroadcast(delivery: { template: string; params: Record<string, unknown> }, locale: string): OutboundText | null {
+  const p = delivery.params;
+  const id = typeof p.broadcastId === 'string' ? p.broadcastId : '';
+  const tr = translator(locale);
+  if (delivery.template === 'broadcast') {
+    const texts = (p.texts && typeof p.texts === 'object' ? p.texts : {}) as Record<string, string>;
+    const text = textFor(texts, locale, typeof p.defaultLocale === 'string' ? p.defaultLocale : 'zh-CN');
+    const asked = (Array.isArray(p.buttons) ? p.buttons : []).filter((b): b is (typeof BROADCAST_BUTTONS)[number] => BROADCAST_BUTTONS.includes(b));
+    const buttons = [
+      ...asked.map((b) => ({ label: tr(`broadcast:button.${b}`), data: broadcastButtonData('a', id, b) })),
+      { label: tr('broadcast:button.stop'), data: broadcastButtonData('stop', id) },
+    ];
+    return { kind: 'message', text: `${tr('broadcast:heading')}\n${text}`, buttons: [buttons] };
+  }
+  if (delivery.template === 'broadcast_approval') {
+    return {
+      kind: 'message',
+      text: tr('broadcast:approval.ask', p),
+      buttons: [[{ label: tr('broadcast:approval.approve'), data: broadcastButtonData('ok', id) }, { label: tr('broadcast:approval.reject'), data: broadcastButtonData('no', id) }]],
+    };
+  }
+  if (delivery.template === 'broadcast_approved' || delivery.template === 'broadcast_rejected' || delivery.template === 'broadcast_report') {
+    return { kind: 'message', text: tr(`broadcast:${delivery.template.slice('broadcast_'.length)}`, p) };
+  }
+  return null;
+}

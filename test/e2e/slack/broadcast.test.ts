@@ -1,0 +1,84 @@
+// The same /broadcast on Slack (`/grid broadcast`): a village cadre composes in a DM, confirms,
+// and watches the one progress message updated in place to the end; the villagers on Slack get
+// the notice with its buttons; one presses 不再接收通知 and gets no second notice.
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { people } from '../../../src/store/schema.js';
+import { newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
+import { FakeSlackApi } from '../../support/slack/fake-slack-api.js';
+import { linkSlack, startSlackHarness, type SlackHarness } from '../../support/slack/slack-harness.js';
+import { SlackPerson } from '../../support/slack/slack-person.js';
+import { openTestStore, type TestStore } from '../../support/store.js';
+import { waitFor } from '../../support/wait.js';
+
+describe('/grid broadcast in Slack', () => {
+  let store: TestStore;
+  let api: FakeSlackApi;
+  let h: SlackHarness;
+  let tree: Tree;
+
+  beforeAll(async () => {
+    store = await openTestStore('postgres');
+    api = await FakeSlackApi.start();
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await store?.close();
+  });
+  beforeEach(async () => {
+    await store.reset();
+    api.reset();
+    h = await startSlackHarness(store, api);
+    tree = await newTree(store.db);
+  });
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  async function compose(c: SlackPerson, words: string): Promise<void> {
+    c.mark();
+    await c.command('broadcast');
+    await c.waitForText('请把要发的通知写下来');
+    await c.say(words);
+    await c.waitForText('发给哪里的人');
+    await c.press('水川村');
+    await c.waitForText('发给哪些人');
+    await c.press('村民');
+    await c.waitForText('要不要加个按钮');
+    await c.press('👌 收到');
+    await c.waitForText('什么时候发');
+    await c.press('⚡ 现在就发');
+    await c.waitForText('请再看一遍');
+    await c.press('✅ 确认发送');
+  }
+
+  it('composes, confirms and counts up in place; a villager who presses 不再接收通知 gets no second notice', async () => {
+    const cadre = await newPerson(store.db, { name: '周文华', role: 'cadre', at: tree.village, title: '水川村党支部书记' });
+    const v1 = await newVillager(store.db, tree.unit, '王秀英');
+    const v2 = await newVillager(store.db, tree.otherUnit, '罗秀英');
+    for (const [p, u] of [[cadre, 'U0CADRE001'], [v1, 'U0VILLAGE1'], [v2, 'U0VILLAGE2']] as const) await linkSlack(store.db, p.id, u);
+    const c = new SlackPerson(h, 'U0CADRE001');
+    const a = new SlackPerson(h, 'U0VILLAGE1');
+    const b = new SlackPerson(h, 'U0VILLAGE2');
+
+    await compose(c, '端午节快乐！今晚七点村委会门口放电影。');
+    const progress = await c.waitForText('📢 通知开始发送，共 2 人');
+    const got = await a.waitForText('端午节快乐！');
+    expect(got.buttons.flat().map((x) => x.label)).toEqual(['👌 收到', '🔕 不再接收通知']);
+    const hers = await b.waitForText('端午节快乐！');
+    await waitFor(() => c.messages().find((m) => m.ts === progress.ts)?.text.includes('发送完毕：已送到 2 / 2 人'), 'the progress updated in place to the end', 30_000);
+    await c.waitForText('通知发完了', 30_000);
+
+    // 罗秀英 presses the button under it: no more notices.
+    b.mark();
+    await b.press('🔕 不再接收通知');
+    await waitFor(async () => (await store.db.select().from(people).where(eq(people.id, v2.id)))[0]?.broadcastsStoppedAt, 'her notices stopped');
+    expect(hers.text).toContain('村里通知');
+
+    await compose(c, '明天上午九点在村委会开村民大会。');
+    await c.waitForText('📢 通知开始发送，共 1 人');
+    await a.waitForText('明天上午九点');
+    await waitFor(() => c.messages().some((m) => m.text.includes('发送完毕：已送到 1 / 1 人')), 'the second finished', 30_000);
+    expect(b.messages().some((m) => m.text.includes('明天上午九点'))).toBe(false);
+  }, 120_000);
+});

@@ -1,0 +1,93 @@
+// 回访: settling a matter writes a look at it three days on; then its officer is reminded when the
+// villager has not rated it, or rated it 不满意 (reopened, settled again), and not when they were
+// content. The look runs once per settlement: a repeat or an older settlement's look writes nothing.
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ServiceContext } from '../../../src/ports/context.js';
+import { followUpDue } from '../../../src/services/follow-up.js';
+import { intake } from '../../../src/services/intake-service.js';
+import { performAction } from '../../../src/services/matter-actions.js';
+import { renderDelivery } from '../../../src/services/notify-service.js';
+import { routeMatter } from '../../../src/services/routing-service.js';
+import { deliveries, matters, outbox } from '../../../src/store/schema.js';
+import { newGridLeader, newOfficer, newTree, newVillager, type Tree } from '../../support/factories.js';
+import { testLogger } from '../../support/runtime.js';
+import { openTestStore, type TestStore } from '../../support/store.js';
+
+describe('回访 after a matter is settled', () => {
+  let store: TestStore;
+  let ctx: ServiceContext;
+  let tree: Tree;
+  let clock = new Date('2026-11-27T02:00:00Z');
+  let n = 0;
+
+  beforeAll(async () => {
+    store = await openTestStore('postgres');
+    ctx = { db: store.db, now: () => clock, logger: testLogger, outboxWritten: () => {} };
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+  beforeEach(async () => {
+    await store.reset();
+    clock = new Date('2026-11-27T02:00:00Z');
+    tree = await newTree(store.db);
+  });
+
+  async function settled(officerId: string, text: string) {
+    const r = await intake(ctx, { eventId: `t:${++n}`, platform: 'telegram', externalUserId: '1001', kind: 'report', category: 'help', text, receivedAt: clock.toISOString() });
+    if (r.status !== 'created') throw new Error(r.status);
+    await routeMatter(ctx, r.matter.id);
+    await performAction(ctx, { matter: r.matter.id, actorId: officerId, request: { action: 'take' } });
+    const s = await performAction(ctx, { matter: r.matter.id, actorId: officerId, request: { action: 'settle', result: '已经修好了。' } });
+    if (!s.ok) throw new Error(`not settled: ${JSON.stringify(s)}`);
+    return (await store.db.select().from(matters).where(eq(matters.id, r.matter.id)))[0]!;
+  }
+
+  const looks = async () =>
+    (await store.db.select().from(outbox).where(eq(outbox.queue, 'broadcast'))).map((o) => ({ ...(o.payload as { op: string; matterId: string; settledAt: string }), runAt: o.runAt }));
+  const reminders = async (matterId: string) => store.db.select().from(deliveries).where(and(eq(deliveries.matterId, matterId), eq(deliveries.template, 'follow_up')));
+
+  it('reminds the officer of one not rated, once, in words; not of one rated 满意', async () => {
+    const officer = await newOfficer(store.db, tree.unit, '李冬梅', { telegram: '2002' });
+    await newVillager(store.db, tree.unit, '罗秀英', { telegram: '1001' });
+    const silent = await settled(officer.id, '村口路灯坏了');
+    const content = await settled(officer.id, '水渠堵了');
+    await performAction(ctx, { matter: content.id, actorId: content.reporterId!, request: { action: 'evaluate', rating: 'satisfied' } });
+
+    const written = await looks();
+    expect(written.map((l) => [l.op, l.matterId, l.runAt?.toISOString()])).toEqual([
+      ['follow_up', silent.id, '2026-11-30T02:00:00.000Z'],
+      ['follow_up', content.id, '2026-11-30T02:00:00.000Z'],
+    ]);
+    clock = new Date('2026-11-30T02:00:00Z');
+    for (const l of written) await followUpDue(ctx, l);
+    const [reminder] = await reminders(silent.id);
+    expect(reminder).toMatchObject({ personId: officer.id });
+    expect(renderDelivery(reminder!, 'zh-CN', 'Asia/Shanghai').text).toBe(`回访提醒：事项 ${silent.ref} 办结已经 3 天了，群众还没有评价。请抽空给群众打个电话或者上门看看，问问事情是不是真解决了。`);
+    expect(await reminders(content.id)).toHaveLength(0);
+    // The same look run again writes nothing more.
+    expect(await followUpDue(ctx, written[0]!)).toMatchObject({ outcome: 'duplicate' });
+    expect(await reminders(silent.id)).toHaveLength(1);
+  });
+
+  it('reminds whoever settled it again after a 不满意, and ignores the first settlement’s look', async () => {
+    const officer = await newOfficer(store.db, tree.unit, '李冬梅', { telegram: '2002' });
+    const leader = await newGridLeader(store.db, tree.village, '张国华', { telegram: '2009' });
+    await newVillager(store.db, tree.unit, '罗秀英', { telegram: '1001' });
+    const m = await settled(officer.id, '低保材料交了没回音');
+    // 不满意: reopened a level up, the village's grid leader settles it again a day later.
+    await performAction(ctx, { matter: m.id, actorId: m.reporterId!, request: { action: 'evaluate', rating: 'unsatisfied' } });
+    clock = new Date('2026-11-28T02:00:00Z');
+    expect(await performAction(ctx, { matter: m.id, actorId: leader.id, request: { action: 'take' } })).toMatchObject({ ok: true });
+    const again = await performAction(ctx, { matter: m.id, actorId: leader.id, request: { action: 'settle', result: '材料已补齐，镇里审核通过。' } });
+    expect(again.ok).toBe(true);
+    const [first, second] = await looks();
+    clock = new Date('2026-12-01T02:00:00Z');
+    expect(await followUpDue(ctx, first!)).toMatchObject({ outcome: 'settled_again' });
+    expect(await followUpDue(ctx, second!)).toMatchObject({ outcome: 'reminded', reason: 'unsatisfied' });
+    const [reminder] = await reminders(m.id);
+    expect(reminder!.personId).toBe(leader.id);
+    expect(renderDelivery(reminder!, 'zh-CN', 'Asia/Shanghai').text).toContain('群众评价过“不满意”');
+  });
+});
