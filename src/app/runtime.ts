@@ -46,7 +46,7 @@ import { platformFactories, type AdapterOf, type PlatformSettings, type Register
 export interface RuntimeOptions extends PlatformSettings {
   store: StoreTarget | Store;
   /** Null: no queues (the CLI writing to a store whose service is stopped). */
-  queue: { kind: 'redis'; url: string; prefix?: string } | { kind: 'postgres' } | null;
+  queue: { kind: 'redis'; url: string; prefix?: string; /** Starts the keys of what the platforms share across deployments (send budgets, tokens); default `gridline:`. */ shared?: string } | { kind: 'postgres' } | null;
   logger: Logger;
   timezone?: string;
   now?: () => Date;
@@ -143,7 +143,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const configured = platformFactories.flatMap((f) => (opts[f.name] ? [{ factory: f, settings: opts[f.name] }] : []));
   // The platforms' send limits, shared by every process on a token: in Redis when the queues are
   // there, else in a Postgres store; the embedded store is one process, whose memory is enough.
-  const rateBuckets: RateBuckets | undefined = !configured.length ? undefined : opts.queue?.kind === 'redis' ? new RedisRateBuckets(opts.queue.url, logger) : store.kind === 'postgres' ? new DbRateBuckets(store.db) : undefined;
+  const rateBuckets: RateBuckets | undefined = !configured.length ? undefined : opts.queue?.kind === 'redis' ? new RedisRateBuckets(opts.queue.url, logger, `${opts.queue.shared ?? 'gridline:'}rate:`) : store.kind === 'postgres' ? new DbRateBuckets(store.db) : undefined;
   // A flood guard's budgets per person: with the send limits, else in the database.
   const floodBuckets = rateBuckets ?? (configured.length ? new DbRateBuckets(store.db) : undefined);
   const adapters = new Map<Platform, PlatformAdapter>();
@@ -160,7 +160,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     files: (a, o) => fileSource(a, o),
     cards: { store: new CardService(ctx), edits: new ChatCardEdits(ctx, timezone) },
     lease: (name) => leaseFor(store, opts, name),
-    ...(opts.queue?.kind === 'redis' ? { redisUrl: opts.queue.url } : {}),
+    ...(opts.queue?.kind === 'redis' ? { redisUrl: opts.queue.url, sharedNamespace: opts.queue.shared ?? 'gridline:' } : {}),
   };
   try {
     for (const { factory, settings } of configured) adapters.set(factory.name, factory.create(settings as never, deps));

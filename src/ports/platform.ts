@@ -36,6 +36,8 @@ export interface PlatformDeps {
   cards: { store: CardStore; edits: CardEdits };
   /** Where the deployment's processes share small state (tokens, nonces): the queues' Redis, when they are on Redis. */
   redisUrl?: string;
+  /** Starts the keys of that shared state (default `gridline:`): one platform account's state is one, across deployments. */
+  sharedNamespace?: string;
   /** A lease one process of the deployment holds at a time (long polling), by name; none when the process is alone. */
   lease(name: string): Lease | undefined;
 }

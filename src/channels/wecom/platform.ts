@@ -19,6 +19,7 @@ export const wecomPlatform = {
       now: () => deps.ctx.now().getTime(),
       admission: deps.admission,
       ...(deps.redisUrl ? { redisUrl: deps.redisUrl } : {}),
+      ...(deps.sharedNamespace ? { sharedNamespace: deps.sharedNamespace } : {}),
       ...(deps.rateBuckets ? { rateBuckets: deps.rateBuckets } : {}),
       files: deps.files,
       cards: deps.cards.edits,

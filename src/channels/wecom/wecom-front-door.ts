@@ -31,6 +31,8 @@ export interface WecomDeps {
   admission: Admission;
   /** Set when the queues are on Redis: tokens and nonces are kept there. */
   redisUrl?: string;
+  /** Starts the keys kept there (default `gridline:`). */
+  sharedNamespace?: string;
   rateBuckets?: RateBuckets;
   files?: FileSource;
   cards?: CardEdits;
@@ -57,7 +59,7 @@ export class WecomFrontDoor {
       this.channel = new WecomChannel({
         ...settings,
         logger: deps.logger,
-        ...(this.redis ? { tokenCache: new RedisTokenCache(this.redis) } : {}),
+        ...(this.redis ? { tokenCache: new RedisTokenCache(this.redis, { namespace: `${deps.sharedNamespace ?? 'gridline:'}wecom:` }) } : {}),
         ...(deps.rateBuckets ? { rateBuckets: deps.rateBuckets } : {}),
         ...(deps.files ? { files: deps.files } : {}),
         ...(deps.cards ? { cards: deps.cards } : {}),
@@ -72,7 +74,7 @@ export class WecomFrontDoor {
         ...(settings.kfAccount ? { kfAccount: settings.kfAccount } : {}),
         admission: deps.admission,
         logger: deps.logger,
-        ...(this.redis ? { nonces: new RedisNonceStore(this.redis) } : {}),
+        ...(this.redis ? { nonces: new RedisNonceStore(this.redis, { namespace: `${deps.sharedNamespace ?? 'gridline:'}wecom:` }) } : {}),
         welcomes,
         cardText: (taskId) => this.channel.cardTextOf(taskId),
         flood: new FloodGuard(deps.flood, deps.floodBuckets, `wecom:${settings.corpId}`),

@@ -3,7 +3,6 @@
 // corp in the app (an officer: text and template cards), and a villager on WeChat writing to the
 // 微信客服 account (text and msgmenus, within the window).
 import { eq } from 'drizzle-orm';
-import { Redis } from 'ioredis';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../../src/app/runtime.js';
 import { createAppServer, type HttpServer } from '../../../src/app/http.js';
 import { kfChatId } from '../../../src/channels/wecom/to-chat-update.js';
@@ -31,11 +30,12 @@ export interface WecomBot {
 
 export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, opts: { queue?: 'redis' | 'postgres'; clock?: TestClock; wecom?: Partial<NonNullable<RuntimeOptions['wecom']>> } = {}): Promise<WecomBot> {
   const port = await freePort();
-  await forgetSharedState();
   const clock = opts.clock ?? daytimeClock();
   const runtime = await createRuntime({
     store,
-    queue: opts.queue === 'postgres' ? { kind: 'postgres' } : { kind: 'redis', url: TEST_REDIS_URL, prefix: uniquePrefix() },
+    // The test corp's shared budgets, tokens and nonces under a name of this run's own: test files
+    // running at once never see each other's.
+    queue: opts.queue === 'postgres' ? { kind: 'postgres' } : { kind: 'redis', url: TEST_REDIS_URL, prefix: uniquePrefix(), shared: `${uniquePrefix()}:` },
     logger: testLogger,
     relayIntervalMs: 200,
     now: clock.now,
@@ -48,7 +48,7 @@ export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, o
       encodingAESKey: TEST_CORP.encodingAESKey,
       kfAccount: TEST_CORP.openKfId,
       apiUrl: fake.url,
-      // The stand-in's own day limit is 200 (one account); the shared day bucket outlives one run in Redis, so it is set wide here.
+      // The stand-in's own day limit is 200 (one account); the service's day bucket is set wide here.
       licensedAccounts: 1000,
       ...opts.wecom,
     },
@@ -74,22 +74,6 @@ export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, o
       await runtime.close();
     },
   };
-}
-
-/**
- * The test corp's budgets and tokens outlive a run in Redis (they are the platform's, shared by
- * every process, so no queue prefix keeps runs apart): each harness starts from none.
- */
-async function forgetSharedState(): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    for (const pattern of [`gridline:rate:wecom:${TEST_CORP.corpId}:*`, `gridline:rate:flood:wecom:${TEST_CORP.corpId}:*`, `gridline:rate:flood-warned:wecom:${TEST_CORP.corpId}:*`, `gridline:wecom:wecom:token:${TEST_CORP.corpId}:*`]) {
-      const keys = await redis.keys(pattern);
-      if (keys.length) await redis.del(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** What a person read: a text, a card (its title and text) or a menu (its head), with what they may press. */
