@@ -39,19 +39,7 @@ export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, o
     logger: testLogger,
     relayIntervalMs: 200,
     now: clock.now,
-    wecom: {
-      corpId: TEST_CORP.corpId,
-      agentId: TEST_CORP.agentId,
-      secret: TEST_CORP.secret,
-      kfSecret: TEST_CORP.kfSecret,
-      token: TEST_CORP.token,
-      encodingAESKey: TEST_CORP.encodingAESKey,
-      kfAccount: TEST_CORP.openKfId,
-      apiUrl: fake.url,
-      // The stand-in's own day limit is 200 (one account); the shared day bucket outlives one run in Redis, so it is set wide here.
-      licensedAccounts: 1000,
-      ...opts.wecom,
-    },
+    wecom: { ...wecomSettings(fake), ...opts.wecom },
   });
   runtime.startWorkers({ concurrency: 4 });
   const http = createAppServer({ runtime, logger: testLogger, adminToken: 'test-admin-token' });
@@ -76,11 +64,27 @@ export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, o
   };
 }
 
+/** The runtime's WeCom settings for the test corp on the stand-in. */
+export function wecomSettings(fake: FakeWecom): NonNullable<RuntimeOptions['wecom']> {
+  return {
+    corpId: TEST_CORP.corpId,
+    agentId: TEST_CORP.agentId,
+    secret: TEST_CORP.secret,
+    kfSecret: TEST_CORP.kfSecret,
+    token: TEST_CORP.token,
+    encodingAESKey: TEST_CORP.encodingAESKey,
+    kfAccount: TEST_CORP.openKfId,
+    apiUrl: fake.url,
+    // The stand-in's own day limit is 200 (one account); the shared day bucket outlives one run in Redis, so it is set wide here.
+    licensedAccounts: 1000,
+  };
+}
+
 /**
  * The test corp's budgets and tokens outlive a run in Redis (they are the platform's, shared by
  * every process, so no queue prefix keeps runs apart): each harness starts from none.
  */
-async function forgetSharedState(): Promise<void> {
+export async function forgetSharedState(): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL);
   try {
     for (const pattern of [`gridline:rate:wecom:${TEST_CORP.corpId}:*`, `gridline:rate:flood:wecom:${TEST_CORP.corpId}:*`, `gridline:rate:flood-warned:wecom:${TEST_CORP.corpId}:*`, `gridline:wecom:wecom:token:${TEST_CORP.corpId}:*`]) {
