@@ -104,6 +104,11 @@ export interface SendingWindow {
   messages: number;
   /** …and only within this long of it. */
   withinMs: number;
+  /**
+   * An edit goes out here as a new message, and counts (default: it does not; 微信客服 cannot
+   * edit and draws nothing, so a turn's redrawn menu must not spend one of the 5).
+   */
+  editsSentAnew?: boolean;
 }
 
 /**

@@ -110,7 +110,8 @@ async function sendOutput(ctx: ServiceContext, opts: SendOptions, row: DeliveryR
   // A chat under a sending window: past it, the output waits for the person's next message (send-window.ts).
   if (output.kind === 'message' || output.kind === 'edit') {
     const window = await outputWindowOf(ctx, channel, platform, { chatId, userId });
-    if (window && !window.state.open) return holdForWindow(ctx, row, window.state.reason);
+    // An edit is held only where it goes out as a message (SendingWindow.editsSentAnew).
+    if (window && !window.state.open && (output.kind === 'message' || window.limits.editsSentAnew)) return holdForWindow(ctx, row, window.state.reason);
   }
   try {
     const out = await channel.deliver({ chatId, userId }, output);

@@ -41,7 +41,7 @@ export async function windowOf(ctx: ServiceContext, channel: Channel, platform: 
   if (!limits) return null;
   // Their own queue, and their private chat's (what the conversation said before we knew them).
   const queues = [...(target.personId ? [recipientKey({ personId: target.personId })] : []), recipientKey({ chatPlatform: platform, chatId: target.chatId })];
-  const sent = lastInboundAt ? await sentSince(ctx.db, queues, platform, lastInboundAt) : 0;
+  const sent = lastInboundAt ? await sentSince(ctx.db, queues, platform, lastInboundAt, { editsSentAnew: limits.editsSentAnew }) : 0;
   return { limits, state: windowState(lastInboundAt, sent, limits, ctx.now()) };
 }
 

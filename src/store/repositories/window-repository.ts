@@ -15,10 +15,10 @@ export const MERGED = 'merged';
 /**
  * How many messages went to the person on `platform` at or after `since`, in any of their queues
  * (`recipients`: their own, and their private chat's while we did not know them yet). A
- * conversation's button answers and reactions are not messages; an edit is counted (a platform
- * that cannot edit sends it anew).
+ * conversation's button answers and reactions are not messages; an edit is one only where the
+ * platform sends it anew (`editsSentAnew`, the channel's SendingWindow says so).
  */
-export async function sentSince(db: Executor, recipients: string[], platform: Platform, since: Date): Promise<number> {
+export async function sentSince(db: Executor, recipients: string[], platform: Platform, since: Date, opts: { editsSentAnew?: boolean } = {}): Promise<number> {
   if (!recipients.length) return 0;
   const [row] = await db
     .select({ n: count() })
@@ -29,7 +29,7 @@ export async function sentSince(db: Executor, recipients: string[], platform: Pl
         eq(deliveries.status, 'sent'),
         gte(deliveries.sentAt, since),
         eq(deliveries.channel, platform),
-        or(isNull(deliveries.output), sql`${deliveries.output}->>'kind' in ('message', 'edit')`),
+        or(isNull(deliveries.output), opts.editsSentAnew ? sql`${deliveries.output}->>'kind' in ('message', 'edit')` : sql`${deliveries.output}->>'kind' = 'message'`),
       ),
     );
   return Number(row?.n ?? 0);

@@ -194,6 +194,26 @@ describe('the sending window (Postgres, Redis)', () => {
     expect(channel.pastWindow).toEqual([]);
   }, 90_000);
 
+  it('spends none of the window on an edit where the channel does not send edits anew (微信客服 draws nothing)', async () => {
+    const { villager, reply } = await matterWithOfficer();
+    channel.wrote(VILLAGER, clock.now());
+    await noteSeen(store.db, 'telegram', VILLAGER, clock.now(), { exact: true });
+    // The turn's menu redrawn after a press: an edit, sent (as far as the send service knows).
+    await store.db.transaction(async (tx) => {
+      await createChatOutputs(tx, [{ id: crypto.randomUUID(), platform: 'telegram', chatId: VILLAGER, userId: VILLAGER, eventId: 'telegram:update:redraw', personId: villager.id, output: { kind: 'edit', messageRef: '1', clearButtons: true } }]);
+      await enqueue(tx, [outboxJob('send', { recipient: `person:${villager.id}` })]);
+    });
+    runtime.ctx.outboxWritten();
+    await waitFor(async () => (await statusesOf(villager.id, 'chat')).join() === 'sent', 'the edit sent');
+    // Both of the window's messages are still there for the officer's replies.
+    await reply('答复一');
+    await reply('答复二');
+    await waitFor(async () => (await statusesOf(villager.id, 'reply')).join() === 'sent,sent', 'both replies sent');
+    await waitIdle(runtime);
+    expect(channel.to(VILLAGER)).toHaveLength(2);
+    expect(channel.pastWindow).toEqual([]);
+  }, 60_000);
+
   it("tells a villager under a window, in the receipt, how news will reach them; not one who is not", async () => {
     await newOfficer(store.db, tree.unit, '李冬梅', { telegram: '2001' });
     await newVillager(store.db, tree.unit, '王秀英', { telegram: VILLAGER });

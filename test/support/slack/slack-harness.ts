@@ -1,5 +1,6 @@
 // One service's worth of gridline for Slack tests: the store, queues on Redis, the workers, the
-// app's HTTP server with the Slack route, the Web API stand-in, and a recording Telegram channel.
+// app's HTTP server with the Slack route, the Web API stand-in, and a recording Telegram channel
+// (or the real Telegram adapter on the emulator; and WeCom on its stand-in, when given).
 // Its clock is a TestClock at 10:00 on a Wednesday in Shanghai unless the test gives one.
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
@@ -18,6 +19,9 @@ import { testLogger, uniquePrefix, type QueueKind } from '../runtime.js';
 import { TEST_REDIS_URL, type TestStore } from '../store.js';
 import { waitFor } from '../wait.js';
 import { freePort, type TelegramEmulator } from '../telegram/emulator.js';
+import { WecomCallbackClient } from '../wecom/callback-client.js';
+import type { FakeWecom } from '../wecom/fake-wecom.js';
+import { wecomSettings } from '../wecom/wecom-bot.js';
 import { FakeSlackApi, type SlackCall } from './fake-slack-api.js';
 import { post, SIGNING_SECRET, type SlackRequest } from './signed-requests.js';
 
@@ -28,6 +32,8 @@ export interface SlackHarness {
   telegram: RecordingChannel;
   /** The Slack endpoint on the app's server. */
   endpoint: string;
+  /** Where WeCom's callbacks go (AppMember's `bot`), when the harness has the WeCom stand-in. */
+  wecom?: { client: WecomCallbackClient };
   send(req: SlackRequest, opts?: Parameters<typeof post>[2]): Promise<Response>;
   /** Waits for the n-th call of a method matching `where`. */
   waitCall(method: string, where?: (c: SlackCall) => boolean, what?: string): Promise<SlackCall>;
@@ -51,6 +57,8 @@ export async function startSlackHarness(
     wrap?: StartWorkersOptions['wrap'];
     /** The real Telegram adapter on the emulator (webhook mode) instead of a recording channel. */
     emulator?: TelegramEmulator;
+    /** WeCom too, on its stand-in (its callbacks to this app's /wecom/callback). */
+    wecom?: FakeWecom;
     /** Queues on Redis (default) or on BullMQ's PostgreSQL backend over the test database. */
     queue?: QueueKind;
     /** Default: the silent test logger. */
@@ -60,11 +68,12 @@ export async function startSlackHarness(
   } = {},
 ): Promise<SlackHarness> {
   const telegram = new RecordingChannel('telegram');
-  const port = opts.emulator ? await freePort() : 0;
+  const port = opts.emulator || opts.wecom ? await freePort() : 0;
   const clock = opts.now ? undefined : (opts.clock ?? daytimeClock());
   const runtime = await createRuntime({
     store,
-    queue: opts.queue === 'postgres' ? { kind: 'postgres' } : { kind: 'redis', url: TEST_REDIS_URL, prefix: uniquePrefix() },
+    // Platform-shared state (send budgets, the test corp's tokens) under this run's own name.
+    queue: opts.queue === 'postgres' ? { kind: 'postgres' } : { kind: 'redis', url: TEST_REDIS_URL, prefix: uniquePrefix(), shared: `${uniquePrefix()}:` },
     logger: opts.logger ?? testLogger,
     channels: new Map<Platform, ChannelPort>([...(opts.emulator ? [] : ([['telegram', telegram]] as Array<[Platform, ChannelPort]>)), ...(opts.channels ?? [])]),
     relayIntervalMs: 200,
@@ -82,6 +91,7 @@ export async function startSlackHarness(
           },
         }
       : {}),
+    ...(opts.wecom ? { wecom: wecomSettings(opts.wecom) } : {}),
   });
   await runtime.prepareAdapters();
   runtime.startWorkers({ concurrency: 4, wrap: opts.wrap });
@@ -89,19 +99,23 @@ export async function startSlackHarness(
   await http.listen({ host: '127.0.0.1', port });
   await runtime.startAdapters();
   const addr = http.server.address();
-  const endpoint = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/slack/events`;
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const endpoint = `${base}/slack/events`;
+  if (opts.wecom) opts.wecom.callbackUrl = `${base}/wecom/callback`;
   return {
     runtime,
     http,
     api,
     telegram,
     endpoint,
+    ...(opts.wecom ? { wecom: { client: new WecomCallbackClient({ url: `${base}/wecom/callback` }) } } : {}),
     send: (req, o) => post(endpoint, req, o),
     waitCall: (method, where = () => true, what) => waitFor(() => api.called(method).find(where), what ?? `a ${method} call`),
     clock,
     idle: (o) => waitIdle(runtime, o),
     async close() {
       await runtime.adapter('telegram')?.stop?.();
+      if (opts.wecom) opts.wecom.callbackUrl = null;
       await http.close();
       await runtime.close();
     },

@@ -39,19 +39,7 @@ export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, o
     logger: testLogger,
     relayIntervalMs: 200,
     now: clock.now,
-    wecom: {
-      corpId: TEST_CORP.corpId,
-      agentId: TEST_CORP.agentId,
-      secret: TEST_CORP.secret,
-      kfSecret: TEST_CORP.kfSecret,
-      token: TEST_CORP.token,
-      encodingAESKey: TEST_CORP.encodingAESKey,
-      kfAccount: TEST_CORP.openKfId,
-      apiUrl: fake.url,
-      // The stand-in's own day limit is 200 (one account); the service's day bucket is set wide here.
-      licensedAccounts: 1000,
-      ...opts.wecom,
-    },
+    wecom: { ...wecomSettings(fake), ...opts.wecom },
   });
   runtime.startWorkers({ concurrency: 4 });
   const http = createAppServer({ runtime, logger: testLogger, adminToken: 'test-admin-token' });
@@ -73,6 +61,22 @@ export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, o
       await http.close();
       await runtime.close();
     },
+  };
+}
+
+/** The runtime's WeCom settings for the test corp on the stand-in. */
+export function wecomSettings(fake: FakeWecom): NonNullable<RuntimeOptions['wecom']> {
+  return {
+    corpId: TEST_CORP.corpId,
+    agentId: TEST_CORP.agentId,
+    secret: TEST_CORP.secret,
+    kfSecret: TEST_CORP.kfSecret,
+    token: TEST_CORP.token,
+    encodingAESKey: TEST_CORP.encodingAESKey,
+    kfAccount: TEST_CORP.openKfId,
+    apiUrl: fake.url,
+    // The stand-in's own day limit is 200 (one account); the service's day bucket is set wide here.
+    licensedAccounts: 1000,
   };
 }
 
