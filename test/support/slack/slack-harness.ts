@@ -1,5 +1,6 @@
 // One service's worth of gridline for Slack tests: the store, queues on Redis, the workers, the
-// app's HTTP server with the Slack route, the Web API stand-in, and a recording Telegram channel.
+// app's HTTP server with the Slack route, the Web API stand-in, and a recording Telegram channel
+// (or the real Telegram adapter on the emulator, and the real WeCom adapter on its stand-in).
 // Its clock is a TestClock at 10:00 on a Wednesday in Shanghai unless the test gives one.
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
@@ -18,6 +19,8 @@ import { testLogger, uniquePrefix, type QueueKind } from '../runtime.js';
 import { TEST_REDIS_URL, type TestStore } from '../store.js';
 import { waitFor } from '../wait.js';
 import { freePort, type TelegramEmulator } from '../telegram/emulator.js';
+import { TEST_CORP, type FakeWecom } from '../wecom/fake-wecom.js';
+import { forgetSharedState } from '../wecom/wecom-bot.js';
 import { FakeSlackApi, type SlackCall } from './fake-slack-api.js';
 import { post, SIGNING_SECRET, type SlackRequest } from './signed-requests.js';
 
@@ -51,6 +54,8 @@ export async function startSlackHarness(
     wrap?: StartWorkersOptions['wrap'];
     /** The real Telegram adapter on the emulator (webhook mode) instead of a recording channel. */
     emulator?: TelegramEmulator;
+    /** The real WeCom adapter on its stand-in too (its callbacks go to /wecom/callback on the app's server). */
+    wecom?: FakeWecom;
     /** Queues on Redis (default) or on BullMQ's PostgreSQL backend over the test database. */
     queue?: QueueKind;
     /** Default: the silent test logger. */
@@ -60,7 +65,8 @@ export async function startSlackHarness(
   } = {},
 ): Promise<SlackHarness> {
   const telegram = new RecordingChannel('telegram');
-  const port = opts.emulator ? await freePort() : 0;
+  const port = opts.emulator || opts.wecom ? await freePort() : 0;
+  if (opts.wecom) await forgetSharedState();
   const clock = opts.now ? undefined : (opts.clock ?? daytimeClock());
   const runtime = await createRuntime({
     store,
@@ -82,6 +88,24 @@ export async function startSlackHarness(
           },
         }
       : {}),
+    ...(opts.wecom
+      ? {
+          wecom: {
+            corpId: TEST_CORP.corpId,
+            agentId: TEST_CORP.agentId,
+            secret: TEST_CORP.secret,
+            kfSecret: TEST_CORP.kfSecret,
+            token: TEST_CORP.token,
+            encodingAESKey: TEST_CORP.encodingAESKey,
+            kfAccount: TEST_CORP.openKfId,
+            apiUrl: opts.wecom.url,
+            // The shared day bucket outlives one run in Redis: wide, as in the WeCom harness.
+            licensedAccounts: 1000,
+            // A script's person presses and types faster than anyone would.
+            flood: { burst: 200, perMinute: 600 },
+          },
+        }
+      : {}),
   });
   await runtime.prepareAdapters();
   runtime.startWorkers({ concurrency: 4, wrap: opts.wrap });
@@ -89,7 +113,9 @@ export async function startSlackHarness(
   await http.listen({ host: '127.0.0.1', port });
   await runtime.startAdapters();
   const addr = http.server.address();
-  const endpoint = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/slack/events`;
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const endpoint = `${base}/slack/events`;
+  if (opts.wecom) opts.wecom.callbackUrl = `${base}/wecom/callback`;
   return {
     runtime,
     http,
@@ -101,6 +127,7 @@ export async function startSlackHarness(
     clock,
     idle: (o) => waitIdle(runtime, o),
     async close() {
+      if (opts.wecom) opts.wecom.callbackUrl = null;
       await runtime.adapter('telegram')?.stop?.();
       await http.close();
       await runtime.close();
