@@ -297,6 +297,12 @@ class OnWecomApp implements FlowPerson {
   }
 }
 
+/**
+ * WeCom ids of this run's own: the test corp's send budgets and flood counts in Redis, kept by
+ * person, are shared with earlier runs and with the WeCom files running beside this one.
+ */
+const RUN = randomBytes(3).toString('hex');
+
 let store: TestStore;
 let fake: FakeWecom;
 let api: FakeSlackApi;
@@ -328,7 +334,7 @@ afterAll(async () => {
 const ADAPTERS: Array<{ name: Platform; make: () => FlowPerson }> = [
   { name: 'telegram', make: () => new OnTelegram(new TelegramPerson(emulator, { userId: 870_000 + ++n, firstName: `村民${n}`, languageCode: 'zh-hans' }).mark()) },
   { name: 'slack', make: () => new OnSlack(new SlackPerson(h, `U0VILL${String(++n).padStart(4, '0')}`)) },
-  { name: 'wecom', make: () => new OnWecomKf(new KfVillager(fake, `wmConformVill${String(++n).padStart(4, '0')}`).mark()) },
+  { name: 'wecom', make: () => new OnWecomKf(new KfVillager(fake, `wmConform${RUN}${String(++n).padStart(4, '0')}`).mark()) },
 ];
 
 const matterOf = async (ref: string) => (await store.db.select().from(matters).where(eq(matters.ref, ref)))[0]!;
@@ -591,7 +597,7 @@ async function onPlatform(platform: Platform, person: PersonRow, telegramId: num
   }
   if (platform === 'wecom') {
     // A member of the corp, known by the roster's UserID.
-    const user = `Staff${telegramId}`;
+    const user = `Staff${RUN}${telegramId}`;
     await linkWecom(store.db, person.id, { userId: user });
     return new OnWecomApp(user);
   }

@@ -20,7 +20,6 @@ import { TEST_REDIS_URL, type TestStore } from '../store.js';
 import { waitFor } from '../wait.js';
 import { freePort, type TelegramEmulator } from '../telegram/emulator.js';
 import { TEST_CORP, type FakeWecom } from '../wecom/fake-wecom.js';
-import { forgetSharedState } from '../wecom/wecom-bot.js';
 import { FakeSlackApi, type SlackCall } from './fake-slack-api.js';
 import { post, SIGNING_SECRET, type SlackRequest } from './signed-requests.js';
 
@@ -54,7 +53,11 @@ export async function startSlackHarness(
     wrap?: StartWorkersOptions['wrap'];
     /** The real Telegram adapter on the emulator (webhook mode) instead of a recording channel. */
     emulator?: TelegramEmulator;
-    /** The real WeCom adapter on its stand-in too (its callbacks go to /wecom/callback on the app's server). */
+    /**
+     * The real WeCom adapter on its stand-in too (its callbacks go to /wecom/callback on the app's
+     * server). The test corp's budgets and tokens in Redis are shared with every WeCom test file
+     * running beside this one, so they are left alone: give people ids of this run's own.
+     */
     wecom?: FakeWecom;
     /** Queues on Redis (default) or on BullMQ's PostgreSQL backend over the test database. */
     queue?: QueueKind;
@@ -66,7 +69,6 @@ export async function startSlackHarness(
 ): Promise<SlackHarness> {
   const telegram = new RecordingChannel('telegram');
   const port = opts.emulator || opts.wecom ? await freePort() : 0;
-  if (opts.wecom) await forgetSharedState();
   const clock = opts.now ? undefined : (opts.clock ?? daytimeClock());
   const runtime = await createRuntime({
     store,

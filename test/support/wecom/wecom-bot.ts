@@ -80,7 +80,7 @@ export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, o
  * The test corp's budgets and tokens outlive a run in Redis (they are the platform's, shared by
  * every process, so no queue prefix keeps runs apart): each harness starts from none.
  */
-export async function forgetSharedState(): Promise<void> {
+async function forgetSharedState(): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL);
   try {
     for (const pattern of [`gridline:rate:wecom:${TEST_CORP.corpId}:*`, `gridline:rate:flood:wecom:${TEST_CORP.corpId}:*`, `gridline:rate:flood-warned:wecom:${TEST_CORP.corpId}:*`, `gridline:wecom:wecom:token:${TEST_CORP.corpId}:*`]) {
