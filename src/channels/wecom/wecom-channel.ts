@@ -112,7 +112,11 @@ export class WecomChannel implements Channel {
       case 'edit':
         return this.edit(target.chatId, output);
       case 'answer':
-        // A card press needs no answer: the redraw (an edit) is what the member sees.
+        // WeCom shows no notice on a press (Telegram's toast, Slack's ephemeral): the words for a
+        // member who pressed — a stale button, someone else took it, 查看's words — come as a
+        // message. Without words the redraw (an edit) is what they see. A villager's (微信客服)
+        // would spend the window, which counts messages and edits only: not sent there.
+        if (output.text && !parseKfChatId(target.chatId)) await this.deliverMember(target.chatId, { kind: 'message', text: output.text }, target.locale ?? 'zh-CN');
         return {};
       case 'ack':
         // No reactions on WeCom: the turn's own words say the message was taken.

@@ -1,6 +1,6 @@
 // One service's worth of gridline for Slack tests: the store, queues on Redis, the workers, the
 // app's HTTP server with the Slack route, the Web API stand-in, and a recording Telegram channel
-// (or the real Telegram adapter on the emulator; and WeCom on its stand-in, when given).
+// (or the real Telegram adapter on the emulator, and the real WeCom adapter on its stand-in).
 // Its clock is a TestClock at 10:00 on a Wednesday in Shanghai unless the test gives one.
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
@@ -57,7 +57,10 @@ export async function startSlackHarness(
     wrap?: StartWorkersOptions['wrap'];
     /** The real Telegram adapter on the emulator (webhook mode) instead of a recording channel. */
     emulator?: TelegramEmulator;
-    /** WeCom too, on its stand-in (its callbacks to this app's /wecom/callback). */
+    /**
+     * The real WeCom adapter on its stand-in too (its callbacks go to /wecom/callback on the app's
+     * server). The test corp's budgets and tokens in Redis are this run's own (its `shared` namespace).
+     */
     wecom?: FakeWecom;
     /** Queues on Redis (default) or on BullMQ's PostgreSQL backend over the test database. */
     queue?: QueueKind;
@@ -91,7 +94,8 @@ export async function startSlackHarness(
           },
         }
       : {}),
-    ...(opts.wecom ? { wecom: wecomSettings(opts.wecom) } : {}),
+    // A script's person presses and types faster than anyone would: a wide flood limit.
+    ...(opts.wecom ? { wecom: { ...wecomSettings(opts.wecom), flood: { burst: 200, perMinute: 600 } } } : {}),
   });
   await runtime.prepareAdapters();
   runtime.startWorkers({ concurrency: 4, wrap: opts.wrap });
@@ -114,8 +118,8 @@ export async function startSlackHarness(
     clock,
     idle: (o) => waitIdle(runtime, o),
     async close() {
-      await runtime.adapter('telegram')?.stop?.();
       if (opts.wecom) opts.wecom.callbackUrl = null;
+      await runtime.adapter('telegram')?.stop?.();
       await http.close();
       await runtime.close();
     },
