@@ -21,18 +21,9 @@ import { allNodes, findNodeNamed, staffCountsByNode } from '../store/repositorie
 import { deliveriesOf, findMatterByRef, listMatters, matterEventsOf, messagesOf } from '../store/repositories/matter-repository.js';
 import { findPersonByCode, placementsOf, setOnLeave } from '../store/repositories/people-repository.js';
 import { summonsOf } from '../store/repositories/summons-repository.js';
+import { OpError } from './op-error.js';
 
-export class OpError extends Error {
-  override readonly name = 'OpError';
-  /** `key` is a locale key under cli:errors; `params` fill it. */
-  constructor(
-    readonly key: string,
-    readonly params: Record<string, unknown> = {},
-    readonly details?: unknown,
-  ) {
-    super(key);
-  }
-}
+export { OpError };
 
 export const opArgs = {
   import: z.object({ fileName: z.string(), text: z.string() }),

@@ -40,7 +40,7 @@ import { ServiceMetrics } from './metrics.js';
 import type { Admission } from '../ports/admission.js';
 import type { PlatformAdapter, PlatformDeps } from '../ports/platform.js';
 import { createAdmission } from './admission.js';
-import { platformFactories, type AdapterOf, type PlatformSettings, type RegisteredPlatform } from './platforms.js';
+import { configuredPlatforms, type AdapterOf, type PlatformSettings, type RegisteredPlatform } from './platforms.js';
 
 /** Each registered platform's settings sit under its name (`slack`, `telegram`…): see src/app/platforms.ts. */
 export interface RuntimeOptions extends PlatformSettings {
@@ -112,6 +112,8 @@ export function queueTargetFor(store: Store, queue: NonNullable<RuntimeOptions['
 }
 
 export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  // The registered platforms that have settings here (their SDKs are loaded now, and only theirs).
+  const configured = await configuredPlatforms(opts);
   const ownsStore = !('db' in opts.store);
   const store = 'db' in opts.store ? opts.store : await openStore(opts.store);
   const logger = opts.logger;
@@ -139,8 +141,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const sendChannels = metrics.instrumentChannels(channels);
   const engine = opts.chat?.engine ?? createFlowEngine([...defaultModules(), linkModule, ...(opts.desk ? [deskLinkModule(opts.desk.baseUrl)] : [])]);
   const admission = createAdmission(ctx, { defaultLocale: opts.chat?.defaultLocale });
-  // The registered platforms that have settings here.
-  const configured = platformFactories.flatMap((f) => (opts[f.name] ? [{ factory: f, settings: opts[f.name] }] : []));
   // The platforms' send limits, shared by every process on a token: in Redis when the queues are
   // there, else in a Postgres store; the embedded store is one process, whose memory is enough.
   const rateBuckets: RateBuckets | undefined = !configured.length ? undefined : opts.queue?.kind === 'redis' ? new RedisRateBuckets(opts.queue.url, logger, `${opts.queue.shared ?? 'gridline:'}rate:`) : store.kind === 'postgres' ? new DbRateBuckets(store.db) : undefined;

@@ -5,20 +5,21 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { readServiceAddress, lockDataFolder, DataFolderBusyError } from '../app/data-lock.js';
-import { OpError, runOp, type OpName } from '../app/ops.js';
+import { OpError } from '../app/op-error.js';
+import type { OpName } from '../app/ops.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { PERIOD_NAMES } from '../domain/period.js';
 import { CATEGORIES, SIZES, TOPICS } from '../domain/types.js';
 import { t, toLocale } from '../i18n/index.js';
-import { createLogger } from '../logger.js';
-import { QueueUnreachableError } from '../queue/queue-system.js';
-import { RosterImportError } from '../roster/import-roster.js';
-import { formatProblems, parseRoster, RosterError, type RosterProblem } from '../roster/parse-roster.js';
+import type { RosterProblem } from '../roster/parse-roster.js';
 import { sayRoster, type Said } from '../roster/said.js';
-import { openStore, StoreDatabaseMissingError, StoreLoginRefusedError, StoreUnreachableError } from '../store/db.js';
 import { holdsStore } from '../config/data-dir.js';
 import { redactUrl } from '../util/redact-url.js';
 import { render } from './render.js';
+
+// A command answered by the running service loads none of the service side: the store, the
+// operations, the roster parser and the logger are imported where a command works on its own.
+const createLogger = async (level: string) => (await import('../logger.js')).createLogger({ level });
 
 /** --period: this-month, last-month, this-year, all (the chat's buttons, as a shell writes them). */
 const PERIOD_OPTIONS = PERIOD_NAMES.map((p) => p.replace('_', '-'));
@@ -55,8 +56,8 @@ async function op(config: Config, name: OpName, args: Record<string, unknown>): 
   }
   if (config.store.kind === 'postgres') tell('cli:store.postgres', { target: redactUrl(config.store.url) });
   const release = config.store.kind === 'pglite' ? lockDataFolder(config.dataDir) : () => {};
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
   try {
+    const [{ openStore }, { runOp }, logger] = await Promise.all([import('../store/db.js'), import('../app/ops.js'), createLogger(process.env.LOG_LEVEL ?? 'warn')]);
     const store = await openStore(config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url, poolSize: 2 } : config.store);
     try {
       // No queue here: rows in the outbox go out when the service next runs (or now, if it runs on Postgres).
@@ -120,10 +121,11 @@ async function ledgerSource(config: Config, o: ExportOptions): Promise<{ stream:
   } else tell('cli:store.postgres', { target: redactUrl(config.store.url) });
   // Loaded here: the spreadsheet writer is for this command only.
   const { ADMINISTRATOR, LedgerExport, xlsxStream } = await import('../services/ledger-export.js');
+  const { openStore } = await import('../store/db.js');
   const release = config.store.kind === 'pglite' ? lockDataFolder(config.dataDir) : () => {};
   try {
     const store = await openStore(config.store.kind === 'postgres' ? { kind: 'postgres', url: config.store.url, poolSize: 3 } : config.store);
-    const ledger = new LedgerExport({ db: store.db, now: () => new Date(), logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }), outboxWritten: () => {} });
+    const ledger = new LedgerExport({ db: store.db, now: () => new Date(), logger: await createLogger(process.env.LOG_LEVEL ?? 'warn'), outboxWritten: () => {} });
     const access = await ledger.prepare(ADMINISTRATOR, request, lang);
     if (!access.ok) {
       await store.close();
@@ -152,7 +154,15 @@ function print(json: boolean, kind: Parameters<typeof render>[0], data: unknown,
   process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${render(kind, data, lang, config.defaultTimezone)}\n`);
 }
 
-function describeError(err: unknown): string {
+/** The error classes of the service side, loaded only to name a failure. */
+async function errorKinds() {
+  const [store, queue, rosterImport, rosterParse] = await Promise.all([import('../store/db.js'), import('../queue/queue-system.js'), import('../roster/import-roster.js'), import('../roster/parse-roster.js')]);
+  return { ...store, ...queue, ...rosterImport, ...rosterParse };
+}
+type ErrorKinds = Awaited<ReturnType<typeof errorKinds>>;
+
+function describeError(err: unknown, k: ErrorKinds): string {
+  const { StoreUnreachableError, StoreDatabaseMissingError, StoreLoginRefusedError, QueueUnreachableError } = k;
   if (err instanceof ConfigError) return `${say('cli:errors.config')}\n${err.problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`;
   if (err instanceof StoreUnreachableError) return say('cli:errors.store_unreachable', { target: err.target });
   if (err instanceof StoreDatabaseMissingError) return say('cli:errors.store_missing', { target: err.target, database: err.database });
@@ -162,7 +172,7 @@ function describeError(err: unknown): string {
     return say(sys.code === 'EADDRINUSE' ? 'cli:errors.port_in_use' : 'cli:errors.port_denied', { port: sys.port ?? '?', host: sys.address ?? '?' });
   if (err instanceof QueueUnreachableError) return say('cli:errors.queue_unreachable', { target: err.target });
   if (err instanceof DataFolderBusyError) return say('cli:errors.data_busy', { dir: err.dataDir, pid: err.pid });
-  const roster = rosterProblemsOf(err);
+  const roster = rosterProblemsOf(err, k);
   if (roster) return `${say('cli:errors.roster_header')}\n${roster.text}`;
   if (err instanceof OpError || err instanceof RemoteOpError) return say(err.key, err.params);
   if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') return say('cli:errors.no_file', { file: (err as NodeJS.ErrnoException).path });
@@ -172,7 +182,7 @@ function describeError(err: unknown): string {
 type ImportProblem = Said & { message: string; path: string };
 
 /** A roster's problems, here or from the service, in the reader's language. */
-function rosterProblemsOf(err: unknown): { text: string; problems: Array<RosterProblem | ImportProblem> } | null {
+function rosterProblemsOf(err: unknown, { formatProblems, RosterError, RosterImportError }: ErrorKinds): { text: string; problems: Array<RosterProblem | ImportProblem> } | null {
   const fromParse = (file: string, problems: RosterProblem[]) => ({ text: formatProblems(file, problems, lang), problems });
   const fromImport = (problems: ImportProblem[]) => ({ text: problems.map((p) => `  ${p.path ? `${p.path}: ` : ''}${sayRoster(lang, p)}`).join('\n'), problems });
   if (err instanceof RosterError) return fromParse(err.file, err.problems);
@@ -186,11 +196,11 @@ function rosterProblemsOf(err: unknown): { text: string; problems: Array<RosterP
 }
 
 /** What `--json` prints for a failure: the message in the reader's language, and the roster's problems when there are any. */
-function errorJson(err: unknown): { error: { code: string; message: string; problems?: unknown[] } } {
+function errorJson(err: unknown, k: ErrorKinds): { error: { code: string; message: string; problems?: unknown[] } } {
   const code = err instanceof OpError || err instanceof RemoteOpError ? err.key : err instanceof Error ? err.name : 'Error';
-  const roster = rosterProblemsOf(err);
+  const roster = rosterProblemsOf(err, k);
   const problems = roster?.problems.map((p) => ({ ...p, text: sayRoster(lang, p) }));
-  return { error: { code, message: describeError(err), ...(problems ? { problems } : {}) } };
+  return { error: { code, message: describeError(err, k), ...(problems ? { problems } : {}) } };
 }
 
 export function buildCli(): Command {
@@ -204,7 +214,7 @@ export function buildCli(): Command {
     .description(say('cli:commands.serve'))
     .action(
       withConfig(async (config) => {
-        const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+        const logger = (await import('../logger.js')).createLogger({ level: config.logLevel, format: config.logFormat });
         if (config.store.kind === 'pglite') logger.info({ dataDir: config.dataDir, chosen: config.dataDirSource }, 'embedded store in this data folder');
         else logger.info({ database: redactUrl(config.store.url) }, 'store on Postgres');
         // Loaded here: the service pulls in every channel SDK, which the other commands never need.
@@ -242,7 +252,7 @@ export function buildCli(): Command {
         const text = readFileSync(file, 'utf8');
         const fileName = path.relative(process.cwd(), path.resolve(file));
         // Checked here first: a broken roster is reported without opening any store.
-        parseRoster(text, fileName);
+        (await import('../roster/parse-roster.js')).parseRoster(text, fileName);
         print(Boolean(o.json), 'import', await op(config, 'import', { fileName, text }), config);
       }),
     );
@@ -386,8 +396,9 @@ export async function main(argv: string[]): Promise<void> {
     await buildCli().parseAsync(argv);
   } catch (err) {
     // With --json the answer is JSON whatever happened, so a script can read it.
-    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorJson(err), null, 2)}\n`);
-    else process.stderr.write(`${describeError(err)}\n`);
+    const kinds = await errorKinds();
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(errorJson(err, kinds), null, 2)}\n`);
+    else process.stderr.write(`${describeError(err, kinds)}\n`);
     process.exitCode = 1;
     // Whatever a failed start left open must not keep the process alive: a supervisor restarts only what exits.
     setTimeout(() => process.exit(1), 3000).unref();

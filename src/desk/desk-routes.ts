@@ -23,7 +23,6 @@ import type { ServiceContext } from '../ports/context.js';
 import { deskLinkLive, endAllDeskSessions, endDeskSession, redeemDeskLink, DESK_SESSION_HOURS, type DeskViewer } from '../services/desk-sign-in.js';
 import { performAction, type ActionRequest, type ActionResult } from '../services/matter-actions.js';
 import { deskChildren, deskHeldMessages, deskMatter, deskMatters, deskNode, deskRoster, deskTopics, deskTops, deskTrail, mayWatchQueues, type DeskPlace, type MatterFilter } from '../services/web-desk.js';
-import { barChart, groupedBarChart, lineChart, pieChart } from './charts.js';
 import { figuresFor, type DeskFigures } from './figures.js';
 import type { ChildFigures } from '../services/stats-service.js';
 import { qrSvg } from './poster.js';
@@ -170,7 +169,7 @@ export function mountDesk(app: FastifyInstance<any, any, any, any, any>, opts: D
         badRange: range.bad,
         rows: [...figureRows(t, figures), heldRow(t, held)],
         departments: figures.departments,
-        charts: chartsOf(t, figures, childFigures),
+        charts: await chartsOf(t, figures, childFigures),
         children: childFigures.map((c) => ({ node: c.node, accepted: c.figures.accepted, settled: c.figures.settled, open: c.figures.open, rate: pct(c.figures.settlementRate.rate, t('desk:none')) })),
         exportQuery: new URLSearchParams({ node: node.code, ...(range.from ? { from: range.from } : {}), ...(range.to ? { to: range.to } : {}) }).toString(),
       });
@@ -349,7 +348,10 @@ function heldRow(t: T, held: { messages: number; people: number }): { label: str
   return { label: t('desk:figures.held'), value: String(held.messages), ...(held.messages ? { note: t('desk:figures.held_people', { count: held.people }) } : {}) };
 }
 
-function chartsOf(t: T, f: DeskFigures, children: Array<{ node: DeskPlace; figures: ChildFigures }>): Array<{ id: string; svg: string }> {
+async function chartsOf(t: T, f: DeskFigures, children: Array<{ node: DeskPlace; figures: ChildFigures }>): Promise<Array<{ id: string; svg: string }>> {
+  // Loaded at the first overview a cadre opens: ECharts is ~45 MB resident, and a service that
+  // only relays chat never draws a chart.
+  const { barChart, groupedBarChart, lineChart, pieChart } = await import('./charts.js');
   const charts: Array<{ id: string; svg: string }> = [];
   charts.push({ id: 'by-category', svg: barChart(t('desk:charts.by_category'), CATEGORIES.map((c) => ({ label: t(`common:category.${c}`), value: f.byCategory[c].accepted }))) });
   charts.push({ id: 'by-level', svg: pieChart(t('desk:charts.by_level'), MATTER_LEVELS.map((l) => ({ label: t(`notify:level_names.${l}`), value: f.settledAt[l].count })).filter((s) => s.value > 0)) });

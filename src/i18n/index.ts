@@ -2,10 +2,10 @@
 // `namespace:key` in code; a test fails when any locale lacks a key another has, or a key the
 // code uses.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import i18next, { type i18n as I18n } from 'i18next';
-import { Converter } from 'opencc-js/cn2t';
 import { LOCALES, type Locale } from '../domain/types.js';
 
 export const LOCALES_DIR = fileURLToPath(new URL('../../locales', import.meta.url));
@@ -72,6 +72,7 @@ export const ROSTER_PARAMS: ReadonlySet<string> = new Set([
   'who', 'name', 'to', 'from', 'by', 'byName', 'previous', 'assignee', 'holder', 'carer', 'person', 'village',
 ]);
 
+const require = createRequire(import.meta.url);
 const SCRIPT_CACHE_MAX = 5000;
 const toTraditional = new Map<string, string>();
 let cn2tw: ((text: string) => string) | null = null;
@@ -81,7 +82,8 @@ export function readerScript(locale: string, text: string): string {
   if (toLocale(locale) !== 'zh-TW' || !/\p{Script=Han}/u.test(text)) return text;
   const known = toTraditional.get(text);
   if (known !== undefined) return known;
-  const convert = (cn2tw ??= Converter({ from: 'cn', to: 'tw' }));
+  // Loaded at the first zh-TW reader: its dictionaries are ~2 MB that a simplified-only village never needs.
+  const convert = (cn2tw ??= (require('opencc-js/cn2t') as typeof import('opencc-js/cn2t')).Converter({ from: 'cn', to: 'tw' }));
   const out = convert(text);
   if (toTraditional.size >= SCRIPT_CACHE_MAX) toTraditional.clear();
   toTraditional.set(text, out);

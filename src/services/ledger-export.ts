@@ -5,7 +5,6 @@
 import { once } from 'node:events';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
 import { mayReadLedger, mayReadResidentPhones } from '../domain/roles.js';
 import type { Locale } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
@@ -106,6 +105,8 @@ export class LedgerExport {
   /** The workbook (matters, events, figures; frozen header row, filters) written to `out` as it is read. */
   async xlsx(job: LedgerJob, out: Writable): Promise<void> {
     const say = translator(job.locale);
+    // Loaded for the first workbook: ExcelJS is ~30 MB resident, wanted only by an export.
+    const { default: ExcelJS } = await import('exceljs');
     const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
     for (const [sheet, table] of [['matters', this.matterTable(job)], ['events', this.eventTable(job)]] as const) {
       const ws = workbook.addWorksheet(say(`ledger:sheets.${sheet}`), { views: [{ state: 'frozen', ySplit: 1 }] });
