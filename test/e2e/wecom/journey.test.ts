@@ -41,21 +41,7 @@ describe('a matter from WeChat to the officer in WeCom and back', () => {
     const o = new AppMember(fake, bot, 'LiDongMei');
     const v = new KfVillager(fake, 'wmVillagerWang01');
 
-    await v.say('反映问题');
-    await v.waitFor('是哪方面的事');
-    await v.press('⚠️ 安全隐患');
-    await v.waitFor('现在有没有人身危险');
-    await v.press('没有，但要尽快处理');
-    await v.waitFor('请说一说是什么事');
-    await v.say('村口的电线杆歪了，孩子上学要从那里走。');
-    await v.waitFor('收到了');
-    await v.press('✅ 说完了');
-    await v.waitFor('事情发生在哪里');
-    await v.say('跳过');
-    await v.waitFor('请您核对一下');
-    v.mark();
-    await v.press('📨 提交');
-    const receipt = await v.waitFor('受理编号');
+    const receipt = await v.report('⚠️ 安全隐患', '村口的电线杆歪了，孩子上学要从那里走。');
     const ref = refIn(receipt.text);
     expect(receipt.text).toContain('第三组专职网格员李冬梅');
 

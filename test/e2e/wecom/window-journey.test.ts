@@ -44,18 +44,7 @@ it('a settlement three days on waits for the villager to write, then comes with 
   const o = new AppMember(fake, bot, 'LiDongMeiW');
   const v = new KfVillager(fake, 'wmWindowWang01');
 
-  await v.say('反映问题');
-  await v.press('⚠️ 安全隐患');
-  await v.press('没有，但要尽快处理');
-  await v.waitFor('请说一说是什么事');
-  await v.say('村口的电线杆歪了，孩子上学要从那里走。');
-  await v.press('✅ 说完了');
-  await v.waitFor('事情发生在哪里');
-  await v.say('跳过');
-  await v.waitFor('请您核对一下');
-  v.mark();
-  await v.press('📨 提交');
-  const receipt = await v.waitFor('受理编号');
+  const receipt = await v.report('⚠️ 安全隐患', '村口的电线杆歪了，孩子上学要从那里走。');
   const ref = refIn(receipt.text);
   // The receipt tells a WeChat villager how news will reach them.
   expect(receipt.text).toContain('下次发消息时一并告诉您');

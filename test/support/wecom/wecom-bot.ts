@@ -183,6 +183,30 @@ export class KfVillager {
     await this.fake.villagerWrites(this.externalUserId, text);
   }
 
+  /**
+   * Reports a matter through the menus, as a villager does (反映问题 → a category, and for a hazard
+   * "not in danger now" → the words → 说完了 → no place → 提交), and returns the receipt.
+   */
+  async report(category: string, words: string): Promise<Seen> {
+    await this.say('反映问题');
+    await this.waitFor('是哪方面的事');
+    await this.press(category);
+    if (category.includes('安全隐患')) {
+      await this.waitFor('现在有没有人身危险');
+      await this.press('没有，但要尽快处理');
+    }
+    await this.waitFor('请说一说是什么事');
+    await this.say(words);
+    await this.waitFor('收到了');
+    await this.press('✅ 说完了');
+    await this.waitFor('事情发生在哪里');
+    await this.say('跳过');
+    await this.waitFor('请您核对一下');
+    this.mark();
+    await this.press('📨 提交');
+    return this.waitFor('受理编号');
+  }
+
   /** Clicks an item of the newest menu offering `label` (whenever it came): WeChat sends its text with the item's id. */
   async press(label: string | RegExp, timeoutMs = 20_000) {
     const menu = await waitFor(() => this.messages().reverse().find((m) => m.buttons.some((b) => matches(label, b.label))) ?? null, () => `a menu with ${label} (read: ${this.messages().map((m) => m.text.slice(0, 50)).join(' | ')})`, timeoutMs);
