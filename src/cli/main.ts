@@ -7,15 +7,17 @@ import { Command, Option } from 'commander';
 import { readServiceAddress, lockDataFolder, DataFolderBusyError } from '../app/data-lock.js';
 import { OpError } from '../app/op-error.js';
 import type { OpName } from '../app/ops.js';
-import { ConfigError, loadConfig, type Config } from '../config/config.js';
+import type { Config } from '../config/config.js';
 import { PERIOD_NAMES } from '../domain/period.js';
 import { CATEGORIES, SIZES, TOPICS } from '../domain/types.js';
-import { t, toLocale } from '../i18n/index.js';
+import { loadOnlyLocales, t, toLocale } from '../i18n/index.js';
 import type { RosterProblem } from '../roster/parse-roster.js';
 import { sayRoster, type Said } from '../roster/said.js';
 import { holdsStore } from '../config/data-dir.js';
 import { redactUrl } from '../util/redact-url.js';
-import { render } from './render.js';
+import type { render } from './render.js';
+import { postJson } from './ask-service.js';
+import { runningServiceConfig, type CliConfig } from './quick-config.js';
 
 // A command answered by the running service loads none of the service side: the store, the
 // operations, the roster parser and the logger are imported where a command works on its own.
@@ -25,6 +27,8 @@ const createLogger = async (level: string) => (await import('../logger.js')).cre
 const PERIOD_OPTIONS = PERIOD_NAMES.map((p) => p.replace('_', '-'));
 
 const lang = toLocale(process.env.GRIDLINE_LANG ?? process.env.DEFAULT_LOCALE ?? 'zh-CN');
+// A command speaks one language: the other locales' files are not read.
+loadOnlyLocales([lang]);
 const say = (key: string, params: Record<string, unknown> = {}) => t(lang, key, params);
 
 class RemoteOpError extends Error {
@@ -37,20 +41,17 @@ class RemoteOpError extends Error {
 }
 
 /** Runs an operation here, or in the running service when it holds the embedded data folder. */
-async function op(config: Config, name: OpName, args: Record<string, unknown>): Promise<unknown> {
+async function op(config: CliConfig, name: OpName, args: Record<string, unknown>): Promise<unknown> {
   if (config.store.kind === 'pglite') {
     const service = readServiceAddress(config.dataDir);
     // Only import may start a store; any other command on a folder without one is a wrong folder.
     if (!service && name !== 'import' && !holdsStore(config.dataDir)) throw new OpError('cli:errors.no_store', { dir: config.dataDir });
     tell(service ? 'cli:store.service' : holdsStore(config.dataDir) ? 'cli:store.embedded' : 'cli:store.embedded_new', { dir: config.dataDir, how: say(`cli:store.source.${config.dataDirSource}`) });
     if (service) {
-      const res = await fetch(`${service.url}/admin/ops/${name}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${service.token}` },
-        body: JSON.stringify(args),
-      });
-      const body = (await res.json()) as { result?: unknown; error?: { key: string; params: Record<string, unknown> } };
-      if (!res.ok || body.error) throw new RemoteOpError(body.error?.key ?? 'cli:errors.service_failed', body.error?.params ?? { status: res.status });
+      const res = await postJson(service, `/admin/ops/${name}`, args);
+      const body = res.body as { result?: unknown; error?: { key: string; params: Record<string, unknown> } };
+      const ok = res.status >= 200 && res.status < 300;
+      if (!ok || body.error) throw new RemoteOpError(body.error?.key ?? 'cli:errors.service_failed', body.error?.params ?? { status: res.status });
       return body.result;
     }
   }
@@ -84,7 +85,7 @@ interface ExportOptions {
  * complete, so a failed export leaves no half file) or, for CSV, to stdout. From the running
  * service when it holds the embedded data folder, else from the store itself.
  */
-async function exportLedger(config: Config, o: ExportOptions): Promise<void> {
+async function exportLedger(config: CliConfig, o: ExportOptions): Promise<void> {
   if (o.format === 'xlsx' && !o.out && process.stdout.isTTY) throw new OpError('ledger:errors.xlsx_needs_file');
   const source = await ledgerSource(config, o);
   try {
@@ -106,7 +107,7 @@ async function exportLedger(config: Config, o: ExportOptions): Promise<void> {
   }
 }
 
-async function ledgerSource(config: Config, o: ExportOptions): Promise<{ stream: NodeJS.ReadableStream; close: () => Promise<void> }> {
+async function ledgerSource(config: CliConfig, o: ExportOptions): Promise<{ stream: NodeJS.ReadableStream; close: () => Promise<void> }> {
   const request = { node: o.grid, from: o.from, to: o.to };
   if (config.store.kind === 'pglite') {
     const service = readServiceAddress(config.dataDir);
@@ -150,19 +151,21 @@ function tell(key: string, params: Record<string, unknown>): void {
   process.stderr.write(`${say(key, params)}\n`);
 }
 
-function print(json: boolean, kind: Parameters<typeof render>[0], data: unknown, config: Config): void {
-  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${render(kind, data, lang, config.defaultTimezone)}\n`);
+/** The answer on stdout: JSON, or text (its tables loaded only then). */
+async function print(json: boolean, kind: Parameters<typeof render>[0], data: unknown, config: CliConfig): Promise<void> {
+  if (json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  else process.stdout.write(`${(await import('./render.js')).render(kind, data, lang, config.defaultTimezone)}\n`);
 }
 
 /** The error classes of the service side, loaded only to name a failure. */
 async function errorKinds() {
-  const [store, queue, rosterImport, rosterParse] = await Promise.all([import('../store/db.js'), import('../queue/queue-system.js'), import('../roster/import-roster.js'), import('../roster/parse-roster.js')]);
-  return { ...store, ...queue, ...rosterImport, ...rosterParse };
+  const [config, store, queue, rosterImport, rosterParse] = await Promise.all([import('../config/config.js'), import('../store/db.js'), import('../queue/queue-system.js'), import('../roster/import-roster.js'), import('../roster/parse-roster.js')]);
+  return { ...config, ...store, ...queue, ...rosterImport, ...rosterParse };
 }
 type ErrorKinds = Awaited<ReturnType<typeof errorKinds>>;
 
 function describeError(err: unknown, k: ErrorKinds): string {
-  const { StoreUnreachableError, StoreDatabaseMissingError, StoreLoginRefusedError, QueueUnreachableError } = k;
+  const { ConfigError, StoreUnreachableError, StoreDatabaseMissingError, StoreLoginRefusedError, QueueUnreachableError } = k;
   if (err instanceof ConfigError) return `${say('cli:errors.config')}\n${err.problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`;
   if (err instanceof StoreUnreachableError) return say('cli:errors.store_unreachable', { target: err.target });
   if (err instanceof StoreDatabaseMissingError) return say('cli:errors.store_missing', { target: err.target, database: err.database });
@@ -203,46 +206,54 @@ function errorJson(err: unknown, k: ErrorKinds): { error: { code: string; messag
   return { error: { code, message: describeError(err, k), ...(problems ? { problems } : {}) } };
 }
 
-export function buildCli(): Command {
+const COMMANDS = ['serve', 'import', 'grids', 'matters', 'show', 'report', 'inbox', 'joincodes', 'stats', 'broadcast', 'broadcasts', 'export', 'linkcode', 'leave', 'back'];
+
+/**
+ * The command line; with `only`, that one command alone (a run of one command need not set up,
+ * nor translate the descriptions of, the fourteen others).
+ */
+export function buildCli(only?: string): Command {
   const program = new Command('gridline').description(say('cli:description')).showHelpAfterError();
-  const withConfig = <A extends unknown[]>(fn: (config: Config, ...args: A) => Promise<void>) => async (...args: A) => {
-    await fn(loadConfig(), ...args);
+  const wanted = (name: string) => only === undefined || only === name;
+  const fullConfig = async (): Promise<Config> => (await import('../config/config.js')).loadConfig();
+  // A command the running service answers reads only its address; otherwise every setting is checked.
+  const withConfig = <A extends unknown[]>(fn: (config: CliConfig, ...args: A) => Promise<void>) => async (...args: A) => {
+    await fn(runningServiceConfig() ?? (await fullConfig()), ...args);
   };
 
-  program
+  if (wanted('serve')) program
     .command('serve')
     .description(say('cli:commands.serve'))
-    .action(
-      withConfig(async (config) => {
-        const logger = (await import('../logger.js')).createLogger({ level: config.logLevel, format: config.logFormat });
-        if (config.store.kind === 'pglite') logger.info({ dataDir: config.dataDir, chosen: config.dataDirSource }, 'embedded store in this data folder');
-        else logger.info({ database: redactUrl(config.store.url) }, 'store on Postgres');
-        // Loaded here: the service pulls in every channel SDK, which the other commands never need.
-        const { startService } = await import('../app/service.js');
-        const service = await startService(config, logger);
-        let stopping = false;
-        const stop = async (signal: string) => {
-          // A second signal while draining means "now": the supervisor or the person has waited enough.
-          if (stopping) {
-            logger.warn({ signal }, 'stopping at once: jobs in hand are taken up again at the next start');
-            process.exit(1);
-          }
-          stopping = true;
-          logger.info({ signal }, 'stopping: finishing the jobs in hand');
-          try {
-            await service.stop();
-            process.exit(0);
-          } catch (err) {
-            logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'stopping failed');
-            process.exit(1);
-          }
-        };
-        process.on('SIGINT', () => void stop('SIGINT'));
-        process.on('SIGTERM', () => void stop('SIGTERM'));
-      }),
-    );
+    .action(async () => {
+      const config = await fullConfig();
+      const logger = (await import('../logger.js')).createLogger({ level: config.logLevel, format: config.logFormat });
+      if (config.store.kind === 'pglite') logger.info({ dataDir: config.dataDir, chosen: config.dataDirSource }, 'embedded store in this data folder');
+      else logger.info({ database: redactUrl(config.store.url) }, 'store on Postgres');
+      // Loaded here: the service pulls in every channel SDK, which the other commands never need.
+      const { startService } = await import('../app/service.js');
+      const service = await startService(config, logger);
+      let stopping = false;
+      const stop = async (signal: string) => {
+        // A second signal while draining means "now": the supervisor or the person has waited enough.
+        if (stopping) {
+          logger.warn({ signal }, 'stopping at once: jobs in hand are taken up again at the next start');
+          process.exit(1);
+        }
+        stopping = true;
+        logger.info({ signal }, 'stopping: finishing the jobs in hand');
+        try {
+          await service.stop();
+          process.exit(0);
+        } catch (err) {
+          logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'stopping failed');
+          process.exit(1);
+        }
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
 
-  program
+  if (wanted('import')) program
     .command('import')
     .description(say('cli:commands.import'))
     .argument('<file>', say('cli:args.roster_file'))
@@ -253,17 +264,17 @@ export function buildCli(): Command {
         const fileName = path.relative(process.cwd(), path.resolve(file));
         // Checked here first: a broken roster is reported without opening any store.
         (await import('../roster/parse-roster.js')).parseRoster(text, fileName);
-        print(Boolean(o.json), 'import', await op(config, 'import', { fileName, text }), config);
+        await print(Boolean(o.json), 'import', await op(config, 'import', { fileName, text }), config);
       }),
     );
 
-  program
+  if (wanted('grids')) program
     .command('grids')
     .description(say('cli:commands.grids'))
     .option('--json', say('cli:options.json'))
     .action(withConfig(async (config, o: { json?: boolean }) => print(Boolean(o.json), 'grids', await op(config, 'grids', {}), config)));
 
-  program
+  if (wanted('matters')) program
     .command('matters')
     .description(say('cli:commands.matters'))
     .option('--grid <code>', say('cli:options.grid'))
@@ -276,14 +287,14 @@ export function buildCli(): Command {
       ),
     );
 
-  program
+  if (wanted('show')) program
     .command('show')
     .description(say('cli:commands.show'))
     .argument('<ref>', say('cli:args.ref'))
     .option('--json', say('cli:options.json'))
     .action(withConfig(async (config, ref: string, o: { json?: boolean }) => print(Boolean(o.json), 'show', await op(config, 'show', { ref }), config)));
 
-  program
+  if (wanted('report')) program
     .command('report')
     .description(say('cli:commands.report'))
     .requiredOption('--as <person>', say('cli:options.as'))
@@ -296,25 +307,25 @@ export function buildCli(): Command {
     .action(
       withConfig(async (config, o: { as: string; text: string; category: string; size?: string; topic?: string; for?: string; json?: boolean }) => {
         const result = await op(config, 'report', { as: o.as, text: o.text, category: o.category, size: o.size, topic: o.topic, for: o.for });
-        print(Boolean(o.json), 'report', { ...(result as object), serviceRunning: config.store.kind === 'pglite' ? Boolean(readServiceAddress(config.dataDir)) : null }, config);
+        await print(Boolean(o.json), 'report', { ...(result as object), serviceRunning: config.store.kind === 'pglite' ? Boolean(readServiceAddress(config.dataDir)) : null }, config);
       }),
     );
 
-  program
+  if (wanted('inbox')) program
     .command('inbox')
     .description(say('cli:commands.inbox'))
     .option('--limit <n>', say('cli:options.limit'), (v) => Number.parseInt(v, 10))
     .option('--json', say('cli:options.json'))
     .action(withConfig(async (config, o: { limit?: number; json?: boolean }) => print(Boolean(o.json), 'inbox', await op(config, 'inbox', { limit: o.limit }), config)));
 
-  program
+  if (wanted('joincodes')) program
     .command('joincodes')
     .description(say('cli:commands.joincodes'))
     .option('--grid <code>', say('cli:options.grid'))
     .option('--json', say('cli:options.json'))
     .action(withConfig(async (config, o: { grid?: string; json?: boolean }) => print(Boolean(o.json), 'joincodes', await op(config, 'joincodes', { grid: o.grid }), config)));
 
-  program
+  if (wanted('stats')) program
     .command('stats')
     .description(say('stats:command'))
     .option('--grid <code>', say('cli:options.grid'))
@@ -328,7 +339,7 @@ export function buildCli(): Command {
       ),
     );
 
-  program
+  if (wanted('broadcast')) program
     .command('broadcast')
     .description(say('cli:commands.broadcast'))
     .requiredOption('--grid <code>', say('cli:options.grid'))
@@ -343,18 +354,18 @@ export function buildCli(): Command {
     .action(
       withConfig(async (config, o: { grid: string; text: string; textEn?: string; textZhTw?: string; to: string; lang?: string; at?: string; dryRun?: boolean; json?: boolean }) => {
         const texts = { ...(o.textEn ? { en: o.textEn } : {}), ...(o.textZhTw ? { 'zh-TW': o.textZhTw } : {}) };
-        print(Boolean(o.json), 'broadcast', await op(config, 'broadcast', { grid: o.grid, text: o.text, texts, to: o.to, lang: o.lang, at: o.at, dryRun: Boolean(o.dryRun) }), config);
+        await print(Boolean(o.json), 'broadcast', await op(config, 'broadcast', { grid: o.grid, text: o.text, texts, to: o.to, lang: o.lang, at: o.at, dryRun: Boolean(o.dryRun) }), config);
       }),
     );
 
-  program
+  if (wanted('broadcasts')) program
     .command('broadcasts')
     .description(say('cli:commands.broadcasts'))
     .option('--limit <n>', say('cli:options.limit'), (v) => Number.parseInt(v, 10))
     .option('--json', say('cli:options.json'))
     .action(withConfig(async (config, o: { limit?: number; json?: boolean }) => print(Boolean(o.json), 'broadcasts', await op(config, 'broadcasts', { limit: o.limit }), config)));
 
-  program
+  if (wanted('export')) program
     .command('export')
     .description(say('ledger:cli.command'))
     .requiredOption('--grid <code>', say('cli:options.grid'))
@@ -365,7 +376,7 @@ export function buildCli(): Command {
     .option('--out <file>', say('ledger:cli.out'))
     .action(withConfig(async (config, o: ExportOptions) => exportLedger(config, o)));
 
-  program
+  if (wanted('linkcode')) program
     .command('linkcode')
     .description(say('slack:linkcode.command'))
     .argument('<person>', say('cli:args.person'))
@@ -381,7 +392,7 @@ export function buildCli(): Command {
     ['leave', true],
     ['back', false],
   ] as const) {
-    program
+    if (wanted(name)) program
       .command(name)
       .description(say(`cli:commands.${name}`))
       .argument('<person>', say('cli:args.person'))
@@ -393,7 +404,10 @@ export function buildCli(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildCli().parseAsync(argv);
+    // A known command, without a call for help: only it is built. Help, or a name mistyped, gets them all.
+    const name = argv[2];
+    const one = name && COMMANDS.includes(name) && !argv.includes('--help') && !argv.includes('-h') ? name : undefined;
+    await buildCli(one).parseAsync(argv);
   } catch (err) {
     // With --json the answer is JSON whatever happened, so a script can read it.
     const kinds = await errorKinds();

@@ -13,9 +13,10 @@ export const DEFAULT_NS = 'common';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
-export function loadResources(dir = LOCALES_DIR): Resources {
+export function loadResources(dir = LOCALES_DIR, only?: readonly string[]): Resources {
   const resources: Resources = {};
   for (const lng of readdirSync(dir)) {
+    if (only && !only.includes(lng)) continue;
     const lngDir = path.join(dir, lng);
     resources[lng] = {};
     for (const file of readdirSync(lngDir).filter((f) => f.endsWith('.json'))) {
@@ -26,9 +27,18 @@ export function loadResources(dir = LOCALES_DIR): Resources {
 }
 
 let instance: I18n | null = null;
+let onlyLocales: Locale[] | undefined;
+
+/**
+ * For a short-lived process that speaks one language (the CLI): only these locales' files are
+ * read, with zh-CN (the fallback) beside them. Takes effect when called before the first translation.
+ */
+export function loadOnlyLocales(locales: readonly Locale[]): void {
+  if (!instance) onlyLocales = [...new Set<Locale>([...locales, 'zh-CN'])];
+}
 
 function init(): I18n {
-  const resources = loadResources();
+  const resources = loadResources(LOCALES_DIR, onlyLocales);
   const inst = i18next.createInstance();
   void inst.init({
     initAsync: false,
