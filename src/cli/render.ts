@@ -1,5 +1,6 @@
 // Text the CLI prints, in the reader's language. `--json` skips all of this.
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
 import { ROLES } from '../domain/types.js';
 import { formatTime, translator } from '../i18n/index.js';
 import { sayRoster, type Said } from '../roster/said.js';
@@ -18,6 +19,8 @@ interface GridTree {
   children: GridTree[];
 }
 
+// CommonJS, required (as commander in main.ts): no CommonJS lexer started to name its exports.
+const Table = createRequire(import.meta.url)('cli-table3') as typeof TableType;
 const table = (head: string[]) => new Table({ head, style: { head: [], border: [] } });
 
 export function render(kind: Kind, data: unknown, locale: string, timezone: string): string {
