@@ -64,7 +64,7 @@ describe('回访 after a matter is settled', () => {
     for (const l of written) await followUpDue(ctx, l);
     const [reminder] = await reminders(silent.id);
     expect(reminder).toMatchObject({ personId: officer.id });
-    expect(renderDelivery(reminder!, 'zh-CN', 'Asia/Shanghai').text).toBe(`回访提醒：事项 ${silent.ref} 办结已经 3 天了，群众还没有评价。请抽空给群众打个电话或者上门看看，问问事情是不是真解决了。`);
+    expect(renderDelivery(reminder!, 'zh-CN', 'Asia/Shanghai').text).toBe(`回访提醒：事项 ${silent.ref} 办结已经 3 天了，群众还没有评价。请抽空给群众打个电话或者上门看看，问问事情是不是真解决了。今天也问了群众一声现在怎么样，群众回话后会告诉您。`);
     expect(await reminders(content.id)).toHaveLength(0);
     // The same look run again writes nothing more.
     expect(await followUpDue(ctx, written[0]!)).toMatchObject({ outcome: 'duplicate' });
