@@ -99,7 +99,11 @@ async function followUp(c: FlowContext, ref: string, arg: string | undefined): P
   if (!c.sender || !arg) return { notice: say('flows:common.stale') };
   const r = await answerFollowUp(c.svc, { personId: c.sender.person.id, ref, answer: arg, eventId: c.update.eventId });
   if (!r.ok) return { notice: say(r.code === 'answered' ? 'flows:follow_up.answered' : 'flows:common.stale') };
-  const words = say(r.answer === 'unsolved' ? (r.reopened ? 'flows:follow_up.thanks_unsolved' : 'flows:follow_up.thanks_unsolved_alerted') : `flows:follow_up.thanks_${r.answer}`, { ref: r.ref });
+  // 还没解决 that reopened it is told as a 不满意 rating is.
+  const words =
+    r.answer === 'unsolved' && r.reopened
+      ? say('flows:act.done.evaluate_unsatisfied', { ref: r.ref, level: c.t(`notify:level_names.${r.level}`) })
+      : say(r.answer === 'unsolved' ? 'flows:follow_up.thanks_unsolved_alerted' : `flows:follow_up.thanks_${r.answer}`, { ref: r.ref });
   const edit = cardAfter(c, c.t(`notify:follow_up_answer.${r.answer}`));
   return { ...(edit ? { edit } : {}), next: done({ say: [words], menu: true }) };
 }

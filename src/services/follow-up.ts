@@ -74,7 +74,8 @@ export async function followUpDue(ctx: ServiceContext, data: { matterId: string;
 }
 
 export type FollowUpAnswerResult =
-  | { ok: true; ref: string; answer: FollowUpAnswer; reopened: boolean }
+  /** `level`: where a 还没解决 reopened it. */
+  | { ok: true; ref: string; answer: FollowUpAnswer; reopened: boolean; level: string }
   /** `stale`: no such question to this person (forged data, or someone else's button); `answered`: pressed before. */
   | { ok: false; code: 'stale' | 'answered' };
 
@@ -103,9 +104,11 @@ export async function answerFollowUp(ctx: ServiceContext, input: { personId: str
   if (!recorded) return { ok: false, code: 'answered' };
   // 还没解决: as a 不满意 rating goes, while the matter may still be rated (reopened a level up).
   let reopened = false;
+  let level: string = recorded.level;
   if (answer === 'unsolved' && recorded.state === 'settled') {
     const r = await performAction(ctx, { matter: recorded.id, actorId: input.personId, request: { action: 'evaluate', rating: 'unsatisfied' }, eventId: `${input.eventId}:follow_up` });
-    reopened = r.ok && !('duplicate' in r && r.duplicate);
+    reopened = r.ok && !r.duplicate;
+    if (r.ok) level = r.matter.level;
   }
   // The officer who was reminded hears the answer and when it came; the holder too when it is
   // not solved and nobody reopened it (a closed matter).
@@ -116,9 +119,9 @@ export async function answerFollowUp(ctx: ServiceContext, input: { personId: str
     personId,
     matterId: recorded.id,
     template: answer === 'unsolved' && !reopened ? 'follow_up_unsolved' : 'follow_up_answered',
-    params: { ref: recorded.ref, category: recorded.category, answerKey: `notify:follow_up_answer.${answer}`, answeredAt: now.toISOString(), note: '', ...(reopened ? { noteKey: 'notify:follow_up_reopened_note' } : {}) },
+    params: { ref: recorded.ref, category: recorded.category, answerKey: `notify:follow_up_answer.${answer}`, answeredAt: now.toISOString(), level, note: '', ...(reopened ? { noteKey: 'notify:follow_up_reopened_note' } : {}) },
   }));
   await createDeliveries(ctx.db, rows);
   await enqueue(ctx.db, sendJobs(rows));
-  return { ok: true, ref: recorded.ref, answer, reopened };
+  return { ok: true, ref: recorded.ref, answer, reopened, level };
 }
