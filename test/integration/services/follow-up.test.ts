@@ -9,7 +9,7 @@ import { intake } from '../../../src/services/intake-service.js';
 import { performAction } from '../../../src/services/matter-actions.js';
 import { renderDelivery } from '../../../src/services/notify-service.js';
 import { routeMatter } from '../../../src/services/routing-service.js';
-import { deliveries, matters, outbox } from '../../../src/store/schema.js';
+import { deliveries, gridNodes, matters, outbox } from '../../../src/store/schema.js';
 import { newGridLeader, newOfficer, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { testLogger } from '../../support/runtime.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
@@ -89,5 +89,48 @@ describe('回访 after a matter is settled', () => {
     const [reminder] = await reminders(m.id);
     expect(reminder!.personId).toBe(leader.id);
     expect(renderDelivery(reminder!, 'zh-CN', 'Asia/Shanghai').text).toContain('群众评价过“不满意”');
+  });
+
+  it('follows the grid’s roster: its days, 满意 turned on, the villager asked or not', async () => {
+    const officer = await newOfficer(store.db, tree.unit, '李冬梅', { telegram: '2002' });
+    await newVillager(store.db, tree.unit, '罗秀英', { telegram: '1001' });
+    await store.db.update(gridNodes).set({ followUpDays: 5, followUpOutcomes: ['unrated', 'satisfied'], followUpAsk: false }).where(eq(gridNodes.id, tree.unit.id));
+    const content = await settled(officer.id, '水渠堵了');
+    await performAction(ctx, { matter: content.id, actorId: content.reporterId!, request: { action: 'evaluate', rating: 'satisfied' } });
+    const [look] = await looks();
+    expect(look!.runAt?.toISOString()).toBe('2026-12-02T02:00:00.000Z');
+    clock = new Date('2026-12-02T02:00:00Z');
+    expect(await followUpDue(ctx, look!)).toMatchObject({ outcome: 'reminded', reason: 'satisfied', asked: false });
+    const [reminder] = await reminders(content.id);
+    expect(renderDelivery(reminder!, 'zh-CN', 'Asia/Shanghai').text).toBe(`回访提醒：事项 ${content.ref} 办结已经 5 天了，群众评价的是“满意”。请抽空给群众打个电话或者上门看看，问问事情是不是真解决了。`);
+    expect(await store.db.select().from(deliveries).where(eq(deliveries.template, 'follow_up_ask'))).toEqual([]);
+    // 不满意 is not on this grid's list.
+    await store.db.update(gridNodes).set({ followUpOutcomes: ['satisfied'] }).where(eq(gridNodes.id, tree.unit.id));
+    const silent = await settled(officer.id, '路灯坏了');
+    clock = new Date(clock.getTime() + 5 * 86_400_000);
+    expect(await followUpDue(ctx, { matterId: silent.id, settledAt: silent.feedbackAt!.toISOString() })).toMatchObject({ outcome: 'not_needed', reason: 'unrated' });
+  });
+
+  it('asks the villager once, never in their quiet hours: at 23:00 the question waits for 07:00', async () => {
+    const officer = await newOfficer(store.db, tree.unit, '李冬梅', { telegram: '2002' });
+    const villager = await newVillager(store.db, tree.unit, '罗秀英', { telegram: '1001' });
+    clock = new Date('2026-11-27T15:00:00Z'); // 23:00 in Shanghai
+    const m = await settled(officer.id, '村口路灯坏了');
+    const [look] = await looks();
+    clock = new Date('2026-11-30T15:00:00Z');
+    await followUpDue(ctx, look!);
+    expect(await followUpDue(ctx, look!)).toMatchObject({ outcome: 'duplicate' });
+    const asks = await store.db.select().from(deliveries).where(eq(deliveries.template, 'follow_up_ask'));
+    expect(asks.map((a) => [a.personId, a.matterId, a.dueAt?.toISOString()])).toEqual([[villager.id, m.id, '2026-11-30T23:00:00.000Z']]);
+    const question = renderDelivery(asks[0]!, 'zh-CN', 'Asia/Shanghai');
+    expect(question.text).toBe(`您好！您反映的事项 ${m.ref}（求助：村口路灯坏了）办结已经 3 天了。现在怎么样了？点一下下面的按钮告诉我们就行。`);
+    expect(question.buttons?.flat().map((b) => [b.label, b.data])).toEqual([
+      ['已经解决了', `mx:follow_up:${m.ref}:solved`],
+      ['还没解决', `mx:follow_up:${m.ref}:unsolved`],
+      ['不用再问', `mx:follow_up:${m.ref}:stop`],
+    ]);
+    // Its send job waits for the morning too.
+    const sends = (await store.db.select().from(outbox).where(eq(outbox.queue, 'send'))).map((o) => o.payload as { recipient: string; at?: string });
+    expect(sends).toContainEqual({ recipient: `person:${villager.id}`, at: '2026-11-30T23:00:00.000Z' });
   });
 });
