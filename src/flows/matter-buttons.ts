@@ -4,7 +4,7 @@
 // by performAction when it acts. A refusal is a short notice on the button, nothing more.
 import type { Action } from '../domain/index.js';
 import { openMatter } from '../services/desk-service.js';
-import { answerFollowUp } from '../services/follow-up.js';
+import { answerFollowUp } from '../services/follow-up-answer.js';
 import { parseActionData, RATINGS, type Rating } from '../services/matter-actions.js';
 import { act, failureWords, precheck } from './act.js';
 import { cardAfter } from './card-buttons.js';
