@@ -6,6 +6,13 @@ import { dayAfter, zonedInstant } from './deadlines.js';
 import { isCalendarDate } from './period.js';
 import type { Role } from './types.js';
 
+/**
+ * How long a broadcast's copy waits for a person whose sending window is closed (WeChat Customer
+ * Service: 48 hours after they last wrote) to write again: 7 days from the broadcast's release.
+ * Past it the copy is not delivered, and the report says why.
+ */
+export const BROADCAST_WINDOW_WAIT_MS = 7 * 86_400_000;
+
 /** Above this many recipients a second cadre approves it first (the roster may set another). */
 export const DEFAULT_APPROVAL_SIZE = 500;
 
