@@ -3,10 +3,9 @@
 // gets nothing — nothing is sent past the window, and the notice is not merged into the matters'
 // "新进展" message — until she writes, then she gets it once, after the answer to what she wrote;
 // the one who never writes again is counted, after the broadcast's 7-day wait, as not delivered
-// and why, in the cadre's report on WeCom.
+// and why, in the report the cadre who composed it in the WeCom app reads there.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { composeBroadcast, senderById } from '../../../src/services/broadcast-service.js';
 import { deliveries } from '../../../src/store/schema.js';
 import { TestClock } from '../../support/clock.js';
 import { newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
@@ -68,10 +67,19 @@ it('sends inside the window, waits for the next message outside it, and reports 
 
   // The cadre's notice to 水川村's villagers.
   const [outsideRead, silentRead] = [outside!.messages().length, silent!.messages().length];
-  const sender = (await senderById(store.db, cadre.id))!;
-  const composed = await store.db.transaction((tx) => composeBroadcast(bot.runtime.ctx, tx, sender, { nodeId: tree.village.id, roles: ['villager', 'household_head'], texts: { 'zh-CN': NOTICE }, defaultLocale: 'zh-CN' }));
-  bot.runtime.ctx.outboxWritten();
-  expect(composed).toMatchObject({ ok: true, recipients: 3 });
+  // The cadre composes it in the WeCom app: the words, the place, the people, no button, now.
+  author.mark();
+  await author.say('/broadcast');
+  await author.waitFor('请把要发的通知写下来');
+  await author.say(NOTICE);
+  await author.press(await author.card('水川村'), '水川村');
+  await author.press(await author.card('村民'), '村民');
+  await author.press(await author.card('不加按钮'), '不加按钮');
+  await author.press(await author.card('⚡ 现在就发'), '⚡ 现在就发');
+  const preview = await author.card('✅ 确认发送');
+  expect(preview.text).toContain('发给：水川村的村民，共 3 人。');
+  await author.press(preview, '✅ 确认发送');
+  await author.waitFor('通知开始发送，共 3 人');
 
   // Inside the window: at once. Outside it: waiting, not sent, not failed, not merged with news.
   await inside!.waitFor(NOTICE);
