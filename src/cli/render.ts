@@ -129,7 +129,7 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
       return d.dryRun ? tr('cli:broadcast.dry_run', { name: d.name, grid: d.grid, recipients: d.recipients, when }) : tr('cli:broadcast.written', { name: d.name, grid: d.grid, recipients: d.recipients, when, id: d.id });
     }
     case 'broadcasts': {
-      const rows = data as Array<{ id: string; grid: string | null; status: string; createdAt: string; text: string; total: number; sent: number; waiting: number; queued: number; stopped: number; failed: number; responses: Record<string, number> }>;
+      const rows = data as Array<{ id: string; grid: string | null; status: string; createdAt: string; text: string; total: number; sent: number; waiting: number; queued: number; stopped: number; failed: number; windowWaiting?: number; expired?: number; responses: Record<string, number> }>;
       if (!rows.length) return tr('cli:broadcasts.none');
       const t = table(['', tr('cli:broadcasts.head.grid'), tr('cli:broadcasts.head.status'), tr('cli:broadcasts.head.counts'), tr('cli:broadcasts.head.answers'), tr('cli:broadcasts.head.text')]);
       for (const r of rows) {
@@ -137,7 +137,8 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
           time(r.createdAt),
           r.grid ?? '—',
           tr(`cli:broadcasts.status.${r.status}`),
-          tr('cli:broadcasts.counts', { sent: r.sent, total: r.total, waiting: r.waiting + r.queued, stopped: r.stopped, failed: r.failed }),
+          // Waiting includes the copies waiting for a closed sending window; not delivered, the expired ones.
+          tr('cli:broadcasts.counts', { sent: r.sent, total: r.total, waiting: r.waiting + r.queued + (r.windowWaiting ?? 0), stopped: r.stopped, failed: r.failed + (r.expired ?? 0) }),
           tr('cli:broadcasts.answers', { attend: r.responses.attend ?? 0, ack: r.responses.ack ?? 0 }),
           r.text.length > 30 ? `${r.text.slice(0, 30)}…` : r.text,
         ]);

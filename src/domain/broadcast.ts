@@ -6,6 +6,13 @@ import { dayAfter, zonedInstant } from './deadlines.js';
 import { isCalendarDate } from './period.js';
 import type { Role } from './types.js';
 
+/**
+ * How long a broadcast's copy waits for a person whose sending window is closed (WeChat Customer
+ * Service: 48 hours after they last wrote) to write again: 7 days from the broadcast's release.
+ * Past it the copy is not delivered, and the report says why.
+ */
+export const BROADCAST_WINDOW_WAIT_MS = 7 * 86_400_000;
+
 /** Above this many recipients a second cadre approves it first (the roster may set another). */
 export const DEFAULT_APPROVAL_SIZE = 500;
 
@@ -27,15 +34,56 @@ export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
 /** 回访: days after a matter is settled that its officer is reminded to go back, when it needs it. */
 export const DEFAULT_FOLLOW_UP_DAYS = 3;
 
+/** 回访: what the villager made of a settlement when its follow-up day comes. */
+export const FOLLOW_UP_OUTCOMES = ['unrated', 'unsatisfied', 'basically_satisfied', 'satisfied'] as const;
+export type FollowUpOutcome = (typeof FOLLOW_UP_OUTCOMES)[number];
+/** Who gets a follow-up unless the roster says otherwise: the silent and the dissatisfied, never the content. */
+export const DEFAULT_FOLLOW_UP_OUTCOMES: readonly FollowUpOutcome[] = ['unrated', 'unsatisfied'];
+
+/** The villager's answers to the follow-up question (its buttons). */
+export const FOLLOW_UP_ANSWERS = ['solved', 'unsolved', 'stop'] as const;
+export type FollowUpAnswer = (typeof FOLLOW_UP_ANSWERS)[number];
+export const isFollowUpAnswer = (v: unknown): v is FollowUpAnswer => (FOLLOW_UP_ANSWERS as readonly unknown[]).includes(v);
+
+/** A node's 回访 settings (roster `follow_up`, inherited down the tree); null fields: the defaults. */
+export interface FollowUpSettings {
+  days: number | null;
+  outcomes: readonly string[] | null;
+  askVillager: boolean | null;
+}
+
+export interface FollowUpPolicy {
+  /** Days after the settlement (default 3). */
+  days: number;
+  /** Which outcomes get one (default: not rated, 不满意). */
+  outcomes: readonly FollowUpOutcome[];
+  /** Whether the villager is asked once how it is now (default: yes). */
+  askVillager: boolean;
+}
+
+/** The policy a node's settings make, with the defaults where they say nothing. */
+export function followUpPolicy(s: Partial<FollowUpSettings> | null | undefined): FollowUpPolicy {
+  const outcomes = s?.outcomes ? s.outcomes.filter((o): o is FollowUpOutcome => (FOLLOW_UP_OUTCOMES as readonly string[]).includes(o)) : DEFAULT_FOLLOW_UP_OUTCOMES;
+  return { days: s?.days && s.days > 0 ? s.days : DEFAULT_FOLLOW_UP_DAYS, outcomes, askVillager: s?.askVillager ?? true };
+}
+
 /**
- * 回访: whether a settled matter needs its officer to go back — the villager has not rated it, or
- * rated it 不满意 at some point (it was reopened and settled again). Not a matter being worked
- * again, withdrawn, or rated 满意/基本满意 at every turn.
+ * 回访: what became of a settled matter — the villager has not rated it, rated it 不满意 at some
+ * point (it was reopened and settled again), or rated it 基本满意/满意 (their latest rating). Null
+ * for a matter being worked again or withdrawn.
  */
-export function followUpReason(m: { state: string; evaluatedAt: Date | null }, ratings: readonly string[]): 'unrated' | 'unsatisfied' | null {
+export function followUpOutcome(m: { state: string; evaluatedAt: Date | null }, ratings: readonly string[]): FollowUpOutcome | null {
   if (m.state !== 'settled' && m.state !== 'closed') return null;
   if (ratings.includes('unsatisfied')) return 'unsatisfied';
-  return m.state === 'settled' && !m.evaluatedAt ? 'unrated' : null;
+  if (m.state === 'settled' && !m.evaluatedAt) return 'unrated';
+  const last = ratings[ratings.length - 1];
+  return last === 'satisfied' || last === 'basically_satisfied' ? last : m.state === 'settled' ? 'unrated' : null;
+}
+
+/** Whether a settled matter needs its officer to go back under the default policy (not rated, or 不满意). */
+export function followUpReason(m: { state: string; evaluatedAt: Date | null }, ratings: readonly string[]): 'unrated' | 'unsatisfied' | null {
+  const o = followUpOutcome(m, ratings);
+  return o === 'unrated' || o === 'unsatisfied' ? o : null;
 }
 
 /**

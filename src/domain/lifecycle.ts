@@ -36,10 +36,11 @@ export type Action = (typeof ACTIONS)[number];
 
 /**
  * Every kind of event the matter log holds: the actions, and what the system records on its own
- * (routing found nobody, a time limit passed, a summoned department did not report in). Each one
+ * (routing found nobody, a time limit passed, a summoned department did not report in, the
+ * villager's answer to a 回访 question). Each one
  * has its line in flows:event (a test fails when one is missing).
  */
-export const EVENT_KINDS = [...ACTIONS, 'route_failed', 'deadline_missed', 'report_in_overdue'] as const;
+export const EVENT_KINDS = [...ACTIONS, 'route_failed', 'deadline_missed', 'report_in_overdue', 'follow_up_answer'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** How the acting person stands to the matter; the caller works these out from the store. */

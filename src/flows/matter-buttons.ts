@@ -4,6 +4,7 @@
 // by performAction when it acts. A refusal is a short notice on the button, nothing more.
 import type { Action } from '../domain/index.js';
 import { openMatter } from '../services/desk-service.js';
+import { answerFollowUp } from '../services/follow-up-answer.js';
 import { parseActionData, RATINGS, type Rating } from '../services/matter-actions.js';
 import { act, failureWords, precheck } from './act.js';
 import { cardAfter } from './card-buttons.js';
@@ -39,6 +40,8 @@ export const matterButtons: CallbackHandler = async (data, c) => {
       return { notice: (await act(c, ref, { action: 'urge' })).said };
     case 'evaluate':
       return rate(c, ref, arg);
+    case 'follow_up':
+      return followUp(c, ref, arg);
     case 'open':
       // A matter's detail shows the villager's words: in a private chat only.
       return group ? { notice: say('flows:act.private_only') } : open(c, ref);
@@ -86,6 +89,23 @@ async function rate(c: FlowContext, ref: string, arg: string | undefined): Promi
   if (!r.ok) return { notice: r.said };
   const edit = cardAfter(c, c.t(`flows:rate.${rating}`));
   return { ...(edit ? { edit } : {}), next: done({ say: [r.said], menu: true }) };
+}
+
+/**
+ * 回访: the villager says how it is now. Only the person asked may answer, once: anyone else, or
+ * forged data, gets the stale-button words; a second press is thanked and changes nothing.
+ */
+async function followUp(c: FlowContext, ref: string, arg: string | undefined): Promise<Answer> {
+  if (!c.sender || !arg) return { notice: say('flows:common.stale') };
+  const r = await answerFollowUp(c.svc, { personId: c.sender.person.id, ref, answer: arg, eventId: c.update.eventId });
+  if (!r.ok) return { notice: say(r.code === 'answered' ? 'flows:follow_up.answered' : 'flows:common.stale') };
+  // 还没解决 that reopened it is told as a 不满意 rating is.
+  const words =
+    r.answer === 'unsolved' && r.reopened
+      ? say('flows:act.done.evaluate_unsatisfied', { ref: r.ref, level: c.t(`notify:level_names.${r.level}`) })
+      : say(r.answer === 'unsolved' ? 'flows:follow_up.thanks_unsolved_alerted' : `flows:follow_up.thanks_${r.answer}`, { ref: r.ref });
+  const edit = cardAfter(c, c.t(`notify:follow_up_answer.${r.answer}`));
+  return { ...(edit ? { edit } : {}), next: done({ say: [words], menu: true }) };
 }
 
 /** A matter's detail, for whoever has a part in it. */

@@ -92,6 +92,7 @@ export function eventLine(c: FlowContext, e: TimelineEvent, viewerId: string): s
     limit: typeof data.limit === 'string' ? c.t(`ladder:limit.${data.limit}`) : c.t('flows:matter.a_limit'),
     due: typeof data.dueAt === 'string' ? when(c, data.dueAt) : '',
     count: typeof data.pausedMinutes === 'number' ? data.pausedMinutes : 0,
+    answer: typeof data.answer === 'string' ? c.t(`notify:follow_up_answer.${data.answer}`) : '',
   };
   return `${when(c, e.at)} ${c.t(eventKey(e), params)}`;
 }

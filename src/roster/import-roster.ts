@@ -189,6 +189,9 @@ async function syncGridNodes(tx: Tx, roster: Roster, summary: ImportSummary): Pr
       quietTo: n.quietHours.to,
       phoneRoles: n.phoneRoles,
       broadcastApprovalSize: n.broadcastApprovalSize,
+      followUpDays: n.followUp.days,
+      followUpOutcomes: n.followUp.outcomes ? [...n.followUp.outcomes] : null,
+      followUpAsk: n.followUp.askVillager,
     };
     const row = existing.get(n.code);
     if (!row) {

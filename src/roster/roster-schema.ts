@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CLOCK_RE, DEFAULT_QUIET_HOURS } from '../domain/alert-policy.js';
 import { holdsPost, isCadre, isOfficer, isResident } from '../domain/roles.js';
+import { FOLLOW_UP_OUTCOMES, type FollowUpSettings } from '../domain/broadcast.js';
 import {
   CATEGORIES,
   GRID_LEVELS,
@@ -83,6 +84,16 @@ export const DisputeCutoffSchema = z
   .strictObject({ evening: clock, morning: clock })
   .refine((c) => c.morning < c.evening, { message: packed('cutoff_order') });
 
+/** 回访 after a settlement: when, for which outcomes, and whether the villager is asked once more. */
+export const FollowUpSchema = z.strictObject({
+  /** Days after the settlement (1–60). */
+  days: z.number().int(packed('whole_number')).min(1, packed('follow_up_days')).max(60, packed('follow_up_days')).optional(),
+  /** Which outcomes get one: unrated, unsatisfied (不满意), basically_satisfied (基本满意), satisfied (满意). */
+  outcomes: z.array(z.enum(FOLLOW_UP_OUTCOMES)).optional(),
+  /** Whether the villager is asked once how it is now. */
+  ask_villager: z.boolean().optional(),
+});
+
 export const GridNodeSchema = z.strictObject({
   code: code('grid', 'shuichuan-g03'),
   name: text,
@@ -108,6 +119,8 @@ export const GridNodeSchema = z.strictObject({
   phone_access: z.array(z.enum(ROLES)).optional(),
   /** A broadcast (通知) to more people than this needs a second cadre's approval; defaults to the parent's, then 500. */
   broadcast_approval_size: count.optional(),
+  /** 回访: each field defaults to the parent's, then to 3 days, [unrated, unsatisfied], ask the villager. */
+  follow_up: FollowUpSchema.optional(),
   get children(): z.ZodOptional<z.ZodArray<typeof GridNodeSchema>> {
     return z.array(GridNodeSchema).optional();
   },
@@ -267,6 +280,8 @@ export interface FlatGridNode {
   phoneRoles: Role[] | null;
   /** The node's or its parent's; null: the default (500). */
   broadcastApprovalSize: number | null;
+  /** 回访: each field the node's, else its parent's; null: the default. */
+  followUp: FollowUpSettings;
   yamlPath: PathSegment[];
 }
 
@@ -291,6 +306,11 @@ export function flattenGrid(roster: Roster): FlatGridNode[] {
       disputeCutoff: node.dispute_cutoff ?? parent?.disputeCutoff ?? roster.dispute_cutoff ?? null,
       phoneRoles: node.phone_access?.length ? [...new Set(node.phone_access)].sort() : null,
       broadcastApprovalSize: node.broadcast_approval_size ?? parent?.broadcastApprovalSize ?? null,
+      followUp: {
+        days: node.follow_up?.days ?? parent?.followUp.days ?? null,
+        outcomes: node.follow_up?.outcomes ? [...new Set(node.follow_up.outcomes)] : (parent?.followUp.outcomes ?? null),
+        askVillager: node.follow_up?.ask_villager ?? parent?.followUp.askVillager ?? null,
+      },
       yamlPath,
     };
     out.push(flat);

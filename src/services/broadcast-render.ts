@@ -34,8 +34,28 @@ export function renderBroadcast(delivery: { template: string; params: Record<str
       buttons: [[{ label: tr('broadcast:approval.approve'), data: broadcastButtonData('ok', id) }, { label: tr('broadcast:approval.reject'), data: broadcastButtonData('no', id) }]],
     };
   }
-  if (delivery.template === 'broadcast_approved' || delivery.template === 'broadcast_rejected' || delivery.template === 'broadcast_report') {
+  if (delivery.template === 'broadcast_report') {
+    const n = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+    // `failed` in the report counts the expired too (everything not delivered but /stop).
+    const lines = notDeliveredLines(locale, { failed: n('failed') - n('expired'), blocked: n('blocked'), expired: n('expired') });
+    return { kind: 'message', text: [tr('broadcast:report', p), ...lines].join('\n') };
+  }
+  if (delivery.template === 'broadcast_approved' || delivery.template === 'broadcast_rejected') {
     return { kind: 'message', text: tr(`broadcast:${delivery.template.slice('broadcast_'.length)}`, p) };
   }
   return null;
+}
+
+/**
+ * Not delivered, by reason (only the reasons there are), for the report and the finished progress:
+ * unreachable (`blocked`), an error (`failed` less the blocked), the sending window (`expired`).
+ */
+export function notDeliveredLines(locale: string, p: { failed: number; blocked: number; expired: number }): string[] {
+  const t = translator(locale);
+  const by: Array<[string, number]> = [
+    ['blocked', p.blocked],
+    ['failed', p.failed - p.blocked],
+    ['window_expired', p.expired],
+  ];
+  return by.filter(([, n]) => n > 0).map(([k, n]) => t(`broadcast:not_delivered.${k}`, { count: n }));
 }

@@ -4,7 +4,7 @@
 // a lane behind the matters' messages; quiet hours wait for the morning); its author watches one
 // message count up. Every step is written to the broadcast's ledger (broadcast_events).
 import { randomUUID } from 'node:crypto';
-import { broadcastDueAt, DEFAULT_APPROVAL_SIZE, mayApproveBroadcast, mayBroadcastTo, needsApproval, type BroadcastButton } from '../domain/index.js';
+import { broadcastDueAt, BROADCAST_WINDOW_WAIT_MS, DEFAULT_APPROVAL_SIZE, mayApproveBroadcast, mayBroadcastTo, needsApproval, type BroadcastButton } from '../domain/index.js';
 import type { Locale, Platform, Role } from '../domain/types.js';
 import { formatTime, translator } from '../i18n/index.js';
 import { outboxJob, type JobOutcome, type OutboxJob } from '../ports/jobs.js';
@@ -35,6 +35,8 @@ import { createChatOutputs, createDeliveries, findDelivery } from '../store/repo
 import { ancestry, findNode } from '../store/repositories/grid-repository.js';
 import { findPerson, placementsOf, type GridNodeRow } from '../store/repositories/people-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
+import { expireWaitingCopies, WINDOW_EXPIRED, WINDOW_WAITING } from '../store/repositories/window-repository.js';
+import { notDeliveredLines } from './broadcast-render.js';
 import type { Sender } from './directory-service.js';
 import { sendJobs } from './send-jobs.js';
 
@@ -246,7 +248,11 @@ export async function releaseBroadcast(ctx: ServiceContext, db: Executor, broadc
   return queues.length;
 }
 
-/** What the author is shown: sent, waiting (quiet hours), not sent (stopped, unreachable, failed). */
+/**
+ * What the author is shown: sent, waiting (quiet hours; a closed sending window), not sent and why
+ * (stopped; `failed`: unreachable — `blocked` of them — or an error; `expired`: the window stayed
+ * closed through the broadcast's wait).
+ */
 export interface BroadcastProgress {
   total: number;
   sent: number;
@@ -254,6 +260,11 @@ export interface BroadcastProgress {
   queued: number;
   stopped: number;
   failed: number;
+  blocked: number;
+  /** Waiting for the person to write again (their sending window is closed). */
+  windowWaiting: number;
+  /** Not delivered: they did not write again within the wait (BROADCAST_WINDOW_WAIT_MS). */
+  expired: number;
   responses: Record<string, number>;
 }
 
@@ -267,14 +278,23 @@ export async function progressOf(db: Executor, row: BroadcastRow, now: Date): Pr
     queued: (c.pending ?? 0) + (c.sending ?? 0),
     stopped: c.stopped ?? 0,
     failed: (c.failed ?? 0) + (c.unreachable ?? 0),
+    blocked: c.unreachable ?? 0,
+    windowWaiting: c[WINDOW_WAITING] ?? 0,
+    expired: c[WINDOW_EXPIRED] ?? 0,
     responses: await responseCounts(db, row.id),
   };
 }
 
+/** When a broadcast's copies stop waiting for closed sending windows. */
+export const windowWaitEnds = (row: Pick<BroadcastRow, 'releasedAt'>, now: Date): Date => new Date((row.releasedAt ?? now).getTime() + BROADCAST_WINDOW_WAIT_MS);
+
 /** The progress words, in the author's language. */
 export function progressText(locale: string, p: BroadcastProgress, finished: boolean): string {
   const t = translator(locale);
-  const lines = [t(finished ? 'broadcast:progress.finished' : 'broadcast:progress.sending', { ...p })];
+  // Not delivered counts every reason but /stop (said apart): unreachable, errors, the window.
+  const lines = [t(finished ? 'broadcast:progress.finished' : 'broadcast:progress.sending', { ...p, failed: p.failed + p.expired })];
+  if (p.windowWaiting) lines.push(t('broadcast:progress.window_waiting', { count: p.windowWaiting, days: Math.round(BROADCAST_WINDOW_WAIT_MS / 86_400_000) }));
+  if (finished) lines.push(...notDeliveredLines(locale, p));
   if (p.responses.attend) lines.push(t('broadcast:progress.attend', { count: p.responses.attend }));
   if (p.responses.ack) lines.push(t('broadcast:progress.ack', { count: p.responses.ack }));
   return lines.join('\n');
@@ -296,8 +316,11 @@ export async function handleBroadcastJob(ctx: ServiceContext, data: { broadcastI
     const now = ctx.now();
     // One chain of progress jobs per broadcast: one put back beside a surviving one stops here.
     if (!(await takeProgressTurn(tx, row.id, now, PROGRESS_EVERY_MS * 0.9))) return { outcome: 'another_chain' };
+    // Copies that waited for a closed sending window through the whole wait are not delivered.
+    const windowEnds = windowWaitEnds(row, now);
+    if (windowEnds.getTime() <= now.getTime()) await expireWaitingCopies(tx, row.id);
     const p = await progressOf(tx, row, now);
-    const finished = p.queued === 0 && p.waiting === 0;
+    const finished = p.queued === 0 && p.waiting === 0 && p.windowWaiting === 0;
     const author = row.authorId ? await findPerson(tx, row.authorId) : undefined;
     const locale = author?.locale ?? 'zh-CN';
     await editProgress(tx, row, progressText(locale, p, finished));
@@ -306,11 +329,14 @@ export async function handleBroadcastJob(ctx: ServiceContext, data: { broadcastI
       const answers = Object.fromEntries(Object.entries(responses).map(([k, v]) => [`answer_${k}`, v]));
       await moveBroadcast(tx, row.id, ['sending'], { status: 'done', finishedAt: now, counts: { ...counts, ...answers } });
       await recordBroadcastEvent(tx, { broadcastId: row.id, actorId: null, action: 'finished', at: now, data: { ...p } });
-      if (row.authorId) await tellAuthor(tx, row, 'broadcast:report', { sent: p.sent, total: p.total, stopped: p.stopped, failed: p.failed, attend: p.responses.attend ?? 0, ack: p.responses.ack ?? 0 });
+      if (row.authorId)
+        await tellAuthor(tx, row, 'broadcast:report', { sent: p.sent, total: p.total, stopped: p.stopped, failed: p.failed + p.expired, blocked: p.blocked, expired: p.expired, attend: p.responses.attend ?? 0, ack: p.responses.ack ?? 0 });
       return { outcome: 'finished', ...p };
     }
-    // Everything left waits for the morning: look again then, not every few seconds all night.
-    const next = p.queued === 0 ? ((await nextBroadcastDue(tx, row.id)) ?? new Date(now.getTime() + PROGRESS_EVERY_MS)) : new Date(now.getTime() + PROGRESS_EVERY_MS);
+    // Everything left waits for the morning, or for people to write: look again then (or when the
+    // window wait is over), not every few seconds all night. A person who writes brings a look sooner.
+    const later = [await nextBroadcastDue(tx, row.id), p.windowWaiting ? windowEnds : null].filter((d): d is Date => d !== null);
+    const next = p.queued === 0 && later.length ? new Date(Math.min(...later.map((d) => d.getTime()))) : new Date(now.getTime() + PROGRESS_EVERY_MS);
     await enqueue(tx, [outboxJob('broadcast', { broadcastId: row.id, op: 'progress' }, { runAt: next })]);
     return { outcome: 'progress', ...p };
   });

@@ -21,7 +21,7 @@ import { outboxJob } from '../ports/jobs.js';
 import type { ServiceContext } from '../ports/context.js';
 import { errorLabel, errorSummary, isConnectionError } from '../util/error-summary.js';
 import { noteSeen } from './reach-service.js';
-import { releaseHeld } from './send-window.js';
+import { releaseHeld, releaseWaitingCopies } from './send-window.js';
 
 export interface ChatOptions {
   engine: ConversationEngine;
@@ -106,7 +106,11 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   await writeOutputs(tx, update, result.outputs);
   // What waited for them to write (a closed sending window) follows the answers, merged in one message.
   const merged = wrote ? await releaseWaiting(tx, update, sender?.person.id ?? null) : 0;
-  return { outcome: 'handled', outputs: result.outputs.length, flow: result.state?.flow ?? null, step: result.state?.step ?? null, ...(merged ? { merged } : {}) };
+  // Broadcasts that waited for them go as themselves, after all that (never merged).
+  // In a private chat not keyed by the person (WeChat Customer Service's), the answers went to the chat's queue: the copies follow them there.
+  const answersInChat = update.chatType === 'private' && update.chatId !== update.userId;
+  const copies = wrote && sender ? await releaseWaitingCopies(tx, sender.person.id, ctx.now(), answersInChat ? { platform, chatId: update.chatId } : null) : 0;
+  return { outcome: 'handled', outputs: result.outputs.length, flow: result.state?.flow ?? null, step: result.state?.step ?? null, ...(merged ? { merged } : {}), ...(copies ? { copies } : {}) };
 }
 
 async function apologise(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate, summary: InboxSummary): Promise<JobOutcome & { outputs?: number }> {

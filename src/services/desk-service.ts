@@ -60,7 +60,7 @@ export const heldMatters = (db: Executor, personId: string): Promise<DeskMatter[
 export const helpedMatters = (db: Executor, personId: string): Promise<DeskMatter[]> => openMattersHelpedBy(db, personId);
 
 /** Events a resident is shown; the rest (internal notes, routing's workings) are for staff. */
-const RESIDENT_EVENTS = new Set(['report', 'receive', 'route', 'take', 'reply', 'add_info', 'transfer', 'escalate', 'supervise', 'settle', 'evaluate', 'reopen', 'withdraw', 'urge', 'whistle']);
+const RESIDENT_EVENTS = new Set(['report', 'receive', 'route', 'take', 'reply', 'add_info', 'transfer', 'escalate', 'supervise', 'settle', 'evaluate', 'reopen', 'withdraw', 'urge', 'whistle', 'follow_up_answer']);
 
 export type TimelineEvent = Awaited<ReturnType<typeof matterEventsOf>>[number];
 

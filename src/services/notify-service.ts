@@ -1,7 +1,7 @@
 // What a notification says: its template rendered in the reader's language, with its buttons.
 // Sending is send-service.ts's.
 import { commandParams, type OutboundText } from '../ports/channel.js';
-import { cardActionList, groupView, nodeActionData } from '../domain/index.js';
+import { cardActionList, FOLLOW_UP_ANSWERS, groupView, nodeActionData } from '../domain/index.js';
 import type { Attachment } from '../domain/types.js';
 import { CARD_TEMPLATES } from './card-service.js';
 import { actionData, RATINGS } from './matter-actions.js';
@@ -27,6 +27,8 @@ const TEMPLATE_ACTIONS: Record<string, ButtonSpec[]> = {
   supervised_plain: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   reply: [{ action: 'add_info', label: 'add_info' }],
   settled: RATINGS.map((r) => ({ action: 'evaluate', arg: r, label: `evaluate_${r}` })),
+  // 回访: the villager says how it is now, once.
+  follow_up_ask: FOLLOW_UP_ANSWERS.map((a) => ({ action: 'follow_up', arg: a, label: `follow_up_${a}` })),
   // Deadlines (纠纷不过夜, the 75% warning, waiting on the villager)
   deadline_warning: ['reply', 'settle'].map((a) => ({ action: a, label: a })),
   dispute_overnight: ['takeover', 'supervise'].map((a) => ({ action: a, label: a })),
@@ -93,6 +95,7 @@ function localise(params: Record<string, unknown>, tr: Translate, locale: string
   if (typeof p.size === 'string') p.sizeName = tr(`common:size.${p.size}`);
   if (typeof p.dueAt === 'string') p.due = formatTime(new Date(p.dueAt), locale, timezone);
   if (typeof p.reportedAt === 'string') p.reported = formatTime(new Date(p.reportedAt), locale, timezone);
+  if (typeof p.answeredAt === 'string') p.answered = formatTime(new Date(p.answeredAt), locale, timezone);
   if (typeof p.level === 'string') p.levelName = tr(`notify:level_names.${p.level}`);
   if (typeof p.title === 'string' && p.title) p.who = tr('notify:who_with_title', { title: p.title, name: p.assignee });
   else if (typeof p.assignee === 'string') p.who = p.assignee;

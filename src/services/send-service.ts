@@ -20,7 +20,7 @@ import type { ServiceContext } from '../ports/context.js';
 import { renderDelivery } from './notify-service.js';
 import { BOOKKEEPING_WAIT_MS, leaseExpiredBefore, recordSent } from './send-lease.js';
 import { checkWaitingReceipt } from './waiting-receipt.js';
-import { holdForWindow, MERGED_TEMPLATE, outputWindowOf, renderMerged, windowNote, windowOf } from './send-window.js';
+import { holdForWindow, MERGED_TEMPLATE, outputWindowOf, renderMerged, waitForWindow, windowNote, windowOf } from './send-window.js';
 import { broadcastGate } from './broadcast-gate.js';
 import { reachOrder } from '../domain/reach.js';
 
@@ -195,7 +195,8 @@ async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: De
     await linkSent(ctx, delivery, identity.platform, chatId, out.messageRef);
     return 'sent';
   }
-  if (windowClosed) return holdForWindow(ctx, delivery, windowClosed);
+  // A broadcast's copy waits as itself for their next message (never merged into the matters' news).
+  if (windowClosed) return delivery.broadcastId ? waitForWindow(ctx, delivery, windowClosed) : holdForWindow(ctx, delivery, windowClosed);
   if (usable.length > 0) {
     await finishDeliveries(ctx.db, [delivery.id], { status: 'unreachable', error: 'every identity is unreachable' });
     return 'unreachable';

@@ -14,7 +14,9 @@ import type { ServiceContext } from '../ports/context.js';
 import type { Executor } from '../store/db.js';
 import { createDeliveries, recipientKey, type DeliveryRow } from '../store/repositories/delivery-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
-import { holdClaimed, lastWrote, sentSince, takeHeld } from '../store/repositories/window-repository.js';
+import { holdClaimed, lastWrote, sentSince, takeHeld, takeWaitingCopies, waitClaimedCopy } from '../store/repositories/window-repository.js';
+import { BROADCAST_WINDOW_WAIT_MS } from '../domain/broadcast.js';
+import { outboxJob } from '../ports/jobs.js';
 import { renderDelivery } from './notify-service.js';
 import { sendJobs } from './send-jobs.js';
 
@@ -62,6 +64,33 @@ export async function holdForWindow(ctx: ServiceContext, row: DeliveryRow, reaso
   if (!row.claimedBy || !(await holdClaimed(ctx.db, row.id, row.claimedBy, `sending window: ${reason}`))) return 'claim_lost';
   ctx.logger.info({ deliveryId: row.id, template: row.template, reason }, 'held until the person writes again (sending window)');
   return 'held';
+}
+
+/**
+ * A broadcast's copy is not news about a matter: it is never merged into the "新进展" message.
+ * It waits, as itself, for the person's next message (releaseWaitingCopies) until the broadcast's
+ * wait is over (BROADCAST_WINDOW_WAIT_MS; then the progress job counts it not delivered).
+ */
+export async function waitForWindow(ctx: ServiceContext, row: DeliveryRow, reason: string): Promise<string> {
+  if (!row.claimedBy || !(await waitClaimedCopy(ctx.db, row.id, row.claimedBy, `sending window: ${reason}`))) return 'claim_lost';
+  ctx.logger.info({ deliveryId: row.id, broadcastId: row.broadcastId, reason }, 'broadcast copy waits until the person writes again (sending window)');
+  return 'window_waiting';
+}
+
+/**
+ * The person wrote: the broadcast copies that waited for it go into the queue this turn's answers
+ * went to (`answers`: their private chat's, where it is not their own), due now. A copy goes after
+ * every other row of a queue, so after the answers; it is never merged with the matters' news.
+ * Unless its broadcast's wait is over. The author's progress is brought up to date. Returns how
+ * many broadcasts had a copy waiting.
+ */
+export async function releaseWaitingCopies(tx: Executor, personId: string, now: Date, answers: { platform: Platform; chatId: string } | null): Promise<number> {
+  const own = recipientKey({ personId });
+  const into = answers ? recipientKey({ chatPlatform: answers.platform, chatId: answers.chatId }) : own;
+  const broadcastIds = await takeWaitingCopies(tx, own, into, new Date(now.getTime() - BROADCAST_WINDOW_WAIT_MS));
+  if (!broadcastIds.length) return 0;
+  await enqueue(tx, [outboxJob('send', { recipient: into, lane: 'broadcast' }), ...broadcastIds.map((broadcastId) => outboxJob('broadcast', { broadcastId, op: 'progress' }))]);
+  return broadcastIds.length;
 }
 
 /**

@@ -79,6 +79,12 @@ export const gridNodes = gridline.table(
     phoneRoles: text('phone_roles').array(),
     /** A broadcast to more people than this waits for a second cadre (roster `broadcast_approval_size`, inherited); null: 500. */
     broadcastApprovalSize: integer('broadcast_approval_size'),
+    /** 回访 (roster `follow_up`, inherited): days after settlement; null: 3. */
+    followUpDays: integer('follow_up_days'),
+    /** Which outcomes get one (unrated, unsatisfied, basically_satisfied, satisfied); null: unrated and unsatisfied. */
+    followUpOutcomes: text('follow_up_outcomes').array(),
+    /** Whether the villager is asked once how it is now; null: yes. */
+    followUpAsk: boolean('follow_up_ask'),
   },
   (t) => [
     uniqueIndex('grid_nodes_code_uq').on(t.code),

@@ -5,7 +5,7 @@ import type { Role } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { queryRows } from '../raw.js';
 import { broadcastEvents, broadcastResponses, broadcasts, deliveries, gridNodes, identities, matterEvents, people, roles } from '../schema.js';
-import { recipientKey } from './delivery-repository.js';
+import { recipientKey, type DeliveryRow } from './delivery-repository.js';
 
 export type BroadcastRow = typeof broadcasts.$inferSelect;
 export type NewBroadcast = Pick<typeof broadcasts.$inferInsert, 'authorId' | 'gridNodeId' | 'roles' | 'locale' | 'texts' | 'defaultLocale' | 'buttons' | 'status' | 'audienceSize' | 'scheduledAt'>;
@@ -255,6 +255,27 @@ export async function followUpWritten(db: Executor, matterId: string, settledAt:
     .select({ id: deliveries.id })
     .from(deliveries)
     .where(and(eq(deliveries.matterId, matterId), eq(deliveries.template, 'follow_up'), sql`${deliveries.params}->>'settledAt' = ${settledAt}`))
+    .limit(1);
+  return Boolean(row);
+}
+
+/** 回访: the newest question put to `personId` about the matter (its settlement in params.settledAt). */
+export async function followUpAsked(db: Executor, matterId: string, personId: string): Promise<DeliveryRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.matterId, matterId), eq(deliveries.personId, personId), eq(deliveries.template, 'follow_up_ask')))
+    .orderBy(desc(deliveries.seq))
+    .limit(1);
+  return row;
+}
+
+/** 回访: whether the villager answered the question about this settlement already. */
+export async function followUpAnswered(db: Executor, matterId: string, settledAt: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: matterEvents.id })
+    .from(matterEvents)
+    .where(and(eq(matterEvents.matterId, matterId), eq(matterEvents.action, 'follow_up_answer'), sql`${matterEvents.data}->>'settledAt' = ${settledAt}`))
     .limit(1);
   return Boolean(row);
 }

@@ -11,6 +11,13 @@ import type { DeliveryRow } from './delivery-repository.js';
 export const WINDOW_HELD = 'window_held';
 /** A held notification that went out inside the merged message. */
 export const MERGED = 'merged';
+/**
+ * A broadcast's copy that the person's sending window kept back: never merged into the matters'
+ * news, it waits for their next message (then it goes, as itself) until the broadcast's window
+ * wait is over (then 'window_expired': not delivered).
+ */
+export const WINDOW_WAITING = 'window_waiting';
+export const WINDOW_EXPIRED = 'window_expired';
 
 /**
  * How many messages went to the person on `platform` at or after `since`, in any of their queues
@@ -46,6 +53,47 @@ export async function holdClaimed(db: Executor, id: string, claimer: string, rea
     .where(and(eq(deliveries.id, id), eq(deliveries.status, 'sending'), eq(deliveries.claimedBy, claimer)))
     .returning({ id: deliveries.id });
   return rows.length > 0;
+}
+
+/** A claimed broadcast copy waits for the person's next message (WINDOW_WAITING); only while still this claimer's. */
+export async function waitClaimedCopy(db: Executor, id: string, claimer: string, reason: string): Promise<boolean> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: WINDOW_WAITING, claimedBy: null, claimedAt: null, retryAt: null, error: reason.slice(0, 500) })
+    .where(and(eq(deliveries.id, id), eq(deliveries.status, 'sending'), eq(deliveries.claimedBy, claimer)))
+    .returning({ id: deliveries.id });
+  return rows.length > 0;
+}
+
+/**
+ * The person wrote: their broadcast copies that wait for it (in `recipient`, their own queue) go
+ * into the queue `into` (where the turn's answers went), due now, for broadcasts released after
+ * `releasedAfter` (older ones have waited long enough). One statement: of two turns at once, each
+ * copy goes back once. Returns the broadcasts they belong to.
+ */
+export async function takeWaitingCopies(db: Executor, recipient: string, into: string, releasedAfter: Date): Promise<string[]> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: 'pending', recipient: into, dueAt: null, error: null })
+    .where(
+      and(
+        eq(deliveries.recipient, recipient),
+        eq(deliveries.status, WINDOW_WAITING),
+        sql`exists (select 1 from gridline.broadcasts b where b.id = ${deliveries.broadcastId} and b.released_at > ${releasedAfter.toISOString()}::timestamptz)`,
+      ),
+    )
+    .returning({ broadcastId: deliveries.broadcastId });
+  return [...new Set(rows.map((r) => r.broadcastId).filter((x): x is string => Boolean(x)))];
+}
+
+/** A broadcast's copies still waiting for a window once its wait is over: not delivered ('window_expired'). */
+export async function expireWaitingCopies(db: Executor, broadcastId: string): Promise<number> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: WINDOW_EXPIRED, error: 'sending window closed: the person did not write within the wait' })
+    .where(and(eq(deliveries.broadcastId, broadcastId), eq(deliveries.status, WINDOW_WAITING)))
+    .returning({ id: deliveries.id });
+  return rows.length;
 }
 
 /**

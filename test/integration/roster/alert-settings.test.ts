@@ -42,4 +42,12 @@ describe.each(STORE_KINDS)('alert settings from the roster on %s', (kind) => {
     const after = Object.fromEntries((await store.db.select().from(departments)).map((d) => [d.code, d.reportInMinutes]));
     expect(after).toMatchObject({ 'huze-police': 20, 'county-justice': 40 });
   });
+
+  it('stores a village’s 回访 settings on it and every grid under it, idempotently', async () => {
+    const edited = demo((t) => t.replace('          households: 852\n', '          households: 852\n          follow_up: { days: 5, outcomes: [unrated, unsatisfied, satisfied] }\n'));
+    await importRoster(store.db, edited);
+    for (const code of ['shuichuan', 'shuichuan-g03']) expect(await node(code)).toMatchObject({ followUpDays: 5, followUpOutcomes: ['unrated', 'unsatisfied', 'satisfied'], followUpAsk: null });
+    expect(await node('huze')).toMatchObject({ followUpDays: null, followUpOutcomes: null, followUpAsk: null });
+    expect((await importRoster(store.db, edited)).changed).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 // 主动服务's rules: who may send a notice where, when a second cadre approves it, which version a
 // reader gets, and when quiet hours let a notice through.
 import { describe, expect, it } from 'vitest';
-import { broadcastDueAt, followUpReason, mayApproveBroadcast, parseSendTime, mayBroadcastTo, needsApproval, textFor, type GridLevel, type Role, type RolePlace } from '../../../src/domain/index.js';
+import { broadcastDueAt, followUpOutcome, followUpPolicy, followUpReason, mayApproveBroadcast, parseSendTime, mayBroadcastTo, needsApproval, textFor, type GridLevel, type Role, type RolePlace } from '../../../src/domain/index.js';
 
 const node = (id: string, level: GridLevel, path: string) => ({ id, level, path });
 const county = node('C', 'county', 'C');
@@ -98,6 +98,21 @@ describe('followUpReason (回访)', () => {
     expect(followUpReason({ state: 'closed', evaluatedAt: at }, ['basically_satisfied'])).toBeNull();
     expect(followUpReason({ state: 'open', evaluatedAt: at }, ['unsatisfied'])).toBeNull();
     expect(followUpReason({ state: 'withdrawn', evaluatedAt: null }, [])).toBeNull();
+  });
+});
+
+describe('followUpOutcome and followUpPolicy (回访 by the roster)', () => {
+  const at = new Date('2026-11-27T02:00:00Z');
+  it('names what the villager made of it, for the roster to pick from', () => {
+    expect(followUpOutcome({ state: 'settled', evaluatedAt: null }, [])).toBe('unrated');
+    expect(followUpOutcome({ state: 'closed', evaluatedAt: at }, ['satisfied'])).toBe('satisfied');
+    expect(followUpOutcome({ state: 'closed', evaluatedAt: at }, ['basically_satisfied'])).toBe('basically_satisfied');
+    expect(followUpOutcome({ state: 'closed', evaluatedAt: at }, ['unsatisfied', 'satisfied'])).toBe('unsatisfied');
+    expect(followUpOutcome({ state: 'open', evaluatedAt: at }, ['unsatisfied'])).toBeNull();
+  });
+  it('defaults to 3 days, the silent and the dissatisfied (not 满意), the villager asked', () => {
+    expect(followUpPolicy(null)).toEqual({ days: 3, outcomes: ['unrated', 'unsatisfied'], askVillager: true });
+    expect(followUpPolicy({ days: 7, outcomes: ['satisfied', 'nonsense'], askVillager: false })).toEqual({ days: 7, outcomes: ['satisfied'], askVillager: false });
   });
 });
 
