@@ -18,10 +18,13 @@ import { gridPlace } from '../services/directory-service.js';
 import { formatTime } from '../i18n/index.js';
 import { coreModule } from './core-module.js';
 import { done, goto, rosterText, say, startFlow } from './next.js';
+import type { Attachment } from '../domain/types.js';
 import type { CallbackHandler, Entry, Flow, FlowContext, FlowData, FlowModule, Next } from './types.js';
 
 export interface BroadcastData extends FlowData {
   text?: string;
+  /** A photo or a document sent with the words. */
+  file?: Attachment;
   nodeId?: string;
   group?: AudienceGroup | 'all';
   button?: BroadcastButton | 'none';
@@ -56,7 +59,18 @@ export const broadcastFlow: Flow<BroadcastData> = {
     text: {
       prompt: () => say('broadcast:compose.text'),
       expect: { accepts: ['text'], maxChars: MAX_NOTICE_CHARS },
-      next: (input) => (input.kind === 'text' && input.text.trim() ? goto('where', { data: { text: input.text.trim() } }) : { to: 'stay' }),
+      next: (input) => (input.kind === 'text' && input.text.trim() ? goto('file', { data: { text: input.text.trim() } }) : { to: 'stay' }),
+    },
+    // A photo (a poster, a film's picture) or a document (a notice's full text) to go with the words.
+    file: {
+      prompt: () => say('broadcast:compose.file'),
+      expect: { accepts: ['photo', 'file'], skippable: true },
+      next: (input) => {
+        if (input.kind === 'skip') return goto('where');
+        if (input.kind !== 'photo' && input.kind !== 'file') return { to: 'stay' };
+        const { caption: _caption, ...file } = input.attachment;
+        return goto('where', { data: { file }, say: [say(input.kind === 'photo' ? 'broadcast:compose.file_photo' : 'broadcast:compose.file_document')] });
+      },
     },
     where: {
       prompt: () => say('broadcast:compose.where'),
@@ -115,7 +129,8 @@ export const broadcastFlow: Flow<BroadcastData> = {
         if (!node || !count) return say('broadcast:compose.nobody', { node: node?.name ?? '' });
         const approval = needsApproval(count, approvalSizeOf(node)) ? c.t('broadcast:compose.preview_approval', { limit: approvalSizeOf(node) }) : '';
         const when = c.data.at ? c.t('broadcast:compose.at', { at: formatTime(new Date(c.data.at), c.locale, node.timezone) }) : c.t('broadcast:compose.at_once');
-        return say('broadcast:compose.preview', { text: c.data.text, node: node.name, who: c.t(`broadcast:compose.who_${c.data.group ?? 'all'}`), count, when, approval });
+        const file = c.data.file ? c.t(`broadcast:compose.preview_${c.data.file.kind === 'photo' ? 'photo' : 'document'}`) : '';
+        return say('broadcast:compose.preview', { text: c.data.text, node: node.name, who: c.t(`broadcast:compose.who_${c.data.group ?? 'all'}`), count, when, approval, file });
       },
       expect: { choices: () => ['send', 'cancel'].map((v) => ({ value: v, label: say(v === 'send' ? 'broadcast:compose.confirm' : 'broadcast:compose.cancel') })), columns: 2 },
       next: async (input, c): Promise<Next> => {
@@ -131,6 +146,7 @@ export const broadcastFlow: Flow<BroadcastData> = {
             texts: { [c.locale]: c.data.text! },
             defaultLocale: c.locale,
             buttons: c.data.button && c.data.button !== 'none' ? [c.data.button] : [],
+            attachments: c.data.file ? [c.data.file] : [],
             scheduledAt: c.data.at ? new Date(c.data.at) : null,
           },
           { chat: { platform: update.platform, chatId: update.chatId, userId: update.userId, eventId: update.eventId } },
@@ -150,7 +166,7 @@ const broadcast: Entry = async (c) => {
   if (!c.sender) return coreModule.stranger ? coreModule.stranger(c) : done();
   if (!isStaff(c.sender.placements) || !(await broadcastPlaces(c.db, c.sender)).length) return done({ say: [say('broadcast:compose.not_staff')] });
   const words = c.update.content.kind === 'command' ? c.update.content.args.trim() : '';
-  return words && words.length <= MAX_NOTICE_CHARS ? startFlow('broadcast', { step: 'where', data: { text: words } }) : startFlow('broadcast');
+  return words && words.length <= MAX_NOTICE_CHARS ? startFlow('broadcast', { step: 'file', data: { text: words } }) : startFlow('broadcast');
 };
 
 /** /stop: no more notices; a person's own matters still reach them. */

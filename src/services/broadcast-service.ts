@@ -5,7 +5,7 @@
 // message count up. Every step is written to the broadcast's ledger (broadcast_events).
 import { randomUUID } from 'node:crypto';
 import { broadcastDueAt, DEFAULT_APPROVAL_SIZE, mayApproveBroadcast, mayBroadcastTo, needsApproval, type BroadcastButton } from '../domain/index.js';
-import type { Locale, Platform, Role } from '../domain/types.js';
+import type { Attachment, Locale, Platform, Role } from '../domain/types.js';
 import { formatTime, translator } from '../i18n/index.js';
 import { outboxJob, type JobOutcome, type OutboxJob } from '../ports/jobs.js';
 import type { ServiceContext } from '../ports/context.js';
@@ -60,6 +60,8 @@ export interface BroadcastDraft {
   texts: Partial<Record<Locale, string>>;
   defaultLocale: Locale;
   buttons?: readonly BroadcastButton[];
+  /** A photo or a document sent with the words (a platform's file reference). */
+  attachments?: readonly Attachment[];
   /** Sent then (null: now). */
   scheduledAt?: Date | null;
 }
@@ -138,6 +140,7 @@ export async function composeBroadcast(
     texts,
     defaultLocale: draft.defaultLocale,
     buttons: [...(draft.buttons ?? [])],
+    attachments: [...(draft.attachments ?? [])],
     status: approval ? 'awaiting_approval' : 'scheduled',
     audienceSize: recipients,
     scheduledAt: later,
@@ -147,7 +150,7 @@ export async function composeBroadcast(
     actorId: authorId,
     action: 'composed',
     at: now,
-    data: { node: node.code, roles: row.roles, locale: row.locale, texts, buttons: row.buttons, recipients, scheduledAt: later?.toISOString() ?? null },
+    data: { node: node.code, roles: row.roles, locale: row.locale, texts, buttons: row.buttons, files: row.attachments.map((a) => a.kind), recipients, scheduledAt: later?.toISOString() ?? null },
   });
   if (opts.chat) row = await openProgress(ctx, db, row, opts.chat, author, node.timezone, approval ? 'broadcast:progress.awaiting_approval' : later ? 'broadcast:progress.scheduled' : 'broadcast:progress.starting');
   if (approval) await askApproval(ctx, db, row, node, author!, approvers);
@@ -231,7 +234,7 @@ export async function releaseBroadcast(ctx: ServiceContext, db: Executor, broadc
     const due = dueOf(a.zone);
     return { personId: a.personId, dueAt: due.getTime() > now.getTime() ? due : null };
   });
-  const params = { broadcastId: row.id, texts: row.texts, defaultLocale: row.defaultLocale, buttons: row.buttons };
+  const params = { broadcastId: row.id, texts: row.texts, defaultLocale: row.defaultLocale, buttons: row.buttons, ...(row.attachments.length ? { attachments: row.attachments } : {}) };
   const queues = await writeBroadcastDeliveries(db, row.id, rows, params);
   const dueOfQueue = new Map(rows.map((r) => [`person:${r.personId}`, r.dueAt]));
   const jobs: OutboxJob[] = queues.map((recipient) => {

@@ -8,7 +8,7 @@ import { broadcastEvents, broadcastResponses, broadcasts, deliveries, gridNodes,
 import { recipientKey } from './delivery-repository.js';
 
 export type BroadcastRow = typeof broadcasts.$inferSelect;
-export type NewBroadcast = Pick<typeof broadcasts.$inferInsert, 'authorId' | 'gridNodeId' | 'roles' | 'locale' | 'texts' | 'defaultLocale' | 'buttons' | 'status' | 'audienceSize' | 'scheduledAt'>;
+export type NewBroadcast = Pick<typeof broadcasts.$inferInsert, 'authorId' | 'gridNodeId' | 'roles' | 'locale' | 'texts' | 'defaultLocale' | 'buttons' | 'status' | 'audienceSize' | 'scheduledAt' | 'attachments' | 'holiday' | 'sendTime' | 'yearlyOfId' | 'year'>;
 
 /** Who a broadcast goes to: everyone placed at or under `path`, narrowed by role and language. */
 export interface Audience {

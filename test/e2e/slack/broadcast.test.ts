@@ -40,6 +40,8 @@ describe('/grid broadcast in Slack', () => {
     await c.command('broadcast');
     await c.waitForText('请把要发的通知写下来');
     await c.say(words);
+    await c.waitForText('要不要配一张图片');
+    await c.press('跳过');
     await c.waitForText('发给哪里的人');
     await c.press('水川村');
     await c.waitForText('发给哪些人');

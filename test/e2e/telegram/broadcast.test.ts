@@ -45,11 +45,13 @@ afterAll(async () => {
 const current = (p: TelegramPerson, m: BotMessage) => p.messages().find((x) => x.messageId === m.messageId)?.text ?? '';
 
 /** Composes a notice to 水川村's villagers in chat, up to the preview; returns the preview. */
-async function composeToVillage(c: TelegramPerson, words: string, button: string, when?: (c: TelegramPerson) => Promise<void>): Promise<BotMessage> {
+async function composeToVillage(c: TelegramPerson, words: string, button: string, when?: (c: TelegramPerson) => Promise<void>, file?: (c: TelegramPerson) => Promise<unknown>): Promise<BotMessage> {
   c.mark();
   await c.command('/broadcast');
   await c.waitForText('请把要发的通知写下来');
   await c.say(words);
+  await c.waitForText('要不要配一张图片');
+  await (file ? file(c) : c.press('跳过'));
   const where = await c.waitForText('发给哪里的人');
   // Her village first, then its unit grids (in code order).
   const places = where.buttons.flat().map((b) => b.label);
@@ -141,6 +143,31 @@ describe('broadcasts on Telegram', () => {
     const [back] = await store.db.select().from(people).where(eq(people.id, villagers[1]!.id));
     expect(back!.broadcastsStoppedAt).toBeNull();
   }, 180_000);
+
+  it('a photo sent with the words reaches every villager as one photo, the words its caption and the buttons under it', async () => {
+    let photo = '';
+    const preview = await composeToVillage(cadre, '今晚七点村委会门口放电影《我和我的祖国》，欢迎大家来看。', '🙋 我要参加', undefined, async (c) => {
+      photo = await c.sendPhoto();
+      await c.waitForText('图片收到了');
+    });
+    expect(preview.text).toContain('📎 附一张图片');
+    await cadre.press('✅ 确认发送');
+    const progress = await cadre.waitForText('📢 通知开始发送，共 3 人');
+    await waitFor(() => current(cadre, progress).includes('发送完毕：已送到 3 / 3 人'), () => `all three sent (reads: ${current(cadre, progress)})`, 30_000);
+    for (const v of [v1, v2, v3]) {
+      const got = await v.waitForText('放电影《我和我的祖国》');
+      expect(got.text.startsWith('📢 村里通知')).toBe(true);
+      expect(got.buttons.flat().map((b) => b.label)).toEqual(['🙋 我要参加', '🔕 不再接收通知']);
+      // One message: the photo with the words as its caption, no separate text.
+      const sent = emulator.botMessages(v.userId).filter((m) => m.text.includes('放电影'));
+      expect(sent.map((m) => m.method)).toEqual(['sendPhoto']);
+      expect(sent[0]!.raw.photo).toBe(photo);
+    }
+    const [row] = await store.db.select().from(broadcasts);
+    expect(row!.attachments).toEqual([expect.objectContaining({ kind: 'photo', platform: 'telegram', fileRef: photo })]);
+    await v1.press('🙋 我要参加');
+    await waitFor(async () => (await store.db.select().from(broadcastResponses)).length === 1, 'the answer under the photo counted');
+  }, 120_000);
 
   it('above the roster’s size waits for a second cadre, who approves it in chat', async () => {
     await store.db.update(gridNodes).set({ broadcastApprovalSize: 2 }).where(eq(gridNodes.id, tree.village.id));
