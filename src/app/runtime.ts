@@ -29,6 +29,7 @@ import { intake } from '../services/intake-service.js';
 import { sendQueued } from '../services/send-service.js';
 import { handleBroadcastJob } from '../services/broadcast-service.js';
 import { handleYearlyJob, yearlyPlan } from '../services/yearly-broadcast.js';
+import { broadcastFormFields } from '../services/broadcast-form.js';
 import { scheduleYearlyBroadcasts } from '../queue/yearly-schedule.js';
 import { followUpDue } from '../services/follow-up.js';
 import { pruneInbox } from '../services/inbox-retention.js';
@@ -161,6 +162,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     floodBuckets,
     files: (a, o) => fileSource(a, o),
     cards: { store: new CardService(ctx), edits: new ChatCardEdits(ctx, timezone) },
+    forms: { broadcast: (platform, userId) => broadcastFormFields(store.db, platform, userId) },
     lease: (name) => leaseFor(store, opts, name),
     ...(opts.queue?.kind === 'redis' ? { redisUrl: opts.queue.url, sharedNamespace: opts.queue.shared ?? 'gridline:' } : {}),
   };
