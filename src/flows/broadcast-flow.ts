@@ -287,6 +287,12 @@ const buttons: CallbackHandler = async (data, c) => {
     const ok = button ? await answerBroadcast(c.svc, c.db, person, id, button) : false;
     return { notice: ok ? say(`broadcast:answered.${button}`) : say('broadcast:answered.unknown') };
   }
+  if (verb === 'x') {
+    // 取消 under a scheduled notice's message: its author (or a cadre over its place) only.
+    const r = await cancelScheduled(c.svc, c.db, c.sender, id);
+    if (!r.ok) return { notice: say(r.code === 'not_permitted' ? 'broadcast:compose.not_permitted' : 'broadcast:mine.gone') };
+    return { notice: say('broadcast:mine.cancelled'), edit: { clearButtons: true } };
+  }
   if (verb === 'ok' || verb === 'no') {
     const r = await decideBroadcast(c.svc, c.db, c.sender, id, verb === 'ok');
     if (!r.ok) return { notice: say(r.code === 'not_found' ? 'broadcast:answered.unknown' : `broadcast:approval.${r.code}`) };

@@ -8,7 +8,7 @@ import { translator } from '../i18n/index.js';
 
 /** Button data: `bc:<verb>:<broadcast id>[:<answer>]`, well under Telegram's 64 bytes. */
 export const BROADCAST_BUTTON_PREFIX = 'bc';
-export const broadcastButtonData = (verb: 'a' | 'ok' | 'no' | 'stop', id: string, answer?: string) => [BROADCAST_BUTTON_PREFIX, verb, id, ...(answer ? [answer] : [])].join(':');
+export const broadcastButtonData = (verb: 'a' | 'ok' | 'no' | 'stop' | 'x', id: string, answer?: string) => [BROADCAST_BUTTON_PREFIX, verb, id, ...(answer ? [answer] : [])].join(':');
 
 /** The templates rendered here from `broadcast:*` (not notify.json); always to one person, never a group. */
 export const BROADCAST_TEMPLATES: ReadonlySet<string> = new Set(['broadcast', 'broadcast_approval', 'broadcast_approved', 'broadcast_rejected', 'broadcast_report']);

@@ -37,6 +37,7 @@ import { findPerson, placementsOf, type GridNodeRow } from '../store/repositorie
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import type { Sender } from './directory-service.js';
 import { sendJobs } from './send-jobs.js';
+import { broadcastButtonData } from './broadcast-render.js';
 
 export type { BroadcastRow };
 
@@ -174,7 +175,10 @@ async function openProgress(ctx: ServiceContext, db: Executor, row: BroadcastRow
   const t = translator(locale);
   const at = yearly.at ?? row.scheduledAt;
   const text = t(key, { total: row.audienceSize, at: at ? formatTime(at, locale, zone) : '', holiday: yearly.holiday ? t(`broadcast:holiday_name.${yearly.holiday}`) : '' });
-  const queues = await createChatOutputs(db, [{ id, ...chat, personId: author?.person.id ?? null, output: { kind: 'message', text } }]);
+  // One still to come (at its time, or every year) can be cancelled from under it; the edit that counts its sending takes the button away.
+  const later = key === 'broadcast:progress.scheduled' || key === 'broadcast:progress.yearly';
+  const buttons = later ? [[{ label: t('broadcast:button.cancel'), data: broadcastButtonData('x', row.id) }]] : undefined;
+  const queues = await createChatOutputs(db, [{ id, ...chat, personId: author?.person.id ?? null, output: { kind: 'message', text, ...(buttons ? { buttons } : {}) } }]);
   await enqueue(db, queues.map((recipient) => outboxJob('send', { recipient })));
   return (await moveBroadcast(db, row.id, [row.status], { progressDeliveryId: id })) ?? row;
 }

@@ -291,6 +291,33 @@ describe('broadcasts on Telegram', () => {
     expect(row!.releasedAt!.getTime()).toBeGreaterThanOrEqual(row!.scheduledAt!.getTime());
   }, 90_000);
 
+  it('a notice set for later can be cancelled from under its message; then it never goes', async () => {
+    bot.clock.set('2026-06-03T10:00:50+08:00');
+    await composeToVillage(cadre, '今天上午十点零一分村里停电检修。', '不加按钮', async (c) => c.say('10:01'));
+    await cadre.press('✅ 确认发送');
+    const scheduled = await cadre.waitForText('通知已安排好，6月3日 10:01 发送');
+    expect(scheduled.buttons.flat().map((b) => b.label)).toEqual(['🗑 取消这条定时通知']);
+    await cadre.press('🗑 取消这条定时通知');
+    await waitFor(() => emulator.callsOf('answerCallbackQuery').some((c) => String(c.body.text ?? '').includes('这条定时通知取消了')), 'the press answered');
+    const [row] = await store.db.select().from(broadcasts);
+    expect(row!.status).toBe('cancelled');
+    const ledger = await store.db.select().from(broadcastEvents).where(eq(broadcastEvents.broadcastId, row!.id));
+    expect(ledger.map((e) => e.action)).toEqual(['composed', 'cancelled']);
+    // Its time comes and goes: the release finds it cancelled and writes no copy.
+    bot.clock.set('2026-06-03T10:01:30+08:00');
+    const queue = bot.runtime.queues!.queue('broadcast');
+    const release = await waitFor(
+      async () => (await queue.getJobs(['completed'])).find((j) => j.data.op === 'release' && 'broadcastId' in j.data && j.data.broadcastId === row!.id),
+      'its release job ran',
+      30_000,
+    );
+    expect(release.returnvalue).toMatchObject({ outcome: 'nothing_to_release', copies: 0 });
+    expect(await store.db.select().from(deliveries).where(eq(deliveries.broadcastId, row!.id))).toHaveLength(0);
+    // Pressed again (a stale button): said so.
+    await cadre.pressData(scheduled.buttons.flat()[0]!.data, scheduled);
+    await waitFor(() => emulator.callsOf('answerCallbackQuery').some((c) => String(c.body.text ?? '').includes('已经发出或取消了')), 'a second press answered');
+  }, 90_000);
+
   it('holds a notice composed at 06:59 until 07:00 in the villagers’ zone', async () => {
     await composeToVillage(cadre, '今天上午村里组织义诊，请带好医保卡。', '不加按钮');
     // Confirmed a few seconds before the quiet hours end.
