@@ -3,7 +3,7 @@
 // JSON; the CLI renders it.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { AUDIENCE_GROUPS, LOCALES, zonedInstant } from '../domain/index.js';
+import { AUDIENCE_GROUPS, HOLIDAYS, LOCALES, nextHoliday, zonedInstant } from '../domain/index.js';
 import { composeBroadcast, previewCount, progressOf } from '../services/broadcast-service.js';
 import { listBroadcasts } from '../store/repositories/broadcast-repository.js';
 import { findNode } from '../store/repositories/grid-repository.js';
@@ -54,6 +54,8 @@ export const opArgs = {
     lang: z.enum(LOCALES).optional(),
     /** 'YYYY-MM-DD HH:MM' in the node's zone. */
     at: z.string().optional(),
+    /** 节日贺词: every year on this holiday at 08:00 in the node's zone (not with `at`). */
+    holiday: z.enum(HOLIDAYS).optional(),
     dryRun: z.boolean().default(false),
   }),
   broadcasts: z.object({ limit: z.number().int().min(1).max(1000).optional() }),
@@ -188,11 +190,14 @@ const handlers: Record<OpName, Handler> = {
       scheduledAt = zonedInstant(m[1]!, `${m[2]}:${m[3]}`, node.timezone);
       if (scheduledAt.getTime() <= ctx.now().getTime()) throw new OpError('cli:errors.past_time', { value: a.at });
     }
+    if (a.holiday && a.at) throw new OpError('cli:errors.holiday_and_at');
+    // A yearly one: the first time it goes out is shown as its time.
+    if (a.holiday) scheduledAt = (await nextHoliday(a.holiday, ctx.now(), node.timezone)).at;
     const roles = a.to === 'all' ? null : AUDIENCE_GROUPS[a.to];
     const recipients = await previewCount(ctx.db, node, { roles, locale: a.lang ?? null }, null);
-    const base = { grid: node.code, name: node.name, recipients, scheduledAt: scheduledAt?.toISOString() ?? null };
+    const base = { grid: node.code, name: node.name, recipients, scheduledAt: scheduledAt?.toISOString() ?? null, holiday: a.holiday ?? null };
     if (a.dryRun) return { ...base, dryRun: true, id: null, status: null };
-    const draft = { nodeId: node.id, roles, locale: a.lang ?? null, texts: { ...a.texts, 'zh-CN': a.text }, defaultLocale: 'zh-CN' as const, scheduledAt };
+    const draft = { nodeId: node.id, roles, locale: a.lang ?? null, texts: { ...a.texts, 'zh-CN': a.text }, defaultLocale: 'zh-CN' as const, scheduledAt: a.holiday ? null : scheduledAt, holiday: a.holiday ?? null };
     const r = await ctx.db.transaction((tx) => composeBroadcast(ctx, tx, null, draft));
     ctx.outboxWritten();
     if (!r.ok) throw new OpError(r.code === 'no_audience' ? 'cli:errors.no_audience' : 'cli:errors.unknown_grid', { grid: a.grid });

@@ -5,6 +5,8 @@
 // again after a lost connection, since an announcement sent meanwhile is lost.
 import type { Logger } from '../logger.js';
 import { scheduleDailyJobs } from '../queue/daily-schedule.js';
+import { scheduleYearlyBroadcasts } from '../queue/yearly-schedule.js';
+import { yearlyPlan } from '../services/yearly-broadcast.js';
 import { sweepSlots } from '../services/daily-alerts.js';
 import { forgetPolicies } from '../services/policy-cache.js';
 import { zonesInUse } from '../store/repositories/alert-repository.js';
@@ -13,7 +15,10 @@ import type { Runtime } from './runtime.js';
 
 /** Plans the sweep and digest schedulers for the roster as it is in the store now. */
 export async function planDailyJobs(runtime: Pick<Runtime, 'queues' | 'store'>): Promise<void> {
-  if (runtime.queues) await scheduleDailyJobs(runtime.queues, await zonesInUse(runtime.store.db), undefined, await sweepSlots(runtime.store.db));
+  if (!runtime.queues) return;
+  await scheduleDailyJobs(runtime.queues, await zonesInUse(runtime.store.db), undefined, await sweepSlots(runtime.store.db));
+  // A node's zone may have changed; a queue that lost its data lost the schedulers too.
+  await scheduleYearlyBroadcasts(runtime.queues, await yearlyPlan(runtime.store.db, new Date()));
 }
 
 export interface RosterWatch {

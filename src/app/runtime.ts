@@ -28,6 +28,9 @@ import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type Time
 import { intake } from '../services/intake-service.js';
 import { sendQueued } from '../services/send-service.js';
 import { handleBroadcastJob } from '../services/broadcast-service.js';
+import { handleYearlyJob, yearlyPlan } from '../services/yearly-broadcast.js';
+import { broadcastFormFields } from '../services/broadcast-form.js';
+import { scheduleYearlyBroadcasts } from '../queue/yearly-schedule.js';
 import { followUpDue } from '../services/follow-up.js';
 import { pruneInbox } from '../services/inbox-retention.js';
 import { routeMatter } from '../services/routing-service.js';
@@ -159,6 +162,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     floodBuckets,
     files: (a, o) => fileSource(a, o),
     cards: { store: new CardService(ctx), edits: new ChatCardEdits(ctx, timezone) },
+    forms: { broadcast: (platform, userId) => broadcastFormFields(store.db, platform, userId) },
     lease: (name) => leaseFor(store, opts, name),
     ...(opts.queue?.kind === 'redis' ? { redisUrl: opts.queue.url, sharedNamespace: opts.queue.shared ?? 'gridline:' } : {}),
   };
@@ -228,7 +232,16 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       for (const channel of channels.values()) cards += (await channel.refreshMatter?.(matterId, eventId)) ?? 0;
       return { outcome: 'refreshed', cards };
     },
-    broadcast: (data) => (data.op === 'follow_up' ? followUpDue(ctx, data) : handleBroadcastJob(ctx, data)),
+    broadcast: async (data) => {
+      if (data.op === 'follow_up') return followUpDue(ctx, data);
+      if (data.op === 'plan_yearly') {
+        const slots = await yearlyPlan(ctx.db, ctx.now());
+        if (q) await scheduleYearlyBroadcasts(q, slots);
+        return { outcome: 'planned', yearly: slots.length };
+      }
+      if (data.op === 'yearly') return handleYearlyJob(ctx, data);
+      return handleBroadcastJob(ctx, { broadcastId: data.broadcastId, op: data.op });
+    },
   };
 
   const drain = (): Promise<void> =>

@@ -10,6 +10,7 @@ import { OpError } from '../app/op-error.js';
 import type { OpName } from '../app/ops.js';
 import type { Config } from '../config/config.js';
 import { PERIOD_NAMES } from '../domain/period.js';
+import { HOLIDAYS } from '../domain/holidays.js';
 import { CATEGORIES, SIZES, TOPICS } from '../domain/types.js';
 import { loadOnlyLocales, t, toLocale } from '../i18n/index.js';
 import type { RosterProblem } from '../roster/parse-roster.js';
@@ -354,12 +355,13 @@ export function buildCli(only?: string): Commander.Command {
     .addOption(new Option('--to <who>', say('cli:options.broadcast_to')).choices(['all', 'residents', 'households', 'staff']).default('all'))
     .addOption(new Option('--lang <locale>', say('cli:options.broadcast_lang')).choices(['zh-CN', 'zh-TW', 'en']))
     .option('--at <time>', say('cli:options.broadcast_at'))
+    .addOption(new Option('--holiday <name>', say('cli:options.broadcast_holiday')).choices([...HOLIDAYS]))
     .option('--dry-run', say('cli:options.dry_run'))
     .option('--json', say('cli:options.json'))
     .action(
-      withConfig(async (config, o: { grid: string; text: string; textEn?: string; textZhTw?: string; to: string; lang?: string; at?: string; dryRun?: boolean; json?: boolean }) => {
+      withConfig(async (config, o: { grid: string; text: string; textEn?: string; textZhTw?: string; to: string; lang?: string; at?: string; holiday?: string; dryRun?: boolean; json?: boolean }) => {
         const texts = { ...(o.textEn ? { en: o.textEn } : {}), ...(o.textZhTw ? { 'zh-TW': o.textZhTw } : {}) };
-        await print(Boolean(o.json), 'broadcast', await op(config, 'broadcast', { grid: o.grid, text: o.text, texts, to: o.to, lang: o.lang, at: o.at, dryRun: Boolean(o.dryRun) }), config);
+        await print(Boolean(o.json), 'broadcast', await op(config, 'broadcast', { grid: o.grid, text: o.text, texts, to: o.to, lang: o.lang, at: o.at, holiday: o.holiday, dryRun: Boolean(o.dryRun) }), config);
       }),
     );
 

@@ -124,8 +124,10 @@ export function render(kind: Kind, data: unknown, locale: string, timezone: stri
     case 'stats':
       return renderStats(data as GridStats, tr);
     case 'broadcast': {
-      const d = data as { name: string; grid: string; recipients: number; scheduledAt: string | null; dryRun: boolean; id: string | null; status: string | null };
-      const when = d.scheduledAt ? tr('cli:broadcast.at', { at: time(d.scheduledAt) }) : tr('cli:broadcast.now');
+      const d = data as { name: string; grid: string; recipients: number; scheduledAt: string | null; holiday?: string | null; dryRun: boolean; id: string | null; status: string | null };
+      const when = d.holiday && d.scheduledAt
+        ? tr('cli:broadcast.yearly', { holiday: tr(`broadcast:holiday_name.${d.holiday}`), at: time(d.scheduledAt) })
+        : d.scheduledAt ? tr('cli:broadcast.at', { at: time(d.scheduledAt) }) : tr('cli:broadcast.now');
       return d.dryRun ? tr('cli:broadcast.dry_run', { name: d.name, grid: d.grid, recipients: d.recipients, when }) : tr('cli:broadcast.written', { name: d.name, grid: d.grid, recipients: d.recipients, when, id: d.id });
     }
     case 'broadcasts': {

@@ -28,7 +28,7 @@ export const AUDIENCE_GROUPS: Readonly<Record<'residents' | 'households' | 'staf
 };
 export type AudienceGroup = keyof typeof AUDIENCE_GROUPS;
 
-export const BROADCAST_STATUSES = ['draft', 'awaiting_approval', 'scheduled', 'sending', 'done', 'rejected', 'cancelled'] as const;
+export const BROADCAST_STATUSES = ['draft', 'awaiting_approval', 'scheduled', 'sending', 'done', 'rejected', 'cancelled', 'yearly'] as const;
 export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
 
 /** 回访: days after a matter is settled that its officer is reminded to go back, when it needs it. */

@@ -3,7 +3,7 @@
 // many will get it → confirm; then one message counts up as it goes out. /stop (and the button
 // under every notice) stops notices for a person, never their own matters' news; /start resumes.
 // Buttons under a notice: 我要参加 / 收到 are counted, 同意 / 不发 decide a large one.
-import { AUDIENCE_GROUPS, BROADCAST_BUTTONS, dayAfter, isStaff, parseSendTime, wallClock, zonedInstant, needsApproval, type AudienceGroup, type BroadcastButton } from '../domain/index.js';
+import { AUDIENCE_GROUPS, BROADCAST_BUTTONS, HOLIDAYS, nextHoliday, type Holiday, dayAfter, isStaff, parseSendTime, wallClock, zonedInstant, needsApproval, type AudienceGroup, type BroadcastButton } from '../domain/index.js';
 import {
   answerBroadcast,
   approvalSizeOf,
@@ -15,18 +15,26 @@ import {
   stopBroadcasts,
 } from '../services/broadcast-service.js';
 import { gridPlace } from '../services/directory-service.js';
+import { cancelScheduled, scheduledNotices } from '../services/yearly-broadcast.js';
 import { formatTime } from '../i18n/index.js';
 import { coreModule } from './core-module.js';
 import { done, goto, rosterText, say, startFlow } from './next.js';
-import type { CallbackHandler, Entry, Flow, FlowContext, FlowData, FlowModule, Next } from './types.js';
+import type { Attachment } from '../domain/types.js';
+import type { CallbackHandler, Entry, Flow, FlowContext, FlowData, FlowModule, FormHandler, Next } from './types.js';
 
 export interface BroadcastData extends FlowData {
   text?: string;
+  /** A photo or a document sent with the words. */
+  file?: Attachment;
   nodeId?: string;
   group?: AudienceGroup | 'all';
   button?: BroadcastButton | 'none';
   /** When to send it (ISO); '' or absent: now. */
   at?: string;
+  /** 节日贺词: every year on this holiday instead. */
+  holiday?: Holiday | null;
+  /** The scheduled notice the cadre is about to cancel. */
+  dropId?: string;
 }
 
 type C = FlowContext<BroadcastData>;
@@ -35,7 +43,10 @@ type C = FlowContext<BroadcastData>;
 export const MAX_NOTICE_CHARS = 1500;
 const GROUPS = ['all', 'residents', 'households', 'staff'] as const;
 /** 现在发, 明天早上八点; or a typed time. */
-const WHEN = ['now', 'morning'] as const;
+const WHEN = ['now', 'morning', 'yearly'] as const;
+/** How much of a notice's words a button in the list shows. */
+const LIST_CHARS = 16;
+const clipped = (text: string) => (text.length > LIST_CHARS ? `${text.slice(0, LIST_CHARS)}…` : text);
 
 /** The zone of the place chosen: times are typed and shown in it. */
 const zoneOf = async (c: C) => (await gridPlace(c.db, c.data.nodeId!))?.timezone ?? 'Asia/Shanghai';
@@ -55,8 +66,55 @@ export const broadcastFlow: Flow<BroadcastData> = {
   steps: {
     text: {
       prompt: () => say('broadcast:compose.text'),
-      expect: { accepts: ['text'], maxChars: MAX_NOTICE_CHARS },
-      next: (input) => (input.kind === 'text' && input.text.trim() ? goto('where', { data: { text: input.text.trim() } }) : { to: 'stay' }),
+      expect: {
+        accepts: ['text'],
+        maxChars: MAX_NOTICE_CHARS,
+        // 我的定时通知: offered to a cadre who has some (to see them and cancel one).
+        choices: async (c) => ((await scheduledNotices(c.db, c.sender!)).length ? [{ value: 'mine', label: say('broadcast:compose.mine') }] : []),
+      },
+      next: (input) => {
+        if (input.kind === 'choice' && input.value === 'mine') return goto('mine');
+        return input.kind === 'text' && input.text.trim() ? goto('file', { data: { text: input.text.trim() } }) : { to: 'stay' };
+      },
+    },
+    mine: {
+      prompt: async (c) => ((await scheduledNotices(c.db, c.sender!)).length ? say('broadcast:mine.list') : say('broadcast:mine.none')),
+      expect: {
+        choices: async (c) =>
+          (await scheduledNotices(c.db, c.sender!)).map((n, i) => ({
+            value: String(i),
+            label: n.holiday
+              ? say('broadcast:mine.item_yearly', { holiday: c.t(`broadcast:holiday_name.${n.holiday}`), node: n.nodeName, text: clipped(n.text) })
+              : say('broadcast:mine.item_once', { at: n.at ? formatTime(n.at, c.locale, n.zone) : '', node: n.nodeName, text: clipped(n.text) }),
+          })),
+        columns: 1,
+      },
+      next: async (input, c) => {
+        if (input.kind !== 'choice') return { to: 'stay' };
+        const n = (await scheduledNotices(c.db, c.sender!))[Number(input.value)];
+        return n ? goto('drop', { data: { dropId: n.id, text: n.text } }) : done({ say: [say('broadcast:mine.gone')] });
+      },
+    },
+    drop: {
+      prompt: (c) => say('broadcast:mine.confirm', { text: c.data.text }),
+      expect: { choices: () => ['cancel_it', 'keep'].map((v) => ({ value: v, label: say(`broadcast:mine.${v}`) })), columns: 2 },
+      next: async (input, c) => {
+        if (input.kind !== 'choice' || input.value !== 'cancel_it') return done({ say: [say('broadcast:mine.kept')] });
+        const r = await cancelScheduled(c.svc, c.db, c.sender!, c.data.dropId!);
+        if (r.ok) return done({ say: [say('broadcast:mine.cancelled')] });
+        return done({ say: [say(r.code === 'not_permitted' ? 'broadcast:compose.not_permitted' : 'broadcast:mine.gone')] });
+      },
+    },
+    // A photo (a poster, a film's picture) or a document (a notice's full text) to go with the words.
+    file: {
+      prompt: () => say('broadcast:compose.file'),
+      expect: { accepts: ['photo', 'file'], skippable: true },
+      next: (input) => {
+        if (input.kind === 'skip') return goto('where');
+        if (input.kind !== 'photo' && input.kind !== 'file') return { to: 'stay' };
+        const { caption: _caption, ...file } = input.attachment;
+        return goto('where', { data: { file }, say: [say(input.kind === 'photo' ? 'broadcast:compose.file_photo' : 'broadcast:compose.file_document')] });
+      },
     },
     where: {
       prompt: () => say('broadcast:compose.where'),
@@ -104,9 +162,18 @@ export const broadcastFlow: Flow<BroadcastData> = {
           return at ? goto('confirm', { data: { at: at.toISOString() } }) : { to: 'stay' };
         }
         if (input.kind !== 'choice') return { to: 'stay' };
-        if (input.value === 'now') return goto('confirm', { data: { at: '' } });
-        if (input.value === 'morning') return goto('confirm', { data: { at: zonedInstant(dayAfter(wallClock(c.now, zone).day), '08:00', zone).toISOString() } });
+        if (input.value === 'now') return goto('confirm', { data: { at: '', holiday: null } });
+        if (input.value === 'morning') return goto('confirm', { data: { at: zonedInstant(dayAfter(wallClock(c.now, zone).day), '08:00', zone).toISOString(), holiday: null } });
+        if (input.value === 'yearly') return goto('holiday');
         return { to: 'stay' };
+      },
+    },
+    holiday: {
+      prompt: () => say('broadcast:compose.holiday'),
+      expect: { choices: () => HOLIDAYS.map((h) => ({ value: h, label: say(`broadcast:holiday.${h}`) })), columns: 2 },
+      next: (input) => {
+        const holiday = HOLIDAYS.find((h) => input.kind === 'choice' && h === input.value);
+        return holiday ? goto('confirm', { data: { holiday, at: '' } }) : { to: 'stay' };
       },
     },
     confirm: {
@@ -114,8 +181,14 @@ export const broadcastFlow: Flow<BroadcastData> = {
         const { node, count } = await counted(c);
         if (!node || !count) return say('broadcast:compose.nobody', { node: node?.name ?? '' });
         const approval = needsApproval(count, approvalSizeOf(node)) ? c.t('broadcast:compose.preview_approval', { limit: approvalSizeOf(node) }) : '';
-        const when = c.data.at ? c.t('broadcast:compose.at', { at: formatTime(new Date(c.data.at), c.locale, node.timezone) }) : c.t('broadcast:compose.at_once');
-        return say('broadcast:compose.preview', { text: c.data.text, node: node.name, who: c.t(`broadcast:compose.who_${c.data.group ?? 'all'}`), count, when, approval });
+        const yearly = c.data.holiday ? await nextHoliday(c.data.holiday, c.now, node.timezone) : null;
+        const when = yearly
+          ? c.t('broadcast:compose.at_yearly', { holiday: c.t(`broadcast:holiday_name.${c.data.holiday}`), at: formatTime(yearly.at, c.locale, node.timezone) })
+          : c.data.at
+            ? c.t('broadcast:compose.at', { at: formatTime(new Date(c.data.at), c.locale, node.timezone) })
+            : c.t('broadcast:compose.at_once');
+        const file = c.data.file ? c.t(`broadcast:compose.preview_${c.data.file.kind === 'photo' ? 'photo' : 'document'}`) : '';
+        return say('broadcast:compose.preview', { text: c.data.text, node: node.name, who: c.t(`broadcast:compose.who_${c.data.group ?? 'all'}`), count, when, approval, file });
       },
       expect: { choices: () => ['send', 'cancel'].map((v) => ({ value: v, label: say(v === 'send' ? 'broadcast:compose.confirm' : 'broadcast:compose.cancel') })), columns: 2 },
       next: async (input, c): Promise<Next> => {
@@ -131,7 +204,9 @@ export const broadcastFlow: Flow<BroadcastData> = {
             texts: { [c.locale]: c.data.text! },
             defaultLocale: c.locale,
             buttons: c.data.button && c.data.button !== 'none' ? [c.data.button] : [],
+            attachments: c.data.file ? [c.data.file] : [],
             scheduledAt: c.data.at ? new Date(c.data.at) : null,
+            holiday: c.data.holiday ?? null,
           },
           { chat: { platform: update.platform, chatId: update.chatId, userId: update.userId, eventId: update.eventId } },
         );
@@ -150,7 +225,36 @@ const broadcast: Entry = async (c) => {
   if (!c.sender) return coreModule.stranger ? coreModule.stranger(c) : done();
   if (!isStaff(c.sender.placements) || !(await broadcastPlaces(c.db, c.sender)).length) return done({ say: [say('broadcast:compose.not_staff')] });
   const words = c.update.content.kind === 'command' ? c.update.content.args.trim() : '';
-  return words && words.length <= MAX_NOTICE_CHARS ? startFlow('broadcast', { step: 'where', data: { text: words } }) : startFlow('broadcast');
+  return words && words.length <= MAX_NOTICE_CHARS ? startFlow('broadcast', { step: 'file', data: { text: words } }) : startFlow('broadcast');
+};
+
+/**
+ * The same notice composed in one form (Slack's /grid broadcast modal): every value checked again
+ * as the chat steps check it (the form is forgeable), then the preview with its count and the
+ * confirm buttons in the DM, the flow's own last step. Something off: said, and the chat flow offered.
+ */
+const broadcastForm: FormHandler = async (values, c) => {
+  if (!c.sender || !isStaff(c.sender.placements)) return done({ say: [say('broadcast:compose.not_staff')] });
+  const text = (values.text ?? '').trim();
+  const node = (await broadcastPlaces(c.db, c.sender)).find((n) => n.id === values.place);
+  const group = GROUPS.find((g) => g === values.who) ?? 'all';
+  const button = (['none', ...BROADCAST_BUTTONS] as const).find((b) => b === values.button) ?? 'none';
+  if (!text || text.length > MAX_NOTICE_CHARS) return done({ say: [say('broadcast:compose.too_long', { max: MAX_NOTICE_CHARS })] });
+  if (!node) return done({ say: [say('broadcast:compose.not_permitted')] });
+  const data: BroadcastData = { text, nodeId: node.id, group, button, at: '', holiday: null };
+  const when = values.when ?? '';
+  const typed = (values.at ?? '').trim();
+  if (typed) {
+    const at = parseSendTime(typed, c.now, node.timezone);
+    if (!at) return done({ say: [say('broadcast:compose.bad_time')] });
+    data.at = at.toISOString();
+  } else if (when === 'morning') data.at = zonedInstant(dayAfter(wallClock(c.now, node.timezone).day), '08:00', node.timezone).toISOString();
+  else if (when.startsWith('yearly:')) {
+    const holiday = HOLIDAYS.find((h) => `yearly:${h}` === when);
+    if (!holiday) return done({ say: [say('broadcast:compose.bad_time')] });
+    data.holiday = holiday;
+  }
+  return startFlow('broadcast', { step: 'confirm', data });
 };
 
 /** /stop: no more notices; a person's own matters still reach them. */
@@ -183,6 +287,12 @@ const buttons: CallbackHandler = async (data, c) => {
     const ok = button ? await answerBroadcast(c.svc, c.db, person, id, button) : false;
     return { notice: ok ? say(`broadcast:answered.${button}`) : say('broadcast:answered.unknown') };
   }
+  if (verb === 'x') {
+    // 取消 under a scheduled notice's message: its author (or a cadre over its place) only.
+    const r = await cancelScheduled(c.svc, c.db, c.sender, id);
+    if (!r.ok) return { notice: say(r.code === 'not_permitted' ? 'broadcast:compose.not_permitted' : 'broadcast:mine.gone') };
+    return { notice: say('broadcast:mine.cancelled'), edit: { clearButtons: true } };
+  }
   if (verb === 'ok' || verb === 'no') {
     const r = await decideBroadcast(c.svc, c.db, c.sender, id, verb === 'ok');
     if (!r.ok) return { notice: say(r.code === 'not_found' ? 'broadcast:answered.unknown' : `broadcast:approval.${r.code}`) };
@@ -195,4 +305,5 @@ export const broadcastModule: FlowModule = {
   flows: [broadcastFlow],
   commands: { broadcast, stop, start },
   callbacks: { bc: buttons },
+  forms: { broadcast: broadcastForm },
 };

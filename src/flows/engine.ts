@@ -13,6 +13,7 @@ import { isLocale, localeFromLanguageCode } from '../domain/language.js';
 import { columnsFor, menuItemFor, menuKeyboard, normaliseLabel, renderSay, rows, type Translate } from './render.js';
 import type {
   CallbackHandler,
+  FormHandler,
   Choice,
   Entry,
   Flow,
@@ -52,6 +53,7 @@ export class FlowEngine implements ConversationEngine {
   readonly commands = new Map<string, Entry>();
   readonly menu = new Map<MenuItem, Entry>();
   readonly callbacks = new Map<string, CallbackHandler>();
+  readonly forms = new Map<string, FormHandler>();
   idle: Entry | null = null;
   stranger: Entry | null = null;
   edited: Entry | null = null;
@@ -66,6 +68,7 @@ export class FlowEngine implements ConversationEngine {
         if (prefix === FLOW_BUTTON_PREFIX || prefix.includes(':')) throw new FlowDefinitionError(`callback prefix "${prefix}" is reserved or contains ':'`);
         this.callbacks.set(prefix, handler);
       }
+      for (const [name, handler] of Object.entries(m.forms ?? {})) this.forms.set(name, handler);
       if (m.idle) this.idle = m.idle;
       if (m.stranger) this.stranger = m.stranger;
       if (m.edited) this.edited = m.edited;
@@ -148,13 +151,19 @@ class Turn {
     if (content.kind === 'membership' || content.kind === 'ignored') return;
     // In groups the bot answers commands and buttons only; chatter is not for it.
     if (inGroup && content.kind !== 'command' && content.kind !== 'callback') return;
-    if (this.expired && content.kind !== 'command') this.say({ key: 'flows:common.expired' });
+    if (this.expired && content.kind !== 'command' && content.kind !== 'form') this.say({ key: 'flows:common.expired' });
 
     switch (content.kind) {
       case 'callback':
         return this.onCallback(content.data, content.callbackRef, content.messageText);
       case 'command':
         return this.onCommand(content.command);
+      case 'form': {
+        // A form stands on its own: it replaces whatever flow was open, as a command does.
+        const handler = this.engine.forms.get(content.form);
+        if (!handler || !this.sender) return this.say({ key: 'flows:common.stale' });
+        return this.apply(await handler(content.values, this.context()));
+      }
       case 'throttled':
         return this.say({ key: 'flows:common.slow_down' });
       case 'text': {

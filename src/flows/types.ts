@@ -121,6 +121,9 @@ export type Entry = (c: FlowContext) => Next | Promise<Next>;
  */
 export type CallbackHandler = (data: string, c: FlowContext) => Promise<{ notice?: Say; next?: Next; edit?: PressedEdit }>;
 
+/** A form filled in a platform's own dialog (`form` content); it must check every value itself. */
+export type FormHandler = (values: Readonly<Record<string, string>>, c: FlowContext) => Next | Promise<Next>;
+
 /** A change to the message whose button was pressed (a card marked as taken, its buttons renewed). */
 export interface PressedEdit {
   /** Already in the reader's language. */
@@ -138,6 +141,8 @@ export interface FlowModule {
   commands?: Record<string, Entry>;
   /** Main-menu items this module answers (registered people only). */
   menu?: Partial<Record<MenuItem, Entry>>;
+  /** A platform dialog's form name → handler (Slack's /grid broadcast modal). */
+  forms?: Record<string, FormHandler>;
   /** Button data prefix (the text before the first ':') → handler. `f` is the engine's own. */
   callbacks?: Record<string, CallbackHandler>;
   /** A private message outside any flow, from a registered person. */

@@ -52,6 +52,12 @@ export type OutboundMessage =
       keyboard?: ReplyKeyboard | 'remove';
       /** Files to pass on (platform file references; an adapter sends those of its own platform). */
       attachments?: Attachment[];
+      /**
+       * The text is the caption of its one attachment (a broadcast's photo): a channel that can
+       * (Telegram, within a caption's 1024 characters) sends the file with the text and the buttons
+       * as one message; others send the text, then the file.
+       */
+      captioned?: boolean;
       about?: NoticeHint;
       /** The step takes free text, asked in `locale`: a channel may offer a way to write it (Slack: a modal). */
       expectsText?: { locale: string };

@@ -42,6 +42,11 @@ export type ChatContent =
   | { kind: 'text'; text: string }
   /** `/start SC03` → command 'start', args 'SC03'. Commands addressed to another bot never arrive. */
   | { kind: 'command'; command: string; args: string }
+  /**
+   * A form filled in the platform's own dialog (a Slack modal): its name and its fields' values.
+   * Forgeable like a button's data: its handler checks every value again.
+   */
+  | { kind: 'form'; form: string; values: Record<string, string> }
   /** A button press. `data` is whatever the button carried: forgeable, checked again by whoever handles it. */
   | { kind: 'callback'; data: string; callbackRef: string; messageText?: string }
   /** One photo; an album arrives as several updates sharing `mediaGroupId`. */

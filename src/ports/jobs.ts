@@ -32,7 +32,8 @@ export interface JobMap {
   card_refresh: { matterId: string; eventId?: string };
   /** 主动服务: release a broadcast (its scheduled time came, or it was approved), or show its author how it goes. */
   /** 回访 (`follow_up`): a matter settled days ago, looked at again: its officer is reminded when it needs it. */
-  broadcast: { broadcastId: string; op: 'release' | 'progress' } | { op: 'follow_up'; matterId: string; settledAt: string };
+  /** 节日贺词 (`yearly`): a yearly one's day came (its job scheduler fired): this year's copy goes out. `plan_yearly`: the yearly ones' schedulers are made to match the store. */
+  broadcast: { broadcastId: string; op: 'release' | 'progress' | 'yearly' } | { op: 'follow_up'; matterId: string; settledAt: string } | { op: 'plan_yearly' };
 }
 
 export type JobName = keyof JobMap;

@@ -9,6 +9,7 @@ import type { CardEdits, CardStore } from './cards.js';
 import type { Channel } from './channel.js';
 import type { ServiceContext } from './context.js';
 import type { FileFetcher, FileSource } from './files.js';
+import type { FormFields } from './forms.js';
 import type { Lease } from './lease.js';
 import type { RateBuckets } from './rate-buckets.js';
 
@@ -32,6 +33,8 @@ export interface PlatformDeps {
   floodBuckets?: RateBuckets;
   /** Fetches files of the other platforms, to send them here as files. */
   files: FileSource;
+  /** The choices a platform's own dialog offers (Slack's /grid broadcast modal). */
+  forms?: FormFields;
   /** Matter cards: their content and where they were posted (Slack), and edits of card messages (Telegram). */
   cards: { store: CardStore; edits: CardEdits };
   /** Where the deployment's processes share small state (tokens, nonces): the queues' Redis, when they are on Redis. */

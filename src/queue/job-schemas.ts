@@ -20,7 +20,7 @@ export const JOB_SCHEMAS: { [N in JobName]: z.ZodType } = {
     z.object({ op: z.literal('cancel'), jobIds: z.array(z.string()) }),
   ]),
   card_refresh: z.object({ matterId: id, eventId: z.string().max(300).optional() }),
-  broadcast: z.union([z.object({ broadcastId: id, op: z.enum(['release', 'progress']) }), z.object({ op: z.literal('follow_up'), matterId: id, settledAt: iso })]),
+  broadcast: z.union([z.object({ broadcastId: id, op: z.enum(['release', 'progress', 'yearly']) }), z.object({ op: z.literal('follow_up'), matterId: id, settledAt: iso }), z.object({ op: z.literal('plan_yearly') })]),
 };
 
 /** Null when the data fits the job; else what is wrong with it (paths and messages, never values). */

@@ -6,6 +6,8 @@
 // job put back beside its original is harmless.
 import { timedJobsFromStore } from '../services/lost-timers.js';
 import { lostBroadcastJobs } from '../services/broadcast-service.js';
+import { yearlyPlan } from '../services/yearly-broadcast.js';
+import { scheduleYearlyBroadcasts } from './yearly-schedule.js';
 import type { ServiceContext } from '../ports/context.js';
 import type { QueueSystem } from './queue-system.js';
 
@@ -24,6 +26,8 @@ export async function restoreTimedJobs(ctx: Pick<ServiceContext, 'db' | 'now' | 
   }
   const lost = await lostBroadcastJobs(ctx);
   await queues.addBulk('broadcast', lost.map((j) => ({ data: j.data, jobId: `rc-bc-${j.data.op}-${j.data.broadcastId}-${tag}`, delay: j.delay })));
+  // The yearly broadcasts' schedulers live in the queue too.
+  await scheduleYearlyBroadcasts(queues, await yearlyPlan(ctx.db, ctx.now()));
   const n = { reportIn: jobs.reportIn.length, cardRefresh: jobs.cardRefresh.length, broadcasts: lost.length };
   if (n.reportIn || n.cardRefresh || n.broadcasts) ctx.logger.info(n, 'report-in and card-refresh jobs put back from the store');
   return n;

@@ -2,12 +2,13 @@
 // language (their own version, else the default), its reply buttons and 不再接收. Button data is
 // checked again when pressed (answerBroadcast, decideBroadcast).
 import { BROADCAST_BUTTONS, textFor } from '../domain/index.js';
+import type { Attachment } from '../domain/types.js';
 import type { OutboundText } from '../ports/channel.js';
 import { translator } from '../i18n/index.js';
 
 /** Button data: `bc:<verb>:<broadcast id>[:<answer>]`, well under Telegram's 64 bytes. */
 export const BROADCAST_BUTTON_PREFIX = 'bc';
-export const broadcastButtonData = (verb: 'a' | 'ok' | 'no' | 'stop', id: string, answer?: string) => [BROADCAST_BUTTON_PREFIX, verb, id, ...(answer ? [answer] : [])].join(':');
+export const broadcastButtonData = (verb: 'a' | 'ok' | 'no' | 'stop' | 'x', id: string, answer?: string) => [BROADCAST_BUTTON_PREFIX, verb, id, ...(answer ? [answer] : [])].join(':');
 
 /** The templates rendered here from `broadcast:*` (not notify.json); always to one person, never a group. */
 export const BROADCAST_TEMPLATES: ReadonlySet<string> = new Set(['broadcast', 'broadcast_approval', 'broadcast_approved', 'broadcast_rejected', 'broadcast_report']);
@@ -25,7 +26,9 @@ export function renderBroadcast(delivery: { template: string; params: Record<str
       ...asked.map((b) => ({ label: tr(`broadcast:button.${b}`), data: broadcastButtonData('a', id, b) })),
       { label: tr('broadcast:button.stop'), data: broadcastButtonData('stop', id) },
     ];
-    return { kind: 'message', text: `${tr('broadcast:heading')}\n${text}`, buttons: [buttons] };
+    const attachments = (Array.isArray(p.attachments) ? (p.attachments as Attachment[]) : []).slice(0, 1);
+    // With a photo or a document the words are its caption where the platform allows (Telegram), else alongside.
+    return { kind: 'message', text: `${tr('broadcast:heading')}\n${text}`, buttons: [buttons], ...(attachments.length ? { attachments, captioned: true } : {}) };
   }
   if (delivery.template === 'broadcast_approval') {
     return {

@@ -4,8 +4,8 @@
 // a lane behind the matters' messages; quiet hours wait for the morning); its author watches one
 // message count up. Every step is written to the broadcast's ledger (broadcast_events).
 import { randomUUID } from 'node:crypto';
-import { broadcastDueAt, BROADCAST_WINDOW_WAIT_MS, DEFAULT_APPROVAL_SIZE, mayApproveBroadcast, mayBroadcastTo, needsApproval, type BroadcastButton } from '../domain/index.js';
-import type { Locale, Platform, Role } from '../domain/types.js';
+import { broadcastDueAt, BROADCAST_WINDOW_WAIT_MS, DEFAULT_APPROVAL_SIZE, HOLIDAY_SEND_TIME, mayApproveBroadcast, mayBroadcastTo, needsApproval, nextHoliday, type BroadcastButton, type Holiday } from '../domain/index.js';
+import type { Attachment, Locale, Platform, Role } from '../domain/types.js';
 import { formatTime, translator } from '../i18n/index.js';
 import { outboxJob, type JobOutcome, type OutboxJob } from '../ports/jobs.js';
 import type { ServiceContext } from '../ports/context.js';
@@ -39,6 +39,7 @@ import { expireWaitingCopies, WINDOW_EXPIRED, WINDOW_WAITING } from '../store/re
 import { notDeliveredLines } from './broadcast-render.js';
 import type { Sender } from './directory-service.js';
 import { sendJobs } from './send-jobs.js';
+import { broadcastButtonData } from './broadcast-render.js';
 
 export type { BroadcastRow };
 
@@ -62,8 +63,12 @@ export interface BroadcastDraft {
   texts: Partial<Record<Locale, string>>;
   defaultLocale: Locale;
   buttons?: readonly BroadcastButton[];
+  /** A photo or a document sent with the words (a platform's file reference). */
+  attachments?: readonly Attachment[];
   /** Sent then (null: now). */
   scheduledAt?: Date | null;
+  /** 节日贺词: sent every year on this holiday (08:00 in the node's zone) instead, until cancelled. */
+  holiday?: Holiday | null;
 }
 
 export type ComposeResult =
@@ -131,7 +136,8 @@ export async function composeBroadcast(
   const approvers = approval ? await approversOf(db, (await ancestry(db, node)).map((n) => n.id), authorId) : [];
   if (approval && !approvers.length) return { ok: false, code: 'no_approver', limit };
   const now = ctx.now();
-  const later = draft.scheduledAt && draft.scheduledAt.getTime() > now.getTime() ? draft.scheduledAt : null;
+  const yearly = draft.holiday ?? null;
+  const later = !yearly && draft.scheduledAt && draft.scheduledAt.getTime() > now.getTime() ? draft.scheduledAt : null;
   let row = await insertBroadcast(db, {
     authorId,
     gridNodeId: node.id,
@@ -140,30 +146,41 @@ export async function composeBroadcast(
     texts,
     defaultLocale: draft.defaultLocale,
     buttons: [...(draft.buttons ?? [])],
-    status: approval ? 'awaiting_approval' : 'scheduled',
+    attachments: [...(draft.attachments ?? [])],
+    status: approval ? 'awaiting_approval' : yearly ? 'yearly' : 'scheduled',
     audienceSize: recipients,
     scheduledAt: later,
+    ...(yearly ? { holiday: yearly, sendTime: HOLIDAY_SEND_TIME } : {}),
   });
   await recordBroadcastEvent(db, {
     broadcastId: row.id,
     actorId: authorId,
     action: 'composed',
     at: now,
-    data: { node: node.code, roles: row.roles, locale: row.locale, texts, buttons: row.buttons, recipients, scheduledAt: later?.toISOString() ?? null },
+    data: { node: node.code, roles: row.roles, locale: row.locale, texts, buttons: row.buttons, files: row.attachments.map((a) => a.kind), recipients, scheduledAt: later?.toISOString() ?? null, ...(yearly ? { holiday: yearly } : {}) },
   });
-  if (opts.chat) row = await openProgress(ctx, db, row, opts.chat, author, node.timezone, approval ? 'broadcast:progress.awaiting_approval' : later ? 'broadcast:progress.scheduled' : 'broadcast:progress.starting');
+  if (opts.chat) {
+    const key = approval ? 'broadcast:progress.awaiting_approval' : yearly ? 'broadcast:progress.yearly' : later ? 'broadcast:progress.scheduled' : 'broadcast:progress.starting';
+    row = await openProgress(ctx, db, row, opts.chat, author, node.timezone, key, yearly ? { at: (await nextHoliday(yearly, now, node.timezone)).at, holiday: yearly } : {});
+  }
   if (approval) await askApproval(ctx, db, row, node, author!, approvers);
+  else if (yearly) await enqueue(db, [outboxJob('broadcast', { op: 'plan_yearly' })]);
   else if (later) await enqueue(db, [outboxJob('broadcast', { broadcastId: row.id, op: 'release' }, { runAt: later })]);
   else await releaseBroadcast(ctx, db, row.id);
   return { ok: true, broadcast: (await findBroadcast(db, row.id))!, recipients, approval };
 }
 
 /** The author's progress message: written now, edited in place as copies go out. */
-async function openProgress(ctx: ServiceContext, db: Executor, row: BroadcastRow, chat: AuthorChat, author: Sender | null, zone: string, key: string): Promise<BroadcastRow> {
+async function openProgress(ctx: ServiceContext, db: Executor, row: BroadcastRow, chat: AuthorChat, author: Sender | null, zone: string, key: string, yearly: { at?: Date; holiday?: Holiday } = {}): Promise<BroadcastRow> {
   const id = randomUUID();
   const locale = author?.person.locale ?? 'zh-CN';
-  const text = translator(locale)(key, { total: row.audienceSize, at: row.scheduledAt ? formatTime(row.scheduledAt, locale, zone) : '' });
-  const queues = await createChatOutputs(db, [{ id, ...chat, personId: author?.person.id ?? null, output: { kind: 'message', text } }]);
+  const t = translator(locale);
+  const at = yearly.at ?? row.scheduledAt;
+  const text = t(key, { total: row.audienceSize, at: at ? formatTime(at, locale, zone) : '', holiday: yearly.holiday ? t(`broadcast:holiday_name.${yearly.holiday}`) : '' });
+  // One still to come (at its time, or every year) can be cancelled from under it; the edit that counts its sending takes the button away.
+  const later = key === 'broadcast:progress.scheduled' || key === 'broadcast:progress.yearly';
+  const buttons = later ? [[{ label: t('broadcast:button.cancel'), data: broadcastButtonData('x', row.id) }]] : undefined;
+  const queues = await createChatOutputs(db, [{ id, ...chat, personId: author?.person.id ?? null, output: { kind: 'message', text, ...(buttons ? { buttons } : {}) } }]);
   await enqueue(db, queues.map((recipient) => outboxJob('send', { recipient })));
   return (await moveBroadcast(db, row.id, [row.status], { progressDeliveryId: id })) ?? row;
 }
@@ -193,13 +210,14 @@ export async function decideBroadcast(ctx: ServiceContext, db: Executor, approve
   if (!mayApproveBroadcast(approver.placements, node)) return { ok: false, code: 'not_permitted' };
   const now = ctx.now();
   const later = row.scheduledAt && row.scheduledAt.getTime() > now.getTime();
-  const moved = await moveBroadcast(db, row.id, ['awaiting_approval'], approve ? { status: 'scheduled', approvedById: approver.person.id, approvedAt: now } : { status: 'rejected', finishedAt: now });
+  const moved = await moveBroadcast(db, row.id, ['awaiting_approval'], approve ? { status: row.holiday ? 'yearly' : 'scheduled', approvedById: approver.person.id, approvedAt: now } : { status: 'rejected', finishedAt: now });
   if (!moved) return { ok: false, code: 'decided' };
   await recordBroadcastEvent(db, { broadcastId: row.id, actorId: approver.person.id, action: approve ? 'approved' : 'rejected', at: now });
   if (row.authorId) {
     await tellAuthor(db, row, approve ? 'broadcast:approved' : 'broadcast:rejected', { name: approver.person.name });
   }
-  if (approve && later) await enqueue(db, [outboxJob('broadcast', { broadcastId: row.id, op: 'release' }, { runAt: row.scheduledAt })]);
+  if (approve && row.holiday) await enqueue(db, [outboxJob('broadcast', { op: 'plan_yearly' })]);
+  else if (approve && later) await enqueue(db, [outboxJob('broadcast', { broadcastId: row.id, op: 'release' }, { runAt: row.scheduledAt })]);
   else if (approve) await releaseBroadcast(ctx, db, row.id);
   return { ok: true, broadcast: (await findBroadcast(db, row.id))! };
 }
@@ -233,7 +251,7 @@ export async function releaseBroadcast(ctx: ServiceContext, db: Executor, broadc
     const due = dueOf(a.zone);
     return { personId: a.personId, dueAt: due.getTime() > now.getTime() ? due : null };
   });
-  const params = { broadcastId: row.id, texts: row.texts, defaultLocale: row.defaultLocale, buttons: row.buttons };
+  const params = { broadcastId: row.id, texts: row.texts, defaultLocale: row.defaultLocale, buttons: row.buttons, ...(row.attachments.length ? { attachments: row.attachments } : {}) };
   const queues = await writeBroadcastDeliveries(db, row.id, rows, params);
   const dueOfQueue = new Map(rows.map((r) => [`person:${r.personId}`, r.dueAt]));
   const jobs: OutboxJob[] = queues.map((recipient) => {

@@ -730,7 +730,18 @@ export const broadcasts = gridline.table(
     defaultLocale: text('default_locale').notNull().default('zh-CN'),
     /** Reply buttons under it: 'attend' (我要参加), 'ack' (收到). */
     buttons: text('buttons').array().notNull().default([]),
-    /** draft → awaiting_approval → scheduled → sending → done; rejected; cancelled. */
+    /** A photo or a document sent with it (the platform's file reference, as a matter keeps one). */
+    attachments: jsonb('attachments').$type<Attachment[]>().notNull().default([]),
+    /**
+     * 节日贺词: a yearly one (a holiday key, see domain/holidays.ts) sent each year at `sendTime`
+     * in the node's zone. Its row is the standing order (status 'yearly' until cancelled); each
+     * year's copy is a broadcast of its own (`yearlyOfId`, `year`) with its own ledger and report.
+     */
+    holiday: text('holiday'),
+    sendTime: text('send_time'),
+    yearlyOfId: uuid('yearly_of_id'),
+    year: integer('year'),
+    /** draft → awaiting_approval → scheduled → sending → done; rejected; cancelled; yearly (a standing order). */
     status: text('status').notNull().default('draft'),
     /** Recipients counted when it was composed, and when it was released. */
     audienceSize: integer('audience_size').notNull().default(0),
@@ -747,7 +758,7 @@ export const broadcasts = gridline.table(
     counts: jsonb('counts').$type<Record<string, number>>(),
     createdAt: createdAt(),
   },
-  (t) => [index('broadcasts_status_idx').on(t.status)],
+  (t) => [index('broadcasts_status_idx').on(t.status), uniqueIndex('broadcasts_yearly_copy_idx').on(t.yearlyOfId, t.year)],
 );
 
 /** The ledger of broadcasts: composed, approval asked, approved, released, finished, replies. */

@@ -10,7 +10,7 @@ export interface SlackAdapter extends PlatformAdapter<SlackChannel> {
 export const slackPlatform = {
   name: 'slack',
   create(settings: SlackSettings, deps): SlackAdapter {
-    const door = new SlackFrontDoor(settings, { ctx: deps.ctx, admission: deps.admission, cards: deps.cards.store, timezone: deps.timezone, defaultLocale: deps.defaultLocale, rateBuckets: deps.rateBuckets, files: deps.files });
+    const door = new SlackFrontDoor(settings, { ctx: deps.ctx, admission: deps.admission, cards: deps.cards.store, timezone: deps.timezone, defaultLocale: deps.defaultLocale, rateBuckets: deps.rateBuckets, files: deps.files, forms: deps.forms });
     return {
       door,
       channel: door.channel,

@@ -3,6 +3,7 @@
 // listeners turn every request into chat updates for the flows; its channel and cards draw what
 // the flows and the notify worker say.
 import type { FileSource } from '../../ports/files.js';
+import type { FormFields } from '../../ports/forms.js';
 import { SlackFileFetcher } from './slack-files.js';
 import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger as BoltLogger } from '@slack/bolt';
 import type { FastifyInstance } from 'fastify';
@@ -101,7 +102,7 @@ export class SlackFrontDoor {
 
   constructor(
     settings: SlackSettings,
-    private readonly deps: { ctx: ServiceContext; admission: Admission; cards: CardStore; timezone: string; defaultLocale?: Locale; rateBuckets?: RateBuckets; files?: FileSource },
+    private readonly deps: { ctx: ServiceContext; admission: Admission; cards: CardStore; timezone: string; defaultLocale?: Locale; rateBuckets?: RateBuckets; files?: FileSource; forms?: FormFields },
   ) {
     const { ctx } = deps;
     this.mode = settings.appToken ? 'socket' : 'http';
@@ -147,6 +148,7 @@ export class SlackFrontDoor {
     registerListeners(this.app, {
       admit: (updates, receiptId) => this.admit(updates, receiptId),
       openView: (triggerId, view) => this.api.openView(triggerId, view),
+      ...(deps.forms ? { broadcastFields: (user: string) => deps.forms!.broadcast('slack', user) } : {}),
       now: () => ctx.now(),
       defaultLocale: deps.defaultLocale ?? 'zh-CN',
       respondable: respondableOn(settings.apiUrl),

@@ -11,12 +11,16 @@ import { cleanChatUpdate, type ChatContent, type ChatUpdate } from '../../ports/
 import { ANSWER_VALUE, answerModal, answerRefOf, FLOW_MODAL_CALLBACK, HOME_CHAT, KEYBOARD_PREFIX, messageRef, readModalMeta } from './slack-conversation.js';
 import { attachmentsOf, type SlackFileRef } from './slack-files.js';
 import type { View } from './slack-api.js';
+import type { BroadcastFormFields } from '../../ports/forms.js';
+import { BROADCAST_MODAL_CALLBACK, broadcastModal, readBroadcastModal } from './broadcast-modal.js';
 import { translator } from '../../i18n/index.js';
 
 export interface ListenerDeps {
   /** Commits the updates to the inbox under `receiptId`: a retried delivery of one request adds nothing. */
   admit(updates: ChatUpdate[], receiptId: string): Promise<void>;
   openView(triggerId: string, view: View): Promise<void>;
+  /** The /broadcast modal's choices for a Slack user; null: they send no notices (the DM flow answers them). */
+  broadcastFields?(user: string): Promise<BroadcastFormFields | null>;
   now(): Date;
   defaultLocale: Locale;
   /** Whether a response_url may be posted to (Slack's own hooks host, or the stand-in's). */
@@ -129,6 +133,17 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       const block = Object.keys(view.state?.values ?? {})[0];
       await ack(block ? { response_action: 'errors', errors: { [block]: translator(locale)('slack:refuse.stale_form') } } : { response_action: 'clear' });
     };
+    if (view.callback_id === BROADCAST_MODAL_CALLBACK && user && meta && meta.u === user) {
+      const read = readBroadcastModal(view.state?.values as never, locale);
+      if (!read.ok) {
+        await ack({ response_action: 'errors', errors: read.errors });
+        return;
+      }
+      const viewId = String(view.id ?? '').replace(/[^\w.-]/g, '-').slice(0, 64) || `${deps.now().getTime()}`;
+      await admit([{ ...base(`view-${viewId}`, user), content: { kind: 'form', form: 'broadcast', values: read.values } }], `slack:view:${viewId}`);
+      await ack();
+      return;
+    }
     if (view.callback_id !== FLOW_MODAL_CALLBACK) return refuse('unknown_view');
     if (!user || !meta) return refuse('bad_metadata');
     if (meta.u !== user) return refuse('other_user');
@@ -156,6 +171,22 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     const inChannel = Boolean(command.channel_id) && !command.channel_id.startsWith('D');
     const answerRef = inChannel && command.response_url && deps.respondable(command.response_url) ? answerRefOf(deps.now(), command.response_url) : undefined;
     const id = String(command.trigger_id ?? deps.now().getTime()).replace(/[^\w.-]/g, '-').slice(0, 200);
+    // `/grid broadcast` opens the notice's modal for a cadre (the trigger lapses in 3 s: opened here).
+    if (name === 'broadcast' && !args.length && command.trigger_id && deps.broadcastFields) {
+      const fields = await deps.broadcastFields(command.user_id).catch(() => null);
+      if (fields) {
+        await ack();
+        try {
+          await deps.openView(command.trigger_id, broadcastModal(fields, command.user_id));
+          return;
+        } catch (err) {
+          // Slack refused or the trigger lapsed: the same notice is composed in the DM instead.
+          deps.logger.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'slack: the broadcast modal could not be opened; the DM flow instead');
+          await admit([{ ...base(`cmd-${id}`, command.user_id), content: { kind: 'command', command: 'broadcast', args: '' } }], `slack:command:${id}`);
+          return;
+        }
+      }
+    }
     await admit([{ ...base(`cmd-${id}`, command.user_id), ...(answerRef ? { answerRef } : {}), content: { kind: 'command', command: name.slice(0, 64), args: args.join(' ') } }], `slack:command:${id}`);
     await ack();
   });

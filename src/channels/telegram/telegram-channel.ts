@@ -21,7 +21,7 @@ import { botIdOf, SharedSendScheduler, type SendLimiter } from './shared-send-sc
 import { splitText, TELEGRAM_TEXT_LIMIT } from './split-text.js';
 import { convertTelegramError, isHarmlessBadRequest, TelegramStartError } from './telegram-errors.js';
 import { registerWebhookRoute } from './webhook-route.js';
-import { TELEGRAM_PHOTO_UPLOAD_LIMIT, TELEGRAM_UPLOAD_LIMIT, TelegramFileFetcher } from './telegram-files.js';
+import { TELEGRAM_CAPTION_LIMIT, TELEGRAM_PHOTO_UPLOAD_LIMIT, TELEGRAM_UPLOAD_LIMIT, TelegramFileFetcher } from './telegram-files.js';
 import type { FileSource } from '../../ports/files.js';
 import type { CardEdits } from '../../ports/cards.js';
 import { crossingNote, fetchForCrossing, sendWithRetries } from '../file-crossing.js';
@@ -231,6 +231,12 @@ export class TelegramChannel implements Channel {
         const buttons = output.about && output.buttons ? actionRows(output.buttons.flat()) : output.buttons;
         const keyboard = output.keyboard && !target.group ? output.keyboard : undefined;
         const markup = buttons?.length ? inlineKeyboard(buttons) : keyboard ? replyKeyboard(keyboard) : undefined;
+        const only = output.attachments?.length === 1 ? output.attachments[0]! : undefined;
+        if (output.captioned && only?.fileRef && (only.kind === 'photo' || only.kind === 'document') && output.text.length <= TELEGRAM_CAPTION_LIMIT) {
+          // One message: the file, the words as its caption, the buttons under it.
+          const ref = await this.sendAttachment(chatId, { ...only, caption: output.text }, target.locale ?? 'zh-CN', buttons?.length ? inlineKeyboard(buttons) : undefined, true);
+          if (ref) return { messageRef: ref };
+        }
         const messageRef = await this.sendText(chatId, output.text, markup);
         for (const a of output.attachments ?? []) await this.sendAttachment(chatId, a, target.locale ?? 'zh-CN');
         await this.matchMenu(target, output);
@@ -281,49 +287,60 @@ export class TelegramChannel implements Channel {
     return ref;
   }
 
-  private async sendAttachment(chatId: string, a: Attachment, locale: string): Promise<void> {
+  /**
+   * `markup`: buttons under the file (a captioned broadcast); `first`: nothing of the message went
+   * out yet. Returns the sent message's id, or undefined when a note went instead of the file.
+   */
+  private async sendAttachment(chatId: string, a: Attachment, locale: string, markup?: InlineKeyboardMarkup, first = false): Promise<string | undefined> {
     const tg = this.bot.telegram;
-    const caption = a.caption ? { caption: a.caption.slice(0, 1024) } : {};
+    const caption = { ...(a.caption ? { caption: a.caption.slice(0, TELEGRAM_CAPTION_LIMIT) } : {}), ...(markup ? { reply_markup: markup } : {}) };
     if (a.kind === 'location' && a.latitude !== undefined && a.longitude !== undefined) {
       await this.call(chatId, false, () => tg.sendLocation(chatId, a.latitude!, a.longitude!));
       return;
     }
     if (!a.fileRef) return;
-    if (a.platform !== 'telegram') return this.sendForeign(chatId, a, locale);
+    if (a.platform !== 'telegram') return this.sendForeign(chatId, a, locale, markup, first);
     const ref = a.fileRef;
-    if (a.kind === 'photo') await this.call(chatId, false, () => tg.sendPhoto(chatId, ref, caption));
-    else if (a.kind === 'voice') await this.call(chatId, false, () => tg.sendVoice(chatId, ref, caption));
-    else if (a.kind === 'video') await this.call(chatId, false, () => tg.sendVideo(chatId, ref, caption));
-    else await this.call(chatId, false, () => tg.sendDocument(chatId, ref, caption));
+    let sent: { message_id: number };
+    if (a.kind === 'photo') sent = await this.call(chatId, first, () => tg.sendPhoto(chatId, ref, caption));
+    else if (a.kind === 'voice') sent = await this.call(chatId, first, () => tg.sendVoice(chatId, ref, caption));
+    else if (a.kind === 'video') sent = await this.call(chatId, first, () => tg.sendVideo(chatId, ref, caption));
+    else sent = await this.call(chatId, first, () => tg.sendDocument(chatId, ref, caption));
+    return String(sent.message_id);
   }
 
   /**
    * A file kept on another platform: fetched from there (within 50 MB, refused before download
    * when its size says so) and uploaded; when it cannot cross, a note in the reader's language.
    */
-  private async sendForeign(chatId: string, a: Attachment, locale: string): Promise<void> {
+  private async sendForeign(chatId: string, a: Attachment, locale: string, markup?: InlineKeyboardMarkup, first = false): Promise<string | undefined> {
     const tg = this.bot.telegram;
     const got = await fetchForCrossing(this.opts.files, a, TELEGRAM_UPLOAD_LIMIT);
     if (!got.ok) {
       this.logger.info({ platform: a.platform, kind: a.kind, reason: got.reason }, 'a file could not cross to telegram; the reader gets a note');
-      await this.sendText(chatId, crossingNote(a, got.reason, locale, got.limitBytes), undefined, false);
+      // A captioned message's words and buttons still go (the caller sends them when this gives no id).
+      if (!markup && !first) await this.sendText(chatId, crossingNote(a, got.reason, locale, got.limitBytes), undefined, false);
       return;
     }
     const { file } = got;
     // A caption that is only the file name says nothing the file does not.
-    const caption = a.caption && a.caption !== a.fileName ? { caption: a.caption.slice(0, 1024) } : {};
+    const caption = { ...(a.caption && a.caption !== a.fileName ? { caption: a.caption.slice(0, TELEGRAM_CAPTION_LIMIT) } : {}), ...(markup ? { reply_markup: markup } : {}) };
     const mime = file.mimeType;
+    let ref: string | undefined;
     const upload = async () => {
       // A fresh stream each try: an upload that failed may have read part of it.
       const input = { source: Buffer.from(file.bytes), filename: file.name };
-      if (a.kind === 'photo' && /^image\/(jpeg|png|webp)$/.test(mime) && file.sizeBytes <= TELEGRAM_PHOTO_UPLOAD_LIMIT) await this.call(chatId, false, () => tg.sendPhoto(chatId, input, caption));
-      else if (a.kind === 'voice' && /^audio\/(ogg|opus)/.test(mime)) await this.call(chatId, false, () => tg.sendVoice(chatId, input, caption));
-      else if (a.kind === 'video' && mime === 'video/mp4') await this.call(chatId, false, () => tg.sendVideo(chatId, input, caption));
-      else await this.call(chatId, false, () => tg.sendDocument(chatId, input, caption));
+      let sent: { message_id: number };
+      if (a.kind === 'photo' && /^image\/(jpeg|png|webp)$/.test(mime) && file.sizeBytes <= TELEGRAM_PHOTO_UPLOAD_LIMIT) sent = await this.call(chatId, first, () => tg.sendPhoto(chatId, input, caption));
+      else if (a.kind === 'voice' && /^audio\/(ogg|opus)/.test(mime)) sent = await this.call(chatId, first, () => tg.sendVoice(chatId, input, caption));
+      else if (a.kind === 'video' && mime === 'video/mp4') sent = await this.call(chatId, first, () => tg.sendVideo(chatId, input, caption));
+      else sent = await this.call(chatId, first, () => tg.sendDocument(chatId, input, caption));
+      ref = String(sent.message_id);
     };
-    if (await sendWithRetries(upload, (err) => err instanceof RetryAfterError || err instanceof RecipientUnreachableError)) return;
+    if (await sendWithRetries(upload, (err) => err instanceof RetryAfterError || err instanceof RecipientUnreachableError)) return ref;
     this.logger.info({ platform: a.platform, kind: a.kind, reason: 'send_failed' }, 'a file could not be uploaded to telegram; the reader gets a note');
-    await this.sendText(chatId, crossingNote(a, 'send_failed', locale), undefined, false);
+    if (!markup && !first) await this.sendText(chatId, crossingNote(a, 'send_failed', locale), undefined, false);
+    return undefined;
   }
 
   /**

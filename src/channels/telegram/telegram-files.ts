@@ -11,6 +11,8 @@ export const TELEGRAM_DOWNLOAD_LIMIT = 20 * MB;
 /** Uploads: photos up to 10 MB, other files up to 50 MB. A larger photo goes as a document. */
 export const TELEGRAM_PHOTO_UPLOAD_LIMIT = 10 * MB;
 export const TELEGRAM_UPLOAD_LIMIT = 50 * MB;
+/** The longest caption under a photo or a document. */
+export const TELEGRAM_CAPTION_LIMIT = 1024;
 
 const DEFAULT_MIME: Record<AttachmentKind, string> = { photo: 'image/jpeg', voice: 'audio/ogg', video: 'video/mp4', document: 'application/octet-stream', location: 'application/octet-stream' };
 const DEFAULT_EXT: Record<AttachmentKind, string> = { photo: 'jpg', voice: 'ogg', video: 'mp4', document: 'bin', location: 'bin' };

@@ -8,7 +8,7 @@ import { broadcastEvents, broadcastResponses, broadcasts, deliveries, gridNodes,
 import { recipientKey, type DeliveryRow } from './delivery-repository.js';
 
 export type BroadcastRow = typeof broadcasts.$inferSelect;
-export type NewBroadcast = Pick<typeof broadcasts.$inferInsert, 'authorId' | 'gridNodeId' | 'roles' | 'locale' | 'texts' | 'defaultLocale' | 'buttons' | 'status' | 'audienceSize' | 'scheduledAt'>;
+export type NewBroadcast = Pick<typeof broadcasts.$inferInsert, 'authorId' | 'gridNodeId' | 'roles' | 'locale' | 'texts' | 'defaultLocale' | 'buttons' | 'status' | 'audienceSize' | 'scheduledAt' | 'attachments' | 'holiday' | 'sendTime' | 'yearlyOfId' | 'year'>;
 
 /** Who a broadcast goes to: everyone placed at or under `path`, narrowed by role and language. */
 export interface Audience {
@@ -22,6 +22,39 @@ export interface Audience {
 export async function insertBroadcast(db: Executor, row: NewBroadcast): Promise<BroadcastRow> {
   const [out] = await db.insert(broadcasts).values(row).returning();
   return out!;
+}
+
+/** A yearly order's copy for one year; undefined when that year's was written already. */
+export async function insertYearlyCopy(db: Executor, row: NewBroadcast & { approvedById?: string | null }): Promise<BroadcastRow | undefined> {
+  const [out] = await db.insert(broadcasts).values(row).onConflictDoNothing({ target: [broadcasts.yearlyOfId, broadcasts.year] }).returning();
+  return out;
+}
+
+/** The standing yearly orders, with their node's zone. */
+export async function standingYearly(db: Executor): Promise<Array<{ id: string; holiday: string | null; sendTime: string | null; zone: string }>> {
+  return db
+    .select({ id: broadcasts.id, holiday: broadcasts.holiday, sendTime: broadcasts.sendTime, zone: gridNodes.timezone })
+    .from(broadcasts)
+    .innerJoin(gridNodes, eq(gridNodes.id, broadcasts.gridNodeId))
+    .where(and(eq(broadcasts.status, 'yearly'), isNull(broadcasts.yearlyOfId)))
+    .orderBy(asc(broadcasts.createdAt));
+}
+
+/** An author's notices still to come: standing yearly orders and one-off ones scheduled (or awaiting approval). */
+export async function scheduledBroadcastsBy(db: Executor, authorId: string) {
+  return db
+    .select({ id: broadcasts.id, holiday: broadcasts.holiday, scheduledAt: broadcasts.scheduledAt, texts: broadcasts.texts, defaultLocale: broadcasts.defaultLocale, nodeName: gridNodes.name, zone: gridNodes.timezone })
+    .from(broadcasts)
+    .innerJoin(gridNodes, eq(gridNodes.id, broadcasts.gridNodeId))
+    .where(
+      and(
+        eq(broadcasts.authorId, authorId),
+        isNull(broadcasts.yearlyOfId),
+        sql`(${broadcasts.status} = 'yearly' or (${broadcasts.status} in ('scheduled', 'awaiting_approval') and (${broadcasts.holiday} is not null or ${broadcasts.scheduledAt} is not null)))`,
+      ),
+    )
+    .orderBy(asc(broadcasts.createdAt))
+    .limit(20);
 }
 
 export async function findBroadcast(db: Executor, id: string): Promise<BroadcastRow | undefined> {

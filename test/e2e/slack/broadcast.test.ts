@@ -1,6 +1,9 @@
-// The same /broadcast on Slack (`/grid broadcast`): a village cadre composes in a DM, confirms,
-// and watches the one progress message updated in place to the end; the villagers on Slack get
-// the notice with its buttons; one presses 不再接收通知 and gets no second notice.
+// The same /broadcast on Slack: a bare `/grid broadcast` opens a modal (words, place, people,
+// button, when), refused beside its fields when blank, whose submission brings the preview with
+// its count and the confirm button to the DM; with the words after it (`/grid broadcast 今晚…`) the
+// cadre composes in the DM. Either way they watch one progress message updated in place to the
+// end; the villagers on Slack get the notice with its buttons; one presses 不再接收通知 and gets
+// no second notice.
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { people } from '../../../src/store/schema.js';
@@ -8,6 +11,7 @@ import { newPerson, newTree, newVillager, type Tree } from '../../support/factor
 import { FakeSlackApi } from '../../support/slack/fake-slack-api.js';
 import { linkSlack, startSlackHarness, type SlackHarness } from '../../support/slack/slack-harness.js';
 import { SlackPerson } from '../../support/slack/slack-person.js';
+import { viewSubmission } from '../../support/slack/signed-requests.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -37,9 +41,10 @@ describe('/grid broadcast in Slack', () => {
 
   async function compose(c: SlackPerson, words: string): Promise<void> {
     c.mark();
-    await c.command('broadcast');
-    await c.waitForText('请把要发的通知写下来');
-    await c.say(words);
+    // With the words after it, /grid broadcast composes in the DM (bare, it opens the modal).
+    await c.command(`broadcast ${words}`);
+    await c.waitForText('要不要配一张图片');
+    await c.press('跳过');
     await c.waitForText('发给哪里的人');
     await c.press('水川村');
     await c.waitForText('发给哪些人');
@@ -51,6 +56,45 @@ describe('/grid broadcast in Slack', () => {
     await c.waitForText('请再看一遍');
     await c.press('✅ 确认发送');
   }
+
+  it('/grid broadcast opens the modal; a blank one is refused beside its field; submitted, the preview with its count comes in the DM and, confirmed, the villagers get it', async () => {
+    const cadre = await newPerson(store.db, { name: '周文华', role: 'cadre', at: tree.village, title: '水川村党支部书记' });
+    const v1 = await newVillager(store.db, tree.unit, '王秀英');
+    const v2 = await newVillager(store.db, tree.otherUnit, '罗秀英');
+    for (const [p, u] of [[cadre, 'U0CADRE001'], [v1, 'U0VILLAGE1'], [v2, 'U0VILLAGE2']] as const) await linkSlack(store.db, p.id, u);
+    const c = new SlackPerson(h, 'U0CADRE001');
+    const a = new SlackPerson(h, 'U0VILLAGE1');
+
+    c.mark();
+    await c.command('broadcast');
+    const opened = await waitFor(() => api.called('views.open')[0] ?? null, 'the broadcast modal opened');
+    const view = opened.args.view as { callback_id: string; blocks: Array<{ block_id: string; element: { options?: Array<{ value: string; text: { text: string } }> } }> };
+    expect(view.blocks.map((b) => b.block_id)).toEqual(['text', 'place', 'who', 'button', 'when', 'at']);
+    const optionsOf = (block: string) => view.blocks.find((b) => b.block_id === block)!.element.options!;
+    expect(optionsOf('place').map((o) => o.text.text)).toEqual(expect.arrayContaining(['水川村', '第三组', '第四组']));
+    expect(optionsOf('when').map((o) => o.text.text)).toContain('🎉 每年过节时发：中秋节（八月十五）');
+    const place = optionsOf('place').find((o) => o.text.text === '水川村')!.value;
+    // Nothing was said in the DM: the modal is the answer.
+    expect(c.messages()).toHaveLength(0);
+
+    // Blank words, and a time that is not one: refused beside the fields, in her language.
+    const blank = await h.send(viewSubmission({ user: c.userId, view: opened.args.view as Record<string, any>, values: { text: '  ', place: { selected: place }, who: { selected: 'residents' }, button: { selected: 'ack' }, when: { selected: 'now' }, at: '明天吧' } }));
+    expect(await blank.json()).toEqual({ response_action: 'errors', errors: { text: '请写上通知内容。', at: expect.stringContaining('没看懂这个时间') } });
+
+    const sent = await h.send(
+      viewSubmission({ user: c.userId, view: opened.args.view as Record<string, any>, values: { text: '端午节快乐！今晚七点村委会门口放电影。', place: { selected: place }, who: { selected: 'residents' }, button: { selected: 'ack' }, when: { selected: 'now' }, at: '' } }),
+    );
+    expect(sent.status).toBe(200);
+    const preview = await c.waitForText('请再看一遍');
+    expect(preview.text).toContain('端午节快乐！今晚七点村委会门口放电影。');
+    expect(preview.text).toContain('发给：水川村的村民，共 2 人。');
+    expect(a.messages().some((m) => m.text.includes('端午节快乐'))).toBe(false);
+    await c.press('✅ 确认发送');
+    await c.waitForText('📢 通知开始发送，共 2 人');
+    const got = await a.waitForText('端午节快乐！');
+    expect(got.buttons.flat().map((x) => x.label)).toEqual(['👌 收到', '🔕 不再接收通知']);
+    await c.waitForText('通知发完了', 30_000);
+  }, 120_000);
 
   it('composes, confirms and counts up in place; a villager who presses 不再接收通知 gets no second notice', async () => {
     const cadre = await newPerson(store.db, { name: '周文华', role: 'cadre', at: tree.village, title: '水川村党支部书记' });

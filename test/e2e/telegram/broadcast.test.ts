@@ -45,11 +45,13 @@ afterAll(async () => {
 const current = (p: TelegramPerson, m: BotMessage) => p.messages().find((x) => x.messageId === m.messageId)?.text ?? '';
 
 /** Composes a notice to 水川村's villagers in chat, up to the preview; returns the preview. */
-async function composeToVillage(c: TelegramPerson, words: string, button: string, when?: (c: TelegramPerson) => Promise<void>): Promise<BotMessage> {
+async function composeToVillage(c: TelegramPerson, words: string, button: string, when?: (c: TelegramPerson) => Promise<void>, file?: (c: TelegramPerson) => Promise<unknown>): Promise<BotMessage> {
   c.mark();
   await c.command('/broadcast');
   await c.waitForText('请把要发的通知写下来');
   await c.say(words);
+  await c.waitForText('要不要配一张图片');
+  await (file ? file(c) : c.press('跳过'));
   const where = await c.waitForText('发给哪里的人');
   // Her village first, then its unit grids (in code order).
   const places = where.buttons.flat().map((b) => b.label);
@@ -142,6 +144,87 @@ describe('broadcasts on Telegram', () => {
     expect(back!.broadcastsStoppedAt).toBeNull();
   }, 180_000);
 
+  it('a photo sent with the words reaches every villager as one photo, the words its caption and the buttons under it', async () => {
+    let photo = '';
+    const preview = await composeToVillage(cadre, '今晚七点村委会门口放电影《我和我的祖国》，欢迎大家来看。', '🙋 我要参加', undefined, async (c) => {
+      photo = await c.sendPhoto();
+      await c.waitForText('图片收到了');
+    });
+    expect(preview.text).toContain('📎 附一张图片');
+    await cadre.press('✅ 确认发送');
+    const progress = await cadre.waitForText('📢 通知开始发送，共 3 人');
+    await waitFor(() => current(cadre, progress).includes('发送完毕：已送到 3 / 3 人'), () => `all three sent (reads: ${current(cadre, progress)})`, 30_000);
+    for (const v of [v1, v2, v3]) {
+      const got = await v.waitForText('放电影《我和我的祖国》');
+      expect(got.text.startsWith('📢 村里通知')).toBe(true);
+      expect(got.buttons.flat().map((b) => b.label)).toEqual(['🙋 我要参加', '🔕 不再接收通知']);
+      // One message: the photo with the words as its caption, no separate text.
+      const sent = emulator.botMessages(v.userId).filter((m) => m.text.includes('放电影'));
+      expect(sent.map((m) => m.method)).toEqual(['sendPhoto']);
+      expect(sent[0]!.raw.photo).toBe(photo);
+    }
+    const [row] = await store.db.select().from(broadcasts);
+    expect(row!.attachments).toEqual([expect.objectContaining({ kind: 'photo', platform: 'telegram', fileRef: photo })]);
+    await v1.press('🙋 我要参加');
+    await waitFor(async () => (await store.db.select().from(broadcastResponses)).length === 1, 'the answer under the photo counted');
+  }, 120_000);
+
+  it('a yearly 春节 greeting: scheduled for its lunar date, sent on the day as its own broadcast, planned again for next year, cancelled from chat', async () => {
+    bot.clock.set('2026-12-06T10:00:00+08:00');
+    const queue = bot.runtime.queues!.queue('broadcast');
+    const schedulerOf = async (id: string) => (await queue.getJobSchedulers()).find((s) => (s.id ?? s.key) === `yearly@${id}`);
+    const preview = await composeToVillage(cadre, '新春快乐！祝全村父老乡亲身体健康、万事如意。', '不加按钮', async (c) => {
+      await c.press('🎉 每年过节时发');
+      await c.waitForText('哪个节日');
+      await c.press('春节（正月初一）');
+    });
+    expect(preview.text).toContain('每年春节早上 8 点发，第一次是');
+    expect(preview.text).toContain('2月6日 08:00');
+    await cadre.press('✅ 确认发送');
+    await cadre.waitForText('📢 已安排好：每年春节早上 8 点发');
+    const [order] = await store.db.select().from(broadcasts);
+    expect(order).toMatchObject({ status: 'yearly', holiday: 'spring_festival', sendTime: '08:00', yearlyOfId: null });
+    // Its job scheduler fires at 08:00 in Shanghai on 2027-02-06 (正月初一).
+    const planned = await waitFor(() => schedulerOf(order!.id), 'the yearly scheduler planned');
+    expect(planned.next).toBe(new Date('2027-02-06T08:00:00+08:00').getTime());
+    expect(planned.tz).toBe('Asia/Shanghai');
+    expect(v1.messages().some((m) => m.text.includes('新春快乐'))).toBe(false);
+
+    // The day comes: the scheduler's job runs (added here as it would fire; the clock is the bot's).
+    bot.clock.set('2027-02-06T08:00:00+08:00');
+    await queue.add('broadcast', { op: 'yearly', broadcastId: order!.id }, { jobId: `fire-${order!.id}-1` });
+    for (const v of [v1, v2, v3]) await v.waitForText('新春快乐！', 30_000);
+    const report = await cadre.waitForText('通知发完了', 30_000);
+    expect(report.text).toContain('共 3 人，送到 3 人');
+    const copy = await waitFor(async () => (await store.db.select().from(broadcasts).where(eq(broadcasts.yearlyOfId, order!.id)))[0], 'this year’s copy');
+    expect(copy).toMatchObject({ year: 2027, authorId: order!.authorId, texts: order!.texts });
+    await waitFor(async () => (await store.db.select().from(broadcasts).where(eq(broadcasts.id, copy.id)))[0]?.status === 'done', 'this year’s copy done');
+    const ledger = await store.db.select().from(broadcastEvents).where(eq(broadcastEvents.broadcastId, copy.id));
+    expect(ledger.map((e) => e.action)).toEqual(['composed', 'released', 'finished']);
+    // Planned again: next year's 春节 is 2028-01-26, another day of the year.
+    await waitFor(async () => (await schedulerOf(order!.id))?.next === new Date('2028-01-26T08:00:00+08:00').getTime(), 'next year’s date planned');
+    // A second firing the same day writes no second copy.
+    await queue.add('broadcast', { op: 'yearly', broadcastId: order!.id }, { jobId: `fire-${order!.id}-2` });
+    const again = await waitFor(async () => (await queue.getJob(`fire-${order!.id}-2`))?.returnvalue, 'the second firing done');
+    expect(again).toMatchObject({ outcome: 'already_sent', year: 2027 });
+    expect(await store.db.select().from(broadcasts).where(eq(broadcasts.yearlyOfId, order!.id))).toHaveLength(1);
+
+    // The cadre sees it under 我的定时通知 and cancels it.
+    cadre.mark();
+    await cadre.command('/broadcast');
+    await cadre.waitForText('请把要发的通知写下来');
+    await cadre.press('📅 我的定时通知');
+    const list = await cadre.waitForText('点一条可以取消');
+    expect(list.buttons.flat().map((b) => b.label)).toEqual(['每年春节｜水川村｜新春快乐！祝全村父老乡亲身体健康…']);
+    await cadre.press('每年春节｜水川村｜新春快乐！祝全村父老乡亲身体健康…');
+    await cadre.waitForText('要取消这条定时通知吗');
+    await cadre.press('🗑 取消它');
+    await cadre.waitForText('这条定时通知取消了');
+    const [cancelled] = await store.db.select().from(broadcasts).where(eq(broadcasts.id, order!.id));
+    expect(cancelled!.status).toBe('cancelled');
+    await waitFor(async () => !(await schedulerOf(order!.id)), 'its scheduler removed');
+  }, 150_000);
+
   it('above the roster’s size waits for a second cadre, who approves it in chat', async () => {
     await store.db.update(gridNodes).set({ broadcastApprovalSize: 2 }).where(eq(gridNodes.id, tree.village.id));
     const second = tg('刘建国');
@@ -206,6 +289,33 @@ describe('broadcasts on Telegram', () => {
     const [row] = await store.db.select().from(broadcasts);
     expect(row!.scheduledAt!.toISOString()).toBe(new Date('2026-06-03T10:01:00+08:00').toISOString());
     expect(row!.releasedAt!.getTime()).toBeGreaterThanOrEqual(row!.scheduledAt!.getTime());
+  }, 90_000);
+
+  it('a notice set for later can be cancelled from under its message; then it never goes', async () => {
+    bot.clock.set('2026-06-03T10:00:50+08:00');
+    await composeToVillage(cadre, '今天上午十点零一分村里停电检修。', '不加按钮', async (c) => c.say('10:01'));
+    await cadre.press('✅ 确认发送');
+    const scheduled = await cadre.waitForText('通知已安排好，6月3日 10:01 发送');
+    expect(scheduled.buttons.flat().map((b) => b.label)).toEqual(['🗑 取消这条定时通知']);
+    await cadre.press('🗑 取消这条定时通知');
+    await waitFor(() => emulator.callsOf('answerCallbackQuery').some((c) => String(c.body.text ?? '').includes('这条定时通知取消了')), 'the press answered');
+    const [row] = await store.db.select().from(broadcasts);
+    expect(row!.status).toBe('cancelled');
+    const ledger = await store.db.select().from(broadcastEvents).where(eq(broadcastEvents.broadcastId, row!.id));
+    expect(ledger.map((e) => e.action)).toEqual(['composed', 'cancelled']);
+    // Its time comes and goes: the release finds it cancelled and writes no copy.
+    bot.clock.set('2026-06-03T10:01:30+08:00');
+    const queue = bot.runtime.queues!.queue('broadcast');
+    const release = await waitFor(
+      async () => (await queue.getJobs(['completed'])).find((j) => j.data.op === 'release' && 'broadcastId' in j.data && j.data.broadcastId === row!.id),
+      'its release job ran',
+      30_000,
+    );
+    expect(release.returnvalue).toMatchObject({ outcome: 'nothing_to_release', copies: 0 });
+    expect(await store.db.select().from(deliveries).where(eq(deliveries.broadcastId, row!.id))).toHaveLength(0);
+    // Pressed again (a stale button): said so.
+    await cadre.pressData(scheduled.buttons.flat()[0]!.data, scheduled);
+    await waitFor(() => emulator.callsOf('answerCallbackQuery').some((c) => String(c.body.text ?? '').includes('已经发出或取消了')), 'a second press answered');
   }, 90_000);
 
   it('holds a notice composed at 06:59 until 07:00 in the villagers’ zone', async () => {

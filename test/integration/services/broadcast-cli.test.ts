@@ -82,11 +82,26 @@ describe('broadcasts from the command line', () => {
     ]);
   }, 60_000);
 
+  it('writes a yearly 中秋 greeting whose first time is shown, and its scheduler is planned; --holiday with --at is refused', async () => {
+    runtime.clock!.set('2026-12-06T10:00:00+08:00');
+    const yearly = (await runOp(runtime.ctx, 'broadcast', { grid: tree.village.code, text: '中秋节快乐！', to: 'residents', holiday: 'mid_autumn' })) as { id: string; scheduledAt: string; holiday: string; status: string };
+    expect(yearly).toMatchObject({ holiday: 'mid_autumn', status: 'yearly', scheduledAt: new Date('2027-09-15T08:00:00+08:00').toISOString() });
+    const queue = runtime.queues!.queue('broadcast');
+    const planned = await waitFor(async () => (await queue.getJobSchedulers()).find((s) => (s.id ?? s.key) === `yearly@${yearly.id}`), 'its scheduler planned');
+    expect(planned.next).toBe(new Date('2027-09-15T08:00:00+08:00').getTime());
+    const err = await runOp(runtime.ctx, 'broadcast', { grid: tree.village.code, text: '测试', holiday: 'mid_autumn', at: '2027-01-01 08:00' }).catch((e: unknown) => e);
+    expect((err as OpError).key).toBe('cli:errors.holiday_and_at');
+    const [row] = await store.db.select().from(broadcasts).where(eq(broadcasts.id, yearly.id));
+    expect(row).toMatchObject({ status: 'yearly', holiday: 'mid_autumn', scheduledAt: null, authorId: null });
+  }, 60_000);
+
   it('prints the count of a dry run in words through the real command line', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: store.url!, LOG_LEVEL: 'warn', GRIDLINE_LANG: 'zh-CN', GRIDLINE_FROM_SOURCE: '1' };
     for (const k of ['REDIS_URL', 'GRIDLINE_ROSTER', 'HTTP_PORT', 'GRIDLINE_DATA_DIR', 'TELEGRAM_BOT_TOKEN', 'SLACK_BOT_TOKEN']) delete env[k];
     const { stdout } = await run('node', [path.resolve('bin/gridline.js'), 'broadcast', '--grid', tree.village.code, '--text', '国庆节快乐！', '--to', 'residents', '--dry-run'], { env, timeout: 60_000 });
     expect(stdout).toContain(`试算：水川村（${tree.village.code}）共 3 人会收到，现在发送。没有发送。`);
+    const { stdout: yearly } = await run('node', [path.resolve('bin/gridline.js'), 'broadcast', '--grid', tree.village.code, '--text', '新春快乐！', '--holiday', 'spring_festival', '--dry-run'], { env, timeout: 60_000 });
+    expect(yearly).toMatch(new RegExp(`试算：水川村（${tree.village.code}）共 \\d+ 人会收到，每年春节早上 8 点发送，第一次是 .+。没有发送。`));
     expect(await store.db.select().from(broadcasts)).toHaveLength(0);
   }, 90_000);
 });
