@@ -39,12 +39,17 @@ export interface Refusal {
   retryAfter: number;
 }
 
+/** Bot API methods that are messages, for the send limits. */
+const MESSAGES = new Set(['sendMessage', 'editMessageText', 'editMessageReplyMarkup', 'editMessageCaption', 'sendPhoto', 'sendDocument', 'sendVoice', 'sendVideo', 'copyMessage', 'forwardMessage']);
+
 export class BotApiStandIn {
-  readonly token = '123456:bench-token-0123456789abcdefghij';
+  readonly token: string;
   private server = createServer((req, res) => void this.handle(req, res));
   private nextId = 1;
   readonly listeners = new Map<number, (m: Sent) => void>();
   readonly sent: Sent[] = [];
+  /** Every message accepted (sent or edited), with when. */
+  readonly accepted: Array<{ chatId: number; method: string; at: number }> = [];
   /** 429s answered (only with limits). */
   readonly refused: Refusal[] = [];
   private readonly limits: StandInLimits | null;
@@ -52,7 +57,8 @@ export class BotApiStandIn {
   url = '';
 
   /** `limits`: true for Telegram's, or your own; none (the default) lifts them. */
-  constructor(limits?: boolean | Partial<StandInLimits>) {
+  constructor(limits?: boolean | Partial<StandInLimits>, botId = 123456) {
+    this.token = `${botId}:bench-token-0123456789abcdefghij`;
     this.limits = limits ? { ...TELEGRAM_STAND_IN_LIMITS, ...(limits === true ? {} : limits) } : null;
   }
 
@@ -89,16 +95,18 @@ export class BotApiStandIn {
     const method = req.url!.split('/').pop()!;
     const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, any>) : {};
     let result: unknown = true;
-    if (method === 'getMe') result = { id: 123456, is_bot: true, first_name: 'gridline', username: 'gridline_bench_bot' };
+    const chatId = Number(body.chat_id);
+    // An edit is a message to Telegram's limits too.
+    const over = this.limits && MESSAGES.has(method) && body.chat_id !== undefined ? this.overLimit(chatId, arrived) : null;
+    if (over) {
+      const retryAfter = Math.max(1, Math.ceil(over.waitMs / 1000));
+      this.refused.push({ chatId, limit: over.limit, at: arrived, retryAfter });
+      res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } }));
+      return;
+    }
+    if (MESSAGES.has(method) && body.chat_id !== undefined) this.accepted.push({ chatId, method, at: performance.now() });
+    if (method === 'getMe') result = { id: Number(this.token.split(':')[0]), is_bot: true, first_name: 'gridline', username: 'gridline_bench_bot' };
     else if (method === 'sendMessage') {
-      const chatId = Number(body.chat_id);
-      const over = this.limits ? this.overLimit(chatId, arrived) : null;
-      if (over) {
-        const retryAfter = Math.max(1, Math.ceil(over.waitMs / 1000));
-        this.refused.push({ chatId, limit: over.limit, at: arrived, retryAfter });
-        res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } }));
-        return;
-      }
       const markup = typeof body.reply_markup === 'string' ? JSON.parse(body.reply_markup) : body.reply_markup;
       const m: Sent = { chatId, messageId: this.nextId++, text: String(body.text ?? ''), buttons: (markup?.inline_keyboard ?? []).flat(), at: performance.now() };
       this.sent.push(m);
