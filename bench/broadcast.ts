@@ -6,18 +6,21 @@
 // 429 with retry_after). The cadre composes the notice in chat (/broadcast → words → 分宜县 → 村民 →
 // no button → now → confirm) and a second county cadre approves it in chat (it is above the size
 // that needs one). While it goes out, M villagers (default 3, at ¼, ½ and ¾ of it) each report a
-// matter as a person does. Measured: copies/s while sending and all messages/s against the 30 a
-// second allowed, the 429s, the total time, every villager getting it exactly once, the author's
-// report, and each matter's 提交 → receipt and → officer's notice. Printed beside the raw bounds of
-// the same run (BullMQ no-op jobs/s, Postgres single-row inserts/s, the stand-in's allowance).
-// The grids' zone is one where it is midday now, so quiet hours do not hold the copies back.
-// No time limit is asserted.
+// matter as a person does, taking --broadcast-think-ms (default 3 s) to read and answer each
+// question (at a script's speed, their own chat's 1 a second would hold the bot back).
+// Measured: copies/s while sending and all messages/s against the 30 a second allowed, the 429s,
+// the total time, every villager getting it exactly once, the author's report, and each matter's
+// 提交 → receipt and → officer's notice. Printed beside the raw bounds of the same run (BullMQ
+// no-op jobs/s, Postgres single-row inserts/s, the stand-in's allowance). The grids' zone is one
+// where it is midday now, so quiet hours do not hold the copies back. BENCH_DEBUG=1 prints where
+// each matter's time went (its jobs, and its villager's chat). No time limit is asserted.
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { createLogger } from '../src/logger.js';
 import { gridNodes, identities, people, roles } from '../src/store/schema.js';
 import type { Db } from '../src/store/db.js';
+import type { StartWorkersOptions } from '../src/app/runtime.js';
 import { BotApiStandIn, TELEGRAM_STAND_IN_LIMITS, type Sent } from './bot-api-stand-in.js';
 import { CADRE_ID, fmt, officerNotices, pct, person, printTable, rawBullmq, rawInserts, seed, startService, VILLAGER_ID, villagerReports, withDatabase } from './support.js';
 
@@ -26,6 +29,8 @@ const { values } = parseArgs({
     'broadcast-villagers': { type: 'string', default: process.env.BENCH_BROADCAST_VILLAGERS ?? '5000' },
     'broadcast-matters': { type: 'string', default: '3' },
     'broadcast-concurrency': { type: 'string', default: '20' },
+    /** How long a villager filing a matter takes to read each question and answer. */
+    'broadcast-think-ms': { type: 'string', default: '3000' },
     'pg-admin': { type: 'string', default: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
   },
@@ -33,6 +38,7 @@ const { values } = parseArgs({
 const VILLAGERS = Number(values['broadcast-villagers']);
 const MATTERS = Number(values['broadcast-matters']);
 const CONCURRENCY = Number(values['broadcast-concurrency']);
+const THINK_MS = Number(values['broadcast-think-ms']);
 const ALLOWED = TELEGRAM_STAND_IN_LIMITS.globalPerSecond;
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
 const NOTICE = '国庆节快乐！十月一日晚上七点村委会门口放电影，欢迎大家来看。';
@@ -105,7 +111,17 @@ async function throughTelegram(url: string): Promise<Run> {
     await db.insert(identities).values(cadres.map((c, i) => ({ personId: c.id, platform: 'telegram' as const, externalId: String(CADRE_ID + i), chatId: String(CADRE_ID + i) })));
     await db.update(gridNodes).set({ broadcastApprovalSize: Math.min(500, VILLAGERS - 1) }).where(eq(gridNodes.id, village.countyId));
   };
-  const service = await startService({ url, redis: values.redis!, api, logger, concurrency: CONCURRENCY, seedFirst: seedAll }).catch(async (err) => {
+  // BENCH_DEBUG: every job but the broadcast's copies, timed, to see where a matter's time goes.
+  const trace: Array<{ name: string; data: unknown; start: number; end: number; outcome: string }> = [];
+  const wrap: StartWorkersOptions['wrap'] = (name, handler) =>
+    (async (data: any, meta: any) => {
+      const start = performance.now();
+      const out = await (handler as any)(data, meta).catch((err: Error) => ({ outcome: `error:${err.name}` }));
+      if (!(name === 'send' && data.lane === 'broadcast')) trace.push({ name, data, start, end: performance.now(), outcome: out.outcome });
+      if (out.outcome?.startsWith?.('error:')) throw new Error(out.outcome);
+      return out;
+    }) as never;
+  const service = await startService({ url, redis: values.redis!, api, logger, concurrency: CONCURRENCY, seedFirst: seedAll, ...(process.env.BENCH_DEBUG ? { wrap } : {}) }).catch(async (err) => {
     await api.close();
     throw err;
   });
@@ -139,12 +155,13 @@ async function throughTelegram(url: string): Promise<Run> {
       const mark = Math.floor((VILLAGERS * k) / (MATTERS + 1));
       while (copiesSoFar() < mark) await new Promise((r) => setTimeout(r, 50));
       const who = VILLAGERS - k;
-      filed.push(villagerReports(api, service.post, villagers[who]!, who, receipts));
+      filed.push(villagerReports(api, service.post, villagers[who]!, who, receipts, THINK_MS));
     }
     const reports = await Promise.all(filed);
     if (process.env.BENCH_DEBUG) {
       for (const f of reports) {
         const v = api.sent.find((m) => m.chatId >= VILLAGER_ID && m.text.includes(f.ref))!.chatId;
+        for (const t of trace.filter((x) => x.end >= f.submitAt - 100 && x.start <= f.submitAt + 4000)) console.log('  ', t.name, JSON.stringify(t.data).slice(0, 80), fmt(t.start - f.submitAt), '→', fmt(t.end - f.submitAt), t.outcome);
         console.log('villager', v, api.accepted.filter((m) => m.chatId === v).map((m) => `${m.method}@${fmt(m.at - f.submitAt)}`).join(' '));
       }
     }

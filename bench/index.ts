@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 
 const TIMER_OPTIONS = new Set(['--pending', '--due', '--timer-concurrency', '--lead-ms']);
-const BROADCAST_OPTIONS = new Set(['--broadcast-villagers', '--broadcast-matters', '--broadcast-concurrency']);
+const BROADCAST_OPTIONS = new Set(['--broadcast-villagers', '--broadcast-matters', '--broadcast-concurrency', '--broadcast-think-ms']);
 const SHARED_OPTIONS = new Set(['--redis']);
 /** Options of the benches that drive the service through Telegram. */
 const SERVICE_OPTIONS = new Set(['--pg-admin']);

@@ -8,7 +8,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { createAppServer } from '../src/app/http.js';
-import { createRuntime, type Runtime } from '../src/app/runtime.js';
+import { createRuntime, type Runtime, type StartWorkersOptions } from '../src/app/runtime.js';
 import type { RateLimits } from '../src/channels/telegram/send-scheduler.js';
 import type { FloodLimits } from '../src/channels/flood-guard.js';
 import type { Logger } from '../src/logger.js';
@@ -147,6 +147,8 @@ export async function startService(o: {
   limits?: Partial<RateLimits>;
   flood?: FloodLimits;
   seedFirst?: (db: Db) => Promise<void>;
+  /** Wraps each job handler (a bench's tracing). */
+  wrap?: StartWorkersOptions['wrap'];
 }): Promise<Service> {
   const secret = `bench-${randomBytes(12).toString('hex')}`;
   const http0 = createServer();
@@ -176,7 +178,7 @@ export async function startService(o: {
   };
   try {
     await o.seedFirst?.(runtime.store.db);
-    runtime.startWorkers({ concurrency: o.concurrency });
+    runtime.startWorkers({ concurrency: o.concurrency, ...(o.wrap ? { wrap: o.wrap } : {}) });
     await http.listen({ host: '127.0.0.1', port });
     await runtime.startAdapters();
   } catch (err) {
@@ -208,9 +210,11 @@ export function person(post: Post, userId: number, name: string) {
  * One villager's report, step by step as the bot asks (反映问题 → category → words → 说完了 →
  * 跳过 → 提交); resolves with the time of the 提交 press and the receipt's reference, and records
  * the receipt's latency in `receipts`. Messages that are not the next step (a notice) are passed over.
+ * `thinkMs`: how long they take to read each question and answer (0: at once, as a script does).
  */
-export function villagerReports(api: BotApiStandIn, post: Post, userId: number, i: number, receipts: Map<string, number>): Promise<{ submitAt: number; ref: string }> {
+export function villagerReports(api: BotApiStandIn, post: Post, userId: number, i: number, receipts: Map<string, number>, thinkMs = 0): Promise<{ submitAt: number; ref: string }> {
   const p = person(post, userId, `村民${i}`);
+  const think = () => (thinkMs ? new Promise((r) => setTimeout(r, thinkMs)) : Promise.resolve());
   return new Promise((resolve, reject) => {
     let submitAt = 0;
     const steps: Array<[(m: Sent) => boolean, (m: Sent) => Promise<void>]> = [
@@ -236,7 +240,9 @@ export function villagerReports(api: BotApiStandIn, post: Post, userId: number, 
       const step = steps[0];
       if (step && step[0](m)) {
         steps.shift();
-        step[1](m).catch(reject);
+        think()
+          .then(() => step[1](m))
+          .catch(reject);
       }
     });
     p.say('反映问题').catch(reject);
