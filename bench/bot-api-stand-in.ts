@@ -48,7 +48,7 @@ export class BotApiStandIn {
   private nextId = 1;
   readonly listeners = new Map<number, (m: Sent) => void>();
   readonly sent: Sent[] = [];
-  /** Every message accepted (sent or edited), with when. */
+  /** Every message accepted (sent or edited), with when it arrived. */
   readonly accepted: Array<{ chatId: number; method: string; at: number }> = [];
   /** 429s answered (only with limits). */
   readonly refused: Refusal[] = [];
@@ -60,6 +60,11 @@ export class BotApiStandIn {
   constructor(limits?: boolean | Partial<StandInLimits>, botId = 123456) {
     this.token = `${botId}:bench-token-0123456789abcdefghij`;
     this.limits = limits ? { ...TELEGRAM_STAND_IN_LIMITS, ...(limits === true ? {} : limits) } : null;
+  }
+
+  /** When each message accepted (sent or edited) arrived. */
+  get taken(): number[] {
+    return this.accepted.map((m) => m.at);
   }
 
   async start(): Promise<void> {
@@ -104,7 +109,7 @@ export class BotApiStandIn {
       res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } }));
       return;
     }
-    if (MESSAGES.has(method) && body.chat_id !== undefined) this.accepted.push({ chatId, method, at: performance.now() });
+    if (MESSAGES.has(method) && body.chat_id !== undefined) this.accepted.push({ chatId, method, at: arrived });
     if (method === 'getMe') result = { id: Number(this.token.split(':')[0]), is_bot: true, first_name: 'gridline', username: 'gridline_bench_bot' };
     else if (method === 'sendMessage') {
       const markup = typeof body.reply_markup === 'string' ? JSON.parse(body.reply_markup) : body.reply_markup;
