@@ -21,6 +21,13 @@ import type { QueueSystem } from './queue-system.js';
 export interface ReconcilerOptions {
   /** How old pending work must be before a light pass calls its job lost (default 2 minutes). */
   graceMs?: number;
+  /**
+   * How old a broadcast's pending copy must be before a light pass calls its job lost (default 1
+   * hour): a notice to 5,000 people takes three minutes at Telegram's 30 a second, its copies
+   * waiting with their jobs in the queue all the while. A queue that lost its data is caught by
+   * the full pass its emptying starts, whatever the age.
+   */
+  bulkGraceMs?: number;
   /** How often a light pass looks (default 5 s); expired leases are taken on the first pass after they run out. */
   intervalMs?: number;
   /** How often to check that Redis still holds its marker (default 1 s). */
@@ -126,6 +133,7 @@ export class Reconciler {
     const o = { full };
     const now = (this.opts.now?.() ?? new Date()).getTime();
     const pendingBefore = new Date(o.full ? now + 1 : now - (this.opts.graceMs ?? 2 * 60_000));
+    const bulkPendingBefore = o.full ? undefined : new Date(now - (this.opts.bulkGraceMs ?? 60 * 60_000));
     const leaseBefore = new Date(now - (this.opts.leaseMs ?? SEND_LEASE_MS));
     // Light passes use ids stable for the row's state (a second pass adds nothing); a full pass
     // its own, so a job id kept by a finished or failed job of the lost queue does not block it.
@@ -153,7 +161,7 @@ export class Reconciler {
       after = ids.at(-1)!;
     }
     for (let after: string | null = null; ; ) {
-      const rows = await strandedDeliveries(this.db, { pendingBefore, leaseBefore, afterId: after, limit: PAGE });
+      const rows = await strandedDeliveries(this.db, { pendingBefore, bulkPendingBefore, leaseBefore, afterId: after, limit: PAGE });
       // One job per queue and time: the job drains the queue in order from its head.
       const jobs = new Map<string, { data: JobMap['send']; jobId: string; delay?: number }>();
       for (const r of rows) {

@@ -204,13 +204,21 @@ export interface StrandedRow {
  * Rows whose job may have been lost: pending since before `pendingBefore`, or claimed by a sender
  * whose lease ran out before `leaseBefore` (it died mid-send). A page after `afterId`.
  */
-export async function strandedDeliveries(db: Executor, o: { pendingBefore: Date; leaseBefore: Date; afterId: string | null; limit: number }): Promise<StrandedRow[]> {
+/**
+ * Rows whose send job may be lost: pending since before `pendingBefore` (a broadcast's copy since
+ * before `bulkPendingBefore`: thousands of them wait their turn at the platform's rate, for minutes,
+ * with their jobs in the queue), or claimed by a sender whose lease ran out.
+ */
+export async function strandedDeliveries(db: Executor, o: { pendingBefore: Date; bulkPendingBefore?: Date; leaseBefore: Date; afterId: string | null; limit: number }): Promise<StrandedRow[]> {
   return db
     .select({ id: deliveries.id, recipient: deliveries.recipient, attempts: deliveries.attempts, claimedAt: deliveries.claimedAt, dueAt: deliveries.dueAt, retryAt: deliveries.retryAt, broadcastId: deliveries.broadcastId })
     .from(deliveries)
     .where(
       and(
-        or(and(eq(deliveries.status, 'pending'), lt(deliveries.createdAt, o.pendingBefore)), and(eq(deliveries.status, 'sending'), lt(deliveries.claimedAt, o.leaseBefore))),
+        or(
+          and(eq(deliveries.status, 'pending'), lt(deliveries.createdAt, o.pendingBefore), o.bulkPendingBefore ? or(isNull(deliveries.broadcastId), lt(deliveries.createdAt, o.bulkPendingBefore)) : undefined),
+          and(eq(deliveries.status, 'sending'), lt(deliveries.claimedAt, o.leaseBefore)),
+        ),
         o.afterId ? gt(deliveries.id, o.afterId) : undefined,
       ),
     )
