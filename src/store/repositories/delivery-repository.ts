@@ -34,10 +34,17 @@ export async function createDeliveries(db: Executor, rows: NewDelivery[]): Promi
   return out.map((r) => r.id);
 }
 
+const chatOutputKey = (r: Pick<NewChatOutput, 'personId' | 'platform' | 'chatId'>) => (r.personId ? recipientKey({ personId: r.personId }) : recipientKey({ chatPlatform: r.platform, chatId: r.chatId }));
+
+/** The queues a conversation's outputs join (what createChatOutputs returns), known before they are written. */
+export function chatOutputQueues(rows: ReadonlyArray<Pick<NewChatOutput, 'personId' | 'platform' | 'chatId'>>): string[] {
+  return [...new Set(rows.map(chatOutputKey))];
+}
+
 /** Writes a conversation's outputs, in the order given; returns the queues they joined. */
 export async function createChatOutputs(db: Executor, rows: NewChatOutput[]): Promise<string[]> {
   if (!rows.length) return [];
-  const keyOf = (r: NewChatOutput) => (r.personId ? recipientKey({ personId: r.personId }) : recipientKey({ chatPlatform: r.platform, chatId: r.chatId }));
+  const keyOf = chatOutputKey;
   await db.insert(deliveries).values(
     rows.map((r) => ({
       id: r.id,
@@ -72,14 +79,19 @@ export async function findDelivery(db: Executor, id: string): Promise<DeliveryRo
  * claimed it already: what was written after it waits for it.
  */
 export async function queueHead(db: Executor, recipient: string, now: Date): Promise<DeliveryRow | undefined> {
-  const [row] = await db
+  const [row] = await queueHeads(db, recipient, now, 1);
+  return row;
+}
+
+/** The first `limit` rows of a recipient's queue in the order queueHead gives them (one read for a run of sends). */
+export async function queueHeads(db: Executor, recipient: string, now: Date, limit: number): Promise<DeliveryRow[]> {
+  return db
     .select()
     .from(deliveries)
     .where(and(eq(deliveries.recipient, recipient), or(eq(deliveries.status, 'sending'), and(eq(deliveries.status, 'pending'), or(isNull(deliveries.dueAt), lte(deliveries.dueAt, now))))))
     // A row being sent first (nobody overtakes it); then a matter's messages before a broadcast's copy.
     .orderBy(sql`${deliveries.status} <> 'sending'`, sql`${deliveries.broadcastId} is not null`, asc(deliveries.seq))
-    .limit(1);
-  return row;
+    .limit(limit);
 }
 
 /**
