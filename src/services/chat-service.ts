@@ -12,7 +12,7 @@ import type { JobMeta, JobOutcome } from '../ports/jobs.js';
 import type { Db, Executor } from '../store/db.js';
 import { chatOutputQueues, createChatOutputs } from '../store/repositories/delivery-repository.js';
 import { clearFlowState, loadFlowState, lockConversation, saveFlowState, type FlowStateRow } from '../store/repositories/flow-repository.js';
-import { markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
+import { handleInboxEvent, markInboxFailed, type InboxSummary } from '../store/repositories/inbox-repository.js';
 import { recordEvent } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { senderByIdentity } from '../store/repositories/people-repository.js';
@@ -59,9 +59,8 @@ export async function handleChatUpdate(ctx: ServiceContext, opts: ChatOptions, u
 }
 
 async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate): Promise<JobOutcome & { outputs?: number; merged?: number }> {
-  // Statements that do not depend on each other's answers are issued together: postgres-js
-  // pipelines them on the transaction's connection, where they run in the order given.
-  const [, first] = await Promise.all([update.inboxId ? markInboxHandled(tx, update.inboxId, ctx.now()) : null, recordEvent(tx, update.eventId)]);
+  // The inbox row handled and the update's id recorded: one statement.
+  const first = update.inboxId ? await handleInboxEvent(tx, update.inboxId, update.eventId, ctx.now()) : await recordEvent(tx, update.eventId);
   if (!first) return { outcome: 'duplicate' };
   if (!update.userId) return { outcome: 'ignored' };
   const { platform, userId } = update;
@@ -75,11 +74,13 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   // Notifications follow a person to the platform they last wrote from.
   // Under a sending window the time is kept exactly: the window counts from this very message.
   const wrote = content.kind !== 'ignored' && content.kind !== 'throttled';
-  const seen = () => noteSeen(tx, platform, userId, ctx.now(), { exact: Boolean(opts.sendingWindow?.(platform, { chatId: update.chatId, userId, group: update.chatType === 'group' })) });
-  const [, , known, row] = await Promise.all([
-    // Someone writing to us privately can be written to again.
-    update.chatType === 'private' && content.kind !== 'ignored' ? markReachable(tx, platform, userId) : null,
-    wrote ? seen() : null,
+  const seen = (reachable = false) => noteSeen(tx, platform, userId, ctx.now(), { reachable, exact: Boolean(opts.sendingWindow?.(platform, { chatId: update.chatId, userId, group: update.chatType === 'group' })) });
+  // Someone writing to us privately can be written to again.
+  const reachable = update.chatType === 'private' && content.kind !== 'ignored';
+  // Statements that do not depend on each other's answers are issued together: postgres-js
+  // pipelines them on the transaction's connection, where they run in the order given.
+  const [, known, row] = await Promise.all([
+    wrote ? seen(reachable) : reachable ? markReachable(tx, platform, userId) : null,
     senderByIdentity(tx, platform, userId),
     loadFlowState(tx, platform, userId),
   ]);

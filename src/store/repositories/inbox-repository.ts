@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
-import { inbox, outbox } from '../schema.js';
+import { inbox, outbox, processedEvents } from '../schema.js';
 
 export type InboxRow = typeof inbox.$inferSelect;
 export type NewInboxRow = Pick<typeof inbox.$inferInsert, 'id' | 'platform' | 'queue' | 'payload'> & Partial<Pick<typeof inbox.$inferInsert, 'status' | 'summary' | 'doneAt'>>;
@@ -25,9 +25,26 @@ export async function insertInboxWithJobs(db: Executor, rows: NewInboxRow[], job
   const result = await db.execute<{ id: string }>(
     sql`with added as (${added.getSQL()}), jobs as (insert into ${outbox} ("queue", "job", "payload") select ${job}, ${job}, "payload" from added where "payload" is not null) select "id" from added`,
   );
-  // postgres-js answers with the rows; PGlite with { rows }.
-  const list = (Array.isArray(result) ? result : (result as unknown as { rows: Array<{ id: string }> }).rows) as Array<{ id: string }>;
-  return new Set(list.map((r) => r.id));
+  return new Set(rowsOf<{ id: string }>(result).map((r) => r.id));
+}
+
+/**
+ * Marks a pending row handled and records its update's event id (processed_events), in one
+ * statement; true when the event was not recorded before (see matter-repository's recordEvent).
+ */
+export async function handleInboxEvent(db: Executor, inboxId: string, eventId: string, at: Date): Promise<boolean> {
+  const handled = db
+    .update(inbox)
+    .set({ status: 'handled', doneAt: at })
+    .where(and(eq(inbox.id, inboxId), eq(inbox.status, 'pending')));
+  const recorded = db.insert(processedEvents).values({ id: eventId, matterId: null }).onConflictDoNothing().returning({ id: processedEvents.id });
+  const result = await db.execute<{ id: string }>(sql`with handled as (${handled.getSQL()}) ${recorded.getSQL()}`);
+  return rowsOf(result).length === 1;
+}
+
+/** postgres-js answers an execute with the rows; PGlite with { rows }. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 export async function inboxStatus(db: Executor, id: string): Promise<string | null> {
