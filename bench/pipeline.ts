@@ -65,7 +65,13 @@ async function throughTelegram(url: string, reports: number): Promise<Run> {
 async function main(): Promise<void> {
   console.log(`gridline bench — ${REPORTS} villagers reporting at once through the Telegram webhook, worker concurrency ${CONCURRENCY}, Postgres + Redis on this machine\n`);
   const raw = await withDatabase(values['pg-admin']!, async (url) => ({ bullmq: await rawBullmq(values.redis!), inserts: await rawInserts(url) }));
+  const cpu0 = process.cpuUsage();
   const run = await withDatabase(values['pg-admin']!, (url) => throughTelegram(url, REPORTS));
+  // BENCH_CPU=1: this process's CPU time for the run (the service and the stand-ins), per report.
+  if (process.env.BENCH_CPU) {
+    const c = process.cpuUsage(cpu0);
+    console.log(`cpu: ${fmt((c.user + c.system) / 1000 / run.reports, 1)} ms per report (user ${fmt(c.user / 1e6, 1)} s, system ${fmt(c.system / 1e6, 1)} s)`);
+  }
   const rate = run.reports / run.seconds;
   printTable(['the path users take', 'measured', 'raw bound (same run)'], [
     ['reports (反映问题 … 提交 → officer told)', `${fmt(rate, 1)} reports/s (${fmt(run.reports)} in ${fmt(run.seconds, 1)} s)`, `BullMQ no-op jobs, concurrency 50: ${fmt(raw.bullmq)} jobs/s`],

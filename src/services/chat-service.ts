@@ -10,9 +10,9 @@ import type { ConversationEngine, FlowState } from './conversation.js';
 import { t } from '../i18n/index.js';
 import type { JobMeta, JobOutcome } from '../ports/jobs.js';
 import type { Db, Executor } from '../store/db.js';
-import { createChatOutputs } from '../store/repositories/delivery-repository.js';
+import { chatOutputQueues, createChatOutputs } from '../store/repositories/delivery-repository.js';
 import { clearFlowState, loadFlowState, lockConversation, saveFlowState, type FlowStateRow } from '../store/repositories/flow-repository.js';
-import { markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
+import { handleInboxEvent, markInboxFailed, type InboxSummary } from '../store/repositories/inbox-repository.js';
 import { recordEvent } from '../store/repositories/matter-repository.js';
 import { enqueue } from '../store/repositories/outbox-repository.js';
 import { senderByIdentity } from '../store/repositories/people-repository.js';
@@ -59,8 +59,9 @@ export async function handleChatUpdate(ctx: ServiceContext, opts: ChatOptions, u
 }
 
 async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate): Promise<JobOutcome & { outputs?: number; merged?: number }> {
-  if (update.inboxId) await markInboxHandled(tx, update.inboxId, ctx.now());
-  if (!(await recordEvent(tx, update.eventId))) return { outcome: 'duplicate' };
+  // The inbox row handled and the update's id recorded: one statement.
+  const first = update.inboxId ? await handleInboxEvent(tx, update.inboxId, update.eventId, ctx.now()) : await recordEvent(tx, update.eventId);
+  if (!first) return { outcome: 'duplicate' };
   if (!update.userId) return { outcome: 'ignored' };
   const { platform, userId } = update;
   await lockConversation(tx, platform, userId);
@@ -70,16 +71,20 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
     else await markReachable(tx, platform, userId);
     return { outcome: `membership_${content.status}` };
   }
-  // Someone writing to us privately can be written to again.
-  if (update.chatType === 'private' && content.kind !== 'ignored') await markReachable(tx, platform, userId);
   // Notifications follow a person to the platform they last wrote from.
   // Under a sending window the time is kept exactly: the window counts from this very message.
   const wrote = content.kind !== 'ignored' && content.kind !== 'throttled';
-  const seen = () => noteSeen(tx, platform, userId, ctx.now(), { exact: Boolean(opts.sendingWindow?.(platform, { chatId: update.chatId, userId, group: update.chatType === 'group' })) });
-  if (wrote) await seen();
-
-  const sender = (await senderByIdentity(tx, platform, userId)) ?? null;
-  const row = await loadFlowState(tx, platform, userId);
+  const seen = (reachable = false) => noteSeen(tx, platform, userId, ctx.now(), { reachable, exact: Boolean(opts.sendingWindow?.(platform, { chatId: update.chatId, userId, group: update.chatType === 'group' })) });
+  // Someone writing to us privately can be written to again.
+  const reachable = update.chatType === 'private' && content.kind !== 'ignored';
+  // Statements that do not depend on each other's answers are issued together: postgres-js
+  // pipelines them on the transaction's connection, where they run in the order given.
+  const [, known, row] = await Promise.all([
+    wrote ? seen(reachable) : reachable ? markReachable(tx, platform, userId) : null,
+    senderByIdentity(tx, platform, userId),
+    loadFlowState(tx, platform, userId),
+  ]);
+  const sender = known ?? null;
   // Flows get the transaction as their store: whatever they change commits with the turn.
   const svc: ServiceContext = { ...ctx, db: tx as unknown as Db };
   const result = await opts.engine.turn({ svc, update, sender, state: row ? stateOf(row) : null, defaultLocale: opts.defaultLocale, commandPrefix: opts.commandPrefix?.(update.platform), strangers: opts.strangers?.(update.platform) });
@@ -103,7 +108,8 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   }
   // Someone this very turn made known (they registered): they wrote now, and their window opens now.
   if (wrote && !sender) await seen();
-  await writeOutputs(tx, update, result.outputs);
+  // An identity never changes hands within a turn: someone known at its start is the same person now.
+  await writeOutputs(tx, update, result.outputs, sender ? sender.person.id : undefined);
   // What waited for them to write (a closed sending window) follows the answers, merged in one message.
   const merged = wrote ? await releaseWaiting(tx, update, sender?.person.id ?? null) : 0;
   // Broadcasts that waited for them go as themselves, after all that (never merged).
@@ -154,20 +160,21 @@ export async function answerUnreadable(tx: Executor, update: Pick<ChatUpdate, 'p
  * know, it joins that person's queue: the notifications to them and the answers in their chat go
  * out in the order they were written.
  */
-async function writeOutputs(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'chatId' | 'userId' | 'eventId' | 'chatType'>, outputs: ChatOutput[]): Promise<void> {
+async function writeOutputs(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'chatId' | 'userId' | 'eventId' | 'chatType'>, outputs: ChatOutput[], knownPersonId?: string): Promise<void> {
   if (!outputs.length) return;
-  const person = update.chatType === 'private' && update.chatId === update.userId ? await senderByIdentity(tx, update.platform, update.userId) : undefined;
+  const privateChat = update.chatType === 'private' && update.chatId === update.userId;
+  const personId = !privateChat ? null : (knownPersonId ?? (await senderByIdentity(tx, update.platform, update.userId))?.person.id ?? null);
   const rows = outputs.map((output) => ({
     id: randomUUID(),
     platform: update.platform,
     chatId: update.chatId,
     userId: update.userId,
     eventId: update.eventId,
-    personId: person?.person.id ?? null,
+    personId,
     output: output as unknown as Record<string, unknown>,
   }));
-  const queues = await createChatOutputs(tx, rows);
-  await enqueue(tx, queues.map((recipient) => outboxJob('send', { recipient })));
+  // The queues are known before the insert: both statements go together.
+  await Promise.all([createChatOutputs(tx, rows), enqueue(tx, chatOutputQueues(rows).map((recipient) => outboxJob('send', { recipient })))]);
 }
 
 /**

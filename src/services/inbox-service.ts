@@ -6,7 +6,7 @@
 // An update the database refuses as given (a byte Postgres cannot store) is not bounced back for
 // the platform to redeliver forever: its ids are kept as a failed row, the person is told once
 // that we could not read it, and the platform is acknowledged.
-import { outboxJob, type JobMap } from '../ports/jobs.js';
+import type { JobName } from '../ports/jobs.js';
 import type { ChatUpdate } from '../ports/chat-update.js';
 import type { InboundItem } from '../ports/inbound-item.js';
 import type { AdmitOutcome, CursorAdvance } from '../ports/admission.js';
@@ -14,8 +14,7 @@ import type { AdmitOutcome, CursorAdvance } from '../ports/admission.js';
 export type { InboundItem, InboxQueue } from '../ports/inbound-item.js';
 import type { Locale, Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
-import { failedInbox, inboxCounts, inboxStatus, insertInbox, markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
-import { enqueue } from '../store/repositories/outbox-repository.js';
+import { failedInbox, inboxCounts, inboxStatus, insertInbox, insertInboxWithJobs, markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
 import { advanceCursor, readCursor } from '../store/repositories/cursor-repository.js';
 import { errorLabel, isDataError } from '../util/error-summary.js';
 import { answerUnreadable } from './chat-service.js';
@@ -36,11 +35,14 @@ export async function admitInbound(ctx: ServiceContext, items: InboundItem[], op
   const cursor = opts.cursor;
   if (!items.length && !cursor) return { fresh: [], unreadable: [] };
   try {
-    const fresh = await ctx.db.transaction(async (tx) => {
-      const fresh = await admitIn(tx, items);
-      if (cursor && !(await advanceCursor(tx, cursor, ctx.now()))) throw new CursorMoved();
-      return fresh;
-    });
+    // Without a cursor the items and their jobs are one statement, atomic on its own.
+    const fresh = !cursor
+      ? await admitIn(ctx.db, items)
+      : await ctx.db.transaction(async (tx) => {
+          const fresh = await admitIn(tx, items);
+          if (!(await advanceCursor(tx, cursor, ctx.now()))) throw new CursorMoved();
+          return fresh;
+        });
     if (fresh.length) ctx.outboxWritten();
     return { fresh, unreadable: [] };
   } catch (err) {
@@ -75,18 +77,15 @@ export function platformCursor(ctx: Pick<ServiceContext, 'db'>, key: string): Pr
   return readCursor(ctx.db, key);
 }
 
-async function admitIn(tx: Executor, items: InboundItem[]): Promise<string[]> {
-  const added = await insertInbox(
-    tx,
+async function admitIn(db: Executor, items: InboundItem[]): Promise<string[]> {
+  // Each new row with its `chat` job (outboxJob('chat', payload)), in one statement. The inbox keeps
+  // the update as JSON; its worker checks it against the job's schema when it runs.
+  const added = await insertInboxWithJobs(
+    db,
     items.map((i) => ({ id: i.id, platform: i.platform, queue: i.queue, payload: i.payload })),
+    'chat' satisfies JobName,
   );
-  const fresh = items.filter((i) => added.has(i.id));
-  await enqueue(
-    tx,
-    // The inbox keeps the update as JSON; its worker checks it against the job's schema when it runs.
-    fresh.map((i) => outboxJob('chat', i.payload as unknown as JobMap['chat'])),
-  );
-  return fresh.map((i) => i.id);
+  return items.filter((i) => added.has(i.id)).map((i) => i.id);
 }
 
 /** A chat update as an inbox item. */

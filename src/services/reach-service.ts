@@ -8,10 +8,11 @@ import { reachOf, setPreferredPlatform, touchIdentity } from '../store/repositor
 /**
  * Someone wrote from this identity: notifications follow them here (unless they chose otherwise).
  * `exact`: written on every message, not once a minute — a chat under a sending window counts
- * the window from the person's last message (send-window.ts).
+ * the window from the person's last message (send-window.ts). `reachable`: they can be written to
+ * again (markReachable), in the same statement.
  */
-export async function noteSeen(db: Executor, platform: Platform, externalId: string, now: Date, opts: { exact?: boolean } = {}): Promise<void> {
-  await touchIdentity(db, platform, externalId, now, new Date(now.getTime() - (opts.exact ? 0 : LAST_SEEN_GRAIN_MS)));
+export async function noteSeen(db: Executor, platform: Platform, externalId: string, now: Date, opts: { exact?: boolean; reachable?: boolean } = {}): Promise<void> {
+  await touchIdentity(db, platform, externalId, now, new Date(now.getTime() - (opts.exact ? 0 : LAST_SEEN_GRAIN_MS)), { reachable: opts.reachable });
 }
 
 /** The platforms a person can be reached on and the one they chose (null: the one last used). */

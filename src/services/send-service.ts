@@ -10,7 +10,7 @@ import { RecipientUnreachableError, RetryAfterError, WindowClosedError, type Cha
 import type { Platform } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
 import type { JobOutcome } from '../ports/jobs.js';
-import { claimDelivery, failClaimedDelivery, finishDeliveries, queueHead, releaseDelivery, type DeliveryRow } from '../store/repositories/delivery-repository.js';
+import { claimDelivery, failClaimedDelivery, finishDeliveries, queueHeads, releaseDelivery, type DeliveryRow } from '../store/repositories/delivery-repository.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { findMatter } from '../store/repositories/matter-repository.js';
 import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
@@ -52,15 +52,26 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
   // A chat that refused one output refuses the rest: not asked again in this run.
   const refused = new Set<string>();
   const at = attempt.at ? Date.parse(attempt.at) : 0;
+  // The rows after the head, read with it: the queue is read once for a run of sends.
+  let ahead: DeliveryRow[] = [];
   for (;;) {
     const now = ctx.now();
-    const head = await queueHead(ctx.db, recipient, new Date(Math.max(now.getTime(), at)));
+    const read = !ahead.length;
+    if (read) ahead = runOf(await queueHeads(ctx.db, recipient, new Date(Math.max(now.getTime(), at)), SEND_RUN));
+    const head = ahead.shift();
     if (!head) return { outcome: Object.keys(counts).length ? 'done' : 'nothing_due', ...counts };
     // A waiting receipt put back early (a restart) waits out its wait for routing.
     await checkWaitingReceipt(ctx, head);
     const row = await claimDelivery(ctx.db, head.id, attempt.claimer, now, leaseExpiredBefore(now, ctx.sendLeaseMs));
-    // Another job sends it or waits to: that job goes on with the queue.
-    if (!row) return { outcome: 'queue_busy', ...counts };
+    if (!row) {
+      // A row read ahead that changed since (taken back, claimed): the queue is read again.
+      if (!read) {
+        ahead = [];
+        continue;
+      }
+      // Another job sends it or waits to: that job goes on with the queue.
+      return { outcome: 'queue_busy', ...counts };
+    }
     // A broadcast's copy is checked once more just before it goes (/stop, quiet hours).
     const gate = await broadcastGate(ctx, row, attempt.claimer, opts.timezone);
     if (gate) {
@@ -86,6 +97,18 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
       count('failed');
     }
   }
+}
+
+/** Rows read at once from a queue. */
+const SEND_RUN = 20;
+
+/**
+ * What of a read may be sent without reading the queue again: the head, and the matters' messages
+ * after it. A broadcast's copy is the last of a run (a matter's message written meanwhile goes first).
+ */
+function runOf(rows: DeliveryRow[]): DeliveryRow[] {
+  const end = rows.findIndex((r, i) => i > 0 && (r.broadcastId !== null || rows[0]!.broadcastId !== null));
+  return end < 0 ? rows : rows.slice(0, end);
 }
 
 async function sent(ctx: ServiceContext, row: DeliveryRow, channel: string, messageRef: string | undefined): Promise<void> {

@@ -125,10 +125,8 @@ function newsOf(rows: ReadonlyArray<Pick<DeliveryRow, 'template' | 'params' | 'm
  * how many notifications were merged.
  */
 export async function releaseHeld(tx: Executor, personId: string | null, chat: { platform: Platform; chatId: string } | null): Promise<number> {
-  const taken = [
-    ...(personId ? await takeHeld(tx, recipientKey({ personId })) : []),
-    ...(chat ? await takeHeld(tx, recipientKey({ chatPlatform: chat.platform, chatId: chat.chatId })) : []),
-  ];
+  // Their own queue's, then the chat's: one statement.
+  const taken = await takeHeld(tx, [...(personId ? [recipientKey({ personId })] : []), ...(chat ? [recipientKey({ chatPlatform: chat.platform, chatId: chat.chatId })] : [])]);
   const held = taken.filter((r) => !r.output);
   const news = newsOf(held);
   if (!personId || !news.length) return 0;

@@ -15,6 +15,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { redactUrl } from '../util/redact-url.js';
+import { queryStatsDebug } from './query-stats.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -166,6 +167,7 @@ export async function openStore(target: StoreTarget, opts: { migrate?: boolean }
     max: target.poolSize ?? 10,
     onnotice: () => {},
     ...RECONNECT,
+    ...(process.env.GRIDLINE_QUERY_STATS ? { debug: queryStatsDebug() } : {}),
   });
   try {
     await client`select 1`;

@@ -4,6 +4,7 @@ import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql } from '
 import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { deliveries } from '../schema.js';
+import { prepared } from '../prepared.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type NewDelivery = Pick<typeof deliveries.$inferInsert, 'id' | 'personId' | 'matterId' | 'template' | 'params'> &
@@ -34,10 +35,17 @@ export async function createDeliveries(db: Executor, rows: NewDelivery[]): Promi
   return out.map((r) => r.id);
 }
 
+const chatOutputKey = (r: Pick<NewChatOutput, 'personId' | 'platform' | 'chatId'>) => (r.personId ? recipientKey({ personId: r.personId }) : recipientKey({ chatPlatform: r.platform, chatId: r.chatId }));
+
+/** The queues a conversation's outputs join (what createChatOutputs returns), known before they are written. */
+export function chatOutputQueues(rows: ReadonlyArray<Pick<NewChatOutput, 'personId' | 'platform' | 'chatId'>>): string[] {
+  return [...new Set(rows.map(chatOutputKey))];
+}
+
 /** Writes a conversation's outputs, in the order given; returns the queues they joined. */
 export async function createChatOutputs(db: Executor, rows: NewChatOutput[]): Promise<string[]> {
   if (!rows.length) return [];
-  const keyOf = (r: NewChatOutput) => (r.personId ? recipientKey({ personId: r.personId }) : recipientKey({ chatPlatform: r.platform, chatId: r.chatId }));
+  const keyOf = chatOutputKey;
   await db.insert(deliveries).values(
     rows.map((r) => ({
       id: r.id,
@@ -72,14 +80,29 @@ export async function findDelivery(db: Executor, id: string): Promise<DeliveryRo
  * claimed it already: what was written after it waits for it.
  */
 export async function queueHead(db: Executor, recipient: string, now: Date): Promise<DeliveryRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(deliveries)
-    .where(and(eq(deliveries.recipient, recipient), or(eq(deliveries.status, 'sending'), and(eq(deliveries.status, 'pending'), or(isNull(deliveries.dueAt), lte(deliveries.dueAt, now))))))
-    // A row being sent first (nobody overtakes it); then a matter's messages before a broadcast's copy.
-    .orderBy(sql`${deliveries.status} <> 'sending'`, sql`${deliveries.broadcastId} is not null`, asc(deliveries.seq))
-    .limit(1);
+  const [row] = await queueHeads(db, recipient, now, 1);
   return row;
+}
+
+/** The first `limit` rows of a recipient's queue in the order queueHead gives them (one read for a run of sends). */
+export async function queueHeads(db: Executor, recipient: string, now: Date, limit: number): Promise<DeliveryRow[]> {
+  const query = prepared(db, 'queue_heads', (db) =>
+    db
+      .select()
+      .from(deliveries)
+      .where(
+        and(
+          eq(deliveries.recipient, sql.placeholder('recipient')),
+          or(eq(deliveries.status, 'sending'), and(eq(deliveries.status, 'pending'), or(isNull(deliveries.dueAt), lte(deliveries.dueAt, sql.placeholder('now'))))),
+        ),
+      )
+      // A row being sent first (nobody overtakes it); then a matter's messages before a broadcast's copy.
+      .orderBy(sql`${deliveries.status} <> 'sending'`, sql`${deliveries.broadcastId} is not null`, asc(deliveries.seq))
+      .limit(sql.placeholder('limit'))
+      .prepare('queue_heads'),
+  );
+  // A placeholder is not mapped by a column: times go as text.
+  return query.execute({ recipient, now: now.toISOString(), limit });
 }
 
 /**
@@ -88,19 +111,23 @@ export async function queueHead(db: Executor, recipient: string, now: Date): Pro
  * once the claim is stale. Undefined when it is not this job's to send now.
  */
 export async function claimDelivery(db: Executor, id: string, claimer: string, now: Date, staleBefore: Date): Promise<DeliveryRow | undefined> {
-  const [row] = await db
-    .update(deliveries)
-    .set({ status: 'sending', claimedBy: claimer, claimedAt: now })
-    .where(
-      and(
-        eq(deliveries.id, id),
-        or(
-          and(eq(deliveries.status, 'pending'), or(isNull(deliveries.retryAt), lte(deliveries.retryAt, now), eq(deliveries.claimedBy, claimer))),
-          and(eq(deliveries.status, 'sending'), or(eq(deliveries.claimedBy, claimer), lt(deliveries.claimedAt, staleBefore))),
+  const query = prepared(db, 'claim_delivery', (db) =>
+    db
+      .update(deliveries)
+      .set({ status: 'sending', claimedBy: sql`${sql.placeholder('claimer')}`, claimedAt: sql`${sql.placeholder('now')}` })
+      .where(
+        and(
+          eq(deliveries.id, sql.placeholder('id')),
+          or(
+            and(eq(deliveries.status, 'pending'), or(isNull(deliveries.retryAt), lte(deliveries.retryAt, sql.placeholder('now')), eq(deliveries.claimedBy, sql.placeholder('claimer')))),
+            and(eq(deliveries.status, 'sending'), or(eq(deliveries.claimedBy, sql.placeholder('claimer')), lt(deliveries.claimedAt, sql.placeholder('staleBefore')))),
+          ),
         ),
-      ),
-    )
-    .returning();
+      )
+      .returning()
+      .prepare('claim_delivery'),
+  );
+  const [row] = await query.execute({ id, claimer, now: now.toISOString(), staleBefore: staleBefore.toISOString() });
   return row;
 }
 
@@ -111,6 +138,18 @@ export async function finishDeliveries(
   patch: { status: 'sent' | 'unreachable' | 'failed'; channel?: string | null; error?: string | null; sentAt?: Date | null; messageRef?: string | null },
 ): Promise<void> {
   if (!ids.length) return;
+  if (ids.length === 1 && patch.status === 'sent' && patch.channel !== undefined && patch.sentAt && patch.error === null) {
+    // The common case (a message sent), as a statement built once.
+    const query = prepared(db, 'delivery_sent', (db) =>
+      db
+        .update(deliveries)
+        .set({ status: 'sent', channel: sql`${sql.placeholder('channel')}`, sentAt: sql`${sql.placeholder('sentAt')}`, error: null, messageRef: sql`${sql.placeholder('messageRef')}`, retryAt: null, attempts: sql`${deliveries.attempts} + 1` })
+        .where(eq(deliveries.id, sql.placeholder('id')))
+        .prepare('delivery_sent'),
+    );
+    await query.execute({ id: ids[0]!, channel: patch.channel, sentAt: patch.sentAt.toISOString(), messageRef: patch.messageRef ?? null });
+    return;
+  }
   await db
     .update(deliveries)
     .set({ ...patch, retryAt: null, attempts: sql`${deliveries.attempts} + 1` })

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
-import { inbox } from '../schema.js';
+import { inbox, outbox, processedEvents } from '../schema.js';
 
 export type InboxRow = typeof inbox.$inferSelect;
 export type NewInboxRow = Pick<typeof inbox.$inferInsert, 'id' | 'platform' | 'queue' | 'payload'> & Partial<Pick<typeof inbox.$inferInsert, 'status' | 'summary' | 'doneAt'>>;
@@ -13,6 +13,38 @@ export async function insertInbox(db: Executor, rows: NewInboxRow[]): Promise<Se
   if (!rows.length) return new Set();
   const out = await db.insert(inbox).values(rows).onConflictDoNothing({ target: inbox.id }).returning({ id: inbox.id });
   return new Set(out.map((r) => r.id));
+}
+
+/**
+ * Inserts the rows and, for each row not already there, an outbox row for its job (`job`, its
+ * payload the row's): one statement, atomic without a transaction of its own. Returns the ids added.
+ */
+export async function insertInboxWithJobs(db: Executor, rows: NewInboxRow[], job: string): Promise<Set<string>> {
+  if (!rows.length) return new Set();
+  const added = db.insert(inbox).values(rows).onConflictDoNothing({ target: inbox.id }).returning({ id: inbox.id, payload: inbox.payload });
+  const result = await db.execute<{ id: string }>(
+    sql`with added as (${added.getSQL()}), jobs as (insert into ${outbox} ("queue", "job", "payload") select ${job}, ${job}, "payload" from added where "payload" is not null) select "id" from added`,
+  );
+  return new Set(rowsOf<{ id: string }>(result).map((r) => r.id));
+}
+
+/**
+ * Marks a pending row handled and records its update's event id (processed_events), in one
+ * statement; true when the event was not recorded before (see matter-repository's recordEvent).
+ */
+export async function handleInboxEvent(db: Executor, inboxId: string, eventId: string, at: Date): Promise<boolean> {
+  const handled = db
+    .update(inbox)
+    .set({ status: 'handled', doneAt: at })
+    .where(and(eq(inbox.id, inboxId), eq(inbox.status, 'pending')));
+  const recorded = db.insert(processedEvents).values({ id: eventId, matterId: null }).onConflictDoNothing().returning({ id: processedEvents.id });
+  const result = await db.execute<{ id: string }>(sql`with handled as (${handled.getSQL()}) ${recorded.getSQL()}`);
+  return rowsOf(result).length === 1;
+}
+
+/** postgres-js answers an execute with the rows; PGlite with { rows }. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 export async function inboxStatus(db: Executor, id: string): Promise<string | null> {

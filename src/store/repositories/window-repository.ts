@@ -102,13 +102,16 @@ export async function expireWaitingCopies(db: Executor, broadcastId: string): Pr
  * conversation answers what the person wrote now instead). One statement: of two callers at
  * once, each row goes to exactly one, like a sender's claim.
  */
-export async function takeHeld(db: Executor, recipient: string): Promise<DeliveryRow[]> {
+export async function takeHeld(db: Executor, recipients: readonly string[]): Promise<DeliveryRow[]> {
+  if (!recipients.length) return [];
   const rows = await db
     .update(deliveries)
     .set({ status: sql`case when ${deliveries.output} is null then ${MERGED} else 'superseded' end` })
-    .where(and(eq(deliveries.recipient, recipient), eq(deliveries.status, WINDOW_HELD)))
+    .where(and(recipients.length === 1 ? eq(deliveries.recipient, recipients[0]!) : inArray(deliveries.recipient, [...recipients]), eq(deliveries.status, WINDOW_HELD)))
     .returning();
-  return rows.sort((a, b) => a.seq - b.seq);
+  // Queue by queue in the order given, each oldest first.
+  const rank = (r: DeliveryRow) => recipients.indexOf(r.recipient);
+  return rows.sort((a, b) => rank(a) - rank(b) || a.seq - b.seq);
 }
 
 /** Rows held for a recipient, oldest first (what the person will get when they write). */
