@@ -72,6 +72,7 @@ it('sends inside the window, waits for the next message outside it, and reports 
   await author.say('/broadcast');
   await author.waitFor('请把要发的通知写下来');
   await author.say(NOTICE);
+  await author.press(await author.card('跳过'), '跳过');
   await author.press(await author.card('水川村'), '水川村');
   await author.press(await author.card('村民'), '村民');
   await author.press(await author.card('不加按钮'), '不加按钮');
