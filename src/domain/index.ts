@@ -22,3 +22,4 @@ export * from './card-actions.js';
 export * from './period.js';
 export * from './sending-window.js';
 export * from './broadcast.js';
+export * from './send-class.js';

@@ -93,7 +93,8 @@ export class ChatCardEdits implements CardEdits {
       });
     }
     const queues = await createChatOutputs(tx, rows);
-    await enqueue(tx, queues.map((recipient) => outboxJob('send', { recipient })));
+    // A card brought up to date is news: it waits behind answers, receipts and first notices.
+    await enqueue(tx, queues.map((recipient) => outboxJob('send', { recipient, lane: 'notice' })));
     return rows.length;
   }
 }

@@ -1,0 +1,99 @@
+// Who goes first within a platform's overall allowance (issue 19 §2). Sends waiting for a slot of
+// the token's budget queue here by class (domain/send-class.ts), then in arrival; one pump takes
+// the budget's slots one at a time, as fast as the budget gives them, and hands each to the most
+// urgent waiter at the moment the slot comes, not at the moment it was asked for: a receipt that
+// arrives while bulk waits goes out at the next slot. While anyone waits, every slot is taken;
+// none is taken for nobody. The budget itself (this process's, or shared in Redis by every
+// process on the token) keeps the total within the limit: this only orders this process's sends.
+import { SEND_CLASSES, sendRank, type SendClass } from '../domain/send-class.js';
+
+/** Takes the next slot of the budget and says how long until it comes (ms). */
+export type TakeSlot = () => number | Promise<number>;
+
+interface Waiter {
+  grant: () => void;
+  refuse: (err: unknown) => void;
+}
+
+/** Waited longer than it may for a slot: nothing was taken for it, the caller may hand its work back. */
+export class SlotRefusedError extends Error {
+  override readonly name = 'SlotRefusedError';
+  constructor(readonly waitedMs: number) {
+    super(`no slot of the overall budget within ${waitedMs} ms`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class SendOrder {
+  private readonly waiting: Waiter[][] = SEND_CLASSES.map(() => []);
+  private pumping = false;
+
+  constructor(private readonly take: TakeSlot) {}
+
+  /** Sends waiting now, per class. */
+  get queued(): Record<SendClass, number> {
+    return Object.fromEntries(SEND_CLASSES.map((c, i) => [c, this.waiting[i]!.length])) as Record<SendClass, number>;
+  }
+
+  /**
+   * Resolves when this send's slot has come. Past `maxWaitMs` in the queue it gives up its place
+   * and rejects with SlotRefusedError (a lower class may wait long while more urgent sends keep
+   * coming; its job hands the message back rather than holding its claim).
+   */
+  acquire(cls: SendClass | undefined, maxWaitMs = Infinity): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const queue = this.waiting[sendRank(cls)]!;
+      let timer: NodeJS.Timeout | undefined;
+      const waiter: Waiter = {
+        grant: () => {
+          if (timer) clearTimeout(timer);
+          resolve();
+        },
+        refuse: (err) => {
+          if (timer) clearTimeout(timer);
+          reject(err);
+        },
+      };
+      if (Number.isFinite(maxWaitMs)) {
+        timer = setTimeout(() => {
+          const i = queue.indexOf(waiter);
+          if (i < 0) return;
+          queue.splice(i, 1);
+          reject(new SlotRefusedError(maxWaitMs));
+        }, maxWaitMs);
+      }
+      queue.push(waiter);
+      if (!this.pumping) void this.pump();
+    });
+  }
+
+  private next(): Waiter | undefined {
+    for (const q of this.waiting) if (q.length) return q.shift();
+    return undefined;
+  }
+
+  private get empty(): boolean {
+    return this.waiting.every((q) => q.length === 0);
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (!this.empty) {
+        let wait: number;
+        try {
+          wait = await this.take();
+        } catch (err) {
+          // Where the budget is kept is away: the most urgent send fails (its job retries), the rest try again.
+          this.next()?.refuse(err);
+          continue;
+        }
+        if (wait > 0) await sleep(wait);
+        this.next()?.grant();
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
