@@ -11,11 +11,12 @@ import { parseArgs } from 'node:util';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRuntime } from '../src/app/runtime.js';
 import { createAppServer } from '../src/app/http.js';
 import { createLogger } from '../src/logger.js';
+import { BotApiStandIn, type Sent } from './bot-api-stand-in.js';
 import { gridNodes, identities, people, roles } from '../src/store/schema.js';
 import type { Db } from '../src/store/db.js';
 
@@ -129,54 +130,6 @@ async function seed(db: Db, villagers: number): Promise<number[]> {
   return ids;
 }
 
-
-interface Sent {
-  chatId: number;
-  messageId: number;
-  text: string;
-  buttons: Array<{ text: string; callback_data?: string }>;
-  at: number;
-}
-
-/**
- * The Bot API as far as the bot uses it: every call answered at once; each message (sendMessage)
- * recorded with the time it left and handed to whoever waits on its chat.
- */
-class BotApiStandIn {
-  readonly token = '123456:bench-token-0123456789abcdefghij';
-  private server = createServer((req, res) => void this.handle(req, res));
-  private nextId = 1;
-  readonly listeners = new Map<number, (m: Sent) => void>();
-  readonly sent: Sent[] = [];
-  url = '';
-
-  async start(): Promise<void> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const method = req.url!.split('/').pop()!;
-    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, any>) : {};
-    let result: unknown = true;
-    if (method === 'getMe') result = { id: 123456, is_bot: true, first_name: 'gridline', username: 'gridline_bench_bot' };
-    else if (method === 'sendMessage') {
-      const markup = typeof body.reply_markup === 'string' ? JSON.parse(body.reply_markup) : body.reply_markup;
-      const m: Sent = { chatId: Number(body.chat_id), messageId: this.nextId++, text: String(body.text ?? ''), buttons: (markup?.inline_keyboard ?? []).flat(), at: performance.now() };
-      this.sent.push(m);
-      result = { message_id: m.messageId, date: Math.floor(Date.now() / 1000), chat: { id: m.chatId, type: 'private' }, text: m.text };
-      setImmediate(() => this.listeners.get(m.chatId)?.(m));
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result }));
-  }
-}
 
 interface Run {
   reports: number;
