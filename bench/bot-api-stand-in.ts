@@ -45,6 +45,8 @@ export class BotApiStandIn {
   private nextId = 1;
   readonly listeners = new Map<number, (m: Sent) => void>();
   readonly sent: Sent[] = [];
+  /** When each call that is a message, as the bot's limits count them (sends and edits), was taken. */
+  readonly taken: number[] = [];
   /** 429s answered (only with limits). */
   readonly refused: Refusal[] = [];
   private readonly limits: StandInLimits | null;
@@ -89,6 +91,7 @@ export class BotApiStandIn {
     const method = req.url!.split('/').pop()!;
     const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, any>) : {};
     let result: unknown = true;
+    if (/^(send|edit)/.test(method) && method !== 'sendChatAction' && method !== 'sendMessage') this.taken.push(arrived);
     if (method === 'getMe') result = { id: 123456, is_bot: true, first_name: 'gridline', username: 'gridline_bench_bot' };
     else if (method === 'sendMessage') {
       const chatId = Number(body.chat_id);
@@ -102,6 +105,7 @@ export class BotApiStandIn {
       const markup = typeof body.reply_markup === 'string' ? JSON.parse(body.reply_markup) : body.reply_markup;
       const m: Sent = { chatId, messageId: this.nextId++, text: String(body.text ?? ''), buttons: (markup?.inline_keyboard ?? []).flat(), at: performance.now() };
       this.sent.push(m);
+      this.taken.push(arrived);
       result = { message_id: m.messageId, date: Math.floor(Date.now() / 1000), chat: { id: m.chatId, type: chatId < 0 ? 'group' : 'private' }, text: m.text };
       setImmediate(() => this.listeners.get(m.chatId)?.(m));
     }

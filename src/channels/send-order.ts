@@ -5,12 +5,20 @@
 // arrives while bulk waits goes out at the next slot. While anyone waits, every slot is taken;
 // none is taken for nobody. The budget itself (this process's, or shared in Redis by every
 // process on the token) keeps the total within the limit: this only orders this process's sends.
+// One bound on the order: a receipt or first notice waits behind conversations' answers at most
+// FIRST_BEHIND_ANSWERS_MS, then takes its turn among them by arrival (with a thousand villagers
+// talking at once it would otherwise wait until every conversation was done). Notices and bulk
+// never pass a receipt, a first notice or an answer.
 import { SEND_CLASSES, sendRank, type SendClass } from '../domain/send-class.js';
 
 /** Takes the next slot of the budget and says how long until it comes (ms). */
 export type TakeSlot = () => number | Promise<number>;
 
+/** How long a receipt or first notice waits behind answers before it goes in arrival order with them. */
+export const FIRST_BEHIND_ANSWERS_MS = 2000;
+
 interface Waiter {
+  since: number;
   grant: () => void;
   refuse: (err: unknown) => void;
 }
@@ -29,7 +37,10 @@ export class SendOrder {
   private readonly waiting: Waiter[][] = SEND_CLASSES.map(() => []);
   private pumping = false;
 
-  constructor(private readonly take: TakeSlot) {}
+  constructor(
+    private readonly take: TakeSlot,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Sends waiting now, per class. */
   get queued(): Record<SendClass, number> {
@@ -46,6 +57,7 @@ export class SendOrder {
       const queue = this.waiting[sendRank(cls)]!;
       let timer: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
+        since: this.now(),
         grant: () => {
           if (timer) clearTimeout(timer);
           resolve();
@@ -69,6 +81,10 @@ export class SendOrder {
   }
 
   private next(): Waiter | undefined {
+    const [answers, firsts] = this.waiting as [Waiter[], Waiter[]];
+    const first = firsts[0];
+    // A receipt that has waited its while behind answers goes when it is its turn by arrival.
+    if (first && answers.length && this.now() - first.since >= FIRST_BEHIND_ANSWERS_MS && first.since <= answers[0]!.since) return firsts.shift();
     for (const q of this.waiting) if (q.length) return q.shift();
     return undefined;
   }

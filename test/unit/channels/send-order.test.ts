@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SendOrder, SlotRefusedError } from '../../../src/channels/send-order.js';
+import { FIRST_BEHIND_ANSWERS_MS, SendOrder, SlotRefusedError } from '../../../src/channels/send-order.js';
 import { SendScheduler } from '../../../src/channels/telegram/send-scheduler.js';
 import type { SendClass } from '../../../src/domain/send-class.js';
 
@@ -90,5 +90,24 @@ describe('SendOrder', () => {
     const gaps = slots.slice(1).map((t, i) => t - slots[i]!);
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(33);
     expect(slots.at(-1)! - slots[0]!).toBeLessThanOrEqual(59 * 34);
+  });
+});
+
+describe('SendOrder under a flood of answers', () => {
+  it('a receipt waits behind answers at most its while, then goes in arrival order with them; notices never pass it', async () => {
+    let now = 0;
+    const b = budget();
+    const order = new SendOrder(b.take, () => now);
+    const out: string[] = [];
+    const wait = (cls: SendClass, name: string) => order.acquire(cls).then(() => out.push(name));
+    const all = [wait('answer', 'a1'), wait('notice', 'n1'), wait('first', 'receipt'), wait('answer', 'a2')];
+    await b.give(); // a1: the receipt has not waited its while yet
+    await b.give(); // a2
+    all.push(wait('answer', 'a3'));
+    now += FIRST_BEHIND_ANSWERS_MS;
+    all.push(wait('answer', 'a4'));
+    for (let i = 0; i < 4; i++) await b.give();
+    await Promise.all(all);
+    expect(out).toEqual(['a1', 'a2', 'receipt', 'a3', 'a4', 'n1']);
   });
 });
