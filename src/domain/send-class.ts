@@ -40,8 +40,9 @@ export function sendClass(d: SendClassInput): SendClass {
   if (d.broadcastId) return 'bulk';
   if (d.output !== undefined && d.output !== null) {
     if (d.eventId?.startsWith('broadcast:')) return 'bulk';
-    // A card redrawn after its matter moved is news, not the answer someone waits for.
-    if (d.eventId?.startsWith('card:')) return 'notice';
+    // A card redrawn after its matter moved (a receipt now naming who handles it, an officer's card
+    // now taken) goes with receipts and first notices: it waits in the reader's queue ahead of them.
+    if (d.eventId?.startsWith('card:')) return 'first';
     return 'answer';
   }
   if (FIRST_TEMPLATES.has(d.template)) return 'first';

@@ -93,8 +93,7 @@ export class ChatCardEdits implements CardEdits {
       });
     }
     const queues = await createChatOutputs(tx, rows);
-    // A card brought up to date is news: it waits behind answers, receipts and first notices.
-    await enqueue(tx, queues.map((recipient) => outboxJob('send', { recipient, lane: 'notice' })));
+    await enqueue(tx, queues.map((recipient) => outboxJob('send', { recipient })));
     return rows.length;
   }
 }

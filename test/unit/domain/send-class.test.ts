@@ -16,8 +16,8 @@ describe('sendClass', () => {
     expect(sendClass({ template: 'broadcast', broadcastId: 'b1' })).toBe('bulk');
   });
 
-  it('a card redrawn after its matter moved is a notice; a broadcast’s progress is bulk', () => {
-    expect(sendClass({ template: 'chat', output: { kind: 'edit', messageRef: '9' }, eventId: 'card:m1' })).toBe('notice');
+  it('a card redrawn after its matter moved goes with receipts (it waits ahead of them in its reader’s queue); a broadcast’s progress is bulk', () => {
+    expect(sendClass({ template: 'chat', output: { kind: 'edit', messageRef: '9' }, eventId: 'card:m1' })).toBe('first');
     expect(sendClass({ template: 'chat', output: { kind: 'edit', messageRef: '9' }, eventId: 'broadcast:b1:x' })).toBe('bulk');
   });
 
