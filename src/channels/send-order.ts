@@ -1,9 +1,10 @@
 // Who goes first within a platform's overall allowance (issue 19 §2). Sends waiting for a slot of
-// the token's budget queue here by class (domain/send-class.ts), then in arrival; one pump takes
-// the budget's slots one at a time, as fast as the budget gives them, and hands each to the most
-// urgent waiter at the moment the slot comes, not at the moment it was asked for: a receipt that
-// arrives while bulk waits goes out at the next slot. While anyone waits, every slot is taken;
-// none is taken for nobody. The budget itself (this process's, or shared in Redis by every
+// the token's budget queue here by class (domain/send-class.ts), then in arrival. Each send that
+// comes takes a slot of the budget at once (so the budget's slots are taken ahead, as fast as it
+// gives them, and a late timer loses none), but a slot is handed, when it comes, to the most
+// urgent send waiting then, not to the one that took it: a receipt that arrives while bulk holds
+// the next twenty slots goes out at the next one. One slot per waiting send: while anyone waits,
+// every slot is used, and none is taken for nobody (but for a send that gave up its place). The budget itself (this process's, or shared in Redis by every
 // process on the token) keeps the total within the limit: this only orders this process's sends.
 // One bound on the order: a receipt or first notice waits behind conversations' answers at most
 // FIRST_BEHIND_ANSWERS_MS, then takes its turn among them by arrival (with a thousand villagers
@@ -35,7 +36,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class SendOrder {
   private readonly waiting: Waiter[][] = SEND_CLASSES.map(() => []);
-  private pumping = false;
+  /** Slots taken from the budget and not yet handed to anyone. */
+  private reserved = 0;
 
   constructor(
     private readonly take: TakeSlot,
@@ -76,7 +78,10 @@ export class SendOrder {
         }, maxWaitMs);
       }
       queue.push(waiter);
-      if (!this.pumping) void this.pump();
+      if (this.reserved < this.count) {
+        this.reserved++;
+        void this.slot();
+      }
     });
   }
 
@@ -89,27 +94,23 @@ export class SendOrder {
     return undefined;
   }
 
-  private get empty(): boolean {
-    return this.waiting.every((q) => q.length === 0);
+  private get count(): number {
+    return this.waiting.reduce((n, q) => n + q.length, 0);
   }
 
-  private async pump(): Promise<void> {
-    this.pumping = true;
+  /** Takes one slot of the budget and, when it comes, hands it to the most urgent send waiting then. */
+  private async slot(): Promise<void> {
+    let wait: number;
     try {
-      while (!this.empty) {
-        let wait: number;
-        try {
-          wait = await this.take();
-        } catch (err) {
-          // Where the budget is kept is away: the most urgent send fails (its job retries), the rest try again.
-          this.next()?.refuse(err);
-          continue;
-        }
-        if (wait > 0) await sleep(wait);
-        this.next()?.grant();
-      }
-    } finally {
-      this.pumping = false;
+      wait = await this.take();
+    } catch (err) {
+      // Where the budget is kept is away: the most urgent send fails (its job retries).
+      this.reserved--;
+      this.next()?.refuse(err);
+      return;
     }
+    if (wait > 0) await sleep(wait);
+    this.reserved--;
+    this.next()?.grant();
   }
 }
