@@ -97,6 +97,9 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Send jobs in flight at least (per process), whatever the other queues' concurrency. */
+export const SEND_CONCURRENCY_MIN = 40;
+
 export interface StartWorkersOptions {
   concurrency?: number;
   perQueue?: Partial<Record<JobName, WorkerOptions>>;
@@ -278,7 +281,10 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       queues.startWorkers(wrapped, {
         inbound: { concurrency: c },
         route: { concurrency: c },
-        send: { concurrency: c },
+        // A send job mostly waits (its chat's slot, the token's overall one, granted most urgent first):
+        // more of them in flight cost little, and a few busy chats (an officer's queue at 1 a second)
+        // then never hold every worker while a receipt waits for one.
+        send: { concurrency: Math.max(c, SEND_CONCURRENCY_MIN) },
         chat: { concurrency: c },
         report_in_due: { concurrency: c },
         sweep: { concurrency: 1 },
