@@ -21,7 +21,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRuntime } from '../src/app/runtime.js';
+import { createRuntime, SEND_CONCURRENCY_MIN } from '../src/app/runtime.js';
 import { createAppServer } from '../src/app/http.js';
 import { createLogger } from '../src/logger.js';
 import { BotApiStandIn, type Sent } from './bot-api-stand-in.js';
@@ -300,7 +300,7 @@ async function throughTelegram(url: string, o: RunOptions): Promise<Run> {
   let sampler: Awaited<ReturnType<typeof backlogSampler>> | null = null;
   try {
     const users = await seed(runtime.store.db, o.villagers);
-    runtime.startWorkers({ concurrency: CONCURRENCY });
+    runtime.startWorkers({ concurrency: CONCURRENCY, sendConcurrency: Math.max(CONCURRENCY, SEND_CONCURRENCY_MIN) });
     await http.listen({ host: '127.0.0.1', port });
     await runtime.startAdapters();
     let updateId = 1;
@@ -366,7 +366,7 @@ async function main(): Promise<void> {
   const limitsReports = Number(values['limits-reports'] ?? REPORTS);
   const arrivalReports = Number(values['arrival-reports']);
   const thinkMs = Number(values['think-ms']);
-  console.log(`gridline bench — villagers reporting through the Telegram webhook, worker concurrency ${CONCURRENCY}, Postgres + Redis on this machine (shared: figures vary from run to run)\n`);
+  console.log(`gridline bench — villagers reporting through the Telegram webhook, worker concurrency ${CONCURRENCY} (send jobs ${Math.max(CONCURRENCY, SEND_CONCURRENCY_MIN)}), Postgres + Redis on this machine (shared: figures vary from run to run)\n`);
   const raw = await withDatabase(async (url) => ({ bullmq: await rawBullmq(), inserts: await rawInserts(url) }));
   const rawRows = (): Array<[string, string]> => [
     ['', `BullMQ no-op jobs, concurrency 50: ${fmt(raw.bullmq)} jobs/s`],
