@@ -115,7 +115,8 @@ export class ServiceMetrics {
         this.sent.inc({ platform });
         return out;
       } catch (err) {
-        if (err instanceof RetryAfterError) this.throttled.inc({ platform: err.channel || platform });
+        // Only the platform's own 429s: a send our limiter held back was never refused.
+        if (err instanceof RetryAfterError && !err.ours) this.throttled.inc({ platform: err.channel || platform });
         throw err;
       }
     };

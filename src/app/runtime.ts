@@ -100,8 +100,17 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Send jobs in flight at least in a serving process (service.ts), whatever the other queues' concurrency. */
+export const SEND_CONCURRENCY_MIN = 40;
+
 export interface StartWorkersOptions {
   concurrency?: number;
+  /**
+   * Send jobs in flight (default `concurrency`). A send job mostly waits (its chat's slot, the
+   * token's overall one, granted most urgent first): more of them cost little, and a few busy
+   * chats (an officer's queue at 1 a second) then never hold every worker while a receipt waits.
+   */
+  sendConcurrency?: number;
   perQueue?: Partial<Record<JobName, WorkerOptions>>;
   /** Wraps each handler (timing, tracing, or a test's fault injection). */
   wrap?: <N extends JobName>(name: N, handler: JobHandlers[N]) => JobHandlers[N];
@@ -291,7 +300,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       queues.startWorkers(wrapped, {
         inbound: { concurrency: c },
         route: { concurrency: c },
-        send: { concurrency: c },
+        send: { concurrency: options.sendConcurrency ?? c },
         chat: { concurrency: c },
         report_in_due: { concurrency: c },
         sweep: { concurrency: 1 },

@@ -11,7 +11,7 @@ import { withStartLock } from '../store/db.js';
 import { lockDataFolder, removeServiceAddress, writeServiceAddress } from './data-lock.js';
 import { installProcessGuards } from './process-guard.js';
 import { planDailyJobs, watchRoster, type RosterWatch } from './roster-watch.js';
-import { createRuntime, runtimeOptionsFromConfig, type Runtime, type RuntimeOptions } from './runtime.js';
+import { createRuntime, runtimeOptionsFromConfig, SEND_CONCURRENCY_MIN, type Runtime, type RuntimeOptions } from './runtime.js';
 import { randomBytes } from 'node:crypto';
 
 export const DEMO_ROSTER = fileURLToPath(new URL('../../roster/demo.yaml', import.meta.url));
@@ -53,7 +53,7 @@ export async function startService(config: Config, logger: Logger, overrides: Pa
     });
     // A wrong token (Slack's auth.test) stops the start here, before anything listens.
     await runtime.prepareAdapters();
-    runtime.startWorkers({ concurrency: config.workerConcurrency });
+    runtime.startWorkers({ concurrency: config.workerConcurrency, sendConcurrency: Math.max(config.workerConcurrency, SEND_CONCURRENCY_MIN) });
     // The morning digest: one cron per zone of the tree; the evening sweep at each node's dispute cut-off.
     await planDailyJobs(runtime);
     // Planned again, with the caches dropped, whenever a roster is imported while this runs.

@@ -23,3 +23,4 @@ export * from './period.js';
 export * from './sending-window.js';
 export * from './broadcast.js';
 export * from './holidays.js';
+export * from './send-class.js';

@@ -2,6 +2,7 @@
 // conversation's answers and the notifications to people both leave through it, from the one send
 // worker (src/services/send-service.ts). Adapters render; they decide nothing about who gets what.
 import type { Attachment, Platform } from '../domain/types.js';
+import type { SendClass } from '../domain/send-class.js';
 
 /** An inline button. `data` comes back in a callback update; keep it short (Telegram: 64 bytes). */
 export interface ChatButton {
@@ -97,6 +98,11 @@ export interface ChatTarget {
   locale?: string;
   /** A group chat or channel (a node's alert destination), not a person. */
   group?: boolean;
+  /**
+   * Who goes first when the platform's allowance is short (domain/send-class.ts): an adapter that
+   * keeps a budget grants its slots in this order. Absent: with the other notices.
+   */
+  sendClass?: SendClass;
 }
 
 /**
@@ -169,11 +175,18 @@ export class RecipientUnreachableError extends Error {
   }
 }
 
-/** The platform asked us to wait (HTTP 429); the send job retries after `retryAfterMs`. */
+/**
+ * The platform asked us to wait (HTTP 429), or (`ours`) the adapter's own keeping of the platform's
+ * limits held the message back before asking; the send job retries after `retryAfterMs`.
+ */
 export class RetryAfterError extends Error {
   override readonly name = 'RetryAfterError';
-  constructor(readonly retryAfterMs: number, readonly channel: string) {
-    super(`${channel} asked to retry after ${retryAfterMs} ms`);
+  constructor(
+    readonly retryAfterMs: number,
+    readonly channel: string,
+    readonly ours = false,
+  ) {
+    super(ours ? `${channel}: held back ${retryAfterMs} ms to keep within the platform's limits` : `${channel} asked to retry after ${retryAfterMs} ms`);
   }
 }
 

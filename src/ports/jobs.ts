@@ -1,7 +1,7 @@
 // One job-name → payload map. Every queue carries one kind of job; its name is the queue's name.
 import type { ChatUpdate } from './chat-update.js';
 import type { InboundEvent } from './inbound-event.js';
-import type { LimitKind, MatterLevel, Step, TimerPhase } from '../domain/index.js';
+import type { LimitKind, MatterLevel, SendClass, Step, TimerPhase } from '../domain/index.js';
 
 export interface JobMap {
   /** A platform event, normalised; the intake turns reports into matters. */
@@ -13,8 +13,12 @@ export interface JobMap {
     recipient: string;
     /** Not before this time (ISO): a receipt that waits for routing. */
     at?: string;
-    /** 'broadcast': a broadcast's copy; its job waits behind every matter's message (a lower priority). */
-    lane?: 'broadcast';
+    /**
+     * The most urgent message in the queue when the job was written (domain/send-class.ts), absent
+     * for a conversation's answer or a receipt or first notice: 'notice' waits behind those, and
+     * 'bulk' ('broadcast': a broadcast's copy) behind every matter's message (a lower priority).
+     */
+    lane?: 'broadcast' | 'bulk' | 'notice';
   };
   /** A chat update (message, command, button press), normalised; the flow engine answers it. */
   chat: ChatUpdate;
@@ -85,10 +89,17 @@ export const JOB_PLACEMENT: { [N in JobName]?: (data: JobMap[N]) => { jobId: str
 
 /** BullMQ priority of a job (1 first; a job without one goes before every job with one). */
 export const JOB_PRIORITY: { [N in JobName]?: (data: JobMap[N]) => number | undefined } = {
-  // A broadcast of thousands never holds up a villager's receipt or an officer's new matter.
-  send: (d) => (d.lane === 'broadcast' ? BROADCAST_PRIORITY : undefined),
+  // A broadcast of thousands never holds up a villager's receipt or an officer's new matter; nor
+  // does an officer's later news (a job without a priority goes before every job with one).
+  send: (d) => (d.lane === 'broadcast' || d.lane === 'bulk' ? BROADCAST_PRIORITY : d.lane === 'notice' ? NOTICE_PRIORITY : undefined),
 };
+export const NOTICE_PRIORITY = 5;
 export const BROADCAST_PRIORITY = 10;
+
+/** The lane of a send job for the most urgent class in its queue (answers, receipts and first notices: none, they go first). */
+export function sendLane(c: SendClass): JobMap['send']['lane'] {
+  return c === 'bulk' ? 'bulk' : c === 'notice' ? 'notice' : undefined;
+}
 
 declare const typedRow: unique symbol;
 

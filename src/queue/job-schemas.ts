@@ -10,7 +10,7 @@ const iso = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO time'
 export const JOB_SCHEMAS: { [N in JobName]: z.ZodType } = {
   inbound: z.looseObject({ eventId: id, platform: z.string(), externalUserId: z.string(), kind: z.literal('report'), text: z.string(), receivedAt: iso }),
   route: z.object({ matterId: id }),
-  send: z.object({ recipient: z.string().regex(/^(person|chat):.+/), at: iso.optional(), lane: z.literal('broadcast').optional() }),
+  send: z.object({ recipient: z.string().regex(/^(person|chat):.+/), at: iso.optional(), lane: z.enum(['broadcast', 'bulk', 'notice']).optional() }),
   chat: z.looseObject({ eventId: id, platform: z.string(), userId: z.string(), chatId: z.string(), content: z.looseObject({ kind: z.string() }) }),
   report_in_due: z.object({ summonsId: id }),
   sweep: z.object({ zone: z.string(), at: z.string().optional() }),

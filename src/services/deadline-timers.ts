@@ -146,7 +146,7 @@ async function warnDeadline(ctx: ServiceContext, job: DeadlineTimer): Promise<Jo
         params: { ref: matter.ref, category: matter.category, summary: matter.summary, dueAt: (clock?.dueAt ?? new Date(job.at)).toISOString(), limitKey: `ladder:limit.${job.limit}` },
       },
     ]);
-    await enqueue(tx, sendJobs([{ personId: matter.assigneeId }]));
+    await enqueue(tx, sendJobs([{ personId: matter.assigneeId, template: 'deadline_warning' }]));
     return { outcome: { outcome: 'warned', limit: job.limit }, wrote: true };
   });
 }

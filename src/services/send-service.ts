@@ -23,6 +23,7 @@ import { checkWaitingReceipt } from './waiting-receipt.js';
 import { holdForWindow, MERGED_TEMPLATE, outputWindowOf, renderMerged, waitForWindow, windowNote, windowOf } from './send-window.js';
 import { broadcastGate } from './broadcast-gate.js';
 import { reachOrder } from '../domain/reach.js';
+import { sendClass } from '../domain/send-class.js';
 
 export interface SendOptions {
   channels: ReadonlyMap<Platform, Channel>;
@@ -137,7 +138,7 @@ async function sendOutput(ctx: ServiceContext, opts: SendOptions, row: DeliveryR
     if (window && !window.state.open && (output.kind === 'message' || window.limits.editsSentAnew)) return holdForWindow(ctx, row, window.state.reason);
   }
   try {
-    const out = await channel.deliver({ chatId, userId }, output);
+    const out = await channel.deliver({ chatId, userId, sendClass: sendClass(row) }, output);
     await sent(ctx, row, channel.name, out.messageRef);
     return 'sent';
   } catch (err) {
@@ -193,7 +194,7 @@ async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: De
   for (const identity of usable) {
     const channel = opts.channels.get(identity.platform)!;
     const chatId = identity.chatId ?? identity.externalId;
-    const target: ChatTarget = { chatId, userId: identity.externalId, personId: person.id, locale: person.locale };
+    const target: ChatTarget = { chatId, userId: identity.externalId, personId: person.id, locale: person.locale, sendClass: sendClass(delivery) };
     const window = await windowOf(ctx, channel, identity.platform, target, identity.lastSeenAt);
     if (window && !window.state.open) {
       windowClosed = window.state.reason;
@@ -243,7 +244,7 @@ async function sendToGroup(ctx: ServiceContext, opts: SendOptions, delivery: Del
   const channel = opts.channels.get(delivery.chatPlatform) ?? opts.fallback;
   // Every message to a group passes groupView there, whatever its template.
   const message = renderDelivery(delivery, locale, opts.timezone, { group: true, commandPrefix: channel.commandPrefix });
-  const target: ChatTarget = { chatId: delivery.chatId, userId: '', locale, group: true };
+  const target: ChatTarget = { chatId: delivery.chatId, userId: '', locale, group: true, sendClass: sendClass(delivery) };
   let out: { messageRef?: string };
   try {
     out = await channel.deliver(target, message);

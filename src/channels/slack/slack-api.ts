@@ -63,7 +63,7 @@ export class ChannelPacer {
   async slot(channel: string): Promise<void> {
     if (this.intervalMs <= 0) return;
     const slot = await this.buckets.reserve(this.bucket(channel), this.maxWaitMs);
-    if ('refusedMs' in slot) throw new RetryAfterError(slot.refusedMs, 'slack');
+    if ('refusedMs' in slot) throw new RetryAfterError(slot.refusedMs, 'slack', true);
     if (slot.waitMs > 0) await new Promise((r) => setTimeout(r, slot.waitMs));
   }
 

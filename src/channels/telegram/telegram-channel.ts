@@ -25,6 +25,8 @@ import { TELEGRAM_CAPTION_LIMIT, TELEGRAM_PHOTO_UPLOAD_LIMIT, TELEGRAM_UPLOAD_LI
 import type { FileSource } from '../../ports/files.js';
 import type { CardEdits } from '../../ports/cards.js';
 import { crossingNote, fetchForCrossing, sendWithRetries } from '../file-crossing.js';
+import { SendOrder, SlotRefusedError } from '../send-order.js';
+import type { SendClass } from '../../domain/send-class.js';
 
 /** The updates the bot asks Telegram for. */
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
@@ -83,6 +85,8 @@ export class TelegramChannel implements Channel {
   /** Fetches files people sent here, for the other platforms' adapters. */
   readonly fetcher: TelegramFileFetcher;
   private readonly scheduler: SendLimiter;
+  /** Sends waiting for a slot of the token's overall budget, granted most urgent first. */
+  private readonly order: SendOrder;
   private readonly flood: FloodGuard;
   private readonly maxWaitMs: number;
   /** A private chat's command menu as this process set it: 'zh-TW', or 'default' (the bot-wide lists). */
@@ -104,6 +108,7 @@ export class TelegramChannel implements Channel {
     this.scheduler = opts.rateBuckets ? new SharedSendScheduler(opts.rateBuckets, botIdOf(opts.token), opts.limits) : new SendScheduler(opts.limits);
     this.flood = new FloodGuard(opts.flood, opts.floodBuckets, `telegram:${botIdOf(opts.token)}`);
     this.maxWaitMs = opts.maxWaitMs ?? 5000;
+    this.order = new SendOrder(() => this.scheduler.reserveGlobal());
     this.logger = opts.logger.child({ channel: 'telegram' });
     this.botId = botIdOf(opts.token);
   }
@@ -226,6 +231,7 @@ export class TelegramChannel implements Channel {
    */
   async deliver(target: ChatTarget, output: OutboundMessage): Promise<{ messageRef?: string }> {
     const chatId = target.chatId;
+    const cls = target.sendClass;
     switch (output.kind) {
       case 'message': {
         const buttons = output.about && output.buttons ? actionRows(output.buttons.flat()) : output.buttons;
@@ -234,18 +240,18 @@ export class TelegramChannel implements Channel {
         const only = output.attachments?.length === 1 ? output.attachments[0]! : undefined;
         if (output.captioned && only?.fileRef && (only.kind === 'photo' || only.kind === 'document') && output.text.length <= TELEGRAM_CAPTION_LIMIT) {
           // One message: the file, the words as its caption, the buttons under it.
-          const ref = await this.sendAttachment(chatId, { ...only, caption: output.text }, target.locale ?? 'zh-CN', buttons?.length ? inlineKeyboard(buttons) : undefined, true);
+          const ref = await this.sendAttachment(chatId, { ...only, caption: output.text }, target.locale ?? 'zh-CN', cls, buttons?.length ? inlineKeyboard(buttons) : undefined, true);
           if (ref) return { messageRef: ref };
         }
-        const messageRef = await this.sendText(chatId, output.text, markup);
-        for (const a of output.attachments ?? []) await this.sendAttachment(chatId, a, target.locale ?? 'zh-CN');
+        const messageRef = await this.sendText(chatId, output.text, markup, true, cls);
+        for (const a of output.attachments ?? []) await this.sendAttachment(chatId, a, target.locale ?? 'zh-CN', cls);
         await this.matchMenu(target, output);
         return { messageRef };
       }
       case 'edit': {
         // An empty keyboard takes the buttons away explicitly (for the text edit and the markup edit alike).
         const markup: InlineKeyboardMarkup | undefined = output.buttons?.length ? inlineKeyboard(output.buttons) : output.clearButtons ? { inline_keyboard: [] } : undefined;
-        await this.cosmetic(chatId, () =>
+        await this.cosmetic(chatId, cls, () =>
           output.text !== undefined
             ? this.bot.telegram.editMessageText(chatId, Number(output.messageRef), undefined, clip(output.text), markup ? { reply_markup: markup } : {})
             : this.bot.telegram.editMessageReplyMarkup(chatId, Number(output.messageRef), undefined, markup),
@@ -274,13 +280,16 @@ export class TelegramChannel implements Channel {
   }
 
   /** `first`: nothing of this message went out yet (a 429 may hand the job back). */
-  private async sendText(chatId: string, text: string, markup: InlineKeyboardMarkup | ReturnType<typeof replyKeyboard> | undefined, first = true): Promise<string> {
+  private async sendText(chatId: string, text: string, markup: InlineKeyboardMarkup | ReturnType<typeof replyKeyboard> | undefined, first: boolean, cls: SendClass | undefined): Promise<string> {
     const parts = splitText(text || ' ', TELEGRAM_TEXT_LIMIT);
     let ref = '';
     for (let i = 0; i < parts.length; i++) {
       const last = i === parts.length - 1;
-      const sent = await this.call(chatId, first && i === 0, () =>
-        this.bot.telegram.sendMessage(chatId, parts[i]!, { link_preview_options: { is_disabled: true }, ...(last && markup ? { reply_markup: markup } : {}) }),
+      const sent = await this.call(
+        chatId,
+        first && i === 0,
+        () => this.bot.telegram.sendMessage(chatId, parts[i]!, { link_preview_options: { is_disabled: true }, ...(last && markup ? { reply_markup: markup } : {}) }),
+        cls,
       );
       ref = String(sent.message_id);
     }
@@ -291,21 +300,21 @@ export class TelegramChannel implements Channel {
    * `markup`: buttons under the file (a captioned broadcast); `first`: nothing of the message went
    * out yet. Returns the sent message's id, or undefined when a note went instead of the file.
    */
-  private async sendAttachment(chatId: string, a: Attachment, locale: string, markup?: InlineKeyboardMarkup, first = false): Promise<string | undefined> {
+  private async sendAttachment(chatId: string, a: Attachment, locale: string, cls: SendClass | undefined, markup?: InlineKeyboardMarkup, first = false): Promise<string | undefined> {
     const tg = this.bot.telegram;
     const caption = { ...(a.caption ? { caption: a.caption.slice(0, TELEGRAM_CAPTION_LIMIT) } : {}), ...(markup ? { reply_markup: markup } : {}) };
     if (a.kind === 'location' && a.latitude !== undefined && a.longitude !== undefined) {
-      await this.call(chatId, false, () => tg.sendLocation(chatId, a.latitude!, a.longitude!));
+      await this.call(chatId, false, () => tg.sendLocation(chatId, a.latitude!, a.longitude!), cls);
       return;
     }
     if (!a.fileRef) return;
-    if (a.platform !== 'telegram') return this.sendForeign(chatId, a, locale, markup, first);
+    if (a.platform !== 'telegram') return this.sendForeign(chatId, a, locale, cls, markup, first);
     const ref = a.fileRef;
     let sent: { message_id: number };
-    if (a.kind === 'photo') sent = await this.call(chatId, first, () => tg.sendPhoto(chatId, ref, caption));
-    else if (a.kind === 'voice') sent = await this.call(chatId, first, () => tg.sendVoice(chatId, ref, caption));
-    else if (a.kind === 'video') sent = await this.call(chatId, first, () => tg.sendVideo(chatId, ref, caption));
-    else sent = await this.call(chatId, first, () => tg.sendDocument(chatId, ref, caption));
+    if (a.kind === 'photo') sent = await this.call(chatId, first, () => tg.sendPhoto(chatId, ref, caption), cls);
+    else if (a.kind === 'voice') sent = await this.call(chatId, first, () => tg.sendVoice(chatId, ref, caption), cls);
+    else if (a.kind === 'video') sent = await this.call(chatId, first, () => tg.sendVideo(chatId, ref, caption), cls);
+    else sent = await this.call(chatId, first, () => tg.sendDocument(chatId, ref, caption), cls);
     return String(sent.message_id);
   }
 
@@ -313,13 +322,13 @@ export class TelegramChannel implements Channel {
    * A file kept on another platform: fetched from there (within 50 MB, refused before download
    * when its size says so) and uploaded; when it cannot cross, a note in the reader's language.
    */
-  private async sendForeign(chatId: string, a: Attachment, locale: string, markup?: InlineKeyboardMarkup, first = false): Promise<string | undefined> {
+  private async sendForeign(chatId: string, a: Attachment, locale: string, cls: SendClass | undefined, markup?: InlineKeyboardMarkup, first = false): Promise<string | undefined> {
     const tg = this.bot.telegram;
     const got = await fetchForCrossing(this.opts.files, a, TELEGRAM_UPLOAD_LIMIT);
     if (!got.ok) {
       this.logger.info({ platform: a.platform, kind: a.kind, reason: got.reason }, 'a file could not cross to telegram; the reader gets a note');
       // A captioned message's words and buttons still go (the caller sends them when this gives no id).
-      if (!markup && !first) await this.sendText(chatId, crossingNote(a, got.reason, locale, got.limitBytes), undefined, false);
+      if (!markup && !first) await this.sendText(chatId, crossingNote(a, got.reason, locale, got.limitBytes), undefined, false, cls);
       return;
     }
     const { file } = got;
@@ -331,30 +340,37 @@ export class TelegramChannel implements Channel {
       // A fresh stream each try: an upload that failed may have read part of it.
       const input = { source: Buffer.from(file.bytes), filename: file.name };
       let sent: { message_id: number };
-      if (a.kind === 'photo' && /^image\/(jpeg|png|webp)$/.test(mime) && file.sizeBytes <= TELEGRAM_PHOTO_UPLOAD_LIMIT) sent = await this.call(chatId, first, () => tg.sendPhoto(chatId, input, caption));
-      else if (a.kind === 'voice' && /^audio\/(ogg|opus)/.test(mime)) sent = await this.call(chatId, first, () => tg.sendVoice(chatId, input, caption));
-      else if (a.kind === 'video' && mime === 'video/mp4') sent = await this.call(chatId, first, () => tg.sendVideo(chatId, input, caption));
-      else sent = await this.call(chatId, first, () => tg.sendDocument(chatId, input, caption));
+      if (a.kind === 'photo' && /^image\/(jpeg|png|webp)$/.test(mime) && file.sizeBytes <= TELEGRAM_PHOTO_UPLOAD_LIMIT) sent = await this.call(chatId, first, () => tg.sendPhoto(chatId, input, caption), cls);
+      else if (a.kind === 'voice' && /^audio\/(ogg|opus)/.test(mime)) sent = await this.call(chatId, first, () => tg.sendVoice(chatId, input, caption), cls);
+      else if (a.kind === 'video' && mime === 'video/mp4') sent = await this.call(chatId, first, () => tg.sendVideo(chatId, input, caption), cls);
+      else sent = await this.call(chatId, first, () => tg.sendDocument(chatId, input, caption), cls);
       ref = String(sent.message_id);
     };
     if (await sendWithRetries(upload, (err) => err instanceof RetryAfterError || err instanceof RecipientUnreachableError)) return ref;
     this.logger.info({ platform: a.platform, kind: a.kind, reason: 'send_failed' }, 'a file could not be uploaded to telegram; the reader gets a note');
-    if (!markup && !first) await this.sendText(chatId, crossingNote(a, 'send_failed', locale), undefined, false);
+    if (!markup && !first) await this.sendText(chatId, crossingNote(a, 'send_failed', locale), undefined, false, cls);
     return undefined;
   }
 
   /**
-   * One API call that sends a message, in its rate slot. On a 429 before anything of the message
-   * went out (`first`), RetryAfterError goes up and the job waits in the queue; on a later part,
-   * we wait here instead, so the parts already sent are not sent twice.
+   * One API call that sends a message, in its rate slot: the chat's, then the token's overall one,
+   * granted by class (`cls`, SendOrder). On a 429 before anything of the message went out
+   * (`first`), RetryAfterError goes up and the job waits in the queue; on a later part, we wait
+   * here instead, so the parts already sent are not sent twice. A message part-sent finishes
+   * first: its later parts wait for the overall slot with the conversations' answers.
    */
-  private async call<T>(chatId: string, first: boolean, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(chatId: string, first: boolean, fn: () => Promise<T>, cls: SendClass | undefined): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const slot = await this.scheduler.reserve(chatId, isGroupChat(chatId), first ? this.maxWaitMs : Infinity);
-      if ('refusedMs' in slot) throw new RetryAfterError(slot.refusedMs, 'telegram');
+      if ('refusedMs' in slot) throw new RetryAfterError(slot.refusedMs, 'telegram', true);
       if (slot.waitMs > 0) await sleep(slot.waitMs);
-      const overall = await this.scheduler.reserveGlobal();
-      if (overall > 0) await sleep(overall);
+      try {
+        await this.order.acquire(first ? cls : 'answer', first ? this.maxWaitMs : Infinity);
+      } catch (err) {
+        // More urgent sends took every slot meanwhile: this one waits in the queue, nothing of it sent.
+        if (err instanceof SlotRefusedError) throw new RetryAfterError(1000, 'telegram', true);
+        throw err;
+      }
       try {
         return await fn();
       } catch (err) {
@@ -371,9 +387,9 @@ export class TelegramChannel implements Channel {
   }
 
   /** Edits: in the chat's rate slot, and a refusal (not modified, too old) is not an error. */
-  private async cosmetic(chatId: string, fn: () => Promise<unknown>): Promise<void> {
+  private async cosmetic(chatId: string, cls: SendClass | undefined, fn: () => Promise<unknown>): Promise<void> {
     try {
-      await this.call(chatId, true, fn);
+      await this.call(chatId, true, fn, cls);
     } catch (err) {
       if (isHarmlessBadRequest(err)) return;
       throw err;

@@ -219,7 +219,7 @@ export class WecomChannel implements Channel {
 
   private async slot(bucket: Bucket, first: boolean): Promise<void> {
     const slot = await this.buckets.reserve(bucket, first ? this.maxWaitMs : Infinity);
-    if ('refusedMs' in slot) throw new RetryAfterError(slot.refusedMs, 'wecom');
+    if ('refusedMs' in slot) throw new RetryAfterError(slot.refusedMs, 'wecom', true);
     if (slot.waitMs > 0) await sleep(slot.waitMs);
   }
 
