@@ -92,6 +92,8 @@ async function sendFromChat(): Promise<BotMessage> {
   await cadre.command('/broadcast');
   await cadre.waitForText('请把要发的通知写下来', 30_000);
   await cadre.say(NOTICE);
+  await cadre.waitForText('要不要配一张图片', 30_000);
+  await cadre.press('跳过', 30_000);
   await cadre.waitForText('发给哪里的人', 30_000);
   await cadre.press('水川村', 30_000);
   await cadre.waitForText('发给哪些人', 30_000);
