@@ -86,12 +86,14 @@ function copiesByChat(): Map<string, number> {
 /** The messages carrying the notice the stand-in took in this test. */
 const copyCalls = () => emulator.calls.slice(callsBefore).filter((c) => c.method === 'sendMessage' && c.status === 200 && String(c.body.text ?? '').includes(NOTICE) && String(c.body.chat_id) !== String(cadre.userId));
 
-/** The cadre composes the notice in chat, to 水川村's villagers, now, and confirms; returns her progress message. */
+/** The cadre composes the notice in chat (no photo), to 水川村's villagers, now, and confirms; returns her progress message. */
 async function sendFromChat(): Promise<BotMessage> {
   cadre.mark();
   await cadre.command('/broadcast');
   await cadre.waitForText('请把要发的通知写下来', 30_000);
   await cadre.say(NOTICE);
+  await cadre.waitForText('要不要配一张图片', 30_000);
+  await cadre.press('跳过', 30_000);
   await cadre.waitForText('发给哪里的人', 30_000);
   await cadre.press('水川村', 30_000);
   await cadre.waitForText('发给哪些人', 30_000);
