@@ -86,7 +86,7 @@ function copiesByChat(): Map<string, number> {
 /** The messages carrying the notice the stand-in took in this test. */
 const copyCalls = () => emulator.calls.slice(callsBefore).filter((c) => c.method === 'sendMessage' && c.status === 200 && String(c.body.text ?? '').includes(NOTICE) && String(c.body.chat_id) !== String(cadre.userId));
 
-/** The cadre composes the notice in chat, to 水川村's villagers, now, and confirms; returns her progress message. */
+/** The cadre composes the notice in chat (no photo), to 水川村's villagers, now, and confirms; returns her progress message. */
 async function sendFromChat(): Promise<BotMessage> {
   cadre.mark();
   await cadre.command('/broadcast');
