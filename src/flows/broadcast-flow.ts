@@ -18,13 +18,13 @@ import {
   stopBroadcasts,
 } from '../services/broadcast-service.js';
 import { gridPlace } from '../services/directory-service.js';
+import { broadcastVersionField } from '../ports/forms.js';
 import { cancelScheduled, scheduledNotices } from '../services/yearly-broadcast.js';
 import { formatTime } from '../i18n/index.js';
 import { coreModule } from './core-module.js';
 import { done, goto, literal, rosterText, say, startFlow } from './next.js';
 import { LOCALES, type Attachment, type Locale } from '../domain/types.js';
-import { isLocale } from '../domain/language.js';
-import { LANGUAGE_NAMES } from './registration-flow.js';
+import { isLocale, LANGUAGE_NAMES } from '../domain/language.js';
 import type { CallbackHandler, Entry, Flow, FlowContext, FlowData, FlowModule, FormHandler, Next } from './types.js';
 
 export interface BroadcastData extends FlowData {
@@ -66,7 +66,7 @@ const rolesOf = (group: BroadcastData['group']) => (group && group !== 'all' ? A
 const langOf = (lang: BroadcastData['lang']): Locale | null => (lang && lang !== 'all' ? lang : null);
 
 /** The languages a version may be added in: every one but the author's own (the words they wrote). */
-const otherLocales = (c: C) => LOCALES.filter((l) => l !== c.locale);
+const otherLocales = (c: Pick<C, 'locale'>) => LOCALES.filter((l) => l !== c.locale);
 /** The versions written besides the author's own, in LOCALES order. */
 const versionsOf = (c: C) => otherLocales(c).flatMap((l) => (c.data.versions?.[l]?.trim() ? [[l, c.data.versions[l]!] as const] : []));
 
@@ -353,7 +353,14 @@ const broadcastForm: FormHandler = async (values, c) => {
   const button = (['none', ...BROADCAST_BUTTONS] as const).find((b) => b === values.button) ?? 'none';
   if (!text || text.length > MAX_NOTICE_CHARS) return done({ say: [say('broadcast:compose.too_long', { max: MAX_NOTICE_CHARS })] });
   if (!node) return done({ say: [say('broadcast:compose.not_permitted')] });
-  const data: BroadcastData = { text, nodeId: node.id, group, button, at: '', holiday: null };
+  const versions: Partial<Record<Locale, string>> = {};
+  for (const l of otherLocales(c)) {
+    const words = (values[broadcastVersionField(l)] ?? '').trim();
+    if (words.length > MAX_NOTICE_CHARS) return done({ say: [say('broadcast:compose.too_long', { max: MAX_NOTICE_CHARS })] });
+    if (words) versions[l] = words;
+  }
+  const lang = isLocale(values.lang) ? values.lang : 'all';
+  const data: BroadcastData = { text, nodeId: node.id, group, button, at: '', holiday: null, versions, lang };
   const when = values.when ?? '';
   const typed = (values.at ?? '').trim();
   if (typed) {
