@@ -13,6 +13,9 @@ export function localeFromLanguageCode(code: string | null | undefined, fallback
   return 'en';
 }
 
+/** Each language by its own name, as a person picks it (in every language alike). */
+export const LANGUAGE_NAMES: Readonly<Record<Locale, string>> = { 'zh-CN': '简体中文', 'zh-TW': '繁體中文', en: 'English' };
+
 export function isLocale(v: unknown): v is Locale {
   return typeof v === 'string' && (LOCALES as readonly string[]).includes(v);
 }

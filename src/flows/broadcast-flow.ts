@@ -3,6 +3,9 @@
 // many will get it → confirm; then one message counts up as it goes out. /stop (and the button
 // under every notice) stops notices for a person, never their own matters' news; /start resumes.
 // Buttons under a notice: 我要参加 / 收到 are counted, 同意 / 不发 decide a large one.
+// On the preview, two optional turns that come back to it: 🌐 another language's version of the
+// words (a reader gets their own language's, else the author's), and 🗣 only the people reading
+// one language (the count is the release's own query, narrowed the same way).
 import { AUDIENCE_GROUPS, BROADCAST_BUTTONS, HOLIDAYS, nextHoliday, type Holiday, dayAfter, isStaff, parseSendTime, wallClock, zonedInstant, needsApproval, type AudienceGroup, type BroadcastButton } from '../domain/index.js';
 import {
   answerBroadcast,
@@ -15,11 +18,13 @@ import {
   stopBroadcasts,
 } from '../services/broadcast-service.js';
 import { gridPlace } from '../services/directory-service.js';
+import { broadcastVersionField } from '../ports/forms.js';
 import { cancelScheduled, scheduledNotices } from '../services/yearly-broadcast.js';
 import { formatTime } from '../i18n/index.js';
 import { coreModule } from './core-module.js';
-import { done, goto, rosterText, say, startFlow } from './next.js';
-import type { Attachment } from '../domain/types.js';
+import { done, goto, literal, rosterText, say, startFlow } from './next.js';
+import { LOCALES, type Attachment, type Locale } from '../domain/types.js';
+import { isLocale, LANGUAGE_NAMES } from '../domain/language.js';
 import type { CallbackHandler, Entry, Flow, FlowContext, FlowData, FlowModule, FormHandler, Next } from './types.js';
 
 export interface BroadcastData extends FlowData {
@@ -35,6 +40,12 @@ export interface BroadcastData extends FlowData {
   holiday?: Holiday | null;
   /** The scheduled notice the cadre is about to cancel. */
   dropId?: string;
+  /** The words in other languages than the author's own (`text` is theirs, the default). */
+  versions?: Partial<Record<Locale, string>>;
+  /** The language of the version being written now. */
+  writing?: Locale;
+  /** Only the people reading this language ('all' or absent: everyone). */
+  lang?: Locale | 'all';
 }
 
 type C = FlowContext<BroadcastData>;
@@ -52,12 +63,42 @@ const clipped = (text: string) => (text.length > LIST_CHARS ? `${text.slice(0, L
 const zoneOf = async (c: C) => (await gridPlace(c.db, c.data.nodeId!))?.timezone ?? 'Asia/Shanghai';
 
 const rolesOf = (group: BroadcastData['group']) => (group && group !== 'all' ? AUDIENCE_GROUPS[group] : null);
+const langOf = (lang: BroadcastData['lang']): Locale | null => (lang && lang !== 'all' ? lang : null);
+
+/** The languages a version may be added in: every one but the author's own (the words they wrote). */
+const otherLocales = (c: Pick<C, 'locale'>) => LOCALES.filter((l) => l !== c.locale);
+/** The versions written besides the author's own, in LOCALES order. */
+const versionsOf = (c: C) => otherLocales(c).flatMap((l) => (c.data.versions?.[l]?.trim() ? [[l, c.data.versions[l]!] as const] : []));
 
 async function counted(c: C) {
   const node = await gridPlace(c.db, c.data.nodeId!);
-  const count = node ? await previewCount(c.db, node, { roles: rolesOf(c.data.group) }, c.sender!.person.id) : 0;
+  const count = node ? await previewCount(c.db, node, { roles: rolesOf(c.data.group), locale: langOf(c.data.lang) }, c.sender!.person.id) : 0;
   return { node, count };
 }
+
+/** How many of the audience read `locale` (the same query as the count, narrowed to it). */
+async function readersOf(c: C, node: NonNullable<Awaited<ReturnType<typeof gridPlace>>>, locale: Locale): Promise<number> {
+  const only = langOf(c.data.lang);
+  if (only && only !== locale) return 0;
+  return previewCount(c.db, node, { roles: rolesOf(c.data.group), locale }, c.sender!.person.id);
+}
+
+/**
+ * The preview's lines for the other versions: each version's words, then who gets which — a
+ * reader of a language with no version of its own gets the author's words (textFor).
+ */
+async function versionLines(c: C, node: NonNullable<Awaited<ReturnType<typeof gridPlace>>>, count: number): Promise<string> {
+  const versions = versionsOf(c);
+  if (!versions.length) return '';
+  const words = versions.map(([l, text]) => c.t('broadcast:compose.preview_version', { language: LANGUAGE_NAMES[l], text })).join('');
+  const readers: Array<readonly [Locale, number]> = [];
+  for (const [l] of versions) readers.push([l, await readersOf(c, node, l)]);
+  const own = count - readers.reduce((n, [, r]) => n + r, 0);
+  const list = [[c.locale, own] as const, ...readers].map(([l, n]) => c.t('broadcast:compose.preview_reader', { language: LANGUAGE_NAMES[l], count: n })).join(c.t('flows:act.list_separator'));
+  return `${words}${c.t('broadcast:compose.preview_readers', { list })}`;
+}
+
+const BACK = { value: 'back', label: say('broadcast:compose.back') };
 
 export const broadcastFlow: Flow<BroadcastData> = {
   name: 'broadcast',
@@ -176,10 +217,66 @@ export const broadcastFlow: Flow<BroadcastData> = {
         return holiday ? goto('confirm', { data: { holiday, at: '' } }) : { to: 'stay' };
       },
     },
+    // 🌐 Another language's version: which language, then its words; back to the preview.
+    version: {
+      prompt: () => say('broadcast:compose.version_which'),
+      expect: {
+        choices: (c) => [...otherLocales(c).map((l) => ({ value: l, label: literal(LANGUAGE_NAMES[l]) })), BACK],
+        columns: 3,
+      },
+      next: (input, c) => {
+        if (input.kind !== 'choice') return { to: 'stay' };
+        if (input.value === 'back') return goto('confirm');
+        const l = otherLocales(c).find((x) => x === input.value);
+        return l ? goto('version_text', { data: { writing: l } }) : { to: 'stay' };
+      },
+    },
+    version_text: {
+      prompt: (c) => {
+        const l = c.data.writing;
+        const had = l ? c.data.versions?.[l] : undefined;
+        return l ? [say('broadcast:compose.version_text', { language: LANGUAGE_NAMES[l] }), ...(had ? [say('broadcast:compose.version_replaces', { text: had })] : [])] : say('broadcast:compose.version_which');
+      },
+      expect: { accepts: ['text'], maxChars: MAX_NOTICE_CHARS, choices: () => [BACK] },
+      next: (input, c) => {
+        if (input.kind === 'choice' && input.value === 'back') return goto('confirm', { data: { writing: undefined } });
+        const l = isLocale(c.data.writing) && c.data.writing !== c.locale ? c.data.writing : null;
+        if (!l) return goto('version');
+        if (input.kind !== 'text' || !input.text.trim()) return { to: 'stay' };
+        return goto('confirm', {
+          data: { versions: { ...c.data.versions, [l]: input.text.trim() }, writing: undefined },
+          say: [say('broadcast:compose.version_added', { language: LANGUAGE_NAMES[l] })],
+        });
+      },
+    },
+    // 🗣 Only the people reading one language (as each chose it): how many each has, or everyone.
+    lang: {
+      prompt: () => say('broadcast:compose.lang_which'),
+      expect: {
+        choices: async (c) => {
+          const node = await gridPlace(c.db, c.data.nodeId!);
+          const roles = rolesOf(c.data.group);
+          const me = c.sender!.person.id;
+          const options = [{ value: 'all', label: say('broadcast:compose.lang_all') }];
+          for (const l of LOCALES) {
+            const count = node ? await previewCount(c.db, node, { roles, locale: l }, me) : 0;
+            options.push({ value: l, label: say('broadcast:compose.lang_option', { language: LANGUAGE_NAMES[l], count }) });
+          }
+          return options;
+        },
+        columns: 2,
+      },
+      next: (input) => {
+        if (input.kind !== 'choice') return { to: 'stay' };
+        if (input.value === 'all') return goto('confirm', { data: { lang: 'all' } });
+        return isLocale(input.value) ? goto('confirm', { data: { lang: input.value } }) : { to: 'stay' };
+      },
+    },
     confirm: {
       prompt: async (c) => {
         const { node, count } = await counted(c);
-        if (!node || !count) return say('broadcast:compose.nobody', { node: node?.name ?? '' });
+        const only = langOf(c.data.lang);
+        if (!node || !count) return only ? say('broadcast:compose.nobody_lang', { node: node?.name ?? '', language: LANGUAGE_NAMES[only] }) : say('broadcast:compose.nobody', { node: node?.name ?? '' });
         const approval = needsApproval(count, approvalSizeOf(node)) ? c.t('broadcast:compose.preview_approval', { limit: approvalSizeOf(node) }) : '';
         const yearly = c.data.holiday ? await nextHoliday(c.data.holiday, c.now, node.timezone) : null;
         const when = yearly
@@ -188,10 +285,23 @@ export const broadcastFlow: Flow<BroadcastData> = {
             ? c.t('broadcast:compose.at', { at: formatTime(new Date(c.data.at), c.locale, node.timezone) })
             : c.t('broadcast:compose.at_once');
         const file = c.data.file ? c.t(`broadcast:compose.preview_${c.data.file.kind === 'photo' ? 'photo' : 'document'}`) : '';
-        return say('broadcast:compose.preview', { text: c.data.text, node: node.name, who: c.t(`broadcast:compose.who_${c.data.group ?? 'all'}`), count, when, approval, file });
+        const versions = await versionLines(c, node, count);
+        const lang = only ? c.t('broadcast:compose.preview_lang', { language: LANGUAGE_NAMES[only] }) : '';
+        return say('broadcast:compose.preview', { text: c.data.text, node: node.name, who: c.t(`broadcast:compose.who_${c.data.group ?? 'all'}`), lang, count, when, approval, file, versions });
       },
-      expect: { choices: () => ['send', 'cancel'].map((v) => ({ value: v, label: say(v === 'send' ? 'broadcast:compose.confirm' : 'broadcast:compose.cancel') })), columns: 2 },
+      expect: {
+        // Send or not; then the two optional turns, each back to this preview.
+        choices: () => [
+          { value: 'send', label: say('broadcast:compose.confirm') },
+          { value: 'cancel', label: say('broadcast:compose.cancel') },
+          { value: 'version', label: say('broadcast:compose.add_version') },
+          { value: 'lang', label: say('broadcast:compose.only_lang') },
+        ],
+        columns: 2,
+      },
       next: async (input, c): Promise<Next> => {
+        if (input.kind === 'choice' && input.value === 'version') return goto('version');
+        if (input.kind === 'choice' && input.value === 'lang') return goto('lang');
         if (input.kind !== 'choice' || input.value !== 'send') return done({ say: [say('broadcast:compose.cancelled')] });
         const { update } = c;
         const r = await composeBroadcast(
@@ -201,8 +311,10 @@ export const broadcastFlow: Flow<BroadcastData> = {
           {
             nodeId: c.data.nodeId!,
             roles: rolesOf(c.data.group),
-            texts: { [c.locale]: c.data.text! },
+            // The author's own words last: a version can never replace them.
+            texts: { ...Object.fromEntries(versionsOf(c)), [c.locale]: c.data.text! },
             defaultLocale: c.locale,
+            locale: langOf(c.data.lang),
             buttons: c.data.button && c.data.button !== 'none' ? [c.data.button] : [],
             attachments: c.data.file ? [c.data.file] : [],
             scheduledAt: c.data.at ? new Date(c.data.at) : null,
@@ -241,7 +353,14 @@ const broadcastForm: FormHandler = async (values, c) => {
   const button = (['none', ...BROADCAST_BUTTONS] as const).find((b) => b === values.button) ?? 'none';
   if (!text || text.length > MAX_NOTICE_CHARS) return done({ say: [say('broadcast:compose.too_long', { max: MAX_NOTICE_CHARS })] });
   if (!node) return done({ say: [say('broadcast:compose.not_permitted')] });
-  const data: BroadcastData = { text, nodeId: node.id, group, button, at: '', holiday: null };
+  const versions: Partial<Record<Locale, string>> = {};
+  for (const l of otherLocales(c)) {
+    const words = (values[broadcastVersionField(l)] ?? '').trim();
+    if (words.length > MAX_NOTICE_CHARS) return done({ say: [say('broadcast:compose.too_long', { max: MAX_NOTICE_CHARS })] });
+    if (words) versions[l] = words;
+  }
+  const lang = isLocale(values.lang) ? values.lang : 'all';
+  const data: BroadcastData = { text, nodeId: node.id, group, button, at: '', holiday: null, versions, lang };
   const when = values.when ?? '';
   const typed = (values.at ?? '').trim();
   if (typed) {

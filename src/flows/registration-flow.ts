@@ -11,7 +11,7 @@ import {
   unitByJoinCode,
 } from '../services/registration-service.js';
 import { gridPlace } from '../services/directory-service.js';
-import { isLocale } from '../domain/language.js';
+import { isLocale, LANGUAGE_NAMES } from '../domain/language.js';
 import { done, goto, literal, rosterText, say, stay } from './next.js';
 import type { Choice, Flow, FlowContext, Say } from './types.js';
 
@@ -29,7 +29,7 @@ export interface RegistrationData extends Record<string, unknown> {
 type C = FlowContext<RegistrationData>;
 
 /** Language names are written in their own language, whatever the person reads now. */
-export const LANGUAGE_NAMES: Record<Locale, string> = { 'zh-CN': '简体中文', 'zh-TW': '繁體中文', en: 'English' };
+export { LANGUAGE_NAMES };
 
 export const languageChoices = (): Choice[] => LOCALES.map((l) => ({ value: l, label: literal(LANGUAGE_NAMES[l]) }));
 

@@ -10,6 +10,12 @@ export interface BroadcastFormFields {
   places: Array<{ value: string; label: string }>;
 }
 
+/**
+ * The /broadcast form's field for the words in another language than the cadre's own (`text`);
+ * `lang` narrows it to the people using one language ('all', or absent: everyone).
+ */
+export const broadcastVersionField = (locale: Locale): string => `version_${locale}`;
+
 export interface FormFields {
   /** Null when the person may send no notice (unknown here, or not staff): the chat flow answers them. */
   broadcast(platform: Platform, userId: string): Promise<BroadcastFormFields | null>;

@@ -3,7 +3,8 @@
 // and watches one message count up to the end, then gets the report; villagers get it with its
 // buttons; one says /stop and gets no second notice (her own matter's news still comes), then
 // /start brings notices back. Above the roster's size a second cadre approves it in chat. A
-// villager who blocked the bot is marked and left out. At 06:59 a notice waits for 07:00.
+// villager who blocked the bot is marked and left out. At 06:59 a notice waits for 07:00. From
+// the preview the cadre adds an English version, or sends only to the people using English.
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { broadcastEvents, broadcastResponses, broadcasts, deliveries, gridNodes, identities, people } from '../../../src/store/schema.js';
@@ -143,6 +144,75 @@ describe('broadcasts on Telegram', () => {
     const [back] = await store.db.select().from(people).where(eq(people.id, villagers[1]!.id));
     expect(back!.broadcastsStoppedAt).toBeNull();
   }, 180_000);
+
+  it('an English version added from the preview reaches the villager who reads English; zh-CN and zh-TW readers get the words the cadre wrote', async () => {
+    // 罗秀英 reads English, 陈国华 traditional Chinese; 王秀英 simplified, as the cadre writes.
+    await store.db.update(people).set({ locale: 'en' }).where(eq(people.id, villagers[1]!.id));
+    await store.db.update(people).set({ locale: 'zh-TW' }).where(eq(people.id, villagers[2]!.id));
+    const words = '明晚七点村委会门口放电影，欢迎大家来看。';
+    const english = 'Film night tomorrow at 7 pm outside the village office. Everyone is welcome.';
+    const preview = await composeToVillage(cadre, words, '不加按钮');
+    expect(preview.buttons.flat().map((b) => b.label)).toEqual(['✅ 确认发送', '❌ 不发了', '🌐 加一个语言版本', '🗣 只发给用某种语言的人']);
+    expect(preview.text).not.toContain('各版本收到的人数');
+
+    await cadre.press('🌐 加一个语言版本');
+    const which = await cadre.waitForText('加哪种语言的版本');
+    // The languages besides the one she wrote in, and the way back.
+    expect(which.buttons.flat().map((b) => b.label)).toEqual(['繁體中文', 'English', '↩️ 回到预览']);
+    await cadre.press('English');
+    await cadre.waitForText('请写下English版本的通知');
+    await cadre.say(english);
+    const again = await cadre.waitForText('请再看一遍');
+    expect(again.text).toContain(`${words}\n\n🌐 English版本：\n${english}`);
+    // Who gets which: the zh-TW reader has no version of her own, so the simplified one.
+    expect(again.text).toContain('各版本收到的人数：简体中文 2 人、English 1 人。');
+    expect(again.text).toContain('发给：水川村的村民，共 3 人。');
+    await cadre.press('✅ 确认发送');
+    const progress = await cadre.waitForText('📢 通知开始发送，共 3 人');
+
+    const en = await v2.waitForText(english);
+    expect(en.text).toBe(`📢 Notice from the village\n${english}`);
+    const cn = await v1.waitForText(words);
+    expect(cn.text).toBe(`📢 村里通知\n${words}`);
+    // textFor: no zh-TW version, so the default's words as written (simplified), under her heading.
+    const tw = await v3.waitForText(words);
+    expect(tw.text).toBe(`📢 村裡通知\n${words}`);
+    expect([v1, v3].some((v) => v.messages().some((m) => m.text.includes(english)))).toBe(false);
+    expect(v2.messages().some((m) => m.text.includes(words))).toBe(false);
+    await waitFor(() => current(cadre, progress).includes('发送完毕：已送到 3 / 3 人'), () => `the progress finished (reads: ${current(cadre, progress)})`, 30_000);
+    const [row] = await store.db.select().from(broadcasts);
+    expect(row).toMatchObject({ texts: { 'zh-CN': words, en: english }, defaultLocale: 'zh-CN', locale: null, audienceSize: 3 });
+  }, 120_000);
+
+  it('narrowed from the preview to people using English: the count says 1, and only the English reader gets it', async () => {
+    await store.db.update(people).set({ locale: 'en' }).where(eq(people.id, villagers[1]!.id));
+    const preview = await composeToVillage(cadre, 'Free health checks at the clinic on Saturday morning.', '不加按钮');
+    expect(preview.text).toContain('发给：水川村的村民，共 3 人。');
+    await cadre.press('🗣 只发给用某种语言的人');
+    const which = await cadre.waitForText('只发给用哪种语言的人');
+    expect(which.buttons.flat().map((b) => b.label)).toEqual(['全部，不分语言', '简体中文（2 人）', '繁體中文（0 人）', 'English（1 人）']);
+    await cadre.press('English（1 人）');
+    const narrowed = await cadre.waitForText('请再看一遍');
+    expect(narrowed.text).toContain('发给：水川村的村民里用English的人，共 1 人。');
+
+    // Back to everyone, and to English again: the count follows.
+    await cadre.press('🗣 只发给用某种语言的人');
+    await cadre.waitForText('只发给用哪种语言的人');
+    await cadre.press('全部，不分语言');
+    expect((await cadre.waitForText('请再看一遍')).text).toContain('发给：水川村的村民，共 3 人。');
+    await cadre.press('🗣 只发给用某种语言的人');
+    await cadre.waitForText('只发给用哪种语言的人');
+    await cadre.press('English（1 人）');
+    await cadre.waitForText('共 1 人。');
+    await cadre.press('✅ 确认发送');
+    const progress = await cadre.waitForText('📢 通知开始发送，共 1 人');
+    await v2.waitForText('Free health checks');
+    await waitFor(() => current(cadre, progress).includes('发送完毕：已送到 1 / 1 人'), () => `the progress finished (reads: ${current(cadre, progress)})`, 30_000);
+    expect([v1, v3].some((v) => v.messages().some((m) => m.text.includes('Free health checks')))).toBe(false);
+    const [row] = await store.db.select().from(broadcasts);
+    expect(row).toMatchObject({ locale: 'en', audienceSize: 1 });
+    expect(await store.db.select().from(deliveries).where(eq(deliveries.broadcastId, row!.id))).toEqual([expect.objectContaining({ personId: villagers[1]!.id })]);
+  }, 120_000);
 
   it('a photo sent with the words reaches every villager as one photo, the words its caption and the buttons under it', async () => {
     let photo = '';
