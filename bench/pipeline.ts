@@ -16,8 +16,6 @@
 // reads and taps). No time limit is asserted.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,8 +23,7 @@ import { createRuntime, SEND_CONCURRENCY_MIN } from '../src/app/runtime.js';
 import { createAppServer } from '../src/app/http.js';
 import { createLogger } from '../src/logger.js';
 import { BotApiStandIn, type Sent } from './bot-api-stand-in.js';
-import { gridNodes, identities, people, roles } from '../src/store/schema.js';
-import type { Db } from '../src/store/db.js';
+import { fmt, pct, rawBullmq, rawInserts, seed, VILLAGER_ID, withDatabase } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,105 +42,6 @@ const { values } = parseArgs({
 const REPORTS = Number(values.reports);
 const CONCURRENCY = Number(values.concurrency);
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-
-const pct = (xs: number[], p: number) => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `gl_bench_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(values['pg-admin']!, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(values['pg-admin']!);
-  url.pathname = `/${name}`;
-  try {
-    return await fn(url.toString());
-  } finally {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
-
-/** Raw bound 1: BullMQ no-op jobs per second at concurrency 50. */
-async function rawBullmq(n = 20_000): Promise<number> {
-  const prefix = `glbench${randomBytes(3).toString('hex')}`;
-  const conn = () => new Redis(values.redis!, { maxRetriesPerRequest: null });
-  const queue = new Queue('noop', { connection: conn(), prefix });
-  let done = 0;
-  let finish: () => void = () => {};
-  const all = new Promise<void>((r) => (finish = r));
-  const worker = new Worker('noop', async () => {}, { connection: conn(), prefix, concurrency: 50, autorun: false });
-  worker.on('completed', () => {
-    if (++done === n) finish();
-  });
-  const t0 = performance.now();
-  void worker.run();
-  for (let i = 0; i < n; i += 1000) await queue.addBulk(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ name: 'noop', data: { i: i + j }, opts: { removeOnComplete: true } })));
-  await all;
-  const rate = n / ((performance.now() - t0) / 1000);
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  return rate;
-}
-
-/** Raw bound 2: single-row inserts per second, postgres-js pool of 10, 50 in flight. */
-async function rawInserts(url: string, n = 10_000): Promise<number> {
-  const sql = postgres(url, { max: 10, onnotice: () => {} });
-  await sql`create table bench_raw (id bigserial primary key, body text not null, at timestamptz not null default now())`;
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: 50 }, async () => {
-      while (next < n) {
-        next++;
-        await sql`insert into bench_raw (body) values (${'一条记录'})`;
-      }
-    }),
-  );
-  const rate = n / ((performance.now() - t0) / 1000);
-  await sql`drop table bench_raw`;
-  await sql.end();
-  return rate;
-}
-
-const STAFF_ID = 600_000;
-const VILLAGER_ID = 700_000;
-
-/** The village: 27 unit grids with a full- and a part-time officer each, and `villagers` villagers on Telegram; returns their user ids. */
-async function seed(db: Db, villagers: number): Promise<number[]> {
-  const [county] = await db.insert(gridNodes).values({ code: 'b-county', name: '分宜县', level: 'county', path: 'b-county' }).returning();
-  const [town] = await db.insert(gridNodes).values({ code: 'b-town', name: '湖泽镇', level: 'township', parentId: county!.id, path: 'b-county/b-town' }).returning();
-  const [village] = await db.insert(gridNodes).values({ code: 'b-village', name: '水川村', level: 'village', parentId: town!.id, path: 'b-county/b-town/b-village' }).returning();
-  const units = await db
-    .insert(gridNodes)
-    .values(Array.from({ length: 27 }, (_, i) => ({ code: `b-g${i + 1}`, name: `第${i + 1}组`, level: 'unit' as const, parentId: village!.id, path: `b-county/b-town/b-village/b-g${i + 1}` })))
-    .returning();
-  const staff = await db
-    .insert(people)
-    .values(units.flatMap((u, i) => [{ code: `b-full-${i}`, name: `专职${i}` }, { code: `b-part-${i}`, name: `兼职${i}` }]))
-    .returning();
-  await db.insert(roles).values(units.flatMap((u, i) => [
-    { personId: staff[2 * i]!.id, gridNodeId: u.id, role: 'officer_full' as const, title: `${u.name}专职网格员` },
-    { personId: staff[2 * i + 1]!.id, gridNodeId: u.id, role: 'officer_part' as const, title: `${u.name}兼职网格员` },
-  ]));
-  await db.insert(identities).values(staff.map((p, i) => ({ personId: p.id, platform: 'telegram' as const, externalId: String(STAFF_ID + i), chatId: String(STAFF_ID + i) })));
-  const ids: number[] = [];
-  for (let start = 0; start < villagers; start += 500) {
-    const batch = await db
-      .insert(people)
-      .values(Array.from({ length: Math.min(500, villagers - start) }, (_, j) => ({ code: `b-v-${start + j}`, name: `村民${start + j}` })))
-      .returning();
-    await db.insert(roles).values(batch.map((p, j) => ({ personId: p.id, gridNodeId: units[(start + j) % units.length]!.id, role: 'villager' as const })));
-    await db.insert(identities).values(batch.map((p, j) => ({ personId: p.id, platform: 'telegram' as const, externalId: String(VILLAGER_ID + start + j), chatId: String(VILLAGER_ID + start + j) })));
-    ids.push(...batch.map((_, j) => VILLAGER_ID + start + j));
-  }
-  return ids;
-}
-
 
 interface Run {
   reports: number;
@@ -299,7 +197,7 @@ async function throughTelegram(url: string, o: RunOptions): Promise<Run> {
   const http = createAppServer({ runtime, logger, adminToken: randomBytes(16).toString('hex') });
   let sampler: Awaited<ReturnType<typeof backlogSampler>> | null = null;
   try {
-    const users = await seed(runtime.store.db, o.villagers);
+    const users = (await seed(runtime.store.db, o.villagers)).villagers;
     runtime.startWorkers({ concurrency: CONCURRENCY, sendConcurrency: Math.max(CONCURRENCY, SEND_CONCURRENCY_MIN) });
     await http.listen({ host: '127.0.0.1', port });
     await runtime.startAdapters();
@@ -367,7 +265,7 @@ async function main(): Promise<void> {
   const arrivalReports = Number(values['arrival-reports']);
   const thinkMs = Number(values['think-ms']);
   console.log(`gridline bench — villagers reporting through the Telegram webhook, worker concurrency ${CONCURRENCY} (send jobs ${Math.max(CONCURRENCY, SEND_CONCURRENCY_MIN)}), Postgres + Redis on this machine (shared: figures vary from run to run)\n`);
-  const raw = await withDatabase(async (url) => ({ bullmq: await rawBullmq(), inserts: await rawInserts(url) }));
+  const raw = await withDatabase(values['pg-admin']!, async (url) => ({ bullmq: await rawBullmq(values.redis!), inserts: await rawInserts(url) }));
   const rawRows = (): Array<[string, string]> => [
     ['', `BullMQ no-op jobs, concurrency 50: ${fmt(raw.bullmq)} jobs/s`],
     ['', `Postgres single-row inserts, 50 in flight: ${fmt(raw.inserts)} rows/s`],
@@ -375,7 +273,7 @@ async function main(): Promise<void> {
 
   // 1. Telegram's limits lifted: what gridline itself can do.
   const cpu0 = process.cpuUsage();
-  const run = REPORTS > 0 ? await withDatabase((url) => throughTelegram(url, { villagers: REPORTS, limits: false, thinkMs: 0 })) : null;
+  const run = REPORTS > 0 ? await withDatabase(values['pg-admin']!, (url) => throughTelegram(url, { villagers: REPORTS, limits: false, thinkMs: 0 })) : null;
   // BENCH_CPU=1: this process's CPU time for the run (the service and the stand-ins), per report.
   if (process.env.BENCH_CPU && run) {
     const c = process.cpuUsage(cpu0);
@@ -398,7 +296,7 @@ async function main(): Promise<void> {
   // 2. The stand-in holds the bot to Telegram's limits (30/s overall, 1/s per chat), everyone at once.
   const allowance = 30;
   if (limitsReports > 0) {
-    const r = await withDatabase((url) => throughTelegram(url, { villagers: limitsReports, limits: true, thinkMs }));
+    const r = await withDatabase(values['pg-admin']!, (url) => throughTelegram(url, { villagers: limitsReports, limits: true, thinkMs }));
     perReport = r.messages / r.reports;
     const busy = r.backlog.messages / Math.max(r.backlog.seconds, 1e-9);
     table(`${fmt(r.reports)} villagers at once, Telegram's limits enforced (30/s, 1/s a chat); a villager answers ${fmt(thinkMs)} ms after each question`, [
@@ -414,7 +312,7 @@ async function main(): Promise<void> {
   // 3. Villagers arriving at 90% of what the allowance can carry.
   if (arrivalReports > 0) {
     const perSecond = (0.9 * allowance) / perReport;
-    const r = await withDatabase((url) => throughTelegram(url, { villagers: arrivalReports, limits: true, arrivalPerSecond: perSecond, thinkMs }));
+    const r = await withDatabase(values['pg-admin']!, (url) => throughTelegram(url, { villagers: arrivalReports, limits: true, arrivalPerSecond: perSecond, thinkMs }));
     const busy = r.backlog.messages / Math.max(r.backlog.seconds, 1e-9);
     table(`${fmt(r.reports)} villagers arriving at ${fmt(perSecond, 2)}/s (90% of ${allowance}/s ÷ ${fmt(perReport, 1)} messages a report), limits enforced`, [
       ['villager\'s message → next question', waits(r.question), rawRows()[0]![1]],
