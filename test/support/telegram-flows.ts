@@ -112,3 +112,31 @@ export async function reportedThroughIntake(bot: BotUnderTest, store: TestStore,
   bot.runtime.ctx.outboxWritten();
   return waitForMatter(store, r.matter.ref, (m) => m.step === 'dispatch', 'routing');
 }
+
+/**
+ * A cadre sends a notice from chat the plain way: the words, no photo, `place` (checked to be the
+ * first place offered when `firstPlace`), its villagers, no button, now; the preview must count
+ * `count` people. Returns the progress message ("📢 通知开始发送…").
+ */
+export async function sendNoticeFromChat(cadre: TelegramPerson, o: { words: string; place: string; count: number; firstPlace?: boolean }): Promise<BotMessage> {
+  const wait = 30_000;
+  cadre.mark();
+  await cadre.command('/broadcast');
+  await cadre.waitForText('请把要发的通知写下来', 2 * wait);
+  await cadre.say(o.words);
+  await cadre.waitForText('要不要配一张图片', wait);
+  await cadre.press('跳过', wait);
+  const where = await cadre.waitForText('发给哪里的人', wait);
+  if (o.firstPlace && where.buttons.flat()[0]?.label !== o.place) throw new Error(`the first place offered is ${where.buttons.flat()[0]?.label}, not ${o.place}`);
+  await cadre.press(o.place, wait);
+  await cadre.waitForText('发给哪些人', wait);
+  await cadre.press('村民', wait);
+  await cadre.waitForText('要不要加个按钮', wait);
+  await cadre.press('不加按钮', wait);
+  await cadre.waitForText('什么时候发', wait);
+  await cadre.press('⚡ 现在就发', wait);
+  const preview = await cadre.waitForText('请再看一遍', wait);
+  if (!preview.text.includes(`共 ${o.count} 人`)) throw new Error(`the preview does not count ${o.count} people: ${preview.text}`);
+  await cadre.press('✅ 确认发送', wait);
+  return cadre.waitForText(`📢 通知开始发送，共 ${o.count} 人`, wait);
+}

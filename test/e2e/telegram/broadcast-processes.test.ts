@@ -15,7 +15,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotOptions, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { resetStore } from '../../support/telegram-flows.js';
+import { resetStore, sendNoticeFromChat } from '../../support/telegram-flows.js';
 import { uniquePrefix } from '../../support/runtime.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -87,25 +87,8 @@ function copiesByChat(): Map<string, number> {
 const copyCalls = () => emulator.calls.slice(callsBefore).filter((c) => c.method === 'sendMessage' && c.status === 200 && String(c.body.text ?? '').includes(NOTICE) && String(c.body.chat_id) !== String(cadre.userId));
 
 /** The cadre composes the notice in chat (no photo), to 水川村's villagers, now, and confirms; returns her progress message. */
-async function sendFromChat(): Promise<BotMessage> {
-  cadre.mark();
-  await cadre.command('/broadcast');
-  await cadre.waitForText('请把要发的通知写下来', 30_000);
-  await cadre.say(NOTICE);
-  await cadre.waitForText('要不要配一张图片', 30_000);
-  await cadre.press('跳过', 30_000);
-  await cadre.waitForText('发给哪里的人', 30_000);
-  await cadre.press('水川村', 30_000);
-  await cadre.waitForText('发给哪些人', 30_000);
-  await cadre.press('村民', 30_000);
-  await cadre.waitForText('要不要加个按钮', 30_000);
-  await cadre.press('不加按钮', 30_000);
-  await cadre.waitForText('什么时候发', 30_000);
-  await cadre.press('⚡ 现在就发', 30_000);
-  const preview = await cadre.waitForText('请再看一遍', 30_000);
-  expect(preview.text).toContain(`共 ${VILLAGERS} 人`);
-  await cadre.press('✅ 确认发送', 30_000);
-  return cadre.waitForText(`📢 通知开始发送，共 ${VILLAGERS} 人`, 30_000);
+function sendFromChat(): Promise<BotMessage> {
+  return sendNoticeFromChat(cadre, { words: NOTICE, place: '水川村', count: VILLAGERS });
 }
 
 /** Counts the copies each process's send jobs sent (a job's outcome counts what it sent). */

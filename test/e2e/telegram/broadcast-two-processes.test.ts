@@ -6,9 +6,8 @@
 // the stand-in through its own counting pass-through, so the test sees which process sent which copy.
 // Together they break no limit, each villager gets the notice exactly once, both send part of it,
 // the limit is what holds them back, and the cadre's report counts everyone.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
@@ -16,8 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcasts, deliveries } from '../../../src/store/schema.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { uniquePrefix } from '../../support/runtime.js';
+import { readBody, ServiceProcesses } from '../../support/service-processes.js';
+import { sendNoticeFromChat } from '../../support/telegram-flows.js';
 import { createTestDatabase, TEST_REDIS_URL } from '../../support/store.js';
-import { freePort, SECRET_HEADER, TelegramEmulator } from '../../support/telegram/emulator.js';
+import { freePort, TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -26,7 +27,6 @@ const RATE = 8;
 const VILLAGERS = 60;
 const GRIDS = 4;
 const SECRET = 'broadcast-two-processes-secret-01';
-const BIN = path.resolve('bin/gridline.js');
 const NOTICE = '县里通知：明天上午九点起全县自来水管道检修，停水半天，请提前接好水。';
 const CADRE_ID = 730_000;
 const villagerId = (i: number) => 731_000 + i;
@@ -71,72 +71,7 @@ ${villagers}
 let emulator: TelegramEmulator;
 let db: { url: string; drop: () => Promise<void> };
 let dir: string;
-const servers: Server[] = [];
-const services: Array<{ proc: ChildProcess; port: number; output: string; exit: Promise<number | null> }> = [];
-
-function startService(port: number, env: NodeJS.ProcessEnv) {
-  const proc = spawn('node', [BIN, 'serve'], { env: { ...env, HTTP_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const s = { proc, port, output: '', exit: new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code))) };
-  proc.stdout!.on('data', (d: Buffer) => (s.output += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (s.output += d.toString()));
-  services.push(s);
-  return s;
-}
-
-async function listening(...list: Array<ReturnType<typeof startService>>): Promise<void> {
-  for (const s of list) {
-    await waitFor(
-      async () => {
-        if (s.proc.exitCode !== null) throw new Error(`a service exited (${s.proc.exitCode})`);
-        return (await fetch(`http://127.0.0.1:${s.port}/healthz`).catch(() => null))?.ok ?? false;
-      },
-      'both services listening',
-      150_000,
-      200,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${list.map((x) => x.output).join('\n')}`);
-    });
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-async function listen(server: Server): Promise<number> {
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  servers.push(server);
-  return port;
-}
-
-/** Telegram's updates, dealt to the processes in turn, as a load balancer would; `served` counts the 200s of each. */
-async function startBalancer(ports: number[], served: number[]): Promise<number> {
-  let next = 0;
-  return listen(
-    createServer(async (req, res) => {
-      const body = await readBody(req);
-      const i = next++ % ports.length;
-      try {
-        const r = await fetch(`http://127.0.0.1:${ports[i]}${req.url}`, {
-          method: req.method,
-          headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json'), [SECRET_HEADER]: String(req.headers[SECRET_HEADER] ?? '') },
-          body,
-        });
-        if (r.ok) served[i] = (served[i] ?? 0) + 1;
-        res.writeHead(r.status, { 'content-type': 'application/json' });
-        res.end(Buffer.from(await r.arrayBuffer()));
-      } catch {
-        res.writeHead(502).end();
-      }
-    }),
-  );
-}
+const procs = new ServiceProcesses();
 
 /** A Bot API call one process made, as its pass-through saw it. */
 interface ProcessCall {
@@ -147,7 +82,7 @@ interface ProcessCall {
 
 /** One process's way to the stand-in: each Bot API call passed on as it is, and noted in `calls`. */
 async function startPassThrough(calls: ProcessCall[]): Promise<string> {
-  const port = await listen(
+  const port = await procs.listen(
     createServer(async (req, res) => {
       const raw = await readBody(req);
       const type = String(req.headers['content-type'] ?? '');
@@ -188,9 +123,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const s of services) if (s.proc.exitCode === null) s.proc.kill('SIGTERM');
-  await Promise.all(services.map((s) => s.exit));
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  await procs.close();
   await emulator?.close();
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
@@ -200,7 +133,7 @@ describe('a broadcast sent by two service processes on one token', () => {
   it(`a county cadre's notice to ${VILLAGERS} villagers, composed in chat through the balancer: no limit broken, each villager gets it once, both processes send part of it, the report counts everyone`, async () => {
     const ports = [await freePort(), await freePort()];
     const served: number[] = [0, 0];
-    const lb = await startBalancer(ports, served);
+    const lb = await procs.startBalancer(ports, served);
     const sentBy: ProcessCall[][] = [[], []];
     const roots = [await startPassThrough(sentBy[0]!), await startPassThrough(sentBy[1]!)];
     const prefix = uniquePrefix();
@@ -221,33 +154,15 @@ describe('a broadcast sent by two service processes on one token', () => {
       TELEGRAM_MESSAGES_PER_SECOND: String(RATE),
     });
     emulator.enforceLimits({ globalPerSecond: RATE, globalBurst: 2 });
-    const a = startService(ports[0]!, env(0));
-    const b = startService(ports[1]!, env(1));
-    await listening(a, b);
+    const a = procs.start(ports[0]!, env(0));
+    const b = procs.start(ports[1]!, env(1));
+    await procs.listening(a, b);
     const callsBefore = emulator.calls.length;
     const breachesBefore = emulator.breaches.length;
 
     // She composes it in chat: the words, no photo, the whole county, its villagers, no button, now.
     const cadre = new TelegramPerson(emulator, { userId: CADRE_ID, firstName: '周文华', languageCode: 'zh-hans' });
-    cadre.mark();
-    await cadre.command('/broadcast');
-    await cadre.waitForText('请把要发的通知写下来', 60_000);
-    await cadre.say(NOTICE);
-    await cadre.waitForText('要不要配一张图片', 30_000);
-    await cadre.press('跳过', 30_000);
-    const where = await cadre.waitForText('发给哪里的人', 30_000);
-    expect(where.buttons.flat()[0]?.label).toBe('分宜县');
-    await cadre.press('分宜县', 30_000);
-    await cadre.waitForText('发给哪些人', 30_000);
-    await cadre.press('村民', 30_000);
-    await cadre.waitForText('要不要加个按钮', 30_000);
-    await cadre.press('不加按钮', 30_000);
-    await cadre.waitForText('什么时候发', 30_000);
-    await cadre.press('⚡ 现在就发', 30_000);
-    const preview = await cadre.waitForText('请再看一遍', 30_000);
-    expect(preview.text).toContain(`共 ${VILLAGERS} 人`);
-    await cadre.press('✅ 确认发送', 30_000);
-    await cadre.waitForText(`📢 通知开始发送，共 ${VILLAGERS} 人`, 30_000);
+    await sendNoticeFromChat(cadre, { words: NOTICE, place: '分宜县', count: VILLAGERS, firstPlace: true });
     const report = await cadre.waitForText('通知发完了', 180_000);
     expect(report.text).toContain(`共 ${VILLAGERS} 人，送到 ${VILLAGERS} 人，不愿接收 0 人，没送到 0 人`);
 

@@ -3,9 +3,7 @@
 // them). Villagers report through the Telegram stand-in, which answers 429 when the bot goes over
 // ~30 messages a second overall or ~1 a second in a chat: together the processes stay within the
 // limits, and every matter and every message exists once.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { count as countRows } from 'drizzle-orm';
@@ -13,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matters } from '../../../src/store/schema.js';
 import { openStore, type Store } from '../../../src/store/db.js';
 import { uniquePrefix } from '../../support/runtime.js';
+import { ServiceProcesses } from '../../support/service-processes.js';
 import { createTestDatabase, TEST_REDIS_URL } from '../../support/store.js';
-import { freePort, SECRET_HEADER, TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
+import { freePort, TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -25,7 +24,6 @@ const REPORTS = Number(process.env.GRIDLINE_TEST_REPORTS ?? 500);
 const RATE = Number(process.env.GRIDLINE_TEST_TG_RATE ?? 30);
 const GRIDS = 25;
 const SECRET = 'many-processes-secret-0123456789';
-const BIN = path.resolve('bin/gridline.js');
 
 /** A village of GRIDS unit grids, each with a full-time officer on Telegram, and REPORTS villagers. */
 function roster(): string {
@@ -58,61 +56,7 @@ const villagerId = (i: number) => 620_000 + i;
 let emulator: TelegramEmulator;
 let db: { url: string; drop: () => Promise<void> };
 let dir: string;
-const balancers: Server[] = [];
-const services: Array<{ proc: ChildProcess; port: number; output: string; exit: Promise<number | null> }> = [];
-
-function startService(port: number, env: NodeJS.ProcessEnv) {
-  const proc = spawn('node', [BIN, 'serve'], { env: { ...env, HTTP_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const s = { proc, port, output: '', exit: new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code))) };
-  proc.stdout!.on('data', (d: Buffer) => (s.output += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (s.output += d.toString()));
-  services.push(s);
-  return s;
-}
-
-async function bothListening(...list: Array<ReturnType<typeof startService>>): Promise<void> {
-  for (const s of list) {
-    await waitFor(
-      async () => {
-        if (s.proc.exitCode !== null) throw new Error(`a service exited (${s.proc.exitCode}): ${s.output}`);
-        return (await fetch(`http://127.0.0.1:${s.port}/healthz`).catch(() => null))?.ok ?? false;
-      },
-      'both services listening',
-      150_000,
-      200,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}\n${list.map((x) => x.output).join('\n')}`);
-    });
-  }
-}
-
-/** Telegram's updates, dealt to the processes in turn, as a load balancer would; `served` counts the 200s of each. */
-async function startBalancer(ports: number[], served: number[] = []): Promise<number> {
-  const port = await freePort();
-  let next = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const target = ports[next++ % ports.length];
-      try {
-        const r = await fetch(`http://127.0.0.1:${target}${req.url}`, {
-          method: req.method,
-          headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json'), [SECRET_HEADER]: String(req.headers[SECRET_HEADER] ?? '') },
-          body: Buffer.concat(chunks),
-        });
-        if (r.ok) served[ports.indexOf(target!)] = (served[ports.indexOf(target!)] ?? 0) + 1;
-        res.writeHead(r.status, { 'content-type': 'application/json' });
-        res.end(Buffer.from(await r.arrayBuffer()));
-      } catch {
-        res.writeHead(502).end();
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  balancers.push(server);
-  return port;
-}
+const procs = new ServiceProcesses();
 
 /** What the bot said, by chat: rebuilt from the emulator a few times a second for every villager at once. */
 class Transcript {
@@ -182,15 +126,8 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'roster.yaml'), roster());
 }, 60_000);
 
-/** Stops the services still running (each holds dozens of database connections). */
-async function stopServices(): Promise<void> {
-  for (const s of services) if (s.proc.exitCode === null) s.proc.kill('SIGTERM');
-  await Promise.all(services.map((s) => s.exit));
-}
-
 afterAll(async () => {
-  await stopServices();
-  await Promise.all(balancers.map((b) => new Promise<void>((resolve) => b.close(() => resolve()))));
+  await procs.close();
   await emulator?.close();
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
@@ -199,7 +136,7 @@ afterAll(async () => {
 describe('two service processes on one bot token', () => {
   it(`both come up on an empty database, and ${REPORTS} reports make no 429, each matter once and each message once`, async () => {
     const ports = [await freePort(), await freePort()];
-    const lb = await startBalancer(ports);
+    const lb = await procs.startBalancer(ports);
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -219,9 +156,9 @@ describe('two service processes on one bot token', () => {
     emulator.enforceLimits({ globalPerSecond: RATE, globalBurst: RATE });
     // At once, on a database with no tables yet.
     const booted = Date.now();
-    const a = startService(ports[0]!, env);
-    const b = startService(ports[1]!, env);
-    await bothListening(a, b);
+    const a = procs.start(ports[0]!, env);
+    const b = procs.start(ports[1]!, env);
+    await procs.listening(a, b);
 
     console.log(`both services up after ${((Date.now() - booted) / 1000).toFixed(1)} s`);
     const t = new Transcript(emulator);
@@ -277,14 +214,14 @@ describe('two service processes on one bot token', () => {
   }, 420_000);
 
   it('with the queues on Postgres (no Redis), both come up on an empty database at once and both serve reports', async () => {
-    await stopServices();
+    await procs.stop();
     // Its own stand-in and database: BullMQ's tables and ours created by two processes at once.
     const em = await TelegramEmulator.start();
     const fresh = await createTestDatabase();
     try {
       const ports = [await freePort(), await freePort()];
       const served: number[] = [];
-      const lb = await startBalancer(ports, served);
+      const lb = await procs.startBalancer(ports, served);
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -301,9 +238,9 @@ describe('two service processes on one bot token', () => {
         // server: kept within a default Postgres's 100 for two processes (and the other tests).
         WORKER_CONCURRENCY: '4',
       };
-      const a = startService(ports[0]!, env);
-      const b = startService(ports[1]!, env);
-      await bothListening(a, b);
+      const a = procs.start(ports[0]!, env);
+      const b = procs.start(ports[1]!, env);
+      await procs.listening(a, b);
       const t = new Transcript(em);
       try {
         const refs = await Promise.all(Array.from({ length: 4 }, (_, i) => report(t, i, em)));
@@ -325,9 +262,9 @@ describe('two service processes on one bot token', () => {
   }, 300_000);
 
   it('a start that fails (Telegram unreachable) closes what it opened and exits 1 with one line', async () => {
-    await stopServices();
+    await procs.stop();
     const closed = await freePort();
-    const s = startService(await freePort(), {
+    const s = procs.start(await freePort(), {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       GRIDLINE_FROM_SOURCE: process.env.GRIDLINE_FROM_SOURCE,
