@@ -111,7 +111,7 @@ export const GridNodeSchema = z.strictObject({
   population: count.optional(),
   /** Where this node's cadre alerts go (a Telegram group, a Slack channel, or its cadres' DMs). */
   alerts: AlertsSchema.optional(),
-  /** Defaults to the parent's, then to the roster's `quiet_hours`, then 22:00–07:00. */
+  /** The node's quiet hours (alerts to its cadres, notices and 回访 to the people under it). Defaults to the parent's, then to the roster's `quiet_hours`, then 22:00–07:00. */
   quiet_hours: QuietHoursSchema.optional(),
   /** Defaults to the parent's, then to the roster's `dispute_cutoff`, then 20:00 / 09:00. */
   dispute_cutoff: DisputeCutoffSchema.optional(),
@@ -206,7 +206,7 @@ export const MatterDefaultSchema = z.strictObject({
  */
 export const RosterSchema = z.strictObject({
   timezone: timezone.default(DEFAULT_TIMEZONE),
-  /** Cadres' quiet hours where a node names none (default 22:00–07:00). */
+  /** Quiet hours where a node names none (default 22:00–07:00): alerts wait for the cadres' morning, notices and 回访 for the people's. */
   quiet_hours: QuietHoursSchema.optional(),
   /** 纠纷不过夜 where a node names none (default { evening: "20:00", morning: "09:00" }). */
   dispute_cutoff: DisputeCutoffSchema.optional(),

@@ -1,6 +1,6 @@
 // The send path's one question about a broadcast's copy, asked just before it goes: has the person
-// said /stop since it was written, or have their quiet hours begun (a long broadcast runs into the
-// night)? A matter's messages never pass here; they go whatever the hour.
+// said /stop since it was written, or have their quiet hours begun (their grid's, as the roster
+// sets them; a long broadcast runs into the night)? A matter's messages never pass here; they go whatever the hour.
 import { broadcastDueAt } from '../domain/index.js';
 import { outboxJob } from '../ports/jobs.js';
 import type { ServiceContext } from '../ports/context.js';
@@ -20,7 +20,7 @@ export async function broadcastGate(ctx: ServiceContext, row: DeliveryRow, claim
     return 'stopped';
   }
   const now = ctx.now();
-  const due = broadcastDueAt(now, who.zone ?? defaultZone);
+  const due = broadcastDueAt(now, who.zone ?? defaultZone, who.quiet ?? undefined);
   if (due.getTime() <= now.getTime()) return null;
   await ctx.db.transaction(async (tx) => {
     if (await holdClaimedCopy(tx, row.id, claimer, due)) await enqueue(tx, [outboxJob('send', { recipient: row.recipient, lane: 'broadcast', at: due.toISOString() })]);

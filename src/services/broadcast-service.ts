@@ -240,15 +240,17 @@ export async function releaseBroadcast(ctx: ServiceContext, db: Executor, broadc
   if (!row) return 0;
   const node = (await findNode(db, row.gridNodeId))!;
   const audience = await audienceOf(db, audienceFor(node, { roles: row.roles as Role[] | null, locale: row.locale as Locale | null }, row.authorId));
+  // Never in a person's quiet hours: their grid's (the roster's), in their zone.
   const dueByZone = new Map<string, Date>();
-  const dueOf = (zone: string | null) => {
+  const dueOf = (zone: string | null, quiet: { from: string; to: string }) => {
     const z = zone ?? node.timezone;
-    let d = dueByZone.get(z);
-    if (!d) dueByZone.set(z, (d = broadcastDueAt(now, z)));
+    const key = `${z}|${quiet.from}|${quiet.to}`;
+    let d = dueByZone.get(key);
+    if (!d) dueByZone.set(key, (d = broadcastDueAt(now, z, quiet)));
     return d;
   };
   const rows = audience.map((a) => {
-    const due = dueOf(a.zone);
+    const due = dueOf(a.zone, a.quiet);
     return { personId: a.personId, dueAt: due.getTime() > now.getTime() ? due : null };
   });
   const params = { broadcastId: row.id, texts: row.texts, defaultLocale: row.defaultLocale, buttons: row.buttons, ...(row.attachments.length ? { attachments: row.attachments } : {}) };

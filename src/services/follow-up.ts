@@ -60,7 +60,8 @@ export async function followUpDue(ctx: ServiceContext, data: { matterId: string;
     await enqueue(tx, sendJobs(rows));
     if (villager) {
       // The question waits for the villager's morning: never in their quiet hours.
-      const due = broadcastDueAt(now, (await recipientState(tx, villager)).zone ?? node?.timezone ?? 'Asia/Shanghai');
+      const state = await recipientState(tx, villager);
+      const due = broadcastDueAt(now, state.zone ?? node?.timezone ?? 'Asia/Shanghai', state.quiet ?? undefined);
       const later = due.getTime() > now.getTime() ? due : null;
       const ask = { id: randomUUID(), personId: villager, matterId: matter.id, template: 'follow_up_ask', params: { ...common, officerId: matter.assigneeId }, dueAt: later };
       await createDeliveries(tx, [ask]);

@@ -92,7 +92,7 @@ export async function listBroadcasts(db: Executor, limit = 50): Promise<Broadcas
 function audienceQuery(db: Executor, a: Audience) {
   const reachable = sql`exists (select 1 from ${identities} where ${identities.personId} = ${people.id} and ${identities.unreachableAt} is null)`;
   return db
-    .selectDistinctOn([people.id], { personId: people.id, zone: sql<string | null>`coalesce(${people.timezone}, ${gridNodes.timezone})` })
+    .selectDistinctOn([people.id], { personId: people.id, zone: sql<string | null>`coalesce(${people.timezone}, ${gridNodes.timezone})`, quietFrom: gridNodes.quietFrom, quietTo: gridNodes.quietTo })
     .from(roles)
     .innerJoin(gridNodes, eq(gridNodes.id, roles.gridNodeId))
     .innerJoin(people, eq(people.id, roles.personId))
@@ -115,8 +115,10 @@ export async function audienceSize(db: Executor, a: Audience): Promise<number> {
   return row?.n ?? 0;
 }
 
-export async function audienceOf(db: Executor, a: Audience): Promise<Array<{ personId: string; zone: string | null }>> {
-  return audienceQuery(db, a);
+/** The audience, each with their zone and the quiet hours of their grid (the roster's, 22:00–07:00 unless it says otherwise). */
+export async function audienceOf(db: Executor, a: Audience): Promise<Array<{ personId: string; zone: string | null; quiet: { from: string; to: string } }>> {
+  const rows = await audienceQuery(db, a);
+  return rows.map((r) => ({ personId: r.personId, zone: r.zone, quiet: { from: r.quietFrom, to: r.quietTo } }));
 }
 
 /**
@@ -236,14 +238,16 @@ export async function approversOf(db: Executor, ancestorIds: readonly string[], 
 }
 
 /** Whether a person said /stop, and the zone their quiet hours are read in (theirs, else their grid's). */
-export async function recipientState(db: Executor, personId: string): Promise<{ stopped: boolean; zone: string | null }> {
-  const [row] = await queryRows<{ stopped: unknown; zone: string | null }>(
+/** Whether the person said /stop, their zone, and the quiet hours of their grid (null: the default's). */
+export async function recipientState(db: Executor, personId: string): Promise<{ stopped: boolean; zone: string | null; quiet: { from: string; to: string } | null }> {
+  const [row] = await queryRows<{ stopped: unknown; zone: string | null; quiet_from: string | null; quiet_to: string | null }>(
     db,
-    sql`select p.broadcasts_stopped_at as stopped,
-          coalesce(p.timezone, (select n.timezone from gridline.roles r join gridline.grid_nodes n on n.id = r.grid_node_id where r.person_id = p.id order by n.path limit 1)) as zone
-        from gridline.people p where p.id = ${personId}`,
+    sql`select p.broadcasts_stopped_at as stopped, coalesce(p.timezone, n.timezone) as zone, n.quiet_from, n.quiet_to
+        from gridline.people p
+        left join lateral (select g.timezone, g.quiet_from, g.quiet_to from gridline.roles r join gridline.grid_nodes g on g.id = r.grid_node_id where r.person_id = p.id order by g.path limit 1) n on true
+        where p.id = ${personId}`,
   );
-  return { stopped: Boolean(row?.stopped), zone: row?.zone ?? null };
+  return { stopped: Boolean(row?.stopped), zone: row?.zone ?? null, quiet: row?.quiet_from && row.quiet_to ? { from: row.quiet_from, to: row.quiet_to } : null };
 }
 
 /** A claimed copy not sent: the person said /stop since (status 'stopped'). Only while still this claimer's. */
