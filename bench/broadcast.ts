@@ -134,6 +134,7 @@ async function throughTelegram(url: string): Promise<Run> {
     await author.say('/broadcast');
     await authorChat.next(has('请把要发的通知写下来'), 'the words asked for');
     await author.say(NOTICE);
+    await author.press(await authorChat.next(has('要不要配一张图片'), 'a photo or file offered'), '跳过');
     await author.press(await authorChat.next(has('发给哪里的人'), 'the place asked for'), '分宜县');
     await author.press(await authorChat.next(has('发给哪些人'), 'the people asked for'), '村民');
     await author.press(await authorChat.next(has('要不要加个按钮'), 'a button offered'), '不加按钮');
