@@ -124,6 +124,8 @@ describe('reports through Telegram while the service, Redis and Postgres fail', 
         return p;
       }),
     );
+    // Not one of the villagers filing reports: someone who writes while Postgres is down.
+    const passerBy = new TelegramPerson(emulator, { userId: 7_300_001, firstName: '路人', languageCode: 'zh-hans' });
     await startService();
 
     // Each villager files report after report, waiting for each answer as a person would.
@@ -175,11 +177,16 @@ describe('reports through Telegram while the service, Redis and Postgres fail', 
     await redis.up();
     await filed(3);
     // 3. Postgres restarts under load.
+    const refusedBefore = refused;
     await pg.down();
     // Down until the service has felt it: a delivery it could not commit was refused (not acknowledged).
-    const refusedBefore = refused;
+    // Someone writes while it is down: the villagers above may all be waiting for an answer that
+    // needs the database, and then nothing would reach the service until it is back.
+    const knock = passerBy.say('你好');
     await waitFor(() => refused > refusedBefore, 'a webhook delivery refused while Postgres is down', STEP_MS, 100);
     await pg.up();
+    // Delivered again until taken: once the database is back, it is taken.
+    await knock;
     await filed(3);
     // 4. kill -9, and Redis wiped while the killed process's jobs are still locked there.
     await kill();

@@ -115,14 +115,17 @@ describe.each(QUEUE_KINDS)('a broadcast on the way out (queues on %s)', (kind) =
 
   it('checks again just before sending: a /stop since leaves her copy unsent, and 22:00 holds the rest for the morning', async () => {
     const channel = new SlowChannel(60);
-    const clock = new TestClock('2026-06-03T21:59:57+08:00');
+    const clock = new TestClock('2026-06-03T21:50:00+08:00');
     runtime = await openTestRuntime(store, kind, { channels: new Map<Platform, Channel>([['telegram', channel]]), clock });
     runtime.startWorkers({ concurrency: 1 });
     const id = await compose();
     // The copy last in line: its villager says /stop while the first ones go out.
     const [lastCopy] = await store.db.select().from(deliveries).where(and(eq(deliveries.broadcastId, id), eq(deliveries.status, 'pending'))).orderBy(desc(deliveries.seq)).limit(1);
     await store.db.transaction((tx) => stopBroadcasts(runtime.ctx, tx, lastCopy!.personId!));
-    // 22:00 comes before the 40 copies are out: what is left waits for 07:00.
+    // 22:00 comes before the 40 copies are out (the clock is moved on once the first are sent, not
+    // left to a few real seconds a loaded machine may spend before the first): what is left waits for 07:00.
+    await waitFor(() => channel.calls.filter((c) => isCopy(c.text)).length >= 3, 'the first copies out', 30_000);
+    clock.set('2026-06-03T22:00:00+08:00');
     const morning = new Date('2026-06-04T07:00:00+08:00');
     // Every copy looked at: sent before 22:00, stopped, or held for the morning.
     await waitFor(
