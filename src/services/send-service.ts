@@ -42,6 +42,11 @@ export interface SendAttempt {
   final: boolean;
   /** The job was delayed until then (a receipt that waits): rows due by then are due. */
   at?: string;
+  /**
+   * Asked when nothing more may be sent now (the queue is empty, or its head is another job's):
+   * true when a message was written to the queue since it was last read (send-wakes.ts): it is read again.
+   */
+  settle?: () => boolean;
 }
 
 /**
@@ -67,10 +72,17 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
     const fresh = next === undefined;
     const head = fresh ? await claimQueueHead(ctx.db, claim()) : next;
     next = undefined;
-    if (!head) return { outcome: Object.keys(counts).length ? 'done' : 'nothing_due', ...counts };
+    if (!head) {
+      if (attempt.settle?.()) continue;
+      return { outcome: Object.keys(counts).length ? 'done' : 'nothing_due', ...counts };
+    }
     let row: DeliveryRow | undefined = head.claimed ? head.row : undefined;
-    if (!row) {
-      // A waiting receipt put back early (a restart) waits out its wait for routing.
+    // A head the claim left alone: a waiting receipt is looked at first (a restart put it back
+    // early: it waits out its wait for routing) and then claimed; a head the record of the last
+    // send left alone (held by another transaction just then) is claimed on its own. A head a
+    // fresh claim refused is another job's.
+    const waiting = head.row.template === WAITING_RECEIPT && head.row.attempts === 0;
+    if (!row && (waiting || !fresh)) {
       await checkWaitingReceipt(ctx, head.row);
       const c = claim();
       row = await claimDelivery(ctx.db, head.row.id, attempt.claimer, c.now, c.staleBefore);
@@ -79,6 +91,7 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
       // A head claimed along with the last send's record that changed since: the queue is claimed afresh.
       if (!fresh) continue;
       // Another job sends it or waits to: that job goes on with the queue.
+      if (attempt.settle?.()) continue;
       return { outcome: 'queue_busy', ...counts };
     }
     // A broadcast's copy is checked once more just before it goes (/stop, quiet hours).

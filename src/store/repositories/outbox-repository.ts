@@ -3,6 +3,7 @@ import { and, asc, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db.js';
 import type { OutboxJob } from '../../ports/jobs.js';
 import { outbox } from '../schema.js';
+import { prepared } from '../prepared.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
@@ -13,16 +14,30 @@ export async function enqueue(db: Executor, rows: readonly OutboxJob[]): Promise
 
 /** Rows not yet relayed whose time has come, oldest first. */
 export async function pendingOutbox(db: Executor, limit: number, now: Date): Promise<OutboxRow[]> {
-  return db
-    .select()
-    .from(outbox)
-    .where(and(isNull(outbox.relayedAt), or(isNull(outbox.runAt), lte(outbox.runAt, now))))
-    .orderBy(asc(outbox.id))
-    .limit(limit);
+  const query = prepared(db, 'outbox_pending', (db) =>
+    db
+      .select()
+      .from(outbox)
+      .where(and(isNull(outbox.relayedAt), or(isNull(outbox.runAt), lte(outbox.runAt, sql.placeholder('now')))))
+      .orderBy(asc(outbox.id))
+      .limit(sql.placeholder('limit'))
+      .prepare('outbox_pending'),
+  );
+  // A placeholder is not mapped by a column: the time goes as text.
+  return query.execute({ now: now.toISOString(), limit });
 }
 
+/** Marks rows relayed: one statement text whatever their number (the ids go as one JSON array), built once. */
 export async function markRelayed(db: Executor, ids: number[], at: Date): Promise<void> {
-  if (ids.length) await db.update(outbox).set({ relayedAt: at }).where(inArray(outbox.id, ids));
+  if (!ids.length) return;
+  const query = prepared(db, 'outbox_relayed', (db) =>
+    db
+      .update(outbox)
+      .set({ relayedAt: sql`${sql.placeholder('at')}::timestamptz` })
+      .where(sql`${outbox.id} in (select jsonb_array_elements_text(${sql.placeholder('ids')}::jsonb)::bigint)`)
+      .prepare('outbox_relayed'),
+  );
+  await query.execute({ at: at.toISOString(), ids: JSON.stringify(ids) });
 }
 
 export async function markRelayFailed(db: Executor, ids: number[], error: string): Promise<void> {
