@@ -22,7 +22,7 @@ import type { ServiceContext } from '../ports/context.js';
 import { renderDelivery } from './notify-service.js';
 import { BOOKKEEPING_WAIT_MS, leaseExpiredBefore, recordSent } from './send-lease.js';
 import { checkWaitingReceipt } from './waiting-receipt.js';
-import { WAITING_RECEIPT } from './intake-service.js';
+import { RECEIPT_WAIT_MS, WAITING_RECEIPT } from './intake-service.js';
 import { holdForWindow, MERGED_TEMPLATE, outputWindowOf, renderMerged, waitForWindow, windowNote, windowOf } from './send-window.js';
 import { broadcastGate } from './broadcast-gate.js';
 import { reachOrder } from '../domain/reach.js';
@@ -63,7 +63,7 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
   const at = attempt.at ? Date.parse(attempt.at) : 0;
   const claim = (): HeadClaim => {
     const now = ctx.now();
-    return { recipient, claimer: attempt.claimer, now, due: new Date(Math.max(now.getTime(), at)), staleBefore: leaseExpiredBefore(now, ctx.sendLeaseMs), checkFirst: WAITING_RECEIPT };
+    return { recipient, claimer: attempt.claimer, now, due: new Date(Math.max(now.getTime(), at)), staleBefore: leaseExpiredBefore(now, ctx.sendLeaseMs), checkFirst: { template: WAITING_RECEIPT, waitMs: RECEIPT_WAIT_MS } };
   };
   // The head the last send's record claimed with it (undefined: not known, claimed afresh).
   let next: QueueHead | null | undefined;
@@ -81,7 +81,7 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
     // early: it waits out its wait for routing) and then claimed; a head the record of the last
     // send left alone (held by another transaction just then) is claimed on its own. A head a
     // fresh claim refused is another job's.
-    const waiting = head.row.template === WAITING_RECEIPT && head.row.attempts === 0;
+    const waiting = head.row.template === WAITING_RECEIPT && head.row.attempts === 0 && head.row.matterId !== null;
     if (!row && (waiting || !fresh)) {
       await checkWaitingReceipt(ctx, head.row);
       const c = claim();

@@ -120,10 +120,11 @@ export interface HeadClaim {
   /** A claim older than this has run out (its sender died). */
   staleBefore: Date;
   /**
-   * Rows of this template on their first attempt are never taken here: the caller looks at them
-   * first (a waiting receipt, services/waiting-receipt.ts) and claims them with claimDelivery.
+   * A matter's row of this template on its first attempt, until `waitMs` after it was written (or
+   * its dueAt), is never taken here: the caller looks at it first (a waiting receipt,
+   * services/waiting-receipt.ts) and claims it with claimDelivery.
    */
-  checkFirst: string;
+  checkFirst: { template: string; waitMs: number };
 }
 
 /** The head of the queue in queueHead's order (`exclude`: a row just recorded as sent, still 'sending' in the statement's snapshot). */
@@ -143,7 +144,8 @@ const claimHeadSql = (skipLocked: boolean) => sql`update ${deliveries}
   where ${deliveries.id} = (select id from head)
     and ((${deliveries.status} = 'pending' and (${deliveries.retryAt} is null or ${deliveries.retryAt} <= ${sql.placeholder('now')}::timestamptz or ${deliveries.claimedBy} = ${sql.placeholder('claimer')}::text))
       or (${deliveries.status} = 'sending' and (${deliveries.claimedBy} = ${sql.placeholder('claimer')}::text or ${deliveries.claimedAt} < ${sql.placeholder('staleBefore')}::timestamptz)))
-    and not (${deliveries.template} = ${sql.placeholder('checkFirst')}::text and ${deliveries.attempts} = 0)${
+    and not (${deliveries.template} = ${sql.placeholder('checkFirst')}::text and ${deliveries.attempts} = 0 and ${deliveries.matterId} is not null
+      and coalesce(${deliveries.dueAt}, ${deliveries.createdAt} + ${sql.placeholder('checkFirstMs')}::int * interval '1 millisecond') > ${sql.placeholder('now')}::timestamptz)${
       skipLocked ? sql` and ${deliveries.id} in (select l.id from ${deliveries} l where l.id = (select id from head) for update skip locked)` : sql``
     }
   returning ${deliveries.id}`;
@@ -167,7 +169,8 @@ const claimParams = (c: HeadClaim) => ({
   now: c.now.toISOString(),
   due: c.due.toISOString(),
   staleBefore: c.staleBefore.toISOString(),
-  checkFirst: c.checkFirst,
+  checkFirst: c.checkFirst.template,
+  checkFirstMs: c.checkFirst.waitMs,
 });
 
 /**
