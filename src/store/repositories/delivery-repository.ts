@@ -73,38 +73,6 @@ export async function findDelivery(db: Executor, id: string): Promise<DeliveryRo
   return row;
 }
 
-/**
- * The first row of a recipient's queue not yet done (pending or being sent), in written order
- * (a broadcast's copy after the matters' messages written later; see broadcast-service.ts). A
- * row set for later (`dueAt`) is not in the queue until `now` reaches it, unless a sender has
- * claimed it already: what was written after it waits for it.
- */
-export async function queueHead(db: Executor, recipient: string, now: Date): Promise<DeliveryRow | undefined> {
-  const [row] = await queueHeads(db, recipient, now, 1);
-  return row;
-}
-
-/** The first `limit` rows of a recipient's queue in the order queueHead gives them (one read for a run of sends). */
-export async function queueHeads(db: Executor, recipient: string, now: Date, limit: number): Promise<DeliveryRow[]> {
-  const query = prepared(db, 'queue_heads', (db) =>
-    db
-      .select()
-      .from(deliveries)
-      .where(
-        and(
-          eq(deliveries.recipient, sql.placeholder('recipient')),
-          or(eq(deliveries.status, 'sending'), and(eq(deliveries.status, 'pending'), or(isNull(deliveries.dueAt), lte(deliveries.dueAt, sql.placeholder('now'))))),
-        ),
-      )
-      // A row being sent first (nobody overtakes it); then a matter's messages before a broadcast's copy.
-      .orderBy(sql`${deliveries.status} <> 'sending'`, sql`${deliveries.broadcastId} is not null`, asc(deliveries.seq))
-      .limit(sql.placeholder('limit'))
-      .prepare('queue_heads'),
-  );
-  // A placeholder is not mapped by a column: times go as text.
-  return query.execute({ recipient, now: now.toISOString(), limit });
-}
-
 /** A queue's head as a claim found it: the row, and whether the claim took it for this job. */
 export interface QueueHead {
   row: DeliveryRow;
@@ -127,7 +95,13 @@ export interface HeadClaim {
   checkFirst: { template: string; waitMs: number };
 }
 
-/** The head of the queue in queueHead's order (`exclude`: a row just recorded as sent, still 'sending' in the statement's snapshot). */
+/**
+ * The first row of a recipient's queue not yet done (pending or being sent), in written order (a
+ * broadcast's copy after the matters' messages written later; see broadcast-service.ts). A row set
+ * for later (`dueAt`) is not in the queue until `due`, unless a sender has claimed it already: what
+ * was written after it waits for it. A row being sent comes first (nobody overtakes it). `exclude`:
+ * a row just recorded as sent in the same statement (still 'sending' in its snapshot).
+ */
 const headOf = (exclude: boolean) => sql`select ${deliveries.id} from ${deliveries}
   where ${deliveries.recipient} = ${sql.placeholder('recipient')}${exclude ? sql` and ${deliveries.id} <> ${sql.placeholder('sentId')}` : sql``}
     and (${deliveries.status} = 'sending' or (${deliveries.status} = 'pending' and (${deliveries.dueAt} is null or ${deliveries.dueAt} <= ${sql.placeholder('due')})))
