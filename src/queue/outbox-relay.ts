@@ -79,23 +79,39 @@ export class OutboxRelay {
   }
 
   private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        while ((await this.relayOnce()) === this.batchSize) {
+    // Rows a pass put on their queues are marked relayed by the next pass's read, in the same
+    // statement; the last pass's are marked on their own when the loop ends.
+    const relayed: number[] = [];
+    try {
+      do {
+        this.again = false;
+        while ((await this.pass(relayed)) === this.batchSize) {
           /* a full batch: there may be more */
         }
-      } catch (err) {
-        if (!this.failing) this.logger.warn({ err: { message: (err as Error).message } }, 'outbox relay paused (the store or the queue did not answer); retrying');
-        this.failing = true;
-        return;
-      }
-    } while (this.again && !this.stopped);
+      } while (this.again && !this.stopped);
+      await markRelayed(this.db, relayed.splice(0), this.now());
+    } catch (err) {
+      // Rows not marked are relayed again (their job ids make that a no-op).
+      if (!this.failing) this.logger.warn({ err: { message: (err as Error).message } }, 'outbox relay paused (the store or the queue did not answer); retrying');
+      this.failing = true;
+    }
   }
 
-  /** One pass; returns how many rows it relayed. Throws when the queue refused them. */
+  /** One pass, its rows marked relayed before it returns; returns how many rows it relayed. Throws when the queue refused them. */
   async relayOnce(): Promise<number> {
-    const rows = await pendingOutbox(this.db, this.batchSize, this.now());
+    const relayed: number[] = [];
+    const n = await this.pass(relayed);
+    await markRelayed(this.db, relayed, this.now());
+    return n;
+  }
+
+  /**
+   * One pass: marks `relayed` relayed (what the pass before put on the queues) as it reads, and
+   * leaves there the rows this pass put on their queues or that a running job took over.
+   */
+  private async pass(relayed: number[]): Promise<number> {
+    const rows = await pendingOutbox(this.db, this.batchSize, this.now(), relayed);
+    relayed.length = 0;
     if (!rows.length) return 0;
     const byQueue = new Map<JobName, OutboxRow[]>();
     const taken: number[] = [];
@@ -113,8 +129,8 @@ export class OutboxRelay {
       }
       byQueue.set(name, [...(byQueue.get(name) ?? []), row]);
     }
-    // Rows on their queues (or taken over) are marked relayed in one statement, also when a later queue refused its own.
-    const relayed = taken;
+    // Rows on their queues (or taken over) are marked relayed together, also when a later queue refused its own.
+    relayed.push(...taken);
     try {
       for (const [name, list] of byQueue) {
         // A kind of job may name its own id and run time (deadline timers): the delay counts from now.
@@ -134,8 +150,10 @@ export class OutboxRelay {
         }
         relayed.push(...list.map((r) => r.id));
       }
-    } finally {
-      await markRelayed(this.db, relayed, this.now());
+    } catch (err) {
+      // Unmarked, they would only be relayed again (their job ids make that a no-op).
+      await markRelayed(this.db, relayed.splice(0), this.now()).catch(() => {});
+      throw err;
     }
     if (this.failing) this.logger.info('outbox relay resumed');
     this.failing = false;
