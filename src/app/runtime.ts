@@ -10,7 +10,7 @@ import { createFlowEngine, defaultModules, type FlowEngine } from '../flows/inde
 import { linkModule } from '../flows/link-module.js';
 import { deskLinkModule } from '../flows/desk-link-module.js';
 import type { Logger } from '../logger.js';
-import { deadlineJobId, JOB_NAMES, type JobHandlers, type JobName, type JobOutcome } from '../ports/jobs.js';
+import { deadlineJobId, JOB_NAMES, outboxJob, type JobHandlers, type JobName, type JobOutcome } from '../ports/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
 import { RedisLease } from '../queue/redis-lease.js';
 import { RedisRateBuckets } from '../queue/redis-rate-buckets.js';
@@ -27,6 +27,8 @@ import { eveningSweep, morningDigest } from '../services/daily-alerts.js';
 import { handleDeadlineJob, reconcileDeadlines, type ReconcileSummary, type TimerQueue } from '../services/deadline-timers.js';
 import { intake } from '../services/intake-service.js';
 import { sendQueued } from '../services/send-service.js';
+import { SendWakes, takesWake } from '../services/send-wakes.js';
+import { enqueue } from '../store/repositories/outbox-repository.js';
 import { handleBroadcastJob } from '../services/broadcast-service.js';
 import { handleYearlyJob, yearlyPlan } from '../services/yearly-broadcast.js';
 import { broadcastFormFields } from '../services/broadcast-form.js';
@@ -144,7 +146,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     outboxWritten: () => relay?.kick(),
     sendLeaseMs: opts.recovery?.sendLeaseMs,
   };
-  if (queues) relay = new OutboxRelay(store.db, queues, logger, { intervalMs: opts.relayIntervalMs, now: ctx.now });
+  // A send job still draining a queue takes the wakes of what is written to it meanwhile (send-wakes.ts).
+  const wakes = new SendWakes();
+  if (queues) relay = new OutboxRelay(store.db, queues, logger, { intervalMs: opts.relayIntervalMs, now: ctx.now, takenOver: (row) => row.queue === 'send' && takesWake(wakes, row.payload) });
   const channels = opts.channels ?? new Map<Platform, Channel>();
   const fallback = new ConsoleChannel(logger);
   const timezone = opts.timezone ?? 'Asia/Shanghai';
@@ -222,6 +226,16 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       })
     : null;
 
+  const giveBackWake = async (recipient: string): Promise<void> => {
+    try {
+      await enqueue(ctx.db, [outboxJob('send', { recipient })]);
+      ctx.outboxWritten();
+    } catch (err) {
+      // The store is away: the reconciler finds the queue's rows.
+      logger.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'a send wake could not be given back; the reconciler will find its queue');
+    }
+  };
+
   const handlers: JobHandlers = {
     inbound: async (event) => {
       const result = await intake(ctx, event);
@@ -230,7 +244,20 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         : { outcome: result.status, matterId: result.matter.id, ref: result.matter.ref };
     },
     route: async ({ matterId }) => routeMatter(ctx, matterId),
-    send: async ({ recipient, at }, meta) => sendQueued(ctx, { channels: sendChannels, fallback, timezone }, recipient, { claimer: meta.jobId, final: meta.final, at }),
+    send: async ({ recipient, at }, meta) => {
+      // Another job of this process is draining the queue: it reads it again for this one.
+      if (!at && wakes.handOver(recipient)) return { outcome: 'handed_over' };
+      const drain = wakes.begin(recipient);
+      try {
+        return await sendQueued(ctx, { channels: sendChannels, fallback, timezone }, recipient, { claimer: meta.jobId, final: meta.final, at, settle: () => wakes.settle(drain) });
+      } catch (err) {
+        // Wakes this job took and will not read for before its retry are queued as jobs, as they would have been.
+        if (wakes.end(drain)) await giveBackWake(recipient);
+        throw err;
+      } finally {
+        wakes.end(drain);
+      }
+    },
     chat: async (update, meta) => handleChatUpdate(ctx, { engine, defaultLocale: opts.chat?.defaultLocale, commandPrefix: (p) => channels.get(p)?.commandPrefix, strangers: (p) => channels.get(p)?.strangers, sendingWindow: (p, target) => channels.get(p)?.sendingWindow?.(target) ?? null }, update, meta),
     report_in_due: async ({ summonsId }) => reportInDue(ctx, summonsId),
     sweep: async ({ zone, at }) => eveningSweep(ctx, zone, at),

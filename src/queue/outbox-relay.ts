@@ -13,6 +13,11 @@ export interface RelayOptions {
   /** Rows per pass (default 500). */
   batchSize?: number;
   now?: () => Date;
+  /**
+   * A row whose job one running in this process takes over (a send job still draining the queue
+   * the row wakes, services/send-wakes.ts): it is marked relayed with the others, and no job is queued.
+   */
+  takenOver?: (row: OutboxRow) => boolean;
 }
 
 /** The job id of an outbox row: stable for the row, unique across databases. */
@@ -29,6 +34,7 @@ export class OutboxRelay {
   private readonly intervalMs: number;
   private readonly batchSize: number;
   private readonly now: () => Date;
+  private readonly takenOver: (row: OutboxRow) => boolean;
 
   constructor(
     private readonly db: Db,
@@ -39,6 +45,7 @@ export class OutboxRelay {
     this.intervalMs = opts.intervalMs ?? 1000;
     this.batchSize = opts.batchSize ?? 500;
     this.now = opts.now ?? (() => new Date());
+    this.takenOver = opts.takenOver ?? (() => false);
   }
 
   start(): void {
@@ -72,25 +79,42 @@ export class OutboxRelay {
   }
 
   private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        while ((await this.relayOnce()) === this.batchSize) {
+    // Rows a pass put on their queues are marked relayed by the next pass's read, in the same
+    // statement; the last pass's are marked on their own when the loop ends.
+    const relayed: number[] = [];
+    try {
+      do {
+        this.again = false;
+        while ((await this.pass(relayed)) === this.batchSize) {
           /* a full batch: there may be more */
         }
-      } catch (err) {
-        if (!this.failing) this.logger.warn({ err: { message: (err as Error).message } }, 'outbox relay paused (the store or the queue did not answer); retrying');
-        this.failing = true;
-        return;
-      }
-    } while (this.again && !this.stopped);
+      } while (this.again && !this.stopped);
+      await markRelayed(this.db, relayed.splice(0), this.now());
+    } catch (err) {
+      // Rows not marked are relayed again (their job ids make that a no-op).
+      if (!this.failing) this.logger.warn({ err: { message: (err as Error).message } }, 'outbox relay paused (the store or the queue did not answer); retrying');
+      this.failing = true;
+    }
   }
 
-  /** One pass; returns how many rows it relayed. Throws when the queue refused them. */
+  /** One pass, its rows marked relayed before it returns; returns how many rows it relayed. Throws when the queue refused them. */
   async relayOnce(): Promise<number> {
-    const rows = await pendingOutbox(this.db, this.batchSize, this.now());
+    const relayed: number[] = [];
+    const n = await this.pass(relayed);
+    await markRelayed(this.db, relayed, this.now());
+    return n;
+  }
+
+  /**
+   * One pass: marks `relayed` relayed (what the pass before put on the queues) as it reads, and
+   * leaves there the rows this pass put on their queues or that a running job took over.
+   */
+  private async pass(relayed: number[]): Promise<number> {
+    const rows = await pendingOutbox(this.db, this.batchSize, this.now(), relayed);
+    relayed.length = 0;
     if (!rows.length) return 0;
     const byQueue = new Map<JobName, OutboxRow[]>();
+    const taken: number[] = [];
     for (const row of rows) {
       const name = row.queue as JobName;
       if (!JOB_NAMES.includes(name)) {
@@ -99,25 +123,37 @@ export class OutboxRelay {
         await markRelayed(this.db, [row.id], this.now());
         continue;
       }
+      if (this.takenOver(row)) {
+        taken.push(row.id);
+        continue;
+      }
       byQueue.set(name, [...(byQueue.get(name) ?? []), row]);
     }
-    for (const [name, list] of byQueue) {
-      // A kind of job may name its own id and run time (deadline timers): the delay counts from now.
-      const place = JOB_PLACEMENT[name] as ((d: unknown) => { jobId: string; runAt: Date } | null) | undefined;
-      const now = this.now().getTime();
-      try {
-        await this.queues.addBulk(
-          name,
-          list.map((r) => {
-            const p = place?.(r.payload);
-            return { data: r.payload as unknown as JobMap[typeof name], jobId: p?.jobId ?? outboxJobId(r), delay: p ? Math.max(0, p.runAt.getTime() - now) : undefined };
-          }),
-        );
-      } catch (err) {
-        await markRelayFailed(this.db, list.map((r) => r.id), (err as Error).message).catch(() => {});
-        throw err;
+    // Rows on their queues (or taken over) are marked relayed together, also when a later queue refused its own.
+    relayed.push(...taken);
+    try {
+      for (const [name, list] of byQueue) {
+        // A kind of job may name its own id and run time (deadline timers): the delay counts from now.
+        const place = JOB_PLACEMENT[name] as ((d: unknown) => { jobId: string; runAt: Date } | null) | undefined;
+        const now = this.now().getTime();
+        try {
+          await this.queues.addBulk(
+            name,
+            list.map((r) => {
+              const p = place?.(r.payload);
+              return { data: r.payload as unknown as JobMap[typeof name], jobId: p?.jobId ?? outboxJobId(r), delay: p ? Math.max(0, p.runAt.getTime() - now) : undefined };
+            }),
+          );
+        } catch (err) {
+          await markRelayFailed(this.db, list.map((r) => r.id), (err as Error).message).catch(() => {});
+          throw err;
+        }
+        relayed.push(...list.map((r) => r.id));
       }
-      await markRelayed(this.db, list.map((r) => r.id), this.now());
+    } catch (err) {
+      // Unmarked, they would only be relayed again (their job ids make that a no-op).
+      await markRelayed(this.db, relayed.splice(0), this.now()).catch(() => {});
+      throw err;
     }
     if (this.failing) this.logger.info('outbox relay resumed');
     this.failing = false;

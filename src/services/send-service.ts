@@ -2,15 +2,17 @@
 // recipient's queue (deliveries.recipient) and one `send` job drains that queue in written order:
 // it claims the head (a lease, SEND_LEASE_MS) just before sending and records it just after, so a
 // message goes twice only when a process died between the two. Once the platform has accepted a
-// message, 'sent' is recorded first, in a statement of its own; what is written after it (which
-// card is about which matter) may fail without making the message sendable again. A later
-// message never overtakes an earlier one: while the head is being sent, or waits out a 429, the
-// job stops and leaves the queue to the job that holds the head.
+// message, 'sent' is recorded in one statement with the card's link to its matter and the claim
+// of the queue's next head (the read and the claim of a head are one statement too); should that
+// statement fail but for the database being away, 'sent' is recorded alone and then the link,
+// which may fail without making the message sendable again. A later message never overtakes an
+// earlier one: while the head is being sent, or waits out a 429, the job stops and leaves the
+// queue to the job that holds the head.
 import { RecipientUnreachableError, RetryAfterError, WindowClosedError, type Channel, type ChatTarget, type OutboundMessage, type SendingWindow } from '../ports/channel.js';
 import type { Platform } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
 import type { JobOutcome } from '../ports/jobs.js';
-import { claimDelivery, failClaimedDelivery, finishDeliveries, queueHeads, releaseDelivery, type DeliveryRow } from '../store/repositories/delivery-repository.js';
+import { claimDelivery, claimQueueHead, failClaimedDelivery, finishDeliveries, markSentAndClaimNext, releaseDelivery, type DeliveryRow, type HeadClaim, type QueueHead } from '../store/repositories/delivery-repository.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { findMatter } from '../store/repositories/matter-repository.js';
 import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
@@ -20,6 +22,7 @@ import type { ServiceContext } from '../ports/context.js';
 import { renderDelivery } from './notify-service.js';
 import { BOOKKEEPING_WAIT_MS, leaseExpiredBefore, recordSent } from './send-lease.js';
 import { checkWaitingReceipt } from './waiting-receipt.js';
+import { RECEIPT_WAIT_MS, WAITING_RECEIPT } from './intake-service.js';
 import { holdForWindow, MERGED_TEMPLATE, outputWindowOf, renderMerged, waitForWindow, windowNote, windowOf } from './send-window.js';
 import { broadcastGate } from './broadcast-gate.js';
 import { reachOrder } from '../domain/reach.js';
@@ -39,6 +42,11 @@ export interface SendAttempt {
   final: boolean;
   /** The job was delayed until then (a receipt that waits): rows due by then are due. */
   at?: string;
+  /**
+   * Asked when nothing more may be sent now (the queue is empty, or its head is another job's):
+   * true when a message was written to the queue since it was last read (send-wakes.ts): it is read again.
+   */
+  settle?: () => boolean;
 }
 
 /**
@@ -53,24 +61,37 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
   // A chat that refused one output refuses the rest: not asked again in this run.
   const refused = new Set<string>();
   const at = attempt.at ? Date.parse(attempt.at) : 0;
-  // The rows after the head, read with it: the queue is read once for a run of sends.
-  let ahead: DeliveryRow[] = [];
-  for (;;) {
+  const claim = (): HeadClaim => {
     const now = ctx.now();
-    const read = !ahead.length;
-    if (read) ahead = runOf(await queueHeads(ctx.db, recipient, new Date(Math.max(now.getTime(), at)), SEND_RUN));
-    const head = ahead.shift();
-    if (!head) return { outcome: Object.keys(counts).length ? 'done' : 'nothing_due', ...counts };
-    // A waiting receipt put back early (a restart) waits out its wait for routing.
-    await checkWaitingReceipt(ctx, head);
-    const row = await claimDelivery(ctx.db, head.id, attempt.claimer, now, leaseExpiredBefore(now, ctx.sendLeaseMs));
+    return { recipient, claimer: attempt.claimer, now, due: new Date(Math.max(now.getTime(), at)), staleBefore: leaseExpiredBefore(now, ctx.sendLeaseMs), checkFirst: { template: WAITING_RECEIPT, waitMs: RECEIPT_WAIT_MS } };
+  };
+  // The head the last send's record claimed with it (undefined: not known, claimed afresh).
+  let next: QueueHead | null | undefined;
+  const run: SendRun = { claim, next: (head) => (next = head), refused };
+  for (;;) {
+    const fresh = next === undefined;
+    const head = fresh ? await claimQueueHead(ctx.db, claim()) : next;
+    next = undefined;
+    if (!head) {
+      if (attempt.settle?.()) continue;
+      return { outcome: Object.keys(counts).length ? 'done' : 'nothing_due', ...counts };
+    }
+    let row: DeliveryRow | undefined = head.claimed ? head.row : undefined;
+    // A head the claim left alone: a waiting receipt is looked at first (a restart put it back
+    // early: it waits out its wait for routing) and then claimed; a head the record of the last
+    // send left alone (held by another transaction just then) is claimed on its own. A head a
+    // fresh claim refused is another job's.
+    const waiting = head.row.template === WAITING_RECEIPT && head.row.attempts === 0 && head.row.matterId !== null;
+    if (!row && (waiting || !fresh)) {
+      await checkWaitingReceipt(ctx, head.row);
+      const c = claim();
+      row = await claimDelivery(ctx.db, head.row.id, attempt.claimer, c.now, c.staleBefore);
+    }
     if (!row) {
-      // A row read ahead that changed since (taken back, claimed): the queue is read again.
-      if (!read) {
-        ahead = [];
-        continue;
-      }
+      // A head claimed along with the last send's record that changed since: the queue is claimed afresh.
+      if (!fresh) continue;
       // Another job sends it or waits to: that job goes on with the queue.
+      if (attempt.settle?.()) continue;
       return { outcome: 'queue_busy', ...counts };
     }
     // A broadcast's copy is checked once more just before it goes (/stop, quiet hours).
@@ -80,7 +101,7 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
       continue;
     }
     try {
-      count(row.output ? await sendOutput(ctx, opts, row, refused) : row.personId ? await sendToPerson(ctx, opts, row) : await sendToGroup(ctx, opts, row));
+      count(row.output ? await sendOutput(ctx, opts, row, run) : row.personId ? await sendToPerson(ctx, opts, row, run) : await sendToGroup(ctx, opts, row, run));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       // Given back only while still ours and unsent: a row recorded as sent stays sent.
@@ -100,24 +121,35 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
   }
 }
 
-/** Rows read at once from a queue. */
-const SEND_RUN = 20;
-
-/**
- * What of a read may be sent without reading the queue again: the head, and the matters' messages
- * after it. A broadcast's copy is the last of a run (a matter's message written meanwhile goes first).
- */
-function runOf(rows: DeliveryRow[]): DeliveryRow[] {
-  const end = rows.findIndex((r, i) => i > 0 && (r.broadcastId !== null || rows[0]!.broadcastId !== null));
-  return end < 0 ? rows : rows.slice(0, end);
+/** One job's run through a queue: how it claims, and where a send's record leaves the head it claimed next. */
+interface SendRun {
+  claim: () => HeadClaim;
+  next: (head: QueueHead | null) => void;
+  refused: Set<string>;
 }
 
-async function sent(ctx: ServiceContext, row: DeliveryRow, channel: string, messageRef: string | undefined): Promise<void> {
-  await recordSent(() => finishDeliveries(ctx.db, [row.id], { status: 'sent', channel, sentAt: ctx.now(), error: null, messageRef: messageRef ?? null }), isConnectionError);
+/**
+ * Records a row as sent, with its card's link to its matter (`link`: the chat it went to), and
+ * claims the queue's next head in the same statement. The platform has the message: a database
+ * away is waited for (recordSent). Should that statement fail otherwise, the record is written
+ * on its own and then the link (linkSent), as each would be alone, and the queue is claimed afresh.
+ */
+async function sent(ctx: ServiceContext, run: SendRun, row: DeliveryRow, channel: string, messageRef: string | undefined, link: { platform: Platform; chatId: string } | null = null): Promise<void> {
+  const mark = { id: row.id, channel, sentAt: ctx.now(), messageRef: messageRef ?? null, link: link && messageRef && row.matterId ? link : null };
+  try {
+    run.next(await recordSent(() => markSentAndClaimNext(ctx.db, mark, run.claim()), isConnectionError));
+    return;
+  } catch (err) {
+    if (isConnectionError(err)) throw err;
+    ctx.logger.warn({ deliveryId: row.id, err: errorSummary(err) }, 'recording a send with its link failed; recording it alone');
+  }
+  await recordSent(() => finishDeliveries(ctx.db, [row.id], { status: 'sent', channel, sentAt: mark.sentAt, error: null, messageRef: mark.messageRef }), isConnectionError);
+  if (link) await linkSent(ctx, row, link.platform, link.chatId, messageRef);
 }
 
 /** A conversation's output, to the chat it answers. */
-async function sendOutput(ctx: ServiceContext, opts: SendOptions, row: DeliveryRow, refused: Set<string>): Promise<string> {
+async function sendOutput(ctx: ServiceContext, opts: SendOptions, row: DeliveryRow, run: SendRun): Promise<string> {
+  const refused = run.refused;
   const platform = row.chatPlatform!;
   const chatId = row.chatId!;
   const channel = opts.channels.get(platform);
@@ -139,7 +171,7 @@ async function sendOutput(ctx: ServiceContext, opts: SendOptions, row: DeliveryR
   }
   try {
     const out = await channel.deliver({ chatId, userId, sendClass: sendClass(row) }, output);
-    await sent(ctx, row, channel.name, out.messageRef);
+    await sent(ctx, run, row, channel.name, out.messageRef);
     return 'sent';
   } catch (err) {
     if (err instanceof WindowClosedError) return holdForWindow(ctx, row, 'refused');
@@ -166,7 +198,7 @@ async function holderPhone(ctx: ServiceContext, delivery: DeliveryRow): Promise<
 }
 
 /** A notification to a person: rendered in their language, to the first of their platforms that reaches them. */
-async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: DeliveryRow): Promise<string> {
+async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: DeliveryRow, run: SendRun): Promise<string> {
   const who = (await recipients(ctx.db, [delivery.personId!])).get(delivery.personId!);
   if (!who) {
     await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: 'no such person' });
@@ -215,8 +247,7 @@ async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: De
       }
       throw err;
     }
-    await sent(ctx, delivery, channel.name, out.messageRef);
-    await linkSent(ctx, delivery, identity.platform, chatId, out.messageRef);
+    await sent(ctx, run, delivery, channel.name, out.messageRef, { platform: identity.platform, chatId });
     return 'sent';
   }
   // A broadcast's copy waits as itself for their next message (never merged into the matters' news).
@@ -235,7 +266,7 @@ async function sendToPerson(ctx: ServiceContext, opts: SendOptions, delivery: De
  * A notification to a group chat or channel (a node's alerts): not a person, so it is written in
  * the locale the node chose and sent to the chat through its platform's adapter, or to the log.
  */
-async function sendToGroup(ctx: ServiceContext, opts: SendOptions, delivery: DeliveryRow): Promise<string> {
+async function sendToGroup(ctx: ServiceContext, opts: SendOptions, delivery: DeliveryRow, run: SendRun): Promise<string> {
   if (!delivery.chatPlatform || !delivery.chatId) {
     await finishDeliveries(ctx.db, [delivery.id], { status: 'failed', error: 'no person and no chat' });
     return 'missing_target';
@@ -257,8 +288,7 @@ async function sendToGroup(ctx: ServiceContext, opts: SendOptions, delivery: Del
     }
     throw err;
   }
-  await sent(ctx, delivery, channel.name, out.messageRef);
-  if (channel !== opts.fallback) await linkSent(ctx, delivery, delivery.chatPlatform, delivery.chatId, out.messageRef);
+  await sent(ctx, run, delivery, channel.name, out.messageRef, channel !== opts.fallback ? { platform: delivery.chatPlatform, chatId: delivery.chatId } : null);
   return 'sent';
 }
 

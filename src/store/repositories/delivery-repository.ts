@@ -1,9 +1,9 @@
 // Messages to send, one queue per recipient: notifications (a locale key and its parameters) and
 // what the bot says in a conversation. Queries only; the send rules live in send-service.ts.
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
-import { deliveries } from '../schema.js';
+import { deliveries, messageLinks } from '../schema.js';
 import { prepared } from '../prepared.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
@@ -73,36 +73,134 @@ export async function findDelivery(db: Executor, id: string): Promise<DeliveryRo
   return row;
 }
 
-/**
- * The first row of a recipient's queue not yet done (pending or being sent), in written order
- * (a broadcast's copy after the matters' messages written later; see broadcast-service.ts). A
- * row set for later (`dueAt`) is not in the queue until `now` reaches it, unless a sender has
- * claimed it already: what was written after it waits for it.
- */
-export async function queueHead(db: Executor, recipient: string, now: Date): Promise<DeliveryRow | undefined> {
-  const [row] = await queueHeads(db, recipient, now, 1);
-  return row;
+/** A queue's head as a claim found it: the row, and whether the claim took it for this job. */
+export interface QueueHead {
+  row: DeliveryRow;
+  claimed: boolean;
 }
 
-/** The first `limit` rows of a recipient's queue in the order queueHead gives them (one read for a run of sends). */
-export async function queueHeads(db: Executor, recipient: string, now: Date, limit: number): Promise<DeliveryRow[]> {
-  const query = prepared(db, 'queue_heads', (db) =>
-    db
-      .select()
-      .from(deliveries)
-      .where(
-        and(
-          eq(deliveries.recipient, sql.placeholder('recipient')),
-          or(eq(deliveries.status, 'sending'), and(eq(deliveries.status, 'pending'), or(isNull(deliveries.dueAt), lte(deliveries.dueAt, sql.placeholder('now'))))),
-        ),
-      )
-      // A row being sent first (nobody overtakes it); then a matter's messages before a broadcast's copy.
-      .orderBy(sql`${deliveries.status} <> 'sending'`, sql`${deliveries.broadcastId} is not null`, asc(deliveries.seq))
-      .limit(sql.placeholder('limit'))
-      .prepare('queue_heads'),
-  );
-  // A placeholder is not mapped by a column: times go as text.
-  return query.execute({ recipient, now: now.toISOString(), limit });
+export interface HeadClaim {
+  recipient: string;
+  claimer: string;
+  now: Date;
+  /** Rows set for later (dueAt) are in the queue from then (the job's own time when it was delayed). */
+  due: Date;
+  /** A claim older than this has run out (its sender died). */
+  staleBefore: Date;
+  /**
+   * A matter's row of this template on its first attempt, until `waitMs` after it was written (or
+   * its dueAt), is never taken here: the caller looks at it first (a waiting receipt,
+   * services/waiting-receipt.ts) and claims it with claimDelivery.
+   */
+  checkFirst: { template: string; waitMs: number };
+}
+
+/**
+ * The first row of a recipient's queue not yet done (pending or being sent), in written order (a
+ * broadcast's copy after the matters' messages written later; see broadcast-service.ts). A row set
+ * for later (`dueAt`) is not in the queue until `due`, unless a sender has claimed it already: what
+ * was written after it waits for it. A row being sent comes first (nobody overtakes it). `exclude`:
+ * a row just recorded as sent in the same statement (still 'sending' in its snapshot).
+ */
+const headOf = (exclude: boolean) => sql`select ${deliveries.id} from ${deliveries}
+  where ${deliveries.recipient} = ${sql.placeholder('recipient')}${exclude ? sql` and ${deliveries.id} <> ${sql.placeholder('sentId')}` : sql``}
+    and (${deliveries.status} = 'sending' or (${deliveries.status} = 'pending' and (${deliveries.dueAt} is null or ${deliveries.dueAt} <= ${sql.placeholder('due')})))
+  order by ${deliveries.status} <> 'sending', ${deliveries.broadcastId} is not null, ${deliveries.seq}
+  limit 1`;
+
+/**
+ * The claim of claimDelivery on the head (`head`), as one UPDATE: taken only when it is this
+ * job's to send now. `skipLocked`: a head locked by another transaction is left alone rather than
+ * waited for (the caller claims it on its own), so the statement never waits on it.
+ */
+const claimHeadSql = (skipLocked: boolean) => sql`update ${deliveries}
+  set ${sql.identifier(deliveries.status.name)} = 'sending', ${sql.identifier(deliveries.claimedBy.name)} = ${sql.placeholder('claimer')}::text, ${sql.identifier(deliveries.claimedAt.name)} = ${sql.placeholder('now')}::timestamptz
+  where ${deliveries.id} = (select id from head)
+    and ((${deliveries.status} = 'pending' and (${deliveries.retryAt} is null or ${deliveries.retryAt} <= ${sql.placeholder('now')}::timestamptz or ${deliveries.claimedBy} = ${sql.placeholder('claimer')}::text))
+      or (${deliveries.status} = 'sending' and (${deliveries.claimedBy} = ${sql.placeholder('claimer')}::text or ${deliveries.claimedAt} < ${sql.placeholder('staleBefore')}::timestamptz)))
+    and not (${deliveries.template} = ${sql.placeholder('checkFirst')}::text and ${deliveries.attempts} = 0 and ${deliveries.matterId} is not null
+      and coalesce(${deliveries.dueAt}, ${deliveries.createdAt} + ${sql.placeholder('checkFirstMs')}::int * interval '1 millisecond') > ${sql.placeholder('now')}::timestamptz)${
+      skipLocked ? sql` and ${deliveries.id} in (select l.id from ${deliveries} l where l.id = (select id from head) for update skip locked)` : sql``
+    }
+  returning ${deliveries.id}`;
+
+/**
+ * The head row as the statement's snapshot saw it (before its own writes), and whether the claim
+ * took it; the caller puts in what the claim set.
+ */
+const headFields = () => ({ ...getTableColumns(deliveries), claimed: sql<boolean>`exists (select 1 from claimed)`.as('claimed') });
+
+function headOfRows(rows: Array<DeliveryRow & { claimed: boolean }>, claimer: string, now: Date): QueueHead | null {
+  const [r] = rows;
+  if (!r) return null;
+  const { claimed, ...row } = r;
+  return claimed ? { row: { ...row, status: 'sending', claimedBy: claimer, claimedAt: now }, claimed: true } : { row, claimed: false };
+}
+
+const claimParams = (c: HeadClaim) => ({
+  recipient: c.recipient,
+  claimer: c.claimer,
+  now: c.now.toISOString(),
+  due: c.due.toISOString(),
+  staleBefore: c.staleBefore.toISOString(),
+  checkFirst: c.checkFirst.template,
+  checkFirstMs: c.checkFirst.waitMs,
+});
+
+/**
+ * Reads a queue's head (queueHead) and claims it (claimDelivery) in one statement. Null when the
+ * queue is empty; a head not claimed is another job's now (or one for the caller to look at first).
+ */
+export async function claimQueueHead(db: Executor, c: HeadClaim): Promise<QueueHead | null> {
+  const query = prepared(db, 'claim_queue_head', (db) => {
+    const head = db.$with('head', { id: deliveries.id }).as(headOf(false));
+    const claimed = db.$with('claimed', { id: deliveries.id }).as(claimHeadSql(false));
+    return db.with(head, claimed).select(headFields()).from(deliveries).where(sql`${deliveries.id} = (select id from head)`).prepare('claim_queue_head');
+  });
+  return headOfRows((await query.execute(claimParams(c))) as Array<DeliveryRow & { claimed: boolean }>, c.claimer, c.now);
+}
+
+/** What was sent: the platform's channel and message id, and the chat a card's link to its matter names (none: no link). */
+export interface SentMark {
+  id: string;
+  channel: string;
+  sentAt: Date;
+  messageRef: string | null;
+  link: { platform: Platform; chatId: string } | null;
+}
+
+/**
+ * Records a row as sent (finishDeliveries), links the card to its matter (linkMessages, when the
+ * row has a matter and the platform gave a message id), and claims the queue's next head
+ * (claimQueueHead, never waiting on a row another transaction holds): one statement.
+ */
+export async function markSentAndClaimNext(db: Executor, sent: SentMark, c: HeadClaim): Promise<QueueHead | null> {
+  const query = prepared(db, 'delivery_sent_next', (db) => {
+    const done = db.$with('done', { id: deliveries.id }).as(sql`update ${deliveries}
+      set ${sql.identifier(deliveries.status.name)} = 'sent', ${sql.identifier(deliveries.channel.name)} = ${sql.placeholder('channel')}::text, ${sql.identifier(deliveries.sentAt.name)} = ${sql.placeholder('sentAt')}::timestamptz,
+        ${sql.identifier(deliveries.error.name)} = null, ${sql.identifier(deliveries.messageRef.name)} = ${sql.placeholder('messageRef')}::text, ${sql.identifier(deliveries.retryAt.name)} = null,
+        ${sql.identifier(deliveries.attempts.name)} = ${deliveries.attempts} + 1
+      where ${deliveries.id} = ${sql.placeholder('sentId')}::uuid
+      returning ${deliveries.id}, ${deliveries.matterId}, ${deliveries.personId}`);
+    const link = db.$with('link', { id: deliveries.id }).as(sql`insert into ${messageLinks} (platform, chat_id, message_ref, matter_id, person_id, kind, delivery_id)
+      select ${sql.placeholder('linkPlatform')}::text, ${sql.placeholder('linkChat')}::text, ${sql.placeholder('messageRef')}::text, done.matter_id, done.person_id, 'card', done.id from done
+      where ${sql.placeholder('linkPlatform')}::text is not null and ${sql.placeholder('messageRef')}::text is not null and done.matter_id is not null
+      on conflict do nothing
+      returning delivery_id as id`);
+    const head = db.$with('head', { id: deliveries.id }).as(headOf(true));
+    const claimed = db.$with('claimed', { id: deliveries.id }).as(claimHeadSql(true));
+    return db.with(done, link, head, claimed).select(headFields()).from(deliveries).where(sql`${deliveries.id} = (select id from head)`).prepare('delivery_sent_next');
+  });
+  const rows = await query.execute({
+    ...claimParams(c),
+    sentId: sent.id,
+    channel: sent.channel,
+    sentAt: sent.sentAt.toISOString(),
+    messageRef: sent.messageRef,
+    linkPlatform: sent.link?.platform ?? null,
+    linkChat: sent.link?.chatId ?? null,
+  });
+  return headOfRows(rows as Array<DeliveryRow & { claimed: boolean }>, c.claimer, c.now);
 }
 
 /**
