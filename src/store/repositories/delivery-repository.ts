@@ -35,7 +35,8 @@ export async function createDeliveries(db: Executor, rows: NewDelivery[]): Promi
   return out.map((r) => r.id);
 }
 
-const chatOutputKey = (r: Pick<NewChatOutput, 'personId' | 'platform' | 'chatId'>) => (r.personId ? recipientKey({ personId: r.personId }) : recipientKey({ chatPlatform: r.platform, chatId: r.chatId }));
+/** The queue a conversation's output joins: the person's in their private chat, else the chat's. */
+export const chatOutputKey = (r: Pick<NewChatOutput, 'personId' | 'platform' | 'chatId'>) => (r.personId ? recipientKey({ personId: r.personId }) : recipientKey({ chatPlatform: r.platform, chatId: r.chatId }));
 
 /** The queues a conversation's outputs join (what createChatOutputs returns), known before they are written. */
 export function chatOutputQueues(rows: ReadonlyArray<Pick<NewChatOutput, 'personId' | 'platform' | 'chatId'>>): string[] {
