@@ -52,8 +52,23 @@ export async function appendEvents(db: Executor, events: NewMatterEvent[]): Prom
   if (events.length) await db.insert(matterEvents).values(events);
 }
 
+/** appendEvents' statement, not run (for store/together.ts's writeTogether); null for none. */
+export function eventsWrite(db: Executor, events: NewMatterEvent[]): SQL | null {
+  return events.length ? db.insert(matterEvents).values(events).getSQL() : null;
+}
+
 export async function insertMessage(db: Executor, msg: NewMessage): Promise<void> {
   await db.insert(messages).values(msg);
+}
+
+/** insertMessage's statement, not run (for writeTogether). */
+export function messageWrite(db: Executor, msg: NewMessage): SQL {
+  return db.insert(messages).values(msg).getSQL();
+}
+
+/** recordEvent's statement, not run (for writeTogether: whether it was recorded before is not told). */
+export function eventRecordWrite(db: Executor, eventId: string, matterId: string | null = null): SQL {
+  return db.insert(processedEvents).values({ id: eventId, matterId }).onConflictDoNothing().getSQL();
 }
 
 export async function findMatter(db: Executor, id: string): Promise<MatterRow | undefined> {
@@ -79,6 +94,11 @@ export async function findMatterBySourceEvent(db: Executor, eventId: string): Pr
 
 export async function updateMatter(db: Executor, id: string, patch: Partial<NewMatter>): Promise<void> {
   await db.update(matters).set({ ...patch, updatedAt: new Date() }).where(eq(matters.id, id));
+}
+
+/** updateMatter's statement, not run (for writeTogether). */
+export function matterWrite(db: Executor, id: string, patch: Partial<NewMatter>): SQL {
+  return db.update(matters).set({ ...patch, updatedAt: new Date() }).where(eq(matters.id, id)).getSQL();
 }
 
 /** The matter's events, oldest first, with the names of the actor, the assignee and the department a department's event is about. */
