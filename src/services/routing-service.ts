@@ -6,7 +6,7 @@ import { answerableFor, CADRE_ROLES, chooseAssignee, dueAt, resolveTimeLimit, tr
 import type { JobOutcome } from '../ports/jobs.js';
 import { deliveriesWrite, jobsWrite, supersedeWaiting, type NewDelivery } from '../store/repositories/delivery-repository.js';
 import { writeTogether } from '../store/together.js';
-import { findNode } from '../store/repositories/grid-repository.js';
+import { findNode, nodeWithLine } from '../store/repositories/grid-repository.js';
 import { eventsWrite, lockMatter, matterWrite, messagesOf } from '../store/repositories/matter-repository.js';
 import { routingStaff, staffAt } from '../store/repositories/people-repository.js';
 import { alertDeliveries } from './alert-service.js';
@@ -23,7 +23,8 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
     if (!matter) return { outcome: 'missing' };
     if (matter.step !== 'accept' || matter.state !== 'open') return { outcome: 'already_routed', step: matter.step };
 
-    const unit = await findNode(tx, matter.gridNodeId);
+    // The unit and the line above it (the village, and what the cards' buttons need): one read.
+    const { node: unit, line } = await nodeWithLine(tx, matter.gridNodeId);
     if (!unit) return { outcome: 'missing_grid' };
     // Reads that do not depend on each other, and the waiting receipt taken back (四个一: while the
     // villager's first receipt still waits, it is replaced by one that names who handles it):
@@ -56,7 +57,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
 
     if (!decision.assigneeId) {
       // Nobody on duty: the matter waits at the village and its cadres are told at once.
-      const village = unit.parentId ? await findNode(tx, unit.parentId) : undefined;
+      const village = unit.parentId ? (line.find((n) => n.id === unit.parentId) ?? (await findNode(tx, unit.parentId))) : undefined;
       const synced = await syncDeadlines(tx, { ...matter, level: 'village' }, { now, policies: limits, rules, pausedSince: null });
       if (matter.reporterId) {
         // The villager is told who at the village answers for it now (亮身份), by name.
@@ -73,7 +74,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
       );
       // The village's alert destination; in its quiet hours only what cannot wait goes at once.
       if (village) deliveries.push(...(await alertDeliveries(tx, { node: village, template: 'unassigned', params: { grid: unit.name }, matter, now })));
-      await withCardActions(tx, { ...matter, level: 'village' }, deliveries);
+      await withCardActions(tx, { ...matter, level: 'village' }, deliveries, { line });
     } else {
       const next = transition(matter, 'route', ['system']);
       const chosen = staff.find((s) => s.personId === decision.assigneeId)!;
@@ -122,7 +123,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
         // The receipt went out before routing finished: the officer's name follows it.
         deliveries.push({ id: randomUUID(), personId: told, matterId: matter.id, template: 'routed', params: { ref: matter.ref, ...who } });
       }
-      await withCardActions(tx, routed, deliveries);
+      await withCardActions(tx, routed, deliveries, { line });
     }
     // The matter's change and its event, the notices and their send jobs: one statement.
     // Alerts held for the morning digest get no send job.
