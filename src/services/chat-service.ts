@@ -86,9 +86,9 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   // Someone writing to us privately can be written to again.
   const reachable = update.chatType === 'private' && content.kind !== 'ignored';
   // Written only when it changes something (the identity as read: touchIdentity's own rule).
-  if (start.identity) {
-    if (wrote ? seenDue(start.identity, ctx.now(), { exact, reachable }) : reachable && start.identity.unreachableAt) await (wrote ? seen(reachable) : markReachable(tx, platform, userId));
-  }
+  const identity = start.identity;
+  if (identity && wrote && seenDue(identity, ctx.now(), { exact, reachable })) await seen(reachable);
+  else if (identity && !wrote && reachable && identity.unreachableAt) await markReachable(tx, platform, userId);
   const sender = start.sender ?? null;
   // Flows get the transaction as their store: whatever they change commits with the turn.
   const svc: ServiceContext = { ...ctx, db: withStoreScope(tx, ctx.db) as unknown as Db };
