@@ -72,7 +72,7 @@ async function forward(c: C): Promise<Next> {
     text,
     attachments: c.data.voice ? [c.data.voice] : [],
     receivedAt: c.now.toISOString(),
-  });
+  }, { sender: c.sender });
   if (result.status === 'rejected') return done({ say: [say(`intake:rejected.${result.reason}`)], menu: true });
   // The answer shown did not settle it: the question is a matter now, not an answer of the FAQ.
   if (c.data.answerId) await faqAnswerBecameMatter(c.db, c.data.answerId, result.matter.id);

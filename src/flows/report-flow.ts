@@ -86,7 +86,7 @@ async function submit(c: C): Promise<Next> {
     ...(c.data.urgent ? { urgent: true } : {}),
     ...(c.data.mode === 'for' && c.data.onBehalfOf ? { onBehalfOf: c.data.onBehalfOf } : {}),
     receivedAt: c.now.toISOString(),
-  });
+  }, { sender: c.sender });
   if (result.status === 'rejected') return done({ say: [say(`intake:rejected.${result.reason}`)], menu: true });
   const refs = draftRefs(parts);
   if (refs.length && c.sender) {

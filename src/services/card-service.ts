@@ -7,7 +7,7 @@ import type { Attachment } from '../domain/types.js';
 import type { ServiceContext } from '../ports/context.js';
 import { CARD_ACTIONS, CARD_TEMPLATES, type CardAction, type CardModel as PortCardModel } from '../ports/cards.js';
 import type { Executor } from '../store/db.js';
-import { ancestry, findNode } from '../store/repositories/grid-repository.js';
+import { ancestry, findNode, type GridNodeRow } from '../store/repositories/grid-repository.js';
 import { findMatter, matterEventsOf, messagesOf, type MatterRow } from '../store/repositories/matter-repository.js';
 import { findPerson, titleOf } from '../store/repositories/people-repository.js';
 import { cardsOfMatter, dropCard, insertSlackCard, latestCard, touchCard, type NewSlackCard, type SlackCardRow } from '../store/repositories/slack-card-repository.js';
@@ -26,9 +26,9 @@ export { CARD_ACTIONS, CARD_TEMPLATES, type CardAction };
 export type CardModel = PortCardModel<MatterRow>;
 
 /** The buttons `viewerId` (null: a group or channel, where whoever presses is checked then) may press on the matter now. */
-export async function cardButtons(db: Executor, matter: MatterRow, viewerId: string | null): Promise<CardAction[]> {
+export async function cardButtons(db: Executor, matter: MatterRow, viewerId: string | null, line?: GridNodeRow[]): Promise<CardAction[]> {
   if (!viewerId) return cardActionsFor(matter, [], 'group');
-  return cardActionsFor(matter, await relationsOf(db, viewerId, matter), 'private');
+  return cardActionsFor(matter, await relationsOf(db, viewerId, matter, undefined, line), 'private');
 }
 
 /**
@@ -37,10 +37,10 @@ export async function cardButtons(db: Executor, matter: MatterRow, viewerId: str
  * sent, as the card will be redrawn with them when the matter moves. Call it with the matter as
  * the same transaction leaves it.
  */
-export async function withCardActions(db: Executor, matter: MatterRow, rows: NewDelivery[]): Promise<void> {
+export async function withCardActions(db: Executor, matter: MatterRow, rows: NewDelivery[], opts: { line?: GridNodeRow[] } = {}): Promise<void> {
   for (const row of rows) {
     if (row.matterId !== matter.id || !CARD_TEMPLATES.has(row.template)) continue;
-    row.params = { ...row.params, actions: await cardButtons(db, matter, row.personId ?? null) };
+    row.params = { ...row.params, actions: await cardButtons(db, matter, row.personId ?? null, opts.line) };
   }
 }
 

@@ -10,11 +10,13 @@ import type { ConversationEngine, FlowState } from './conversation.js';
 import { t } from '../i18n/index.js';
 import type { JobMeta, JobOutcome } from '../ports/jobs.js';
 import type { Db, Executor } from '../store/db.js';
-import { chatOutputQueues, createChatOutputs } from '../store/repositories/delivery-repository.js';
-import { clearFlowState, loadFlowState, lockConversation, saveFlowState, type FlowStateRow } from '../store/repositories/flow-repository.js';
-import { handleInboxEvent, markInboxFailed, type InboxSummary } from '../store/repositories/inbox-repository.js';
+import { chatOutputQueues, recipientKey, type NewChatOutput } from '../store/repositories/delivery-repository.js';
+import { clearFlowState, conversationLockKey, type FlowStateRow } from '../store/repositories/flow-repository.js';
+import { markInboxFailed, type InboxSummary } from '../store/repositories/inbox-repository.js';
 import { recordEvent } from '../store/repositories/matter-repository.js';
-import { enqueue } from '../store/repositories/outbox-repository.js';
+import { endTurn, loadTurn, startTurn, type FlowStateWrite, type TurnIdentity } from '../store/repositories/turn-repository.js';
+import { withStoreScope } from '../store/scope.js';
+import { LAST_SEEN_GRAIN_MS } from '../domain/reach.js';
 import { senderByIdentity } from '../store/repositories/people-repository.js';
 import { markReachable, markUnreachable } from '../store/repositories/registration-repository.js';
 import { outboxJob } from '../ports/jobs.js';
@@ -59,64 +61,66 @@ export async function handleChatUpdate(ctx: ServiceContext, opts: ChatOptions, u
 }
 
 async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate): Promise<JobOutcome & { outputs?: number; merged?: number }> {
-  // The inbox row handled and the update's id recorded: one statement.
-  const first = update.inboxId ? await handleInboxEvent(tx, update.inboxId, update.eventId, ctx.now()) : await recordEvent(tx, update.eventId);
-  if (!first) return { outcome: 'duplicate' };
-  if (!update.userId) return { outcome: 'ignored' };
   const { platform, userId } = update;
-  await lockConversation(tx, platform, userId);
   const content = update.content;
+  const privateChat = update.chatType === 'private' && update.chatId === userId;
+  // One statement: the inbox row handled, the update's id recorded and, for a new update, the
+  // person's conversation locked. What the turn reads is issued with it: postgres-js pipelines
+  // both on the transaction's connection, and the read runs once the first has taken the lock.
+  const started = startTurn(tx, { inboxId: update.inboxId ?? null, eventId: update.eventId, at: ctx.now(), lockKey: userId ? conversationLockKey(platform, userId) : null });
+  const reading = userId && content.kind !== 'membership' ? loadTurn(tx, platform, userId, privateChat ? recipientKey({ chatPlatform: platform, chatId: update.chatId }) : null) : null;
+  const [first, known] = await Promise.all([started, reading]);
+  if (!first) return { outcome: 'duplicate' };
+  if (!userId) return { outcome: 'ignored' };
   if (content.kind === 'membership') {
     if (content.status === 'blocked') await markUnreachable(tx, platform, userId, ctx.now());
     else await markReachable(tx, platform, userId);
     return { outcome: `membership_${content.status}` };
   }
+  const start = known!;
   // Notifications follow a person to the platform they last wrote from.
   // Under a sending window the time is kept exactly: the window counts from this very message.
   const wrote = content.kind !== 'ignored' && content.kind !== 'throttled';
-  const seen = (reachable = false) => noteSeen(tx, platform, userId, ctx.now(), { reachable, exact: Boolean(opts.sendingWindow?.(platform, { chatId: update.chatId, userId, group: update.chatType === 'group' })) });
+  const exact = Boolean(opts.sendingWindow?.(platform, { chatId: update.chatId, userId, group: update.chatType === 'group' }));
+  const seen = (reachable = false) => noteSeen(tx, platform, userId, ctx.now(), { reachable, exact });
   // Someone writing to us privately can be written to again.
   const reachable = update.chatType === 'private' && content.kind !== 'ignored';
-  // Statements that do not depend on each other's answers are issued together: postgres-js
-  // pipelines them on the transaction's connection, where they run in the order given.
-  const [, known, row] = await Promise.all([
-    wrote ? seen(reachable) : reachable ? markReachable(tx, platform, userId) : null,
-    senderByIdentity(tx, platform, userId),
-    loadFlowState(tx, platform, userId),
-  ]);
-  const sender = known ?? null;
+  // Written only when it changes something (the identity as read: touchIdentity's own rule).
+  const identity = start.identity;
+  if (identity && wrote && seenDue(identity, ctx.now(), { exact, reachable })) await seen(reachable);
+  else if (identity && !wrote && reachable && identity.unreachableAt) await markReachable(tx, platform, userId);
+  const sender = start.sender ?? null;
   // Flows get the transaction as their store: whatever they change commits with the turn.
-  const svc: ServiceContext = { ...ctx, db: tx as unknown as Db };
-  const result = await opts.engine.turn({ svc, update, sender, state: row ? stateOf(row) : null, defaultLocale: opts.defaultLocale, commandPrefix: opts.commandPrefix?.(update.platform), strangers: opts.strangers?.(update.platform) });
+  const svc: ServiceContext = { ...ctx, db: withStoreScope(tx, ctx.db) as unknown as Db };
+  const result = await opts.engine.turn({ svc, update, sender, state: start.flowState ? stateOf(start.flowState) : null, defaultLocale: opts.defaultLocale, commandPrefix: opts.commandPrefix?.(update.platform), strangers: opts.strangers?.(update.platform) });
 
-  if (result.state) {
-    const s = result.state;
-    await saveFlowState(tx, {
-      platform,
-      externalId: userId,
-      flow: s.flow,
-      stepName: s.step,
-      data: s.data,
-      expiresAt: s.expiresAt,
-      chatId: s.chatId,
-      token: s.token,
-      locale: s.locale,
-      updatedAt: ctx.now(),
-    });
-  } else if (row) {
-    await clearFlowState(tx, platform, userId);
-  }
+  const s = result.state;
+  const flowState: FlowStateWrite | null = s
+    ? { kind: 'save', row: { platform, externalId: userId, flow: s.flow, stepName: s.step, data: s.data, expiresAt: s.expiresAt, chatId: s.chatId, token: s.token, locale: s.locale, updatedAt: ctx.now() } }
+    : start.flowState
+      ? { kind: 'clear', platform, externalId: userId }
+      : null;
   // Someone this very turn made known (they registered): they wrote now, and their window opens now.
   if (wrote && !sender) await seen();
   // An identity never changes hands within a turn: someone known at its start is the same person now.
-  await writeOutputs(tx, update, result.outputs, sender ? sender.person.id : undefined);
+  const rows = await outputRows(tx, update, result.outputs, sender ? sender.person.id : undefined);
+  // The new place in the flow, the answers and their send jobs: one statement.
+  await endTurn(tx, { flowState, outputs: rows, jobs: outputJobs(rows) });
   // What waited for them to write (a closed sending window) follows the answers, merged in one message.
-  const merged = wrote ? await releaseWaiting(tx, update, sender?.person.id ?? null) : 0;
+  // Read with the person: nothing held, no statement.
+  const merged = wrote && start.held ? await releaseWaiting(tx, update, sender?.person.id ?? null) : 0;
   // Broadcasts that waited for them go as themselves, after all that (never merged).
   // In a private chat not keyed by the person (WeChat Customer Service's), the answers went to the chat's queue: the copies follow them there.
   const answersInChat = update.chatType === 'private' && update.chatId !== update.userId;
-  const copies = wrote && sender ? await releaseWaitingCopies(tx, sender.person.id, ctx.now(), answersInChat ? { platform, chatId: update.chatId } : null) : 0;
+  const copies = wrote && sender && start.waitingCopies ? await releaseWaitingCopies(tx, sender.person.id, ctx.now(), answersInChat ? { platform, chatId: update.chatId } : null) : 0;
   return { outcome: 'handled', outputs: result.outputs.length, flow: result.state?.flow ?? null, step: result.state?.step ?? null, ...(merged ? { merged } : {}), ...(copies ? { copies } : {}) };
+}
+
+/** Whether noteSeen would write the identity as read at the turn's start (touchIdentity's rule, so an unchanged row costs no statement). */
+function seenDue(identity: TurnIdentity, now: Date, o: { exact: boolean; reachable: boolean }): boolean {
+  const unlessAfter = now.getTime() - (o.exact ? 0 : LAST_SEEN_GRAIN_MS);
+  const due = !identity.lastSeenAt || identity.lastSeenAt.getTime() < unlessAfter || identity.overtaken;
+  return due || (o.reachable && identity.unreachableAt !== null);
 }
 
 async function apologise(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update: ChatUpdate, summary: InboxSummary): Promise<JobOutcome & { outputs?: number }> {
@@ -156,15 +160,15 @@ export async function answerUnreadable(tx: Executor, update: Pick<ChatUpdate, 'p
 }
 
 /**
- * Writes what the bot says to the chat's send queue, in order. In a private chat with someone we
- * know, it joins that person's queue: the notifications to them and the answers in their chat go
+ * What the bot says, as rows of the chat's send queue, in order. In a private chat with someone we
+ * know, they join that person's queue: the notifications to them and the answers in their chat go
  * out in the order they were written.
  */
-async function writeOutputs(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'chatId' | 'userId' | 'eventId' | 'chatType'>, outputs: ChatOutput[], knownPersonId?: string): Promise<void> {
-  if (!outputs.length) return;
+async function outputRows(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'chatId' | 'userId' | 'eventId' | 'chatType'>, outputs: ChatOutput[], knownPersonId?: string): Promise<NewChatOutput[]> {
+  if (!outputs.length) return [];
   const privateChat = update.chatType === 'private' && update.chatId === update.userId;
   const personId = !privateChat ? null : (knownPersonId ?? (await senderByIdentity(tx, update.platform, update.userId))?.person.id ?? null);
-  const rows = outputs.map((output) => ({
+  return outputs.map((output) => ({
     id: randomUUID(),
     platform: update.platform,
     chatId: update.chatId,
@@ -173,8 +177,15 @@ async function writeOutputs(tx: Executor, update: Pick<ChatUpdate, 'platform' | 
     personId,
     output: output as unknown as Record<string, unknown>,
   }));
-  // The queues are known before the insert: both statements go together.
-  await Promise.all([createChatOutputs(tx, rows), enqueue(tx, chatOutputQueues(rows).map((recipient) => outboxJob('send', { recipient })))]);
+}
+
+/** A send job for each queue the outputs joined. */
+const outputJobs = (rows: NewChatOutput[]) => chatOutputQueues(rows).map((recipient) => outboxJob('send', { recipient }));
+
+/** Writes what the bot says to the chat's send queue, with its send jobs (one statement). */
+async function writeOutputs(tx: Executor, update: Pick<ChatUpdate, 'platform' | 'chatId' | 'userId' | 'eventId' | 'chatType'>, outputs: ChatOutput[], knownPersonId?: string): Promise<void> {
+  const rows = await outputRows(tx, update, outputs, knownPersonId);
+  await endTurn(tx, { flowState: null, outputs: rows, jobs: outputJobs(rows) });
 }
 
 /**

@@ -3,17 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { cleanText, coversPath, dueAt, formatRef, homeOf, isResident, isStaff, isUrgent, patrolsAUnit, resolveTimeLimit, transition } from '../domain/index.js';
 import type { Attachment, Category, MatterLevel, Size, Topic } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
-import { createDeliveries } from '../store/repositories/delivery-repository.js';
-import {
-  appendEvents,
-  findMatterBySourceEvent,
-  insertMatter,
-  insertMessage,
-  nextRefSeq,
-  recordEvent,
-  type MatterRow,
-} from '../store/repositories/matter-repository.js';
-import { enqueue } from '../store/repositories/outbox-repository.js';
+import { deliveriesWrite, jobsWrite } from '../store/repositories/delivery-repository.js';
+import { writeTogether } from '../store/together.js';
+import { eventRecordWrite, eventsWrite, findMatterBySourceEvent, insertMatter, messageWrite, nextRefSeq, type MatterRow } from '../store/repositories/matter-repository.js';
 import { outboxJob } from '../ports/jobs.js';
 import { sendJobs } from './send-jobs.js';
 import { findPerson, findPersonByCode, placementsOf, senderByIdentity, type PersonRow, type Placement } from '../store/repositories/people-repository.js';
@@ -60,14 +52,19 @@ export function summarise(text: string, attachments: readonly Attachment[]): str
   return attachments.map((a) => `[${a.kind}]`).join(' ');
 }
 
-export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<IntakeResult> {
+/**
+ * Files a report. `known.sender`: the person behind the event as the caller already has them (a
+ * chat turn read them at its start, and an identity never changes hands within a turn); else
+ * they are looked up.
+ */
+export async function intake(ctx: ServiceContext, event: InboundEvent, known: { sender?: { person: PersonRow; placements: Placement[] } | null } = {}): Promise<IntakeResult> {
   // Adapters clean at their edge; cleaned again here so no caller can file invisible or unstorable text.
   const text = cleanText(event.text ?? '').text.trim();
   const attachments = event.attachments ?? [];
   if (!text && !attachments.length) return { status: 'rejected', reason: 'empty' };
   if ([...text].length > MAX_REPORT_CHARS) return { status: 'rejected', reason: 'too_long' };
 
-  const found = await resolveSender(ctx.db, event);
+  const found = known.sender ?? (await resolveSender(ctx.db, event));
   if (!found) {
     // A duplicate of an event whose sender has since gone still names its matter.
     const existing = await findMatterBySourceEvent(ctx.db, event.eventId);
@@ -146,10 +143,11 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
     });
     // Rolled back, so that the number goes to the next report.
     if (!matter) throw new SourceEventTaken();
-    // Issued together: postgres-js pipelines them on the transaction's connection.
-    await Promise.all([
-      recordEvent(tx, event.eventId, matter.id),
-      appendEvents(tx, [
+    // The event recorded, the matter's first events, the report's words, the receipt, the routing
+    // job and the receipt's send job: rows that need nothing from each other, one statement.
+    await writeTogether(tx, [
+      eventRecordWrite(tx, event.eventId, matter.id),
+      eventsWrite(tx, [
         {
           matterId,
           at: now,
@@ -162,7 +160,7 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
         },
         { matterId, at: now, action: 'receive', stepFrom: 'discover', stepTo: 'accept', data: { ref } },
       ]),
-      insertMessage(tx, {
+      messageWrite(tx, {
         matterId,
         authorId: reporter?.id ?? recordedBy?.id ?? null,
         direction: 'in',
@@ -173,10 +171,8 @@ export async function intake(ctx: ServiceContext, event: InboundEvent): Promise<
       }),
       // 四个一: one receipt. Routing replaces this one with the receipt that names the officer;
       // if routing takes longer than RECEIPT_WAIT_MS, this one goes and the officer's name follows.
-      receiptTo
-        ? createDeliveries(tx, [{ id: receiptId, personId: receiptTo.id, matterId, template: WAITING_RECEIPT, params: { ref, category, grid: home.node.name, received: receivedOf(text, attachments) }, dueAt: receiptAt }])
-        : null,
-      enqueue(tx, [outboxJob('route', { matterId }), ...(receiptTo ? sendJobs([{ personId: receiptTo.id }], { at: receiptAt }) : [])]),
+      receiptTo && deliveriesWrite(tx, [{ id: receiptId, personId: receiptTo.id, matterId, template: WAITING_RECEIPT, params: { ref, category, grid: home.node.name, received: receivedOf(text, attachments) }, dueAt: receiptAt }]),
+      jobsWrite(tx, [outboxJob('route', { matterId }), ...(receiptTo ? sendJobs([{ personId: receiptTo.id }], { at: receiptAt }) : [])]),
     ]);
     // 隐患 with someone in danger now: the village hears of it at once.
     if (urgent) await writeDeliveries(tx, await urgentAlert(tx, matter, now));

@@ -5,14 +5,15 @@ import type { Category, Size } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import type { NewDelivery } from '../store/repositories/delivery-repository.js';
 import { findNode } from '../store/repositories/grid-repository.js';
-import { listMatterDefaults, listTopics } from '../store/repositories/matter-defaults-repository.js';
+import { listTopics } from '../store/repositories/matter-defaults-repository.js';
 import type { MatterRow } from '../store/repositories/matter-repository.js';
 import { findPerson } from '../store/repositories/people-repository.js';
 import { alertDeliveries } from './alert-service.js';
+import { matterDefaultRows } from './policy-cache.js';
 
 /** The size and topic a matter of this category (and urgency) starts with; the roster's rows win. */
 export async function startingPointFor(db: Executor, matter: { category: Category; urgent: boolean }): Promise<{ size: Size; topic: string }> {
-  const rows = await listMatterDefaults(db);
+  const rows = await matterDefaultRows(db);
   const rules: MatterDefaultRule[] = [...DEFAULT_MATTER_DEFAULTS, ...rows.map((r) => ({ category: r.category as MatterDefaultRule['category'], urgent: r.urgent, size: r.size as Size | null, topic: r.topic }))];
   return startingPoint(rules, matter);
 }

@@ -4,10 +4,10 @@ import { sendJobs } from './send-jobs.js';
 import { randomUUID } from 'node:crypto';
 import { answerableFor, CADRE_ROLES, chooseAssignee, dueAt, resolveTimeLimit, transition, type RoutingCandidate } from '../domain/index.js';
 import type { JobOutcome } from '../ports/jobs.js';
-import { createDeliveries, supersedeWaiting, type NewDelivery } from '../store/repositories/delivery-repository.js';
-import { findNode } from '../store/repositories/grid-repository.js';
-import { appendEvents, lockMatter, messagesOf, updateMatter } from '../store/repositories/matter-repository.js';
-import { enqueue } from '../store/repositories/outbox-repository.js';
+import { deliveriesWrite, jobsWrite, supersedeWaiting, type NewDelivery } from '../store/repositories/delivery-repository.js';
+import { writeTogether } from '../store/together.js';
+import { findNode, nodeWithLine } from '../store/repositories/grid-repository.js';
+import { eventsWrite, lockMatter, matterWrite, messagesOf } from '../store/repositories/matter-repository.js';
 import { routingStaff, staffAt } from '../store/repositories/people-repository.js';
 import { alertDeliveries } from './alert-service.js';
 import { withCardActions } from './card-service.js';
@@ -23,9 +23,19 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
     if (!matter) return { outcome: 'missing' };
     if (matter.step !== 'accept' || matter.state !== 'open') return { outcome: 'already_routed', step: matter.step };
 
-    const unit = await findNode(tx, matter.gridNodeId);
+    // The unit and the line above it (the village, and what the cards' buttons need): one read.
+    const { node: unit, line } = await nodeWithLine(tx, matter.gridNodeId);
     if (!unit) return { outcome: 'missing_grid' };
-    const staff = await routingStaff(tx, unit.id, unit.parentId);
+    // Reads that do not depend on each other, and the waiting receipt taken back (四个一: while the
+    // villager's first receipt still waits, it is replaced by one that names who handles it):
+    // issued together, postgres-js pipelines them on the transaction's connection.
+    const [staff, rules, reportMessages, oneReceipt] = await Promise.all([
+      routingStaff(tx, unit.id, unit.parentId),
+      // The deadline clocks start here (accept and settle counted from the report) and commit with the routing.
+      deadlineRules(tx, unit, matter.category),
+      messagesOf(tx, matter.id),
+      matter.reporterId ? supersedeWaiting(tx, matter.id, WAITING_RECEIPT) : false,
+    ]);
     const candidates: RoutingCandidate[] = staff.map((s) => ({
       personId: s.personId,
       name: s.name,
@@ -40,18 +50,14 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
     const now = ctx.now();
     const explanation = { rule: decision.rule, considered: decision.considered };
     const deliveries: NewDelivery[] = [];
-    // The deadline clocks start here (accept and settle counted from the report) and commit with the routing.
-    const rules = await deadlineRules(tx, unit, matter.category);
-
+    const writes: Array<ReturnType<typeof matterWrite> | ReturnType<typeof eventsWrite>> = [];
     // The report as the villager gave it, for the card and the receipt.
-    const report = (await messagesOf(tx, matter.id)).find((m) => m.direction === 'in');
-    // 四个一: while the villager's first receipt still waits, it is replaced by one that names who handles it.
-    const oneReceipt = matter.reporterId ? await supersedeWaiting(tx, matter.id, WAITING_RECEIPT) : false;
+    const report = reportMessages.find((m) => m.direction === 'in');
     const receiptParams = { ref: matter.ref, category: matter.category, received: receivedOf(report?.text ?? matter.summary, report?.attachments ?? []) };
 
     if (!decision.assigneeId) {
       // Nobody on duty: the matter waits at the village and its cadres are told at once.
-      const village = unit.parentId ? await findNode(tx, unit.parentId) : undefined;
+      const village = unit.parentId ? (line.find((n) => n.id === unit.parentId) ?? (await findNode(tx, unit.parentId))) : undefined;
       const synced = await syncDeadlines(tx, { ...matter, level: 'village' }, { now, policies: limits, rules, pausedSince: null });
       if (matter.reporterId) {
         // The villager is told who at the village answers for it now (亮身份), by name.
@@ -61,24 +67,23 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
         const template = `${oneReceipt ? 'receipt' : 'routed'}_${head ? 'village' : 'nobody'}`;
         deliveries.push({ id: randomUUID(), personId: matter.reporterId, matterId: matter.id, template, params });
       }
-      // Issued together and awaited before anything else (a write left running would reject unhandled).
-      await Promise.all([
-        updateMatter(tx, matter.id, { level: 'village' }),
-        appendEvents(tx, [
-          { matterId: matter.id, at: now, action: 'route_failed', stepFrom: matter.step, stepTo: matter.step, levelFrom: matter.level, levelTo: 'village', data: explanation },
-        ]),
-      ]);
+      // Written with the notices, at the end (what is read before does not read them).
+      writes.push(
+        matterWrite(tx, matter.id, { level: 'village' }),
+        eventsWrite(tx, [{ matterId: matter.id, at: now, action: 'route_failed', stepFrom: matter.step, stepTo: matter.step, levelFrom: matter.level, levelTo: 'village', data: explanation }]),
+      );
       // The village's alert destination; in its quiet hours only what cannot wait goes at once.
       if (village) deliveries.push(...(await alertDeliveries(tx, { node: village, template: 'unassigned', params: { grid: unit.name }, matter, now })));
-      await withCardActions(tx, { ...matter, level: 'village' }, deliveries);
+      await withCardActions(tx, { ...matter, level: 'village' }, deliveries, { line });
     } else {
       const next = transition(matter, 'route', ['system']);
       const chosen = staff.find((s) => s.personId === decision.assigneeId)!;
       const limit = resolveTimeLimit(limits, { category: matter.category, size: matter.size, level: decision.level });
       const routed = { ...matter, step: next.step, state: next.state, level: decision.level, assigneeId: decision.assigneeId, dispatchedAt: now };
       const due = (await syncDeadlines(tx, routed, { now, policies: limits, rules, pausedSince: null })).settleDue ?? dueAt(matter.createdAt, limit.settleMinutes);
-      await Promise.all([
-        updateMatter(tx, matter.id, {
+      // Written with the notices, at the end (what is read before does not read them).
+      writes.push(
+        matterWrite(tx, matter.id, {
           step: next.step,
           state: next.state,
           level: decision.level,
@@ -87,7 +92,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
           dispatchedAt: now,
           dueAt: due,
         }),
-        appendEvents(tx, [
+        eventsWrite(tx, [
           {
             matterId: matter.id,
             at: now,
@@ -100,7 +105,7 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
             data: explanation,
           },
         ]),
-      ]);
+      );
       // The card carries the villager's own words in full, their photos, voice and location.
       const words = report?.text ? clipWords(report.text) : matter.summary;
       deliveries.push({
@@ -118,14 +123,11 @@ export async function routeMatter(ctx: ServiceContext, matterId: string): Promis
         // The receipt went out before routing finished: the officer's name follows it.
         deliveries.push({ id: randomUUID(), personId: told, matterId: matter.id, template: 'routed', params: { ref: matter.ref, ...who } });
       }
-      await withCardActions(tx, routed, deliveries);
+      await withCardActions(tx, routed, deliveries, { line });
     }
-    // Issued together: postgres-js pipelines them on the transaction's connection.
-    await Promise.all([
-      deliveries.length ? createDeliveries(tx, deliveries) : null,
-      // Alerts held for the morning digest get no send job.
-      enqueue(tx, sendJobs(deliveries)),
-    ]);
+    // The matter's change and its event, the notices and their send jobs: one statement.
+    // Alerts held for the morning digest get no send job.
+    await writeTogether(tx, [...writes, deliveriesWrite(tx, deliveries), jobsWrite(tx, sendJobs(deliveries))]);
     return { outcome: decision.assigneeId ? 'routed' : 'unassigned', assigneeId: decision.assigneeId, rule: decision.rule };
   });
   if (outcome.outcome === 'routed' || outcome.outcome === 'unassigned') ctx.outboxWritten();

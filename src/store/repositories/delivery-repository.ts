@@ -1,10 +1,12 @@
 // Messages to send, one queue per recipient: notifications (a locale key and its parameters) and
 // what the bot says in a conversation. Queries only; the send rules live in send-service.ts.
-import { and, asc, eq, getTableColumns, gt, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
-import { deliveries, messageLinks } from '../schema.js';
+import type { OutboxJob } from '../../ports/jobs.js';
+import { deliveries, messageLinks, outbox } from '../schema.js';
 import { prepared } from '../prepared.js';
+import { writeTogether } from '../together.js';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 export type NewDelivery = Pick<typeof deliveries.$inferInsert, 'id' | 'personId' | 'matterId' | 'template' | 'params'> &
@@ -35,7 +37,23 @@ export async function createDeliveries(db: Executor, rows: NewDelivery[]): Promi
   return out.map((r) => r.id);
 }
 
-const chatOutputKey = (r: Pick<NewChatOutput, 'personId' | 'platform' | 'chatId'>) => (r.personId ? recipientKey({ personId: r.personId }) : recipientKey({ chatPlatform: r.platform, chatId: r.chatId }));
+/** createDeliveries' statement, not run (for store/together.ts's writeTogether); null for none. */
+export function deliveriesWrite(db: Executor, rows: NewDelivery[]): SQL | null {
+  return rows.length ? db.insert(deliveries).values(rows.map((r) => ({ ...r, recipient: recipientKey(r) }))).getSQL() : null;
+}
+
+/** The outbox rows of jobs (enqueue's rows), not written (for writeTogether); null for none. */
+export function jobsWrite(db: Executor, jobs: readonly OutboxJob[]): SQL | null {
+  return jobs.length ? db.insert(outbox).values(jobs.map((r) => ({ queue: r.queue, job: r.job, payload: r.payload, runAt: r.runAt }))).getSQL() : null;
+}
+
+/** Writes notifications and the outbox rows of their send jobs in one statement. Either may be empty. */
+export async function createDeliveriesWithJobs(db: Executor, rows: NewDelivery[], jobs: readonly OutboxJob[]): Promise<void> {
+  await writeTogether(db, [deliveriesWrite(db, rows), jobsWrite(db, jobs)]);
+}
+
+/** The queue a conversation's output joins: the person's in their private chat, else the chat's. */
+export const chatOutputKey = (r: Pick<NewChatOutput, 'personId' | 'platform' | 'chatId'>) => (r.personId ? recipientKey({ personId: r.personId }) : recipientKey({ chatPlatform: r.platform, chatId: r.chatId }));
 
 /** The queues a conversation's outputs join (what createChatOutputs returns), known before they are written. */
 export function chatOutputQueues(rows: ReadonlyArray<Pick<NewChatOutput, 'personId' | 'platform' | 'chatId'>>): string[] {
@@ -300,7 +318,9 @@ export async function supersedeWaiting(db: Executor, matterId: string, template:
     .update(deliveries)
     .set({ status: 'superseded' })
     .where(and(eq(deliveries.matterId, matterId), eq(deliveries.template, template), eq(deliveries.status, 'pending'), eq(deliveries.attempts, 0)))
-    .returning({ id: deliveries.id });
+    .returning({ id: deliveries.id })
+    .prepare('supersede_waiting')
+    .execute();
   return rows.length > 0;
 }
 

@@ -11,8 +11,11 @@ export type FlowStateRow = typeof flowStates.$inferSelect;
  * photos) are handled one after the other, never interleaved.
  */
 export async function lockConversation(db: Executor, platform: Platform, externalId: string): Promise<void> {
-  await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`chat:${platform}:${externalId}`}))`);
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext(${conversationLockKey(platform, externalId)}))`);
 }
+
+/** The advisory lock's key for one person's conversation (the turn takes it in its first statement: turn-repository's startTurn). */
+export const conversationLockKey = (platform: Platform, externalId: string): string => `chat:${platform}:${externalId}`;
 
 export async function loadFlowState(db: Executor, platform: Platform, externalId: string): Promise<FlowStateRow | undefined> {
   const [row] = await db

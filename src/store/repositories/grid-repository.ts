@@ -6,7 +6,7 @@ import { gridNodes, roles } from '../schema.js';
 export type GridNodeRow = typeof gridNodes.$inferSelect;
 
 export async function findNode(db: Executor, id: string): Promise<GridNodeRow | undefined> {
-  const [row] = await db.select().from(gridNodes).where(eq(gridNodes.id, id));
+  const [row] = await db.select().from(gridNodes).where(eq(gridNodes.id, id)).prepare('find_node').execute();
   return row;
 }
 
@@ -32,6 +32,30 @@ export async function findNodesByCodes(db: Executor, codes: readonly string[]): 
 }
 
 /** The node and every node above it, nearest first. */
+/**
+ * A node and the line above it in one statement: `node` (undefined when it is gone) and `line`,
+ * what ancestry(node) gives (the node and every node above it, nearest first).
+ */
+export async function nodeWithLine(db: Executor, id: string): Promise<{ node: GridNodeRow | undefined; line: GridNodeRow[] }> {
+  const rows = await db
+    .select()
+    .from(gridNodes)
+    .where(sql`${gridNodes.id} = ${id} or ${gridNodes.code} = any(string_to_array((select n.path from ${gridNodes} n where n.id = ${id}), '/'))`)
+    .prepare('node_with_line')
+    .execute();
+  const node = rows.find((r) => r.id === id);
+  if (!node) return { node: undefined, line: [] };
+  const byCode = new Map(rows.map((r) => [r.code, r]));
+  return { node, line: lineOf(node, byCode) };
+}
+
+const lineOf = (node: GridNodeRow, byCode: Map<string, GridNodeRow>): GridNodeRow[] =>
+  node.path
+    .split('/')
+    .reverse()
+    .map((c) => byCode.get(c))
+    .filter((r): r is GridNodeRow => Boolean(r));
+
 export async function ancestry(db: Executor, node: GridNodeRow): Promise<GridNodeRow[]> {
   const codes = node.path.split('/');
   const rows = await db.select().from(gridNodes).where(inArray(gridNodes.code, codes));

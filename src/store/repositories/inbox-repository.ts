@@ -3,6 +3,7 @@ import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { inbox, outbox, processedEvents } from '../schema.js';
+import { preparedRows } from '../prepared.js';
 
 export type InboxRow = typeof inbox.$inferSelect;
 export type NewInboxRow = Pick<typeof inbox.$inferInsert, 'id' | 'platform' | 'queue' | 'payload'> & Partial<Pick<typeof inbox.$inferInsert, 'status' | 'summary' | 'doneAt'>>;
@@ -21,11 +22,17 @@ export async function insertInbox(db: Executor, rows: NewInboxRow[]): Promise<Se
  */
 export async function insertInboxWithJobs(db: Executor, rows: NewInboxRow[], job: string): Promise<Set<string>> {
   if (!rows.length) return new Set();
-  const added = db.insert(inbox).values(rows).onConflictDoNothing({ target: inbox.id }).returning({ id: inbox.id, payload: inbox.payload });
-  const result = await db.execute<{ id: string }>(
-    sql`with added as (${added.getSQL()}), jobs as (insert into ${outbox} ("queue", "job", "payload") select ${job}, ${job}, "payload" from added where "payload" is not null) select "id" from added`,
+  // Every update a platform hands us comes through here: a fixed text, not built by the query builder, run prepared.
+  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+  const values = rows.map(
+    (r) => sql`(${r.id}, ${r.platform}, ${r.queue}, ${json(r.payload)}::jsonb, ${r.status ?? 'pending'}, ${json(r.summary)}::jsonb, ${r.doneAt ? r.doneAt.toISOString() : null}::timestamptz)`,
   );
-  return new Set(rowsOf<{ id: string }>(result).map((r) => r.id));
+  const added = await preparedRows<{ id: string }>(
+    db,
+    'inbox_insert',
+    sql`with added as (insert into gridline.inbox (id, platform, queue, payload, status, summary, done_at) values ${sql.join(values, sql`, `)} on conflict (id) do nothing returning id, payload), jobs as (insert into gridline.outbox (queue, job, payload) select ${job}, ${job}, payload from added where payload is not null) select id from added`,
+  );
+  return new Set(added.map((r) => r.id));
 }
 
 /**

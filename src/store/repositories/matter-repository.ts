@@ -29,7 +29,9 @@ export async function nextRefSeq(tx: Executor): Promise<number> {
       .update(refCounters)
       .set({ last: sql`${refCounters.last} + 1` })
       .where(eq(refCounters.scope, 'matters'))
-      .returning({ last: refCounters.last });
+      .returning({ last: refCounters.last })
+      .prepare('next_ref')
+      .execute();
   let [row] = await raise();
   if (!row) {
     // References are 7+ digits and a check digit, grouped by "-": the number is all but the last digit.
@@ -44,7 +46,7 @@ export async function nextRefSeq(tx: Executor): Promise<number> {
 
 /** Inserts a matter; undefined when one from the same source event exists already. */
 export async function insertMatter(db: Executor, values: NewMatter): Promise<MatterRow | undefined> {
-  const [row] = await db.insert(matters).values(values).onConflictDoNothing({ target: matters.sourceEventId }).returning();
+  const [row] = await db.insert(matters).values(values).onConflictDoNothing({ target: matters.sourceEventId }).returning().prepare('insert_matter').execute();
   return row;
 }
 
@@ -52,8 +54,23 @@ export async function appendEvents(db: Executor, events: NewMatterEvent[]): Prom
   if (events.length) await db.insert(matterEvents).values(events);
 }
 
+/** appendEvents' statement, not run (for store/together.ts's writeTogether); null for none. */
+export function eventsWrite(db: Executor, events: NewMatterEvent[]): SQL | null {
+  return events.length ? db.insert(matterEvents).values(events).getSQL() : null;
+}
+
 export async function insertMessage(db: Executor, msg: NewMessage): Promise<void> {
   await db.insert(messages).values(msg);
+}
+
+/** insertMessage's statement, not run (for writeTogether). */
+export function messageWrite(db: Executor, msg: NewMessage): SQL {
+  return db.insert(messages).values(msg).getSQL();
+}
+
+/** recordEvent's statement, not run (for writeTogether: whether it was recorded before is not told). */
+export function eventRecordWrite(db: Executor, eventId: string, matterId: string | null = null): SQL {
+  return db.insert(processedEvents).values({ id: eventId, matterId }).onConflictDoNothing().getSQL();
 }
 
 export async function findMatter(db: Executor, id: string): Promise<MatterRow | undefined> {
@@ -63,7 +80,7 @@ export async function findMatter(db: Executor, id: string): Promise<MatterRow | 
 
 /** Locks the matter's row until the transaction ends: one worker moves a matter at a time. */
 export async function lockMatter(db: Executor, id: string): Promise<MatterRow | undefined> {
-  const [row] = await db.select().from(matters).where(eq(matters.id, id)).for('update');
+  const [row] = await db.select().from(matters).where(eq(matters.id, id)).for('update').prepare('lock_matter').execute();
   return row;
 }
 
@@ -79,6 +96,11 @@ export async function findMatterBySourceEvent(db: Executor, eventId: string): Pr
 
 export async function updateMatter(db: Executor, id: string, patch: Partial<NewMatter>): Promise<void> {
   await db.update(matters).set({ ...patch, updatedAt: new Date() }).where(eq(matters.id, id));
+}
+
+/** updateMatter's statement, not run (for writeTogether). */
+export function matterWrite(db: Executor, id: string, patch: Partial<NewMatter>): SQL {
+  return db.update(matters).set({ ...patch, updatedAt: new Date() }).where(eq(matters.id, id)).getSQL();
 }
 
 /** The matter's events, oldest first, with the names of the actor, the assignee and the department a department's event is about. */
@@ -97,7 +119,7 @@ export async function matterEventsOf(db: Executor, matterId: string): Promise<Ar
 }
 
 export async function messagesOf(db: Executor, matterId: string) {
-  return db.select().from(messages).where(eq(messages.matterId, matterId)).orderBy(asc(messages.createdAt));
+  return db.select().from(messages).where(eq(messages.matterId, matterId)).orderBy(asc(messages.createdAt)).prepare('messages_of').execute();
 }
 
 export async function deliveriesOf(db: Executor, matterId: string) {
