@@ -108,9 +108,14 @@ describe.each(QUEUE_KINDS)('one recipient, one queue (queues on %s)', (kind) => 
     const rows = await store.db.select().from(deliveries).where(eq(deliveries.recipient, `person:${villager.id}`));
     expect(rows).toHaveLength(5);
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
-    // The later rows' jobs ran while the first waited (and left the queue to it); only the first job met the 429.
+    // Only the first job met the 429. The later rows did not wait for its retry to have a job: rows
+    // written while it was still sending were handed to it and, when the 429 came, given back as a
+    // job of their own (send-wakes.ts); rows written after it had their own jobs. Those ran while the
+    // first waited and left the queue to it, so there were at least three runs: the 429, one such
+    // job, and the first job's send after its wait. (One job per row written, five or more runs,
+    // was the rule before a draining job took the rows written meanwhile.)
     expect(sends.runs.filter((r) => r.outcome.startsWith('retry_after'))).toHaveLength(1);
-    expect(sends.runs.length).toBeGreaterThanOrEqual(5);
+    expect(sends.runs.length).toBeGreaterThanOrEqual(3);
   }, 60_000);
 
   it('keeps queues apart: one chat waiting out a 429 does not hold another', async () => {
