@@ -318,9 +318,7 @@ export async function supersedeWaiting(db: Executor, matterId: string, template:
     .update(deliveries)
     .set({ status: 'superseded' })
     .where(and(eq(deliveries.matterId, matterId), eq(deliveries.template, template), eq(deliveries.status, 'pending'), eq(deliveries.attempts, 0)))
-    .returning({ id: deliveries.id })
-    .prepare('supersede_waiting')
-    .execute();
+    .returning({ id: deliveries.id });
   return rows.length > 0;
 }
 

@@ -6,7 +6,7 @@ import { gridNodes, roles } from '../schema.js';
 export type GridNodeRow = typeof gridNodes.$inferSelect;
 
 export async function findNode(db: Executor, id: string): Promise<GridNodeRow | undefined> {
-  const [row] = await db.select().from(gridNodes).where(eq(gridNodes.id, id)).prepare('find_node').execute();
+  const [row] = await db.select().from(gridNodes).where(eq(gridNodes.id, id));
   return row;
 }
 
@@ -40,9 +40,7 @@ export async function nodeWithLine(db: Executor, id: string): Promise<{ node: Gr
   const rows = await db
     .select()
     .from(gridNodes)
-    .where(sql`${gridNodes.id} = ${id} or ${gridNodes.code} = any(string_to_array((select n.path from ${gridNodes} n where n.id = ${id}), '/'))`)
-    .prepare('node_with_line')
-    .execute();
+    .where(sql`${gridNodes.id} = ${id} or ${gridNodes.code} = any(string_to_array((select n.path from ${gridNodes} n where n.id = ${id}), '/'))`);
   const node = rows.find((r) => r.id === id);
   if (!node) return { node: undefined, line: [] };
   const byCode = new Map(rows.map((r) => [r.code, r]));

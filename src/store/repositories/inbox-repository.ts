@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Platform } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { inbox, outbox, processedEvents } from '../schema.js';
-import { preparedRows } from '../prepared.js';
+import { queryRows } from '../raw.js';
 
 export type InboxRow = typeof inbox.$inferSelect;
 export type NewInboxRow = Pick<typeof inbox.$inferInsert, 'id' | 'platform' | 'queue' | 'payload'> & Partial<Pick<typeof inbox.$inferInsert, 'status' | 'summary' | 'doneAt'>>;
@@ -27,11 +27,7 @@ export async function insertInboxWithJobs(db: Executor, rows: NewInboxRow[], job
   const values = rows.map(
     (r) => sql`(${r.id}, ${r.platform}, ${r.queue}, ${json(r.payload)}::jsonb, ${r.status ?? 'pending'}, ${json(r.summary)}::jsonb, ${r.doneAt ? r.doneAt.toISOString() : null}::timestamptz)`,
   );
-  const added = await preparedRows<{ id: string }>(
-    db,
-    'inbox_insert',
-    sql`with added as (insert into gridline.inbox (id, platform, queue, payload, status, summary, done_at) values ${sql.join(values, sql`, `)} on conflict (id) do nothing returning id, payload), jobs as (insert into gridline.outbox (queue, job, payload) select ${job}, ${job}, payload from added where payload is not null) select id from added`,
-  );
+  const added = await queryRows<{ id: string }>(db, sql`with added as (insert into gridline.inbox (id, platform, queue, payload, status, summary, done_at) values ${sql.join(values, sql`, `)} on conflict (id) do nothing returning id, payload), jobs as (insert into gridline.outbox (queue, job, payload) select ${job}, ${job}, payload from added where payload is not null) select id from added`);
   return new Set(added.map((r) => r.id));
 }
 

@@ -29,9 +29,7 @@ export async function nextRefSeq(tx: Executor): Promise<number> {
       .update(refCounters)
       .set({ last: sql`${refCounters.last} + 1` })
       .where(eq(refCounters.scope, 'matters'))
-      .returning({ last: refCounters.last })
-      .prepare('next_ref')
-      .execute();
+      .returning({ last: refCounters.last });
   let [row] = await raise();
   if (!row) {
     // References are 7+ digits and a check digit, grouped by "-": the number is all but the last digit.
@@ -46,7 +44,7 @@ export async function nextRefSeq(tx: Executor): Promise<number> {
 
 /** Inserts a matter; undefined when one from the same source event exists already. */
 export async function insertMatter(db: Executor, values: NewMatter): Promise<MatterRow | undefined> {
-  const [row] = await db.insert(matters).values(values).onConflictDoNothing({ target: matters.sourceEventId }).returning().prepare('insert_matter').execute();
+  const [row] = await db.insert(matters).values(values).onConflictDoNothing({ target: matters.sourceEventId }).returning();
   return row;
 }
 
@@ -80,7 +78,7 @@ export async function findMatter(db: Executor, id: string): Promise<MatterRow | 
 
 /** Locks the matter's row until the transaction ends: one worker moves a matter at a time. */
 export async function lockMatter(db: Executor, id: string): Promise<MatterRow | undefined> {
-  const [row] = await db.select().from(matters).where(eq(matters.id, id)).for('update').prepare('lock_matter').execute();
+  const [row] = await db.select().from(matters).where(eq(matters.id, id)).for('update');
   return row;
 }
 
@@ -119,7 +117,7 @@ export async function matterEventsOf(db: Executor, matterId: string): Promise<Ar
 }
 
 export async function messagesOf(db: Executor, matterId: string) {
-  return db.select().from(messages).where(eq(messages.matterId, matterId)).orderBy(asc(messages.createdAt)).prepare('messages_of').execute();
+  return db.select().from(messages).where(eq(messages.matterId, matterId)).orderBy(asc(messages.createdAt));
 }
 
 export async function deliveriesOf(db: Executor, matterId: string) {

@@ -52,10 +52,7 @@ export async function placementsOf(db: Executor, personId: string): Promise<Plac
     .select({ role: roles.role, title: roles.title, node: gridNodes })
     .from(roles)
     .innerJoin(gridNodes, eq(gridNodes.id, roles.gridNodeId))
-    .where(eq(roles.personId, personId))
-    // Prepared: one round trip on postgres-js (store/prepared.ts).
-    .prepare('placements_of')
-    .execute();
+    .where(eq(roles.personId, personId));
   return rows;
 }
 
@@ -130,9 +127,7 @@ export async function senderByIdentity(db: Executor, platform: Platform, externa
     .innerJoin(people, eq(people.id, identities.personId))
     .leftJoin(roles, eq(roles.personId, people.id))
     .leftJoin(gridNodes, eq(gridNodes.id, roles.gridNodeId))
-    .where(and(eq(identities.platform, platform), eq(identities.externalId, externalId)))
-    .prepare('sender_by_identity')
-    .execute();
+    .where(and(eq(identities.platform, platform), eq(identities.externalId, externalId)));
   if (!rows.length) return undefined;
   return {
     person: rows[0]!.person,
@@ -179,9 +174,7 @@ export async function routingStaff(
     .from(roles)
     .innerJoin(people, eq(people.id, roles.personId))
     .where(and(inArray(roles.gridNodeId, nodeIds), inArray(roles.role, [...ROUTING_ROLES])))
-    .orderBy(asc(people.id))
-    .prepare('routing_staff')
-    .execute();
+    .orderBy(asc(people.id));
   return rows
     .filter((r) => (r.role === 'grid_leader' ? r.nodeId === villageId : r.nodeId === unitId))
     .map((r) => ({

@@ -20,7 +20,7 @@ export async function touchIdentity(db: Executor, platform: Platform, externalId
   );
   const due = or(isNull(identities.lastSeenAt), lt(identities.lastSeenAt, unlessAfter), overtaken)!;
   if (!opts.reachable) {
-    await db.update(identities).set({ lastSeenAt: at }).where(and(eq(identities.platform, platform), eq(identities.externalId, externalId), due)).prepare('touch_identity').execute();
+    await db.update(identities).set({ lastSeenAt: at }).where(and(eq(identities.platform, platform), eq(identities.externalId, externalId), due));
     return;
   }
   // With markReachable's change (registration-repository.ts) in the same statement: the row is
@@ -28,10 +28,7 @@ export async function touchIdentity(db: Executor, platform: Platform, externalId
   await db
     .update(identities)
     .set({ unreachableAt: null, lastSeenAt: sql`case when ${due} then ${sql.param(at, identities.lastSeenAt)} else ${identities.lastSeenAt} end` })
-    .where(and(eq(identities.platform, platform), eq(identities.externalId, externalId), or(isNotNull(identities.unreachableAt), due)))
-    // Prepared: one round trip on postgres-js (store/prepared.ts).
-    .prepare('touch_identity_reachable')
-    .execute();
+    .where(and(eq(identities.platform, platform), eq(identities.externalId, externalId), or(isNotNull(identities.unreachableAt), due)));
 }
 
 export async function setPreferredPlatform(db: Executor, personId: string, platform: Platform | null): Promise<void> {

@@ -1,6 +1,6 @@
 // The chat turn's own statements (chat-service.ts): a turn is the hottest path of the service (a
 // report is six of them), so what it reads and writes goes in as few statements as it can, each a
-// fixed text run prepared (store/prepared.ts: parsed once per connection, then one round trip a
+// fixed text run prepared (store/prepared-client.ts: parsed once per connection, then one round trip a
 // run), none built by the query builder.
 // Three for a turn that changes nothing else: its start (the update recorded, the person's
 // conversation locked), what it needs to know (person, roles, identity, place in the flow, what
@@ -10,7 +10,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Platform } from '../../domain/types.js';
 import type { OutboxJob } from '../../ports/jobs.js';
 import type { Executor } from '../db.js';
-import { executePrepared, preparedRows } from '../prepared.js';
+import { queryRows } from '../raw.js';
 import { flowStates, gridNodes, people } from '../schema.js';
 import type { NewChatOutput } from './delivery-repository.js';
 import { chatOutputKey } from './delivery-repository.js';
@@ -45,11 +45,7 @@ function rowOf<T>(table: PgTable, raw: Record<string, unknown>, prefix: string, 
 export async function startTurn(db: Executor, o: { inboxId: string | null; eventId: string; at: Date; lockKey: string | null }): Promise<boolean> {
   const handled = o.inboxId ? sql`handled as (update gridline.inbox set status = 'handled', done_at = ${o.at.toISOString()}::timestamptz where id = ${o.inboxId} and status = 'pending'), ` : sql``;
   const lock = o.lockKey ? sql`, pg_advisory_xact_lock(hashtext(${o.lockKey}))::text as locked` : sql``;
-  const rows = await preparedRows<{ id: string }>(
-    db,
-    'turn_start',
-    sql`with ${handled}recorded as (insert into gridline.processed_events (id, matter_id) values (${o.eventId}, null) on conflict do nothing returning id) select id${lock} from recorded`,
-  );
+  const rows = await queryRows<{ id: string }>(db, sql`with ${handled}recorded as (insert into gridline.processed_events (id, matter_id) values (${o.eventId}, null) on conflict do nothing returning id) select id${lock} from recorded`);
   return rows.length === 1;
 }
 
@@ -85,10 +81,7 @@ const READ_COLUMNS = [selectList(flowStates, 'f', FLOW), selectList(people, 'p',
  * Run after startTurn: it sees what a turn of theirs committed before this one took the lock.
  */
 export async function loadTurn(db: Executor, platform: Platform, externalId: string, chatQueue: string | null): Promise<TurnStart> {
-  const rows = await preparedRows<Record<string, unknown>>(
-    db,
-    'turn_read',
-    sql`select ${sql.raw(READ_COLUMNS)}, i.person_id as "i.person_id", i.last_seen_at as "i.last_seen_at", i.unreachable_at as "i.unreachable_at", x.held, x.waiting, x.overtaken
+  const rows = await queryRows<Record<string, unknown>>(db, sql`select ${sql.raw(READ_COLUMNS)}, i.person_id as "i.person_id", i.last_seen_at as "i.last_seen_at", i.unreachable_at as "i.unreachable_at", x.held, x.waiting, x.overtaken
 from (select 1) as one
 left join gridline.flow_states f on f.platform = ${platform} and f.external_id = ${externalId}
 left join gridline.identities i on i.platform = ${platform} and i.external_id = ${externalId}
@@ -157,5 +150,5 @@ export async function endTurn(db: Executor, o: { flowState: FlowStateWrite | nul
   const last = parts.pop()!;
   // Independent writes to different tables: one statement, the others as its CTEs.
   const ctes = parts.map((p, i) => sql`${sql.raw(`w${i}`)} as (${p})`);
-  await executePrepared(db, 'turn_end', ctes.length ? sql`with ${sql.join(ctes, sql`, `)} ${last}` : last);
+  await db.execute(ctes.length ? sql`with ${sql.join(ctes, sql`, `)} ${last}` : last);
 }
