@@ -10,7 +10,7 @@ import { createFlowEngine, defaultModules, type FlowEngine } from '../flows/inde
 import { linkModule } from '../flows/link-module.js';
 import { deskLinkModule } from '../flows/desk-link-module.js';
 import type { Logger } from '../logger.js';
-import { deadlineJobId, JOB_NAMES, outboxJob, type JobHandlers, type JobName, type JobOutcome } from '../ports/jobs.js';
+import { JOB_NAMES, tickJobId, outboxJob, type JobHandlers, type JobName, type JobOutcome } from '../ports/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
 import { RedisLease } from '../queue/redis-lease.js';
 import { RedisRateBuckets } from '../queue/redis-rate-buckets.js';
@@ -198,10 +198,11 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       for (const id of jobIds) removed += q ? ((await q.queue('deadline').remove(id).catch(() => 0)) === 1 ? 1 : 0) : 0;
       return removed;
     },
-    async addTimers(list, now) {
-      for (let i = 0; q && i < list.length; i += 500) {
-        await q.addBulk('deadline', list.slice(i, i + 500).map((t) => ({ data: t, jobId: deadlineJobId(t), delay: Math.max(0, Date.parse(t.at) - now.getTime()) })));
-      }
+    async addTicks(seconds, now, catchUp) {
+      const jobs = seconds.map((sec) => ({ data: { op: 'tick' as const, at: new Date(sec * 1000).toISOString() }, jobId: tickJobId(new Date(sec * 1000)), delay: Math.max(0, sec * 1000 - now.getTime()) }));
+      // The one at once has an id of its own: that of a finished tick must not block it.
+      if (catchUp) jobs.push({ data: { op: 'tick', at: now.toISOString() }, jobId: `tick-rc-${now.getTime()}`, delay: 0 });
+      for (let i = 0; q && i < jobs.length; i += 500) await q.addBulk('deadline', jobs.slice(i, i + 500));
     },
   };
   let deadlineRepair: Promise<unknown> | null = null;

@@ -76,6 +76,37 @@ export function coveringLimit(kind: LimitKind, clocks: readonly LimitDue[]): Lim
   return null;
 }
 
+/** A running clock as a tick reads it. */
+export interface TickClock extends LimitDue {
+  warnAt: Date;
+  warnedAt: Date | null;
+}
+
+/** What a tick does to one limit: its warning (75%) or its miss (100%). */
+export interface DueTimer {
+  kind: LimitKind;
+  phase: 'warn' | 'due';
+  /** Nobody is told: a later limit falls due with it (coveringLimit: that one warns and climbs). */
+  quiet: boolean;
+}
+
+/**
+ * What falls due by `upTo` among a matter's clocks: each running clock's warning not yet given
+ * (when it comes before the limit) and its limit. The tick of a due second settles these together.
+ */
+export function dueTimers(clocks: readonly TickClock[], upTo: Date): DueTimer[] {
+  const out: DueTimer[] = [];
+  const by = upTo.getTime();
+  for (const c of clocks) {
+    if (c.status !== 'running') continue;
+    const covered = coveringLimit(c.kind, clocks) !== null;
+    // A warning not given in time (the service was down) still goes out, before the climb.
+    if (!c.warnedAt && c.warnAt.getTime() < c.dueAt.getTime() && c.warnAt.getTime() <= by) out.push({ kind: c.kind, phase: 'warn', quiet: covered });
+    if (c.dueAt.getTime() <= by) out.push({ kind: c.kind, phase: 'due', quiet: covered });
+  }
+  return out;
+}
+
 /** Why a climb happened, for the alert: one reason per climb. */
 export type ClimbReason = { kind: 'hand'; by: string; note: string } | { kind: 'missed'; limit: LimitKind; dispute: boolean };
 

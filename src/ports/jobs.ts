@@ -29,7 +29,11 @@ export interface JobMap {
   sweep: { zone: string; at?: string };
   /** The morning digest (figures and the alerts held in quiet hours), for the nodes in one zone. */
   digest: { zone: string };
-  /** A deadline timer (a BullMQ delayed job), or the removal of timers a move superseded. */
+  /**
+   * Deadlines: the tick of a due second (it settles every deadline due by then, set-based), the
+   * climb a missed limit starts, a single deadline's timer (one due at once), or the removal of
+   * timers a move superseded (written by earlier versions).
+   */
   deadline: DeadlineJob;
   /** Update the matter cards posted on the chat platforms after the matter moved. */
   /** `eventId`: the platform event that moved it (a card the person pressed was edited in the same turn). */
@@ -74,17 +78,72 @@ export interface DeadlineTimer {
   assigneeId: string | null;
 }
 
-export type DeadlineJob = DeadlineTimer | { op: 'cancel'; jobIds: string[] };
+/** One delayed job per due second: when it fires, every deadline due by then is settled together. */
+export interface DeadlineTick {
+  op: 'tick';
+  /** ISO time of the second it is for. */
+  at: string;
+}
+
+/** A limit passed (its miss is recorded): the matter climbs, if it still stands where the clock left it. */
+export interface DeadlineClimb {
+  op: 'climb';
+  matterId: string;
+  limit: LimitKind;
+  /** The version of the clock that fired. */
+  version: number;
+  /** Where the matter stood when the miss was recorded: a matter moved since does not climb. */
+  step: Step;
+  level: MatterLevel;
+  assigneeId: string | null;
+}
+
+export type DeadlineJob = DeadlineTimer | DeadlineTick | DeadlineClimb | { op: 'cancel'; jobIds: string[] };
 
 /** One id per matter, limit, version and phase (BullMQ refuses ':' in ids). */
 export function deadlineJobId(t: Pick<DeadlineTimer, 'matterId' | 'limit' | 'version' | 'phase'>): string {
   return `dl-${t.matterId}-${t.limit}-${t.version}-${t.phase}`;
 }
 
-/** Where a kind of job names its own id and run time (the outbox relay falls back to the row's id, at once). */
-export const JOB_PLACEMENT: { [N in JobName]?: (data: JobMap[N]) => { jobId: string; runAt: Date } | null } = {
-  deadline: (d) => (d.op === 'fire' ? { jobId: deadlineJobId(d), runAt: new Date(d.at) } : null),
+/** The due second a time falls in, rounded up (a tick never fires before what it settles is due). */
+export function tickSecond(at: Date | string): number {
+  return Math.ceil(new Date(at).getTime() / 1000);
+}
+
+/** One tick per due second. */
+export function tickJobId(at: Date | string): string {
+  return `tick-${tickSecond(at)}`;
+}
+
+export function climbJobId(c: Pick<DeadlineClimb, 'matterId' | 'limit' | 'version'>): string {
+  return `climb-${c.matterId}-${c.limit}-${c.version}`;
+}
+
+/**
+ * Where a kind of job names its own id and run time (the outbox relay falls back to the row's id,
+ * at once). `now`: the relay's time. A tick relayed after its second (the queue was away) gets an
+ * id of that relay pass: the tick of that second may have run already, and an id it still holds
+ * would make the late one a no-op.
+ */
+export const JOB_PLACEMENT: { [N in JobName]?: (data: JobMap[N], now: number) => { jobId: string; runAt: Date } | null } = {
+  deadline: (d, now) => {
+    if (d.op === 'fire') return { jobId: deadlineJobId(d), runAt: new Date(d.at) };
+    if (d.op === 'climb') return { jobId: climbJobId(d), runAt: new Date(now) };
+    if (d.op === 'tick') {
+      const runAt = new Date(tickSecond(d.at) * 1000);
+      return { jobId: runAt.getTime() > now ? tickJobId(d.at) : `${tickJobId(d.at)}-late-${now}`, runAt };
+    }
+    return null;
+  },
   send: (d) => (d.at ? { jobId: `later-${d.recipient.replace(/[^\w.-]/g, '_')}-${Date.parse(d.at)}`, runAt: new Date(d.at) } : null),
+};
+
+/**
+ * Jobs removed as soon as they complete: a tick, whose id names its second, must not block the
+ * tick of the same second added again later (a clock set after a restart, a test's clock).
+ */
+export const JOB_FORGOTTEN_WHEN_DONE: { [N in JobName]?: (data: JobMap[N]) => boolean } = {
+  deadline: (d) => d.op === 'tick',
 };
 
 /** BullMQ priority of a job (1 first; a job without one goes before every job with one). */

@@ -17,6 +17,8 @@ export const JOB_SCHEMAS: { [N in JobName]: z.ZodType } = {
   digest: z.object({ zone: z.string() }),
   deadline: z.union([
     z.looseObject({ op: z.literal('fire'), matterId: id, limit: z.string(), version: z.number(), phase: z.string(), at: iso }),
+    z.object({ op: z.literal('tick'), at: iso }),
+    z.object({ op: z.literal('climb'), matterId: id, limit: z.enum(['accept', 'reply', 'settle']), version: z.number().int(), step: z.string(), level: z.string(), assigneeId: id.nullable() }),
     z.object({ op: z.literal('cancel'), jobIds: z.array(z.string()) }),
   ]),
   card_refresh: z.object({ matterId: id, eventId: z.string().max(300).optional() }),

@@ -134,16 +134,17 @@ export class OutboxRelay {
     try {
       for (const [name, list] of byQueue) {
         // A kind of job may name its own id and run time (deadline timers): the delay counts from now.
-        const place = JOB_PLACEMENT[name] as ((d: unknown) => { jobId: string; runAt: Date } | null) | undefined;
+        const place = JOB_PLACEMENT[name] as ((d: unknown, now: number) => { jobId: string; runAt: Date } | null) | undefined;
         const now = this.now().getTime();
+        // Rows that name the same job (the tick of one second, written by many matters) make it once.
+        const jobs = new Map<string, { data: JobMap[typeof name]; jobId: string; delay?: number }>();
+        for (const r of list) {
+          const p = place?.(r.payload, now);
+          const jobId = p?.jobId ?? outboxJobId(r);
+          if (!jobs.has(jobId)) jobs.set(jobId, { data: r.payload as unknown as JobMap[typeof name], jobId, delay: p ? Math.max(0, p.runAt.getTime() - now) : undefined });
+        }
         try {
-          await this.queues.addBulk(
-            name,
-            list.map((r) => {
-              const p = place?.(r.payload);
-              return { data: r.payload as unknown as JobMap[typeof name], jobId: p?.jobId ?? outboxJobId(r), delay: p ? Math.max(0, p.runAt.getTime() - now) : undefined };
-            }),
-          );
+          await this.queues.addBulk(name, [...jobs.values()]);
         } catch (err) {
           await markRelayFailed(this.db, list.map((r) => r.id), (err as Error).message).catch(() => {});
           throw err;

@@ -6,7 +6,7 @@ import { createPostgresBackend, DEFAULT_SCHEMA, DelayedError, Queue, runMigratio
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { JOB_NAMES, JOB_PRIORITY, type JobHandlers, type JobMap, type JobMeta, type JobName, type JobOutcome } from '../ports/jobs.js';
+import { JOB_FORGOTTEN_WHEN_DONE, JOB_NAMES, JOB_PRIORITY, type JobHandlers, type JobMap, type JobMeta, type JobName, type JobOutcome } from '../ports/jobs.js';
 import { pgliteBackendConnection } from './pglite-pool.js';
 import { redactUrl } from '../util/redact-url.js';
 import { CONNECT_TIMEOUT_S, withStartLock } from '../store/db.js';
@@ -142,10 +142,11 @@ export class QueueSystem {
   async addBulk<N extends JobName>(name: N, jobs: Array<{ data: JobMap[N]; jobId: string; delay?: number }>): Promise<void> {
     if (!jobs.length) return;
     const priority = JOB_PRIORITY[name] as ((d: unknown) => number | undefined) | undefined;
+    const forget = JOB_FORGOTTEN_WHEN_DONE[name] as ((d: unknown) => boolean) | undefined;
     await (this.queue(name) as AnyQueue).addBulk(
       jobs.map((j) => {
         const p = priority?.(j.data);
-        return { name, data: j.data, opts: { jobId: j.jobId, delay: j.delay, ...(p ? { priority: p } : {}) } };
+        return { name, data: j.data, opts: { jobId: j.jobId, delay: j.delay, ...(p ? { priority: p } : {}), ...(forget?.(j.data) ? { removeOnComplete: true } : {}) } };
       }),
     );
   }

@@ -1,7 +1,7 @@
 // Keeps a matter's deadline clocks in step with the matter, in the transaction that moves it: the
-// clock rows, the timer jobs (through the outbox, so a timer is set exactly when its state change
-// commits) and the removal of the timers a move superseded. Also the pause (waiting on the
-// villager) and the dispute cut-off of a grid.
+// clock rows and the ticks of the seconds they fall due in (through the outbox, so a timer is set
+// exactly when its state change commits). Also the pause (waiting on the villager) and the
+// dispute cut-off of a grid.
 import {
   climbReasonKey,
   DEFAULT_DEADLINE_RULES,
@@ -16,7 +16,7 @@ import {
   type TimeLimitPolicy,
   type TimerPhase,
 } from '../domain/index.js';
-import { deadlineJobId, type DeadlineTimer } from '../ports/jobs.js';
+import { tickSecond, type DeadlineTimer } from '../ports/jobs.js';
 import type { Executor } from '../store/db.js';
 import { clocksOf, disputeCutoffOf, endPause, pausedSince, saveClocks, startPause, type ClockRow, type NewClockRow } from '../store/repositories/deadline-repository.js';
 import { findNode } from '../store/repositories/grid-repository.js';
@@ -56,6 +56,17 @@ export function timerPayload(matterId: string, c: Clock, phase: TimerPhase): Dea
 }
 
 export const timerOutbox = (payload: DeadlineTimer): OutboxJob => outboxJob('deadline', payload);
+
+/**
+ * The timer jobs of a clock's phases: the tick of the second each falls due in (shared by every
+ * clock due in it), or, for one already due, its own timer that runs at once.
+ */
+export function clockTimers(matterId: string, c: Clock, phases: readonly TimerPhase[], now: Date): OutboxJob[] {
+  return phases.map((phase) => {
+    const timer = timerPayload(matterId, c, phase);
+    return Date.parse(timer.at) > now.getTime() ? outboxJob('deadline', { op: 'tick', at: new Date(tickSecond(timer.at) * 1000).toISOString() }) : timerOutbox(timer);
+  });
+}
 
 export interface SyncOptions {
   now: Date;
@@ -100,10 +111,8 @@ export async function syncDeadlines(tx: Executor, matter: MatterRow, opts: SyncO
   };
   if (!changes.length) return result;
 
-  const outbox: OutboxJob[] = [];
-  for (const c of changes) for (const phase of c.schedule) outbox.push(timerOutbox(timerPayload(matter.id, c.next, phase)));
-  const superseded = changes.flatMap((c) => (c.supersedes === null ? [] : (['warn', 'due'] as const).map((phase) => deadlineJobId({ matterId: matter.id, limit: c.next.kind, version: c.supersedes!, phase }))));
-  if (superseded.length) outbox.push(outboxJob('deadline', { op: 'cancel', jobIds: superseded }));
+  // A superseded clock's tick needs no removal: a tick settles the clocks as they stand when it fires.
+  const outbox: OutboxJob[] = changes.flatMap((c) => clockTimers(matter.id, c.next, c.schedule, opts.now));
   await saveClocks(tx, changes.map((c) => clockRow(matter.id, c.next)));
   if (outbox.length) await enqueue(tx, outbox);
   result.wroteOutbox = outbox.length > 0;

@@ -1,13 +1,15 @@
-// What a deadline timer does when it fires, and the repair pass that puts back timers a queue lost.
-// A timer acts only if, under the matter's row lock, its clock still runs at the version it was
-// set for and is due under the current policy; otherwise it does nothing (or sets the clock's new
-// time). At 75% it warns the assignee; at 100% it records `deadline_missed` and escalates through
-// performAction, the same path as an escalation by hand.
+// What the deadline jobs do, and the repair pass that puts back the ticks a queue lost. Most
+// deadlines are settled by the tick of their due second (deadline-ticks.ts), which records a miss
+// and queues its climb; the climb escalates through performAction, the same path as an
+// escalation by hand. A single timer (a deadline already due when its clock was set, or one a tick
+// handed on) acts only if, under the matter's row lock, its clock still runs at the version it
+// was set for and is due under the current policy; otherwise it does nothing (or sets the clock's
+// new time). At 75% it warns the assignee; at 100% it records `deadline_missed` and escalates.
 import { sendJobs } from './send-jobs.js';
 import { randomUUID } from 'node:crypto';
-import { climb, coveringLimit, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type TimeLimitPolicy } from '../domain/index.js';
+import { climb, coveringLimit, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type LimitKind, type TimeLimitPolicy } from '../domain/index.js';
 import { t } from '../i18n/index.js';
-import type { DeadlineJob, DeadlineTimer, JobOutcome } from '../ports/jobs.js';
+import { climbJobId, tickSecond, type DeadlineClimb, type DeadlineJob, type DeadlineTimer, type JobOutcome } from '../ports/jobs.js';
 import type { Executor } from '../store/db.js';
 import { createDeliveries } from '../store/repositories/delivery-repository.js';
 import { clocksOf, clocksOfMatters, markClock, mattersWithLiveClocks, openMattersWithoutClocks, saveClocks, type ClockedMatterRow } from '../store/repositories/deadline-repository.js';
@@ -17,26 +19,54 @@ import { enqueue } from '../store/repositories/outbox-repository.js';
 import { alertDeliveries, writeDeliveries } from './alert-service.js';
 import { withCardActions } from './card-service.js';
 import type { ServiceContext } from '../ports/context.js';
-import { clockRow, missedLimitParams, syncDeadlines, timerOutbox, timerPayload, toClock } from './deadline-sync.js';
+import { clockRow, clockTimers, missedLimitParams, syncDeadlines, toClock } from './deadline-sync.js';
+import { EARLY_MS, settleDueDeadlines } from './deadline-ticks.js';
 import { performAction } from './matter-actions.js';
 import { policies } from './policy-cache.js';
-
-/** A timer this early (clock skew between processes) still counts as due. */
-const EARLY_MS = 1000;
 
 export interface TimerQueue {
   /** Removes waiting jobs by id; returns how many were removed. */
   remove(jobIds: string[]): Promise<number>;
-  /** Adds timer jobs under their deterministic ids (an id already waiting is left as it is). */
-  addTimers(timers: DeadlineTimer[], now: Date): Promise<void>;
+  /**
+   * Adds the ticks of these due seconds under their ids (one still waiting is left as it is), and
+   * with `catchUp` one tick at once for the deadlines already due.
+   */
+  addTicks(seconds: number[], now: Date, catchUp: boolean): Promise<void>;
 }
 
 /** 'covered': a later limit falls due at the same time; that one warns and climbs (coveringLimit). */
 type Verdict = 'due' | 'stale' | 'rescheduled' | 'moved_on' | 'covered';
 
 export async function handleDeadlineJob(ctx: ServiceContext, queue: Pick<TimerQueue, 'remove'>, job: DeadlineJob): Promise<JobOutcome> {
-  if (job.op === 'cancel') return { outcome: 'cancelled', removed: await queue.remove(job.jobIds) };
-  return job.phase === 'warn' ? warnDeadline(ctx, job) : fireDeadline(ctx, job);
+  switch (job.op) {
+    case 'tick':
+      return settleDueDeadlines(ctx, alertMissInPlace);
+    case 'climb':
+      return climbAfterMiss(ctx, job);
+    case 'cancel':
+      return { outcome: 'cancelled', removed: await queue.remove(job.jobIds) };
+    default:
+      return job.phase === 'warn' ? warnDeadline(ctx, job) : fireDeadline(ctx, job);
+  }
+}
+
+/**
+ * The climb a recorded miss queued. Once (the climb's id is its event id), and only while the
+ * matter stands where the miss found it, its clock still fired at that version: a matter taken,
+ * answered, moved or settled in between does not climb (the miss stays on its record).
+ */
+async function climbAfterMiss(ctx: ServiceContext, job: DeadlineClimb): Promise<JobOutcome> {
+  const found = await findMatter(ctx.db, job.matterId);
+  if (!found) return { outcome: 'missing' };
+  const guard = async (tx: Executor, matter: MatterRow): Promise<boolean> => {
+    if (matter.step !== job.step || matter.level !== job.level || matter.assigneeId !== job.assigneeId) return false;
+    const clock = (await clocksOf(tx, matter.id)).find((c) => c.kind === job.limit);
+    return clock?.status === 'fired' && clock.version === job.version;
+  };
+  const { reasonKey } = missedLimitParams(job.limit, found.category);
+  const r = await performAction(ctx, { matter: job.matterId, actorId: null, eventId: climbJobId(job), request: { action: 'escalate', reason: t('zh-CN', reasonKey), missed: job.limit }, guard });
+  if (r.ok) return r.duplicate ? { outcome: 'stale' } : { outcome: 'escalated', limit: job.limit, level: r.matter.level, assigneeId: r.matter.assigneeId };
+  return { outcome: r.code === 'not_found' ? 'missing' : 'moved_on' };
 }
 
 /**
@@ -59,7 +89,7 @@ async function checkTimer(tx: Executor, matter: MatterRow, job: DeadlineTimer, n
     // Fired early (a clock moved by hand, a queue on another clock): set it again for its time.
     const next: Clock = { ...clock, version: clock.version + 1 };
     await saveClocks(tx, [clockRow(matter.id, next)]);
-    await enqueue(tx, [...(next.warnedAt ? [] : [timerPayload(matter.id, next, 'warn')]), timerPayload(matter.id, next, 'due')].map(timerOutbox));
+    await enqueue(tx, clockTimers(matter.id, next, next.warnedAt ? ['due'] : ['warn', 'due'], now));
     return 'rescheduled';
   }
   if (coveringLimit(job.limit, clocks)) {
@@ -113,20 +143,25 @@ async function fireDeadline(ctx: ServiceContext, job: DeadlineTimer): Promise<Jo
 
 async function missWithoutClimb(ctx: ServiceContext, job: DeadlineTimer, now: Date, limits: readonly TimeLimitPolicy[]): Promise<JobOutcome> {
   return whenDue(ctx, job, now, limits, async (tx, matter) => {
-    let wrote = false;
     await recordMiss(tx, matter, job, now);
-    const unit = await findNode(tx, matter.gridNodeId);
-    const chain = unit ? await ancestry(tx, unit) : [];
-    const alertNode = chain.find((n) => n.level === climb(matter.size, matter.level).alert);
-    if (alertNode) {
-      const { reasonKey } = missedLimitParams(job.limit, matter.category);
-      const rows = await alertDeliveries(tx, { node: alertNode, template: 'escalation_alert', params: { grid: unit?.name ?? '', level: matter.level, reason: t('zh-CN', reasonKey), reasonKey }, matter, now });
-      await withCardActions(tx, matter, rows);
-      wrote = (await writeDeliveries(tx, rows)) || wrote;
-    }
-    return { outcome: { outcome: 'missed', limit: job.limit, alerted: alertNode?.level ?? null }, wrote };
+    const alerted = await alertLevelAbove(tx, matter, job.limit, now);
+    return { outcome: { outcome: 'missed', limit: job.limit, alerted: alerted.level }, wrote: alerted.wrote };
   });
 }
+
+/** A missed limit where the matter cannot climb (never routed): the level above is alerted. */
+async function alertLevelAbove(tx: Executor, matter: MatterRow, limit: LimitKind, now: Date): Promise<{ level: string | null; wrote: boolean }> {
+  const unit = await findNode(tx, matter.gridNodeId);
+  const chain = unit ? await ancestry(tx, unit) : [];
+  const alertNode = chain.find((n) => n.level === climb(matter.size, matter.level).alert);
+  if (!alertNode) return { level: null, wrote: false };
+  const { reasonKey } = missedLimitParams(limit, matter.category);
+  const rows = await alertDeliveries(tx, { node: alertNode, template: 'escalation_alert', params: { grid: unit?.name ?? '', level: matter.level, reason: t('zh-CN', reasonKey), reasonKey }, matter, now });
+  await withCardActions(tx, matter, rows);
+  return { level: alertNode.level, wrote: await writeDeliveries(tx, rows) };
+}
+
+const alertMissInPlace = async (tx: Executor, matter: MatterRow, limit: LimitKind, now: Date): Promise<boolean> => (await alertLevelAbove(tx, matter, limit, now)).wrote;
 
 async function warnDeadline(ctx: ServiceContext, job: DeadlineTimer): Promise<JobOutcome> {
   const now = ctx.now();
@@ -191,7 +226,7 @@ async function syncMatter(ctx: ServiceContext, matterId: string, now: Date, limi
 
 export interface ReconcileOptions {
   /** Put back the timers of running clocks (at start: a queue may have lost them). Omit to only recompute. */
-  queue?: Pick<TimerQueue, 'addTimers'>;
+  queue?: Pick<TimerQueue, 'addTicks'>;
   pageSize?: number;
   /** Checked between pages: stop early when the runtime closes. */
   stopped?: () => boolean;
@@ -202,15 +237,15 @@ export interface ReconcileSummary {
   created: number;
   /** Matters whose clocks a changed policy or cut-off moved. */
   recomputed: number;
-  /** Timer jobs put back (an id still waiting in the queue is left as it is). */
+  /** Ticks put back (an id still waiting in the queue is left as it is), the one at once included. */
   requeued: number;
 }
 
 /**
  * The repair pass. Gives clocks to open matters that have none; computes every live clock again
  * from the current policies and cut-offs (after a roster import); and, with a queue, adds the
- * timer of every running clock again under its deterministic id, so timers a queue lost come back
- * and those still waiting are untouched.
+ * tick of every running clock's due second again under its id, so ticks a queue lost come back
+ * and those still waiting are untouched, and one tick at once for what is due already.
  */
 export async function reconcileDeadlines(ctx: ServiceContext, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
   const pageSize = opts.pageSize ?? 500;
@@ -229,13 +264,15 @@ export async function reconcileDeadlines(ctx: ServiceContext, opts: ReconcileOpt
     }
   }
 
+  // The ticks of every running clock's due seconds, and one at once when some are due already.
+  const seconds = new Set<number>();
+  let catchUp = false;
   let after: string | null = null;
   while (!opts.stopped?.()) {
     const page: ClockedMatterRow[] = await mattersWithLiveClocks(ctx.db, after, pageSize);
     if (!page.length) break;
     after = page[page.length - 1]!.id;
     const clocks = await clocksOfMatters(ctx.db, page.map((m) => m.id));
-    const timers: DeadlineTimer[] = [];
     for (const m of page) {
       const mine = clocks.filter((c) => c.matterId === m.id).map(toClock);
       const rules = { timezone: m.timezone, disputeCutoff: m.evening && m.morning ? { evening: m.evening, morning: m.morning } : DEFAULT_DISPUTE_CUTOFF };
@@ -246,14 +283,16 @@ export async function reconcileDeadlines(ctx: ServiceContext, opts: ReconcileOpt
       }
       for (const c of mine) {
         if (c.status !== 'running') continue;
-        if (!c.warnedAt && c.warnAt < c.dueAt) timers.push(timerPayload(m.id, c, 'warn'));
-        timers.push(timerPayload(m.id, c, 'due'));
+        for (const at of !c.warnedAt && c.warnAt < c.dueAt ? [c.warnAt, c.dueAt] : [c.dueAt]) {
+          if (at.getTime() > now.getTime()) seconds.add(tickSecond(at));
+          else catchUp = true;
+        }
       }
     }
-    if (opts.queue && timers.length) {
-      await opts.queue.addTimers(timers, now);
-      summary.requeued += timers.length;
-    }
+  }
+  if (opts.queue && (seconds.size || catchUp)) {
+    await opts.queue.addTicks([...seconds], now, catchUp);
+    summary.requeued = seconds.size + (catchUp ? 1 : 0);
   }
   if (summary.created || summary.recomputed) ctx.logger.info(summary, 'deadline clocks reconciled');
   return summary;

@@ -649,6 +649,9 @@ export const deadlineClocks = gridline.table(
   (t) => [
     primaryKey({ columns: [t.matterId, t.kind] }),
     index('deadline_clocks_live_idx').on(t.matterId).where(sql`${t.status} in ('running', 'paused')`),
+    // What a tick looks for: running limits and warnings not yet given, by their time.
+    index('deadline_clocks_due_idx').on(t.dueAt).where(sql`${t.status} = 'running'`),
+    index('deadline_clocks_warn_idx').on(t.warnAt).where(sql`${t.status} = 'running' and ${t.warnedAt} is null`),
   ],
 );
 

@@ -2,7 +2,7 @@
 // GRIDLINE_CHILD_HANG=before: take a target job and stop before doing anything.
 // GRIDLINE_CHILD_HANG=after: do it (commit), then stop before the job is marked done.
 // GRIDLINE_CHILD_QUEUE: the target queue (default route); jobs of other queues are held forever.
-// GRIDLINE_CHILD_QUEUE=deadline targets only due timers; its other jobs (warnings, removals) run.
+// GRIDLINE_CHILD_QUEUE=deadline targets only escalations (a tick's climb, a single due timer); its other jobs (ticks, warnings) run.
 // GRIDLINE_CHILD_CLOCK_OFFSET: the test's TestClock offset (ms), so both processes read the same time.
 import { createRuntime } from '../../src/app/runtime.js';
 import { JOB_NAMES, type JobName } from '../../src/ports/jobs.js';
@@ -20,7 +20,7 @@ const runtime = await createRuntime({
   ...(offset ? { now: TestClock.withOffset(Number(offset)).now } : {}),
 });
 const forever = () => new Promise<never>(() => {});
-const isTarget = (name: JobName, data: any) => name === target && (name !== 'deadline' || (data.op === 'fire' && data.phase === 'due'));
+const isTarget = (name: JobName, data: any) => name === target && (name !== 'deadline' || data.op === 'climb' || (data.op === 'fire' && data.phase === 'due'));
 runtime.startWorkers({
   concurrency: 1,
   perQueue: Object.fromEntries(JOB_NAMES.map((name) => [name, { concurrency: 1, lockDuration: 1000, stalledInterval: 500 }])),

@@ -1,5 +1,5 @@
 // Queries on deadline clocks, pauses and dispute cut-offs. No business rules here.
-import { and, asc, eq, gt, inArray, notExists, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, notExists, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db.js';
 import { deadlineClocks, disputeCutoffs, gridNodes, matterPauses, matters } from '../schema.js';
 
@@ -144,4 +144,45 @@ export async function mattersWithLiveClocks(db: Executor, afterId: string | null
 export async function clocksOfMatters(db: Executor, matterIds: string[]): Promise<ClockRow[]> {
   if (!matterIds.length) return [];
   return db.select().from(deadlineClocks).where(inArray(deadlineClocks.matterId, matterIds));
+}
+
+/**
+ * One page (ordered by id, after `afterId`) of the matters with a running clock whose limit or
+ * whose warning not yet given is due by `upTo`: what the tick of a due second settles.
+ */
+export async function mattersWithDueClocks(db: Executor, upTo: Date, afterId: string | null, limit: number): Promise<string[]> {
+  const c = deadlineClocks;
+  const rows = await db
+    .selectDistinct({ id: c.matterId })
+    .from(c)
+    .where(
+      and(
+        eq(c.status, 'running'),
+        or(lte(c.dueAt, upTo), and(isNull(c.warnedAt), lte(c.warnAt, upTo))),
+        afterId ? gt(c.matterId, afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(c.matterId))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+export interface ClockRulesRow {
+  id: string;
+  timezone: string;
+  evening: string | null;
+  morning: string | null;
+  pausedAt: Date | null;
+}
+
+/** What the clocks of these matters are computed from: the grid's zone and cut-off, and the pause. */
+export async function clockRulesOf(db: Executor, matterIds: string[]): Promise<ClockRulesRow[]> {
+  if (!matterIds.length) return [];
+  return db
+    .select({ id: matters.id, timezone: gridNodes.timezone, evening: disputeCutoffs.evening, morning: disputeCutoffs.morning, pausedAt: matterPauses.pausedAt })
+    .from(matters)
+    .innerJoin(gridNodes, eq(gridNodes.id, matters.gridNodeId))
+    .leftJoin(disputeCutoffs, eq(disputeCutoffs.gridNodeId, matters.gridNodeId))
+    .leftJoin(matterPauses, eq(matterPauses.matterId, matters.id))
+    .where(inArray(matters.id, matterIds));
 }

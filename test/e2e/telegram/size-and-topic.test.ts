@@ -9,8 +9,8 @@ import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runOp } from '../../../src/app/ops.js';
 import { render } from '../../../src/cli/render.js';
-import { deadlineJobId } from '../../../src/ports/jobs.js';
-import { timerPayload, toClock } from '../../../src/services/deadline-sync.js';
+import type { LimitKind } from '../../../src/domain/index.js';
+import { climbJobId, tickJobId } from '../../../src/ports/jobs.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { deadlineClocks, deliveries, matterEvents, matters, people, topics } from '../../../src/store/schema.js';
 import { setAlerts } from '../../support/alert-factories.js';
@@ -64,23 +64,28 @@ async function reported(villagerTg: string, text: string, category: 'help' | 'ha
 }
 
 /**
- * The matter's next time limit passes: the clock moves to its due time and the timer job the
- * clock set is run by the queue now (as it would be when that time came).
+ * The matter's next time limit passes: the clock moves to its due time and the tick of that
+ * second is run by the queue now (as it would be when that time came), with the climb it queues.
  */
 async function passNextLimit(matterId: string): Promise<void> {
   const running = await waitFor(async () => {
     const rows = await store.db.select().from(deadlineClocks).where(and(eq(deadlineClocks.matterId, matterId), eq(deadlineClocks.status, 'running'))).orderBy(asc(deadlineClocks.dueAt));
     return rows[0] ?? null;
   }, 'a running clock');
-  const timer = timerPayload(matterId, toClock(running), 'due');
   clock = new Date(Math.max(clock.getTime(), running.dueAt.getTime()) + 1000);
   const queue = bot.runtime.queues!.queue('deadline');
-  const job = await waitFor(async () => (await queue.getJob(deadlineJobId(timer))) ?? null, 'the timer job');
-  if (await job.isDelayed()) await job.promote();
+  const tick = await waitFor(async () => (await queue.getJob(tickJobId(running.dueAt))) ?? null, 'the tick job');
+  if (await tick.isDelayed()) await tick.promote();
   await waitFor(async () => {
     const [row] = await store.db.select().from(deadlineClocks).where(and(eq(deadlineClocks.matterId, matterId), eq(deadlineClocks.kind, running.kind)));
-    return !row || row.version !== running.version || row.status !== 'running' ? true : null;
-  }, `the ${running.kind} timer run`);
+    if (!row || row.version !== running.version) return true;
+    if (row.status === 'running') return null;
+    // Fired: the climb the miss queued has run (a limit another one covered climbs nothing).
+    const missed = await store.db.select().from(matterEvents).where(and(eq(matterEvents.matterId, matterId), eq(matterEvents.action, 'deadline_missed')));
+    if (!missed.some((e) => (e.data as { limit?: string; version?: number }).limit === running.kind && (e.data as { version?: number }).version === running.version)) return true;
+    const climb = await queue.getJob(climbJobId({ matterId, limit: running.kind as LimitKind, version: running.version }));
+    return climb && (await climb.isCompleted()) ? true : null;
+  }, `the ${running.kind} limit to pass`);
 }
 
 describe('urgency from the villager', () => {

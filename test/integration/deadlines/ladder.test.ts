@@ -1,11 +1,12 @@
 // The automatic ladder on the real Postgres, with the queues on Redis and on BullMQ's PostgreSQL
 // backend. Time is moved by the test (ServiceContext.now) and timers are fired by calling the
-// deadline handler with the job the clock set, as the worker would.
-import { and, asc, eq } from 'drizzle-orm';
+// deadline handler with the job the clock set, as the worker would: a single timer, or the tick
+// of a due second with the climbs it queued.
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../src/app/runtime.js';
 import type { LimitKind, TimerPhase } from '../../../src/domain/index.js';
-import { deadlineJobId, type DeadlineTimer } from '../../../src/ports/jobs.js';
+import { tickJobId, type DeadlineClimb, type DeadlineTimer } from '../../../src/ports/jobs.js';
 import { timerPayload, toClock } from '../../../src/services/deadline-sync.js';
 import { handleDeadlineJob, reconcileDeadlines } from '../../../src/services/deadline-timers.js';
 import { intake } from '../../../src/services/intake-service.js';
@@ -13,7 +14,7 @@ import { performAction } from '../../../src/services/matter-actions.js';
 import { renderDelivery } from '../../../src/services/notify-service.js';
 import { forgetPolicies } from '../../../src/services/policy-cache.js';
 import { routeMatter } from '../../../src/services/routing-service.js';
-import { deadlineClocks, deliveries, disputeCutoffs, gridNodes, matterEvents, matters, people as people_, timeLimits } from '../../../src/store/schema.js';
+import { deadlineClocks, deliveries, disputeCutoffs, gridNodes, matterEvents, matters, outbox, people as people_, timeLimits } from '../../../src/store/schema.js';
 import { newGridLeader, newOfficer, newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { openTestRuntime, QUEUE_KINDS } from '../../support/runtime.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
@@ -80,6 +81,23 @@ describe.each(QUEUE_KINDS)('the automatic ladder, queues on %s', (kind) => {
   async function fire(job: DeadlineTimer) {
     clock = new Date(Math.max(clock.getTime(), Date.parse(job.at)));
     return handleDeadlineJob(ctx(), noQueue, job);
+  }
+
+  /** The climbs ticks queued (in the outbox, in written order), each once. */
+  const climbed = new Set<number>();
+  async function climbsQueued(): Promise<DeadlineClimb[]> {
+    const rows = await store.db.select().from(outbox).where(and(eq(outbox.queue, 'deadline'), sql`${outbox.payload}->>'op' = 'climb'`)).orderBy(asc(outbox.id));
+    const fresh = rows.filter((r) => !climbed.has(r.id));
+    for (const r of fresh) climbed.add(r.id);
+    return fresh.map((r) => r.payload as unknown as DeadlineClimb);
+  }
+
+  /** Moves time to `at` and runs that second's tick; then the climbs it queued, as the worker would. */
+  async function tick(at: string | Date, opts: { climbs?: boolean } = {}) {
+    clock = new Date(Math.max(clock.getTime(), new Date(at).getTime()));
+    const out = await handleDeadlineJob(ctx(), noQueue, { op: 'tick', at: new Date(at).toISOString() });
+    const climbs = opts.climbs === false ? [] : await Promise.all((await climbsQueued()).map((c) => handleDeadlineJob(ctx(), noQueue, c)));
+    return { tick: out, climbs };
   }
 
   it('climbs a small matter nobody takes to the village, and stops there while the township is alerted', async () => {
@@ -331,16 +349,117 @@ describe.each(QUEUE_KINDS)('the automatic ladder, queues on %s', (kind) => {
     expect((await timerOf(m.id, 'accept')).at).toBe(beijing('2026-11-27T09:30').toISOString());
   });
 
-  it('puts each timer in the queue under its own id, and removes the ones a move superseded', async () => {
+  describe('through the tick of the due second', () => {
+    it('climbs a matter nobody takes: the miss is recorded and the climb it queued runs once', async () => {
+      const p = await people();
+      const m = await reported('help');
+      const accept = await timerOf(m.id, 'accept');
+      // 75%: the officer is warned once, however often the tick runs.
+      const warnAt = (await clockOf(m.id, 'accept'))!.warnAt;
+      expect((await tick(warnAt)).tick).toMatchObject({ outcome: 'settled', warned: 1, missed: 0 });
+      expect((await tick(warnAt)).tick).toMatchObject({ warned: 0, missed: 0 });
+      expect((await templatesFor(m.id, p.officer.id)).filter((t) => t === 'deadline_warning')).toHaveLength(1);
+
+      const { tick: out, climbs } = await tick(accept.at);
+      expect(out).toMatchObject({ outcome: 'settled', missed: 1 });
+      expect(climbs).toEqual([{ outcome: 'escalated', limit: 'accept', level: 'village', assigneeId: p.officer.id }]);
+      const atVillage = await matterOf(m.id);
+      expect([atVillage.level, atVillage.step, atVillage.assigneeId]).toEqual(['village', 'supervise', p.officer.id]);
+      expect(await templatesFor(m.id, p.leader.id)).toEqual(['escalation_alert']);
+      expect((await templatesFor(m.id, p.officer.id)).filter((t) => t === 'kept_after_climb')).toHaveLength(1);
+      // The same climb again (a worker killed after its commit) does nothing.
+      const again = (await store.db.select().from(outbox).where(sql`${outbox.payload}->>'op' = 'climb'`))[0]!.payload as unknown as DeadlineClimb;
+      expect(await handleDeadlineJob(ctx(), noQueue, again)).toEqual({ outcome: 'stale' });
+      const events = await eventsOf(m.id);
+      expect(events.filter((e) => e.action === 'deadline_missed')).toHaveLength(1);
+      expect(events.filter((e) => e.action === 'escalate')).toHaveLength(1);
+    });
+
+    it('settles every deadline due in its second together, once each even when two ticks run at once', async () => {
+      const p = await people();
+      const ms = [];
+      for (let i = 0; i < 12; i++) ms.push(await reported('help', 'small', `第${i + 1}户门口的排水沟堵了`));
+      const due = (await timerOf(ms[0]!.id, 'accept')).at;
+      clock = new Date(due);
+      const [a, b] = await Promise.all([handleDeadlineJob(ctx(), noQueue, { op: 'tick', at: due }), handleDeadlineJob(ctx(), noQueue, { op: 'tick', at: due })]);
+      // Each matter's warning (not given in time) and its miss, once between the two.
+      expect(Number(a!.missed) + Number(b!.missed)).toBe(12);
+      expect(Number(a!.warned) + Number(b!.warned)).toBe(12);
+      const climbs = await Promise.all((await climbsQueued()).map((c) => handleDeadlineJob(ctx(), noQueue, c)));
+      expect(climbs.map((c) => c.outcome)).toEqual(Array(12).fill('escalated'));
+      for (const m of ms) {
+        const events = await eventsOf(m.id);
+        expect(events.filter((e) => e.action === 'deadline_missed')).toHaveLength(1);
+        expect(events.filter((e) => e.action === 'escalate')).toHaveLength(1);
+        expect((await matterOf(m.id)).level).toBe('village');
+      }
+      expect((await templatesFor(ms[0]!.id, p.officer.id)).filter((t) => t === 'deadline_warning')).toHaveLength(1);
+    });
+
+    it('does not climb a matter taken between the recorded miss and its climb', async () => {
+      const p = await people();
+      const m = await reported('help');
+      const accept = await timerOf(m.id, 'accept');
+      expect((await tick(accept.at, { climbs: false })).tick).toMatchObject({ missed: 1 });
+      await performAction(ctx(), { matter: m.id, actorId: p.officer.id, request: { action: 'take' } });
+      const [climb] = await climbsQueued();
+      expect(await handleDeadlineJob(ctx(), noQueue, climb!)).toEqual({ outcome: 'moved_on' });
+      const after = await matterOf(m.id);
+      expect([after.level, after.step]).toEqual(['unit', 'handle']);
+      const events = await eventsOf(m.id);
+      expect(events.filter((e) => e.action === 'deadline_missed')).toHaveLength(1);
+      expect(events.filter((e) => e.action === 'escalate')).toEqual([]);
+    });
+
+    it('hands a clock a changed policy moved to its own timer, which sets it again instead of climbing', async () => {
+      await people();
+      const m = await reported('help');
+      const accept = await timerOf(m.id, 'accept');
+      await store.db.insert(timeLimits).values({ category: 'help', acceptMinutes: 240, replyMinutes: 240, settleMinutes: 4320 });
+      forgetPolicies(store.db);
+      // Its warning and its limit, both due, go to their own timers.
+      expect((await tick(accept.at)).tick).toMatchObject({ missed: 0, handedOn: 2 });
+      const [handed] = await store.db.select().from(outbox).where(and(eq(outbox.queue, 'deadline'), sql`${outbox.payload}->>'op' = 'fire'`, sql`${outbox.payload}->>'phase' = 'due'`, isNull(outbox.lastError)));
+      expect(await handleDeadlineJob(ctx(), noQueue, handed!.payload as unknown as DeadlineTimer)).toEqual({ outcome: 'rescheduled' });
+      expect((await matterOf(m.id)).level).toBe('unit');
+      expect(await timerOf(m.id, 'accept')).toMatchObject({ at: beijing('2026-11-27T13:00').toISOString() });
+    });
+
+    it('warns once and climbs with one reason when two limits fall due at the cut-off', async () => {
+      const p = await people();
+      clock = beijing('2026-11-27T15:00');
+      const m = await reported('dispute', 'small', '两家为水渠吵起来了');
+      clock = beijing('2026-11-27T18:30');
+      await performAction(ctx(), { matter: m.id, actorId: p.officer.id, request: { action: 'take' } });
+      const [reply, settle] = [await clockOf(m.id, 'reply'), await clockOf(m.id, 'settle')];
+      expect(reply!.dueAt).toEqual(settle!.dueAt);
+      await tick(reply!.warnAt < settle!.warnAt ? settle!.warnAt : reply!.warnAt);
+      const warned = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, m.id), eq(deliveries.template, 'deadline_warning')));
+      expect(warned).toHaveLength(1);
+      expect(renderDelivery(warned[0]!, 'zh-CN', 'Asia/Shanghai').text).toContain('办结时限');
+      await tick(settle!.dueAt);
+      const climbs = (await eventsOf(m.id)).filter((e) => e.action === 'escalate');
+      expect(climbs.map((e) => e.note)).toEqual(['纠纷当日未化解（纠纷不过夜）']);
+    });
+  });
+
+  it('sets one tick per due second in the queue, shared by the clocks due in it; a tick settles the clocks as they stand when it fires', async () => {
     const p = await people();
     runtime.startWorkers({ concurrency: 2 });
     const m = await reported('help');
+    const twin = await reported('help', 'small', '路灯坏了三盏，晚上看不见路');
     const q = runtime.queues!.queue('deadline');
-    const acceptDue = deadlineJobId(await timerOf(m.id, 'accept'));
-    await waitFor(async () => (await q.getJobState(acceptDue)) === 'delayed', 'the accept timer to wait in the queue');
+    const accept = await timerOf(m.id, 'accept');
+    expect((await timerOf(twin.id, 'accept')).at).toBe(accept.at);
+    await waitFor(async () => (await q.getJobState(tickJobId(accept.at))) === 'delayed', 'the accept tick to wait in the queue');
+    expect((await q.getDelayed()).filter((j) => j.id === tickJobId(accept.at))).toHaveLength(1);
     await performAction(ctx(), { matter: m.id, actorId: p.officer.id, request: { action: 'take' } });
-    const replyDue = deadlineJobId(await timerOf(m.id, 'reply'));
-    await waitFor(async () => (await q.getJobState(replyDue)) === 'delayed', 'the reply timer to wait in the queue');
-    await waitFor(async () => (await q.getJob(acceptDue)) === undefined, 'the superseded accept timer to be removed');
+    const reply = await timerOf(m.id, 'reply');
+    await waitFor(async () => (await q.getJobState(tickJobId(reply.at))) === 'delayed', 'the reply tick to wait in the queue');
+    // The accept tick comes: the taken matter's accept clock stopped and it does not climb; the twin, nobody took, does.
+    const { tick: out } = await tick(accept.at);
+    expect(out).toMatchObject({ outcome: 'settled', missed: 1 });
+    expect((await matterOf(m.id)).level).toBe('unit');
+    expect((await matterOf(twin.id)).level).toBe('village');
   }, 30_000);
 });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../src/app/runtime.js';
-import { deadlineJobId, JOB_NAMES } from '../../../src/ports/jobs.js';
+import { climbJobId, JOB_NAMES, tickJobId } from '../../../src/ports/jobs.js';
 import type { ServiceContext } from '../../../src/ports/context.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { routeMatter } from '../../../src/services/routing-service.js';
@@ -61,7 +61,11 @@ describe.each(QUEUE_KINDS)('deadline timers through the queue on %s', (kind) => 
     return { officer, leader };
   }
 
-  /** A report whose accept limit passes `inMs` from now; its timers wait in the outbox until the runtime's relay moves them. */
+  /**
+   * A report whose accept limit passes `inMs` from now; its timers wait in the outbox until the
+   * runtime's relay moves them. `tickJobId`: the tick of the accept limit's due second;
+   * `climbJobId`: the climb that tick queues when it records the miss.
+   */
   async function reportDueIn(runtime: Runtime, inMs: number) {
     const reportedAt = new Date(runtime.ctx.now().getTime() - ACCEPT_MS + inMs);
     const past: ServiceContext = { ...runtime.ctx, now: () => reportedAt, outboxWritten: () => {} };
@@ -69,7 +73,7 @@ describe.each(QUEUE_KINDS)('deadline timers through the queue on %s', (kind) => 
     if (r.status !== 'created') throw new Error(r.status);
     await routeMatter(past, r.matter.id);
     const [accept] = await store.db.select().from(deadlineClocks).where(and(eq(deadlineClocks.matterId, r.matter.id), eq(deadlineClocks.kind, 'accept')));
-    return { matterId: r.matter.id, dueJobId: deadlineJobId({ matterId: r.matter.id, limit: 'accept', version: accept!.version, phase: 'due' }) };
+    return { matterId: r.matter.id, tickJobId: tickJobId(accept!.dueAt), climbJobId: climbJobId({ matterId: r.matter.id, limit: 'accept', version: accept!.version }) };
   }
 
   /** The timer's minute has passed: the clock moves on, and the delayed job is released at once. */
@@ -103,7 +107,7 @@ describe.each(QUEUE_KINDS)('deadline timers through the queue on %s', (kind) => 
       await waitFor(() => states.includes('ready'), 'the child worker', 120_000);
 
       const runtime = await open(prefix);
-      const { matterId, dueJobId } = await reportDueIn(runtime, 1500);
+      const { matterId, climbJobId: dueJobId } = await reportDueIn(runtime, 1500);
       runtime.relay!.kick();
       const expected = hang === 'before' ? 'started' : 'committed';
       await waitFor(() => states.includes(expected), `the child to reach "${expected}"`, 60_000);
@@ -111,7 +115,7 @@ describe.each(QUEUE_KINDS)('deadline timers through the queue on %s', (kind) => 
       await new Promise((res) => child!.once('exit', res));
       if (hang === 'after') expect(await actions(matterId)).toContain('escalate');
 
-      // Another worker takes the stalled timer over.
+      // Another worker takes the stalled climb over.
       // Every queue takes stalled jobs back quickly: the dead child held jobs of other queues too.
       runtime.startWorkers({ concurrency: 2, perQueue: { ...Object.fromEntries(JOB_NAMES.map((name) => [name, short])), deadline: { concurrency: 2, ...short } } });
       const q = runtime.queues!.queue('deadline');
@@ -136,7 +140,7 @@ describe.each(QUEUE_KINDS)('deadline timers through the queue on %s', (kind) => 
     const prefix = uniquePrefix();
     const first = await open(prefix);
     // Due a minute from now: still waiting however slow the machine is, until the test brings the time.
-    const { matterId, dueJobId } = await reportDueIn(first, 60_000);
+    const { matterId, tickJobId: dueJobId, climbJobId } = await reportDueIn(first, 60_000);
     await first.relay!.relayOnce();
     expect(await first.queues!.queue('deadline').getJobState(dueJobId)).toBe('delayed');
     await first.close();
@@ -146,8 +150,10 @@ describe.each(QUEUE_KINDS)('deadline timers through the queue on %s', (kind) => 
     const q = second.queues!.queue('deadline');
     expect(await q.getJobState(dueJobId)).toBe('delayed');
     await timeComes(q, dueJobId);
-    await waitFor(async () => (await q.getJobState(dueJobId)) === 'completed', 'the timer to fire after the restart', 20_000);
-    expect((await q.getJob(dueJobId))?.returnvalue).toMatchObject({ outcome: 'escalated' });
+    await waitFor(async () => (await q.getJobState(climbJobId)) === 'completed', 'the climb the tick queued', 20_000);
+    expect((await q.getJob(climbJobId))?.returnvalue).toMatchObject({ outcome: 'escalated' });
+    // The miss is recorded once, by this tick or by one that ran at once after the restart (the warning's, late).
+    expect((await actions(matterId)).filter((a) => a === 'deadline_missed')).toHaveLength(1);
     expect(await actions(matterId)).toContain('escalate');
     // The warning at 75% was already due when the timers were set: it went out too, once.
     const warnings = await store.db.select().from(deliveries).where(and(eq(deliveries.matterId, matterId), eq(deliveries.template, 'deadline_warning')));
@@ -158,7 +164,7 @@ describe.each(QUEUE_KINDS)('deadline timers through the queue on %s', (kind) => 
     await setUp();
     const prefix = uniquePrefix();
     const first = await open(prefix);
-    const { matterId, dueJobId } = await reportDueIn(first, 60_000);
+    const { matterId, tickJobId: dueJobId } = await reportDueIn(first, 60_000);
     await first.relay!.relayOnce();
     // The queue loses it (a Redis restarted without its data).
     expect(await first.queues!.queue('deadline').remove(dueJobId)).toBe(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { climbReasonKey, coveringLimit, holderAfterClimb, isAway, isDepartmentRating, keepsHelping, mayRateDepartment, type LimitDue } from '../../../src/domain/climb-rules.js';
+import { climbReasonKey, coveringLimit, dueTimers, holderAfterClimb, isAway, isDepartmentRating, keepsHelping, mayRateDepartment, type LimitDue, type TickClock } from '../../../src/domain/climb-rules.js';
 
 const at = (hhmm: string) => new Date(`2026-11-27T${hhmm}:00+08:00`);
 
@@ -86,5 +86,37 @@ describe('mayRateDepartment', () => {
 
   it('takes whole ratings from 1 to 5', () => {
     expect([0, 1, 3, 5, 6, 2.5].map(isDepartmentRating)).toEqual([false, true, true, true, false, false]);
+  });
+});
+
+describe('dueTimers', () => {
+  const at = (hhmm: string) => new Date(`2026-11-27T${hhmm}:00+08:00`);
+  const clock = (kind: TickClock['kind'], warnAt: string, dueAt: string, more: Partial<TickClock> = {}): TickClock => ({ kind, status: 'running', warnAt: at(warnAt), dueAt: at(dueAt), warnedAt: null, ...more });
+
+  it('takes a warning when its time came and the limit when it passed, nothing before', () => {
+    const clocks = [clock('accept', '10:30', '11:00'), clock('settle', '20:00', '22:00')];
+    expect(dueTimers(clocks, at('10:29'))).toEqual([]);
+    expect(dueTimers(clocks, at('10:30'))).toEqual([{ kind: 'accept', phase: 'warn', quiet: false }]);
+    // A warning not given in time still goes out, with the miss.
+    expect(dueTimers(clocks, at('11:00'))).toEqual([
+      { kind: 'accept', phase: 'warn', quiet: false },
+      { kind: 'accept', phase: 'due', quiet: false },
+    ]);
+  });
+
+  it('skips a warning already given, a clock not running, and a warning that would come with its limit', () => {
+    expect(dueTimers([clock('accept', '10:30', '11:00', { warnedAt: at('10:30') })], at('11:00'))).toEqual([{ kind: 'accept', phase: 'due', quiet: false }]);
+    expect(dueTimers([clock('accept', '10:30', '11:00', { status: 'fired' }), clock('reply', '10:30', '11:00', { status: 'paused' })], at('12:00'))).toEqual([]);
+    expect(dueTimers([clock('accept', '11:00', '11:00')], at('11:00'))).toEqual([{ kind: 'accept', phase: 'due', quiet: false }]);
+  });
+
+  it('keeps a limit another covers quiet: only the covering one warns and climbs', () => {
+    const clocks = [clock('reply', '19:30', '20:00'), clock('settle', '19:00', '20:00')];
+    expect(dueTimers(clocks, at('20:00'))).toEqual([
+      { kind: 'reply', phase: 'warn', quiet: true },
+      { kind: 'reply', phase: 'due', quiet: true },
+      { kind: 'settle', phase: 'warn', quiet: false },
+      { kind: 'settle', phase: 'due', quiet: false },
+    ]);
   });
 });

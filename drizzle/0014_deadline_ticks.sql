@@ -1,0 +1,2 @@
+CREATE INDEX "deadline_clocks_due_idx" ON "gridline"."deadline_clocks" USING btree ("due_at") WHERE "gridline"."deadline_clocks"."status" = 'running';--> statement-breakpoint
+CREATE INDEX "deadline_clocks_warn_idx" ON "gridline"."deadline_clocks" USING btree ("warn_at") WHERE "gridline"."deadline_clocks"."status" = 'running' and "gridline"."deadline_clocks"."warned_at" is null;
