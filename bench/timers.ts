@@ -1,15 +1,25 @@
-// npm run bench:timers [-- --pending N --due N --timer-concurrency N] — deadline timers on Redis:
-// N pending (default 100,000) as BullMQ delayed jobs with the service's job options and real
-// payloads, of which a batch (default 5,000) comes due at one instant. Prints how late each of the
-// batch fires against its due time (p50/p99/max) and the Redis memory the pending timers take.
-// The handler only records the time: this measures the timer layer, not the escalation it starts.
-import { randomBytes, randomUUID } from 'node:crypto';
+// npm run bench:timers [-- --pending N --due N --timer-concurrency N --lead-ms N] — deadlines as the
+// service keeps them: N pending (default 100,000) as running clocks of open matters in Postgres
+// (an accept and a settle clock each, computed by the domain from the default limits), with the
+// tick of every due second waiting in the queue on Redis; a batch (default 5,000 accept limits)
+// comes due at one instant. The real service (Telegram on the Bot API stand-in, limits lifted)
+// settles them: prints how late each miss was recorded (p50/p99/max, from when the clocks were
+// seen fired), when their climbs were done (escalate through performAction, alerts, new clocks),
+// the Redis memory the waiting ticks take, and the raw bounds of the same run.
+import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { and, eq, inArray } from 'drizzle-orm';
+import postgres from 'postgres';
+import { DEFAULT_DEADLINE_RULES, planClocks, type Clock } from '../src/domain/index.js';
 import { createLogger } from '../src/logger.js';
-import { deadlineJobId, type DeadlineTimer } from '../src/ports/jobs.js';
-import { QueueSystem } from '../src/queue/queue-system.js';
+import { tickJobId, tickSecond } from '../src/ports/jobs.js';
+import { clockRow } from '../src/services/deadline-sync.js';
+import { policies } from '../src/services/policy-cache.js';
+import type { Db } from '../src/store/db.js';
+import { deadlineClocks, matters, roles } from '../src/store/schema.js';
+import { BotApiStandIn } from './bot-api-stand-in.js';
+import { fmt, pct, rawBullmq, rawInserts, seed, startService, withDatabase } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,120 +27,141 @@ const { values } = parseArgs({
     due: { type: 'string', default: '5000' },
     'timer-concurrency': { type: 'string', default: '20' },
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-    /** How long after scheduling the batch comes due, so all of it waits in the delayed set first. */
-    'lead-ms': { type: 'string', default: '3000' },
+    'pg-admin': { type: 'string', default: process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    /** How long after the workers start the batch comes due, so its tick waits in the delayed set first. */
+    'lead-ms': { type: 'string', default: '5000' },
   },
 });
+/** Running clocks: two per open matter (accept, settle). */
 const PENDING = Number(values.pending);
-const DUE = Math.min(Number(values.due), PENDING);
+const DUE = Math.min(Number(values.due), Math.floor(PENDING / 2));
 const CONCURRENCY = Number(values['timer-concurrency']);
 const LEAD_MS = Number(values['lead-ms']);
-const BATCH = 1000;
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-
-/** The raw bound, measured in the same run: no-op BullMQ jobs per second at the same concurrency. */
-async function rawRate(n = 10_000): Promise<number> {
-  const prefix = `glbench${randomBytes(3).toString('hex')}`;
-  const connections: Redis[] = [];
-  const conn = () => {
-    const c = new Redis(values.redis!, { maxRetriesPerRequest: null });
-    connections.push(c);
-    return c;
-  };
-  const queue = new Queue('noop', { connection: conn(), prefix });
-  let done = 0;
-  let finish: () => void = () => {};
-  const all = new Promise<void>((r) => (finish = r));
-  const worker = new Worker('noop', async () => {}, { connection: conn(), prefix, concurrency: CONCURRENCY, autorun: false });
-  worker.on('completed', () => {
-    if (++done === n) finish();
-  });
-  const t0 = performance.now();
-  void worker.run();
-  for (let i = 0; i < n; i += BATCH) await queue.addBulk(Array.from({ length: Math.min(BATCH, n - i) }, (_, j) => ({ name: 'noop', data: { i: i + j }, opts: { removeOnComplete: true } })));
-  await all;
-  const rate = n / ((performance.now() - t0) / 1000);
-  await worker.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  for (const c of connections) c.disconnect();
-  return rate;
-}
+const MATTERS = Math.floor(PENDING / 2);
+const ACCEPT_MS = 120 * 60_000; // the default accept limit of a small 求助
+const PAGE = 1000;
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
 
 async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
 }
 
-function timer(at: Date, i: number): DeadlineTimer {
-  return { op: 'fire', matterId: randomUUID(), limit: (['accept', 'reply', 'settle'] as const)[i % 3]!, version: 1 + (i % 4), phase: 'due', at: at.toISOString(), step: 'dispatch', level: 'unit', assigneeId: randomUUID() };
+/**
+ * The open matters and their clocks, as the service would have set them: the batch reported two
+ * hours before `dueAt` (warned at 75% already), the rest in the last hour (their limits later).
+ * Returns every running clock's next due second, for the ticks.
+ */
+const i0 = (ref: string) => Number(ref.slice(2));
+
+async function seedMatters(db: Db, dueAt: number): Promise<number[]> {
+  const units = await db.select({ unit: roles.gridNodeId, officer: roles.personId }).from(roles).where(eq(roles.role, 'officer_full'));
+  const limits = await policies(db);
+  const seconds = new Set<number>();
+  const now = Date.now();
+  for (let start = 0; start < MATTERS; start += PAGE) {
+    const rows = Array.from({ length: Math.min(PAGE, MATTERS - start) }, (_, j) => {
+      const i = start + j;
+      const u = units[i % units.length]!;
+      const createdAt = new Date(i < DUE ? dueAt - ACCEPT_MS : now - randomInt(0, 3_600_000));
+      return { ref: `B-${i}`, category: 'help' as const, size: 'small' as const, step: 'dispatch' as const, state: 'open' as const, level: 'unit' as const, gridNodeId: u.unit, assigneeId: u.officer, firstAssigneeId: u.officer, summary: `第${i}号：路灯坏了，晚上看不见路`, createdAt, dispatchedAt: createdAt };
+    });
+    const inserted = await db.insert(matters).values(rows).returning();
+    const clocks = inserted.flatMap((m) => {
+      const planned = planClocks({ matter: m, clocks: [], policies: limits, rules: DEFAULT_DEADLINE_RULES, now: m.createdAt, pausedSince: null });
+      // The batch's officers were warned at 75%, half an hour before.
+      return planned.map((c): Clock => (c.next.kind === 'accept' && i0(m.ref) < DUE ? { ...c.next, warnedAt: c.next.warnAt } : c.next)).map((c) => clockRow(m.id, c));
+    });
+    await db.insert(deadlineClocks).values(clocks);
+    // As the clocks' outbox rows would set them: the tick of the warning's second and of the limit's.
+    for (const c of clocks) for (const at of !c.warnedAt && c.warnAt < c.dueAt ? [c.warnAt, c.dueAt] : [c.dueAt]) seconds.add(tickSecond(at));
+  }
+  return [...seconds];
 }
 
 async function main(): Promise<void> {
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
-  const prefix = `glbench${randomBytes(3).toString('hex')}`;
-  const redis = new Redis(values.redis!, { maxRetriesPerRequest: null });
-  const queues = await QueueSystem.open({ kind: 'redis', url: values.redis!, prefix }, logger);
-  const q = queues.queue('deadline');
-  const memBefore = await usedMemory(redis);
+  const raw = await withDatabase(values['pg-admin']!, async (url) => ({ inserts: await rawInserts(url), bullmq: await rawBullmq(values.redis!) }));
+  await withDatabase(values['pg-admin']!, async (url) => {
+    const api = new BotApiStandIn(false, randomInt(100_000, 999_999));
+    await api.start();
+    const redis = new Redis(values.redis!, { maxRetriesPerRequest: null });
+    const sql = postgres(url, { max: 2, onnotice: () => {} });
+    // The service first (its repair pass at start finds no clock), then the matters, as if reported over the last hour.
+    const service = await startService({ url, redis: values.redis!, api, logger, concurrency: CONCURRENCY, seedFirst: (db) => seed(db, 0).then(() => {}), ...(process.env.BENCH_DEBUG ? { wrap: ((name: string, h: any) => async (d: any, m: any) => { const t = Date.now(); const out = await h(d, m); if (name === 'deadline' && d.op === 'tick' && out.missed) console.error('tick started', t - Date.parse(d.at), 'ms after its second, took', Date.now() - t, JSON.stringify(out)); return out; }) as any } : {}) }).catch(async (err) => {
+      await api.close();
+      throw err;
+    });
+    try {
+      const { runtime } = service;
+      const db = runtime.store.db;
+      const queues = runtime.queues!;
+      const t0 = performance.now();
+      // Far enough ahead that seeding ends first; then moved to LEAD_MS from now.
+      let dueAt = Math.ceil((Date.now() + 3_600_000) / 1000) * 1000;
+      const seconds = await seedMatters(db, dueAt);
+      const seedSeconds = (performance.now() - t0) / 1000;
+      const batchIds = (await db.select({ id: matters.id }).from(matters).where(inArray(matters.ref, Array.from({ length: DUE }, (_, i) => `B-${i}`)))).map((r) => r.id);
+      const shift = Math.ceil((Date.now() + LEAD_MS) / 1000) * 1000 - dueAt;
+      const moved = (cols: string[]) => cols.map((c) => `${c} = ${c} + $1 * interval '1 millisecond'`).join(', ');
+      await sql.unsafe(`update gridline.matters set ${moved(['created_at', 'dispatched_at'])} where id = any($2)`, [shift, batchIds]);
+      await sql.unsafe(`update gridline.deadline_clocks set ${moved(['started_at', 'due_at', 'warn_at', 'warned_at'])} where matter_id = any($2)`, [shift, batchIds]);
+      const original = dueAt / 1000;
+      dueAt += shift;
+      const memBefore = await usedMemory(redis);
+      // The ticks the clocks' outbox rows would have set: one per due second.
+      const ticks = [...new Set(seconds.map((s) => (s === original ? dueAt / 1000 : s)))];
+      for (let i = 0; i < ticks.length; i += PAGE) {
+        const now = Date.now();
+        await queues.addBulk('deadline', ticks.slice(i, i + PAGE).map((s) => ({ data: { op: 'tick' as const, at: new Date(s * 1000).toISOString() }, jobId: tickJobId(new Date(s * 1000)), delay: Math.max(0, s * 1000 - now) })));
+      }
+      const memPending = await usedMemory(redis);
+      const delayed = await queues.queue('deadline').getDelayedCount();
+      const [{ n: running }] = (await sql`select count(*)::int as n from gridline.deadline_clocks where status = 'running'`) as unknown as [{ n: number }];
+      if (Date.now() >= dueAt) throw new Error('setting up took longer than the lead time; raise --lead-ms');
 
-  // The far ones: due one to seven days out, as open matters' limits are.
-  const far = PENDING - DUE;
-  const t0 = performance.now();
-  for (let i = 0; i < far; i += BATCH) {
-    const now = Date.now();
-    const list = Array.from({ length: Math.min(BATCH, far - i) }, (_, j) => timer(new Date(now + 86_400_000 * (1 + ((i + j) % 7)) + j), i + j));
-    await queues.addBulk('deadline', list.map((t) => ({ data: t, jobId: deadlineJobId(t), delay: Date.parse(t.at) - now })));
-  }
-  // The batch: all due at one instant, LEAD_MS after they are scheduled.
-  const dueAt = Date.now() + LEAD_MS + Math.ceil(DUE / 5000) * 1000;
-  const batch = new Set<string>();
-  for (let i = 0; i < DUE; i += BATCH) {
-    const now = Date.now();
-    const list = Array.from({ length: Math.min(BATCH, DUE - i) }, (_, j) => timer(new Date(dueAt), far + i + j));
-    for (const t of list) batch.add(deadlineJobId(t));
-    await queues.addBulk('deadline', list.map((t) => ({ data: t, jobId: deadlineJobId(t), delay: Date.parse(t.at) - now })));
-  }
-  const scheduleSeconds = (performance.now() - t0) / 1000;
-  if (Date.now() >= dueAt) throw new Error('scheduling took longer than the lead time; raise --lead-ms');
-  const delayed = await q.getDelayedCount();
-  const memPending = await usedMemory(redis);
+      // When the batch's clocks are seen fired (polled on the due index), and when its climbs are done.
+      const late: number[] = [];
+      let left = DUE;
+      while (left > 0 && Date.now() < dueAt + 60_000) {
+        const [{ n }] = (await sql`select count(*)::int as n from gridline.deadline_clocks where status = 'running' and due_at <= ${new Date(dueAt)}`) as unknown as [{ n: number }];
+        const t = Date.now();
+        if (t >= dueAt) for (let k = n; k < left; k++) late.push(t - dueAt);
+        left = Math.min(left, n);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const climbed: number[] = [];
+      let seen = 0;
+      while (seen < DUE && Date.now() < dueAt + 300_000 && (seen > 0 || late.length > 0)) {
+        const [{ n }] = (await sql`select count(*)::int as n from gridline.matter_events where action = 'escalate'`) as unknown as [{ n: number }];
+        const t = Date.now();
+        for (let k = seen; k < n; k++) climbed.push(t - dueAt);
+        seen = n;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const missed = await db.select({ id: matters.id }).from(matters).where(and(inArray(matters.id, batchIds), eq(matters.level, 'village')));
 
-  const late: number[] = [];
-  let done: () => void = () => {};
-  const all = new Promise<void>((r) => (done = r));
-  queues.startWorkers(
-    {
-      deadline: async (job) => {
-        if (job.op === 'fire') late.push(Date.now() - Date.parse(job.at));
-        if (late.length === DUE) done();
-        return { outcome: 'recorded' };
-      },
-    },
-    { deadline: { concurrency: CONCURRENCY } },
-  );
-  const timeout = setTimeout(() => done(), Math.max(60_000, dueAt - Date.now() + 60_000));
-  await all;
-  clearTimeout(timeout);
-  const memAfter = await usedMemory(redis);
+      if (process.env.BENCH_DEBUG) {
+        const j = await queues.queue('deadline').getJob(tickJobId(new Date(dueAt)));
+        console.error('tick', tickJobId(new Date(dueAt)), await j?.getState(), JSON.stringify(j?.returnvalue), j?.failedReason, 'due', new Date(dueAt).toISOString(), 'counts', JSON.stringify(await queues.queue('deadline').getJobCounts()));
+        const { mattersWithDueClocks } = await import('../src/store/repositories/deadline-repository.js');
+        const { handleDeadlineJob } = await import('../src/services/deadline-timers.js');
 
-  const sorted = [...late].sort((a, b) => a - b);
-  const within = sorted.filter((ms) => ms <= 1000).length;
-  console.log(`\ndeadline timers on Redis (${values.redis}), BullMQ delayed jobs, worker concurrency ${CONCURRENCY}`);
-  console.log(`  scheduled ${fmt(PENDING)} pending timers in ${fmt(scheduleSeconds, 1)} s (${fmt(PENDING / scheduleSeconds)}/s); delayed set: ${fmt(delayed)}`);
-  console.log(`  Redis used_memory: ${fmt(memBefore / 1048576, 1)} MiB before → ${fmt(memPending / 1048576, 1)} MiB with them waiting (${fmt((memPending - memBefore) / PENDING)} B per timer)`);
-  console.log(`  batch of ${fmt(DUE)} due at one instant: fired ${fmt(late.length)}; late by min ${fmt(sorted[0] ?? NaN)} ms, p50 ${fmt(pct(sorted, 50))} ms, p99 ${fmt(pct(sorted, 99))} ms, max ${fmt(sorted.at(-1) ?? NaN)} ms; within 1 s: ${fmt(within)}/${fmt(DUE)}`);
-  console.log(`  Redis used_memory after the batch fired: ${fmt(memAfter / 1048576, 1)} MiB (completed jobs are kept an hour, as in the service)`);
-
-  await q.obliterate({ force: true });
-  await queues.close();
-  const raw = await rawRate();
-  console.log(`  raw bound, same run: ${fmt(raw)} no-op jobs/s at concurrency ${CONCURRENCY}, so a batch of ${fmt(DUE)} takes ≥ ${fmt((DUE / raw) * 1000)} ms to drain`);
-  redis.disconnect();
-  // A timer that never fired is a failure; how late they fired is a figure, not a limit.
-  if (late.length < DUE) process.exitCode = 1;
+      }
+      const within = late.filter((ms) => ms <= 300).length;
+      console.log(`\ndeadlines in ticks: Postgres + Redis (${values.redis}), the real service, deadline worker concurrency ${CONCURRENCY}`);
+      console.log(`  ${fmt(running)} pending deadlines (running clocks of ${fmt(MATTERS)} open matters), seeded in ${fmt(seedSeconds, 1)} s; ${fmt(delayed)} ticks waiting (one per due second)`);
+      console.log(`  Redis used_memory: ${fmt(memBefore / 1048576, 1)} MiB before the ticks → ${fmt(memPending / 1048576, 1)} MiB with them waiting (${fmt((memPending - memBefore) / Math.max(1, running))} B per pending deadline)`);
+      console.log(`  batch of ${fmt(DUE)} due at one instant: miss recorded for ${fmt(late.length)}; late by min ${fmt(late[0] ?? NaN)} ms, p50 ${fmt(pct(late, 50))} ms, p99 ${fmt(pct(late, 99))} ms, max ${fmt(late.at(-1) ?? NaN)} ms; within 300 ms: ${fmt(within)}/${fmt(DUE)}`);
+      console.log(`  their climbs (escalate through performAction: alerts, notices, new clocks): ${fmt(climbed.length)} done, p50 ${fmt(pct(climbed, 50) / 1000, 1)} s, p99 ${fmt(pct(climbed, 99) / 1000, 1)} s, last ${fmt((climbed.at(-1) ?? NaN) / 1000, 1)} s after due; ${fmt(missed.length)} at the village`);
+      console.log(`  raw bounds, same run: ${fmt(raw.inserts)} single-row inserts/s; ${fmt(raw.bullmq)} BullMQ no-op jobs/s (a job per deadline drains ${fmt(DUE)} in ≥ ${fmt((DUE / raw.bullmq) * 1000)} ms)`);
+      if (late.length < DUE) process.exitCode = 1;
+    } finally {
+      await service.close();
+      await api.close();
+      await sql.end();
+      redis.disconnect();
+    }
+  });
 }
 
 await main();

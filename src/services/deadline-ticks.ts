@@ -11,11 +11,10 @@ import { decide, dueTimers, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type
 import { outboxJob, type JobOutcome, type OutboxJob } from '../ports/jobs.js';
 import type { ServiceContext } from '../ports/context.js';
 import type { Executor } from '../store/db.js';
-import { clockRulesOf, clocksOfMatters, mattersWithDueClocks, saveClocks, type ClockRow } from '../store/repositories/deadline-repository.js';
+import { clockRulesOf, clocksOfMatters, mattersWithDueClocks, writeTickPage, type ClockMark, type ClockRow } from '../store/repositories/deadline-repository.js';
 import { createDeliveries, type NewDelivery } from '../store/repositories/delivery-repository.js';
-import { appendEvents, lockMatters, type MatterRow, type NewMatterEvent } from '../store/repositories/matter-repository.js';
-import { enqueue } from '../store/repositories/outbox-repository.js';
-import { clockRow, timerOutbox, timerPayload, toClock } from './deadline-sync.js';
+import { lockMatters, type MatterRow, type NewMatterEvent } from '../store/repositories/matter-repository.js';
+import { timerOutbox, timerPayload, toClock } from './deadline-sync.js';
 import { policies } from './policy-cache.js';
 import { sendJobs } from './send-jobs.js';
 
@@ -23,6 +22,8 @@ import { sendJobs } from './send-jobs.js';
 export const EARLY_MS = 1000;
 /** Matters settled per transaction: the first pages commit while later ones are read. */
 const PAGE = 500;
+/** Pages settled at once. */
+const PAGES_AT_ONCE = 3;
 
 export interface TickTally {
   warned: number;
@@ -43,12 +44,15 @@ export async function settleDueDeadlines(ctx: ServiceContext, alertInPlace: Miss
   const tally: TickTally = { warned: 0, missed: 0, quiet: 0, handedOn: 0 };
   let after: string | null = null;
   for (;;) {
-    const ids = await mattersWithDueClocks(ctx.db, upTo, after, PAGE);
+    // A batch of pages at a time, each in its own transaction on its own connection: they lock
+    // disjoint matters, so they never wait on each other.
+    const ids = await mattersWithDueClocks(ctx.db, upTo, after, PAGE * PAGES_AT_ONCE);
     if (!ids.length) break;
     after = ids[ids.length - 1]!;
-    const wrote = await ctx.db.transaction((tx) => settlePage(tx, ids, { now, upTo, limits, tally, alertInPlace }));
-    if (wrote) ctx.outboxWritten();
-    if (ids.length < PAGE) break;
+    const pages = Array.from({ length: Math.ceil(ids.length / PAGE) }, (_, i) => ids.slice(i * PAGE, (i + 1) * PAGE));
+    const wrote = await Promise.all(pages.map((page) => ctx.db.transaction((tx) => settlePage(tx, page, { now, upTo, limits, tally, alertInPlace }))));
+    if (wrote.some(Boolean)) ctx.outboxWritten();
+    if (ids.length < PAGE * PAGES_AT_ONCE) break;
   }
   if (tally.warned || tally.missed || tally.quiet || tally.handedOn) ctx.logger.info({ ...tally, tookMs: ctx.now().getTime() - now.getTime() }, 'deadlines due settled');
   return { outcome: 'settled', ...tally };
@@ -70,7 +74,7 @@ async function settlePage(tx: Executor, ids: string[], s: PageScope): Promise<bo
   const clocksOf = new Map<string, Clock[]>();
   for (const r of rows as ClockRow[]) clocksOf.set(r.matterId, [...(clocksOf.get(r.matterId) ?? []), toClock(r)]);
 
-  const marked: Array<ReturnType<typeof clockRow>> = [];
+  const marked: ClockMark[] = [];
   const events: NewMatterEvent[] = [];
   const deliveries: NewDelivery[] = [];
   const outbox: OutboxJob[] = [];
@@ -131,17 +135,13 @@ async function settlePage(tx: Executor, ids: string[], s: PageScope): Promise<bo
     }
     for (const c of next.values()) {
       const before = clocks.find((x) => x.kind === c.kind)!;
-      if (c.status !== before.status || c.warnedAt !== before.warnedAt) marked.push(clockRow(m.id, c));
+      if (c.status !== before.status || c.warnedAt !== before.warnedAt) marked.push({ matterId: m.id, kind: c.kind, status: c.status, firedAt: c.firedAt, warnedAt: c.warnedAt });
     }
   }
 
   outbox.push(...sendJobs(deliveries));
-  await Promise.all([
-    saveClocks(tx, marked),
-    appendEvents(tx, events),
-    deliveries.length ? createDeliveries(tx, deliveries) : null,
-    outbox.length ? enqueue(tx, outbox) : null,
-  ]);
+  if (deliveries.length) await createDeliveries(tx, deliveries);
+  await writeTickPage(tx, { now: s.now, marks: marked, events, jobs: outbox });
   let alerted = false;
   for (const x of inPlace) alerted = (await s.alertInPlace(tx, x.matter, x.limit, s.now)) || alerted;
   return outbox.length > 0 || alerted;

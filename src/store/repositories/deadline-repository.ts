@@ -1,7 +1,9 @@
 // Queries on deadline clocks, pauses and dispute cut-offs. No business rules here.
 import { and, asc, eq, gt, inArray, isNull, lte, notExists, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db.js';
-import { deadlineClocks, disputeCutoffs, gridNodes, matterPauses, matters } from '../schema.js';
+import type { OutboxJob } from '../../ports/jobs.js';
+import type { NewMatterEvent } from './matter-repository.js';
+import { deadlineClocks, disputeCutoffs, gridNodes, matterEvents, matterPauses, matters, outbox } from '../schema.js';
 
 export type ClockRow = typeof deadlineClocks.$inferSelect;
 export type NewClockRow = typeof deadlineClocks.$inferInsert;
@@ -185,4 +187,45 @@ export async function clockRulesOf(db: Executor, matterIds: string[]): Promise<C
     .leftJoin(disputeCutoffs, eq(disputeCutoffs.gridNodeId, matters.gridNodeId))
     .leftJoin(matterPauses, eq(matterPauses.matterId, matters.id))
     .where(inArray(matters.id, matterIds));
+}
+
+/** What a tick sets on a clock it settled. */
+export interface ClockMark {
+  matterId: string;
+  kind: string;
+  status: string;
+  firedAt: Date | null;
+  warnedAt: Date | null;
+}
+
+/**
+ * A tick's page in one statement: the clocks marked, the misses recorded and the outbox rows
+ * (climbs, warnings' sends, timers handed on), each list passed as one JSON value rather than a
+ * parameter per value, so a page of hundreds costs one round trip and one plan.
+ */
+export async function writeTickPage(db: Executor, p: { now: Date; marks: ClockMark[]; events: NewMatterEvent[]; jobs: readonly OutboxJob[] }): Promise<void> {
+  if (!p.marks.length && !p.events.length && !p.jobs.length) return;
+  const c = deadlineClocks;
+  const e = matterEvents;
+  const marks = JSON.stringify(p.marks);
+  const events = JSON.stringify(p.events.map((x) => ({ ...x, at: x.at ?? p.now })));
+  const jobs = JSON.stringify(p.jobs.map((j) => ({ queue: j.queue, job: j.job, payload: j.payload, runAt: j.runAt ?? null })));
+  await db.execute(sql`
+    with marks as (
+      select * from jsonb_to_recordset(${marks}::jsonb) as m("matterId" uuid, kind text, status text, "firedAt" timestamptz, "warnedAt" timestamptz)
+    ), clocks as (
+      update ${c} set ${sql.identifier(c.status.name)} = marks.status, ${sql.identifier(c.firedAt.name)} = marks."firedAt", ${sql.identifier(c.warnedAt.name)} = marks."warnedAt", ${sql.identifier(c.updatedAt.name)} = ${p.now.toISOString()}::timestamptz
+      from marks where ${c.matterId} = marks."matterId" and ${c.kind} = marks.kind
+      returning 1
+    ), events as (
+      insert into ${e} (matter_id, at, actor_id, action, step_from, step_to, level_from, level_to, assignee_id, data)
+      select "matterId", at, "actorId", action, "stepFrom", "stepTo", "levelFrom", "levelTo", "assigneeId", data
+      from jsonb_to_recordset(${events}::jsonb) as x("matterId" uuid, at timestamptz, "actorId" uuid, action text, "stepFrom" gridline.step, "stepTo" gridline.step, "levelFrom" gridline.matter_level, "levelTo" gridline.matter_level, "assigneeId" uuid, data jsonb)
+      returning 1
+    ), jobs as (
+      insert into ${outbox} (queue, job, payload, run_at)
+      select queue, job, payload, "runAt" from jsonb_to_recordset(${jobs}::jsonb) as j(queue text, job text, payload jsonb, "runAt" timestamptz)
+      returning 1
+    )
+    select (select count(*) from clocks) as clocks, (select count(*) from events) as events, (select count(*) from jobs) as jobs`);
 }
