@@ -7,11 +7,11 @@
 // sets it again (checkTimer). Every step is idempotent: a tick run twice, or two ticks at once,
 // find the clocks already marked.
 import { randomUUID } from 'node:crypto';
-import { decide, dueTimers, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type DueTimer, type TimeLimitPolicy } from '../domain/index.js';
+import { decide, dueTimers, DEFAULT_DEADLINE_RULES, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type DueTimer, type TimeLimitPolicy } from '../domain/index.js';
 import { outboxJob, type JobOutcome, type OutboxJob } from '../ports/jobs.js';
 import type { ServiceContext } from '../ports/context.js';
 import type { Executor } from '../store/db.js';
-import { clockRulesOf, clocksOfMatters, mattersWithDueClocks, writeTickPage, type ClockMark, type ClockRow } from '../store/repositories/deadline-repository.js';
+import { clockRulesOf, clocksOfMatters, mattersWithDueClocks, writeTickPage, type ClockMark } from '../store/repositories/deadline-repository.js';
 import { createDeliveries, type NewDelivery } from '../store/repositories/delivery-repository.js';
 import { lockMatters, type MatterRow, type NewMatterEvent } from '../store/repositories/matter-repository.js';
 import { timerOutbox, timerPayload, toClock } from './deadline-sync.js';
@@ -72,7 +72,11 @@ async function settlePage(tx: Executor, ids: string[], s: PageScope): Promise<bo
   const [rules, rows] = await Promise.all([clockRulesOf(tx, ids), clocksOfMatters(tx, ids)]);
   const rulesOf = new Map(rules.map((r) => [r.id, r]));
   const clocksOf = new Map<string, Clock[]>();
-  for (const r of rows as ClockRow[]) clocksOf.set(r.matterId, [...(clocksOf.get(r.matterId) ?? []), toClock(r)]);
+  for (const r of rows) {
+    const list = clocksOf.get(r.matterId) ?? [];
+    list.push(toClock(r));
+    clocksOf.set(r.matterId, list);
+  }
 
   const marked: ClockMark[] = [];
   const events: NewMatterEvent[] = [];
@@ -86,7 +90,7 @@ async function settlePage(tx: Executor, ids: string[], s: PageScope): Promise<bo
     if (!due.length) continue; // settled meanwhile
     const r = rulesOf.get(m.id);
     const disputeCutoff = r?.evening && r.morning ? { evening: r.evening, morning: r.morning } : DEFAULT_DISPUTE_CUTOFF;
-    if (planClocks({ matter: m, clocks, policies: s.limits, rules: { timezone: r?.timezone ?? 'Asia/Shanghai', disputeCutoff }, now: s.now, pausedSince: r?.pausedAt ?? null }).length) {
+    if (planClocks({ matter: m, clocks, policies: s.limits, rules: { timezone: r?.timezone ?? DEFAULT_DEADLINE_RULES.timezone, disputeCutoff }, now: s.now, pausedSince: r?.pausedAt ?? null }).length) {
       // Its own timer brings the clock in line (and sets it again, or settles it) under the lock.
       for (const d of due) outbox.push(timerOutbox(timerPayload(m.id, clocks.find((c) => c.kind === d.kind)!, d.phase)));
       s.tally.handedOn += due.length;
