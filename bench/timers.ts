@@ -13,7 +13,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import postgres from 'postgres';
 import { DEFAULT_DEADLINE_RULES, planClocks, type Clock } from '../src/domain/index.js';
 import { createLogger } from '../src/logger.js';
-import { tickJobId, tickSecond } from '../src/ports/jobs.js';
+import { tickJobId, tickRunAt, tickSecond } from '../src/ports/jobs.js';
 import { clockRow } from '../src/services/deadline-sync.js';
 import { policies } from '../src/services/policy-cache.js';
 import type { Db } from '../src/store/db.js';
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
       const ticks = [...new Set(seconds.map((s) => (s === original ? dueAt / 1000 : s)))];
       for (let i = 0; i < ticks.length; i += PAGE) {
         const now = Date.now();
-        await queues.addBulk('deadline', ticks.slice(i, i + PAGE).map((s) => ({ data: { op: 'tick' as const, at: new Date(s * 1000).toISOString() }, jobId: tickJobId(new Date(s * 1000)), delay: Math.max(0, s * 1000 - now) })));
+        await queues.addBulk('deadline', ticks.slice(i, i + PAGE).map((s) => ({ data: { op: 'tick' as const, at: new Date(s * 1000).toISOString() }, jobId: tickJobId(new Date(s * 1000)), delay: Math.max(0, tickRunAt(s).getTime() - now) })));
       }
       const memPending = await usedMemory(redis);
       const delayed = await queues.queue('deadline').getDelayedCount();
@@ -141,6 +141,7 @@ async function main(): Promise<void> {
       const missed = await db.select({ id: matters.id }).from(matters).where(and(inArray(matters.id, batchIds), eq(matters.level, 'village')));
 
       if (process.env.BENCH_DEBUG) {
+        setTimeout(() => console.error('still running', (process as any)._getActiveHandles().map((h: any) => h.constructor?.name + ' ' + (h.remoteAddress ?? '') + ':' + (h.remotePort ?? '') + ':' + (h.localPort ?? '')).join(', ')), 20_000).unref();
         const j = await queues.queue('deadline').getJob(tickJobId(new Date(dueAt)));
         console.error('tick', tickJobId(new Date(dueAt)), await j?.getState(), JSON.stringify(j?.returnvalue), j?.failedReason, 'due', new Date(dueAt).toISOString(), 'counts', JSON.stringify(await queues.queue('deadline').getJobCounts()));
         const { mattersWithDueClocks } = await import('../src/store/repositories/deadline-repository.js');

@@ -10,7 +10,7 @@ import { createFlowEngine, defaultModules, type FlowEngine } from '../flows/inde
 import { linkModule } from '../flows/link-module.js';
 import { deskLinkModule } from '../flows/desk-link-module.js';
 import type { Logger } from '../logger.js';
-import { JOB_NAMES, tickJobId, outboxJob, type JobHandlers, type JobName, type JobOutcome } from '../ports/jobs.js';
+import { JOB_NAMES, tickJobId, tickRunAt, outboxJob, type JobHandlers, type JobName, type JobOutcome } from '../ports/jobs.js';
 import { OutboxRelay } from '../queue/outbox-relay.js';
 import { RedisLease } from '../queue/redis-lease.js';
 import { RedisRateBuckets } from '../queue/redis-rate-buckets.js';
@@ -144,6 +144,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     now: opts.now ?? (() => new Date()),
     logger,
     outboxWritten: () => relay?.kick(),
+    concurrentTransactions: store.kind === 'postgres',
     sendLeaseMs: opts.recovery?.sendLeaseMs,
   };
   // A send job still draining a queue takes the wakes of what is written to it meanwhile (send-wakes.ts).
@@ -199,7 +200,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       return removed;
     },
     async addTicks(seconds, now, catchUp) {
-      const jobs = seconds.map((sec) => ({ data: { op: 'tick' as const, at: new Date(sec * 1000).toISOString() }, jobId: tickJobId(new Date(sec * 1000)), delay: Math.max(0, sec * 1000 - now.getTime()) }));
+      const jobs = seconds.map((sec) => ({ data: { op: 'tick' as const, at: new Date(sec * 1000).toISOString() }, jobId: tickJobId(new Date(sec * 1000)), delay: Math.max(0, tickRunAt(sec).getTime() - now.getTime()) }));
       // The one at once has an id of its own: that of a finished tick must not block it.
       if (catchUp) jobs.push({ data: { op: 'tick', at: now.toISOString() }, jobId: `tick-rc-${now.getTime()}`, delay: 0 });
       for (let i = 0; q && i < jobs.length; i += 500) await q.addBulk('deadline', jobs.slice(i, i + 500));

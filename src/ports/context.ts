@@ -17,6 +17,12 @@ export interface ServiceContext {
   logger: Logger;
   /** Called after a commit that wrote outbox rows. */
   outboxWritten: () => void;
+  /**
+   * True when transactions have connections of their own (Postgres): a tick may then hold its
+   * pages open until their second. Not on the embedded database, where an open transaction holds
+   * up everything else.
+   */
+  concurrentTransactions?: boolean;
   /** How long a claim on a message being sent holds (default SEND_LEASE_MS, SEND_LEASE_SECONDS). */
   sendLeaseMs?: number;
 }

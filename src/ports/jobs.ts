@@ -110,6 +110,18 @@ export function tickSecond(at: Date | string): number {
   return Math.ceil(new Date(at).getTime() / 1000);
 }
 
+/**
+ * How long before its second a tick is queued. It does its work in that time and commits at the
+ * second (settleDueDeadlines). Redis also wakes a worker blocked on delayed jobs on its own beat
+ * (`hz`, ten times a second by default), so a delayed job may start up to ~100 ms after its time.
+ */
+export const TICK_LEAD_MS = 1000;
+
+/** When the tick of a due second is queued to start (TICK_LEAD_MS before the second). */
+export function tickRunAt(second: number): Date {
+  return new Date(second * 1000 - TICK_LEAD_MS);
+}
+
 /** One tick per due second. */
 export function tickJobId(at: Date | string): string {
   return `tick-${tickSecond(at)}`;
@@ -130,8 +142,8 @@ export const JOB_PLACEMENT: { [N in JobName]?: (data: JobMap[N], now: number) =>
     if (d.op === 'fire') return { jobId: deadlineJobId(d), runAt: new Date(d.at) };
     if (d.op === 'climb') return { jobId: climbJobId(d), runAt: new Date(now) };
     if (d.op === 'tick') {
-      const runAt = new Date(tickSecond(d.at) * 1000);
-      return { jobId: runAt.getTime() > now ? tickJobId(d.at) : `${tickJobId(d.at)}-late-${now}`, runAt };
+      const second = tickSecond(d.at);
+      return { jobId: second * 1000 > now ? tickJobId(d.at) : `${tickJobId(d.at)}-late-${now}`, runAt: tickRunAt(second) };
     }
     return null;
   },

@@ -8,19 +8,17 @@
 // find the clocks already marked.
 import { randomUUID } from 'node:crypto';
 import { decide, dueTimers, DEFAULT_DEADLINE_RULES, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type DueTimer, type TimeLimitPolicy } from '../domain/index.js';
-import { outboxJob, type JobOutcome, type OutboxJob } from '../ports/jobs.js';
+import { outboxJob, TICK_LEAD_MS, tickSecond, type JobOutcome, type OutboxJob } from '../ports/jobs.js';
 import type { ServiceContext } from '../ports/context.js';
 import type { Executor } from '../store/db.js';
-import { clockRulesOf, clocksOfMatters, mattersWithDueClocks, writeTickPage, type ClockMark } from '../store/repositories/deadline-repository.js';
+import { clocksOfMatters, lockMattersWithClockRules, mattersWithDueClocks, writeTickPage, type ClockMark } from '../store/repositories/deadline-repository.js';
 import { createDeliveries, type NewDelivery } from '../store/repositories/delivery-repository.js';
-import { lockMatters, type MatterRow, type NewMatterEvent } from '../store/repositories/matter-repository.js';
+import type { MatterRow, NewMatterEvent } from '../store/repositories/matter-repository.js';
 import { timerOutbox, timerPayload, toClock } from './deadline-sync.js';
 import { policies } from './policy-cache.js';
 import { sendJobs } from './send-jobs.js';
 
-/** A timer this early (clock skew between processes) still counts as due. */
-export const EARLY_MS = 1000;
-/** Matters settled per transaction (2,000 held locked for about half a second at most, measured). */
+/** Matters settled per transaction (locked from when the work starts, up to a second before their second, until the commit). */
 const PAGE = 2000;
 /** Pages settled at once. */
 const PAGES_AT_ONCE = 3;
@@ -37,25 +35,56 @@ export interface TickTally {
 /** A missed limit the tick recorded whose matter cannot climb (never routed): the level above is alerted in the same transaction. */
 export type MissedInPlace = (tx: Executor, matter: MatterRow, limit: DueTimer['kind'], now: Date) => Promise<boolean>;
 
-export async function settleDueDeadlines(ctx: ServiceContext, alertInPlace: MissedInPlace): Promise<JobOutcome> {
-  const now = ctx.now();
-  const upTo = new Date(now.getTime() + EARLY_MS);
+/** The longest a tick that started before its lead waits (the clocks of two processes apart). */
+const MAX_EARLY_MS = 1000;
+
+/**
+ * Settles every deadline due by the tick's second (`at` rounds up to it), or by now when that is
+ * later. A tick is queued TICK_LEAD_MS before its second. On Postgres it locks, reads, decides and
+ * writes its pages ahead and commits each when the second comes, so the misses are recorded at
+ * the second, not after the work. An officer acting on one of those matters in that last second
+ * waits for the commit and finds the miss recorded, as he would a moment after it.
+ */
+export async function settleDueDeadlines(ctx: ServiceContext, alertInPlace: MissedInPlace, at: string): Promise<JobOutcome> {
+  const second = tickSecond(at) * 1000;
+  // On the embedded database the work waits for the second instead: its one connection is not held open.
+  const lead = ctx.concurrentTransactions ? TICK_LEAD_MS : 0;
+  const tooEarly = second - lead - ctx.now().getTime();
+  if (tooEarly > 0) await realTime(Math.min(tooEarly, MAX_EARLY_MS));
+  const ahead = second > ctx.now().getTime();
+  const now = ahead ? new Date(second) : ctx.now();
   const limits = await policies(ctx.db);
   const tally: TickTally = { warned: 0, missed: 0, quiet: 0, handedOn: 0 };
-  let after: string | null = null;
-  for (;;) {
-    // A batch of pages at a time, each in its own transaction on its own connection: they lock
-    // disjoint matters, so they never wait on each other.
-    const ids = await mattersWithDueClocks(ctx.db, upTo, after, PAGE * PAGES_AT_ONCE);
-    if (!ids.length) break;
-    after = ids[ids.length - 1]!;
-    const pages = Array.from({ length: Math.ceil(ids.length / PAGE) }, (_, i) => ids.slice(i * PAGE, (i + 1) * PAGE));
-    const wrote = await Promise.all(pages.map((page) => ctx.db.transaction((tx) => settlePage(tx, page, { now, upTo, limits, tally, alertInPlace }))));
-    if (wrote.some(Boolean)) ctx.outboxWritten();
-    if (ids.length < PAGE * PAGES_AT_ONCE) break;
-  }
-  if (tally.warned || tally.missed || tally.quiet || tally.handedOn) ctx.logger.info({ ...tally, tookMs: ctx.now().getTime() - now.getTime() }, 'deadlines due settled');
+  const scope: PageScope = { now, upTo: now, limits, tally, alertInPlace };
+  // Committed at the second, not before: nothing is recorded missed before it is due.
+  const atTheSecond = async (wrote: boolean) => {
+    if (ahead) await realTime(Math.min(second - ctx.now().getTime(), lead + MAX_EARLY_MS));
+    return wrote;
+  };
+  const settleAll = async () => {
+    let after: string | null = null;
+    for (;;) {
+      // A batch of pages at a time, each in its own transaction on its own connection: they lock
+      // disjoint matters, so they never wait on each other.
+      const ids = await mattersWithDueClocks(ctx.db, now, after, PAGE * PAGES_AT_ONCE);
+      if (!ids.length) return;
+      after = ids[ids.length - 1]!;
+      const pages = Array.from({ length: Math.ceil(ids.length / PAGE) }, (_, i) => ids.slice(i * PAGE, (i + 1) * PAGE));
+      const wrote = await Promise.all(pages.map((page) => ctx.db.transaction(async (tx) => atTheSecond(await settlePage(tx, page, scope)))));
+      if (wrote.some(Boolean)) ctx.outboxWritten();
+      if (ids.length < PAGE * PAGES_AT_ONCE) return;
+    }
+  };
+  await settleAll();
+  // A clock set during the lead and due in this second (its tick was this one, already running).
+  if (ahead) await settleAll();
+  if (tally.warned || tally.missed || tally.quiet || tally.handedOn) ctx.logger.info({ ...tally, tookMs: Date.now() - now.getTime() }, 'deadlines due settled');
   return { outcome: 'settled', ...tally };
+}
+
+/** Waits on a timer (one millisecond more: a timer may fire within the millisecond before its time). */
+function realTime(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms + 1)) : Promise.resolve();
 }
 
 interface PageScope {
@@ -68,9 +97,8 @@ interface PageScope {
 
 /** One page under its matters' locks; true when anything was written to the outbox. */
 async function settlePage(tx: Executor, ids: string[], s: PageScope): Promise<boolean> {
-  const locked = await lockMatters(tx, ids);
-  const [rules, rows] = await Promise.all([clockRulesOf(tx, ids), clocksOfMatters(tx, ids)]);
-  const rulesOf = new Map(rules.map((r) => [r.id, r]));
+  // The clocks are read after the lock (the same connection runs the statements in order).
+  const [locked, rows] = await Promise.all([lockMattersWithClockRules(tx, ids), clocksOfMatters(tx, ids)]);
   const clocksOf = new Map<string, Clock[]>();
   for (const r of rows) {
     const list = clocksOf.get(r.matterId) ?? [];
@@ -84,13 +112,12 @@ async function settlePage(tx: Executor, ids: string[], s: PageScope): Promise<bo
   const outbox: OutboxJob[] = [];
   const inPlace: Array<{ matter: MatterRow; limit: DueTimer['kind'] }> = [];
 
-  for (const m of locked) {
+  for (const { matter: m, ...r } of locked) {
     const clocks = clocksOf.get(m.id) ?? [];
     const due = dueTimers(clocks, s.upTo);
     if (!due.length) continue; // settled meanwhile
-    const r = rulesOf.get(m.id);
-    const disputeCutoff = r?.evening && r.morning ? { evening: r.evening, morning: r.morning } : DEFAULT_DISPUTE_CUTOFF;
-    if (planClocks({ matter: m, clocks, policies: s.limits, rules: { timezone: r?.timezone ?? DEFAULT_DEADLINE_RULES.timezone, disputeCutoff }, now: s.now, pausedSince: r?.pausedAt ?? null }).length) {
+    const disputeCutoff = r.evening && r.morning ? { evening: r.evening, morning: r.morning } : DEFAULT_DISPUTE_CUTOFF;
+    if (planClocks({ matter: m, clocks, policies: s.limits, rules: { timezone: r.timezone ?? DEFAULT_DEADLINE_RULES.timezone, disputeCutoff }, now: s.now, pausedSince: r.pausedAt }).length) {
       // Its own timer brings the clock in line (and sets it again, or settles it) under the lock.
       for (const d of due) outbox.push(timerOutbox(timerPayload(m.id, clocks.find((c) => c.kind === d.kind)!, d.phase)));
       s.tally.handedOn += due.length;

@@ -20,7 +20,7 @@ import { alertDeliveries, writeDeliveries } from './alert-service.js';
 import { withCardActions } from './card-service.js';
 import type { ServiceContext } from '../ports/context.js';
 import { clockRow, clockTimers, missedLimitParams, syncDeadlines, toClock } from './deadline-sync.js';
-import { EARLY_MS, settleDueDeadlines } from './deadline-ticks.js';
+import { settleDueDeadlines } from './deadline-ticks.js';
 import { performAction } from './matter-actions.js';
 import { policies } from './policy-cache.js';
 
@@ -34,13 +34,16 @@ export interface TimerQueue {
   addTicks(seconds: number[], now: Date, catchUp: boolean): Promise<void>;
 }
 
+/** A single timer this early (clock skew between processes) still counts as due. */
+const EARLY_MS = 1000;
+
 /** 'covered': a later limit falls due at the same time; that one warns and climbs (coveringLimit). */
 type Verdict = 'due' | 'stale' | 'rescheduled' | 'moved_on' | 'covered';
 
 export async function handleDeadlineJob(ctx: ServiceContext, queue: Pick<TimerQueue, 'remove'>, job: DeadlineJob): Promise<JobOutcome> {
   switch (job.op) {
     case 'tick':
-      return settleDueDeadlines(ctx, alertMissInPlace);
+      return settleDueDeadlines(ctx, alertMissInPlace, job.at);
     case 'climb':
       return climbAfterMiss(ctx, job);
     case 'cancel':

@@ -1,8 +1,9 @@
 // Queries on deadline clocks, pauses and dispute cut-offs. No business rules here.
-import { and, asc, eq, gt, inArray, isNull, lte, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, notExists, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../db.js';
 import type { OutboxJob } from '../../ports/jobs.js';
-import type { NewMatterEvent } from './matter-repository.js';
+import type { MatterRow, NewMatterEvent } from './matter-repository.js';
 import { deadlineClocks, disputeCutoffs, gridNodes, matterEvents, matterPauses, matters, outbox } from '../schema.js';
 
 export type ClockRow = typeof deadlineClocks.$inferSelect;
@@ -143,9 +144,21 @@ export async function mattersWithLiveClocks(db: Executor, afterId: string | null
     .orderBy(asc(matters.id));
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A list of ids as one `uuid[]` parameter: a page of thousands costs one bound value and the
+ * statement's text stays the same for every page (one plan, prepared once), where `inArray` would
+ * bind a parameter per id.
+ */
+function uuidArray(ids: readonly string[]): SQL {
+  for (const id of ids) if (!UUID.test(id)) throw new Error('not a uuid');
+  return sql`${`{${ids.join(',')}}`}::uuid[]`;
+}
+
 export async function clocksOfMatters(db: Executor, matterIds: string[]): Promise<ClockRow[]> {
   if (!matterIds.length) return [];
-  return db.select().from(deadlineClocks).where(inArray(deadlineClocks.matterId, matterIds));
+  return db.select().from(deadlineClocks).where(sql`${deadlineClocks.matterId} = any(${uuidArray(matterIds)})`);
 }
 
 /**
@@ -169,24 +182,31 @@ export async function mattersWithDueClocks(db: Executor, upTo: Date, afterId: st
   return rows.map((r) => r.id);
 }
 
-export interface ClockRulesRow {
-  id: string;
+/** What a matter's clocks are computed from: the grid's zone and cut-off, and the pause. */
+export interface ClockRules {
   timezone: string;
   evening: string | null;
   morning: string | null;
   pausedAt: Date | null;
 }
 
-/** What the clocks of these matters are computed from: the grid's zone and cut-off, and the pause. */
-export async function clockRulesOf(db: Executor, matterIds: string[]): Promise<ClockRulesRow[]> {
-  if (!matterIds.length) return [];
+/**
+ * Locks these matters (in id order, so pages and single actions never wait on each other in a
+ * cycle) and reads them with what their clocks are computed from, in one statement.
+ */
+export async function lockMattersWithClockRules(db: Executor, ids: string[]): Promise<Array<{ matter: MatterRow } & ClockRules>> {
+  if (!ids.length) return [];
+  // Aliased: FOR UPDATE OF names the relation unqualified.
+  const m = alias(matters, 'm');
   return db
-    .select({ id: matters.id, timezone: gridNodes.timezone, evening: disputeCutoffs.evening, morning: disputeCutoffs.morning, pausedAt: matterPauses.pausedAt })
-    .from(matters)
-    .innerJoin(gridNodes, eq(gridNodes.id, matters.gridNodeId))
-    .leftJoin(disputeCutoffs, eq(disputeCutoffs.gridNodeId, matters.gridNodeId))
-    .leftJoin(matterPauses, eq(matterPauses.matterId, matters.id))
-    .where(inArray(matters.id, matterIds));
+    .select({ matter: m, timezone: gridNodes.timezone, evening: disputeCutoffs.evening, morning: disputeCutoffs.morning, pausedAt: matterPauses.pausedAt })
+    .from(m)
+    .innerJoin(gridNodes, eq(gridNodes.id, m.gridNodeId))
+    .leftJoin(disputeCutoffs, eq(disputeCutoffs.gridNodeId, m.gridNodeId))
+    .leftJoin(matterPauses, eq(matterPauses.matterId, m.id))
+    .where(sql`${m.id} = any(${uuidArray(ids)})`)
+    .orderBy(asc(m.id))
+    .for('update', { of: m });
 }
 
 /** What a tick sets on a clock it settled. */

@@ -83,11 +83,6 @@ export async function lockMatter(db: Executor, id: string): Promise<MatterRow | 
 }
 
 /** Locks these matters' rows in id order (two callers locking many never wait on each other in a ring). */
-export async function lockMatters(db: Executor, ids: string[]): Promise<MatterRow[]> {
-  if (!ids.length) return [];
-  return db.select().from(matters).where(inArray(matters.id, ids)).orderBy(asc(matters.id)).for('update');
-}
-
 export async function findMatterByRef(db: Executor, ref: string): Promise<MatterRow | undefined> {
   const [row] = await db.select().from(matters).where(eq(matters.ref, ref));
   return row;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '../../../src/app/runtime.js';
-import { climbJobId, JOB_NAMES, tickJobId } from '../../../src/ports/jobs.js';
+import { climbJobId, JOB_NAMES, tickJobId, tickSecond } from '../../../src/ports/jobs.js';
 import type { ServiceContext } from '../../../src/ports/context.js';
 import { intake } from '../../../src/services/intake-service.js';
 import { routeMatter } from '../../../src/services/routing-service.js';
@@ -134,6 +134,36 @@ describe.each(QUEUE_KINDS)('deadline timers through the queue on %s', (kind) => 
       expect(told).toHaveLength(1);
     }, 240_000);
   }
+
+  it('records a miss at its second, never before, though the tick does its work a second ahead; the matter then climbs', async () => {
+    const p = await setUp();
+    const prefix = uniquePrefix();
+    const runtime = await open(prefix);
+    runtime.startWorkers({ concurrency: 2 });
+    const { matterId } = await reportDueIn(runtime, 3000);
+    const [accept] = await store.db.select().from(deadlineClocks).where(and(eq(deadlineClocks.matterId, matterId), eq(deadlineClocks.kind, 'accept')));
+    const second = tickSecond(accept!.dueAt) * 1000;
+    runtime.relay!.kick();
+    // Watched on the service's clock: the miss is on record only once its second has come.
+    const seenAt = await waitFor(
+      async () => {
+        const [c] = await store.db.select().from(deadlineClocks).where(and(eq(deadlineClocks.matterId, matterId), eq(deadlineClocks.kind, 'accept')));
+        return c!.status === 'fired' ? clock.now().getTime() : 0;
+      },
+      'the accept clock to fire',
+      30_000,
+      10,
+    );
+    expect(seenAt).toBeGreaterThanOrEqual(second);
+    const [fired] = await store.db.select().from(deadlineClocks).where(and(eq(deadlineClocks.matterId, matterId), eq(deadlineClocks.kind, 'accept')));
+    expect(fired!.firedAt?.getTime()).toBe(second);
+    const [missed] = await store.db.select().from(matterEvents).where(and(eq(matterEvents.matterId, matterId), eq(matterEvents.action, 'deadline_missed')));
+    expect(missed!.at.getTime()).toBe(second);
+    await waitFor(async () => (await actions(matterId)).includes('escalate'), 'the climb', 30_000);
+    await waitIdle(runtime);
+    const [m] = await store.db.select().from(matters).where(eq(matters.id, matterId));
+    expect([m!.level, m!.assigneeId]).toEqual(['village', p.officer.id]);
+  }, 60_000);
 
   it('keeps waiting timers across a restart of the runtime', async () => {
     await setUp();
