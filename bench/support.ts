@@ -37,6 +37,21 @@ export async function withDatabase<T>(pgAdmin: string, fn: (url: string) => Prom
   }
 }
 
+/** Deletes every key under a prefix. */
+async function dropKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Raw bound 1: BullMQ no-op jobs per second at concurrency 50. */
 export async function rawBullmq(redisUrl: string, n = 20_000): Promise<number> {
   const prefix = `glbench${randomBytes(3).toString('hex')}`;
@@ -131,7 +146,11 @@ export interface Service {
   runtime: Runtime;
   /** Posts an update to the webhook as Telegram does (signed, with the next update id). */
   post: Post;
-  close(): Promise<void>;
+  /**
+   * Closes the service (its workers finish what they hold, a send job the queue it drains) and
+   * deletes the run's keys in Redis. With `withinMs`, gives up waiting after that long: false.
+   */
+  close(withinMs?: number): Promise<boolean>;
 }
 
 /**
@@ -168,13 +187,33 @@ export async function startService(o: {
   const http = createAppServer({ runtime, logger: o.logger, adminToken: randomBytes(16).toString('hex') });
   let updateId = 1;
   const post: Post = async (update) => {
-    const r = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify({ update_id: updateId++, ...update }) });
-    if (!r.ok) throw new Error(`webhook answered ${r.status}`);
+    const body = JSON.stringify({ update_id: updateId++, ...update });
+    // As Telegram does, a delivery the connection dropped (a reset under a burst of a thousand
+    // connections) is delivered again, the same update: the service takes it once.
+    for (let attempt = 1; ; attempt++) {
+      const r = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body }).catch((err: unknown) => {
+        if (attempt >= 5) throw err;
+        return null;
+      });
+      if (!r) {
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        continue;
+      }
+      if (!r.ok) throw new Error(`webhook answered ${r.status}`);
+      return;
+    }
   };
-  const close = async () => {
-    await runtime.adapter('telegram')?.stop?.();
-    await http.close();
-    await runtime.close();
+  const close = async (withinMs?: number) => {
+    const graceful = (async () => {
+      await runtime.adapter('telegram')?.stop?.();
+      await http.close();
+      await runtime.close();
+      return true;
+    })();
+    const closed = withinMs === undefined ? await graceful : await Promise.race([graceful, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), withinMs).unref())]);
+    // The run's queues and rate buckets go with it: nothing of a bench stays in Redis.
+    await dropKeys(o.redis, ns);
+    return closed;
   };
   try {
     await o.seedFirst?.(runtime.store.db);
