@@ -23,7 +23,7 @@ import { createRuntime, SEND_CONCURRENCY_MIN } from '../src/app/runtime.js';
 import { createAppServer } from '../src/app/http.js';
 import { createLogger } from '../src/logger.js';
 import { BotApiStandIn, type Sent } from './bot-api-stand-in.js';
-import { fmt, pct, rawBullmq, rawInserts, seed, VILLAGER_ID, withDatabase } from './support.js';
+import { deliverUpdate, dropKeys, fmt, pct, rawBullmq, rawInserts, seed, VILLAGER_ID, withDatabase } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -179,9 +179,10 @@ async function throughTelegram(url: string, o: RunOptions): Promise<Run> {
   const port = (http0.address() as AddressInfo).port;
   await new Promise<void>((r) => http0.close(() => r()));
   const webhookUrl = `http://127.0.0.1:${port}/telegram/webhook`;
+  const prefix = `glbench${randomBytes(3).toString('hex')}`;
   const runtime = await createRuntime({
     store: { kind: 'postgres', url, poolSize: 20 },
-    queue: { kind: 'redis', url: values.redis!, prefix: `glbench${randomBytes(3).toString('hex')}` },
+    queue: { kind: 'redis', url: values.redis!, prefix },
     logger,
     relayIntervalMs: 250,
     telegram: {
@@ -202,10 +203,7 @@ async function throughTelegram(url: string, o: RunOptions): Promise<Run> {
     await http.listen({ host: '127.0.0.1', port });
     await runtime.startAdapters();
     let updateId = 1;
-    const post = async (update: Record<string, unknown>) => {
-      const r = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify({ update_id: updateId++, ...update }) });
-      if (!r.ok) throw new Error(`webhook answered ${r.status}`);
-    };
+    const post = (update: Record<string, unknown>) => deliverUpdate(webhookUrl, secret, { update_id: updateId++, ...update });
     const out = { receipts: new Map<string, number>(), question: [] as number[] };
     sampler = await backlogSampler(url);
     const t0 = performance.now();
@@ -245,6 +243,7 @@ async function throughTelegram(url: string, o: RunOptions): Promise<Run> {
     await http.close();
     await runtime.close();
     await api.close();
+    await dropKeys(values.redis!, prefix);
   }
 }
 

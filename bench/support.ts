@@ -37,8 +37,29 @@ export async function withDatabase<T>(pgAdmin: string, fn: (url: string) => Prom
   }
 }
 
+/**
+ * Posts one update to the webhook as Telegram does: signed, and delivered again when the
+ * connection dropped it (a reset under a burst of a thousand connections), the same update, which
+ * the service takes once.
+ */
+export async function deliverUpdate(webhookUrl: string, secret: string, update: Record<string, unknown>): Promise<void> {
+  const body = JSON.stringify(update);
+  for (let attempt = 1; ; attempt++) {
+    const r = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body }).catch((err: unknown) => {
+      if (attempt >= 5) throw err;
+      return null;
+    });
+    if (!r) {
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      continue;
+    }
+    if (!r.ok) throw new Error(`webhook answered ${r.status}`);
+    return;
+  }
+}
+
 /** Deletes every key under a prefix. */
-async function dropKeys(redisUrl: string, prefix: string): Promise<void> {
+export async function dropKeys(redisUrl: string, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   try {
     let cursor = '0';
@@ -186,23 +207,7 @@ export async function startService(o: {
   });
   const http = createAppServer({ runtime, logger: o.logger, adminToken: randomBytes(16).toString('hex') });
   let updateId = 1;
-  const post: Post = async (update) => {
-    const body = JSON.stringify({ update_id: updateId++, ...update });
-    // As Telegram does, a delivery the connection dropped (a reset under a burst of a thousand
-    // connections) is delivered again, the same update: the service takes it once.
-    for (let attempt = 1; ; attempt++) {
-      const r = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body }).catch((err: unknown) => {
-        if (attempt >= 5) throw err;
-        return null;
-      });
-      if (!r) {
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-        continue;
-      }
-      if (!r.ok) throw new Error(`webhook answered ${r.status}`);
-      return;
-    }
-  };
+  const post: Post = (update) => deliverUpdate(webhookUrl, secret, { update_id: updateId++, ...update });
   const close = async (withinMs?: number) => {
     const graceful = (async () => {
       await runtime.adapter('telegram')?.stop?.();
