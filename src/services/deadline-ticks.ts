@@ -7,7 +7,7 @@
 // sets it again (checkTimer). Every step is idempotent: a tick run twice, or two ticks at once,
 // find the clocks already marked.
 import { randomUUID } from 'node:crypto';
-import { decide, dueTimers, DEFAULT_DEADLINE_RULES, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type DueTimer, type TimeLimitPolicy } from '../domain/index.js';
+import { decide, dueTimers, DEFAULT_DISPUTE_CUTOFF, planClocks, type Clock, type DueTimer, type TimeLimitPolicy } from '../domain/index.js';
 import { outboxJob, TICK_LEAD_MS, tickSecond, type JobOutcome, type OutboxJob } from '../ports/jobs.js';
 import type { ServiceContext } from '../ports/context.js';
 import type { Executor } from '../store/db.js';
@@ -52,33 +52,14 @@ export async function settleDueDeadlines(ctx: ServiceContext, alertInPlace: Miss
   const tooEarly = second - lead - ctx.now().getTime();
   if (tooEarly > 0) await realTime(Math.min(tooEarly, MAX_EARLY_MS));
   const ahead = second > ctx.now().getTime();
-  const now = ahead ? new Date(second) : ctx.now();
-  const limits = await policies(ctx.db);
-  const tally: TickTally = { warned: 0, missed: 0, quiet: 0, handedOn: 0 };
-  const scope: PageScope = { now, upTo: now, limits, tally, alertInPlace };
+  const s: PageScope = { now: ahead ? new Date(second) : ctx.now(), limits: await policies(ctx.db), tally: { warned: 0, missed: 0, quiet: 0, handedOn: 0 }, alertInPlace };
   // Committed at the second, not before: nothing is recorded missed before it is due.
-  const atTheSecond = async (wrote: boolean) => {
-    if (ahead) await realTime(Math.min(second - ctx.now().getTime(), lead + MAX_EARLY_MS));
-    return wrote;
-  };
-  const settleAll = async () => {
-    let after: string | null = null;
-    for (;;) {
-      // A batch of pages at a time, each in its own transaction on its own connection: they lock
-      // disjoint matters, so they never wait on each other.
-      const ids = await mattersWithDueClocks(ctx.db, now, after, PAGE * PAGES_AT_ONCE);
-      if (!ids.length) return;
-      after = ids[ids.length - 1]!;
-      const pages = Array.from({ length: Math.ceil(ids.length / PAGE) }, (_, i) => ids.slice(i * PAGE, (i + 1) * PAGE));
-      const wrote = await Promise.all(pages.map((page) => ctx.db.transaction(async (tx) => atTheSecond(await settlePage(tx, page, scope)))));
-      if (wrote.some(Boolean)) ctx.outboxWritten();
-      if (ids.length < PAGE * PAGES_AT_ONCE) return;
-    }
-  };
-  await settleAll();
+  const commitAt = ahead ? () => realTime(Math.min(second - ctx.now().getTime(), lead + MAX_EARLY_MS)) : null;
+  await settleAllDue(ctx, s, commitAt);
   // A clock set during the lead and due in this second (its tick was this one, already running).
-  if (ahead) await settleAll();
-  if (tally.warned || tally.missed || tally.quiet || tally.handedOn) ctx.logger.info({ ...tally, tookMs: Date.now() - now.getTime() }, 'deadlines due settled');
+  if (ahead) await settleAllDue(ctx, s, commitAt);
+  const { tally } = s;
+  if (tally.warned || tally.missed || tally.quiet || tally.handedOn) ctx.logger.info({ ...tally, tookMs: Date.now() - s.now.getTime() }, 'deadlines due settled');
   return { outcome: 'settled', ...tally };
 }
 
@@ -87,9 +68,33 @@ function realTime(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms + 1)) : Promise.resolve();
 }
 
+/** Every matter with a clock due by `s.now`, a batch of pages at a time; `commitAt` holds each page's commit. */
+async function settleAllDue(ctx: ServiceContext, s: PageScope, commitAt: (() => Promise<void>) | null): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    // Each page in its own transaction on its own connection: they lock disjoint matters, so they
+    // never wait on each other.
+    const ids = await mattersWithDueClocks(ctx.db, s.now, after, PAGE * PAGES_AT_ONCE);
+    if (!ids.length) return;
+    after = ids[ids.length - 1]!;
+    const pages = Array.from({ length: Math.ceil(ids.length / PAGE) }, (_, i) => ids.slice(i * PAGE, (i + 1) * PAGE));
+    const wrote = await Promise.all(
+      pages.map((page) =>
+        ctx.db.transaction(async (tx) => {
+          const out = await settlePage(tx, page, s);
+          await commitAt?.();
+          return out;
+        }),
+      ),
+    );
+    if (wrote.some(Boolean)) ctx.outboxWritten();
+    if (ids.length < PAGE * PAGES_AT_ONCE) return;
+  }
+}
+
 interface PageScope {
+  /** The time the tick settles as of: what is due by then is settled, and recorded at it. */
   now: Date;
-  upTo: Date;
   limits: readonly TimeLimitPolicy[];
   tally: TickTally;
   alertInPlace: MissedInPlace;
@@ -114,10 +119,10 @@ async function settlePage(tx: Executor, ids: string[], s: PageScope): Promise<bo
 
   for (const { matter: m, ...r } of locked) {
     const clocks = clocksOf.get(m.id) ?? [];
-    const due = dueTimers(clocks, s.upTo);
+    const due = dueTimers(clocks, s.now);
     if (!due.length) continue; // settled meanwhile
     const disputeCutoff = r.evening && r.morning ? { evening: r.evening, morning: r.morning } : DEFAULT_DISPUTE_CUTOFF;
-    if (planClocks({ matter: m, clocks, policies: s.limits, rules: { timezone: r.timezone ?? DEFAULT_DEADLINE_RULES.timezone, disputeCutoff }, now: s.now, pausedSince: r.pausedAt }).length) {
+    if (planClocks({ matter: m, clocks, policies: s.limits, rules: { timezone: r.timezone, disputeCutoff }, now: s.now, pausedSince: r.pausedAt }).length) {
       // Its own timer brings the clock in line (and sets it again, or settles it) under the lock.
       for (const d of due) outbox.push(timerOutbox(timerPayload(m.id, clocks.find((c) => c.kind === d.kind)!, d.phase)));
       s.tally.handedOn += due.length;
