@@ -23,7 +23,7 @@ import { createRuntime, SEND_CONCURRENCY_MIN } from '../src/app/runtime.js';
 import { createAppServer } from '../src/app/http.js';
 import { createLogger } from '../src/logger.js';
 import { BotApiStandIn, type Sent } from './bot-api-stand-in.js';
-import { deliverUpdate, dropKeys, fmt, pct, rawBullmq, rawInserts, seed, VILLAGER_ID, withDatabase } from './support.js';
+import { cpuSample, cpuSince, deliverUpdate, dropKeys, fmt, pct, rawBullmq, rawInserts, seed, VILLAGER_ID, withDatabase, type CpuSample } from './support.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +55,12 @@ interface Run {
   /** Messages (sends and edits) taken by the stand-in, and how many a second while a backlog waited to go out. */
   messages: number;
   backlog: { seconds: number; messages: number };
+  /** CPU used from the first villager's message to the last officer told. */
+  cpu: CpuSample;
 }
+
+/** Rows the raw insert bound writes (its CPU is counted too). */
+const RAW_INSERTS = 10_000;
 
 interface RunOptions {
   villagers: number;
@@ -206,6 +211,7 @@ async function throughTelegram(url: string, o: RunOptions): Promise<Run> {
     const post = (update: Record<string, unknown>) => deliverUpdate(webhookUrl, secret, { update_id: updateId++, ...update });
     const out = { receipts: new Map<string, number>(), question: [] as number[] };
     sampler = await backlogSampler(url);
+    const cpu0 = cpuSample();
     const t0 = performance.now();
     const filed = await Promise.all(
       users.map(async (u, i) => {
@@ -224,6 +230,7 @@ async function throughTelegram(url: string, o: RunOptions): Promise<Run> {
       }
       if (notice.size < filed.length) await sleep(100);
     }
+    const cpu = cpuSince(cpu0);
     const seconds = (Math.max(...api.sent.map((m) => m.at)) - t0) / 1000;
     const samples = await sampler.stop();
     sampler = null;
@@ -236,6 +243,7 @@ async function throughTelegram(url: string, o: RunOptions): Promise<Run> {
       refused: api.refused.length,
       messages: api.taken.length,
       backlog: busyRate(samples, api.taken),
+      cpu,
     };
   } finally {
     await sampler?.stop();
@@ -257,6 +265,23 @@ function table(title: string, rows: Array<[string, string, string]>): void {
   for (const [a, b, c] of rows) console.log(`${pad(a, w0)}${pad(b, w1)}${c}`);
   console.log('');
 }
+/**
+ * Where the machine's CPU went, per report, beside what one raw insert costs the machine: the
+ * run's rate is the machine's CPU divided by what a report costs it, so this says what to cut.
+ */
+function cpuTable(run: Run, insertCpu: CpuSample): void {
+  const per = (s: number) => `${fmt((1000 * s) / run.reports, 1)} ms`;
+  const c = run.cpu;
+  const perInsert = (1000 * insertCpu.machine) / RAW_INSERTS;
+  const other = c.machine - c.self - c.postgres - c.redis;
+  table(`CPU per report (${fmt(c.machine / run.seconds, 2)} of the machine's cores busy)`, [
+    ['this process: the service, with the stand-in and the villagers', per(c.self), `one raw insert: ${fmt(perInsert, 3)} ms of the machine`],
+    ['Postgres', per(c.postgres), `(Postgres ${fmt((1000 * insertCpu.postgres) / RAW_INSERTS, 3)} ms, client ${fmt((1000 * insertCpu.self) / RAW_INSERTS, 3)} ms)`],
+    ['Redis', per(c.redis), ''],
+    ['the rest (kernel, other processes)', per(Math.max(0, other)), ''],
+    ['the machine', per(c.machine), `= ${fmt((c.machine / run.reports) / (insertCpu.machine / RAW_INSERTS), 0)} raw inserts' worth`],
+  ]);
+}
 const waits = (xs: number[]) => `p50 ${fmt(pct(xs, 50))} ms  p95 ${fmt(pct(xs, 95))} ms`;
 
 async function main(): Promise<void> {
@@ -264,20 +289,19 @@ async function main(): Promise<void> {
   const arrivalReports = Number(values['arrival-reports']);
   const thinkMs = Number(values['think-ms']);
   console.log(`gridline bench — villagers reporting through the Telegram webhook, worker concurrency ${CONCURRENCY} (send jobs ${Math.max(CONCURRENCY, SEND_CONCURRENCY_MIN)}), Postgres + Redis on this machine (shared: figures vary from run to run)\n`);
-  const raw = await withDatabase(values['pg-admin']!, async (url) => ({ bullmq: await rawBullmq(values.redis!), inserts: await rawInserts(url) }));
+  const raw = await withDatabase(values['pg-admin']!, async (url) => {
+    const bullmq = await rawBullmq(values.redis!);
+    const c0 = cpuSample();
+    const inserts = await rawInserts(url, RAW_INSERTS);
+    return { bullmq, inserts, insertCpu: cpuSince(c0) };
+  });
   const rawRows = (): Array<[string, string]> => [
     ['', `BullMQ no-op jobs, concurrency 50: ${fmt(raw.bullmq)} jobs/s`],
     ['', `Postgres single-row inserts, 50 in flight: ${fmt(raw.inserts)} rows/s`],
   ];
 
   // 1. Telegram's limits lifted: what gridline itself can do.
-  const cpu0 = process.cpuUsage();
   const run = REPORTS > 0 ? await withDatabase(values['pg-admin']!, (url) => throughTelegram(url, { villagers: REPORTS, limits: false, thinkMs: 0 })) : null;
-  // BENCH_CPU=1: this process's CPU time for the run (the service and the stand-ins), per report.
-  if (process.env.BENCH_CPU && run) {
-    const c = process.cpuUsage(cpu0);
-    console.log(`cpu: ${fmt((c.user + c.system) / 1000 / run.reports, 1)} ms per report (user ${fmt(c.user / 1e6, 1)} s, system ${fmt(c.system / 1e6, 1)} s)`);
-  }
   let perReport = 10;
   if (run) {
     const rate = run.reports / run.seconds;
@@ -290,6 +314,7 @@ async function main(): Promise<void> {
       ['messages per report (sends and edits)', fmt(perReport, 1), ''],
     ]);
     console.log(`per report: ${fmt(rate / raw.inserts, 4)} of the raw insert rate, ${fmt(rate / raw.bullmq, 4)} of the raw job rate (one report is ~6 updates, ~${fmt(perReport)} messages and dozens of rows and jobs)\n`);
+    cpuTable(run, raw.insertCpu);
   }
 
   // 2. The stand-in holds the bot to Telegram's limits (30/s overall, 1/s per chat), everyone at once.

@@ -2,6 +2,7 @@
 // raw bounds (BullMQ no-op jobs/s, Postgres single-row inserts/s), the village they seed, the
 // service started on the Bot API stand-in, and a villager who reports as a person does.
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue, Worker } from 'bullmq';
@@ -72,6 +73,52 @@ export async function dropKeys(redisUrl: string, prefix: string): Promise<void> 
     redis.disconnect();
   }
 }
+
+/** CPU seconds used so far: this process (the service with the stand-in and the villagers), Postgres's processes, Redis's, and the whole machine. */
+export interface CpuSample {
+  self: number;
+  postgres: number;
+  redis: number;
+  machine: number;
+}
+
+/**
+ * Where the machine's CPU went (Linux's /proc; zeros elsewhere). Postgres's count includes its
+ * ended backends (the postmaster's children's time), so a run's pool opening and closing is in it.
+ */
+export function cpuSample(): CpuSample {
+  const tick = 100; // USER_HZ
+  const own = process.cpuUsage();
+  const out: CpuSample = { self: (own.user + own.system) / 1e6, postgres: 0, redis: 0, machine: 0 };
+  try {
+    const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const n = f.map(Number);
+    // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+    out.machine = (n.slice(0, 8).reduce((a, b) => a + b, 0) - n[3]! - n[4]!) / tick;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // ended meanwhile
+      }
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      // Fields 14–17 of stat (utime stime cutime cstime) are 11–14 after the name and state.
+      const ticks = rest[11]! + rest[12]!;
+      const children = rest[13]! + rest[14]!;
+      if (name === 'postgres') out.postgres += (ticks + children) / tick;
+      else if (name === 'redis-server') out.redis += ticks / tick;
+    }
+  } catch {
+    // not Linux: only this process is known
+  }
+  return out;
+}
+
+/** CPU seconds used between two samples, each part. */
+export const cpuSince = (a: CpuSample, b: CpuSample = cpuSample()): CpuSample => ({ self: b.self - a.self, postgres: b.postgres - a.postgres, redis: b.redis - a.redis, machine: b.machine - a.machine });
 
 /** Raw bound 1: BullMQ no-op jobs per second at concurrency 50. */
 export async function rawBullmq(redisUrl: string, n = 20_000): Promise<number> {
