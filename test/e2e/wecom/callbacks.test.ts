@@ -12,7 +12,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { resetStore } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
 import { FakeWecom, TEST_CORP } from '../../support/wecom/fake-wecom.js';
-import { AppMember, KfVillager, linkWecom, startWecomBot, type WecomBot } from '../../support/wecom/wecom-bot.js';
+import { AppMember, KfVillager, linkWecom, startWecomBot, type WecomBot, type WecomBotOptions } from '../../support/wecom/wecom-bot.js';
 
 let store: TestStore;
 let fake: FakeWecom;
@@ -188,10 +188,28 @@ describe('a villager scanning a poster', () => {
   });
 });
 
+/**
+ * Runs `fn` against a service of other settings in place of the file's, which is stopped meanwhile
+ * and started again after: two services on one database, each with queues of its own, would both
+ * send every message.
+ */
+async function withOwnService(opts: WecomBotOptions, fn: (own: WecomBot) => Promise<void>): Promise<void> {
+  await bot.stop();
+  try {
+    const own = await startWecomBot(store, fake, opts);
+    try {
+      await fn(own);
+    } finally {
+      await own.stop();
+    }
+  } finally {
+    bot = await startWecomBot(store, fake);
+  }
+}
+
 describe('a member writing faster than the flood limit', () => {
   it('is told once to slow down and the rest is dropped, not queued', async () => {
-    const slow = await startWecomBot(store, fake, { wecom: { flood: { burst: 3, perMinute: 2 } } });
-    try {
+    await withOwnService({ wecom: { flood: { burst: 3, perMinute: 2 } } }, async (slow) => {
       const userId = `Flooder${++n}`;
       const p = await newOfficer(store.db, tree.unit, '李冬梅');
       await linkWecom(store.db, p.id, { userId });
@@ -202,10 +220,6 @@ describe('a member writing faster than the flood limit', () => {
       expect(o.messages().filter((m) => m.text.includes('您发得有点快'))).toHaveLength(1);
       // Three within the burst, and the one that said "slow down": the other four were never kept.
       expect((await wecomRows()).filter((r) => (r.payload as { userId?: string } | null)?.userId === userId)).toHaveLength(4);
-    } finally {
-      await slow.stop();
-      // The file's own harness takes the stand-in's callbacks again.
-      fake.callbackUrl = bot.callbackUrl;
-    }
+    });
   });
 });

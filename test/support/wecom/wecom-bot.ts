@@ -28,7 +28,32 @@ export interface WecomBot {
   stop(): Promise<void>;
 }
 
-export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, opts: { queue?: 'redis' | 'postgres'; clock?: TestClock; wecom?: Partial<NonNullable<RuntimeOptions['wecom']>> } = {}): Promise<WecomBot> {
+/** The stores a service runs on (or is starting on): one at a time (startWecomBot says why). */
+const running = new WeakSet<object>();
+
+/**
+ * Starts the service on `store`, with queues of its own. One per store at a time: two on one
+ * database would both relay every outbox row into their own queues under the same job id, and the
+ * second job takes the first one's claim for its own retry, so each message goes out twice.
+ */
+export interface WecomBotOptions {
+  queue?: 'redis' | 'postgres';
+  clock?: TestClock;
+  wecom?: Partial<NonNullable<RuntimeOptions['wecom']>>;
+}
+
+export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, opts: WecomBotOptions = {}): Promise<WecomBot> {
+  if (running.has(store)) throw new Error('a WeCom service already runs on this store: stop it first (bot.stop()), as two would send every message twice');
+  running.add(store);
+  try {
+    return await startOn(store, fake, opts);
+  } catch (err) {
+    running.delete(store);
+    throw err;
+  }
+}
+
+async function startOn(store: TestStore | Store, fake: FakeWecom, opts: WecomBotOptions): Promise<WecomBot> {
   const port = await freePort();
   const clock = opts.clock ?? daytimeClock();
   const runtime = await createRuntime({
@@ -58,8 +83,12 @@ export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, o
       if (stopped) return;
       stopped = true;
       fake.callbackUrl = null;
-      await http.close();
-      await runtime.close();
+      try {
+        await http.close();
+        await runtime.close();
+      } finally {
+        running.delete(store);
+      }
     },
   };
 }
