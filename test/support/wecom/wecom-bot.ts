@@ -31,17 +31,17 @@ export interface WecomBot {
 /** The stores a service runs on (or is starting on): one at a time (startWecomBot says why). */
 const running = new WeakSet<object>();
 
-/**
- * Starts the service on `store`, with queues of its own. One per store at a time: two on one
- * database would both relay every outbox row into their own queues under the same job id, and the
- * second job takes the first one's claim for its own retry, so each message goes out twice.
- */
 export interface WecomBotOptions {
   queue?: 'redis' | 'postgres';
   clock?: TestClock;
   wecom?: Partial<NonNullable<RuntimeOptions['wecom']>>;
 }
 
+/**
+ * Starts the service on `store`, with queues of its own. One per store at a time: two on one
+ * database would both relay every outbox row into their own queues under the same job id, and the
+ * second job takes the first one's claim for its own retry, so each message goes out twice.
+ */
 export async function startWecomBot(store: TestStore | Store, fake: FakeWecom, opts: WecomBotOptions = {}): Promise<WecomBot> {
   if (running.has(store)) throw new Error('a WeCom service already runs on this store: stop it first (bot.stop()), as two would send every message twice');
   running.add(store);
