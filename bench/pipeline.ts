@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRuntime, SEND_CONCURRENCY_MIN } from '../src/app/runtime.js';
+import { createRuntime, SEND_CONCURRENCY_MIN, storePoolSize } from '../src/app/runtime.js';
 import { createAppServer } from '../src/app/http.js';
 import { createLogger } from '../src/logger.js';
 import { fork } from 'node:child_process';
@@ -158,7 +158,8 @@ async function throughTelegram(url: string, o: RunOptions): Promise<Run> {
     const ready = await side.ask({ kind: 'start', limits: o.limits });
     if (ready.kind !== 'ready') throw new Error(`Telegram's side answered ${ready.kind}`);
     runtime = await createRuntime({
-      store: { kind: 'postgres', url, poolSize: 20 },
+      // As the service sizes it for its worker concurrency (runtime.ts).
+      store: { kind: 'postgres', url, poolSize: storePoolSize(CONCURRENCY) },
       queue: { kind: 'redis', url: values.redis!, prefix },
       logger,
       relayIntervalMs: 250,
