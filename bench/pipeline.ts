@@ -24,6 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { createRuntime, SEND_CONCURRENCY_MIN, storePoolSize } from '../src/app/runtime.js';
 import { createAppServer } from '../src/app/http.js';
 import { createLogger } from '../src/logger.js';
+import { matters } from '../src/store/schema.js';
 import { fork } from 'node:child_process';
 import type { FromSide, ToSide } from './telegram-side.js';
 import { cpuSample, cpuSince, dropKeys, fmt, pct, rawBullmq, rawInserts, seed, withDatabase, type CpuSample } from './support.js';
@@ -50,6 +51,9 @@ interface Run {
   reports: number;
   seconds: number;
   receipt: number[];
+  /** 提交 → the matter stored (the submit's turn ran), and the matter stored → the receipt sent. */
+  stored: number[];
+  storedToReceipt: number[];
   notice: number[];
   /** From a villager's message or press to the bot's next question (the step it waits for). */
   question: number[];
@@ -184,12 +188,17 @@ async function throughTelegram(url: string, o: RunOptions): Promise<Run> {
     if (done.kind !== 'done') throw new Error(`Telegram's side answered ${done.kind}`);
     const r = done.result;
     const cpu = cpuSince(cpu0);
+    // When each matter was stored (its submit's turn ran), by the service's clock (the same machine's).
+    const stored = new Map((await runtime.store.db.select({ ref: matters.ref, at: matters.createdAt }).from(matters)).map((m) => [m.ref, m.at.getTime()]));
+    const split = r.filed.flatMap((f) => (stored.has(f.ref) ? [{ wait: stored.get(f.ref)! - f.pressedAt, after: f.receiptAt - stored.get(f.ref)! }] : []));
     const samples = await sampler.stop();
     sampler = null;
     return {
       reports: r.reports,
       seconds: (r.endedAt - r.startedAt) / 1000,
       receipt: r.receipt,
+      stored: split.map((x) => x.wait),
+      storedToReceipt: split.map((x) => x.after),
       notice: r.notice,
       question: r.question,
       refused: r.refused,
@@ -264,6 +273,8 @@ async function main(): Promise<void> {
     table(`${fmt(run.reports)} villagers at once, Telegram's limits lifted`, [
       ['reports (反映问题 … 提交 → officer told)', `${fmt(rate, 1)} reports/s (${fmt(run.reports)} in ${fmt(run.seconds, 1)} s)`, rawRows()[0]![1]],
       ['提交 → villager\'s receipt sent', waits(run.receipt), rawRows()[1]![1]],
+      ['  of which 提交 → matter stored (its turn waited for a chat worker)', waits(run.stored), ''],
+      ['  and matter stored → receipt sent', waits(run.storedToReceipt), ''],
       ['提交 → officer\'s notice sent', waits(run.notice), ''],
       ['villager\'s message → next question', waits(run.question), ''],
       ['messages per report (sends and edits)', fmt(perReport, 1), ''],

@@ -20,6 +20,8 @@ export interface SideResult {
   /** When the last message arrived. */
   endedAt: number;
   receipt: number[];
+  /** Each report's reference, when 提交 was pressed and when its receipt came (epoch ms). */
+  filed: Array<{ ref: string; pressedAt: number; receiptAt: number }>;
   notice: number[];
   question: number[];
   refused: number;
@@ -41,7 +43,7 @@ function villager(
   userId: number,
   i: number,
   thinkMs: number,
-  out: { receipts: Map<string, number>; question: number[] },
+  out: { receipts: Map<string, number>; receiptAt: Map<string, number>; question: number[] },
 ): Promise<{ submitAt: number; ref: string }> {
   const from = { id: userId, is_bot: false, first_name: `村民${i}`, language_code: 'zh-hans' };
   const chat = { id: userId, type: 'private' };
@@ -80,6 +82,7 @@ function villager(
       const ref = /受理编号 (\d{4}-\d{4})/.exec(m.text)?.[1];
       if (ref && submitAt) {
         out.receipts.set(ref, m.at - submitAt);
+        out.receiptAt.set(ref, m.at);
         api.listeners.delete(userId);
         return resolve({ submitAt, ref });
       }
@@ -100,7 +103,7 @@ function villager(
 async function run(api: BotApiStandIn, o: Extract<ToSide, { kind: 'run' }>): Promise<SideResult> {
   let updateId = 1;
   const post = (update: Record<string, unknown>) => deliverUpdate(o.webhookUrl, o.secret, { update_id: updateId++, ...update });
-  const out = { receipts: new Map<string, number>(), question: [] as number[] };
+  const out = { receipts: new Map<string, number>(), receiptAt: new Map<string, number>(), question: [] as number[] };
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const filed = await Promise.all(
@@ -126,6 +129,7 @@ async function run(api: BotApiStandIn, o: Extract<ToSide, { kind: 'run' }>): Pro
     startedAt: epoch(t0),
     endedAt: epoch(Math.max(...api.sent.map((m) => m.at))),
     receipt: [...out.receipts.values()],
+    filed: filed.map((f) => ({ ref: f.ref, pressedAt: epoch(f.submitAt), receiptAt: epoch(out.receiptAt.get(f.ref)!) })),
     notice: [...notice.values()],
     question: out.question,
     refused: api.refused.length,
