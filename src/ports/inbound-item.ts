@@ -12,6 +12,8 @@ export interface InboundItem {
   queue: InboxQueue;
   /** The job's data (a ChatUpdate), carrying `inboxId: id`. */
   payload: Record<string, unknown>;
+  /** Whose conversation it continues (the turn's lock key); a person's updates are handled in the order admitted. */
+  conversation?: string | null;
   /** For the redacted summary: what kind of update it is (text, photo, action…). */
   kind: string;
   /** Who to tell when it cannot be read (ids only). */

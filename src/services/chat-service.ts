@@ -37,6 +37,21 @@ export interface ChatOptions {
   sendingWindow?: (platform: Platform, target: ChatTarget) => SendingWindow | null;
 }
 
+/**
+ * A person's updates are handled in the order they came: a turn that finds an earlier update of
+ * theirs still waiting (two of theirs picked up at once, and this one took their conversation's
+ * lock first) undoes itself and runs again shortly after. The earlier one has waited `behindMs`:
+ * the longer it has (a retry after a failure), the less often this one asks again.
+ */
+class TurnWaits extends Error {
+  override readonly name = 'TurnWaits';
+  readonly retryAfterMs: number;
+  constructor(behindMs: number) {
+    super('an earlier update of the same person is still waiting');
+    this.retryAfterMs = Math.min(2000, Math.max(100, Math.round(behindMs / 2)));
+  }
+}
+
 /** From this attempt on, a turn that keeps failing is answered with an apology and let go. */
 export const APOLOGY_ATTEMPT = 3;
 
@@ -50,6 +65,9 @@ export async function handleChatUpdate(ctx: ServiceContext, opts: ChatOptions, u
   try {
     outcome = await ctx.db.transaction((tx) => turn(ctx, tx, opts, update));
   } catch (err) {
+    // An update that overtook an earlier one of the same person goes after it (nothing was kept).
+    // Its job runs again after retryAfterMs, without using up an attempt (queue-system.ts).
+    if (err instanceof TurnWaits) throw err;
     // A database that went away is waited for (the job retries); only a turn that fails on its own is given up.
     if (meta.attempt < APOLOGY_ATTEMPT || isConnectionError(err)) throw err;
     // The error's name and code only: a failed query's message carries its parameters (the person's words).
@@ -68,10 +86,13 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   // person's conversation locked. What the turn reads is issued with it: postgres-js pipelines
   // both on the transaction's connection, and the read runs once the first has taken the lock.
   const started = startTurn(tx, { inboxId: update.inboxId ?? null, eventId: update.eventId, at: ctx.now(), lockKey: userId ? conversationLockKey(platform, userId) : null });
-  const reading = userId && content.kind !== 'membership' ? loadTurn(tx, platform, userId, privateChat ? recipientKey({ chatPlatform: platform, chatId: update.chatId }) : null) : null;
+  // It also says whether an update of theirs admitted earlier still waits: this one waits its turn.
+  const inbox = update.inboxId && userId ? { id: update.inboxId, conversation: conversationLockKey(platform, userId) } : null;
+  const reading = userId && content.kind !== 'membership' ? loadTurn(tx, platform, userId, privateChat ? recipientKey({ chatPlatform: platform, chatId: update.chatId }) : null, inbox) : null;
   const [first, known] = await Promise.all([started, reading]);
   if (!first) return { outcome: 'duplicate' };
   if (!userId) return { outcome: 'ignored' };
+  if (known?.behindMs != null) throw new TurnWaits(known.behindMs);
   if (content.kind === 'membership') {
     if (content.status === 'blocked') await markUnreachable(tx, platform, userId, ctx.now());
     else await markReachable(tx, platform, userId);

@@ -16,6 +16,7 @@ import type { Locale, Platform } from '../domain/types.js';
 import type { Executor } from '../store/db.js';
 import { failedInbox, inboxCounts, inboxStatus, insertInbox, insertInboxWithJobs, markInboxFailed, markInboxHandled, type InboxSummary } from '../store/repositories/inbox-repository.js';
 import { advanceCursor, readCursor } from '../store/repositories/cursor-repository.js';
+import { conversationLockKey } from '../store/repositories/flow-repository.js';
 import { errorLabel, isDataError } from '../util/error-summary.js';
 import { answerUnreadable } from './chat-service.js';
 import type { ServiceContext } from '../ports/context.js';
@@ -82,7 +83,7 @@ async function admitIn(db: Executor, items: InboundItem[]): Promise<string[]> {
   // the update as JSON; its worker checks it against the job's schema when it runs.
   const added = await insertInboxWithJobs(
     db,
-    items.map((i) => ({ id: i.id, platform: i.platform, queue: i.queue, payload: i.payload })),
+    items.map((i) => ({ id: i.id, platform: i.platform, queue: i.queue, payload: i.payload, conversation: i.conversation ?? null })),
     'chat' satisfies JobName,
   );
   return items.filter((i) => added.has(i.id)).map((i) => i.id);
@@ -95,6 +96,7 @@ export function chatInboxItem(update: ChatUpdate, id: string): InboundItem {
     platform: update.platform,
     queue: 'chat',
     payload: { ...update, inboxId: id } as unknown as Record<string, unknown>,
+    conversation: update.userId ? conversationLockKey(update.platform, update.userId) : null,
     kind: update.content.kind,
     answer: update,
   };

@@ -328,9 +328,18 @@ export const inbox = gridline.table(
     summary: jsonb('summary').$type<{ kind?: string; error?: string; attempts?: number }>(),
     receivedAt: ts('received_at').notNull().defaultNow(),
     doneAt: ts('done_at'),
+    /**
+     * Whose conversation it continues (the turn's lock key, flow-repository's conversationLockKey);
+     * null for an update from no one. A person's updates are handled in the order admitted (`seq`).
+     */
+    conversation: text('conversation'),
+    /** The order rows were admitted in (several in one statement share a received_at). */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
   },
   (t) => [
     index('inbox_pending_idx').on(t.receivedAt).where(sql`${t.status} = 'pending'`),
+    // A turn asks whether the same person has an earlier update still waiting (turn-repository's startTurn).
+    index('inbox_conversation_pending_idx').on(t.conversation, t.seq).where(sql`${t.status} = 'pending'`),
     index('inbox_failed_idx').on(t.receivedAt).where(sql`${t.status} = 'failed'`),
     // The retention sweep deletes handled rows done before its cut-off; without this it reads the whole table.
     index('inbox_handled_idx').on(t.doneAt).where(sql`${t.status} = 'handled'`),

@@ -6,7 +6,7 @@ import { inbox, outbox, processedEvents } from '../schema.js';
 import { queryRows } from '../raw.js';
 
 export type InboxRow = typeof inbox.$inferSelect;
-export type NewInboxRow = Pick<typeof inbox.$inferInsert, 'id' | 'platform' | 'queue' | 'payload'> & Partial<Pick<typeof inbox.$inferInsert, 'status' | 'summary' | 'doneAt'>>;
+export type NewInboxRow = Pick<typeof inbox.$inferInsert, 'id' | 'platform' | 'queue' | 'payload'> & Partial<Pick<typeof inbox.$inferInsert, 'status' | 'summary' | 'doneAt' | 'conversation'>>;
 export type InboxSummary = NonNullable<InboxRow['summary']>;
 
 /** Adds the rows not there yet; returns the ids it added (a redelivery adds nothing). */
@@ -25,9 +25,9 @@ export async function insertInboxWithJobs(db: Executor, rows: NewInboxRow[], job
   // Every update a platform hands us comes through here: a fixed text, not built by the query builder, run prepared.
   const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
   const values = rows.map(
-    (r) => sql`(${r.id}, ${r.platform}, ${r.queue}, ${json(r.payload)}::jsonb, ${r.status ?? 'pending'}, ${json(r.summary)}::jsonb, ${r.doneAt ? r.doneAt.toISOString() : null}::timestamptz)`,
+    (r) => sql`(${r.id}, ${r.platform}, ${r.queue}, ${json(r.payload)}::jsonb, ${r.status ?? 'pending'}, ${json(r.summary)}::jsonb, ${r.doneAt ? r.doneAt.toISOString() : null}::timestamptz, ${r.conversation ?? null}::text)`,
   );
-  const added = await queryRows<{ id: string }>(db, sql`with added as (insert into gridline.inbox (id, platform, queue, payload, status, summary, done_at) values ${sql.join(values, sql`, `)} on conflict (id) do nothing returning id, payload), jobs as (insert into gridline.outbox (queue, job, payload) select ${job}, ${job}, payload from added where payload is not null) select id from added`);
+  const added = await queryRows<{ id: string }>(db, sql`with added as (insert into gridline.inbox (id, platform, queue, payload, status, summary, done_at, conversation) values ${sql.join(values, sql`, `)} on conflict (id) do nothing returning id, payload), jobs as (insert into gridline.outbox (queue, job, payload) select ${job}, ${job}, payload from added where payload is not null) select id from added`);
   return new Set(added.map((r) => r.id));
 }
 

@@ -66,7 +66,15 @@ export interface TurnStart {
   held: boolean;
   /** Broadcast copies waiting for the person to write (releaseWaitingCopies has work). */
   waitingCopies: boolean;
+  /**
+   * How long (ms) the earliest update of theirs admitted before this one, and still waiting to be
+   * handled, has waited; null when none admitted within the last IN_ORDER_WINDOW_S does.
+   */
+  behindMs: number | null;
 }
+
+/** An update of the person's admitted longer ago than this and still waiting is stuck (retrying after a failure): later ones no longer wait for it. */
+export const IN_ORDER_WINDOW_S = 30;
 
 const FLOW = 'f.';
 const PERSON = 'p.';
@@ -79,9 +87,16 @@ const READ_COLUMNS = [selectList(flowStates, 'f', FLOW), selectList(people, 'p',
  * not written), the person's place in a flow, and whether anything waits for them to write
  * (`chatQueue`: their private chat's queue, where a conversation's answers may be held).
  * Run after startTurn: it sees what a turn of theirs committed before this one took the lock.
+ * With `inbox` (this update's row and the person's conversation key), it also says whether an
+ * earlier update of theirs still waits (`behindMs`): the turn then waits its turn (chat-service.ts).
  */
-export async function loadTurn(db: Executor, platform: Platform, externalId: string, chatQueue: string | null): Promise<TurnStart> {
-  const rows = await queryRows<Record<string, unknown>>(db, sql`select ${sql.raw(READ_COLUMNS)}, i.person_id as "i.person_id", i.last_seen_at as "i.last_seen_at", i.unreachable_at as "i.unreachable_at", x.held, x.waiting, x.overtaken
+export async function loadTurn(db: Executor, platform: Platform, externalId: string, chatQueue: string | null, inbox: { id: string; conversation: string } | null = null): Promise<TurnStart> {
+  // The person's earlier updates still waiting (inbox_conversation_pending_idx): pending rows of
+  // theirs admitted before this one (by seq), within the window; their age by the database's clock.
+  const behind = inbox
+    ? sql`(select (extract(epoch from (now() - min(e.received_at))) * 1000)::int from gridline.inbox e where e.conversation = ${inbox.conversation} and e.status = 'pending' and e.seq < (select m.seq from gridline.inbox m where m.id = ${inbox.id}) and e.received_at > now() - interval '${sql.raw(String(IN_ORDER_WINDOW_S))} seconds')`
+    : sql`null::int`;
+  const rows = await queryRows<Record<string, unknown>>(db, sql`select ${sql.raw(READ_COLUMNS)}, i.person_id as "i.person_id", i.last_seen_at as "i.last_seen_at", i.unreachable_at as "i.unreachable_at", x.held, x.waiting, x.overtaken, ${behind} as behind_ms
 from (select 1) as one
 left join gridline.flow_states f on f.platform = ${platform} and f.external_id = ${externalId}
 left join gridline.identities i on i.platform = ${platform} and i.external_id = ${externalId}
@@ -108,6 +123,7 @@ cross join lateral (select
     flowState,
     held: bool(first.held),
     waitingCopies: bool(first.waiting),
+    behindMs: first.behind_ms === null || first.behind_ms === undefined ? null : Math.max(0, Number(first.behind_ms)),
   };
 }
 

@@ -8,7 +8,7 @@ import { chatOutputsOf } from '../../../src/store/repositories/delivery-reposito
 import { loadFlowState } from '../../../src/store/repositories/flow-repository.js';
 import { ancestry, findNode, nodeWithLine } from '../../../src/store/repositories/grid-repository.js';
 import { senderByIdentity } from '../../../src/store/repositories/people-repository.js';
-import { endTurn, loadTurn, startTurn } from '../../../src/store/repositories/turn-repository.js';
+import { endTurn, IN_ORDER_WINDOW_S, loadTurn, startTurn } from '../../../src/store/repositories/turn-repository.js';
 import { deliveries, identities, inbox, outbox, processedEvents, roles } from '../../../src/store/schema.js';
 import { newOfficer, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { openTestStore, STORE_KINDS, type TestStore } from '../../support/store.js';
@@ -63,7 +63,32 @@ describe.each(STORE_KINDS)('the chat turn’s statements on %s', (kind) => {
     expect([read.held, read.waitingCopies]).toEqual([false, false]);
 
     const stranger = await loadTurn(store.db, 'telegram', '9999', null);
-    expect(stranger).toEqual({ sender: undefined, identity: undefined, flowState: undefined, held: false, waitingCopies: false });
+    expect(stranger).toEqual({ sender: undefined, identity: undefined, flowState: undefined, held: false, waitingCopies: false, behindMs: null });
+  });
+
+  it('read: tells whether an update of the same person admitted before this one still waits, within the window', async () => {
+    const me = 'chat:telegram:4401';
+    const row = (id: string, conversation: string | null, extra: Partial<typeof inbox.$inferInsert> = {}) => ({ id, platform: 'telegram' as const, queue: 'chat', payload: { a: 1 }, conversation, ...extra });
+    const behind = (inboxId: string) => store.db.transaction(async (tx) => (await loadTurn(tx, 'telegram', '4401', null, { id: inboxId, conversation: me })).behindMs);
+    // Admitted one after another (seq): an earlier one of theirs waits, so the later one is behind it.
+    await store.db.insert(inbox).values(row('u-1', me));
+    await store.db.insert(inbox).values(row('u-2', me));
+    expect(await behind('u-2')).toEqual(expect.any(Number));
+    // The first is behind nobody; nor is anyone behind someone else's update.
+    expect(await behind('u-1')).toBeNull();
+    await store.db.insert(inbox).values(row('other-1', 'chat:telegram:4402'));
+    await store.db.insert(inbox).values(row('u-3', me));
+    await store.db.update(inbox).set({ status: 'handled' }).where(eq(inbox.id, 'u-1'));
+    await store.db.update(inbox).set({ status: 'handled' }).where(eq(inbox.id, 'u-2'));
+    expect(await behind('u-3')).toBeNull();
+    await store.db.update(inbox).set({ status: 'handled' }).where(eq(inbox.id, 'u-3'));
+    // One given up does not hold the rest back, nor does one stuck longer than the window.
+    await store.db.insert(inbox).values(row('u-4', me, { status: 'failed' }));
+    await store.db.insert(inbox).values(row('u-5', me, { receivedAt: new Date(Date.now() - (IN_ORDER_WINDOW_S + 60) * 1000) }));
+    await store.db.insert(inbox).values(row('u-6', me));
+    expect(await behind('u-6')).toBeNull();
+    // Without its inbox row (a test's direct turn), nothing is asked.
+    expect((await loadTurn(store.db, 'telegram', '4401', null)).behindMs).toBeNull();
   });
 
   it('read: tells what waits for the person (held in their queue or their chat’s, broadcast copies) and an identity overtaken', async () => {
