@@ -251,7 +251,15 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       if (!at && wakes.handOver(recipient)) return { outcome: 'handed_over' };
       const drain = wakes.begin(recipient);
       try {
-        return await sendQueued(ctx, { channels: sendChannels, fallback, timezone }, recipient, { claimer: meta.jobId, final: meta.final, at, settle: () => wakes.settle(drain) });
+        // Stopping: the job leaves its queue after the message in hand, and the queue gets a job
+        // again (an outbox row, relayed by whichever process runs next), so a stop never waits
+        // for a whole backlog to go out at the platform's pace.
+        const done = await sendQueued(ctx, { channels: sendChannels, fallback, timezone }, recipient, { claimer: meta.jobId, final: meta.final, at, settle: () => wakes.settle(drain), stopping: () => closed });
+        if (done.outcome === 'stopped') {
+          wakes.end(drain);
+          await giveBackWake(recipient);
+        }
+        return done;
       } catch (err) {
         // Wakes this job took and will not read for before its retry are queued as jobs, as they would have been.
         if (wakes.end(drain)) await giveBackWake(recipient);

@@ -12,7 +12,7 @@ import { RecipientUnreachableError, RetryAfterError, WindowClosedError, type Cha
 import type { Platform } from '../domain/types.js';
 import { translator } from '../i18n/index.js';
 import type { JobOutcome } from '../ports/jobs.js';
-import { claimDelivery, claimQueueHead, failClaimedDelivery, finishDeliveries, markSentAndClaimNext, releaseDelivery, type DeliveryRow, type HeadClaim, type QueueHead } from '../store/repositories/delivery-repository.js';
+import { claimDelivery, claimQueueHead, failClaimedDelivery, finishDeliveries, markSentAndClaimNext, releaseDelivery, unclaimDelivery, type DeliveryRow, type HeadClaim, type QueueHead } from '../store/repositories/delivery-repository.js';
 import { linkMessages } from '../store/repositories/message-link-repository.js';
 import { findMatter } from '../store/repositories/matter-repository.js';
 import { findPerson, markIdentityUnreachable, recipients } from '../store/repositories/people-repository.js';
@@ -47,6 +47,12 @@ export interface SendAttempt {
    * true when a message was written to the queue since it was last read (send-wakes.ts): it is read again.
    */
   settle?: () => boolean;
+  /**
+   * Asked before each message: true when the process is stopping. The job then leaves the rest of
+   * the queue to whoever sends next (a head it had claimed is given back untouched) and returns
+   * 'stopped'; its caller queues a job for the queue again. A stop waits for one message, not a queue.
+   */
+  stopping?: () => boolean;
 }
 
 /**
@@ -69,6 +75,10 @@ export async function sendQueued(ctx: ServiceContext, opts: SendOptions, recipie
   let next: QueueHead | null | undefined;
   const run: SendRun = { claim, next: (head) => (next = head), refused };
   for (;;) {
+    if (next !== null && attempt.stopping?.()) {
+      if (next?.claimed) await unclaimDelivery(ctx.db, next.row.id, attempt.claimer);
+      return { outcome: 'stopped', ...counts };
+    }
     const fresh = next === undefined;
     const head = fresh ? await claimQueueHead(ctx.db, claim()) : next;
     next = undefined;

@@ -295,6 +295,19 @@ export async function releaseDelivery(db: Executor, id: string, claimer: string,
   return rows.length > 0;
 }
 
+/**
+ * Gives a claimed row back untouched, for the next sender (this one is stopping): pending again,
+ * its attempts and error as they were; only while still unsent under this claim.
+ */
+export async function unclaimDelivery(db: Executor, id: string, claimer: string): Promise<boolean> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: 'pending', claimedBy: null, claimedAt: null })
+    .where(and(eq(deliveries.id, id), eq(deliveries.status, 'sending'), eq(deliveries.claimedBy, claimer)))
+    .returning({ id: deliveries.id });
+  return rows.length > 0;
+}
+
 /** Gives a claimed row up after its last attempt: only while still being sent under this claim (a row recorded as sent stays sent). */
 export async function failClaimedDelivery(db: Executor, id: string, claimer: string, error: string): Promise<boolean> {
   const rows = await db
