@@ -5,7 +5,7 @@ import type { Role } from '../../domain/types.js';
 import type { Executor } from '../db.js';
 import { queryRows } from '../raw.js';
 import { broadcastEvents, broadcastResponses, broadcasts, deliveries, gridNodes, identities, matterEvents, people, roles } from '../schema.js';
-import { recipientKey, type DeliveryRow } from './delivery-repository.js';
+import { letGoClaim, recipientKey, type DeliveryRow } from './delivery-repository.js';
 
 export type BroadcastRow = typeof broadcasts.$inferSelect;
 export type NewBroadcast = Pick<typeof broadcasts.$inferInsert, 'authorId' | 'gridNodeId' | 'roles' | 'locale' | 'texts' | 'defaultLocale' | 'buttons' | 'status' | 'audienceSize' | 'scheduledAt' | 'attachments' | 'holiday' | 'sendTime' | 'yearlyOfId' | 'year'>;
@@ -251,13 +251,8 @@ export async function recipientState(db: Executor, personId: string): Promise<{ 
 }
 
 /** A claimed copy not sent: the person said /stop since (status 'stopped'). Only while still this claimer's. */
-export async function dropClaimedCopy(db: Executor, id: string, claimer: string): Promise<boolean> {
-  const rows = await db
-    .update(deliveries)
-    .set({ status: 'stopped', claimedBy: null, claimedAt: null })
-    .where(and(eq(deliveries.id, id), eq(deliveries.status, 'sending'), eq(deliveries.claimedBy, claimer)))
-    .returning({ id: deliveries.id });
-  return rows.length > 0;
+export function dropClaimedCopy(db: Executor, id: string, claimer: string): Promise<boolean> {
+  return letGoClaim(db, id, claimer, 'stopped');
 }
 
 /** A claimed copy put back until `dueAt` (the person's quiet hours began): the rest of their queue goes on. */

@@ -296,17 +296,20 @@ export async function releaseDelivery(db: Executor, id: string, claimer: string,
 }
 
 /**
- * Gives a claimed row back untouched, for the next sender (this one is stopping): pending again,
- * its attempts and error as they were; only while still unsent under this claim.
+ * Lets a claimed row go unsent, only while still unsent under this claim: to `status`, its
+ * attempts and error as they were.
  */
-export async function unclaimDelivery(db: Executor, id: string, claimer: string): Promise<boolean> {
+export async function letGoClaim(db: Executor, id: string, claimer: string, status: 'pending' | 'stopped'): Promise<boolean> {
   const rows = await db
     .update(deliveries)
-    .set({ status: 'pending', claimedBy: null, claimedAt: null })
+    .set({ status, claimedBy: null, claimedAt: null })
     .where(and(eq(deliveries.id, id), eq(deliveries.status, 'sending'), eq(deliveries.claimedBy, claimer)))
     .returning({ id: deliveries.id });
   return rows.length > 0;
 }
+
+/** Gives a claimed row back untouched, pending for the next sender (this one is stopping). */
+export const unclaimDelivery = (db: Executor, id: string, claimer: string): Promise<boolean> => letGoClaim(db, id, claimer, 'pending');
 
 /** Gives a claimed row up after its last attempt: only while still being sent under this claim (a row recorded as sent stays sent). */
 export async function failClaimedDelivery(db: Executor, id: string, claimer: string, error: string): Promise<boolean> {
