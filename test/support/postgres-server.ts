@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import postgres from 'postgres';
+import { freePort } from './telegram/emulator.js';
 
 export class PrivatePostgres {
   private constructor(
@@ -14,7 +15,8 @@ export class PrivatePostgres {
 
   static async start(): Promise<PrivatePostgres> {
     const version = readdirSync('/etc/postgresql').sort().at(-1)!;
-    const port = 5500 + Math.floor(Math.random() * 400);
+    // A port nothing listens on now (a fixed range once met RabbitMQ's 5672 on this machine).
+    const port = await freePort();
     const pg = new PrivatePostgres(version, `gltest${randomBytes(3).toString('hex')}`, port);
     execFileSync('pg_createcluster', ['-p', String(port), version, pg.name, '--', '--auth=trust'], { stdio: 'ignore' });
     await pg.up();
