@@ -87,8 +87,7 @@ async function turn(ctx: ServiceContext, tx: Executor, opts: ChatOptions, update
   // both on the transaction's connection, and the read runs once the first has taken the lock.
   const started = startTurn(tx, { inboxId: update.inboxId ?? null, eventId: update.eventId, at: ctx.now(), lockKey: userId ? conversationLockKey(platform, userId) : null });
   // It also says whether an update of theirs admitted earlier still waits: this one waits its turn.
-  const inbox = update.inboxId && userId ? { id: update.inboxId, conversation: conversationLockKey(platform, userId) } : null;
-  const reading = userId && content.kind !== 'membership' ? loadTurn(tx, platform, userId, privateChat ? recipientKey({ chatPlatform: platform, chatId: update.chatId }) : null, inbox) : null;
+  const reading = userId && content.kind !== 'membership' ? loadTurn(tx, platform, userId, privateChat ? recipientKey({ chatPlatform: platform, chatId: update.chatId }) : null, update.inboxId ?? null) : null;
   const [first, known] = await Promise.all([started, reading]);
   if (!first) return { outcome: 'duplicate' };
   if (!userId) return { outcome: 'ignored' };

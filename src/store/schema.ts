@@ -338,7 +338,7 @@ export const inbox = gridline.table(
   },
   (t) => [
     index('inbox_pending_idx').on(t.receivedAt).where(sql`${t.status} = 'pending'`),
-    // A turn asks whether the same person has an earlier update still waiting (turn-repository's startTurn).
+    // A turn asks whether the same person has an earlier update still waiting (turn-repository's loadTurn).
     index('inbox_conversation_pending_idx').on(t.conversation, t.seq).where(sql`${t.status} = 'pending'`),
     index('inbox_failed_idx').on(t.receivedAt).where(sql`${t.status} = 'failed'`),
     // The retention sweep deletes handled rows done before its cut-off; without this it reads the whole table.

@@ -87,14 +87,15 @@ const READ_COLUMNS = [selectList(flowStates, 'f', FLOW), selectList(people, 'p',
  * not written), the person's place in a flow, and whether anything waits for them to write
  * (`chatQueue`: their private chat's queue, where a conversation's answers may be held).
  * Run after startTurn: it sees what a turn of theirs committed before this one took the lock.
- * With `inbox` (this update's row and the person's conversation key), it also says whether an
- * earlier update of theirs still waits (`behindMs`): the turn then waits its turn (chat-service.ts).
+ * With `inboxId` (this update's row), it also says whether an earlier update of the same
+ * conversation still waits (`behindMs`): the turn then waits its turn (chat-service.ts).
  */
-export async function loadTurn(db: Executor, platform: Platform, externalId: string, chatQueue: string | null, inbox: { id: string; conversation: string } | null = null): Promise<TurnStart> {
-  // The person's earlier updates still waiting (inbox_conversation_pending_idx): pending rows of
-  // theirs admitted before this one (by seq), within the window; their age by the database's clock.
-  const behind = inbox
-    ? sql`(select (extract(epoch from (now() - min(e.received_at))) * 1000)::int from gridline.inbox e where e.conversation = ${inbox.conversation} and e.status = 'pending' and e.seq < (select m.seq from gridline.inbox m where m.id = ${inbox.id}) and e.received_at > now() - interval '${sql.raw(String(IN_ORDER_WINDOW_S))} seconds')`
+export async function loadTurn(db: Executor, platform: Platform, externalId: string, chatQueue: string | null, inboxId: string | null = null): Promise<TurnStart> {
+  // The person's earlier updates still waiting (inbox_conversation_pending_idx): pending rows of the
+  // same conversation as this update's row, admitted before it (by seq), within the window; their
+  // age by the database's clock.
+  const behind = inboxId
+    ? sql`(select (extract(epoch from (now() - min(e.received_at))) * 1000)::int from gridline.inbox m join gridline.inbox e on e.conversation = m.conversation and e.seq < m.seq where m.id = ${inboxId} and e.status = 'pending' and e.received_at > now() - interval '${sql.raw(String(IN_ORDER_WINDOW_S))} seconds')`
     : sql`null::int`;
   const rows = await queryRows<Record<string, unknown>>(db, sql`select ${sql.raw(READ_COLUMNS)}, i.person_id as "i.person_id", i.last_seen_at as "i.last_seen_at", i.unreachable_at as "i.unreachable_at", x.held, x.waiting, x.overtaken, ${behind} as behind_ms
 from (select 1) as one

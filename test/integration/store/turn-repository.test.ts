@@ -69,7 +69,7 @@ describe.each(STORE_KINDS)('the chat turn’s statements on %s', (kind) => {
   it('read: tells whether an update of the same person admitted before this one still waits, within the window', async () => {
     const me = 'chat:telegram:4401';
     const row = (id: string, conversation: string | null, extra: Partial<typeof inbox.$inferInsert> = {}) => ({ id, platform: 'telegram' as const, queue: 'chat', payload: { a: 1 }, conversation, ...extra });
-    const behind = (inboxId: string) => store.db.transaction(async (tx) => (await loadTurn(tx, 'telegram', '4401', null, { id: inboxId, conversation: me })).behindMs);
+    const behind = (inboxId: string) => store.db.transaction(async (tx) => (await loadTurn(tx, 'telegram', '4401', null, inboxId)).behindMs);
     // Admitted one after another (seq): an earlier one of theirs waits, so the later one is behind it.
     await store.db.insert(inbox).values(row('u-1', me));
     await store.db.insert(inbox).values(row('u-2', me));
