@@ -57,13 +57,34 @@ export async function openTestStore(kind: StoreKind): Promise<TestStore> {
         sql`select tablename from pg_tables where schemaname = 'gridline'`,
       );
       const list = rows.map((r) => `gridline.${r.tablename}`).join(', ');
-      if (list) await store.db.execute(sql.raw(`truncate ${list} restart identity cascade`));
+      if (!list) return;
+      // A service the file keeps running (its relay, timers, a turn still finishing) may hold a
+      // table the truncate needs next while waiting on one the truncate already holds; Postgres
+      // then ends one of the two as a deadlock. The truncate is all or nothing, so it is tried
+      // again; the service's side retries its own work as it would in production.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await store.db.execute(sql.raw(`truncate ${list} restart identity cascade`));
+          return;
+        } catch (err) {
+          if (attempt >= 20 || !isLockConflict(err)) throw err;
+        }
+      }
     },
     async close() {
       await store.close();
       await drop();
     },
   };
+}
+
+/** A deadlock (40P01) or a lock wait given up (55P03), on the error or the driver's error it wraps. */
+function isLockConflict(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '40P01' || code === '55P03') return true;
+  }
+  return false;
 }
 
 /** The kinds a repository suite runs on: both, unless GRIDLINE_TEST_STORES narrows it. */

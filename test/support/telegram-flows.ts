@@ -58,31 +58,6 @@ export async function waitForMatter(store: TestStore, ref: string, check: (m: ty
   }, what);
 }
 
-/**
- * Empties the store between tests. The bot keeps working a moment after a test ends (a last
- * notification, a timer), and a truncate meeting that work can deadlock: tried again.
- */
-export async function resetStore(store: TestStore, attempts = 5): Promise<void> {
-  let tries = 0;
-  let fatal: unknown = null;
-  await waitFor(
-    async () => {
-      try {
-        await store.reset();
-        return true;
-      } catch (err) {
-        const e = err as { code?: string; cause?: { code?: string } };
-        if ((e.code ?? e.cause?.code) !== '40P01' || ++tries >= attempts) fatal = err;
-        return fatal !== null;
-      }
-    },
-    'the store emptied (a truncate met a deadlock)',
-    30_000,
-    200,
-  );
-  if (fatal) throw fatal;
-}
-
 /** A villager joins a unit grid by its poster code in simplified Chinese, keeps the name Telegram gave, and skips the phone. */
 export async function registerVillager(v: TelegramPerson, joinCode: string, name: string): Promise<void> {
   await v.command(`/start ${joinCode}`);

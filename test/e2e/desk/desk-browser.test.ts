@@ -14,7 +14,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { matterByRef, reportedThroughIntake, resetStore, saw } from '../../support/telegram-flows.js';
+import { matterByRef, reportedThroughIntake, saw } from '../../support/telegram-flows.js';
 
 const SHOTS = 'test-results/desk';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -89,7 +89,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  await resetStore(store);
+  await store.reset();
 });
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { resetStore } from '../../support/telegram-flows.js';
+
 import { waitFor } from '../../support/wait.js';
 
 const LINK = /(https?:\/\/\S+\/desk\/in\/[A-Za-z0-9_-]{43})/;
@@ -27,7 +27,7 @@ describe('/desk on Telegram', () => {
     bot = await startBot(store, emulator, { desk: true });
   });
   beforeEach(async () => {
-    await resetStore(store);
+    await store.reset();
     tree = await newTree(store.db);
   });
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { resetStore } from '../../support/telegram-flows.js';
+
 
 const SHOTS = 'test-results/desk';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -41,7 +41,7 @@ describe.each(['redis', 'postgres'] as QueueKind[])('the desk with queues on %s'
     store = await openTestStore('postgres');
     emulator = await TelegramEmulator.start();
     bot = await startBot(store, emulator, { desk: true, queue });
-    await resetStore(store);
+    await store.reset();
     tree = await newTree(store.db);
   });
 

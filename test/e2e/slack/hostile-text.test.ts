@@ -16,7 +16,7 @@ import { messageEvent, viewSubmission } from '../../support/slack/signed-request
 import { cardsOf, linkSlack, startSlackHarness, type SlackHarness } from '../../support/slack/slack-harness.js';
 import { SlackPerson } from '../../support/slack/slack-person.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
-import { resetStore } from '../../support/telegram-flows.js';
+
 import { waitFor } from '../../support/wait.js';
 
 const APOLOGY = '抱歉，刚才出了点问题';
@@ -43,7 +43,7 @@ describe.each(QUEUE_KINDS)('hostile text through Slack (queues on %s)', (queue) 
   const statuses: number[] = [];
 
   beforeAll(async () => {
-    await resetStore(store);
+    await store.reset();
     api.reset();
     logs = captureLogs();
     h = await startSlackHarness(store, api, { queue, logger: logs.logger });

@@ -15,7 +15,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotOptions, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { resetStore, sendNoticeFromChat } from '../../support/telegram-flows.js';
+import { sendNoticeFromChat } from '../../support/telegram-flows.js';
 import { uniquePrefix } from '../../support/runtime.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -56,7 +56,7 @@ let breachesBefore = 0;
 let callsBefore = 0;
 
 beforeEach(async () => {
-  await resetStore(store);
+  await store.reset();
   tree = await newTree(store.db);
   cadre = new TelegramPerson(emulator, { userId: nextUser++, firstName: '周文华', languageCode: 'zh-hans' });
   await newPerson(store.db, { name: '周文华', role: 'cadre', at: tree.village, title: '水川村党支部书记', telegram: String(cadre.userId) });

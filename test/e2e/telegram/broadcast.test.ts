@@ -13,7 +13,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { fault403, TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { reportedThroughIntake, resetStore } from '../../support/telegram-flows.js';
+import { reportedThroughIntake } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
 
 let store: TestStore;
@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  await resetStore(store);
+  await store.reset();
   tree = await newTree(store.db);
   bot.clock.set('2026-06-03T10:00:00+08:00');
 });

@@ -20,7 +20,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { count, matterByRef, resetStore, saw, waitForMatter } from '../../support/telegram-flows.js';
+import { count, matterByRef, saw, waitForMatter } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
 
 let store: TestStore;
@@ -65,7 +65,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  await resetStore(store);
+  await store.reset();
   clock = beijing('2026-11-27T09:00');
   tree = await newTree(store.db);
 });

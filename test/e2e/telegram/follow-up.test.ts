@@ -13,7 +13,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { matterByRef, reportedThroughIntake, resetStore, saw, waitForMatter } from '../../support/telegram-flows.js';
+import { matterByRef, reportedThroughIntake, saw, waitForMatter } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
 
 let store: TestStore;
@@ -25,7 +25,7 @@ beforeAll(async () => {
   store = await openTestStore('postgres');
   emulator = await TelegramEmulator.start();
   bot = await startBot(store, emulator);
-  await resetStore(store);
+  await store.reset();
 });
 
 afterAll(async () => {

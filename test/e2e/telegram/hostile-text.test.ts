@@ -9,7 +9,7 @@ import { badLogLines, HOSTILE_STRINGS, type HostileString } from '../../support/
 import { captureLogs, type CapturedLogs } from '../../support/log-capture.js';
 import { QUEUE_KINDS, type QueueKind } from '../../support/runtime.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
-import { resetStore } from '../../support/telegram-flows.js';
+
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
@@ -45,7 +45,7 @@ describe.each(MODES)('hostile text through Telegram ($mode, queues on $queue)', 
   let logs: CapturedLogs;
 
   beforeAll(async () => {
-    await resetStore(store);
+    await store.reset();
     emulator = await TelegramEmulator.start();
     // Each emulator counts update ids from 1; Telegram never reuses one, and queue job ids on the
     // shared PostgreSQL backend are made from them: every mode starts from its own range.

@@ -10,7 +10,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator, type BotMessage } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { matterByRef, refIn, resetStore } from '../../support/telegram-flows.js';
+import { matterByRef, refIn } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
 
 let store: TestStore;
@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  await resetStore(store);
+  await store.reset();
   tree = await newTree(store.db);
 });
 

@@ -19,7 +19,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { startBot, type BotUnderTest } from '../../support/telegram/bot.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
-import { matterByRef, refIn, resetStore, saw, waitForMatter } from '../../support/telegram-flows.js';
+import { matterByRef, refIn, saw, waitForMatter } from '../../support/telegram-flows.js';
 import { waitFor } from '../../support/wait.js';
 
 const beijing = (local: string) => new Date(`${local}+08:00`);
@@ -44,7 +44,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  await resetStore(store);
+  await store.reset();
   clock = beijing('2026-11-27T09:00');
   tree = await newTree(store.db);
 });

@@ -10,7 +10,7 @@ import { deliveries } from '../../../src/store/schema.js';
 import { TestClock } from '../../support/clock.js';
 import { newPerson, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
-import { resetStore } from '../../support/telegram-flows.js';
+
 import { FakeWecom } from '../../support/wecom/fake-wecom.js';
 import { waitFor } from '../../support/wait.js';
 import { AppMember, KfVillager, linkWecom, startWecomBot, type WecomBot } from '../../support/wecom/wecom-bot.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   store = await openTestStore('postgres');
   fake = await FakeWecom.start();
   bot = await startWecomBot(store, fake, { clock });
-  await resetStore(store);
+  await store.reset();
   tree = await newTree(store.db);
 });
 

@@ -9,7 +9,7 @@ import { importRoster } from '../../../src/roster/import-roster.js';
 import { parseRoster } from '../../../src/roster/parse-roster.js';
 import { newOfficer, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
-import { resetStore } from '../../support/telegram-flows.js';
+
 import { waitFor } from '../../support/wait.js';
 import { FakeWecom, TEST_CORP } from '../../support/wecom/fake-wecom.js';
 import { AppMember, KfVillager, linkWecom, startWecomBot, type WecomBot, type WecomBotOptions } from '../../support/wecom/wecom-bot.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  await resetStore(store);
+  await store.reset();
   tree = await newTree(store.db);
   // The stand-in's 微信客服 log outlives the reset store: reading starts where it ends now, as a
   // deployment's stored cursor would (else every test would read the earlier tests' villagers again).

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { newOfficer, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
-import { refIn, resetStore } from '../../support/telegram-flows.js';
+import { refIn } from '../../support/telegram-flows.js';
 import { FakeWecom } from '../../support/wecom/fake-wecom.js';
 import { waitFor } from '../../support/wait.js';
 import { AppMember, KfVillager, linkWecom, startWecomBot, type WecomBot } from '../../support/wecom/wecom-bot.js';
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  await resetStore(store);
+  await store.reset();
   tree = await newTree(store.db);
 });
 

@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm';
 import { TestClock } from '../../support/clock.js';
 import { newOfficer, newTree, newVillager, type Tree } from '../../support/factories.js';
 import { openTestStore, type TestStore } from '../../support/store.js';
-import { refIn, resetStore } from '../../support/telegram-flows.js';
+import { refIn } from '../../support/telegram-flows.js';
 import { FakeWecom } from '../../support/wecom/fake-wecom.js';
 import { waitFor } from '../../support/wait.js';
 import { AppMember, KfVillager, linkWecom, startWecomBot, type Seen, type WecomBot } from '../../support/wecom/wecom-bot.js';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   store = await openTestStore('postgres');
   fake = await FakeWecom.start();
   bot = await startWecomBot(store, fake, { clock });
-  await resetStore(store);
+  await store.reset();
   tree = await newTree(store.db);
 });
 
