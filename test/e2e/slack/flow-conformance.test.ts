@@ -20,7 +20,7 @@ import { openTestStore, type TestStore } from '../../support/store.js';
 import { TelegramEmulator } from '../../support/telegram/emulator.js';
 import { TelegramPerson } from '../../support/telegram/person.js';
 import { replyTo } from '../../support/telegram-flows.js';
-import { waitFor } from '../../support/wait.js';
+import { waitFor, waitWhileMoving } from '../../support/wait.js';
 import { WecomCallbackClient } from '../../support/wecom/callback-client.js';
 import { FakeWecom } from '../../support/wecom/fake-wecom.js';
 import { KfVillager, linkWecom } from '../../support/wecom/wecom-bot.js';
@@ -193,8 +193,9 @@ interface AppSeen extends Seen {
 }
 
 /**
- * How long a member may wait for a message: WeCom lets the app write to one member 30 times a
- * minute, so after a burst of 5 the adapter sends one every 2.4 s (src/channels/wecom/send-budget.ts).
+ * How long a member may wait with nothing new reaching them: WeCom lets the app write to one
+ * member 30 times a minute, so after a burst of 5 the adapter sends one every 2.4 s
+ * (src/channels/wecom/send-budget.ts). A wait behind a backlog lasts while the backlog moves.
  */
 const PACED_MS = 60_000;
 
@@ -249,6 +250,8 @@ class OnWecomApp implements FlowPerson {
   mark() {
     this.from = { sent: this.sent().length, updates: this.updates().length };
   }
+  /** What has reached the member so far: it grows while their backlog goes out. */
+  private readonly progress = () => this.sent().length + this.updates().length;
   async say(text: string) {
     const r = await this.client.text(this.userId, text);
     if (r.status !== 200) throw new Error(`callback answered ${r.status}`);
@@ -258,9 +261,10 @@ class OnWecomApp implements FlowPerson {
   }
   async press(label: string | RegExp) {
     const is = (l: string) => (typeof label === 'string' ? l === label : label.test(l));
-    const card = await waitFor(
+    const card = await waitWhileMoving(
       () => [...this.read()].reverse().find((m) => m.taskId && m.labels.some(is)) ?? null,
       () => `a WeCom card with "${label}" (have: ${JSON.stringify(this.read().map((m) => m.labels))})`,
+      this.progress,
       PACED_MS,
     );
     const l = card.labels.find(is)!;
@@ -276,7 +280,7 @@ class OnWecomApp implements FlowPerson {
       const redrawn = new Set(this.updates().slice(this.from.updates).map((u) => this.taskOf(u)));
       return this.read().filter((m) => m.index >= this.from.sent || (m.taskId !== undefined && redrawn.has(m.taskId)));
     };
-    const m = await waitFor(() => fresh().find((x) => matching(pattern, x.text)) ?? null, () => `${this.userId} to read ${pattern} (read: ${this.read().map((x) => x.text.slice(0, 50)).join(' | ')})`, PACED_MS);
+    const m = await waitWhileMoving(() => fresh().find((x) => matching(pattern, x.text)) ?? null, () => `${this.userId} to read ${pattern} (read: ${this.read().map((x) => x.text.slice(0, 50)).join(' | ')})`, this.progress, PACED_MS);
     if (m.taskId || m.labels.length) return m;
     // A text too long for a card (a title of 26 characters, 112 under it) goes first, its card right after it.
     const [title = '', ...rest] = m.text.trim().split('\n');
