@@ -41,13 +41,16 @@ export class ServiceProcesses {
     return s;
   }
 
-  /** Waits until each answers /healthz; one that exits first fails the wait with what it printed. */
+  /**
+   * Waits until each is ready (/readyz: store and queue reached, bots started, so a Telegram webhook
+   * is set); one that exits first fails the wait with what it printed.
+   */
   async listening(...list: ServiceProcess[]): Promise<void> {
     for (const s of list) {
       await waitFor(
         async () => {
           if (s.proc.exitCode !== null) throw new Error(`a service exited (${s.proc.exitCode})`);
-          return (await fetch(`http://127.0.0.1:${s.port}/healthz`).catch(() => null))?.ok ?? false;
+          return (await fetch(`http://127.0.0.1:${s.port}/readyz`).catch(() => null))?.ok ?? false;
         },
         'the services listening',
         150_000,

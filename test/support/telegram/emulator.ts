@@ -276,9 +276,24 @@ export class TelegramEmulator {
     return status;
   }
 
-  /** Webhook deliveries with the secret header; ids taken before the first await. */
+  /**
+   * Webhook deliveries with the secret header; ids taken before the first await. As Telegram does,
+   * updates that came while the bot had no webhook are delivered once it sets one (unless it asks
+   * to drop them), so a person who writes before the service has registered is not lost.
+   */
   private wrapDelivery(): void {
     const s = this.server as any;
+    const setWebhook = s.setWebhook.bind(s);
+    s.setWebhook = (hook: { url: string; secret_token?: string; drop_pending_updates?: unknown }, botToken: string) => {
+      setWebhook(hook, botToken);
+      const isPending = (u: any) => u.botToken === botToken && !u.isRead;
+      const pending = s.storage.userMessages.filter(isPending);
+      s.storage.userMessages = s.storage.userMessages.filter((u: any) => !isPending(u));
+      if (hook.drop_pending_updates === true || hook.drop_pending_updates === 'true') return;
+      void (async () => {
+        for (const u of pending) await this.post(hook, (TelegramServer as any).formatUpdate(u), u.updateId);
+      })();
+    };
     s.addUserUpdate = async (update: any) => {
       const updateId: number = s.updateId++;
       s.messageId++;
